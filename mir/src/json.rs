@@ -1,0 +1,1 @@
+//! The JSON form: one versioned serde schema, lossless both ways.

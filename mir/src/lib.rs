@@ -1,0 +1,21 @@
+//! `mir14-mir`: the MIR14 intermediate representation.
+//!
+//! Entities and the 14 instructions ([`ir`]), the text form ([`text`]: lexer, parser, printer),
+//! the JSON form ([`json`]), the [`verify`]er, [`analysis`] (CFG, dominators, loops, LoopForm
+//! inference, call graph) and the [`builder`] API for frontends.
+//!
+//! Architecture invariant: this crate does no I/O and knows nothing of any backend.
+
+pub mod analysis;
+pub mod builder;
+pub mod entity;
+pub mod ir;
+pub mod json;
+pub mod span;
+pub mod text;
+pub mod verify;
+
+pub use ir::*;
+pub use span::{line_col, Diagnostic, Location, SourceMap, Span, VerifyError};
+pub use text::{parse, print};
+pub use verify::verify;

@@ -1,0 +1,133 @@
+//! Source positions: byte spans, the side table mapping entities to spans, and diagnostics.
+//!
+//! Spans live beside the module, never inside it, so that modules compare equal whatever text
+//! they came from. The verifier reports [`Location`]s (entities); a front end that parsed text
+//! turns them into spans with [`SourceMap::span`] and into `line:col` with [`line_col`].
+
+use crate::ir::{Block, BoxId, FuncId};
+
+/// A half-open byte range `start..end` of the source text.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The first byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
+/// An error in the source text: where, and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Where the error is.
+    pub span: Span,
+    /// What is wrong, e.g. "expected `=`, found `,`".
+    pub message: String,
+}
+
+/// The entity a verifier error is about.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// The module as a whole.
+    Module,
+    /// A box declaration.
+    Box(BoxId),
+    /// A function's declaration.
+    Function(FuncId),
+    /// The `n`-th parameter of a function.
+    Param(FuncId, usize),
+    /// A block's label.
+    Block(FuncId, Block),
+    /// The `n`-th instruction of a block.
+    Inst(FuncId, Block, usize),
+    /// The `n`-th declared LoopForm of a function.
+    Loop(FuncId, usize),
+}
+
+/// A structural error found by the verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyError {
+    /// The offending entity.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The spans of one function's parts, indexed like the function's arenas.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FunctionSpans {
+    /// The `fn @name(...)` header.
+    pub decl: Span,
+    /// Each parameter.
+    pub params: Vec<Span>,
+    /// Each block's label, by block index.
+    pub blocks: Vec<Span>,
+    /// Each instruction, by block index then instruction index.
+    pub insts: Vec<Vec<Span>>,
+    /// Each `loop` declaration.
+    pub loops: Vec<Span>,
+}
+
+/// Where each entity of a parsed module was written.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SourceMap {
+    /// Each box declaration, by box index.
+    pub boxes: Vec<Span>,
+    /// Each function, by function index.
+    pub functions: Vec<FunctionSpans>,
+}
+
+impl SourceMap {
+    /// The span of an entity, if recorded.
+    pub fn span(&self, loc: Location) -> Option<Span> {
+        match loc {
+            Location::Module => None,
+            Location::Box(b) => self.boxes.get(b.index()).copied(),
+            Location::Function(f) => self.functions.get(f.index()).map(|f| f.decl),
+            Location::Param(f, i) => self.functions.get(f.index())?.params.get(i).copied(),
+            Location::Block(f, b) => self
+                .functions
+                .get(f.index())?
+                .blocks
+                .get(b.index())
+                .copied(),
+            Location::Inst(f, b, i) => self
+                .functions
+                .get(f.index())?
+                .insts
+                .get(b.index())?
+                .get(i)
+                .copied(),
+            Location::Loop(f, i) => self.functions.get(f.index())?.loops.get(i).copied(),
+        }
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `src`.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let mut line = 1;
+    let mut line_start = 0;
+    for (i, c) in src.char_indices() {
+        if i >= offset {
+            break;
+        }
+        if c == '\n' {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
+    let col = src
+        .get(line_start..offset)
+        .map_or(1, |s| s.chars().count() + 1);
+    (line, col)
+}

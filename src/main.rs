@@ -1,0 +1,3 @@
+//! The `mir14` command-line tool.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The MIR14 reference interpreter.
