@@ -955,3 +955,99 @@ fn lower_fn(m: &ModCx, fid: FuncId, d: &FuncDoc, errors: &mut Vec<LowerError>) -
     func.canonicalize();
     func
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "box Point { x, y }\n\nfn @main(%n: Integer) -> Void {\n  loop header=bb1 body=bb1 latch=bb1 exit=bb2\nbb0:\n  %a = const -0.0\n  %b = const NaN\n  %c = const true\n  %d = const void\n  %e = const 0\n  %f = const \"q\\\"\"\n  %g = const @main\n  %h = binop and %c, %c\n  %i = binop band %e, %e\n  %p = new Point()\n  store %p.x = %a\n  %t = typeop check %p Point\n  call %p.Point::m(%n)\n  extern env.console.log(%b)\n  jump bb1\nbb1:\n  %k = phi [bb0: %e]\n  branch %c, bb1, bb2\nbb2:\n  ret\n}\n";
+
+    #[test]
+    fn text_json_text() {
+        let (m, _) = crate::text::parse(TEXT).unwrap();
+        let j = to_json(&m);
+        let back = from_json(&j).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(crate::text::print(&back), TEXT);
+        // Spot checks of the schema, written out by hand.
+        for piece in [
+            "\"mir14\": 1",
+            "\"value\": {\n            \"float\": \"-0.0\"",
+            "\"value\": {\n            \"float\": \"NaN\"",
+            "\"value\": {\n            \"bool\": true",
+            "\"value\": \"void\"",
+            "\"value\": {\n            \"int\": 0",
+            "\"string\": \"q\\\"\"",
+            "\"function\": \"main\"",
+            "\"operator\": \"and\"",
+            "\"operator\": \"band\"",
+            "\"callee\": {\n            \"receiver\": \"p\",\n            \"box\": \"Point\",\n            \"method\": \"m\"",
+            "\"name\": \"env.console.log\"",
+            "\"inputs\": [\n            {\n              \"block\": \"bb0\",\n              \"value\": \"e\"",
+            "\"then\": \"bb1\",\n          \"else\": \"bb2\"",
+            "{\n          \"op\": \"ret\"\n        }",
+            "\"params\": [\n        {\n          \"name\": \"n\",\n          \"type\": \"Integer\"",
+            "\"ret_type\": \"Void\"",
+        ] {
+            // Compared without whitespace (no string here holds a space).
+            let flat = |s: &str| s.split_whitespace().collect::<String>();
+            assert!(flat(&j).contains(&flat(piece)), "missing {piece} in\n{j}");
+        }
+    }
+
+    #[test]
+    fn hand_written_json() {
+        let j = r#"{"mir14": 1, "functions": [{"name": "main", "blocks": [{"label": "entry", "insts": [
+            {"op": "const", "dest": "x", "value": {"float": 2}},
+            {"op": "const", "dest": "y", "value": {"float": "1e100"}},
+            {"op": "call", "dest": "r", "callee": {"function": "main"}},
+            {"op": "typeop", "dest": "t", "kind": "typeof", "arg": "x"},
+            {"op": "ret", "value": "x"}]}]}]}"#;
+        let m = from_json(j).unwrap();
+        assert_eq!(
+            crate::text::print(&m),
+            "fn @main() {\nentry:\n  %x = const 2.0\n  %y = const 1e100\n  %r = call @main()\n  %t = typeop typeof %x\n  ret %x\n}\n"
+        );
+    }
+
+    fn err(j: &str) -> JsonError {
+        from_json(j).unwrap_err()
+    }
+
+    #[test]
+    fn errors() {
+        let e = err("{\"mir14\": 2}");
+        assert!(e.message.contains("unsupported mir14 version 2"), "{e}");
+        assert_eq!((e.line, e.column), (1, 12)); // serde points just past the number
+        let e = err("{\n  \"mir14\": 1,\n  \"bogus\": []\n}");
+        assert!(e.message.contains("unknown field `bogus`"), "{e}");
+        assert_eq!(e.line, 3);
+        let e = err("{\"boxes\": []}");
+        assert!(e.message.contains("missing field `mir14`"), "{e}");
+        let e = err("{\"mir14\": 1,");
+        assert!(e.line == 1 && e.column > 0, "{e}");
+        assert_eq!(e.to_string(), format!("1:{}: {}", e.column, e.message));
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "frob"}]}]}]}"#);
+        assert!(e.message.contains("unknown variant `frob`"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "jump", "target": "b", "x": 1}]}]}]}"#);
+        assert!(e.message.contains("unknown field `x`"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"float": "1e999"}}]}]}]}"#);
+        assert!(e.message.contains("float literal out of range"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "ret"}, {"op": "call", "callee": {"function": "g"}}]}]}]}"#);
+        assert_eq!(e.message, "function @f, block b, instruction 2: unknown function @g");
+        assert_eq!((e.line, e.column), (0, 0));
+        assert_eq!(e.to_string(), e.message);
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "call", "callee": {"function": "f", "value": "v"}}]}]}]}"#);
+        assert!(e.message.contains("a callee is"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "binop", "dest": "x", "operator": "plus", "lhs": "a", "rhs": "a"}]}]}]}"#);
+        assert!(e.message.ends_with("unknown binop operator plus"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "typeop", "dest": "x", "kind": "cast", "arg": "a"}]}]}]}"#);
+        assert!(e.message.ends_with("typeop cast needs a type"), "{e}");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "params": [{"name": "a", "type": "Nope"}], "blocks": []}]}"#);
+        assert_eq!(e.message, "function @f, parameter 1: unknown type Nope");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "loops": [{"header": "a", "body": "a", "latch": "a", "exit": "zz"}], "blocks": [{"label": "a"}]}]}"#);
+        assert_eq!(e.message, "function @f, loop 1: unknown block zz");
+        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"int": 9223372036854775808}}]}]}]}"#);
+        assert!(e.line == 1, "{e}");
+    }
+}
