@@ -795,7 +795,12 @@ impl FnCx<'_> {
                 let (lhs, rhs) = (self.value(lhs), self.value(rhs));
                 Inst::Compare { dest, op, lhs, rhs }
             }
-            InstDoc::Typeop { dest, kind, arg, ty } => {
+            InstDoc::Typeop {
+                dest,
+                kind,
+                arg,
+                ty,
+            } => {
                 let dest = self.value(dest);
                 let arg = self.value(arg);
                 let op = match (kind.as_str(), ty) {
@@ -1027,27 +1032,50 @@ mod tests {
         let e = err("{\"mir14\": 1,");
         assert!(e.line == 1 && e.column > 0, "{e}");
         assert_eq!(e.to_string(), format!("1:{}: {}", e.column, e.message));
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "frob"}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "frob"}]}]}]}"#,
+        );
         assert!(e.message.contains("unknown variant `frob`"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "jump", "target": "b", "x": 1}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "jump", "target": "b", "x": 1}]}]}]}"#,
+        );
         assert!(e.message.contains("unknown field `x`"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"float": "1e999"}}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"float": "1e999"}}]}]}]}"#,
+        );
         assert!(e.message.contains("float literal out of range"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "ret"}, {"op": "call", "callee": {"function": "g"}}]}]}]}"#);
-        assert_eq!(e.message, "function @f, block b, instruction 2: unknown function @g");
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "ret"}, {"op": "call", "callee": {"function": "g"}}]}]}]}"#,
+        );
+        assert_eq!(
+            e.message,
+            "function @f, block b, instruction 2: unknown function @g"
+        );
         assert_eq!((e.line, e.column), (0, 0));
         assert_eq!(e.to_string(), e.message);
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "call", "callee": {"function": "f", "value": "v"}}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "call", "callee": {"function": "f", "value": "v"}}]}]}]}"#,
+        );
         assert!(e.message.contains("a callee is"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "binop", "dest": "x", "operator": "plus", "lhs": "a", "rhs": "a"}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "binop", "dest": "x", "operator": "plus", "lhs": "a", "rhs": "a"}]}]}]}"#,
+        );
         assert!(e.message.ends_with("unknown binop operator plus"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "typeop", "dest": "x", "kind": "cast", "arg": "a"}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "typeop", "dest": "x", "kind": "cast", "arg": "a"}]}]}]}"#,
+        );
         assert!(e.message.ends_with("typeop cast needs a type"), "{e}");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "params": [{"name": "a", "type": "Nope"}], "blocks": []}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "params": [{"name": "a", "type": "Nope"}], "blocks": []}]}"#,
+        );
         assert_eq!(e.message, "function @f, parameter 1: unknown type Nope");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "loops": [{"header": "a", "body": "a", "latch": "a", "exit": "zz"}], "blocks": [{"label": "a"}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "loops": [{"header": "a", "body": "a", "latch": "a", "exit": "zz"}], "blocks": [{"label": "a"}]}]}"#,
+        );
         assert_eq!(e.message, "function @f, loop 1: unknown block zz");
-        let e = err(r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"int": 9223372036854775808}}]}]}]}"#);
+        let e = err(
+            r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"int": 9223372036854775808}}]}]}]}"#,
+        );
         assert!(e.line == 1, "{e}");
     }
 }

@@ -237,7 +237,11 @@ impl Lexer<'_> {
                 _ => {
                     let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
                     let end = start + ch.len_utf8();
-                    self.error(format!("unexpected character `{}`", ch.escape_debug()), start, end);
+                    self.error(
+                        format!("unexpected character `{}`", ch.escape_debug()),
+                        start,
+                        end,
+                    );
                     false
                 }
             };
@@ -473,20 +477,33 @@ mod tests {
     fn numbers() {
         use TokenKind::*;
         assert_eq!(kinds("42 -7"), vec![Int(42), Int(-7), Eof]);
-        assert_eq!(
-            kinds("-9223372036854775808"),
-            vec![Int(i64::MIN), Eof]
-        );
+        assert_eq!(kinds("-9223372036854775808"), vec![Int(i64::MIN), Eof]);
         assert_eq!(
             kinds("3.5 -0.0 1e100 2.5e-3 1E+2"),
-            vec![Float(3.5), Float(-0.0), Float(1e100), Float(2.5e-3), Float(100.0), Eof]
+            vec![
+                Float(3.5),
+                Float(-0.0),
+                Float(1e100),
+                Float(2.5e-3),
+                Float(100.0),
+                Eof
+            ]
         );
         assert!(matches!(kinds("-0.0")[0], Float(x) if x.is_sign_negative()));
-        assert_eq!(kinds("-inf inf"), vec![Float(f64::NEG_INFINITY), Ident, Eof]);
+        assert_eq!(
+            kinds("-inf inf"),
+            vec![Float(f64::NEG_INFINITY), Ident, Eof]
+        );
         assert_eq!(err("9223372036854775808"), "integer literal out of range");
-        assert_eq!(err("99999999999999999999999999999"), "integer literal out of range");
+        assert_eq!(
+            err("99999999999999999999999999999"),
+            "integer literal out of range"
+        );
         assert_eq!(err("1e400"), "float literal out of range");
-        assert_eq!(err("-1e99999999999999999999999"), "float literal out of range");
+        assert_eq!(
+            err("-1e99999999999999999999999"),
+            "float literal out of range"
+        );
         // A dot not followed by digits is not part of the number.
         assert_eq!(kinds("1.x"), vec![Int(1), Dot, Ident, Eof]);
     }

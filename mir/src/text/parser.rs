@@ -18,8 +18,8 @@
 use super::lexer::{lex, Token, TokenKind};
 use crate::ir::{BinOp, CmpOp, Module, UnaryOp};
 use crate::json::{
-    lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, InstDoc, LoopDoc,
-    ModuleDoc, ParamDoc, PhiInputDoc,
+    lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, InstDoc, LoopDoc, ModuleDoc,
+    ParamDoc, PhiInputDoc,
 };
 use crate::span::{Diagnostic, FunctionSpans, SourceMap, Span};
 
@@ -447,7 +447,12 @@ impl Parser<'_> {
                 } else {
                     Some(self.ident("a type name")?)
                 };
-                Ok(InstDoc::Typeop { dest, kind, arg, ty })
+                Ok(InstDoc::Typeop {
+                    dest,
+                    kind,
+                    arg,
+                    ty,
+                })
             }
             "load" => {
                 self.bump();
@@ -618,48 +623,325 @@ mod tests {
     fn each_instruction() {
         // %p = 0, %q = 1, the result (if any) = 2.
         let cases: Vec<(&str, Inst)> = vec![
-            ("%d = const 42", Inst::Const { dest: v(2), value: Constant::Int(42) }),
-            ("%d = const -7", Inst::Const { dest: v(2), value: Constant::Int(-7) }),
-            ("%d = const 3.5", Inst::Const { dest: v(2), value: Constant::Float(3.5.into()) }),
-            ("%d = const NaN", Inst::Const { dest: v(2), value: Constant::Float(f64::NAN.into()) }),
-            ("%d = const -inf", Inst::Const { dest: v(2), value: Constant::Float(f64::NEG_INFINITY.into()) }),
-            ("%d = const inf", Inst::Const { dest: v(2), value: Constant::Float(f64::INFINITY.into()) }),
-            ("%d = const true", Inst::Const { dest: v(2), value: Constant::Bool(true) }),
-            ("%d = const false", Inst::Const { dest: v(2), value: Constant::Bool(false) }),
-            ("%d = const void", Inst::Const { dest: v(2), value: Constant::Void }),
-            ("%d = const null", Inst::Const { dest: v(2), value: Constant::Void }),
-            (r#"%d = const "a\n\u{e9}""#, Inst::Const { dest: v(2), value: Constant::Str("a\né".into()) }),
-            ("%d = const @g", Inst::Const { dest: v(2), value: Constant::Func(FuncId(1)) }),
-            ("%d = unary neg %p", Inst::Unary { dest: v(2), op: UnaryOp::Neg, arg: v(0) }),
-            ("%d = unary not %p", Inst::Unary { dest: v(2), op: UnaryOp::Not, arg: v(0) }),
-            ("%d = unary bitnot %p", Inst::Unary { dest: v(2), op: UnaryOp::BitNot, arg: v(0) }),
-            ("%d = binop shr %p, %q", Inst::Binary { dest: v(2), op: BinOp::Shr, lhs: v(0), rhs: v(1) }),
-            ("%d = binop and %q, %p", Inst::Binary { dest: v(2), op: BinOp::And, lhs: v(1), rhs: v(0) }),
-            ("%d = compare ge %p, %q", Inst::Compare { dest: v(2), op: CmpOp::Ge, lhs: v(0), rhs: v(1) }),
-            ("%d = typeop check %p Integer", Inst::TypeOp { dest: v(2), op: TypeOpKind::Check(TypeName::Integer), arg: v(0) }),
-            ("%d = typeop cast %p IntegerBox", Inst::TypeOp { dest: v(2), op: TypeOpKind::Cast(TypeName::Integer), arg: v(0) }),
-            ("%d = typeop check %p Point", Inst::TypeOp { dest: v(2), op: TypeOpKind::Check(TypeName::User(BoxId(0))), arg: v(0) }),
-            ("%d = typeop check %p LtOperator", Inst::TypeOp { dest: v(2), op: TypeOpKind::Check(TypeName::Operator(Operator::Cmp(CmpOp::Lt))), arg: v(0) }),
-            ("%d = typeop typeof %p", Inst::TypeOp { dest: v(2), op: TypeOpKind::TypeOf, arg: v(0) }),
-            ("%d = load %p.x", Inst::Load { dest: v(2), obj: v(0), field: "x".into() }),
-            ("store %p.y = %q", Inst::Store { obj: v(0), field: "y".into(), value: v(1) }),
-            ("branch %p, bb1, bb0", Inst::Branch { cond: v(0), then_block: Block(1), else_block: Block(0) }),
+            (
+                "%d = const 42",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Int(42),
+                },
+            ),
+            (
+                "%d = const -7",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Int(-7),
+                },
+            ),
+            (
+                "%d = const 3.5",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Float(3.5.into()),
+                },
+            ),
+            (
+                "%d = const NaN",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Float(f64::NAN.into()),
+                },
+            ),
+            (
+                "%d = const -inf",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Float(f64::NEG_INFINITY.into()),
+                },
+            ),
+            (
+                "%d = const inf",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Float(f64::INFINITY.into()),
+                },
+            ),
+            (
+                "%d = const true",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Bool(true),
+                },
+            ),
+            (
+                "%d = const false",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Bool(false),
+                },
+            ),
+            (
+                "%d = const void",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Void,
+                },
+            ),
+            (
+                "%d = const null",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Void,
+                },
+            ),
+            (
+                r#"%d = const "a\n\u{e9}""#,
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Str("a\né".into()),
+                },
+            ),
+            (
+                "%d = const @g",
+                Inst::Const {
+                    dest: v(2),
+                    value: Constant::Func(FuncId(1)),
+                },
+            ),
+            (
+                "%d = unary neg %p",
+                Inst::Unary {
+                    dest: v(2),
+                    op: UnaryOp::Neg,
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = unary not %p",
+                Inst::Unary {
+                    dest: v(2),
+                    op: UnaryOp::Not,
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = unary bitnot %p",
+                Inst::Unary {
+                    dest: v(2),
+                    op: UnaryOp::BitNot,
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = binop shr %p, %q",
+                Inst::Binary {
+                    dest: v(2),
+                    op: BinOp::Shr,
+                    lhs: v(0),
+                    rhs: v(1),
+                },
+            ),
+            (
+                "%d = binop and %q, %p",
+                Inst::Binary {
+                    dest: v(2),
+                    op: BinOp::And,
+                    lhs: v(1),
+                    rhs: v(0),
+                },
+            ),
+            (
+                "%d = compare ge %p, %q",
+                Inst::Compare {
+                    dest: v(2),
+                    op: CmpOp::Ge,
+                    lhs: v(0),
+                    rhs: v(1),
+                },
+            ),
+            (
+                "%d = typeop check %p Integer",
+                Inst::TypeOp {
+                    dest: v(2),
+                    op: TypeOpKind::Check(TypeName::Integer),
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = typeop cast %p IntegerBox",
+                Inst::TypeOp {
+                    dest: v(2),
+                    op: TypeOpKind::Cast(TypeName::Integer),
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = typeop check %p Point",
+                Inst::TypeOp {
+                    dest: v(2),
+                    op: TypeOpKind::Check(TypeName::User(BoxId(0))),
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = typeop check %p LtOperator",
+                Inst::TypeOp {
+                    dest: v(2),
+                    op: TypeOpKind::Check(TypeName::Operator(Operator::Cmp(CmpOp::Lt))),
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = typeop typeof %p",
+                Inst::TypeOp {
+                    dest: v(2),
+                    op: TypeOpKind::TypeOf,
+                    arg: v(0),
+                },
+            ),
+            (
+                "%d = load %p.x",
+                Inst::Load {
+                    dest: v(2),
+                    obj: v(0),
+                    field: "x".into(),
+                },
+            ),
+            (
+                "store %p.y = %q",
+                Inst::Store {
+                    obj: v(0),
+                    field: "y".into(),
+                    value: v(1),
+                },
+            ),
+            (
+                "branch %p, bb1, bb0",
+                Inst::Branch {
+                    cond: v(0),
+                    then_block: Block(1),
+                    else_block: Block(0),
+                },
+            ),
             ("jump bb1", Inst::Jump { target: Block(1) }),
             ("ret %q", Inst::Return { value: Some(v(1)) }),
-            ("%d = phi [bb0: %p], [bb1: %q]", Inst::Phi { dest: v(2), inputs: vec![(Block(0), v(0)), (Block(1), v(1))] }),
-            ("%d = phi", Inst::Phi { dest: v(2), inputs: vec![] }),
-            ("%d = new Point(%p, %q)", Inst::NewBox { dest: v(2), class: BoxClass::User(BoxId(0)), args: vec![v(0), v(1)] }),
-            ("%d = new IntegerBox(%p)", Inst::NewBox { dest: v(2), class: BoxClass::Primitive(TypeName::Integer), args: vec![v(0)] }),
-            ("%d = new AddOperator()", Inst::NewBox { dest: v(2), class: BoxClass::Operator(Operator::Bin(BinOp::Add)), args: vec![] }),
-            ("%d = new ArrayBox()", Inst::NewBox { dest: v(2), class: BoxClass::Array, args: vec![] }),
-            ("%d = call @g(%p)", Inst::Call { dest: Some(v(2)), callee: Callee::Global(FuncId(1)), args: vec![v(0)] }),
-            ("call @g()", Inst::Call { dest: None, callee: Callee::Global(FuncId(1)), args: vec![] }),
-            ("%d = call %p.len()", Inst::Call { dest: Some(v(2)), callee: Callee::Method { box_name: None, method: "len".into(), receiver: v(0) }, args: vec![] }),
-            ("call %p.Point::norm(%q, %p)", Inst::Call { dest: None, callee: Callee::Method { box_name: Some(BoxId(0)), method: "norm".into(), receiver: v(0) }, args: vec![v(1), v(0)] }),
-            ("%d = call %q(%p)", Inst::Call { dest: Some(v(2)), callee: Callee::Value(v(1)), args: vec![v(0)] }),
-            ("%d = extern env.console.log(%p)", Inst::ExternCall { dest: Some(v(2)), callee: Callee::Extern(ExternFn::ConsoleLog), args: vec![v(0)] }),
-            ("extern env.args()", Inst::ExternCall { dest: None, callee: Callee::Extern(ExternFn::Args), args: vec![] }),
-            ("extern env.stdin.read_line()", Inst::ExternCall { dest: None, callee: Callee::Extern(ExternFn::StdinReadLine), args: vec![] }),
+            (
+                "%d = phi [bb0: %p], [bb1: %q]",
+                Inst::Phi {
+                    dest: v(2),
+                    inputs: vec![(Block(0), v(0)), (Block(1), v(1))],
+                },
+            ),
+            (
+                "%d = phi",
+                Inst::Phi {
+                    dest: v(2),
+                    inputs: vec![],
+                },
+            ),
+            (
+                "%d = new Point(%p, %q)",
+                Inst::NewBox {
+                    dest: v(2),
+                    class: BoxClass::User(BoxId(0)),
+                    args: vec![v(0), v(1)],
+                },
+            ),
+            (
+                "%d = new IntegerBox(%p)",
+                Inst::NewBox {
+                    dest: v(2),
+                    class: BoxClass::Primitive(TypeName::Integer),
+                    args: vec![v(0)],
+                },
+            ),
+            (
+                "%d = new AddOperator()",
+                Inst::NewBox {
+                    dest: v(2),
+                    class: BoxClass::Operator(Operator::Bin(BinOp::Add)),
+                    args: vec![],
+                },
+            ),
+            (
+                "%d = new ArrayBox()",
+                Inst::NewBox {
+                    dest: v(2),
+                    class: BoxClass::Array,
+                    args: vec![],
+                },
+            ),
+            (
+                "%d = call @g(%p)",
+                Inst::Call {
+                    dest: Some(v(2)),
+                    callee: Callee::Global(FuncId(1)),
+                    args: vec![v(0)],
+                },
+            ),
+            (
+                "call @g()",
+                Inst::Call {
+                    dest: None,
+                    callee: Callee::Global(FuncId(1)),
+                    args: vec![],
+                },
+            ),
+            (
+                "%d = call %p.len()",
+                Inst::Call {
+                    dest: Some(v(2)),
+                    callee: Callee::Method {
+                        box_name: None,
+                        method: "len".into(),
+                        receiver: v(0),
+                    },
+                    args: vec![],
+                },
+            ),
+            (
+                "call %p.Point::norm(%q, %p)",
+                Inst::Call {
+                    dest: None,
+                    callee: Callee::Method {
+                        box_name: Some(BoxId(0)),
+                        method: "norm".into(),
+                        receiver: v(0),
+                    },
+                    args: vec![v(1), v(0)],
+                },
+            ),
+            (
+                "%d = call %q(%p)",
+                Inst::Call {
+                    dest: Some(v(2)),
+                    callee: Callee::Value(v(1)),
+                    args: vec![v(0)],
+                },
+            ),
+            (
+                "%d = extern env.console.log(%p)",
+                Inst::ExternCall {
+                    dest: Some(v(2)),
+                    callee: Callee::Extern(ExternFn::ConsoleLog),
+                    args: vec![v(0)],
+                },
+            ),
+            (
+                "extern env.args()",
+                Inst::ExternCall {
+                    dest: None,
+                    callee: Callee::Extern(ExternFn::Args),
+                    args: vec![],
+                },
+            ),
+            (
+                "extern env.stdin.read_line()",
+                Inst::ExternCall {
+                    dest: None,
+                    callee: Callee::Extern(ExternFn::StdinReadLine),
+                    args: vec![],
+                },
+            ),
         ];
         for (text, want) in cases {
             let (got, f) = one(text);
@@ -681,7 +963,12 @@ mod tests {
         assert_eq!(f.ret_type, Some(TypeName::Bool));
         assert_eq!(
             f.loops,
-            vec![LoopForm { header: Block(1), body: Block(2), latch: Block(2), exit: Block(3) }]
+            vec![LoopForm {
+                header: Block(1),
+                body: Block(2),
+                latch: Block(2),
+                exit: Block(3)
+            }]
         );
         let s = |sp: Span| &src[sp.start as usize..sp.end as usize];
         assert_eq!(s(map.boxes[0]), "box P { a }");
@@ -691,9 +978,13 @@ mod tests {
         assert_eq!(s(fs.loops[0]), "loop header=h body=b latch=b exit=x");
         assert_eq!(s(fs.blocks[1]), "h");
         assert_eq!(s(fs.insts[1][1]), "branch %c, b, x");
-        assert_eq!(fs.insts.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 2, 1, 1]);
         assert_eq!(
-            map.span(crate::span::Location::Inst(FuncId(0), Block(3), 0)).map(s),
+            fs.insts.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![1, 2, 1, 1]
+        );
+        assert_eq!(
+            map.span(crate::span::Location::Inst(FuncId(0), Block(3), 0))
+                .map(s),
             Some("ret %n")
         );
     }
@@ -707,9 +998,19 @@ mod tests {
         assert_eq!(f.blocks[Block(0)].insts[3], Inst::Jump { target: Block(1) });
         assert_eq!(
             f.blocks[Block(0)].insts[0],
-            Inst::NewBox { dest: Value(0), class: BoxClass::User(BoxId(0)), args: vec![] }
+            Inst::NewBox {
+                dest: Value(0),
+                class: BoxClass::User(BoxId(0)),
+                args: vec![]
+            }
         );
-        assert_eq!(f.blocks[Block(0)].insts[1], Inst::Const { dest: Value(1), value: Constant::Func(FuncId(1)) });
+        assert_eq!(
+            f.blocks[Block(0)].insts[1],
+            Inst::Const {
+                dest: Value(1),
+                value: Constant::Func(FuncId(1))
+            }
+        );
     }
 
     #[test]
@@ -740,27 +1041,95 @@ mod tests {
     #[test]
     fn syntax_errors() {
         let cases: &[(&str, &str, &str)] = &[
-            ("fn @f() {\nbb0:\n  %x , const 1\n}", "expected `=`, found `,`", ","),
+            (
+                "fn @f() {\nbb0:\n  %x , const 1\n}",
+                "expected `=`, found `,`",
+                ",",
+            ),
             ("fn @f() {\nbb0:\n  %x = frob 1\n}", "found `frob`", "frob"),
-            ("fn @f() {\n  %x = const 1\n}", "expected a block label or `}`, found `%x`", "%x"),
-            ("fn @f() {\nbb0:\n  %x = const", "expected a literal, found end of input", ""),
-            ("fn @f() {\nbb0:\n  %x = binop foo %a, %b\n}", "expected a binop operator, found `foo`", "foo"),
-            ("fn @f() {\nbb0:\n  %x = compare add %a, %b\n}", "expected a compare operator, found `add`", "add"),
-            ("fn @f() {\nbb0:\n  %x = unary add %a\n}", "expected a unary operator, found `add`", "add"),
-            ("fn @f() {\nbb0:\n  %x = typeop is %a\n}", "expected `check`, `cast` or `typeof`, found `is`", "is"),
-            ("fn @f() {\nbb0:\n  branch %c bb1, bb2\n}", "expected `,`, found `bb1`", "bb1"),
-            ("fn @f() {\nbb0:\n  %x = const 99999999999999999999\n}", "integer literal out of range", "99999999999999999999"),
-            ("fn @f() {\nbb0:\n  %x = const 1e999\n}", "float literal out of range", "1e999"),
-            ("fn @f() {\nbb0:\n  %x = const \"a\\qb\"\n}", "invalid escape", "\\q"),
-            ("fn @f() {\nbb0:\n  %x = const \"ab\n}", "unterminated string", "\"ab"),
-            ("fn @f() {\nbb0:\n  %x = const #\n}", "unexpected character `#`", "#"),
+            (
+                "fn @f() {\n  %x = const 1\n}",
+                "expected a block label or `}`, found `%x`",
+                "%x",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const",
+                "expected a literal, found end of input",
+                "",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = binop foo %a, %b\n}",
+                "expected a binop operator, found `foo`",
+                "foo",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = compare add %a, %b\n}",
+                "expected a compare operator, found `add`",
+                "add",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = unary add %a\n}",
+                "expected a unary operator, found `add`",
+                "add",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = typeop is %a\n}",
+                "expected `check`, `cast` or `typeof`, found `is`",
+                "is",
+            ),
+            (
+                "fn @f() {\nbb0:\n  branch %c bb1, bb2\n}",
+                "expected `,`, found `bb1`",
+                "bb1",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const 99999999999999999999\n}",
+                "integer literal out of range",
+                "99999999999999999999",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const 1e999\n}",
+                "float literal out of range",
+                "1e999",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const \"a\\qb\"\n}",
+                "invalid escape",
+                "\\q",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const \"ab\n}",
+                "unterminated string",
+                "\"ab",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = const #\n}",
+                "unexpected character `#`",
+                "#",
+            ),
             ("box P { x y }", "expected `,` or `}`, found `y`", "y"),
             ("fn f() {}", "expected a function name, found `f`", "f"),
             ("fn @f(%a:) {}", "expected a type name, found `)`", ")"),
-            ("fn @f() {\n  loop header=a body=b exit=c latch=d\n}", "expected `latch`, found `exit`", "exit"),
-            ("garbage", "expected `box` or `fn`, found `garbage`", "garbage"),
-            ("fn @f() {\nbb0:\n  %x = load %p\n}", "expected `.`, found `}`", "}"),
-            ("fn @f() {\nbb0:\n  call 3()\n}", "expected a function name or a value name, found `3`", "3"),
+            (
+                "fn @f() {\n  loop header=a body=b exit=c latch=d\n}",
+                "expected `latch`, found `exit`",
+                "exit",
+            ),
+            (
+                "garbage",
+                "expected `box` or `fn`, found `garbage`",
+                "garbage",
+            ),
+            (
+                "fn @f() {\nbb0:\n  %x = load %p\n}",
+                "expected `.`, found `}`",
+                "}",
+            ),
+            (
+                "fn @f() {\nbb0:\n  call 3()\n}",
+                "expected a function name or a value name, found `3`",
+                "3",
+            ),
         ];
         for (src, msg, at) in cases {
             let e = errs(src);
@@ -780,7 +1149,10 @@ mod tests {
             vec![
                 ("unknown type Foo", "%a: Foo"),
                 ("unknown type Bar", "fn @main(%a: Foo) -> Bar"),
-                ("unknown block bb9", "loop header=bb0 body=bb9 latch=bb0 exit=bb0"),
+                (
+                    "unknown block bb9",
+                    "loop header=bb0 body=bb9 latch=bb0 exit=bb0"
+                ),
                 ("unknown function @nope", "call @nope()"),
                 ("unknown box Baz", "%b = new Baz()"),
                 ("unknown extern env.foo", "%c = extern env.foo(%a)"),
@@ -796,8 +1168,22 @@ mod tests {
     fn duplicate_functions_and_boxes_resolve_to_the_first() {
         let (m, _) = ok("box A {}\nbox A { x }\nfn @f() {\nbb0:\n  %x = new A()\n  call @f()\n  ret\n}\nfn @f() {}\n");
         let i = &m.functions[FuncId(0)].blocks[Block(0)].insts;
-        assert_eq!(i[0], Inst::NewBox { dest: Value(0), class: BoxClass::User(BoxId(0)), args: vec![] });
-        assert_eq!(i[1], Inst::Call { dest: None, callee: Callee::Global(FuncId(0)), args: vec![] });
+        assert_eq!(
+            i[0],
+            Inst::NewBox {
+                dest: Value(0),
+                class: BoxClass::User(BoxId(0)),
+                args: vec![]
+            }
+        );
+        assert_eq!(
+            i[1],
+            Inst::Call {
+                dest: None,
+                callee: Callee::Global(FuncId(0)),
+                args: vec![]
+            }
+        );
         assert_eq!(m.functions.len(), 2);
         assert_eq!(m.boxes.len(), 2);
     }
@@ -805,10 +1191,49 @@ mod tests {
     #[test]
     fn never_panics_on_garbage() {
         let pieces = [
-            "fn", "@f", "(", ")", "{", "}", "bb0", ":", "%x", "=", "const", "call", "phi", "[",
-            "]", ",", ".", "::", "->", "1", "-", "1e9999", "\"", "\\", "é", "\u{0}", "loop",
-            "header", "ret", "box", "store", "extern", "env", "\n", " ", ";", "%", "@", "-inf",
-            "99999999999999999999", "\"\\u{", "typeop", "cast",
+            "fn",
+            "@f",
+            "(",
+            ")",
+            "{",
+            "}",
+            "bb0",
+            ":",
+            "%x",
+            "=",
+            "const",
+            "call",
+            "phi",
+            "[",
+            "]",
+            ",",
+            ".",
+            "::",
+            "->",
+            "1",
+            "-",
+            "1e9999",
+            "\"",
+            "\\",
+            "é",
+            "\u{0}",
+            "loop",
+            "header",
+            "ret",
+            "box",
+            "store",
+            "extern",
+            "env",
+            "\n",
+            " ",
+            ";",
+            "%",
+            "@",
+            "-inf",
+            "99999999999999999999",
+            "\"\\u{",
+            "typeop",
+            "cast",
         ];
         // A deterministic pseudo-random walk over token soup.
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -829,8 +1254,14 @@ mod tests {
         // Deep nesting and long inputs.
         let _ = parse(&"{".repeat(100_000));
         let _ = parse(&"[".repeat(100_000));
-        let _ = parse(&format!("fn @f() {{\nbb0:\n  %x = const {}\n}}", "9".repeat(10_000)));
-        let _ = parse(&format!("fn @f() {{\nbb0:\n  %x = const 1e{}\n}}", "9".repeat(10_000)));
+        let _ = parse(&format!(
+            "fn @f() {{\nbb0:\n  %x = const {}\n}}",
+            "9".repeat(10_000)
+        ));
+        let _ = parse(&format!(
+            "fn @f() {{\nbb0:\n  %x = const 1e{}\n}}",
+            "9".repeat(10_000)
+        ));
         let _ = parse("\u{feff}fn");
         let _ = parse("");
         assert_eq!(parse("").map(|(m, _)| m), Ok(Module::new()));

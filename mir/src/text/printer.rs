@@ -129,7 +129,12 @@ pub(crate) fn inst_text(i: &InstDoc) -> String {
             lhs,
             rhs,
         } => format!("%{dest} = compare {operator} %{lhs}, %{rhs}"),
-        InstDoc::Typeop { dest, kind, arg, ty } => match ty {
+        InstDoc::Typeop {
+            dest,
+            kind,
+            arg,
+            ty,
+        } => match ty {
             Some(t) => format!("%{dest} = typeop {kind} %{arg} {t}"),
             None => format!("%{dest} = typeop {kind} %{arg}"),
         },
