@@ -604,6 +604,9 @@ pub(crate) struct LowerError {
     pub loc: Location,
     /// The message, e.g. `unknown function @f`.
     pub message: String,
+    /// The name that did not resolve, if that is the error: whether it is a function name, and
+    /// the name (dotted for externs). The text parser uses it to point at the name itself.
+    pub name: Option<(bool, String)>,
 }
 
 /// Module-level name tables: the first declaration of a name wins.
@@ -664,14 +667,29 @@ impl FnCx<'_> {
     }
 
     fn err(&mut self, loc: Location, message: String) {
-        self.errors.push(LowerError { loc, message });
+        self.errors.push(LowerError {
+            loc,
+            message,
+            name: None,
+        });
+    }
+
+    /// Reports a name that did not resolve: `unknown <what> <name>`.
+    fn unknown(&mut self, loc: Location, what: &str, name: &str) {
+        let is_func = what == "function";
+        let sigil = if is_func { "@" } else { "" };
+        self.errors.push(LowerError {
+            loc,
+            message: format!("unknown {what} {sigil}{name}"),
+            name: Some((is_func, name.to_string())),
+        });
     }
 
     fn block(&mut self, name: &str, loc: Location) -> Block {
         match self.bmap.get(name) {
             Some(b) => *b,
             None => {
-                self.err(loc, format!("unknown block {name}"));
+                self.unknown(loc, "block", name);
                 Block(0)
             }
         }
@@ -681,7 +699,7 @@ impl FnCx<'_> {
         match self.m.funcs.get(name) {
             Some(f) => *f,
             None => {
-                self.err(loc, format!("unknown function @{name}"));
+                self.unknown(loc, "function", name);
                 FuncId(0)
             }
         }
@@ -691,7 +709,7 @@ impl FnCx<'_> {
         match self.m.boxes.get(name) {
             Some(b) => *b,
             None => {
-                self.err(loc, format!("unknown box {name}"));
+                self.unknown(loc, "box", name);
                 BoxId(0)
             }
         }
@@ -704,7 +722,7 @@ impl FnCx<'_> {
         match self.m.boxes.get(name) {
             Some(b) => TypeName::User(*b),
             None => {
-                self.err(loc, format!("unknown type {name}"));
+                self.unknown(loc, "type", name);
                 TypeName::Any
             }
         }
@@ -902,7 +920,7 @@ impl FnCx<'_> {
                 let callee = match ExternFn::from_name(name) {
                     Some(e) => Callee::Extern(e),
                     None => {
-                        self.err(loc, format!("unknown extern {name}"));
+                        self.unknown(loc, "extern", name);
                         Callee::Extern(ExternFn::ConsoleLog)
                     }
                 };

@@ -33,14 +33,20 @@ pub fn parse(src: &str) -> Result<(Module, SourceMap), Vec<Diagnostic>> {
         map: SourceMap::default(),
     };
     let doc = p.module().map_err(|d| vec![d])?;
-    let map = p.map;
     match lower(&doc) {
-        Ok(m) => Ok((m, map)),
+        Ok(m) => Ok((m, p.map)),
         Err(errs) => Err(errs
             .into_iter()
-            .map(|e| Diagnostic {
-                span: map.span(e.loc).unwrap_or_default(),
-                message: e.message,
+            .map(|e| {
+                let entity = p.map.span(e.loc).unwrap_or_default();
+                let span = match &e.name {
+                    Some((is_func, name)) => p.name_span(entity, *is_func, name),
+                    None => entity,
+                };
+                Diagnostic {
+                    span,
+                    message: e.message,
+                }
             })
             .collect()),
     }
@@ -76,6 +82,50 @@ impl Parser<'_> {
             self.pos += 1;
         }
         t
+    }
+
+    /// The span of the first occurrence of `name` inside `within` (the span of the entity that
+    /// holds it): a function-name token if `is_func`, else a run of identifiers joined by dots
+    /// (extern names). Falls back to `within`.
+    fn name_span(&self, within: Span, is_func: bool, name: &str) -> Span {
+        let first = self.toks.partition_point(|t| t.span.start < within.start);
+        let toks = &self.toks[first..];
+        for (i, t) in toks.iter().enumerate() {
+            if t.span.end > within.end {
+                break;
+            }
+            if is_func {
+                if t.kind == TokenKind::Func && t.text(self.src) == name {
+                    return t.span;
+                }
+                continue;
+            }
+            // Match the dot-separated segments against `Ident (. Ident)*`.
+            let mut end = None;
+            for (k, seg) in name.split('.').enumerate() {
+                let tok = toks.get(i + 2 * k);
+                let dot_ok =
+                    k == 0 || toks.get(i + 2 * k - 1).map(|d| &d.kind) == Some(&TokenKind::Dot);
+                match tok {
+                    Some(tok)
+                        if dot_ok && tok.kind == TokenKind::Ident && tok.text(self.src) == seg =>
+                    {
+                        end = Some(tok.span.end);
+                    }
+                    _ => {
+                        end = None;
+                        break;
+                    }
+                }
+            }
+            if let Some(end) = end {
+                return Span {
+                    start: t.span.start,
+                    end,
+                };
+            }
+        }
+        within
     }
 
     /// The end of the previous token (for spans ending at the last consumed token).
@@ -1147,20 +1197,37 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("unknown type Foo", "%a: Foo"),
-                ("unknown type Bar", "fn @main(%a: Foo) -> Bar"),
-                (
-                    "unknown block bb9",
-                    "loop header=bb0 body=bb9 latch=bb0 exit=bb0"
-                ),
-                ("unknown function @nope", "call @nope()"),
-                ("unknown box Baz", "%b = new Baz()"),
-                ("unknown extern env.foo", "%c = extern env.foo(%a)"),
-                ("unknown type Qux", "%d = typeop cast %a Qux"),
-                ("unknown box Zed", "call %a.Zed::m()"),
-                ("unknown function @nope2", "%e = const @nope2"),
-                ("unknown block bb7", "jump bb7"),
+                ("unknown type Foo", "Foo"),
+                ("unknown type Bar", "Bar"),
+                ("unknown block bb9", "bb9"),
+                ("unknown function @nope", "@nope"),
+                ("unknown box Baz", "Baz"),
+                ("unknown extern env.foo", "env.foo"),
+                ("unknown type Qux", "Qux"),
+                ("unknown box Zed", "Zed"),
+                ("unknown function @nope2", "@nope2"),
+                ("unknown block bb7", "bb7"),
             ]
+        );
+    }
+
+    #[test]
+    fn resolution_error_spans_point_at_the_name() {
+        // The value `%Foo` in the same instruction is not the type name `Foo`.
+        let src = "fn @Foo(%Foo) {\nbb0:\n  %x = load %Foo.Foo\n  %Foo = typeop check %x Foo\n  %z = extern env.x.y(%x)\n  ret\n}\n";
+        let e = parse(src).unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].message, "unknown type Foo");
+        let at = src.find("%x Foo").unwrap() + 3;
+        assert_eq!(e[0].span, Span::new(at, at + 3));
+        let at = src.find("env.x.y").unwrap();
+        assert_eq!(
+            (e[1].message.as_str(), e[1].span),
+            ("unknown extern env.x.y", Span::new(at, at + 7))
+        );
+        assert_eq!(
+            crate::span::line_col(src, e[1].span.start as usize),
+            (5, 15)
         );
     }
 
