@@ -430,18 +430,25 @@ fn class_name(m: &Module, c: BoxClass) -> String {
     }
 }
 
-fn raise_fn(m: &Module, f: &Function) -> FuncDoc {
-    let v = |v: Value| {
-        f.values
-            .get(v)
-            .map_or_else(|| format!("?{}", v.0), |d| d.name.clone())
-    };
-    let b = |b: Block| {
-        f.blocks
-            .get(b)
-            .map_or_else(|| format!("?bb{}", b.0), |d| d.label.clone())
-    };
-    let raise_inst = |inst: &Inst| -> InstDoc {
+/// The name of a value of `f` (`?N` if it does not exist).
+fn value_name(f: &Function, v: Value) -> String {
+    f.values
+        .get(v)
+        .map_or_else(|| format!("?{}", v.0), |d| d.name.clone())
+}
+
+/// The label of a block of `f` (`?bbN` if it does not exist).
+fn block_label(f: &Function, b: Block) -> String {
+    f.blocks
+        .get(b)
+        .map_or_else(|| format!("?bb{}", b.0), |d| d.label.clone())
+}
+
+/// The document of one instruction of function `f` of module `m`.
+pub(crate) fn raise_inst(m: &Module, f: &Function, inst: &Inst) -> InstDoc {
+    let v = |x: Value| value_name(f, x);
+    let b = |x: Block| block_label(f, x);
+    {
         match inst {
             Inst::Const { dest, value } => InstDoc::Const {
                 dest: v(*dest),
@@ -561,7 +568,14 @@ fn raise_fn(m: &Module, f: &Function) -> FuncDoc {
                 args: args.iter().map(|a| v(*a)).collect(),
             },
         }
-    };
+    }
+}
+
+/// The document of one function of module `m`.
+pub(crate) fn raise_fn(m: &Module, f: &Function) -> FuncDoc {
+    let v = |x: Value| value_name(f, x);
+    let b = |x: Block| block_label(f, x);
+    let raise_inst = |inst: &Inst| raise_inst(m, f, inst);
     FuncDoc {
         name: f.name.clone(),
         params: f

@@ -5,13 +5,27 @@
 //! nowhere print as `%?12` (values), `?bb3` (blocks), `@?5` (functions) and `?box2` (boxes); such
 //! text does not parse back.
 
-use crate::ir::Module;
-use crate::json::{raise, BlockDoc, CalleeDoc, ConstDoc, FuncDoc, InstDoc, ModuleDoc};
+use crate::ir::{Function, Inst, Module};
+use crate::json::{
+    raise, raise_fn, raise_inst, BlockDoc, CalleeDoc, ConstDoc, FuncDoc, InstDoc, ModuleDoc,
+};
 use std::fmt::Write;
 
 /// Prints the canonical text form of a module. Never panics.
 pub fn print(module: &Module) -> String {
     print_doc(&raise(module))
+}
+
+/// Prints one function of `module` (it need not be one of the module's functions; names of
+/// functions and boxes it refers to are taken from `module`), as in [`print`]. Never panics.
+pub fn print_function(module: &Module, func: &Function) -> String {
+    print_fn(&raise_fn(module, func))
+}
+
+/// Prints one instruction of `func` as it appears in the canonical text, without indentation
+/// (e.g. `%x = binop add %a, %b`). Never panics.
+pub fn print_inst(module: &Module, func: &Function, inst: &Inst) -> String {
+    inst_text(&raise_inst(module, func, inst))
 }
 
 /// Prints a named document as canonical text.
@@ -273,6 +287,12 @@ mod tests {
              bb0:\n  %?12 = const @?5\n  %?1 = new ?box2(%?40)\n  call @?env.args()\n  \
              extern ?()\n  jump ?bb3\n}\n"
         );
+        let f = &m.functions[FuncId(0)];
+        assert_eq!(
+            print_inst(&m, f, &f.blocks[Block(0)].insts[1]),
+            "%?1 = new ?box2(%?40)"
+        );
+        assert!(print_function(&m, f).starts_with("fn @main(%?7: ?box3)"));
         // The JSON form does not panic either.
         assert!(crate::json::to_json(&m).contains("?bb3"));
     }
