@@ -43,7 +43,7 @@
 //! column of the JSON text; name-resolution errors (`unknown function @f`, ...) carry line 0,
 //! column 0 and name the function, block and instruction index in the message.
 //!
-//! This module also holds the *named document* ([`ModuleDoc`] and friends) that both the JSON
+//! This module also holds the *named document* (`ModuleDoc` and friends) that both the JSON
 //! form and the text form go through: the printer raises a [`Module`] to a document and prints
 //! it; the parser builds a document and lowers it.
 

@@ -17,7 +17,7 @@ pub fn print(module: &Module) -> String {
 }
 
 /// Prints one function of `module` (it need not be one of the module's functions; names of
-/// functions and boxes it refers to are taken from `module`), as in [`print`]. Never panics.
+/// functions and boxes it refers to are taken from `module`), as in [`print()`]. Never panics.
 pub fn print_function(module: &Module, func: &Function) -> String {
     print_fn(&raise_fn(module, func))
 }
