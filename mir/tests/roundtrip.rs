@@ -88,3 +88,54 @@ proptest! {
         let _ = parse(&print(&m).replace("bb", "x"));
     }
 }
+
+/// The example of the brief (§7), written loosely, formats to canonical text by hand.
+#[test]
+fn brief_example_formats_canonically() {
+    let loose = r#"; a comment
+fn @main() {
+bb0:
+  %a = const 3
+  %b = const 4
+  %p = new Point(%a,%b)   ; forward reference to the box
+  %x = load %p.x
+  %r = extern env.console.log(%x)
+  %z = const null
+  %t = typeop check %z   IntegerBox
+  ret %z
+}
+box Point { x , y }
+fn @Point.birth(%me, %x: IntegerBox, %y) -> VoidBox {
+bb0:
+  store %me.x = %x
+  store %me.y = %y
+  ret
+}
+"#;
+    let canonical = "box Point { x, y }
+
+fn @main() {
+bb0:
+  %a = const 3
+  %b = const 4
+  %p = new Point(%a, %b)
+  %x = load %p.x
+  %r = extern env.console.log(%x)
+  %z = const void
+  %t = typeop check %z Integer
+  ret %z
+}
+
+fn @Point.birth(%me, %x: Integer, %y) -> Void {
+bb0:
+  store %me.x = %x
+  store %me.y = %y
+  ret
+}
+";
+    let (m, _) = parse(loose).expect("parses");
+    assert_eq!(print(&m), canonical);
+    let (m2, _) = parse(canonical).expect("parses");
+    assert_eq!(m2, m);
+    assert_eq!(from_json(&to_json(&m)).expect("json"), m);
+}
