@@ -435,3 +435,48 @@ log %c
 %d = typeop check %a MapBox
 log %d
 ''', "ArrayBox\nArrayBox\ntrue\nfalse\n")
+
+case("array_insert_oob", "insert(i, v) with i > length traps IndexOutOfBounds.", r'''
+%a = const 1
+%b = const 2
+%c = const 3
+%arr = new ArrayBox(%a, %b, %c)
+%i = const 5
+call %arr.insert(%i, %a)
+log %arr
+''', "", trap("IndexOutOfBounds", "index 5 out of bounds for length 3"))
+
+case("array_slice_negative", "slice with a negative start traps IndexOutOfBounds.", r'''
+%a = const 1
+%b = const 2
+%c = const 3
+%arr = new ArrayBox(%a, %b, %c)
+%m = const -1
+%r = call %arr.slice(%m, %b)
+log %r
+''', "", trap("IndexOutOfBounds", "range -1..2 out of bounds for length 3"))
+
+case("array_join_floats_boxes", "join uses each element's top-level string form: Floats with {:?}, a user\nbox's default form, a map, a FunctionBox.", r'''
+box Pt { x }
+
+fn @f() {
+bb0:
+ret
+}
+
+fn @main() {
+bb0:
+%a = const 0.1
+%b = const 1e100
+%c = new Pt()
+%m = new MapBox()
+%k = const "k"
+call %m.set(%k, %k)
+%fn = const @f
+%arr = new ArrayBox(%a, %b, %c, %m, %fn)
+%sep = const " | "
+%s = call %arr.join(%sep)
+log %s
+ret
+}
+''', "0.1 | 1e100 | Pt { x: void } | {\"k\": \"k\"} | <function @f>\n")

@@ -725,3 +725,65 @@ log %r2
 %r3 = binop add %s, %inner
 log %r3
 ''', "a[1, \"b\"]\n{}a\na[void]\n")
+
+case("box_tostring_trap_inside", "A trap inside a user toString() that the runtime called (for console.log) is\nlocated in @P.toString: runtime-made calls are calls like any other.", r'''
+box P { x }
+
+fn @P.toString(%me) {
+bb0:
+%x = load %me.x
+%z = const 0
+%r = binop div %x, %z
+%s = const "never"
+ret %s
+}
+
+fn @main() {
+bb0:
+%p = new P()
+%one = const 1
+store %p.x = %one
+%arr = new ArrayBox(%p)
+log %arr
+ret
+}
+''', "", trap("DivisionByZero", "division by zero", fn="P.toString"))
+
+case("box_birth_trap_inside", "A trap inside birth is located in @P.birth.", r'''
+box P { x }
+
+fn @P.birth(%me, %v) {
+start:
+%n = call %v.length()
+store %me.x = %n
+ret
+}
+
+fn @main() {
+bb0:
+%s = const "abc"
+%p = new P(%s)
+log %p
+%i = const 5
+%q = new P(%i)
+log %q
+ret
+}
+''', "P { x: 3 }\n", trap("UnknownMethod", "Integer has no method length", fn="P.birth", block="start"))
+
+case("box_tostring_nested", "A field holding a box with a user toString prints through it, unquoted; a\nString field of the outer box stays quoted.", TOSTR + r'''
+box Wrap { p, s }
+
+fn @main() {
+bb0:
+%w = new Wrap()
+%p = new P()
+%two = const 2
+store %p.x = %two
+store %w.p = %p
+%s = const "s"
+store %w.s = %s
+log %w
+ret
+}
+''', "Wrap { p: P(2), s: \"s\" }\n")

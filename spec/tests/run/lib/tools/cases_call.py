@@ -379,3 +379,29 @@ case("primitive_box_constructor_type", "new IntegerBox of a String traps TypeErr
 %a = new IntegerBox(%s)
 log %a
 ''', "", trap("TypeError", "IntegerBox expects Integer, got String"))
+
+case("callee_function_box_method", "A FunctionBox of a method function (`const @Point.sum`) is an ordinary\nfunction value taking the receiver as its first argument.", r'''
+box Point { x, y }
+
+fn @Point.sum(%me) {
+bb0:
+%x = load %me.x
+%y = load %me.y
+%s = binop add %x, %y
+ret %s
+}
+
+fn @main() {
+bb0:
+%p = new Point()
+%a = const 2
+%b = const 5
+store %p.x = %a
+store %p.y = %b
+%f = const @Point.sum
+log %f
+%r = call %f(%p)
+log %r
+ret
+}
+''', "<function @Point.sum>\n7\n")

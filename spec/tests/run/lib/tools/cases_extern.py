@@ -231,3 +231,15 @@ case("extern_exit_type", "env.process.exit with a String code traps TypeError (s
 extern env.process.exit(%c)
 ret
 ''', "", trap("TypeError", "argument 1 of env.process.exit must be Integer, got String"))
+
+case("extern_time_now_ms", "env.time.now_ms() returns an Integer that does not decrease (only\ndeterministic facts are printed).", r'''
+%t1 = extern env.time.now_ms()
+%t2 = extern env.time.now_ms()
+%ty = typeop typeof %t1
+log %ty
+%le = compare le %t1, %t2
+log %le
+%z = const 0
+%pos = compare gt %t1, %z
+log %pos
+''', "Integer\ntrue\ntrue\n")

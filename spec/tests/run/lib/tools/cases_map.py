@@ -214,3 +214,20 @@ case("map_unknown_method", "MapBox has no method push: UnknownMethod.", r'''
 call %m.push(%one)
 log %m
 ''', "", trap("UnknownMethod", "MapBox has no method push"))
+
+case("map_int_key_order", "Integer keys keep insertion order (no sorting); keys() mixes key types.", r'''
+%m = new MapBox()
+%three = const 3
+%one = const 1
+%two = const 2
+%s = const "1"
+%t = const true
+%v = const "v"
+call %m.set(%three, %v)
+call %m.set(%one, %v)
+call %m.set(%two, %v)
+call %m.set(%s, %v)
+call %m.set(%t, %v)
+%ks = call %m.keys()
+log %ks
+''', "[3, 1, 2, \"1\", true]\n")
