@@ -787,3 +787,62 @@ log %w
 ret
 }
 ''', "Wrap { p: P(2), s: \"s\" }\n")
+
+case("runtime_call_depth_tostring", "The runtime's call of a user toString counts toward the call depth: with\n--max-depth 1 it traps StackOverflow in the callee at its entry block.", r'''
+box P { x }
+
+fn @P.toString(%me) {
+entry:
+%s = const "P"
+ret %s
+}
+
+fn @main() {
+bb0:
+%b = const "before"
+log %b
+%p = new P()
+log %p
+ret
+}
+''', "before\n", trap("StackOverflow", "call depth exceeded 1", fn="P.toString", block="entry"),
+     flags="--max-depth 1")
+
+case("runtime_call_fuel_birth", "The runtime's call of birth spends fuel on entry like any call: with --fuel 1\nmain's entry takes the only unit and birth's entry runs out.", r'''
+box P { x }
+
+fn @P.birth(%me, %x) {
+init:
+store %me.x = %x
+ret
+}
+
+fn @main() {
+bb0:
+%one = const 1
+%p = new P(%one)
+log %p
+ret
+}
+''', "", trap("OutOfFuel", "fuel exhausted", fn="P.birth", block="init"), flags="--fuel 1")
+
+case("runtime_call_fuel_apply", "Calling a user box as a value calls its apply method, which spends fuel:\nwith --fuel 2 the first call runs and the second runs out.", r'''
+box Twice { k }
+
+fn @Twice.apply(%me, %x) {
+go:
+%r = binop mul %x, %x
+ret %r
+}
+
+fn @main() {
+bb0:
+%t = new Twice()
+%three = const 3
+%a = call %t(%three)
+log %a
+%b = call %t(%a)
+log %b
+ret
+}
+''', "9\n", trap("OutOfFuel", "fuel exhausted", fn="Twice.apply", block="go"), flags="--fuel 2")
