@@ -39,7 +39,9 @@
 //!
 //! A Float constant is written as its text-form string (`"1.0"`, `"-0.0"`, `"1e100"`, `"inf"`,
 //! `"-inf"`, `"NaN"`) so that every f64 survives exactly; a JSON number is accepted on input too.
-//! Unknown keys are errors; `"mir14"` must be `1`. Syntax and shape errors carry the line and
+//! Every name must be legal in the text form (identifiers; values digits or an identifier;
+//! functions `f` or `Box.method`), else `invalid value name "a b"` etc., so every module read
+//! from JSON prints as text that parses back. Unknown keys are errors; `"mir14"` must be `1`. Syntax and shape errors carry the line and
 //! column of the JSON text; name-resolution errors (`unknown function @f`, ...) carry line 0,
 //! column 0 and name the function, block and instruction index in the message.
 //!
@@ -92,7 +94,13 @@ pub fn from_json(s: &str) -> Result<Module, JsonError> {
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
-    lower(&doc).map_err(|errs| {
+    let errs = check_names(&doc);
+    let result = if errs.is_empty() {
+        lower(&doc)
+    } else {
+        Err(errs)
+    };
+    result.map_err(|errs| {
         let e = &errs[0];
         JsonError {
             line: 0,
@@ -100,6 +108,109 @@ pub fn from_json(s: &str) -> Result<Module, JsonError> {
             message: format!("{}: {}", describe(&doc, e.loc), e.message),
         }
     })
+}
+
+/// Checks that every name of a document is legal in the text form (so that every module read
+/// from JSON prints as text that parses back): identifiers for boxes, fields, labels and
+/// methods, `f`/`Box.method` for functions, digits or identifiers for values. Names that must
+/// resolve (types, classes, callees, externs, label references) are checked by resolution.
+fn check_names(doc: &ModuleDoc) -> Vec<LowerError> {
+    use crate::text::lexer::{is_func_name, is_ident, is_value_name};
+    let mut errs = Vec::new();
+    let mut check = |ok: bool, loc: Location, what: &str, name: &str| {
+        if !ok {
+            errs.push(LowerError {
+                loc,
+                message: format!("invalid {what} name {name:?}"),
+                name: None,
+            });
+        }
+    };
+    for (i, b) in doc.boxes.iter().enumerate() {
+        let loc = Location::Box(BoxId(i as u32));
+        check(is_ident(&b.name), loc, "box", &b.name);
+        for f in &b.fields {
+            check(is_ident(f), loc, "field", f);
+        }
+    }
+    for (fi, f) in doc.functions.iter().enumerate() {
+        let fid = FuncId(fi as u32);
+        check(
+            is_func_name(&f.name),
+            Location::Function(fid),
+            "function",
+            &f.name,
+        );
+        for (pi, p) in f.params.iter().enumerate() {
+            check(
+                is_value_name(&p.name),
+                Location::Param(fid, pi),
+                "value",
+                &p.name,
+            );
+        }
+        for (bi, b) in f.blocks.iter().enumerate() {
+            let block = Block(bi as u32);
+            check(
+                is_ident(&b.label),
+                Location::Block(fid, block),
+                "block",
+                &b.label,
+            );
+            for (ii, inst) in b.insts.iter().enumerate() {
+                let loc = Location::Inst(fid, block, ii);
+                let mut values: Vec<&String> = Vec::new();
+                let mut idents: Vec<(&str, &String)> = Vec::new();
+                match inst {
+                    InstDoc::Const { dest, .. } => values.push(dest),
+                    InstDoc::Unary { dest, arg, .. } | InstDoc::Typeop { dest, arg, .. } => {
+                        values.extend([dest, arg])
+                    }
+                    InstDoc::Binop { dest, lhs, rhs, .. }
+                    | InstDoc::Compare { dest, lhs, rhs, .. } => values.extend([dest, lhs, rhs]),
+                    InstDoc::Load { dest, obj, field } => {
+                        values.extend([dest, obj]);
+                        idents.push(("field", field));
+                    }
+                    InstDoc::Store { obj, field, value } => {
+                        values.extend([obj, value]);
+                        idents.push(("field", field));
+                    }
+                    InstDoc::Branch { cond, .. } => values.push(cond),
+                    InstDoc::Jump { .. } => {}
+                    InstDoc::Ret { value } => values.extend(value),
+                    InstDoc::Phi { dest, inputs } => {
+                        values.push(dest);
+                        values.extend(inputs.iter().map(|i| &i.value));
+                    }
+                    InstDoc::New { dest, args, .. } => {
+                        values.push(dest);
+                        values.extend(args);
+                    }
+                    InstDoc::Call { dest, callee, args } => {
+                        values.extend(dest);
+                        values.extend(&callee.receiver);
+                        values.extend(&callee.value);
+                        if let Some(m) = &callee.method {
+                            idents.push(("method", m));
+                        }
+                        values.extend(args);
+                    }
+                    InstDoc::Extern { dest, args, .. } => {
+                        values.extend(dest);
+                        values.extend(args);
+                    }
+                }
+                for v in values {
+                    check(is_value_name(v), loc, "value", v);
+                }
+                for (what, n) in idents {
+                    check(is_ident(n), loc, what, n);
+                }
+            }
+        }
+    }
+    errs
 }
 
 /// serde_json appends " at line L column C" to its messages; the position has its own fields.
