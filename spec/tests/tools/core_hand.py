@@ -1646,3 +1646,42 @@ bb0:
   ret
 }
 """, "", "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n", fuel=1, max_depth=1)
+
+RUNTIME_CALLS = r"""
+; {what}
+box P {{ v }}
+
+fn @P.birth(%me, %v) {{
+bb0:
+  store %me.v = %v
+  ret
+}}
+
+fn @P.toString(%me) {{
+bb0:
+  %pre = const "P#"
+  %v = load %me.v
+  %s = binop add %pre, %v
+  ret %s
+}}
+
+fn @main() {{
+bb0:
+  %five = const 5
+  %p = new P(%five)
+  %made = const "made"
+  extern env.console.log(%made)
+  extern env.console.log(%p)
+  ret
+}}
+"""
+T("fuel_runtime_calls_exact", RUNTIME_CALLS.format(
+    what="calls made by the runtime spend fuel like any other: --fuel 3 = main + birth + toString"),
+  lines("made", "P#5"), fuel=3)
+T("fuel_runtime_calls_trap", RUNTIME_CALLS.format(
+    what="--fuel 2: main and birth run; the runtime's call of @P.toString (for printing) runs out"),
+  lines("made"), "error: OutOfFuel: fuel exhausted (in @P.toString, bb0)\n", fuel=2)
+T("depth_runtime_call_trap", RUNTIME_CALLS.format(
+    what="calls made by the runtime count toward the call depth: with --max-depth 1, `new P`\n"
+         "; traps entering @P.birth"),
+  "", "error: StackOverflow: call depth exceeded 1 (in @P.birth, bb0)\n", max_depth=1)

@@ -71,6 +71,9 @@ class Prog:
         return v
 
     def text(self, header, prelude=""):
+        body = "\n".join(self.lines)
+        if prelude == SUPPORT and not any(w in body for w in ("Point", "Other", "@f", "@g", "load", "store")):
+            prelude = ""  # the program does not use the support items
         head = "".join(f"; {h}\n" for h in header.strip().split("\n"))
         return (f"{head}{prelude}fn @main() {{\nbb0:\n" + "\n".join(self.lines)
                 + "\n  ret\n}\n")
