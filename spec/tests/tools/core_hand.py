@@ -1685,3 +1685,97 @@ T("depth_runtime_call_trap", RUNTIME_CALLS.format(
     what="calls made by the runtime count toward the call depth: with --max-depth 1, `new P`\n"
          "; traps entering @P.birth"),
   "", "error: StackOverflow: call depth exceeded 1 (in @P.birth, bb0)\n", max_depth=1)
+
+T("fuel_irreducible_free", r"""
+; fuel is spent only on back edges, i.e. edges to a block that dominates their source. In this
+; irreducible cycle (a <-> b, both entered from bb0) neither block dominates the other, so no
+; edge of the cycle spends fuel: --fuel 1 (main's entry) is enough
+fn @main() {
+bb0:
+  %z = const 0
+  %one = const 1
+  %six = const 6
+  %t = const true
+  branch %t, a, b
+a:
+  %i = phi [bb0: %z], [b: %j2]
+  extern env.console.log(%i)
+  %i2 = binop add %i, %one
+  %c = compare lt %i2, %six
+  branch %c, b, done
+b:
+  %j = phi [bb0: %z], [a: %i2]
+  %j2 = binop add %j, %one
+  jump a
+done:
+  ret %i2
+}
+""", lines(0, 2, 4, 6), code=7, fuel=1)
+
+DO_WHILE = r"""
+; {what}
+fn @main() {{
+bb0:
+  %z = const 0
+  %one = const 1
+  %five = const 5
+  jump body
+body:
+  %i = phi [bb0: %z], [test: %i2]
+  extern env.console.log(%i)
+  %i2 = binop add %i, %one
+  jump test
+test:
+  %c = compare lt %i2, %five
+  branch %c, body, done
+done:
+  ret %i2
+}}
+"""
+T("fuel_do_while_exact", DO_WHILE.format(
+    what="an undeclared two-block do-while loop: the conditional edge test -> body is a back edge;\n"
+         "; --fuel 5 = main's entry + 4 back edges"), lines(0, 1, 2, 3, 4), code=5, fuel=5)
+T("fuel_do_while_trap", DO_WHILE.format(
+    what="an undeclared two-block do-while loop with --fuel 3: the 3rd back edge test -> body traps"),
+  lines(0, 1, 2), "error: OutOfFuel: fuel exhausted (in @main, body)\n", fuel=3)
+
+LOOP_CALLS = r"""
+; {what}
+fn @f(%i) {{
+bb0:
+  extern env.console.log(%i)
+  ret
+}}
+
+fn @main() {{
+  loop header=head body=body latch=latch exit=done
+bb0:
+  %zero = const 0
+  %one = const 1
+  %three = const 3
+  jump head
+head:
+  %i = phi [bb0: %zero], [latch: %i2]
+  %c = compare lt %i, %three
+  branch %c, body, done
+body:
+  call @f(%i)
+  %i2 = binop add %i, %one
+  jump latch
+latch:
+  jump head
+done:
+  %end = const "end"
+  extern env.console.log(%end)
+  ret
+}}
+"""
+T("fuel_loop_calls_exact", LOOP_CALLS.format(
+    what="a loop calling @f each iteration: main 1 + 3 x (call 1 + back edge 1) = 7 = --fuel 7"),
+  lines(0, 1, 2, "end"), fuel=7)
+T("fuel_loop_calls_backedge_trap", LOOP_CALLS.format(
+    what="same loop, --fuel 6: the third call runs, then the third back edge runs out"),
+  lines(0, 1, 2), "error: OutOfFuel: fuel exhausted (in @main, head)\n", fuel=6)
+T("fuel_loop_calls_entry_trap", LOOP_CALLS.format(
+    what="same loop, --fuel 5: the third call of @f runs out at @f's entry"),
+  lines(0, 1), "error: OutOfFuel: fuel exhausted (in @f, bb0)\n", fuel=5)
