@@ -1779,3 +1779,79 @@ T("fuel_loop_calls_backedge_trap", LOOP_CALLS.format(
 T("fuel_loop_calls_entry_trap", LOOP_CALLS.format(
     what="same loop, --fuel 5: the third call of @f runs out at @f's entry"),
   lines(0, 1), "error: OutOfFuel: fuel exhausted (in @f, bb0)\n", fuel=5)
+
+T("compare_eq_ignores_methods", r"""
+; compare eq on user boxes is identity even when the box defines equals/toString methods;
+; typeof gives the box name, not the toString result
+box Point { x }
+
+fn @Point.equals(%me, %other) {
+bb0:
+  %t = const true
+  ret %t
+}
+
+fn @Point.toString(%me) {
+bb0:
+  %s = const "same"
+  ret %s
+}
+
+fn @main() {
+bb0:
+  %p = new Point()
+  %q = new Point()
+  %e = compare eq %p, %q
+  extern env.console.log(%e)
+  %n = compare ne %p, %q
+  extern env.console.log(%n)
+  %s = const "same"
+  %e2 = compare eq %p, %s
+  extern env.console.log(%e2)
+  %t = typeop typeof %p
+  extern env.console.log(%t)
+  extern env.console.log(%p)
+  ret
+}
+""", lines("false", "true", "false", "Point", "same"))
+
+T("loop_return_inside", r"""
+; a ret inside a declared loop's body leaves the function directly (a ret is not a loop edge)
+fn @find(%target) {
+  loop header=head body=body latch=latch exit=done
+bb0:
+  %z = const 0
+  %one = const 1
+  %ten = const 10
+  jump head
+head:
+  %i = phi [bb0: %z], [latch: %i2]
+  %c = compare lt %i, %ten
+  branch %c, body, done
+body:
+  %sq = binop mul %i, %i
+  %hit = compare eq %sq, %target
+  branch %hit, found, next
+found:
+  ret %i
+next:
+  %i2 = binop add %i, %one
+  jump latch
+latch:
+  jump head
+done:
+  %none = const -1
+  ret %none
+}
+
+fn @main() {
+bb0:
+  %a = const 49
+  %b = const 50
+  %ra = call @find(%a)
+  %rb = call @find(%b)
+  extern env.console.log(%ra)
+  extern env.console.log(%rb)
+  ret
+}
+""", lines(7, -1))
