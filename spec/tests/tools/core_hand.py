@@ -1816,9 +1816,10 @@ bb0:
 """, lines("false", "true", "false", "Point", "same"))
 
 T("loop_return_inside", r"""
-; a ret inside a declared loop's body leaves the function directly (a ret is not a loop edge)
+; a ret inside a loop's body leaves the function directly. (The loop is not declared: with a
+; LoopForm, the block holding the ret would lie outside the natural loop, and the edge into it
+; would leave the loop without going to the exit.)
 fn @find(%target) {
-  loop header=head body=body latch=latch exit=done
 bb0:
   %z = const 0
   %one = const 1
