@@ -1856,3 +1856,33 @@ bb0:
   ret
 }
 """, lines(7, -1))
+
+T("syntax_names_and_layout",
+  "; value names made of digits or identifiers, keywords used as labels and value names,\n"
+  "; comments after instructions, tabs, and an instruction spread over several lines\n"
+  "; (whitespace, newlines included, only separates tokens)\n" + r"""fn @main() {
+bb0:	; a comment after a label
+	%0 = const 40	; a comment after an instruction
+	%12 = const 2
+	%_t1 = binop add %0, %12
+	extern env.console.log(%_t1)
+	jump loop
+; a comment between blocks
+loop:
+  %const = const "keyword names"
+  %phi = const true
+  branch %phi, jump, ret
+jump:
+  extern env.console.log(%const)
+  %x = binop
+       mul
+       %12 ,
+       %12
+  extern env.console.log(
+    %x
+  )
+  jump ret
+ret:
+  ret
+}
+""", lines(42, "keyword names", 4))
