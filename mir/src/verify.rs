@@ -52,8 +52,8 @@ pub fn verify_all(module: &Module) -> Vec<VerifyError> {
     v.errors
 }
 
-/// The violations of the rules local to function `f` (everything but the uniqueness of function
-/// and box names and the box declarations themselves). A function out of range is one error.
+/// The violations of the rules local to function `f`: everything but the uniqueness of function
+/// and box names and the checks of box declarations. A function out of range is one error.
 pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
     let mut v = Verifier {
         m: module,
@@ -96,7 +96,7 @@ impl<'a> Verifier<'a> {
         self.errors.push(VerifyError { location, message });
     }
 
-    /// Names of boxes and functions, box fields, method functions, `@main`.
+    /// Names of boxes and functions, box fields.
     fn module_rules(&mut self) {
         let m = self.m;
         let mut seen_boxes: HashSet<&str> = HashSet::new();
@@ -127,26 +127,6 @@ impl<'a> Verifier<'a> {
                     format!("duplicate function @{}", f.name),
                 );
             }
-            if let Some((box_name, _)) = f.name.split_once('.') {
-                if m.box_by_name(box_name).is_none() {
-                    self.err(
-                        Location::Function(id),
-                        format!("method @{} of undeclared box {}", f.name, box_name),
-                    );
-                }
-                if f.params.is_empty() {
-                    self.err(
-                        Location::Function(id),
-                        format!("method @{} needs a receiver parameter", f.name),
-                    );
-                }
-            }
-            if f.name == "main" && !f.params.is_empty() {
-                self.err(
-                    Location::Function(id),
-                    "@main must not have parameters".to_string(),
-                );
-            }
         }
     }
 
@@ -155,6 +135,27 @@ impl<'a> Verifier<'a> {
         let Some(f) = self.m.functions.get(id) else {
             return;
         };
+        // Method functions and `@main`.
+        if let Some((box_name, _)) = f.name.split_once('.') {
+            if self.m.box_by_name(box_name).is_none() {
+                self.err(
+                    Location::Function(id),
+                    format!("method @{} of undeclared box {}", f.name, box_name),
+                );
+            }
+            if f.params.is_empty() {
+                self.err(
+                    Location::Function(id),
+                    format!("method @{} needs a receiver parameter", f.name),
+                );
+            }
+        }
+        if f.name == "main" && !f.params.is_empty() {
+            self.err(
+                Location::Function(id),
+                "@main must not have parameters".to_string(),
+            );
+        }
         // Annotations name existing boxes.
         if let Some(t) = f.ret_type {
             self.check_type(Location::Function(id), t);
