@@ -432,6 +432,38 @@ pub fn irreducible_entries(cfg: &Cfg, dom: &DomTree) -> Vec<(Block, Block)> {
     out
 }
 
+/// Every per-function analysis at once, for backends and tools: the CFG, the dominator tree,
+/// the back edges (fuel accounting) and the natural loops.
+#[derive(Clone, Debug)]
+pub struct FunctionAnalysis {
+    /// Successors, predecessors, reachability, reverse postorder.
+    pub cfg: Cfg,
+    /// The dominator tree.
+    pub dom: DomTree,
+    /// The back edges.
+    pub back_edges: BackEdges,
+    /// The natural loops, by header.
+    pub loops: Vec<NaturalLoop>,
+    /// Where each value is defined.
+    pub defs: SecondaryMap<Value, Option<DefSite>>,
+}
+
+impl FunctionAnalysis {
+    /// Analyses `f`.
+    pub fn new(f: &Function) -> FunctionAnalysis {
+        let (cfg, dom) = DomTree::of(f);
+        let back_edges = BackEdges::new(&cfg, &dom);
+        let loops = natural_loops(&cfg, &back_edges);
+        FunctionAnalysis {
+            cfg,
+            dom,
+            back_edges,
+            loops,
+            defs: def_sites(f),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // LoopForms
 // ---------------------------------------------------------------------------------------------
@@ -732,6 +764,7 @@ pub struct CallGraph {
     callees: Vec<Vec<FuncId>>,
     callers: Vec<Vec<FuncId>>,
     dynamic: Vec<bool>,
+    recursive: Vec<bool>,
 }
 
 impl CallGraph {
@@ -815,12 +848,24 @@ impl CallGraph {
         for v in callees.iter_mut().chain(callers.iter_mut()) {
             v.sort();
         }
+        // A function is recursive when it calls itself or shares an SCC with another.
+        let mut recursive: Vec<bool> = (0..n)
+            .map(|i| callees[i].contains(&FuncId(i as u32)))
+            .collect();
+        for scc in tarjan_scc(&graph) {
+            if scc.len() > 1 {
+                for node in scc {
+                    recursive[node.index()] = true;
+                }
+            }
+        }
         CallGraph {
             graph,
             edges,
             callees,
             callers,
             dynamic,
+            recursive,
         }
     }
 
@@ -859,13 +904,7 @@ impl CallGraph {
 
     /// True when `f` can reach itself through static edges (including a self call).
     pub fn is_recursive(&self, f: FuncId) -> bool {
-        if f.index() >= self.callees.len() {
-            return false;
-        }
-        if self.callees(f).contains(&f) {
-            return true;
-        }
-        self.sccs().iter().any(|c| c.len() > 1 && c.contains(&f))
+        self.recursive.get(f.index()).copied().unwrap_or(false)
     }
 
     /// The underlying petgraph graph: node `i` is function `i`, edges labelled by kind.
@@ -1349,6 +1388,20 @@ pub(crate) mod tests {
                 "loop at bb1 is not in canonical form: irreducible control flow (the edge from bb2 to bb1 is not a back edge)".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn function_analysis_bundle() {
+        let fa = FunctionAnalysis::new(&nested_loops());
+        assert_eq!(
+            fa.back_edges.iter().collect::<Vec<_>>(),
+            vec![(bl(5), bl(3)), (bl(6), bl(1))]
+        );
+        assert_eq!(fa.loops.len(), 2);
+        assert_eq!(fa.dom.idom(bl(7)), Some(bl(1)));
+        assert_eq!(fa.dom.idom(bl(6)), Some(bl(3)));
+        assert_eq!(fa.cfg.predecessors(bl(3)), &[bl(2), bl(5)]);
+        assert_eq!(fa.defs[Value(0)], Some(DefSite::Param(0)));
     }
 
     #[test]
