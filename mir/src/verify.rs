@@ -18,6 +18,8 @@
 //!   `@Point.birth` through `call %r.Point::birth(...)` name `Point.birth`;
 //! - an early terminator is reported at every terminator that is not the last instruction;
 //!   `entry block bb0 cannot be a branch target` at every terminator targeting the entry;
+//! - a hand-built `BoxClass::Primitive(T)` with `T` not one of the five primitive types:
+//!   `ArrayBox is not a primitive box class`;
 //! - LoopForm errors are located at the loop declaration; `body == header` and
 //!   `latch == header` (one-block loops) are accepted.
 
@@ -388,6 +390,24 @@ impl<'a> Verifier<'a> {
                     },
                     None => 0,
                 }
+            }
+            BoxClass::Primitive(t)
+                if !matches!(
+                    t,
+                    TypeName::Integer
+                        | TypeName::Float
+                        | TypeName::Bool
+                        | TypeName::String
+                        | TypeName::Void
+                ) =>
+            {
+                // Only the five primitive types have `*Box` constructors.
+                let name = match t {
+                    TypeName::User(b) => m.boxes.get(b).map_or("?", |d| d.name.as_str()),
+                    other => other.builtin_name().unwrap_or("?"),
+                };
+                self.err(at, format!("{name} is not a primitive box class"));
+                return;
             }
             other => match other.builtin_arity() {
                 Some(n) => n,
@@ -1126,6 +1146,7 @@ mod tests {
                 new(t, BoxClass::Primitive(TypeName::Integer), 0),
                 new(t, BoxClass::Primitive(TypeName::Void), 0),
                 new(t, BoxClass::Primitive(TypeName::Void), 1),
+                new(t, BoxClass::Primitive(TypeName::Array), 1),
                 ret(None),
             ]
         });
@@ -1156,6 +1177,7 @@ mod tests {
                     inst(0, 11),
                     "wrong number of arguments to new VoidBox: expected 0, got 1"
                 ),
+                e(inst(0, 12), "ArrayBox is not a primitive box class"),
             ]
         );
     }
