@@ -8,7 +8,7 @@ pub mod translate;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Module};
+use cranelift_module::default_libcall_names;
 use mir14_mir::Module as MirModule;
 use mir14_rt::abi::{self as rtabi, ArrayEntry};
 use mir14_rt::{Config, Io};
@@ -39,7 +39,8 @@ impl Drop for Compiled {
 fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
     let mut fb = settings::builder();
     let set = |fb: &mut settings::Builder, k: &str, v: &str| {
-        fb.set(k, v).map_err(|e| format!("cranelift setting {k}={v}: {e}"))
+        fb.set(k, v)
+            .map_err(|e| format!("cranelift setting {k}={v}: {e}"))
     };
     set(&mut fb, "opt_level", opt_level)?;
     set(&mut fb, "is_pic", "false")?;
@@ -59,12 +60,15 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     for (name, ptr) in rtabi::symbols() {
         jb.symbol(name, ptr);
     }
-    let arena = ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
+    let arena =
+        ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
     jb.memory_provider(Box::new(arena));
     let mut module = JITModule::new(jb);
     let t = translate_module(&mut module, mir, TranslateOptions { fuel })
         .map_err(|e| format!("JIT compilation failed: {e:?}"))?;
-    module.finalize_definitions().map_err(|e| format!("JIT finalization failed: {e:?}"))?;
+    module
+        .finalize_definitions()
+        .map_err(|e| format!("JIT finalization failed: {e:?}"))?;
     let entries = t
         .array
         .iter()
@@ -74,26 +78,44 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
             unsafe { std::mem::transmute::<*const u8, ArrayEntry>(p) }
         })
         .collect();
-    Ok(Compiled { module: Some(module), entries, symbols: t.symbols, compile_time: start.elapsed() })
+    Ok(Compiled {
+        module: Some(module),
+        entries,
+        symbols: t.symbols,
+        compile_time: start.elapsed(),
+    })
 }
 
 /// Compiles and runs `@main` with the process's real stdin, stdout and stderr; returns the exit
 /// status (a trap has been reported on stderr). Compilation errors are returned as `Err`.
 pub fn run(mir: &MirModule, config: &Config) -> Result<i32, String> {
-    run_with_io(mir, config, Io::real())
+    run_with_io(mir, config, Io::real)
 }
 
-/// Like [`run`], with the given I/O.
-pub fn run_with_io(mir: &MirModule, config: &Config, io: Io) -> Result<i32, String> {
+/// Like [`run`], with the I/O made by `io` on the thread that runs the program.
+pub fn run_with_io(
+    mir: &MirModule,
+    config: &Config,
+    io: impl FnOnce() -> Io + Send,
+) -> Result<i32, String> {
     let compiled = compile(mir, config.fuel.is_some())?;
-    let main = mir.function_by_name("main").ok_or("the module has no @main function")?;
+    let main = mir
+        .function_by_name("main")
+        .ok_or("the module has no @main function")?;
     let stack = rtabi::stack_size_for(config.max_depth);
     let status = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-jit".into())
             .stack_size(stack)
             .spawn_scoped(s, || {
-                rtabi::run_compiled(mir, config.clone(), io, &compiled.entries, &compiled.symbols, main)
+                rtabi::run_compiled(
+                    mir,
+                    config.clone(),
+                    io(),
+                    &compiled.entries,
+                    &compiled.symbols,
+                    main,
+                )
             })
             .map_err(|e| format!("cannot start the JIT thread: {e}"))?
             .join()

@@ -15,14 +15,16 @@ use cranelift_codegen::ir::{
     StackSlotKind, UserFuncName,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::{DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult};
-use mir14_mir::analysis::{Cfg, DomTree};
+use cranelift_module::{
+    DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult,
+};
+use mir14_mir::analysis::BackEdges;
 use mir14_mir::{
     BinOp, Block, BoxClass, Callee, CmpOp, Constant, FuncId, Function, Inst, Module as MirModule,
     TypeOpKind, UnaryOp, Value,
 };
+use mir14_rt as tags;
 use mir14_rt::abi::{self as rtabi, Symbols, TRAP};
-use mir14_rt::value as tags;
 use std::collections::HashMap;
 
 /// Options that change the generated code.
@@ -50,11 +52,11 @@ const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
     ("rt_branch_fail", "ii", 2),
     ("rt_new", "ipi", 2),
     ("rt_new_user", "i", 2),
-    ("rt_check_receiver", "iiii", 2),
+    ("rt_check_receiver", "iiiii", 2),
     ("rt_call_method", "iiipi", 2),
     ("rt_call_value", "iipi", 2),
     ("rt_extern", "ipi", 2),
-    ("rt_check_param", "iiii", 2),
+    ("rt_check_params", "ipi", 2),
     ("rt_check_ret", "iii", 2),
 ];
 
@@ -79,7 +81,7 @@ enum Rt {
     CallMethod,
     CallValue,
     Extern,
-    CheckParam,
+    CheckParams,
     CheckRet,
 }
 
@@ -117,7 +119,8 @@ pub fn translate_module<M: Module>(
         let mut sig = module.make_signature();
         sig.params.push(AbiParam::new(ptr));
         for c in params.chars() {
-            sig.params.push(AbiParam::new(if c == 'p' { ptr } else { types::I64 }));
+            sig.params
+                .push(AbiParam::new(if c == 'p' { ptr } else { types::I64 }));
         }
         for _ in 0..*results {
             sig.returns.push(AbiParam::new(types::I64));
@@ -177,7 +180,10 @@ pub fn translate_module<M: Module>(
             for i in 0..f.params.len() {
                 let off = (i * 16) as i32;
                 call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
-                call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off + 8));
+                call_args.push(
+                    b.ins()
+                        .load(types::I64, MemFlagsData::trusted(), args, off + 8),
+                );
             }
             let fref = module.declare_func_in_func(direct[id.index()], b.func);
             let call = b.ins().call(fref, &call_args);
@@ -188,7 +194,11 @@ pub fn translate_module<M: Module>(
         module.define_function(array[id.index()], &mut ctx)?;
         module.clear_context(&mut ctx);
     }
-    Ok(Translated { direct, array, symbols })
+    Ok(Translated {
+        direct,
+        array,
+        symbols,
+    })
 }
 
 /// Defines a read-only data object holding `bytes` and returns its id.
@@ -202,7 +212,8 @@ pub fn define_bytes<M: Module>(module: &mut M, name: &str, bytes: Vec<u8>) -> Mo
 
 fn direct_signature<M: Module>(module: &M, nparams: usize) -> Signature {
     let mut sig = module.make_signature();
-    sig.params.push(AbiParam::new(module.target_config().pointer_type()));
+    sig.params
+        .push(AbiParam::new(module.target_config().pointer_type()));
     for _ in 0..nparams * 2 {
         sig.params.push(AbiParam::new(types::I64));
     }
@@ -251,8 +262,7 @@ struct FnTranslator<'a, 'b, M: Module> {
 impl<M: Module> FnTranslator<'_, '_, M> {
     fn translate(&mut self) -> ModuleResult<()> {
         let f = self.func;
-        let cfg = Cfg::new(f);
-        let dom = DomTree::new(f, &cfg);
+        let dom = BackEdges::of(f);
         let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
@@ -264,11 +274,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .values()
             .flat_map(|b| b.insts.iter())
             .map(|i| match i {
-                Inst::Call { args, .. } | Inst::ExternCall { args, .. } | Inst::NewBox { args, .. } => {
-                    args.len()
-                }
+                Inst::Call { args, .. }
+                | Inst::ExternCall { args, .. }
+                | Inst::NewBox { args, .. } => args.len(),
                 _ => 0,
             })
+            .chain([f.params.len()])
             .max()
             .unwrap_or(0);
         if max_args > 0 {
@@ -289,15 +300,21 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let fid = self.iconst(self.func_id.index() as i64);
         let r = self.call_rt(Rt::Enter, &[fid]);
         self.trap_if_nonzero(r[0], mir_entry);
+        let mut pairs = Vec::new();
         for (i, p) in f.params.iter().enumerate() {
-            let pair = Pair { tag: params[1 + 2 * i], bits: params[2 + 2 * i] };
+            let pair = Pair {
+                tag: params[1 + 2 * i],
+                bits: params[2 + 2 * i],
+            };
             self.def(p.value, pair);
-            if p.ty.is_some() {
-                let fid = self.iconst(self.func_id.index() as i64);
-                let idx = self.iconst(i as i64);
-                let r = self.call_rt(Rt::CheckParam, &[fid, idx, pair.tag, pair.bits]);
-                self.trap_if_trap(r[0], mir_entry);
-            }
+            pairs.push(pair);
+        }
+        if f.params.iter().any(|p| p.ty.is_some()) {
+            let fid = self.iconst(self.func_id.index() as i64);
+            let addr = self.spill_args(&pairs);
+            let n = self.iconst(pairs.len() as i64);
+            let r = self.call_rt(Rt::CheckParams, &[fid, addr, n]);
+            self.trap_if_trap(r[0], mir_entry);
         }
         self.b.ins().jump(blocks[0], &[]);
 
@@ -351,7 +368,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     fn use_(&mut self, v: Value) -> Pair {
         let (t, b) = self.vars_of(v);
-        Pair { tag: self.b.use_var(t), bits: self.b.use_var(b) }
+        Pair {
+            tag: self.b.use_var(t),
+            bits: self.b.use_var(b),
+        }
     }
 
     fn rt_ref(&mut self, which: Rt) -> ir::FuncRef {
@@ -359,7 +379,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         if let Some(r) = self.rt_refs.get(&idx) {
             return *r;
         }
-        let r = self.module.declare_func_in_func(self.rt_ids[idx], self.b.func);
+        let r = self
+            .module
+            .declare_func_in_func(self.rt_ids[idx], self.b.func);
         self.rt_refs.insert(idx, r);
         r
     }
@@ -377,7 +399,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     fn call_rt_val(&mut self, which: Rt, args: &[ir::Value], at: Block) -> Pair {
         let r = self.call_rt(which, args);
         self.trap_if_trap(r[0], at);
-        Pair { tag: r[0], bits: r[1] }
+        Pair {
+            tag: r[0],
+            bits: r[1],
+        }
     }
 
     fn trap_if_trap(&mut self, tag: ir::Value, at: Block) {
@@ -394,7 +419,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let cont = self.b.create_block();
         let blk = self.iconst(at.index() as i64);
         let trap = self.trap_block.expect("trap block");
-        self.b.ins().brif(cond, trap, &[BlockArg::Value(blk)], cont, &[]);
+        self.b
+            .ins()
+            .brif(cond, trap, &[BlockArg::Value(blk)], cont, &[]);
         self.b.switch_to_block(cont);
     }
 
@@ -414,7 +441,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// A direct call to a MIR function; traps propagate.
     fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
-        let fref = self.module.declare_func_in_func(self.direct[f.index()], self.b.func);
+        let fref = self
+            .module
+            .declare_func_in_func(self.direct[f.index()], self.b.func);
         let mut all = vec![self.ctx()];
         for p in args {
             all.push(p.tag);
@@ -423,7 +452,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let call = self.b.ins().call(fref, &all);
         let r = self.b.inst_results(call).to_vec();
         self.trap_if_trap(r[0], at);
-        Pair { tag: r[0], bits: r[1] }
+        Pair {
+            tag: r[0],
+            bits: r[1],
+        }
     }
 
     fn inst(
@@ -431,7 +463,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         bid: Block,
         inst: &Inst,
         blocks: &[ir::Block],
-        dom: &DomTree,
+        dom: &BackEdges,
     ) -> ModuleResult<()> {
         match inst {
             Inst::Const { dest, value } => {
@@ -479,9 +511,16 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 let sym = self.iconst(self.symbols.field(field) as i64);
                 self.call_rt_val(Rt::Store, &[sym, o.tag, o.bits, v.tag, v.bits], bid);
             }
-            Inst::Branch { cond, then_block, else_block } => {
+            Inst::Branch {
+                cond,
+                then_block,
+                else_block,
+            } => {
                 let c = self.use_(*cond);
-                let is_bool = self.b.ins().icmp_imm_s(IntCC::Equal, c.tag, tags::BOOL as i64);
+                let is_bool = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, c.tag, tags::BOOL as i64);
                 let ok = self.b.create_block();
                 let bad = self.b.create_block();
                 self.b.ins().brif(is_bool, ok, &[], bad, &[]);
@@ -510,7 +549,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             Inst::Return { value } => {
                 let p = match value {
                     Some(v) => self.use_(*v),
-                    None => Pair { tag: self.iconst(tags::VOID as i64), bits: self.iconst(0) },
+                    None => Pair {
+                        tag: self.iconst(tags::VOID as i64),
+                        bits: self.iconst(0),
+                    },
                 };
                 if self.func.ret_type.is_some() {
                     let fid = self.iconst(self.func_id.index() as i64);
@@ -548,11 +590,16 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 let vals: Vec<Pair> = args.iter().map(|a| self.use_(*a)).collect();
                 let p = match callee {
                     Callee::Global(f) => self.call_direct(*f, &vals, bid),
-                    Callee::Method { box_name: Some(b), method, receiver } => {
+                    Callee::Method {
+                        box_name: Some(b),
+                        method,
+                        receiver,
+                    } => {
                         let r = self.use_(*receiver);
                         let bx = self.iconst(b.index() as i64);
                         let sym = self.iconst(self.symbols.method(method) as i64);
-                        self.call_rt_val(Rt::CheckReceiver, &[bx, sym, r.tag, r.bits], bid);
+                        let n = self.iconst(vals.len() as i64);
+                        self.call_rt_val(Rt::CheckReceiver, &[bx, sym, r.tag, r.bits, n], bid);
                         match self.mir.method(*b, method) {
                             Some(m) => {
                                 let mut all = vec![r];
@@ -563,7 +610,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                             None => r,
                         }
                     }
-                    Callee::Method { box_name: None, method, receiver } => {
+                    Callee::Method {
+                        box_name: None,
+                        method,
+                        receiver,
+                    } => {
                         let r = self.use_(*receiver);
                         let sym = self.iconst(self.symbols.method(method) as i64);
                         let addr = self.spill_args(&vals);
@@ -593,11 +644,13 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// The phi copies (parallel: read every input, then write every result) and the fuel check
     /// for the edge `from → to`, emitted at the current position.
-    fn edge_inline(&mut self, from: Block, to: Block, dom: &DomTree) {
+    fn edge_inline(&mut self, from: Block, to: Block, dom: &BackEdges) {
         let f = self.func;
         let mut copies = Vec::new();
         for inst in &f.blocks[to].insts {
-            let Inst::Phi { dest, inputs } = inst else { break };
+            let Inst::Phi { dest, inputs } = inst else {
+                break;
+            };
             if let Some((_, v)) = inputs.iter().find(|(b, _)| *b == from) {
                 copies.push((*dest, *v));
             }
@@ -606,7 +659,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         for (d, p) in read {
             self.def(d, p);
         }
-        if self.opts.fuel && dom.dominates(to, from) {
+        if self.opts.fuel && dom.contains(from, to) {
             let r = self.call_rt(Rt::Fuel, &[]);
             self.trap_if_nonzero(r[0], to);
         }
@@ -614,9 +667,15 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// The Cranelift block a Branch jumps to for the edge `from → to`, and whether it is a new
     /// edge block that must still be filled with the edge's copies and fuel check.
-    fn edge_target(&mut self, from: Block, to: Block, blocks: &[ir::Block], dom: &DomTree) -> (ir::Block, bool) {
+    fn edge_target(
+        &mut self,
+        from: Block,
+        to: Block,
+        blocks: &[ir::Block],
+        dom: &BackEdges,
+    ) -> (ir::Block, bool) {
         let has_phis = matches!(self.func.blocks[to].insts.first(), Some(Inst::Phi { .. }));
-        let back = self.opts.fuel && dom.dominates(to, from);
+        let back = self.opts.fuel && dom.contains(from, to);
         if !has_phis && !back {
             return (blocks[to.index()], false);
         }
@@ -635,7 +694,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 return self.call_rt_val(Rt::ConstStr, &[idx], at);
             }
         };
-        Pair { tag: self.iconst(tag as i64), bits: self.iconst(bits) }
+        Pair {
+            tag: self.iconst(tag as i64),
+            bits: self.iconst(bits),
+        }
     }
 
     /// Emits `if cond { fast } else { rt slow path }`, joining into one result.
@@ -653,10 +715,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.ins().brif(cond, fast_b, &[], slow_b, &[]);
         self.b.switch_to_block(fast_b);
         let p = fast(self);
-        self.b.ins().jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
         self.b.switch_to_block(slow_b);
         let p = slow(self);
-        self.b.ins().jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
         self.b.switch_to_block(join);
         Pair { tag: jt, bits: jb }
     }
@@ -676,7 +742,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let cond = self.b.ins().icmp_imm_s(IntCC::Equal, a.tag, tag as i64);
         self.fast_or_slow(
             cond,
-            |s| Pair { tag: a.tag, bits: f(&mut s.b, a.bits) },
+            |s| Pair {
+                tag: a.tag,
+                bits: f(&mut s.b, a.bits),
+            },
             |s| {
                 let o = s.iconst(rtabi::encode_unary(op));
                 s.call_rt_val(Rt::Unary, &[o, a.tag, a.bits], at)
@@ -695,8 +764,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 self.fast_or_slow(
                     cond,
                     |s| {
-                        let bits =
-                            if op == BinOp::And { s.b.ins().band(a.bits, c.bits) } else { s.b.ins().bor(a.bits, c.bits) };
+                        let bits = if op == BinOp::And {
+                            s.b.ins().band(a.bits, c.bits)
+                        } else {
+                            s.b.ins().bor(a.bits, c.bits)
+                        };
                         Pair { tag: a.tag, bits }
                     },
                     slow,
@@ -713,8 +785,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 self.fast_or_slow(
                     cond,
                     |s| {
-                        let bits =
-                            if op == BinOp::Div { s.b.ins().sdiv(a.bits, c.bits) } else { s.b.ins().srem(a.bits, c.bits) };
+                        let bits = if op == BinOp::Div {
+                            s.b.ins().sdiv(a.bits, c.bits)
+                        } else {
+                            s.b.ins().srem(a.bits, c.bits)
+                        };
                         Pair { tag: a.tag, bits }
                     },
                     slow,
@@ -759,7 +834,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             |s| {
                 let r = s.b.ins().icmp(int_cc, a.bits, c.bits);
                 let bits = s.b.ins().uextend(types::I64, r);
-                Pair { tag: s.iconst(tags::BOOL as i64), bits }
+                Pair {
+                    tag: s.iconst(tags::BOOL as i64),
+                    bits,
+                }
             },
             |s| {
                 let o = s.iconst(rtabi::encode_cmp(op));

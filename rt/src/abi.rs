@@ -9,7 +9,7 @@
 //! Every function here is `extern "C"` and never unwinds: runtime errors are traps (values),
 //! and the runtime itself does not panic on any input a verified module can produce.
 
-use crate::{Config, Host, Io, Runtime, Trap, TrapKind, Val};
+use crate::{Config, Host, Io, Runtime, Trap, Val};
 use mir14_mir::{
     BinOp, Block, BoxClass, BoxId, CmpOp, Constant, ExternFn, FuncId, Inst, Module, Operator,
     TypeName, UnaryOp,
@@ -43,13 +43,19 @@ impl Symbols {
             for b in f.blocks.values() {
                 for inst in &b.insts {
                     match inst {
-                        Inst::Const { value: Constant::Str(x), .. } => {
+                        Inst::Const {
+                            value: Constant::Str(x),
+                            ..
+                        } => {
                             s.intern(0, x);
                         }
                         Inst::Load { field, .. } | Inst::Store { field, .. } => {
                             s.intern(1, field);
                         }
-                        Inst::Call { callee: mir14_mir::Callee::Method { method, .. }, .. } => {
+                        Inst::Call {
+                            callee: mir14_mir::Callee::Method { method, .. },
+                            ..
+                        } => {
                             s.intern(2, method);
                         }
                         _ => {}
@@ -104,12 +110,24 @@ pub struct Ctx {
 
 impl Ctx {
     /// Builds the context for a run of `module`.
-    pub fn new(module: &Module, config: Config, io: Io, entries: &[ArrayEntry], syms: &Symbols) -> Ctx {
+    pub fn new(
+        module: &Module,
+        config: Config,
+        io: Io,
+        entries: &[ArrayEntry],
+        syms: &Symbols,
+    ) -> Ctx {
         let mut rt = Runtime::new(module, config, io);
         let strings = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
         let fields = syms.fields.iter().map(|s| rt.field_id(s)).collect();
         let methods = syms.methods.iter().map(|s| rt.method_id(s)).collect();
-        Ctx { rt, entries: entries.to_vec(), strings, fields, methods }
+        Ctx {
+            rt,
+            entries: entries.to_vec(),
+            strings,
+            fields,
+            methods,
+        }
     }
 }
 
@@ -222,7 +240,9 @@ unsafe extern "C" fn rt_unary(ctx: *mut Ctx, op: u64, t: u64, b: u64) -> Val {
 
 unsafe extern "C" fn rt_binop(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
-    let r = cx.rt.binop(&mut host, decode_binop(op), v(at, ab), v(bt, bb));
+    let r = cx
+        .rt
+        .binop(&mut host, decode_binop(op), v(at, ab), v(bt, bb));
     ret(cx, r)
 }
 
@@ -254,14 +274,20 @@ unsafe extern "C" fn rt_load(ctx: *mut Ctx, sym: u64, t: u64, b: u64) -> Val {
 unsafe extern "C" fn rt_store(ctx: *mut Ctx, sym: u64, t: u64, b: u64, vt: u64, vb: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let fid = cx.fields.get(sym as usize).copied().unwrap_or(u32::MAX);
-    let r = cx.rt.store_field(v(t, b), fid, v(vt, vb)).map(|()| Val::VOID);
+    let r = cx
+        .rt
+        .store_field(v(t, b), fid, v(vt, vb))
+        .map(|()| Val::VOID);
     ret(cx, r)
 }
 
 /// A Branch on a non-Bool: always traps.
 unsafe extern "C" fn rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
-    let msg = format!("branch condition must be Bool, got {}", cx.rt.type_name(v(t, b)));
+    let msg = format!(
+        "branch condition must be Bool, got {}",
+        cx.rt.type_name(v(t, b))
+    );
     ret(cx, Err(Trap::type_error(msg)))
 }
 
@@ -281,7 +307,14 @@ unsafe extern "C" fn rt_new_user(ctx: *mut Ctx, b: u64) -> Val {
 }
 
 /// Checks the receiver of a static method call `call %r.B::m(args)`; returns void or `TRAP`.
-unsafe extern "C" fn rt_check_receiver(ctx: *mut Ctx, b: u64, sym: u64, t: u64, bits: u64, n: u64) -> Val {
+unsafe extern "C" fn rt_check_receiver(
+    ctx: *mut Ctx,
+    b: u64,
+    sym: u64,
+    t: u64,
+    bits: u64,
+    n: u64,
+) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let mid = cx.methods.get(sym as usize).copied().unwrap_or(u32::MAX);
     let r = cx
@@ -326,13 +359,19 @@ unsafe extern "C" fn rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64)
 unsafe extern "C" fn rt_check_params(ctx: *mut Ctx, f: u64, args: *const Val, n: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
-    let r = cx.rt.check_params(FuncId(f as u32), args).map(|()| Val::VOID);
+    let r = cx
+        .rt
+        .check_params(FuncId(f as u32), args)
+        .map(|()| Val::VOID);
     ret(cx, r)
 }
 
 unsafe extern "C" fn rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
-    let r = cx.rt.check_return(FuncId(f as u32), v(t, b)).map(|()| Val::VOID);
+    let r = cx
+        .rt
+        .check_return(FuncId(f as u32), v(t, b))
+        .map(|()| Val::VOID);
     ret(cx, r)
 }
 
@@ -386,10 +425,6 @@ pub fn run_compiled(
     let mut host = CompiledHost { ctx: p };
     // SAFETY: `p` is live for the whole call; `main` takes no arguments.
     let r = host.call_function(unsafe { &mut (*p).rt }, main, &[]);
-    let r = r.map_err(|t| match t.kind {
-        TrapKind::Exit(_) => t,
-        _ => t,
-    });
     ctx.rt.finish(r)
 }
 
@@ -465,7 +500,10 @@ pub fn encode_unary(op: UnaryOp) -> i64 {
 }
 
 fn decode_unary(x: u64) -> UnaryOp {
-    UnaryOp::ALL.get(x as usize).copied().unwrap_or(UnaryOp::Neg)
+    UnaryOp::ALL
+        .get(x as usize)
+        .copied()
+        .unwrap_or(UnaryOp::Neg)
 }
 
 /// Encodes a BinOp as its index in [`BinOp::ALL`].
@@ -498,10 +536,21 @@ mod tests {
             let c = BoxClass::Operator(op);
             assert_eq!(decode_class(encode_class(c)), Some(c));
         }
-        for t in [TypeName::Integer, TypeName::Any, TypeName::User(BoxId(3)), TypeName::Function] {
+        for t in [
+            TypeName::Integer,
+            TypeName::Any,
+            TypeName::User(BoxId(3)),
+            TypeName::Function,
+        ] {
             assert_eq!(decode_type(encode_type(t)), Some(t));
         }
-        for t in [TypeName::Integer, TypeName::Float, TypeName::Bool, TypeName::String, TypeName::Void] {
+        for t in [
+            TypeName::Integer,
+            TypeName::Float,
+            TypeName::Bool,
+            TypeName::String,
+            TypeName::Void,
+        ] {
             let c = BoxClass::Primitive(t);
             assert_eq!(decode_class(encode_class(c)), Some(c));
         }
