@@ -99,7 +99,10 @@ pub fn generate_with(src: &mut dyn Source, cfg: &Config) -> Module {
         boxes: Vec::new(),
         fields: Vec::new(),
         exit_used: false,
+        err: 0,
     };
+    // Half of the modules are clean (no injected wrong-type operands); the rest get a rate.
+    g.err = [0, 0, cfg.error_per_mille / 4, cfg.error_per_mille][g.below(4)];
     g.plan();
     for i in 0..g.sigs.len() {
         let f = FnGen::run(&mut g, FuncId(i as u32));
@@ -197,6 +200,8 @@ struct Gen<'s> {
     fields: Vec<String>,
     /// `env.process.exit` is emitted at most once per module.
     exit_used: bool,
+    /// This module's rate (per 1000) of operands of a likely wrong type.
+    err: u64,
 }
 
 impl Gen<'_> {
@@ -628,8 +633,8 @@ impl<'g, 's> FnGen<'g, 's> {
     /// An operand of type `ty`: mostly one in scope, else a new one; now and then (the error
     /// rate) a value of any type instead, which may make the program trap.
     fn get(&mut self, ty: Ty) -> Value {
-        let err = self.g.cfg.error_per_mille;
-        if ty != Ty::Any && self.chance(err, 1000) {
+        let err = self.g.err;
+        if ty != Ty::Any && err > 0 && self.chance(err, 1000) {
             return self.any().0;
         }
         if ty == Ty::Any {
@@ -649,7 +654,7 @@ impl<'g, 's> FnGen<'g, 's> {
             Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Void => self.literal(ty),
             Ty::Any => self.any().0,
             Ty::Array => {
-                let n = self.below(4);
+                let n = if self.chance(1, 6) { 0 } else { 1 + self.below(3) };
                 let args = (0..n).map(|_| self.elem()).collect();
                 self.def(Ty::Array, |dest| Inst::NewBox {
                     dest,
@@ -717,12 +722,26 @@ impl<'g, 's> FnGen<'g, 's> {
 
     /// A small index: mostly in range for short strings and arrays.
     fn index(&mut self) -> Value {
-        if self.chance(4, 5) {
-            let n = self.below(4) as i64;
+        if self.chance(3, 4) {
+            self.int(0)
+        } else if self.chance(2, 3) {
+            self.int(1)
+        } else if self.g.err == 0 || self.chance(1, 2) {
+            let n = 2 + self.below(2) as i64;
             self.int(n)
         } else {
             self.get(Ty::Int)
         }
+    }
+
+    /// A range `start, end` for `substring`/`slice`: mostly short and near the start.
+    fn range(&mut self) -> Vec<Value> {
+        if self.chance(1, 10) {
+            return vec![self.index(), self.index()];
+        }
+        let lo = self.below(2) as i64;
+        let hi = lo + self.below(2) as i64;
+        vec![self.int(lo), self.int(hi)]
     }
 
     /// A Bool condition: a comparison of values in scope, or a Bool in scope.
@@ -1380,6 +1399,11 @@ impl<'g, 's> FnGen<'g, 's> {
         self.maybe_log(v);
     }
 
+    /// A non-Void type whose values have string forms (for `add` with a String).
+    fn printable_ty(&mut self) -> Ty {
+        [Ty::Int, Ty::Float, Ty::Str, Ty::Bool, Ty::Array][self.below(5)]
+    }
+
     fn unary(&mut self) -> Value {
         let (op, ty) = match self.below(4) {
             0 => (UnaryOp::Neg, Ty::Int),
@@ -1396,8 +1420,8 @@ impl<'g, 's> FnGen<'g, 's> {
         let (lt, rt, res) = match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
                 match self.below(8) {
-                    0 if op == BinOp::Add => (Ty::Str, Ty::Any, Ty::Str),
-                    1 if op == BinOp::Add => (Ty::Any, Ty::Str, Ty::Str),
+                    0 if op == BinOp::Add => (Ty::Str, self.printable_ty(), Ty::Str),
+                    1 if op == BinOp::Add => (self.printable_ty(), Ty::Str, Ty::Str),
                     2 => (Ty::Float, Ty::Float, Ty::Float),
                     3 => (Ty::Int, Ty::Float, Ty::Float),
                     4 => (Ty::Float, Ty::Int, Ty::Float),
@@ -1452,7 +1476,7 @@ impl<'g, 's> FnGen<'g, 's> {
                 let (tn, res) = match t {
                     Ty::Int if self.chance(1, 2) => (TypeName::Float, Ty::Float),
                     Ty::Float if self.chance(2, 3) => (TypeName::Integer, Ty::Int),
-                    _ if self.chance(1, 12) => {
+                    _ if self.chance(1, 40) => {
                         let tn = self.random_type_name(t);
                         (tn, Ty::Any)
                     }
@@ -1557,7 +1581,7 @@ impl<'g, 's> FnGen<'g, 's> {
                 let s = self.get(Ty::Str);
                 let (m, args, res) = match self.below(16) {
                     0 => ("length", vec![], Ty::Int),
-                    1 => ("substring", vec![self.index(), self.index()], Ty::Str),
+                    1 => ("substring", self.range(), Ty::Str),
                     2 => ("concat", vec![self.elem()], Ty::Str),
                     3 => ("indexOf", vec![self.get(Ty::Str)], Ty::Int),
                     4 => ("lastIndexOf", vec![self.get(Ty::Str)], Ty::Int),
@@ -1607,7 +1631,7 @@ impl<'g, 's> FnGen<'g, 's> {
                     10 => ("join", vec![self.get(Ty::Str)], Ty::Str),
                     11 => ("sort", vec![], Ty::Void),
                     12 => ("reverse", vec![], Ty::Void),
-                    13 => ("slice", vec![self.index(), self.index()], Ty::Array),
+                    13 => ("slice", self.range(), Ty::Array),
                     _ => ("clear", vec![], Ty::Void),
                 };
                 (a, m, args, res)
@@ -1712,6 +1736,7 @@ impl<'g, 's> FnGen<'g, 's> {
             0..=5 => (ExternFn::Args, vec![], Ty::Array),
             6 | 7 => (ExternFn::StdinReadLine, vec![], Ty::Any),
             8 => (ExternFn::StdinReadAll, vec![], Ty::Str),
+            _ if !self.chance(1, 8) => (ExternFn::Args, vec![], Ty::Array),
             _ => {
                 let p = self.konst(
                     Constant::Str("/nonexistent/mir14-fuzz/none.txt".into()),
