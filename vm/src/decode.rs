@@ -1,0 +1,521 @@
+//! Decoding a verified module once before running: dense register slots, flat code per function,
+//! phis turned into per-edge parallel-copy move lists, back-edge flags, interned names.
+
+use mir14_mir::{
+    BinOp, Block, BoxClass, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId, Function, Inst,
+    Module, TypeName, TypeOpKind, UnaryOp,
+};
+use mir14_rt::{Runtime, Val};
+
+/// A decoded instruction. Register operands are indexes into the frame's register window.
+#[derive(Clone, Debug)]
+pub(crate) enum Op {
+    Const { dst: u32, val: Val },
+    Unary { dst: u32, op: UnaryOp, a: u32 },
+    Add { dst: u32, a: u32, b: u32 },
+    Sub { dst: u32, a: u32, b: u32 },
+    Mul { dst: u32, a: u32, b: u32 },
+    Bin { dst: u32, op: BinOp, a: u32, b: u32 },
+    Lt { dst: u32, a: u32, b: u32 },
+    Le { dst: u32, a: u32, b: u32 },
+    Gt { dst: u32, a: u32, b: u32 },
+    Ge { dst: u32, a: u32, b: u32 },
+    Eq { dst: u32, a: u32, b: u32 },
+    Ne { dst: u32, a: u32, b: u32 },
+    Check { dst: u32, a: u32, ty: TypeName },
+    Cast { dst: u32, a: u32, ty: TypeName },
+    TypeOf { dst: u32, a: u32 },
+    Load { dst: u32, obj: u32, field: u32 },
+    Store { obj: u32, field: u32, val: u32 },
+    Branch { cond: u32, t: u32, f: u32 },
+    Jump { edge: u32 },
+    Ret { src: u32 },
+    RetVoid,
+    New { dst: u32, class: BoxClass, args: ArgList },
+    CallGlobal { dst: u32, func: u32, args: ArgList },
+    CallMethod { dst: u32, recv: u32, mid: u32, args: ArgList },
+    CallStatic { dst: u32, recv: u32, b: BoxId, mid: u32, args: ArgList },
+    CallValue { dst: u32, f: u32, args: ArgList },
+    Extern { dst: u32, e: ExternFn, args: ArgList },
+    /// The end of a block without a terminator (never in verified modules).
+    FallOff,
+}
+
+/// A range of the function's argument pool.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct ArgList {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// A CFG edge: where it goes, the parallel copy of the target's phis, and whether it is a back
+/// edge (its target dominates its source).
+#[derive(Clone, Debug)]
+pub(crate) struct Edge {
+    pub pc: u32,
+    pub block: u32,
+    pub mv_start: u32,
+    pub mv_len: u32,
+    pub back: bool,
+}
+
+/// A decoded function.
+#[derive(Debug)]
+pub(crate) struct DFunc {
+    /// Registers: values, then phi temporaries, then one scratch slot for dropped results.
+    pub nregs: u32,
+    pub nparams: u32,
+    pub code: Vec<Op>,
+    /// The first pc of each block (by block index), non-decreasing.
+    pub block_starts: Vec<u32>,
+    pub edges: Vec<Edge>,
+    /// `(dst, src)` register moves, sequentialised per edge.
+    pub moves: Vec<(u32, u32)>,
+    pub args: Vec<u32>,
+    pub check_params: bool,
+    pub check_ret: bool,
+}
+
+impl DFunc {
+    /// The block of the instruction at `pc`.
+    pub fn block_of(&self, pc: usize) -> Block {
+        let i = self.block_starts.partition_point(|&s| s as usize <= pc);
+        // Several empty-start blocks cannot share a pc: every block has at least one op.
+        Block(i.saturating_sub(1) as u32)
+    }
+}
+
+/// A decoded module.
+#[derive(Debug)]
+pub(crate) struct Program {
+    pub funcs: Vec<DFunc>,
+    /// Function names (without `@`), for messages.
+    pub names: Vec<String>,
+    pub main: Option<FuncId>,
+}
+
+/// Decodes `module` (interning names and string constants in `rt`). Fails on structural errors
+/// that a verified module cannot have (out-of-range values or blocks).
+pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, String> {
+    let mut funcs = Vec::with_capacity(module.functions.len());
+    for (fid, f) in module.functions.iter() {
+        funcs.push(decode_func(module, fid, f, rt)?);
+    }
+    Ok(Program {
+        funcs,
+        names: module.functions.values().map(|f| f.name.clone()).collect(),
+        main: module.function_by_name("main"),
+    })
+}
+
+/// Immediate dominators over reachable blocks (Cooper, Harvey, Kennedy); `None` = unreachable.
+fn dominators(succs: &[Vec<usize>]) -> Vec<Option<usize>> {
+    let n = succs.len();
+    // Reverse postorder from the entry (iterative DFS).
+    let mut order = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    let mut stack = vec![(0usize, 0usize)];
+    seen[0] = true;
+    while let Some((b, i)) = stack.pop() {
+        if i < succs[b].len() {
+            stack.push((b, i + 1));
+            let s = succs[b][i];
+            if !seen[s] {
+                seen[s] = true;
+                stack.push((s, 0));
+            }
+        } else {
+            order.push(b);
+        }
+    }
+    order.reverse();
+    let mut rpo = vec![usize::MAX; n];
+    for (i, &b) in order.iter().enumerate() {
+        rpo[b] = i;
+    }
+    let mut preds = vec![Vec::new(); n];
+    for (b, ss) in succs.iter().enumerate() {
+        for &s in ss {
+            preds[s].push(b);
+        }
+    }
+    let mut idom: Vec<Option<usize>> = vec![None; n];
+    idom[0] = Some(0);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &b in order.iter().skip(1) {
+            let mut new: Option<usize> = None;
+            for &p in &preds[b] {
+                if idom[p].is_none() {
+                    continue;
+                }
+                new = Some(match new {
+                    None => p,
+                    Some(mut x) => {
+                        // Intersect the two dominator chains.
+                        let mut y = p;
+                        while x != y {
+                            while rpo[x] > rpo[y] {
+                                x = idom[x].unwrap_or(0);
+                            }
+                            while rpo[y] > rpo[x] {
+                                y = idom[y].unwrap_or(0);
+                            }
+                        }
+                        x
+                    }
+                });
+            }
+            if new.is_some() && idom[b] != new {
+                idom[b] = new;
+                changed = true;
+            }
+        }
+    }
+    idom
+}
+
+/// True when `a` dominates `b` (both reachable).
+fn dominates(idom: &[Option<usize>], a: usize, mut b: usize) -> bool {
+    loop {
+        if a == b {
+            return true;
+        }
+        match idom[b] {
+            Some(p) if p != b => b = p,
+            _ => return false,
+        }
+    }
+}
+
+fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) -> Result<DFunc, String> {
+    let nvalues = f.values.len() as u32;
+    let nblocks = f.blocks.len();
+    let name = &f.name;
+    if nblocks == 0 {
+        // A function without blocks: calling it falls off immediately.
+        return Ok(DFunc {
+            nregs: nvalues.max(f.params.len() as u32) + 1,
+            nparams: f.params.len() as u32,
+            code: vec![Op::FallOff],
+            block_starts: vec![0],
+            edges: Vec::new(),
+            moves: Vec::new(),
+            args: Vec::new(),
+            check_params: false,
+            check_ret: false,
+        });
+    }
+    let val = |v: mir14_mir::Value| -> Result<u32, String> {
+        if v.0 < nvalues {
+            Ok(v.0)
+        } else {
+            Err(format!("@{name}: value {} out of range", v.0))
+        }
+    };
+    let blk = |b: Block| -> Result<usize, String> {
+        if (b.0 as usize) < nblocks {
+            Ok(b.0 as usize)
+        } else {
+            Err(format!("@{name}: block {} out of range", b.0))
+        }
+    };
+    // Parameters must be the first values (canonical numbering).
+    for (i, p) in f.params.iter().enumerate() {
+        if p.value.0 as usize != i {
+            return Err(format!("@{name}: parameters are not numbered canonically"));
+        }
+    }
+    // CFG and back edges.
+    let mut succs: Vec<Vec<usize>> = Vec::with_capacity(nblocks);
+    for b in f.blocks.keys() {
+        let mut ss = Vec::new();
+        for s in f.successors(b) {
+            ss.push(blk(s)?);
+        }
+        succs.push(ss);
+    }
+    let idom = dominators(&succs);
+    let is_back = |from: usize, to: usize| idom[from].is_some() && dominates(&idom, to, from);
+
+    let mut temps = 0u32; // phi temporaries, allocated after the values
+    let mut code = Vec::new();
+    let mut block_starts = Vec::with_capacity(nblocks);
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut moves: Vec<(u32, u32)> = Vec::new();
+    let mut args_pool: Vec<u32> = Vec::new();
+    // Edge targets are patched once every block start is known.
+    let scratch_placeholder = u32::MAX;
+
+    let make_edge = |from: usize,
+                         to: usize,
+                         edges: &mut Vec<Edge>,
+                         moves: &mut Vec<(u32, u32)>,
+                         temps: &mut u32|
+     -> Result<u32, String> {
+        // The parallel copy of `to`'s phis for predecessor `from`.
+        let mut pcopy: Vec<(u32, u32)> = Vec::new();
+        for inst in &f.blocks[Block(to as u32)].insts {
+            let Inst::Phi { dest, inputs } = inst else { break };
+            if let Some((_, v)) = inputs.iter().find(|(p, _)| p.0 as usize == from) {
+                let (d, s) = (val(*dest)?, val(*v)?);
+                if d != s {
+                    pcopy.push((d, s));
+                }
+            }
+        }
+        let conflict = pcopy
+            .iter()
+            .any(|(d, _)| pcopy.iter().any(|(_, s)| s == d));
+        let mv_start = moves.len() as u32;
+        if conflict {
+            // Read every source into a temporary first, then write the destinations.
+            for (i, (_, s)) in pcopy.iter().enumerate() {
+                moves.push((nvalues + i as u32, *s));
+            }
+            for (i, (d, _)) in pcopy.iter().enumerate() {
+                moves.push((*d, nvalues + i as u32));
+            }
+            *temps = (*temps).max(pcopy.len() as u32);
+        } else {
+            moves.extend_from_slice(&pcopy);
+        }
+        edges.push(Edge {
+            pc: scratch_placeholder,
+            block: to as u32,
+            mv_start,
+            mv_len: moves.len() as u32 - mv_start,
+            back: is_back(from, to),
+        });
+        Ok(edges.len() as u32 - 1)
+    };
+
+    // Dropped results go to the scratch register, numbered after values and temps; patched below.
+    const DROP: u32 = u32::MAX;
+    for (bid, b) in f.blocks.iter() {
+        block_starts.push(code.len() as u32);
+        let from = bid.0 as usize;
+        let mut terminated = false;
+        for inst in &b.insts {
+            let mut list = |vs: &[mir14_mir::Value], pre: Option<mir14_mir::Value>| -> Result<ArgList, String> {
+                let start = args_pool.len() as u32;
+                if let Some(p) = pre {
+                    args_pool.push(val(p)?);
+                }
+                for v in vs {
+                    args_pool.push(val(*v)?);
+                }
+                Ok(ArgList {
+                    start,
+                    len: args_pool.len() as u32 - start,
+                })
+            };
+            let op = match inst {
+                Inst::Phi { .. } => continue,
+                Inst::Const { dest, value } => Op::Const {
+                    dst: val(*dest)?,
+                    val: match value {
+                        Constant::Int(i) => Val::int(*i),
+                        Constant::Float(x) => Val::float(x.get()),
+                        Constant::Bool(b) => Val::bool(*b),
+                        Constant::Str(s) => rt.heap.alloc_str(s),
+                        Constant::Void => Val::VOID,
+                        Constant::Func(g) => {
+                            if g.index() >= module.functions.len() {
+                                return Err(format!("@{name}: function {} out of range", g.0));
+                            }
+                            Val::func(*g)
+                        }
+                    },
+                },
+                Inst::Unary { dest, op, arg } => Op::Unary {
+                    dst: val(*dest)?,
+                    op: *op,
+                    a: val(*arg)?,
+                },
+                Inst::Binary { dest, op, lhs, rhs } => {
+                    let (dst, a, b) = (val(*dest)?, val(*lhs)?, val(*rhs)?);
+                    match op {
+                        BinOp::Add => Op::Add { dst, a, b },
+                        BinOp::Sub => Op::Sub { dst, a, b },
+                        BinOp::Mul => Op::Mul { dst, a, b },
+                        op => Op::Bin { dst, op: *op, a, b },
+                    }
+                }
+                Inst::Compare { dest, op, lhs, rhs } => {
+                    let (dst, a, b) = (val(*dest)?, val(*lhs)?, val(*rhs)?);
+                    match op {
+                        CmpOp::Lt => Op::Lt { dst, a, b },
+                        CmpOp::Le => Op::Le { dst, a, b },
+                        CmpOp::Gt => Op::Gt { dst, a, b },
+                        CmpOp::Ge => Op::Ge { dst, a, b },
+                        CmpOp::Eq => Op::Eq { dst, a, b },
+                        CmpOp::Ne => Op::Ne { dst, a, b },
+                    }
+                }
+                Inst::TypeOp { dest, op, arg } => {
+                    let (dst, a) = (val(*dest)?, val(*arg)?);
+                    match op {
+                        TypeOpKind::Check(ty) => Op::Check { dst, a, ty: *ty },
+                        TypeOpKind::Cast(ty) => Op::Cast { dst, a, ty: *ty },
+                        TypeOpKind::TypeOf => Op::TypeOf { dst, a },
+                    }
+                }
+                Inst::Load { dest, obj, field } => Op::Load {
+                    dst: val(*dest)?,
+                    obj: val(*obj)?,
+                    field: rt.field_id(field),
+                },
+                Inst::Store { obj, field, value } => Op::Store {
+                    obj: val(*obj)?,
+                    field: rt.field_id(field),
+                    val: val(*value)?,
+                },
+                Inst::Branch {
+                    cond,
+                    then_block,
+                    else_block,
+                } => {
+                    terminated = true;
+                    let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
+                    let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
+                    Op::Branch {
+                        cond: val(*cond)?,
+                        t,
+                        f: e,
+                    }
+                }
+                Inst::Jump { target } => {
+                    terminated = true;
+                    let edge = make_edge(from, blk(*target)?, &mut edges, &mut moves, &mut temps)?;
+                    Op::Jump { edge }
+                }
+                Inst::Return { value } => {
+                    terminated = true;
+                    match value {
+                        Some(v) => Op::Ret { src: val(*v)? },
+                        None => Op::RetVoid,
+                    }
+                }
+                Inst::NewBox { dest, class, args } => {
+                    if let BoxClass::User(b) = class {
+                        if b.index() >= module.boxes.len() {
+                            return Err(format!("@{name}: box {} out of range", b.0));
+                        }
+                    }
+                    Op::New {
+                        dst: val(*dest)?,
+                        class: *class,
+                        args: list(args, None)?,
+                    }
+                }
+                Inst::Call { dest, callee, args } => {
+                    let dst = match dest {
+                        Some(d) => val(*d)?,
+                        None => DROP,
+                    };
+                    match callee {
+                        Callee::Global(g) => {
+                            if g.index() >= module.functions.len() {
+                                return Err(format!("@{name}: function {} out of range", g.0));
+                            }
+                            Op::CallGlobal {
+                                dst,
+                                func: g.0,
+                                args: list(args, None)?,
+                            }
+                        }
+                        Callee::Method {
+                            box_name: None,
+                            method,
+                            receiver,
+                        } => Op::CallMethod {
+                            dst,
+                            recv: val(*receiver)?,
+                            mid: rt.method_id(method),
+                            args: list(args, None)?,
+                        },
+                        Callee::Method {
+                            box_name: Some(b),
+                            method,
+                            receiver,
+                        } => {
+                            if b.index() >= module.boxes.len() {
+                                return Err(format!("@{name}: box {} out of range", b.0));
+                            }
+                            Op::CallStatic {
+                                dst,
+                                recv: val(*receiver)?,
+                                b: *b,
+                                mid: rt.method_id(method),
+                                args: list(args, None)?,
+                            }
+                        }
+                        Callee::Value(v) => Op::CallValue {
+                            dst,
+                            f: val(*v)?,
+                            args: list(args, None)?,
+                        },
+                        Callee::Extern(e) => Op::Extern {
+                            dst,
+                            e: *e,
+                            args: list(args, None)?,
+                        },
+                    }
+                }
+                Inst::ExternCall { dest, callee, args } => {
+                    let dst = match dest {
+                        Some(d) => val(*d)?,
+                        None => DROP,
+                    };
+                    let Callee::Extern(e) = callee else {
+                        return Err(format!("@{name}: extern call without an extern callee"));
+                    };
+                    Op::Extern {
+                        dst,
+                        e: *e,
+                        args: list(args, None)?,
+                    }
+                }
+            };
+            code.push(op);
+            if terminated {
+                break;
+            }
+        }
+        if !terminated {
+            code.push(Op::FallOff);
+        }
+    }
+    // Patch edge targets and the scratch register.
+    for e in &mut edges {
+        e.pc = block_starts[e.block as usize];
+    }
+    let scratch = nvalues + temps;
+    for op in &mut code {
+        match op {
+            Op::CallGlobal { dst, .. }
+            | Op::CallMethod { dst, .. }
+            | Op::CallStatic { dst, .. }
+            | Op::CallValue { dst, .. }
+            | Op::Extern { dst, .. }
+                if *dst == DROP =>
+            {
+                *dst = scratch
+            }
+            _ => {}
+        }
+    }
+    Ok(DFunc {
+        nregs: scratch + 1,
+        nparams: f.params.len() as u32,
+        code,
+        block_starts,
+        edges,
+        moves,
+        args: args_pool,
+        check_params: f.params.iter().any(|p| p.ty.is_some()),
+        check_ret: f.ret_type.is_some(),
+    })
+}
