@@ -46,9 +46,10 @@
 //!
 //! # Decisions beyond the spec
 //!
-//! - `sort()` of mixed elements reports the first element and the first element not comparable
-//!   with it (`[1, "a"]` → `cannot compare Integer and String with lt`); arrays of fewer than two
-//!   elements never trap; NaN sorts after every other number.
+//! - `sort()` of mixed elements traps as a stable insertion sort would: the first element not
+//!   comparable with the element sorting last before it, later one first (`[1, "a"]` →
+//!   `cannot compare String and Integer with lt`); one-element arrays never trap; NaN sorts after
+//!   every other number.
 //! - Invalid UTF-8 on stdin is replaced by U+FFFD; `env.fs.read` of invalid UTF-8 traps `IoError`
 //!   with Rust's message (`stream did not contain valid UTF-8`). The `<OS error text>` of
 //!   `IoError` is Rust's `io::Error` display (`No such file or directory (os error 2)`).
