@@ -22,6 +22,14 @@ pub(crate) enum Op {
     Ge { dst: u32, a: u32, b: u32 },
     Eq { dst: u32, a: u32, b: u32 },
     Ne { dst: u32, a: u32, b: u32 },
+    AddI { dst: u32, a: u32, imm: i64 },
+    SubI { dst: u32, a: u32, imm: i64 },
+    /// `compare op %a, imm` with an Integer constant on the right (`Eq`/`Ne` either side).
+    CmpI { dst: u32, op: CmpOp, a: u32, imm: i64 },
+    /// A compare whose result is the condition of the Branch right after it, fused.
+    BrCmp { dst: u32, op: CmpOp, a: u32, b: u32, t: u32, f: u32 },
+    /// [`Op::CmpI`] fused with the Branch right after it.
+    BrCmpI { dst: u32, op: CmpOp, a: u32, imm: i64, t: u32, f: u32 },
     Check { dst: u32, a: u32, ty: TypeName },
     Cast { dst: u32, a: u32, ty: TypeName },
     TypeOf { dst: u32, a: u32 },
@@ -33,6 +41,8 @@ pub(crate) enum Op {
     RetVoid,
     New { dst: u32, class: BoxClass, args: ArgList },
     CallGlobal { dst: u32, func: u32, args: ArgList },
+    /// A `CallGlobal` whose argument count matches the callee (checked when decoding).
+    CallG { dst: u32, func: u32, args: ArgList },
     CallMethod { dst: u32, recv: u32, mid: u32, args: ArgList },
     CallStatic { dst: u32, recv: u32, b: BoxId, mid: u32, args: ArgList },
     CallValue { dst: u32, f: u32, args: ArgList },
@@ -291,13 +301,132 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
         Ok(edges.len() as u32 - 1)
     };
 
+    // Integer constants used as immediates: a Const whose every use became an immediate is
+    // dropped from the code.
+    let mut const_int: Vec<Option<i64>> = vec![None; nvalues as usize];
+    let mut uses = vec![0u32; nvalues as usize];
+    for b in f.blocks.values() {
+        for inst in &b.insts {
+            if let Inst::Const {
+                dest,
+                value: Constant::Int(i),
+            } = inst
+            {
+                const_int[val(*dest)? as usize] = Some(*i);
+            }
+            let mut bad = false;
+            inst.for_each_use(|u| match uses.get_mut(u.index()) {
+                Some(c) => *c += 1,
+                None => bad = true,
+            });
+            if bad {
+                return Err(format!("@{name}: value out of range"));
+            }
+        }
+    }
+    let imm_of = |inst: &Inst| -> Option<(mir14_mir::Value, mir14_mir::Value, i64)> {
+        // (register operand, constant operand, its value)
+        let k = |v: mir14_mir::Value| const_int.get(v.index()).copied().flatten();
+        match inst {
+            Inst::Binary {
+                op: BinOp::Add | BinOp::Sub,
+                lhs,
+                rhs,
+                ..
+            } => k(*rhs).map(|i| (*lhs, *rhs, i)),
+            Inst::Compare { op, lhs, rhs, .. } => match (k(*lhs), k(*rhs)) {
+                (_, Some(i)) => Some((*lhs, *rhs, i)),
+                (Some(i), None) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some((*rhs, *lhs, i)),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let mut as_imm = vec![0u32; nvalues as usize];
+    for b in f.blocks.values() {
+        for inst in &b.insts {
+            if let Some((_, c, _)) = imm_of(inst) {
+                as_imm[c.index()] += 1;
+            }
+        }
+    }
+    let dead_const = |v: mir14_mir::Value| const_int[v.index()].is_some() && uses[v.index()] == as_imm[v.index()];
+
     // Dropped results go to the scratch register, numbered after values and temps; patched below.
     const DROP: u32 = u32::MAX;
     for (bid, b) in f.blocks.iter() {
         block_starts.push(code.len() as u32);
         let from = bid.0 as usize;
         let mut terminated = false;
-        for inst in &b.insts {
+        let mut idx = 0;
+        while idx < b.insts.len() {
+            let inst = &b.insts[idx];
+            idx += 1;
+            if let Inst::Const { dest, .. } = inst {
+                if dead_const(*dest) {
+                    continue;
+                }
+            }
+            if let Some((reg, _, imm)) = imm_of(inst) {
+                let a = val(reg)?;
+                let op = match inst {
+                    Inst::Binary { dest, op, .. } => {
+                        let dst = val(*dest)?;
+                        if *op == BinOp::Add {
+                            Op::AddI { dst, a, imm }
+                        } else {
+                            Op::SubI { dst, a, imm }
+                        }
+                    }
+                    Inst::Compare { dest, op, .. } => {
+                        let dst = val(*dest)?;
+                        match b.insts.get(idx) {
+                            Some(Inst::Branch {
+                                cond,
+                                then_block,
+                                else_block,
+                            }) if cond == dest => {
+                                idx += 1;
+                                terminated = true;
+                                let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
+                                let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
+                                Op::BrCmpI { dst, op: *op, a, imm, t, f: e }
+                            }
+                            _ => Op::CmpI { dst, op: *op, a, imm },
+                        }
+                    }
+                    _ => return Err(format!("@{name}: bad immediate form")),
+                };
+                code.push(op);
+                if terminated {
+                    break;
+                }
+                continue;
+            }
+            if let Inst::Compare { dest, op, lhs, rhs } = inst {
+                if let Some(Inst::Branch {
+                    cond,
+                    then_block,
+                    else_block,
+                }) = b.insts.get(idx)
+                {
+                    if cond == dest {
+                        idx += 1;
+                        terminated = true;
+                        let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
+                        let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
+                        code.push(Op::BrCmp {
+                            dst: val(*dest)?,
+                            op: *op,
+                            a: val(*lhs)?,
+                            b: val(*rhs)?,
+                            t,
+                            f: e,
+                        });
+                        break;
+                    }
+                }
+            }
             let mut list = |vs: &[mir14_mir::Value], pre: Option<mir14_mir::Value>| -> Result<ArgList, String> {
                 let start = args_pool.len() as u32;
                 if let Some(p) = pre {
@@ -420,10 +549,19 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                             if g.index() >= module.functions.len() {
                                 return Err(format!("@{name}: function {} out of range", g.0));
                             }
-                            Op::CallGlobal {
-                                dst,
-                                func: g.0,
-                                args: list(args, None)?,
+                            let args_l = list(args, None)?;
+                            if module.functions[*g].params.len() == args.len() {
+                                Op::CallG {
+                                    dst,
+                                    func: g.0,
+                                    args: args_l,
+                                }
+                            } else {
+                                Op::CallGlobal {
+                                    dst,
+                                    func: g.0,
+                                    args: args_l,
+                                }
                             }
                         }
                         Callee::Method {
@@ -496,6 +634,7 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
     for op in &mut code {
         match op {
             Op::CallGlobal { dst, .. }
+            | Op::CallG { dst, .. }
             | Op::CallMethod { dst, .. }
             | Op::CallStatic { dst, .. }
             | Op::CallValue { dst, .. }

@@ -85,8 +85,15 @@ impl<'p> Interp<'p> {
     /// depth and fuel (located at the callee's entry), then parameter annotations.
     #[inline(always)]
     fn enter(&mut self, rt: &mut Runtime, callee: u32, new_base: usize, ret: usize) -> Result<(), Trap> {
-        let df = &self.prog.funcs[callee as usize];
-        rt.enter_function(FuncId(callee))?;
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
+        // Depth, then fuel (spec §5), inline for speed; same semantics as
+        // `Runtime::enter_function`.
+        if rt.depth >= rt.config.max_depth || self.fuel_on {
+            rt.enter_function(FuncId(callee))?;
+        } else {
+            rt.depth += 1;
+        }
         if df.check_params {
             let n = df.nparams as usize;
             rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])?;
@@ -116,7 +123,8 @@ impl<'p> Interp<'p> {
         global: bool,
     ) -> Result<(), Trap> {
         let prog = self.prog;
-        let df = &prog.funcs[callee as usize];
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
         let n = args.len as usize + pre.is_some() as usize;
         if n != df.nparams as usize {
             let extra = pre.is_some() as usize;
@@ -131,14 +139,19 @@ impl<'p> Interp<'p> {
         }
         let new_base = base + caller.nregs as usize;
         self.ensure(new_base + df.nregs as usize);
-        let mut k = new_base;
-        if let Some(p) = pre {
-            self.regs[k] = p;
-            k += 1;
-        }
-        for i in 0..args.len as usize {
-            let r = caller.args[args.start as usize + i] as usize;
-            self.regs[k + i] = self.regs[base + r];
+        // SAFETY: `ensure` covers the callee's window, which lies above the caller's; argument
+        // registers were checked against the caller's `nregs` when decoding.
+        unsafe {
+            let rp = self.regs.as_mut_ptr();
+            let mut k = new_base;
+            if let Some(p) = pre {
+                *rp.add(k) = p;
+                k += 1;
+            }
+            let list = caller.args.get_unchecked(args.start as usize..(args.start + args.len) as usize);
+            for (i, r) in list.iter().enumerate() {
+                *rp.add(k + i) = load_val(rp.add(base + *r as usize));
+            }
         }
         self.enter(rt, callee, new_base, ret)
     }
@@ -154,12 +167,13 @@ impl<'p> Interp<'p> {
         let mut f: &'p DFunc = &prog.funcs[fi];
         let mut pc = fr.pc as usize;
         let mut base = fr.base as usize;
+        let max_depth = rt.config.max_depth;
 
         // Register access. SAFETY: decoding checked every register operand against the
         // function's `nregs`, and `invoke`/`call_function` resize `regs` to cover the window.
         macro_rules! r {
             ($i:expr) => {
-                unsafe { *self.regs.get_unchecked(base + $i as usize) }
+                unsafe { load_val(self.regs.as_ptr().add(base + $i as usize)) }
             };
         }
         macro_rules! w {
@@ -180,18 +194,18 @@ impl<'p> Interp<'p> {
         // Switches to the frame now on top of the stack (after a call).
         macro_rules! switch_top {
             () => {{
-                let top = *self.frames.last().expect("frame");
+                // SAFETY: called only right after a push or with frames left above `stop`.
+                let top = unsafe { *self.frames.last().unwrap_unchecked() };
                 fi = top.func as usize;
-                f = &prog.funcs[fi];
+                f = unsafe { prog.funcs.get_unchecked(fi) };
                 pc = top.pc as usize;
                 base = top.base as usize;
             }};
         }
         macro_rules! save_pc {
             () => {
-                if let Some(top) = self.frames.last_mut() {
-                    top.pc = pc as u32;
-                }
+                // SAFETY: the running frame is on the stack.
+                unsafe { self.frames.last_mut().unwrap_unchecked().pc = pc as u32 };
             };
         }
         macro_rules! take_edge {
@@ -244,6 +258,67 @@ impl<'p> Interp<'p> {
                 Op::Add { dst, a, b } => arith!(dst, a, b, wrapping_add, BinOp::Add),
                 Op::Sub { dst, a, b } => arith!(dst, a, b, wrapping_sub, BinOp::Sub),
                 Op::Mul { dst, a, b } => arith!(dst, a, b, wrapping_mul, BinOp::Mul),
+                Op::AddI { dst, a, imm } => {
+                    let x = r!(a);
+                    if x.tag == INT {
+                        w!(dst, Val::int(x.as_int().wrapping_add(imm)));
+                    } else {
+                        let v = tr!(rt.binop(self, BinOp::Add, x, Val::int(imm)));
+                        w!(dst, v);
+                    }
+                }
+                Op::SubI { dst, a, imm } => {
+                    let x = r!(a);
+                    if x.tag == INT {
+                        w!(dst, Val::int(x.as_int().wrapping_sub(imm)));
+                    } else {
+                        let v = tr!(rt.binop(self, BinOp::Sub, x, Val::int(imm)));
+                        w!(dst, v);
+                    }
+                }
+                Op::CmpI { dst, op, a, imm } => {
+                    let x = r!(a);
+                    let c = if x.tag == INT {
+                        int_cmp(op, x.as_int(), imm)
+                    } else {
+                        tr!(rt.compare_bool(op, x, Val::int(imm)))
+                    };
+                    w!(dst, Val::bool(c));
+                }
+                Op::BrCmpI {
+                    dst,
+                    op,
+                    a,
+                    imm,
+                    t,
+                    f: e,
+                } => {
+                    let x = r!(a);
+                    let c = if x.tag == INT {
+                        int_cmp(op, x.as_int(), imm)
+                    } else {
+                        tr!(rt.compare_bool(op, x, Val::int(imm)))
+                    };
+                    w!(dst, Val::bool(c));
+                    take_edge!(if c { t } else { e });
+                }
+                Op::BrCmp {
+                    dst,
+                    op,
+                    a,
+                    b,
+                    t,
+                    f: e,
+                } => {
+                    let (x, y) = (r!(a), r!(b));
+                    let c = if x.tag == INT && y.tag == INT {
+                        int_cmp(op, x.as_int(), y.as_int())
+                    } else {
+                        tr!(rt.compare_bool(op, x, y))
+                    };
+                    w!(dst, Val::bool(c));
+                    take_edge!(if c { t } else { e });
+                }
                 Op::Bin { dst, op, a, b } => {
                     let (x, y) = (r!(a), r!(b));
                     let v = tr!(rt.binop(self, op, x, y));
@@ -298,26 +373,63 @@ impl<'p> Interp<'p> {
                     if f.check_ret {
                         tr!(rt.check_return(FuncId(fi as u32), v));
                     }
-                    rt.leave_function();
-                    let done = self.frames.pop().expect("frame");
+                    rt.depth -= 1;
+                    // SAFETY: the running frame is on the stack.
+                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
                     if self.frames.len() <= stop {
                         return Ok(v);
                     }
                     switch_top!();
-                    self.regs[done.ret as usize] = v;
+                    // SAFETY: `ret` is a register of the caller's window.
+                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
                 }
                 Op::RetVoid => {
                     let v = Val::VOID;
                     if f.check_ret {
                         tr!(rt.check_return(FuncId(fi as u32), v));
                     }
-                    rt.leave_function();
-                    let done = self.frames.pop().expect("frame");
+                    rt.depth -= 1;
+                    // SAFETY: the running frame is on the stack.
+                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
                     if self.frames.len() <= stop {
                         return Ok(v);
                     }
                     switch_top!();
-                    self.regs[done.ret as usize] = v;
+                    // SAFETY: `ret` is a register of the caller's window.
+                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+                }
+                Op::CallG { dst, func, args } => {
+                    // SAFETY: callee ids were checked against the function table when decoding.
+                    let df = unsafe { prog.funcs.get_unchecked(func as usize) };
+                    let new_base = base + f.nregs as usize;
+                    self.ensure(new_base + df.nregs as usize);
+                    // SAFETY: `ensure` covers the callee's window above the caller's; argument
+                    // registers were checked when decoding.
+                    unsafe {
+                        let rp = self.regs.as_mut_ptr();
+                        let list = f
+                            .args
+                            .get_unchecked(args.start as usize..(args.start + args.len) as usize);
+                        for (i, r) in list.iter().enumerate() {
+                            *rp.add(new_base + i) = load_val(rp.add(base + *r as usize));
+                        }
+                    }
+                    save_pc!();
+                    if rt.depth >= max_depth || self.fuel_on || df.check_params {
+                        tr!(self.enter(rt, func, new_base, base + dst as usize));
+                    } else {
+                        rt.depth += 1;
+                        self.frames.push(Frame {
+                            func,
+                            pc: 0,
+                            base: new_base as u32,
+                            ret: (base + dst as usize) as u32,
+                        });
+                    }
+                    fi = func as usize;
+                    f = df;
+                    pc = 0;
+                    base = new_base;
                 }
                 Op::CallGlobal { dst, func, args } => {
                     save_pc!();
@@ -442,6 +554,35 @@ impl<'p> Interp<'p> {
         let ret = new_base + df.nregs as usize - 1;
         self.enter(rt, f.0, new_base, ret)?;
         self.run(rt, stop)
+    }
+}
+
+/// Reads a register as two 8-byte loads. Registers are often written as two 8-byte stores
+/// (`tag`, `bits`); a single 16-byte load of them would defeat store-to-load forwarding and stall.
+///
+/// # Safety
+/// `p` must point to a live register.
+#[inline(always)]
+unsafe fn load_val(p: *const Val) -> Val {
+    // SAFETY: the caller guarantees `p` is valid; volatile keeps the two loads separate.
+    unsafe {
+        Val {
+            tag: std::ptr::read_volatile(std::ptr::addr_of!((*p).tag)),
+            bits: std::ptr::read_volatile(std::ptr::addr_of!((*p).bits)),
+        }
+    }
+}
+
+/// An Integer comparison.
+#[inline(always)]
+fn int_cmp(op: CmpOp, x: i64, y: i64) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
     }
 }
 
