@@ -411,7 +411,6 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                 }) = b.insts.get(idx)
                 {
                     if cond == dest {
-                        idx += 1;
                         terminated = true;
                         let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
                         let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;

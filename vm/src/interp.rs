@@ -24,7 +24,33 @@ pub(crate) struct Interp<'p> {
     regs: Vec<Val>,
     frames: Vec<Frame>,
     fuel_on: bool,
+    /// Below this native stack address a runtime-made call continues on a fresh thread.
+    stack_low: usize,
 }
+
+/// The native stack of each interpreter thread (the first and every hop).
+pub(crate) const STACK_SIZE: usize = 256 << 20;
+/// How much of it is left unused before hopping: more than any one nesting level needs.
+const STACK_MARGIN: usize = 32 << 20;
+
+/// The address of a local: the current native stack position (the stack grows down).
+#[inline(never)]
+fn stack_pos() -> usize {
+    let x = 0u8;
+    std::hint::black_box(&x) as *const u8 as usize
+}
+
+/// The lowest stack address the current thread may reach before hopping, assuming it has
+/// [`STACK_SIZE`] bytes of stack above the current position.
+pub(crate) fn stack_low_here() -> usize {
+    stack_pos().saturating_sub(STACK_SIZE - STACK_MARGIN)
+}
+
+/// Moves a `&mut` to another thread that runs while the owner is blocked joining it.
+struct SendMut<T: ?Sized>(*mut T);
+// SAFETY: used only by `hop`, whose caller blocks until the thread ends, so the pointee is never
+// accessed from two threads at once.
+unsafe impl<T: ?Sized> Send for SendMut<T> {}
 
 /// Arguments gathered for a runtime call, without allocating for the common small counts.
 enum ArgBuf {
@@ -49,6 +75,7 @@ impl<'p> Interp<'p> {
             regs: vec![Val::VOID; 1024],
             frames: Vec::with_capacity(256),
             fuel_on: rt.fuel.is_some(),
+            stack_low: stack_low_here(),
         }
     }
 
@@ -532,8 +559,44 @@ impl<'p> Interp<'p> {
         }
     }
 
-    /// Runs `f` with `args` as the outermost (or a runtime-nested) call.
+    /// Runs `f` with `args` as the outermost (or a runtime-nested) call. Runtime-made calls nest
+    /// on the native stack; when it runs low the call continues on a fresh thread.
     pub fn call(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        if stack_pos() >= self.stack_low {
+            return self.call_here(rt, f, args);
+        }
+        let me = SendMut(self as *mut Interp<'p>);
+        let rtp = SendMut(rt as *mut Runtime);
+        let args = args.to_vec();
+        let res = std::thread::scope(|s| {
+            let h = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn_scoped(s, move || {
+                    let (me, rtp) = (me, rtp);
+                    // SAFETY: this thread has exclusive use of both while the caller waits.
+                    let (me, rt) = unsafe { (&mut *me.0, &mut *rtp.0) };
+                    let saved = me.stack_low;
+                    me.stack_low = stack_low_here();
+                    let r = me.call_here(rt, f, &args);
+                    me.stack_low = saved;
+                    r
+                });
+            match h {
+                Ok(h) => h.join().ok(),
+                Err(_) => None,
+            }
+        });
+        match res {
+            Some(r) => r,
+            // No thread could be made: report it as the overflow it prevents.
+            None => Err(Trap::new(
+                mir14_rt::TrapKind::StackOverflow,
+                "native stack exhausted",
+            )),
+        }
+    }
+
+    fn call_here(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
         let prog = self.prog;
         let Some(df) = prog.funcs.get(f.index()) else {
             return Err(Trap::type_error(format!("no function {}", f.0)));

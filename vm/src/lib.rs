@@ -29,8 +29,7 @@ mod interp;
 use mir14_mir::Module;
 pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
 
-/// The native stack of the interpreter thread: runtime-made calls nest natively.
-const STACK_SIZE: usize = 1 << 30;
+use interp::STACK_SIZE;
 
 /// What a captured run produced.
 #[derive(Clone, Debug, PartialEq, Eq)]

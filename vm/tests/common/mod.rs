@@ -440,7 +440,7 @@ pub fn parse(src: &str) -> Result<Module, String> {
     for pf in &funcs {
         let mut f = Function::new(pf.name.clone());
         let mut vals: HashMap<String, Value> = HashMap::new();
-        let mut def = |f: &mut Function, vals: &mut HashMap<String, Value>, n: &str| {
+        let def = |f: &mut Function, vals: &mut HashMap<String, Value>, n: &str| {
             let v = f.values.push(ValueData { name: n.to_owned() });
             vals.insert(n.to_owned(), v);
             v
