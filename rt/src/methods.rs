@@ -527,7 +527,8 @@ impl Runtime {
             _ => cmp_numbers(a, b).unwrap_or(Ordering::Equal),
         };
         let is_num = |v: Val| v.tag == INT || v.tag == FLOAT;
-        let comparable = |a: Val, b: Val| (is_num(a) && is_num(b)) || (a.tag == STR && b.tag == STR);
+        let comparable =
+            |a: Val, b: Val| (is_num(a) && is_num(b)) || (a.tag == STR && b.tag == STR);
         if let Some(&first) = items.first() {
             let mut last = first;
             for &e in &items[1..] {

@@ -20,7 +20,10 @@ fn main() {
                 i += 1;
             }
             "--max-depth" => {
-                config.max_depth = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+                config.max_depth = args
+                    .get(i + 1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(100_000);
                 i += 1;
             }
             "--" => {

@@ -10,43 +10,176 @@ use mir14_rt::{Runtime, Val};
 /// A decoded instruction. Register operands are indexes into the frame's register window.
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
-    Const { dst: u32, val: Val },
-    Unary { dst: u32, op: UnaryOp, a: u32 },
-    Add { dst: u32, a: u32, b: u32 },
-    Sub { dst: u32, a: u32, b: u32 },
-    Mul { dst: u32, a: u32, b: u32 },
-    Bin { dst: u32, op: BinOp, a: u32, b: u32 },
-    Lt { dst: u32, a: u32, b: u32 },
-    Le { dst: u32, a: u32, b: u32 },
-    Gt { dst: u32, a: u32, b: u32 },
-    Ge { dst: u32, a: u32, b: u32 },
-    Eq { dst: u32, a: u32, b: u32 },
-    Ne { dst: u32, a: u32, b: u32 },
-    AddI { dst: u32, a: u32, imm: i64 },
-    SubI { dst: u32, a: u32, imm: i64 },
+    Const {
+        dst: u32,
+        val: Val,
+    },
+    Unary {
+        dst: u32,
+        op: UnaryOp,
+        a: u32,
+    },
+    Add {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Sub {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Mul {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Bin {
+        dst: u32,
+        op: BinOp,
+        a: u32,
+        b: u32,
+    },
+    Lt {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Le {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Gt {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Ge {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Eq {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Ne {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    AddI {
+        dst: u32,
+        a: u32,
+        imm: i64,
+    },
+    SubI {
+        dst: u32,
+        a: u32,
+        imm: i64,
+    },
     /// `compare op %a, imm` with an Integer constant on the right (`Eq`/`Ne` either side).
-    CmpI { dst: u32, op: CmpOp, a: u32, imm: i64 },
+    CmpI {
+        dst: u32,
+        op: CmpOp,
+        a: u32,
+        imm: i64,
+    },
     /// A compare whose result is the condition of the Branch right after it, fused.
-    BrCmp { dst: u32, op: CmpOp, a: u32, b: u32, t: u32, f: u32 },
+    BrCmp {
+        dst: u32,
+        op: CmpOp,
+        a: u32,
+        b: u32,
+        t: u32,
+        f: u32,
+    },
     /// [`Op::CmpI`] fused with the Branch right after it.
-    BrCmpI { dst: u32, op: CmpOp, a: u32, imm: i64, t: u32, f: u32 },
-    Check { dst: u32, a: u32, ty: TypeName },
-    Cast { dst: u32, a: u32, ty: TypeName },
-    TypeOf { dst: u32, a: u32 },
-    Load { dst: u32, obj: u32, field: u32 },
-    Store { obj: u32, field: u32, val: u32 },
-    Branch { cond: u32, t: u32, f: u32 },
-    Jump { edge: u32 },
-    Ret { src: u32 },
+    BrCmpI {
+        dst: u32,
+        op: CmpOp,
+        a: u32,
+        imm: i64,
+        t: u32,
+        f: u32,
+    },
+    Check {
+        dst: u32,
+        a: u32,
+        ty: TypeName,
+    },
+    Cast {
+        dst: u32,
+        a: u32,
+        ty: TypeName,
+    },
+    TypeOf {
+        dst: u32,
+        a: u32,
+    },
+    Load {
+        dst: u32,
+        obj: u32,
+        field: u32,
+    },
+    Store {
+        obj: u32,
+        field: u32,
+        val: u32,
+    },
+    Branch {
+        cond: u32,
+        t: u32,
+        f: u32,
+    },
+    Jump {
+        edge: u32,
+    },
+    Ret {
+        src: u32,
+    },
     RetVoid,
-    New { dst: u32, class: BoxClass, args: ArgList },
-    CallGlobal { dst: u32, func: u32, args: ArgList },
+    New {
+        dst: u32,
+        class: BoxClass,
+        args: ArgList,
+    },
+    CallGlobal {
+        dst: u32,
+        func: u32,
+        args: ArgList,
+    },
     /// A `CallGlobal` whose argument count matches the callee (checked when decoding).
-    CallG { dst: u32, func: u32, args: ArgList },
-    CallMethod { dst: u32, recv: u32, mid: u32, args: ArgList },
-    CallStatic { dst: u32, recv: u32, b: BoxId, mid: u32, args: ArgList },
-    CallValue { dst: u32, f: u32, args: ArgList },
-    Extern { dst: u32, e: ExternFn, args: ArgList },
+    CallG {
+        dst: u32,
+        func: u32,
+        args: ArgList,
+    },
+    CallMethod {
+        dst: u32,
+        recv: u32,
+        mid: u32,
+        args: ArgList,
+    },
+    CallStatic {
+        dst: u32,
+        recv: u32,
+        b: BoxId,
+        mid: u32,
+        args: ArgList,
+    },
+    CallValue {
+        dst: u32,
+        f: u32,
+        args: ArgList,
+    },
+    Extern {
+        dst: u32,
+        e: ExternFn,
+        args: ArgList,
+    },
     /// The end of a block without a terminator (never in verified modules).
     FallOff,
 }
@@ -199,7 +332,12 @@ fn dominates(idom: &[Option<usize>], a: usize, mut b: usize) -> bool {
     }
 }
 
-fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) -> Result<DFunc, String> {
+fn decode_func(
+    module: &Module,
+    _fid: FuncId,
+    f: &Function,
+    rt: &mut Runtime,
+) -> Result<DFunc, String> {
     let nvalues = f.values.len() as u32;
     let nblocks = f.blocks.len();
     let name = &f.name;
@@ -259,15 +397,17 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
     let scratch_placeholder = u32::MAX;
 
     let make_edge = |from: usize,
-                         to: usize,
-                         edges: &mut Vec<Edge>,
-                         moves: &mut Vec<(u32, u32)>,
-                         temps: &mut u32|
+                     to: usize,
+                     edges: &mut Vec<Edge>,
+                     moves: &mut Vec<(u32, u32)>,
+                     temps: &mut u32|
      -> Result<u32, String> {
         // The parallel copy of `to`'s phis for predecessor `from`.
         let mut pcopy: Vec<(u32, u32)> = Vec::new();
         for inst in &f.blocks[Block(to as u32)].insts {
-            let Inst::Phi { dest, inputs } = inst else { break };
+            let Inst::Phi { dest, inputs } = inst else {
+                break;
+            };
             if let Some((_, v)) = inputs.iter().find(|(p, _)| p.0 as usize == from) {
                 let (d, s) = (val(*dest)?, val(*v)?);
                 if d != s {
@@ -275,9 +415,7 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                 }
             }
         }
-        let conflict = pcopy
-            .iter()
-            .any(|(d, _)| pcopy.iter().any(|(_, s)| s == d));
+        let conflict = pcopy.iter().any(|(d, _)| pcopy.iter().any(|(_, s)| s == d));
         let mv_start = moves.len() as u32;
         if conflict {
             // Read every source into a temporary first, then write the destinations.
@@ -350,7 +488,9 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
             }
         }
     }
-    let dead_const = |v: mir14_mir::Value| const_int[v.index()].is_some() && uses[v.index()] == as_imm[v.index()];
+    let dead_const = |v: mir14_mir::Value| {
+        const_int[v.index()].is_some() && uses[v.index()] == as_imm[v.index()]
+    };
 
     // Dropped results go to the scratch register, numbered after values and temps; patched below.
     const DROP: u32 = u32::MAX;
@@ -388,11 +528,35 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                             }) if cond == dest => {
                                 idx += 1;
                                 terminated = true;
-                                let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
-                                let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
-                                Op::BrCmpI { dst, op: *op, a, imm, t, f: e }
+                                let t = make_edge(
+                                    from,
+                                    blk(*then_block)?,
+                                    &mut edges,
+                                    &mut moves,
+                                    &mut temps,
+                                )?;
+                                let e = make_edge(
+                                    from,
+                                    blk(*else_block)?,
+                                    &mut edges,
+                                    &mut moves,
+                                    &mut temps,
+                                )?;
+                                Op::BrCmpI {
+                                    dst,
+                                    op: *op,
+                                    a,
+                                    imm,
+                                    t,
+                                    f: e,
+                                }
                             }
-                            _ => Op::CmpI { dst, op: *op, a, imm },
+                            _ => Op::CmpI {
+                                dst,
+                                op: *op,
+                                a,
+                                imm,
+                            },
                         }
                     }
                     _ => return Err(format!("@{name}: bad immediate form")),
@@ -412,8 +576,10 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                 {
                     if cond == dest {
                         terminated = true;
-                        let t = make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
-                        let e = make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
+                        let t =
+                            make_edge(from, blk(*then_block)?, &mut edges, &mut moves, &mut temps)?;
+                        let e =
+                            make_edge(from, blk(*else_block)?, &mut edges, &mut moves, &mut temps)?;
                         code.push(Op::BrCmp {
                             dst: val(*dest)?,
                             op: *op,
@@ -426,7 +592,9 @@ fn decode_func(module: &Module, _fid: FuncId, f: &Function, rt: &mut Runtime) ->
                     }
                 }
             }
-            let mut list = |vs: &[mir14_mir::Value], pre: Option<mir14_mir::Value>| -> Result<ArgList, String> {
+            let mut list = |vs: &[mir14_mir::Value],
+                            pre: Option<mir14_mir::Value>|
+             -> Result<ArgList, String> {
                 let start = args_pool.len() as u32;
                 if let Some(p) = pre {
                     args_pool.push(val(p)?);

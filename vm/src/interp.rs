@@ -4,9 +4,7 @@
 
 use crate::decode::{ArgList, DFunc, Op, Program};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
-use mir14_rt::{
-    values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
-};
+use mir14_rt::{values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER};
 
 /// One activation: its function, where to resume, its register window, and the absolute
 /// register that receives its result.
@@ -111,7 +109,13 @@ impl<'p> Interp<'p> {
     /// Pushes an activation of `callee` whose arguments are already in `regs[new_base..]`:
     /// depth and fuel (located at the callee's entry), then parameter annotations.
     #[inline(always)]
-    fn enter(&mut self, rt: &mut Runtime, callee: u32, new_base: usize, ret: usize) -> Result<(), Trap> {
+    fn enter(
+        &mut self,
+        rt: &mut Runtime,
+        callee: u32,
+        new_base: usize,
+        ret: usize,
+    ) -> Result<(), Trap> {
         // SAFETY: callee ids were checked against the function table when decoding.
         let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
         // Depth, then fuel (spec §5), inline for speed; same semantics as
@@ -175,7 +179,9 @@ impl<'p> Interp<'p> {
                 *rp.add(k) = p;
                 k += 1;
             }
-            let list = caller.args.get_unchecked(args.start as usize..(args.start + args.len) as usize);
+            let list = caller
+                .args
+                .get_unchecked(args.start as usize..(args.start + args.len) as usize);
             for (i, r) in list.iter().enumerate() {
                 *rp.add(k + i) = load_val(rp.add(base + *r as usize));
             }
@@ -477,7 +483,16 @@ impl<'p> Interp<'p> {
                     };
                     if let Some(m) = user {
                         save_pc!();
-                        tr!(self.invoke(rt, f, base, m.0, Some(rv), args, base + dst as usize, false));
+                        tr!(self.invoke(
+                            rt,
+                            f,
+                            base,
+                            m.0,
+                            Some(rv),
+                            args,
+                            base + dst as usize,
+                            false
+                        ));
                         switch_top!();
                     } else {
                         let a = self.gather(f, base, args);
@@ -503,12 +518,30 @@ impl<'p> Interp<'p> {
                     match tr!(rt.resolve_value_call(fv, args.len as usize)) {
                         ValueCall::Function(g) => {
                             save_pc!();
-                            tr!(self.invoke(rt, f, base, g.0, None, args, base + dst as usize, true));
+                            tr!(self.invoke(
+                                rt,
+                                f,
+                                base,
+                                g.0,
+                                None,
+                                args,
+                                base + dst as usize,
+                                true
+                            ));
                             switch_top!();
                         }
                         ValueCall::Method(g) => {
                             save_pc!();
-                            tr!(self.invoke(rt, f, base, g.0, Some(fv), args, base + dst as usize, false));
+                            tr!(self.invoke(
+                                rt,
+                                f,
+                                base,
+                                g.0,
+                                Some(fv),
+                                args,
+                                base + dst as usize,
+                                false
+                            ));
                             switch_top!();
                         }
                         ValueCall::Operator(o) => {
@@ -527,7 +560,16 @@ impl<'p> Interp<'p> {
                             Some(birth) => {
                                 save_pc!();
                                 let scratch = base + f.nregs as usize - 1;
-                                tr!(self.invoke(rt, f, base, birth.0, Some(obj), args, scratch, false));
+                                tr!(self.invoke(
+                                    rt,
+                                    f,
+                                    base,
+                                    birth.0,
+                                    Some(obj),
+                                    args,
+                                    scratch,
+                                    false
+                                ));
                                 switch_top!();
                             }
                             None => {
@@ -553,7 +595,9 @@ impl<'p> Interp<'p> {
                     w!(dst, v);
                 }
                 Op::FallOff => {
-                    tr!(Err(Trap::type_error("block does not end with a terminator")));
+                    tr!(Err(Trap::type_error(
+                        "block does not end with a terminator"
+                    )));
                 }
             }
         }

@@ -17,7 +17,11 @@ fn run(src: &str) -> Outcome {
 
 fn expect(o: &Outcome, out: &str, err: &str, status: i32) {
     assert_eq!(
-        (String::from_utf8_lossy(&o.stdout).as_ref(), String::from_utf8_lossy(&o.stderr).as_ref(), o.status),
+        (
+            String::from_utf8_lossy(&o.stdout).as_ref(),
+            String::from_utf8_lossy(&o.stderr).as_ref(),
+            o.status
+        ),
         (out, err, status)
     );
 }
@@ -52,10 +56,9 @@ done:
 #[test]
 fn phis_are_parallel_copies() {
     // a: 1, 2, 1 printed; after three swaps a = 2; status 2.
-    let src = SWAP.replace("compare lt %i, 3", "compare lt %i, %three").replace(
-        "%i0 = const 0",
-        "%i0 = const 0\n  %three = const 3",
-    );
+    let src = SWAP
+        .replace("compare lt %i, 3", "compare lt %i, %three")
+        .replace("%i0 = const 0", "%i0 = const 0\n  %three = const 3");
     expect(&run(&src), "1\n2\n1\n", "", 2);
 }
 
@@ -100,13 +103,23 @@ fn fuel_counts_entry_and_back_edges() {
         fuel: Some(11),
         ..Config::default()
     };
-    expect(&run_cfg(COUNT, &cfg), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n", "", 10);
+    expect(
+        &run_cfg(COUNT, &cfg),
+        "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n",
+        "",
+        10,
+    );
     // Fuel 0: the entry of main traps at its entry block.
     let cfg = Config {
         fuel: Some(0),
         ..Config::default()
     };
-    expect(&run_cfg(COUNT, &cfg), "", "error: OutOfFuel: fuel exhausted (in @main, entry)\n", 101);
+    expect(
+        &run_cfg(COUNT, &cfg),
+        "",
+        "error: OutOfFuel: fuel exhausted (in @main, entry)\n",
+        101,
+    );
 }
 
 #[test]

@@ -7,7 +7,9 @@ use mir14_vm::{run_captured, Config};
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -78,5 +80,11 @@ fn spec_run_corpus() {
         }
     }
     assert!(ran > 0 || !only.is_empty(), "no spec programs found");
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), ran, failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        ran,
+        failures.join("\n")
+    );
 }

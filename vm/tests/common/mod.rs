@@ -43,7 +43,8 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
         } else if ch == '@' {
             i += 1;
             let mut n = ident(&mut i);
-            if i + 1 < c.len() && c[i] == '.' && (c[i + 1].is_ascii_alphabetic() || c[i + 1] == '_') {
+            if i + 1 < c.len() && c[i] == '.' && (c[i + 1].is_ascii_alphabetic() || c[i + 1] == '_')
+            {
                 i += 1;
                 n.push('.');
                 n.push_str(&ident(&mut i));
@@ -56,7 +57,9 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
                 "NaN" => Tok::Float(f64::NAN),
                 _ => Tok::Ident(n),
             });
-        } else if ch.is_ascii_digit() || (ch == '-' && i + 1 < c.len() && (c[i + 1].is_ascii_digit() || c[i + 1] == 'i')) {
+        } else if ch.is_ascii_digit()
+            || (ch == '-' && i + 1 < c.len() && (c[i + 1].is_ascii_digit() || c[i + 1] == 'i'))
+        {
             let s = i;
             i += 1;
             if ch == '-' && c[i] == 'i' {
@@ -65,7 +68,13 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
                 continue;
             }
             let mut float = false;
-            while i < c.len() && (c[i].is_ascii_digit() || c[i] == '.' || c[i] == 'e' || c[i] == 'E' || ((c[i] == '-' || c[i] == '+') && (c[i - 1] == 'e' || c[i - 1] == 'E'))) {
+            while i < c.len()
+                && (c[i].is_ascii_digit()
+                    || c[i] == '.'
+                    || c[i] == 'e'
+                    || c[i] == 'E'
+                    || ((c[i] == '-' || c[i] == '+') && (c[i - 1] == 'e' || c[i - 1] == 'E')))
+            {
                 if !c[i].is_ascii_digit() {
                     float = true;
                 }
@@ -105,7 +114,9 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
                                 }
                                 let h: String = c[st..i].iter().collect();
                                 i += 1;
-                                s.push(char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap());
+                                s.push(
+                                    char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap(),
+                                );
                             }
                             _ => return Err("invalid escape".into()),
                         }
@@ -266,7 +277,10 @@ fn inst(p: &mut P) -> Result<PI, String> {
         None
     };
     let kw = p.ident()?;
-    let d = || dest.clone().ok_or_else(|| format!("{kw} needs a destination"));
+    let d = || {
+        dest.clone()
+            .ok_or_else(|| format!("{kw} needs a destination"))
+    };
     Ok(match kw.as_str() {
         "const" => PI::Const(d()?, p.next()?),
         "unary" => PI::Unary(d()?, p.ident()?, p.val()?),
@@ -407,13 +421,19 @@ pub fn parse(src: &str) -> Result<Module, String> {
             let mut blocks: Vec<(String, Vec<PI>)> = Vec::new();
             while !p.eat("}") {
                 // A label is an identifier followed by `:`.
-                if let (Some(Tok::Ident(l)), Some(Tok::P(":"))) = (p.t.get(p.i).cloned(), p.t.get(p.i + 1)) {
+                if let (Some(Tok::Ident(l)), Some(Tok::P(":"))) =
+                    (p.t.get(p.i).cloned(), p.t.get(p.i + 1))
+                {
                     p.i += 2;
                     blocks.push((l, Vec::new()));
                     continue;
                 }
                 let i = inst(&mut p)?;
-                blocks.last_mut().ok_or("instruction outside a block")?.1.push(i);
+                blocks
+                    .last_mut()
+                    .ok_or("instruction outside a block")?
+                    .1
+                    .push(i);
             }
             funcs.push(PFunc {
                 name,
@@ -466,7 +486,16 @@ pub fn parse(src: &str) -> Result<Module, String> {
         for (_, insts) in &pf.blocks {
             for i in insts {
                 let d = match i {
-                    PI::Const(d, _) | PI::Unary(d, ..) | PI::Bin(d, ..) | PI::Cmp(d, ..) | PI::Check(d, ..) | PI::Cast(d, ..) | PI::TypeOf(d, ..) | PI::Load(d, ..) | PI::Phi(d, ..) | PI::New(d, ..) => Some(d),
+                    PI::Const(d, _)
+                    | PI::Unary(d, ..)
+                    | PI::Bin(d, ..)
+                    | PI::Cmp(d, ..)
+                    | PI::Check(d, ..)
+                    | PI::Cast(d, ..)
+                    | PI::TypeOf(d, ..)
+                    | PI::Load(d, ..)
+                    | PI::Phi(d, ..)
+                    | PI::New(d, ..) => Some(d),
                     PI::Call(d, ..) | PI::Extern(d, ..) => d.as_ref(),
                     _ => None,
                 };
@@ -488,36 +517,89 @@ pub fn parse(src: &str) -> Result<Module, String> {
                             Tok::Int(i) => Constant::Int(*i),
                             Tok::Float(x) => Constant::Float(Ieee64::new(*x)),
                             Tok::Str(s) => Constant::Str(s.clone()),
-                            Tok::Func(g) => Constant::Func(*fnames.get(g).ok_or(format!("unknown function @{g}"))?),
+                            Tok::Func(g) => Constant::Func(
+                                *fnames.get(g).ok_or(format!("unknown function @{g}"))?,
+                            ),
                             Tok::Ident(w) if w == "true" => Constant::Bool(true),
                             Tok::Ident(w) if w == "false" => Constant::Bool(false),
                             Tok::Ident(w) if w == "void" || w == "null" => Constant::Void,
                             t => return Err(format!("bad literal {t:?}")),
                         },
                     },
-                    PI::Unary(d, o, a) => Inst::Unary { dest: v(d)?, op: UnaryOp::from_name(o).ok_or("bad unary")?, arg: v(a)? },
-                    PI::Bin(d, o, a, c) => Inst::Binary { dest: v(d)?, op: BinOp::from_name(o).ok_or("bad binop")?, lhs: v(a)?, rhs: v(c)? },
-                    PI::Cmp(d, o, a, c) => Inst::Compare { dest: v(d)?, op: CmpOp::from_name(o).ok_or("bad cmp")?, lhs: v(a)?, rhs: v(c)? },
-                    PI::Check(d, a, t) => Inst::TypeOp { dest: v(d)?, op: TypeOpKind::Check(ty(&m, t)?), arg: v(a)? },
-                    PI::Cast(d, a, t) => Inst::TypeOp { dest: v(d)?, op: TypeOpKind::Cast(ty(&m, t)?), arg: v(a)? },
-                    PI::TypeOf(d, a) => Inst::TypeOp { dest: v(d)?, op: TypeOpKind::TypeOf, arg: v(a)? },
-                    PI::Load(d, o, fl) => Inst::Load { dest: v(d)?, obj: v(o)?, field: fl.clone() },
-                    PI::Store(o, fl, x) => Inst::Store { obj: v(o)?, field: fl.clone(), value: v(x)? },
-                    PI::Branch(c, t, e) => Inst::Branch { cond: v(c)?, then_block: b(t)?, else_block: b(e)? },
+                    PI::Unary(d, o, a) => Inst::Unary {
+                        dest: v(d)?,
+                        op: UnaryOp::from_name(o).ok_or("bad unary")?,
+                        arg: v(a)?,
+                    },
+                    PI::Bin(d, o, a, c) => Inst::Binary {
+                        dest: v(d)?,
+                        op: BinOp::from_name(o).ok_or("bad binop")?,
+                        lhs: v(a)?,
+                        rhs: v(c)?,
+                    },
+                    PI::Cmp(d, o, a, c) => Inst::Compare {
+                        dest: v(d)?,
+                        op: CmpOp::from_name(o).ok_or("bad cmp")?,
+                        lhs: v(a)?,
+                        rhs: v(c)?,
+                    },
+                    PI::Check(d, a, t) => Inst::TypeOp {
+                        dest: v(d)?,
+                        op: TypeOpKind::Check(ty(&m, t)?),
+                        arg: v(a)?,
+                    },
+                    PI::Cast(d, a, t) => Inst::TypeOp {
+                        dest: v(d)?,
+                        op: TypeOpKind::Cast(ty(&m, t)?),
+                        arg: v(a)?,
+                    },
+                    PI::TypeOf(d, a) => Inst::TypeOp {
+                        dest: v(d)?,
+                        op: TypeOpKind::TypeOf,
+                        arg: v(a)?,
+                    },
+                    PI::Load(d, o, fl) => Inst::Load {
+                        dest: v(d)?,
+                        obj: v(o)?,
+                        field: fl.clone(),
+                    },
+                    PI::Store(o, fl, x) => Inst::Store {
+                        obj: v(o)?,
+                        field: fl.clone(),
+                        value: v(x)?,
+                    },
+                    PI::Branch(c, t, e) => Inst::Branch {
+                        cond: v(c)?,
+                        then_block: b(t)?,
+                        else_block: b(e)?,
+                    },
                     PI::Jump(t) => Inst::Jump { target: b(t)? },
-                    PI::Ret(x) => Inst::Return { value: x.as_ref().map(v).transpose()? },
+                    PI::Ret(x) => Inst::Return {
+                        value: x.as_ref().map(v).transpose()?,
+                    },
                     PI::Phi(d, ins) => Inst::Phi {
                         dest: v(d)?,
-                        inputs: ins.iter().map(|(bl, x)| Ok((b(bl)?, v(x)?))).collect::<Result<_, String>>()?,
+                        inputs: ins
+                            .iter()
+                            .map(|(bl, x)| Ok((b(bl)?, v(x)?)))
+                            .collect::<Result<_, String>>()?,
                     },
-                    PI::New(d, c, a) => Inst::NewBox { dest: v(d)?, class: m.resolve_class(c).ok_or(format!("unknown box {c}"))?, args: vs(a)? },
+                    PI::New(d, c, a) => Inst::NewBox {
+                        dest: v(d)?,
+                        class: m.resolve_class(c).ok_or(format!("unknown box {c}"))?,
+                        args: vs(a)?,
+                    },
                     PI::Call(d, c, a) => Inst::Call {
                         dest: d.as_ref().map(v).transpose()?,
                         callee: match c {
-                            PCallee::Global(g) => Callee::Global(*fnames.get(g).ok_or(format!("unknown function @{g}"))?),
+                            PCallee::Global(g) => Callee::Global(
+                                *fnames.get(g).ok_or(format!("unknown function @{g}"))?,
+                            ),
                             PCallee::Method(r, bn, meth) => Callee::Method {
                                 box_name: match bn {
-                                    Some(bn) => Some(m.box_by_name(bn).ok_or(format!("unknown box {bn}"))?),
+                                    Some(bn) => {
+                                        Some(m.box_by_name(bn).ok_or(format!("unknown box {bn}"))?)
+                                    }
                                     None => None,
                                 },
                                 method: meth.clone(),
@@ -529,15 +611,25 @@ pub fn parse(src: &str) -> Result<Module, String> {
                     },
                     PI::Extern(d, n, a) => Inst::ExternCall {
                         dest: d.as_ref().map(v).transpose()?,
-                        callee: Callee::Extern(ExternFn::from_name(n).ok_or(format!("unknown extern {n}"))?),
+                        callee: Callee::Extern(
+                            ExternFn::from_name(n).ok_or(format!("unknown extern {n}"))?,
+                        ),
                         args: vs(a)?,
                     },
                 });
             }
-            f.blocks.push(BlockData { label: label.clone(), insts: out });
+            f.blocks.push(BlockData {
+                label: label.clone(),
+                insts: out,
+            });
         }
         for l in &pf.loops {
-            f.loops.push(LoopForm { header: b(&l[0])?, body: b(&l[1])?, latch: b(&l[2])?, exit: b(&l[3])? });
+            f.loops.push(LoopForm {
+                header: b(&l[0])?,
+                body: b(&l[1])?,
+                latch: b(&l[2])?,
+                exit: b(&l[3])?,
+            });
         }
         m.functions.push(f);
     }
