@@ -1,6 +1,6 @@
 //! Runs a `.mir` file on the interpreter: `cargo run --release -p mir14-vm --example runmir --
 //! prog.mir [--fuel N] [--max-depth N] [-- args...]`. For benchmarks and manual checks until
-//! the `mir14 run` command is wired; uses the interpreter tests' text reader.
+//! the `mir14 run` command is wired.
 
 #[path = "../tests/common/mod.rs"]
 mod common;

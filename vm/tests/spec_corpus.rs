@@ -79,6 +79,7 @@ fn spec_run_corpus() {
             ));
         }
     }
+    eprintln!("ran {ran} spec programs");
     assert!(ran > 0 || !only.is_empty(), "no spec programs found");
     assert!(
         failures.is_empty(),
