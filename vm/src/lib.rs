@@ -70,8 +70,8 @@ fn run_io(module: &Module, config: &Config, io: Io) -> (i32, Runtime) {
     (status, rt)
 }
 
-/// Runs on a thread with a large native stack.
-fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+/// Runs on a thread with a large native stack; the error is the reason no thread could be made.
+fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("mir14-vm".into())
@@ -79,20 +79,23 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .spawn_scoped(s, f);
         match handle {
             Ok(h) => match h.join() {
-                Ok(v) => v,
+                Ok(v) => Ok(v),
                 Err(p) => std::panic::resume_unwind(p),
             },
-            // No thread could be made (resource limits): run here instead.
-            Err(_) => panic!("cannot spawn the interpreter thread"),
+            Err(e) => Err(format!("cannot start the interpreter thread: {e}")),
         }
     })
 }
 
 /// Runs `@main` of a verified module with the process's real stdin, stdout and stderr. Prints
 /// the trap line itself; returns the exit status: main's Integer result `& 255`, 0 for any other
-/// result, 101 after a trap, `code & 255` after `env.process.exit(code)`.
+/// result, 101 after a trap, `code & 255` after `env.process.exit(code)`, 2 when the module has
+/// no `@main` (or cannot be run at all).
 pub fn run(module: &Module, config: &Config) -> i32 {
-    on_big_stack(|| run_io(module, config, Io::real()).0)
+    on_big_stack(|| run_io(module, config, Io::real()).0).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        2
+    })
 }
 
 /// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
@@ -104,5 +107,10 @@ pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Outcome {
             stderr: rt.captured_stderr().to_vec(),
             status,
         }
+    })
+    .unwrap_or_else(|e| Outcome {
+        stdout: Vec::new(),
+        stderr: format!("error: {e}\n").into_bytes(),
+        status: 2,
     })
 }
