@@ -4,7 +4,7 @@
 
 use crate::decode::{ArgList, DFunc, Op, Program};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
-use mir14_rt::{values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER};
+use mir14_rt::{int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER};
 
 /// One activation: its function, where to resume, its register window, and the absolute
 /// register that receives its result.
@@ -354,7 +354,13 @@ impl<'p> Interp<'p> {
                 }
                 Op::Bin { dst, op, a, b } => {
                     let (x, y) = (r!(a), r!(b));
-                    let v = tr!(rt.binop(self, op, x, y));
+                    let v = match (x.tag == INT && y.tag == INT)
+                        .then(|| int_binop(op, x.as_int(), y.as_int()))
+                        .flatten()
+                    {
+                        Some(r) => Val::int(tr!(r)),
+                        None => tr!(rt.binop(self, op, x, y)),
+                    };
                     w!(dst, v);
                 }
                 Op::Lt { dst, a, b } => cmp!(dst, a, b, CmpOp::Lt, <),
