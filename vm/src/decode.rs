@@ -825,3 +825,81 @@ fn decode_func(
         check_ret: f.ret_type.is_some(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_rt::{Config, Io};
+
+    fn decode_text(src: &str) -> (Program, Runtime) {
+        let (m, _) = mir14_mir::parse(src).expect("parse");
+        let mut rt = Runtime::new(&m, Config::default(), Io::captured(Vec::new()));
+        let p = decode(&m, &mut rt).expect("decode");
+        (p, rt)
+    }
+
+    #[test]
+    fn dominators_and_back_edges() {
+        // 0 -> 1; 1 -> 2, 3; 2 -> 1 (back edge); 3 -> exit.
+        let succs = vec![vec![1], vec![2, 3], vec![1], vec![]];
+        let idom = dominators(&succs);
+        assert_eq!(idom, vec![Some(0), Some(0), Some(1), Some(1)]);
+        assert!(dominates(&idom, 1, 2));
+        assert!(!dominates(&idom, 2, 1));
+        // Irreducible: 0 -> 1, 2; 1 <-> 2. Neither 1 nor 2 dominates the other.
+        let idom = dominators(&[vec![1, 2], vec![2], vec![1]]);
+        assert_eq!(idom, vec![Some(0), Some(0), Some(0)]);
+        assert!(!dominates(&idom, 1, 2) && !dominates(&idom, 2, 1));
+        // Unreachable block 2.
+        let idom = dominators(&[vec![1], vec![], vec![1]]);
+        assert_eq!(idom[2], None);
+    }
+
+    #[test]
+    fn swapping_phis_use_temporaries() {
+        let (p, _) = decode_text(
+            "fn @main() {\nentry:\n  %a0 = const 1\n  %b0 = const 2\n  jump head\nhead:\n  \
+             %a = phi [entry: %a0], [head: %b]\n  %b = phi [entry: %b0], [head: %a]\n  \
+             %c = const false\n  branch %c, head, out\nout:\n  ret %a\n}\n",
+        );
+        let f = &p.funcs[0];
+        // Values: a0=0 b0=1 a=2 b=3 c=4; temporaries 5, 6; scratch 7.
+        assert_eq!(f.nregs, 8);
+        let back: Vec<&Edge> = f.edges.iter().filter(|e| e.back).collect();
+        assert_eq!(back.len(), 1);
+        let e = back[0];
+        let mv = &f.moves[e.mv_start as usize..(e.mv_start + e.mv_len) as usize];
+        assert_eq!(mv, &[(5, 3), (6, 2), (2, 5), (3, 6)]);
+        // The entry edge needs no temporaries.
+        let first = &f.edges[0];
+        assert!(!first.back);
+        let mv = &f.moves[first.mv_start as usize..(first.mv_start + first.mv_len) as usize];
+        assert_eq!(mv, &[(2, 0), (3, 1)]);
+    }
+
+    #[test]
+    fn immediates_and_fusion() {
+        let (p, _) = decode_text(
+            "fn @f(%n) {\nbb0:\n  %two = const 2\n  %c = compare lt %n, %two\n  \
+             branch %c, a, b\na:\n  ret %n\nb:\n  %m = binop sub %n, %two\n  ret %m\n}\n\
+             fn @main() {\nbb0:\n  %one = const 1\n  %r = call @f(%one)\n  ret %r\n}\n",
+        );
+        let f = &p.funcs[0];
+        // The const is dropped: every use became an immediate; compare+branch fused.
+        assert!(matches!(
+            f.code[0],
+            Op::BrCmpI {
+                op: CmpOp::Lt,
+                imm: 2,
+                ..
+            }
+        ));
+        assert!(matches!(f.code[1], Op::Ret { src: 0 }));
+        assert!(matches!(f.code[2], Op::SubI { imm: 2, .. }));
+        assert_eq!(f.block_starts, vec![0, 1, 2]);
+        assert_eq!(f.block_of(3), Block(2));
+        // In main the const is an argument: kept.
+        assert!(matches!(p.funcs[1].code[0], Op::Const { .. }));
+        assert!(matches!(p.funcs[1].code[1], Op::CallG { .. }));
+    }
+}

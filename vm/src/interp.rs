@@ -4,7 +4,9 @@
 
 use crate::decode::{ArgList, DFunc, Op, Program};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
-use mir14_rt::{int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER};
+use mir14_rt::{
+    int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+};
 
 /// One activation: its function, where to resume, its register window, and the absolute
 /// register that receives its result.
