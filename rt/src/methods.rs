@@ -77,32 +77,17 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
 
 /// The number of Unicode scalar values of a String value.
 fn char_len(v: Val) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        o.s.len()
-    } else {
-        o.s.chars().count()
-    }
+    str_obj(v).char_len()
 }
 
 /// The byte offset of scalar index `i` (`i <= len`) in String value `v`.
 fn byte_at(v: Val, i: usize) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        i
-    } else {
-        o.s.char_indices().nth(i).map_or(o.s.len(), |(b, _)| b)
-    }
+    str_obj(v).byte_at(i)
 }
 
 /// The scalar index of byte offset `b` in String value `v`.
 fn char_index(v: Val, b: usize) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        b
-    } else {
-        o.s[..b].chars().count()
-    }
+    str_obj(v).char_index(b)
 }
 
 fn index_trap(i: i64, len: usize) -> Trap {
