@@ -468,9 +468,9 @@ impl FunctionAnalysis {
 // LoopForms
 // ---------------------------------------------------------------------------------------------
 
-/// Checks one LoopForm against the CFG (spec §7 rule 7) and returns every violated rule as a
-/// message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty when the LoopForm
-/// is valid. Does not check that no other LoopForm shares the header (a module-level rule).
+/// Checks one LoopForm against the CFG (spec §7.3, checks L1–L5 in that order) and returns every
+/// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
+/// when the LoopForm is valid. Does not check L6 (no two declarations share a header).
 ///
 /// The loop's blocks are the natural loop of the header over its back edges and the latch.
 /// `body == header` (a one-block loop) and `latch == header` are allowed.
@@ -488,7 +488,7 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
     }
     let name = |b: Block| block_name(f, b);
     let (header, latch) = (lf.header, lf.latch);
-    // The latch must jump back to the header.
+    // L1: the latch jumps back to the header.
     if !cfg.successors(latch).contains(&header) {
         errs.push(format!(
             "latch {} has no edge to header {}",
@@ -496,30 +496,17 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(header)
         ));
     }
-    // No other block may have a back edge to the header.
+    // The loop's blocks: the natural loop of the latch and of every other back edge source.
+    let others: Vec<Block> = cfg
+        .predecessors(header)
+        .iter()
+        .copied()
+        .filter(|&p| p != latch && cfg.is_reachable(p) && dom.dominates(header, p))
+        .collect();
     let mut sources = vec![latch];
-    for &p in cfg.predecessors(header) {
-        if p != latch && cfg.is_reachable(p) && dom.dominates(header, p) {
-            errs.push(format!(
-                "back edge from {} to header {} is not from the latch",
-                name(p),
-                name(header)
-            ));
-            sources.push(p);
-        }
-    }
-    // The latch's only back edge goes to the header.
-    for &s in cfg.successors(latch) {
-        if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
-            errs.push(format!(
-                "latch {} also has a back edge to {}",
-                name(latch),
-                name(s)
-            ));
-        }
-    }
+    sources.extend(&others);
     let blocks = loop_blocks(cfg, header, &sources);
-    // The header dominates the latch, the body and every block of the loop.
+    // L2: the header dominates the latch, the body and every block of the loop.
     let mut must: BTreeSet<Block> = blocks.clone();
     must.insert(latch);
     must.insert(lf.body);
@@ -532,7 +519,25 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             ));
         }
     }
-    // The header ends in a branch to body (inside) and exit (outside), in either order.
+    // L3: no other block has a back edge to the header.
+    for &p in &others {
+        errs.push(format!(
+            "back edge from {} to header {} is not from the latch",
+            name(p),
+            name(header)
+        ));
+    }
+    // L3b: the latch's only back edge goes to the header.
+    for &s in cfg.successors(latch) {
+        if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
+            errs.push(format!(
+                "latch {} also has a back edge to {}",
+                name(latch),
+                name(s)
+            ));
+        }
+    }
+    // L4: the header ends in a branch to body (inside) and exit (outside), in either order.
     let in_loop = |b: Block| blocks.contains(&b);
     let header_ok = match f.blocks.get(header).and_then(|d| d.insts.last()) {
         Some(Inst::Branch {
@@ -556,7 +561,7 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(lf.exit)
         ));
     }
-    // Every edge leaving the loop goes to the exit.
+    // L5: every edge leaving the loop goes to the exit.
     for &b in &blocks {
         for &s in cfg.successors(b) {
             if !in_loop(s) && s != lf.exit {
