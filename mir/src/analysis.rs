@@ -1520,6 +1520,68 @@ pub(crate) mod tests {
         assert!(pos(FuncId(1)) < pos(FuncId(0)));
     }
 
+    /// Parses `src` (which must be valid text).
+    fn parsed(src: &str) -> (Module, crate::span::SourceMap) {
+        crate::text::parse(src).expect("test program parses")
+    }
+
+    #[test]
+    fn text_irreducible_warning_located_at_entry_label() {
+        let src = "fn @main() {\nentry:\n  %t = const true\n  branch %t, a, b\na:\n  jump b\nb:\n  branch %t, a, done\ndone:\n  ret\n}\n";
+        let (m, map) = parsed(src);
+        let w = module_loop_warnings(&m);
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            w[0].1,
+            "loop at a is not in canonical form: irreducible control flow (the edge from b to a is not a back edge)"
+        );
+        let span = map.span(w[0].0).expect("span of the label");
+        assert_eq!(crate::span::line_col(src, span.start as usize), (5, 1));
+    }
+
+    #[test]
+    fn text_do_while_and_while_loops_inferred() {
+        // A do-while (latch bb1 branches back to itself or out) and a while loop in one function.
+        let src = "fn @f(%c) {\nbb0:\n  jump bb1\nbb1:\n  branch %c, bb1, bb2\nbb2:\n  jump bb3\nbb3:\n  branch %c, bb4, bb5\nbb4:\n  jump bb3\nbb5:\n  ret\n}\n";
+        let (m, _) = parsed(src);
+        let f = &m.functions[FuncId(0)];
+        let b = |l: &str| f.block_by_label(l).unwrap();
+        let inf = infer_loopforms(f);
+        assert_eq!(inf.warnings, vec![]);
+        assert_eq!(
+            inf.loops,
+            vec![
+                LoopForm {
+                    header: b("bb1"),
+                    body: b("bb1"),
+                    latch: b("bb1"),
+                    exit: b("bb2")
+                },
+                LoopForm {
+                    header: b("bb3"),
+                    body: b("bb4"),
+                    latch: b("bb4"),
+                    exit: b("bb5")
+                },
+            ]
+        );
+        assert!(crate::verify::verify(&m).is_ok());
+    }
+
+    #[test]
+    fn text_call_graph_of_mutual_recursion() {
+        let src = "fn @even(%n) {\nb:\n  %r = call @odd(%n)\n  ret %r\n}\n\nfn @odd(%n) {\nb:\n  %r = call @even(%n)\n  ret %r\n}\n\nfn @main() {\nb:\n  %z = const 0\n  %f = const @even\n  %r = call %f(%z)\n  ret\n}\n";
+        let (m, _) = parsed(src);
+        let cg = CallGraph::new(&m);
+        let id = |n: &str| m.function_by_name(n).unwrap();
+        assert!(cg.is_recursive(id("even")) && cg.is_recursive(id("odd")));
+        assert!(!cg.is_recursive(id("main")));
+        assert!(cg.has_dynamic_calls(id("main")));
+        assert_eq!(cg.callees(id("main")), &[id("even")]);
+        assert_eq!(cg.callers(id("even")), &[id("odd"), id("main")]);
+        assert_eq!(cg.sccs()[0], vec![id("even"), id("odd")]);
+    }
+
     #[test]
     fn broken_functions_do_not_panic() {
         // Dangling targets, no terminator, empty blocks, no blocks at all.
