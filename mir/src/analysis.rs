@@ -778,6 +778,12 @@ impl CallGraph {
         let n = m.functions.len();
         let mut edges: Vec<CallEdge> = Vec::new();
         let mut dynamic = vec![false; n];
+        // Names to ids; the first declaration of a name wins, as in the parser.
+        let mut by_name: std::collections::HashMap<&str, FuncId> = Default::default();
+        for (id, f) in m.functions.iter() {
+            by_name.entry(f.name.as_str()).or_insert(id);
+        }
+        let named = |name: String| by_name.get(name.as_str()).copied();
         for (caller, f) in m.functions.iter() {
             let mut add = |callee: Option<FuncId>, kind: CallKind| {
                 if let Some(callee) = callee.filter(|c| c.index() < n) {
@@ -805,7 +811,7 @@ impl CallGraph {
                             let birth = m
                                 .boxes
                                 .get(*b)
-                                .and_then(|d| m.function_by_name(&format!("{}.birth", d.name)));
+                                .and_then(|d| named(format!("{}.birth", d.name)));
                             add(birth, CallKind::Birth);
                         }
                         Inst::Call { callee, .. } | Inst::ExternCall { callee, .. } => match callee
@@ -816,9 +822,10 @@ impl CallGraph {
                                 method,
                                 ..
                             } => {
-                                let target = m.boxes.get(*b).and_then(|d| {
-                                    m.function_by_name(&format!("{}.{}", d.name, method))
-                                });
+                                let target = m
+                                    .boxes
+                                    .get(*b)
+                                    .and_then(|d| named(format!("{}.{}", d.name, method)));
                                 add(target, CallKind::StaticMethod);
                             }
                             Callee::Method { box_name: None, .. } | Callee::Value(_) => {

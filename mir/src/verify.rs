@@ -43,10 +43,7 @@ pub fn verify(module: &Module) -> Result<(), Vec<VerifyError>> {
 
 /// Every violation in `module`, module-level rules first, then each function in order.
 pub fn verify_all(module: &Module) -> Vec<VerifyError> {
-    let mut v = Verifier {
-        m: module,
-        errors: Vec::new(),
-    };
+    let mut v = Verifier::new(module);
     v.module_rules();
     for id in module.functions.keys() {
         v.function(id);
@@ -57,10 +54,7 @@ pub fn verify_all(module: &Module) -> Vec<VerifyError> {
 /// The violations of the rules local to function `f`: everything but the uniqueness of function
 /// and box names and the checks of box declarations. A function out of range is one error.
 pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
-    let mut v = Verifier {
-        m: module,
-        errors: Vec::new(),
-    };
+    let mut v = Verifier::new(module);
     if module.functions.contains(f) {
         v.function(f);
     } else {
@@ -75,6 +69,10 @@ pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
 struct Verifier<'a> {
     m: &'a Module,
     errors: Vec<VerifyError>,
+    /// Function names to ids (the first declaration of a name wins, as in the parser).
+    fns: HashMap<&'a str, FuncId>,
+    /// Every field name some box declares.
+    fields: HashSet<&'a str>,
 }
 
 /// Per-function facts shared by the checks.
@@ -94,6 +92,29 @@ enum Def {
 }
 
 impl<'a> Verifier<'a> {
+    fn new(m: &'a Module) -> Verifier<'a> {
+        let mut fns = HashMap::new();
+        for (id, f) in m.functions.iter() {
+            fns.entry(f.name.as_str()).or_insert(id);
+        }
+        let fields = m
+            .boxes
+            .values()
+            .flat_map(|b| b.fields.iter().map(String::as_str))
+            .collect();
+        Verifier {
+            m,
+            errors: Vec::new(),
+            fns,
+            fields,
+        }
+    }
+
+    /// The function named `name`.
+    fn function_named(&self, name: &str) -> Option<FuncId> {
+        self.fns.get(name).copied()
+    }
+
     fn err(&mut self, location: Location, message: String) {
         self.errors.push(VerifyError { location, message });
     }
@@ -364,10 +385,7 @@ impl<'a> Verifier<'a> {
                 TypeOpKind::TypeOf => {}
             },
             Inst::Load { field, .. } | Inst::Store { field, .. }
-                if !m
-                    .boxes
-                    .values()
-                    .any(|d| d.fields.iter().any(|x| x == field)) =>
+                if !self.fields.contains(field.as_str()) =>
             {
                 self.err(at, format!("no box declares field {field}"));
             }
@@ -401,7 +419,7 @@ impl<'a> Verifier<'a> {
                     self.err(at, format!("unknown box ?{}", bx.0));
                     return;
                 };
-                match m.function_by_name(&format!("{}.birth", decl.name)) {
+                match self.function_named(&format!("{}.birth", decl.name)) {
                     // A birth without receiver is reported at the function.
                     Some(birth) => match m.functions[birth].params.len().checked_sub(1) {
                         Some(n) => n,
@@ -464,7 +482,7 @@ impl<'a> Verifier<'a> {
                     return;
                 };
                 let full = format!("{}.{}", decl.name, method);
-                match m.function_by_name(&full) {
+                match self.function_named(&full) {
                     Some(target) => {
                         // A method without receiver is reported at the function.
                         if let Some(n) = m.functions[target].params.len().checked_sub(1) {
