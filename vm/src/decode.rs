@@ -251,87 +251,6 @@ pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, Strin
     })
 }
 
-/// Immediate dominators over reachable blocks (Cooper, Harvey, Kennedy); `None` = unreachable.
-fn dominators(succs: &[Vec<usize>]) -> Vec<Option<usize>> {
-    let n = succs.len();
-    // Reverse postorder from the entry (iterative DFS).
-    let mut order = Vec::with_capacity(n);
-    let mut seen = vec![false; n];
-    let mut stack = vec![(0usize, 0usize)];
-    seen[0] = true;
-    while let Some((b, i)) = stack.pop() {
-        if i < succs[b].len() {
-            stack.push((b, i + 1));
-            let s = succs[b][i];
-            if !seen[s] {
-                seen[s] = true;
-                stack.push((s, 0));
-            }
-        } else {
-            order.push(b);
-        }
-    }
-    order.reverse();
-    let mut rpo = vec![usize::MAX; n];
-    for (i, &b) in order.iter().enumerate() {
-        rpo[b] = i;
-    }
-    let mut preds = vec![Vec::new(); n];
-    for (b, ss) in succs.iter().enumerate() {
-        for &s in ss {
-            preds[s].push(b);
-        }
-    }
-    let mut idom: Vec<Option<usize>> = vec![None; n];
-    idom[0] = Some(0);
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &b in order.iter().skip(1) {
-            let mut new: Option<usize> = None;
-            for &p in &preds[b] {
-                if idom[p].is_none() {
-                    continue;
-                }
-                new = Some(match new {
-                    None => p,
-                    Some(mut x) => {
-                        // Intersect the two dominator chains.
-                        let mut y = p;
-                        while x != y {
-                            while rpo[x] > rpo[y] {
-                                x = idom[x].unwrap_or(0);
-                            }
-                            while rpo[y] > rpo[x] {
-                                y = idom[y].unwrap_or(0);
-                            }
-                        }
-                        x
-                    }
-                });
-            }
-            if new.is_some() && idom[b] != new {
-                idom[b] = new;
-                changed = true;
-            }
-        }
-    }
-    idom
-}
-
-/// True when `a` dominates `b` (both reachable).
-fn dominates(idom: &[Option<usize>], a: usize, mut b: usize) -> bool {
-    loop {
-        if a == b {
-            return true;
-        }
-        match idom[b] {
-            Some(p) if p != b => b = p,
-            _ => return false,
-        }
-    }
-}
-
 fn decode_func(
     module: &Module,
     _fid: FuncId,
@@ -375,17 +294,16 @@ fn decode_func(
             return Err(format!("@{name}: parameters are not numbered canonically"));
         }
     }
-    // CFG and back edges.
-    let mut succs: Vec<Vec<usize>> = Vec::with_capacity(nblocks);
+    // Every successor must exist before the shared CFG analysis looks at the function.
     for b in f.blocks.keys() {
-        let mut ss = Vec::new();
-        for s in f.successors(b) {
-            ss.push(blk(s)?);
+        for t in f.successors(b) {
+            blk(t)?;
         }
-        succs.push(ss);
     }
-    let idom = dominators(&succs);
-    let is_back = |from: usize, to: usize| idom[from].is_some() && dominates(&idom, to, from);
+    // Back edges (target dominates source), by the analysis the verifier and the JIT share.
+    let back_edges = mir14_mir::analysis::BackEdges::of(f);
+    let is_back =
+        |from: usize, to: usize| back_edges.contains(Block(from as u32), Block(to as u32));
 
     let mut temps = 0u32; // phi temporaries, allocated after the values
     let mut code = Vec::new();
@@ -836,23 +754,6 @@ mod tests {
         let mut rt = Runtime::new(&m, Config::default(), Io::captured(Vec::new()));
         let p = decode(&m, &mut rt).expect("decode");
         (p, rt)
-    }
-
-    #[test]
-    fn dominators_and_back_edges() {
-        // 0 -> 1; 1 -> 2, 3; 2 -> 1 (back edge); 3 -> exit.
-        let succs = vec![vec![1], vec![2, 3], vec![1], vec![]];
-        let idom = dominators(&succs);
-        assert_eq!(idom, vec![Some(0), Some(0), Some(1), Some(1)]);
-        assert!(dominates(&idom, 1, 2));
-        assert!(!dominates(&idom, 2, 1));
-        // Irreducible: 0 -> 1, 2; 1 <-> 2. Neither 1 nor 2 dominates the other.
-        let idom = dominators(&[vec![1, 2], vec![2], vec![1]]);
-        assert_eq!(idom, vec![Some(0), Some(0), Some(0)]);
-        assert!(!dominates(&idom, 1, 2) && !dominates(&idom, 2, 1));
-        // Unreachable block 2.
-        let idom = dominators(&[vec![1], vec![], vec![1]]);
-        assert_eq!(idom[2], None);
     }
 
     #[test]
