@@ -13,8 +13,7 @@ macro_rules! builtins {
     ($($v:ident = $s:literal),* $(,)?) => {
         /// A builtin method name.
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-        #[allow(missing_docs)]
-        pub enum Builtin { $($v),* }
+        pub enum Builtin { $(#[doc = concat!("The builtin method `", $s, "`.")] $v),* }
 
         impl Builtin {
             /// Every builtin method name.
