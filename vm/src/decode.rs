@@ -184,6 +184,10 @@ pub(crate) enum Op {
     FallOff,
 }
 
+/// Marks an edge word that is directly the target pc (an edge with no moves that is not a back
+/// edge); other edge words index [`DFunc::edges`].
+pub(crate) const SIMPLE_EDGE: u32 = 1 << 31;
+
 /// A range of the function's argument pool.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ArgList {
@@ -714,6 +718,25 @@ fn decode_func(
     // Patch edge targets and the scratch register.
     for e in &mut edges {
         e.pc = block_starts[e.block as usize];
+    }
+    // Edges without moves that are not back edges become direct targets in their ops.
+    let word = |i: u32| -> u32 {
+        let e = &edges[i as usize];
+        if e.mv_len == 0 && !e.back && e.pc < SIMPLE_EDGE {
+            SIMPLE_EDGE | e.pc
+        } else {
+            i
+        }
+    };
+    for op in &mut code {
+        match op {
+            Op::Branch { t, f, .. } | Op::BrCmp { t, f, .. } | Op::BrCmpI { t, f, .. } => {
+                *t = word(*t);
+                *f = word(*f);
+            }
+            Op::Jump { edge } => *edge = word(*edge),
+            _ => {}
+        }
     }
     let scratch = nvalues + temps;
     for op in &mut code {

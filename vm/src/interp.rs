@@ -2,7 +2,7 @@
 //! recurse on the native stack. Only calls made *by the runtime* (a user `toString` while
 //! formatting, ...) re-enter [`Interp::run`] through [`Host::call_function`].
 
-use crate::decode::{ArgList, DFunc, Op, Program};
+use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
     int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
@@ -245,6 +245,16 @@ impl<'p> Interp<'p> {
         }
         macro_rules! take_edge {
             ($idx:expr) => {{
+                let word: u32 = $idx;
+                if word & SIMPLE_EDGE != 0 {
+                    pc = (word & !SIMPLE_EDGE) as usize;
+                } else {
+                    take_full_edge!(word);
+                }
+            }};
+        }
+        macro_rules! take_full_edge {
+            ($idx:expr) => {{
                 let e = unsafe { f.edges.get_unchecked($idx as usize) };
                 for k in e.mv_start..e.mv_start + e.mv_len {
                     let (d, s) = unsafe { *f.moves.get_unchecked(k as usize) };
@@ -335,7 +345,11 @@ impl<'p> Interp<'p> {
                         tr!(rt.compare_bool(op, x, Val::int(imm)))
                     };
                     w!(dst, Val::bool(c));
-                    take_edge!(if c { t } else { e });
+                    if c {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
                 }
                 Op::BrCmp {
                     dst,
@@ -352,7 +366,11 @@ impl<'p> Interp<'p> {
                         tr!(rt.compare_bool(op, x, y))
                     };
                     w!(dst, Val::bool(c));
-                    take_edge!(if c { t } else { e });
+                    if c {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
                 }
                 Op::Bin { dst, op, a, b } => {
                     let (x, y) = (r!(a), r!(b));
@@ -405,8 +423,11 @@ impl<'p> Interp<'p> {
                             rt.type_name(c)
                         ))));
                     }
-                    let idx = if c.bits != 0 { t } else { e };
-                    take_edge!(idx);
+                    if c.bits != 0 {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
                 }
                 Op::Jump { edge } => take_edge!(edge),
                 Op::Ret { src } => {
