@@ -818,6 +818,13 @@ mod tests {
                 ..
             }
         ));
+        // Both edges have no moves and are forward: direct targets pc 1 and pc 2.
+        match f.code[0] {
+            Op::BrCmpI { t, f: e, .. } => {
+                assert_eq!((t, e), (SIMPLE_EDGE | 1, SIMPLE_EDGE | 2));
+            }
+            _ => unreachable!(),
+        }
         assert!(matches!(f.code[1], Op::Ret { src: 0 }));
         assert!(matches!(f.code[2], Op::SubI { imm: 2, .. }));
         assert_eq!(f.block_starts, vec![0, 1, 2]);
