@@ -77,6 +77,7 @@
 //! - `new MapBox(x)` etc. with a wrong count (not reachable from verified modules) traps
 //!   `wrong number of arguments to new MapBox: expected 0, got 1`.
 
+pub mod abi;
 mod externs;
 mod format;
 mod heap;
