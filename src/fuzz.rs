@@ -11,8 +11,8 @@
 //! same `--fuel` and `--max-depth`, and a timeout; stdout, stderr and the exit status are compared
 //! byte for byte. A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
-//! `mir14 run --backend NAME --fuel F --max-depth D FILE` with this executable), or
-//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... --fuel F --max-depth D FILE`), which lets the
+//! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
+//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`), which lets the
 //! fuzzer compare any two runners (e.g. two builds of the JIT).
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 pub struct Backend {
     /// The name used in reports and file names.
     pub name: String,
-    /// The program and its leading arguments; `--fuel F --max-depth D FILE` follow.
+    /// The program and its leading arguments; `FILE --fuel F --max-depth D` follow.
     pub command: Vec<String>,
 }
 
@@ -321,11 +321,11 @@ type Running = Result<
 fn start(b: &Backend, opts: &Options, file: &Path) -> Running {
     let mut cmd = Command::new(&b.command[0]);
     cmd.args(&b.command[1..])
+        .arg(file)
         .arg("--fuel")
         .arg(opts.fuel.to_string())
         .arg("--max-depth")
         .arg(opts.max_depth.to_string())
-        .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -914,7 +914,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let r = run_all(&o, &m, &dir.join("p.mir"));
         assert_eq!(r[0].status, Status::Exit(0));
-        assert!(r[0].stdout.starts_with(b"same --fuel 100000 --max-depth 200 "));
+        assert!(r[0].stdout.starts_with(b"same /"));
+        assert!(r[0].stdout.ends_with(b"p.mir --fuel 100000 --max-depth 200\n"));
         assert_eq!(first_difference(&o.backends, &r), None);
         let o = opts("a=/bin/echo one,b=/bin/echo two");
         let r = run_all(&o, &m, &dir.join("p.mir"));

@@ -1255,7 +1255,13 @@ impl<'g, 's> FnGen<'g, 's> {
                         })
                     }
                     Ty::Str if self.chance(1, 2) => {
-                        let x = self.any().0;
+                        // A fresh literal, so that strings grow linearly, never doubling.
+                        let t = self.printable_ty();
+                        let x = if t == Ty::Array {
+                            self.literal(Ty::Int)
+                        } else {
+                            self.literal(t)
+                        };
                         let v = *v;
                         self.def(Ty::Str, |dest| Inst::Binary {
                             dest,
@@ -1264,6 +1270,9 @@ impl<'g, 's> FnGen<'g, 's> {
                             rhs: x,
                         })
                     }
+                    // Strings: never a value computed from the phi twice (no doubling).
+                    Ty::Str if self.chance(1, 2) => *v,
+                    Ty::Str => self.literal(Ty::Str),
                     _ => self.get(*t),
                 },
             };
