@@ -3,6 +3,7 @@
 //! ```text
 //! mir14 fuzz [--seconds N] [--seed S] [--programs N] [--backends vm,jit,aot]
 //!            [--fuel N] [--max-depth N] [--timeout-ms N] [--out DIR] [--no-shrink]
+//!            [--stop-on-divergence]
 //! ```
 //!
 //! Program `k` of a campaign with seed `S` is `mir14_gen::generate(S + k)` (wrapping), so
@@ -58,11 +59,13 @@ pub struct Options {
     pub out: PathBuf,
     /// Whether divergent programs are shrunk.
     pub shrink: bool,
+    /// Stop after the first divergence.
+    pub stop_on_divergence: bool,
 }
 
 const USAGE: &str = "usage: mir14 fuzz [--seconds N] [--seed S] [--programs N] \
 [--backends vm,jit,aot|NAME=COMMAND,...] [--fuel N] [--max-depth N] [--timeout-ms N] \
-[--out DIR] [--no-shrink]";
+[--out DIR] [--no-shrink] [--stop-on-divergence]";
 
 /// Runs `mir14 fuzz` with the arguments after `fuzz`; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
@@ -92,6 +95,7 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         timeout: Duration::from_secs(10),
         out: PathBuf::from("fuzz-out"),
         shrink: true,
+        stop_on_divergence: false,
     };
     let mut backends = "vm,jit".to_string();
     let mut it = args.iter();
@@ -102,6 +106,10 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         };
         if flag == "--no-shrink" {
             opts.shrink = false;
+            continue;
+        }
+        if flag == "--stop-on-divergence" {
+            opts.stop_on_divergence = true;
             continue;
         }
         let mut value = || -> Result<String, String> {
@@ -157,7 +165,11 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
                 name: part.into(),
                 command: vec![exe.clone(), "run".into(), "--backend".into(), part.into()],
             },
-            None => return Err(format!("unknown backend `{part}` (vm, jit, aot or NAME=COMMAND)")),
+            None => {
+                return Err(format!(
+                    "unknown backend `{part}` (vm, jit, aot or NAME=COMMAND)"
+                ))
+            }
         };
         if out.iter().any(|o: &Backend| o.name == b.name) {
             return Err(format!("backend `{}` given twice", b.name));
@@ -259,11 +271,24 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
                 let _ = writeln!(
                     log,
                     "fuzz: shrunk to {} instructions in {tests} runs: {}",
-                    small.functions.values().map(Function::inst_count).sum::<usize>(),
+                    small
+                        .functions
+                        .values()
+                        .map(Function::inst_count)
+                        .sum::<usize>(),
                     dir.join("shrunk.mir").display()
                 );
             }
-            let _ = writeln!(log, "fuzz: saved to {}", dir.display());
+            let _ = writeln!(
+                log,
+                "fuzz: saved to {} after {:.1} s",
+                dir.display(),
+                start.elapsed().as_secs_f64()
+            );
+            if opts.stop_on_divergence {
+                let _ = std::fs::remove_file(&file);
+                break;
+            }
         }
         let _ = std::fs::remove_file(&file);
         if last_report.elapsed() >= Duration::from_secs(15) {
@@ -297,11 +322,7 @@ pub fn run_all(opts: &Options, module: &Module, file: &Path) -> Vec<Outcome> {
         };
         return vec![o; opts.backends.len()];
     }
-    let running: Vec<_> = opts
-        .backends
-        .iter()
-        .map(|b| start(b, opts, file))
-        .collect();
+    let running: Vec<_> = opts.backends.iter().map(|b| start(b, opts, file)).collect();
     running
         .into_iter()
         .map(|r| finish(r, opts.timeout))
@@ -474,7 +495,10 @@ fn save(dir: &Path, name: &str, module: &Module, backends: &[Backend], outcomes:
         let base = format!("{name}.{}", b.name);
         let _ = std::fs::write(dir.join(format!("{base}.out")), &o.stdout);
         let _ = std::fs::write(dir.join(format!("{base}.err")), &o.stderr);
-        let _ = std::fs::write(dir.join(format!("{base}.status")), format!("{}\n", o.status));
+        let _ = std::fs::write(
+            dir.join(format!("{base}.status")),
+            format!("{}\n", o.status),
+        );
     }
 }
 
@@ -570,7 +594,12 @@ pub fn shrink(
             // Instructions to constants.
             for b in 0..best.functions[fid].blocks.len() {
                 let mut i = 0;
-                let len = |m: &Module| m.functions[fid].blocks.get(Block(b as u32)).map_or(0, |d| d.insts.len());
+                let len = |m: &Module| {
+                    m.functions[fid]
+                        .blocks
+                        .get(Block(b as u32))
+                        .map_or(0, |d| d.insts.len())
+                };
                 while i < len(&best) {
                     for k in [Constant::Int(0), Constant::Void] {
                         if let Some(c) = to_const(&best, fid, Block(b as u32), i, k) {
@@ -915,7 +944,9 @@ mod tests {
         let r = run_all(&o, &m, &dir.join("p.mir"));
         assert_eq!(r[0].status, Status::Exit(0));
         assert!(r[0].stdout.starts_with(b"same /"));
-        assert!(r[0].stdout.ends_with(b"p.mir --fuel 100000 --max-depth 200\n"));
+        assert!(r[0]
+            .stdout
+            .ends_with(b"p.mir --fuel 100000 --max-depth 200\n"));
         assert_eq!(first_difference(&o.backends, &r), None);
         let o = opts("a=/bin/echo one,b=/bin/echo two");
         let r = run_all(&o, &m, &dir.join("p.mir"));
@@ -986,7 +1017,11 @@ mod tests {
             assert!(after < before, "seed {seed}: {after} !< {before}");
             // The smallest module with a div: its operands, the div, a terminator (and the
             // operands' consts): no more than a handful of instructions, in @main alone.
-            assert!(after <= 8, "seed {seed}: {after}\n{}", mir14_mir::print(&small));
+            assert!(
+                after <= 8,
+                "seed {seed}: {after}\n{}",
+                mir14_mir::print(&small)
+            );
         }
         assert!(found > 5);
     }

@@ -178,7 +178,6 @@ struct Sig {
     annotate_ret: bool,
 }
 
-
 /// A planned user box.
 #[derive(Clone, Debug)]
 struct BoxPlan {
@@ -654,7 +653,11 @@ impl<'g, 's> FnGen<'g, 's> {
             Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Void => self.literal(ty),
             Ty::Any => self.any().0,
             Ty::Array => {
-                let n = if self.chance(1, 6) { 0 } else { 1 + self.below(3) };
+                let n = if self.chance(1, 6) {
+                    0
+                } else {
+                    1 + self.below(3)
+                };
                 let args = (0..n).map(|_| self.elem()).collect();
                 self.def(Ty::Array, |dest| Inst::NewBox {
                     dest,
@@ -958,11 +961,7 @@ impl<'g, 's> FnGen<'g, 's> {
                     rhs: close,
                 });
                 // Rarely a toString that breaks its contract.
-                let r = if self.chance(1, 40) {
-                    self.int(7)
-                } else {
-                    s
-                };
+                let r = if self.chance(1, 40) { self.int(7) } else { s };
                 self.emit(Inst::Return { value: Some(r) });
             }
             Kind::Apply => {
@@ -1036,7 +1035,11 @@ impl<'g, 's> FnGen<'g, 's> {
         } else {
             tys.iter().map(|t| self.get(*t)).collect()
         };
-        let else_b = if has_else { Some(self.new_block()) } else { None };
+        let else_b = if has_else {
+            Some(self.new_block())
+        } else {
+            None
+        };
         let join = self.new_block();
         self.emit(Inst::Branch {
             cond: c,
@@ -1368,11 +1371,7 @@ impl<'g, 's> FnGen<'g, 's> {
                 }
             }
         };
-        self.emit(Inst::Call {
-            dest,
-            callee,
-            args,
-        });
+        self.emit(Inst::Call { dest, callee, args });
         if let Some(d) = dest {
             self.bind(d, sig.ret);
             self.maybe_log(d);
@@ -1427,16 +1426,14 @@ impl<'g, 's> FnGen<'g, 's> {
     fn binop(&mut self) -> Value {
         let op = BinOp::ALL[self.below(12)];
         let (lt, rt, res) = match op {
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                match self.below(8) {
-                    0 if op == BinOp::Add => (Ty::Str, self.printable_ty(), Ty::Str),
-                    1 if op == BinOp::Add => (self.printable_ty(), Ty::Str, Ty::Str),
-                    2 => (Ty::Float, Ty::Float, Ty::Float),
-                    3 => (Ty::Int, Ty::Float, Ty::Float),
-                    4 => (Ty::Float, Ty::Int, Ty::Float),
-                    _ => (Ty::Int, Ty::Int, Ty::Int),
-                }
-            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => match self.below(8) {
+                0 if op == BinOp::Add => (Ty::Str, self.printable_ty(), Ty::Str),
+                1 if op == BinOp::Add => (self.printable_ty(), Ty::Str, Ty::Str),
+                2 => (Ty::Float, Ty::Float, Ty::Float),
+                3 => (Ty::Int, Ty::Float, Ty::Float),
+                4 => (Ty::Float, Ty::Int, Ty::Float),
+                _ => (Ty::Int, Ty::Int, Ty::Int),
+            },
             BinOp::And | BinOp::Or => (Ty::Bool, Ty::Bool, Ty::Bool),
             _ => (Ty::Int, Ty::Int, Ty::Int),
         };
@@ -1597,7 +1594,11 @@ impl<'g, 's> FnGen<'g, 's> {
                     5 => ("contains", vec![self.get(Ty::Str)], Ty::Bool),
                     6 => ("startsWith", vec![self.get(Ty::Str)], Ty::Bool),
                     7 => ("endsWith", vec![self.get(Ty::Str)], Ty::Bool),
-                    8 => ("replace", vec![self.get(Ty::Str), self.get(Ty::Str)], Ty::Str),
+                    8 => (
+                        "replace",
+                        vec![self.get(Ty::Str), self.get(Ty::Str)],
+                        Ty::Str,
+                    ),
                     9 => ("trim", vec![], Ty::Str),
                     10 => ("toUpper", vec![], Ty::Str),
                     11 => ("toLower", vec![], Ty::Str),
@@ -1900,8 +1901,8 @@ mod tests {
                 );
             }
             let text = mir14_mir::print(&m);
-            let (back, _) = mir14_mir::parse(&text)
-                .unwrap_or_else(|e| panic!("seed {seed}: {e:?}\n{text}"));
+            let (back, _) =
+                mir14_mir::parse(&text).unwrap_or_else(|e| panic!("seed {seed}: {e:?}\n{text}"));
             assert_eq!(back, m, "seed {seed}");
             let json = mir14_mir::json::to_json(&m);
             let back = mir14_mir::json::from_json(&json).expect("json");
