@@ -1,3 +1,126 @@
-//! The `mir14` command-line tool.
+//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg` and `run` (see `mir14 --help`).
+//!
+//! Exit status: 0 on success, 2 for bad input of any kind (unreadable file, syntax error,
+//! invalid IR, bad flag), and for `run` the program's own status. The tool never panics on any
+//! input; a closed stdout (`mir14 fmt big.mir | head`) ends it quietly with status 0.
 
-fn main() {}
+mod args;
+mod cfg;
+mod diag;
+mod load;
+mod pending;
+mod run;
+
+use args::{parse_args, Command};
+use load::Loaded;
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::Path;
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let code = cli(&args, &mut stdout.lock(), &mut stderr.lock());
+    std::process::exit(code);
+}
+
+/// Runs one invocation, writing to `out` and `err`, and returns the exit status.
+fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let command = match parse_args(args) {
+        Ok(c) => c,
+        Err(message) => return fail(err, &format!("error: {message}\n")),
+    };
+    match command {
+        Command::Help(text) => emit(out, text),
+        Command::Version => emit(out, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Check(path) => check(&path, err),
+        Command::Fmt(path) => with_verified(&path, err, |l, _| emit(out, &mir14_mir::print(&l.module))),
+        Command::Json(path) => with_verified(&path, err, |l, _| {
+            let mut json = pending::json::to_json(&l.module);
+            if !json.ends_with('\n') {
+                json.push('\n');
+            }
+            emit(out, &json)
+        }),
+        Command::Cfg(path, function) => with_verified(&path, err, |l, err| {
+            let printed = mir14_mir::print(&l.module);
+            match cfg::render(
+                &l.module,
+                function.as_deref(),
+                &printed,
+                pending::analysis::infer_loopforms,
+            ) {
+                Some(dot) => emit(out, &dot),
+                None => fail(
+                    err,
+                    &format!(
+                        "error: {} has no function @{}\n",
+                        l.file,
+                        function.as_deref().unwrap_or_default()
+                    ),
+                ),
+            }
+        }),
+        Command::Run(path, opts) => with_verified(&path, err, |l, err| {
+            let main = l.module.function_by_name("main");
+            if main.is_none() {
+                return fail(err, &format!("error: {} has no function @main to run\n", l.file));
+            }
+            // Anything this tool wrote must precede the program's own output.
+            let _ = out.flush();
+            let _ = err.flush();
+            run::execute(&l.module, &opts)
+        }),
+    }
+}
+
+/// Writes diagnostics to stderr and returns exit status 2.
+fn fail(err: &mut dyn Write, text: &str) -> i32 {
+    // Nothing sensible remains to be done if stderr itself is closed.
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+    2
+}
+
+/// Writes a command's output to stdout: status 0, also when the reader has gone away (broken
+/// pipe); 2 with a message for any other write error.
+fn emit(out: &mut dyn Write, text: &str) -> i32 {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: cannot write to standard output: {e}");
+            2
+        }
+    }
+}
+
+/// Loads and verifies `path`, then runs `then`; prints diagnostics and returns 2 on failure.
+fn with_verified(
+    path: &Path,
+    err: &mut dyn Write,
+    then: impl FnOnce(&Loaded, &mut dyn Write) -> i32,
+) -> i32 {
+    let loaded = match load::load(path) {
+        Ok(l) => l,
+        Err(text) => return fail(err, &text),
+    };
+    if let Err(text) = loaded.verify() {
+        return fail(err, &text);
+    }
+    then(&loaded, err)
+}
+
+/// `mir14 check`: parse, verify, and print loop warnings (which do not change the status).
+fn check(path: &Path, err: &mut dyn Write) -> i32 {
+    with_verified(path, err, |l, err| {
+        let mut text = String::new();
+        for (loc, message) in pending::analysis::module_loop_warnings(&l.module) {
+            text += &l.render(loc, diag::Severity::Warning, &message, false);
+        }
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+        0
+    })
+}

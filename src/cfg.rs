@@ -1,0 +1,271 @@
+//! `mir14 cfg`: the control-flow graph of a verified module as one Graphviz dot digraph.
+//!
+//! Each function is a cluster labelled `@name`; each block a box node labelled with its label and
+//! its instructions in canonical text (left-justified); each edge a successor edge (`true`/`false`
+//! on a Branch's two edges). Each loop is a cluster around its blocks: declared LoopForms drawn
+//! solid and labelled with their declaration, inferred LoopForms (loops the frontend did not
+//! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
+
+use mir14_mir::{Block, Function, Inst, LoopForm, Module};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// Whether a loop cluster was declared in the source or inferred by the analysis.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    /// A `loop header=...` declaration of the function.
+    Declared,
+    /// Inferred for a loop the function does not declare.
+    Inferred,
+}
+
+/// One loop to draw: its LoopForm, where it came from, and its blocks.
+struct LoopCluster {
+    form: LoopForm,
+    kind: LoopKind,
+    blocks: BTreeSet<usize>,
+}
+
+/// Escapes text for a double-quoted dot string.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The canonical text of every instruction, by function, block and instruction, taken from the
+/// printer so that the picture shows exactly what `mir14 fmt` prints. Returns `None` if the
+/// printed text does not have the expected shape (then opcode names are shown instead).
+fn instruction_texts(module: &Module, printed: &str) -> Option<Vec<Vec<Vec<String>>>> {
+    let mut funcs: Vec<Vec<Vec<String>>> = Vec::new();
+    let mut in_fn = false;
+    for line in printed.lines() {
+        if line.starts_with("fn @") {
+            funcs.push(Vec::new());
+            in_fn = true;
+        } else if line == "}" {
+            in_fn = false;
+        } else if in_fn {
+            let blocks = funcs.last_mut()?;
+            if let Some(inst) = line.strip_prefix("  ") {
+                // Loop declarations precede the first block.
+                if blocks.is_empty() && inst.starts_with("loop ") {
+                    continue;
+                }
+                blocks.last_mut()?.push(inst.to_string());
+            } else if line.ends_with(':') {
+                blocks.push(Vec::new());
+            } else {
+                return None;
+            }
+        }
+    }
+    // The shape must match the module exactly.
+    let same_shape = funcs.len() == module.functions.len()
+        && funcs.iter().zip(module.functions.values()).all(|(fb, f)| {
+            fb.len() == f.blocks.len()
+                && fb
+                    .iter()
+                    .zip(f.blocks.values())
+                    .all(|(ib, b)| ib.len() == b.insts.len())
+        });
+    same_shape.then_some(funcs)
+}
+
+/// The blocks of the natural loop with back edge `latch -> header`: the header and every block
+/// that reaches the latch without passing through the header.
+fn natural_loop(func: &Function, header: Block, latch: Block) -> BTreeSet<usize> {
+    let n = func.blocks.len();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (b, data) in func.blocks.iter() {
+        if let Some(term) = data.insts.last() {
+            for s in term.successors() {
+                if s.index() < n {
+                    preds[s.index()].push(b.index());
+                }
+            }
+        }
+    }
+    let mut set = BTreeSet::new();
+    set.insert(header.index());
+    let mut stack = vec![latch.index()];
+    // Walk predecessors backwards from the latch, stopping at the header.
+    while let Some(b) = stack.pop() {
+        if b < n && set.insert(b) {
+            stack.extend(preds[b].iter().copied());
+        }
+    }
+    set
+}
+
+/// The loops of a function: its declarations, plus inferred LoopForms whose header no
+/// declaration uses.
+fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
+    let mut loops: Vec<LoopCluster> = func
+        .loops
+        .iter()
+        .map(|l| (*l, LoopKind::Declared))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(
+            inferred
+                .iter()
+                .filter(|i| !func.loops.iter().any(|d| d.header == i.header))
+                .map(|l| (*l, LoopKind::Inferred)),
+        )
+        .map(|(form, kind)| LoopCluster {
+            form,
+            kind,
+            blocks: natural_loop(func, form.header, form.latch),
+        })
+        .collect();
+    // Outer loops first, so parents precede children.
+    loops.sort_by_key(|l| std::cmp::Reverse(l.blocks.len()));
+    loops
+}
+
+/// Renders the dot text for `module`, or for the one function `only` (a name without `@`).
+/// `infer` gives the inferred LoopForms of a function. Returns `None` if `only` names no function.
+pub fn render(
+    module: &Module,
+    only: Option<&str>,
+    printed: &str,
+    infer: impl Fn(&Function) -> Vec<LoopForm>,
+) -> Option<String> {
+    if let Some(name) = only {
+        module.function_by_name(name)?;
+    }
+    let texts = instruction_texts(module, printed);
+    let mut out = String::new();
+    out.push_str("digraph mir14 {\n");
+    out.push_str("  graph [fontname=\"monospace\"];\n");
+    out.push_str("  node [shape=box, fontname=\"monospace\"];\n");
+    out.push_str("  edge [fontname=\"monospace\"];\n");
+    for (fi, (_, func)) in module.functions.iter().enumerate() {
+        if only.is_some_and(|name| name != func.name) {
+            continue;
+        }
+        let picture = Picture {
+            fi,
+            func,
+            texts: texts.as_ref().and_then(|t| t.get(fi)),
+            loops: loop_clusters(func, &infer(func)),
+        };
+        picture.emit(&mut out);
+    }
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// One function being drawn.
+struct Picture<'a> {
+    fi: usize,
+    func: &'a Function,
+    texts: Option<&'a Vec<Vec<String>>>,
+    /// Outermost first (sorted by decreasing size).
+    loops: Vec<LoopCluster>,
+}
+
+impl Picture<'_> {
+    /// The node id of block `b`.
+    fn node(&self, b: usize) -> String {
+        format!("\"f{}_b{b}\"", self.fi)
+    }
+
+    /// The innermost (smallest) loop containing block `b`: the cluster that draws it.
+    fn owner(&self, b: usize) -> Option<usize> {
+        self.loops.iter().rposition(|l| l.blocks.contains(&b))
+    }
+
+    /// The smallest larger loop containing loop `li`'s header: the cluster it nests in.
+    fn parent(&self, li: usize) -> Option<usize> {
+        let h = self.loops[li].form.header.index();
+        (0..li).rev().find(|&p| self.loops[p].blocks.contains(&h))
+    }
+
+    /// The node statement of block `b`: its label and instructions, the entry drawn bold.
+    fn node_decl(&self, b: usize) -> String {
+        let Some((_, data)) = self.func.blocks.iter().nth(b) else {
+            return String::new();
+        };
+        let mut label = format!("{}:\\l", escape(&data.label));
+        for (ii, inst) in data.insts.iter().enumerate() {
+            let text = self
+                .texts
+                .and_then(|t| t.get(b))
+                .and_then(|t| t.get(ii))
+                .cloned()
+                .unwrap_or_else(|| inst.opcode_name().to_string());
+            let _ = write!(label, "  {}\\l", escape(&text));
+        }
+        let style = if b == 0 { ", style=bold" } else { "" };
+        format!("{} [label=\"{label}\"{style}];", self.node(b))
+    }
+
+    /// Appends loop `li`'s cluster, its own blocks and its nested loops.
+    fn emit_loop(&self, out: &mut String, li: usize, depth: usize) {
+        let pad = "  ".repeat(depth + 2);
+        let l = &self.loops[li];
+        let label = |b: Block| self.func.blocks.get(b).map_or("?", |d| d.label.as_str());
+        let desc = format!(
+            "loop header={} body={} latch={} exit={}",
+            label(l.form.header),
+            label(l.form.body),
+            label(l.form.latch),
+            label(l.form.exit)
+        );
+        let _ = writeln!(out, "{pad}subgraph \"cluster_f{}_loop{li}\" {{", self.fi);
+        let (prefix, style) = match l.kind {
+            LoopKind::Declared => ("", "solid"),
+            LoopKind::Inferred => ("inferred ", "dashed"),
+        };
+        let _ = writeln!(out, "{pad}  label=\"{prefix}{}\";", escape(&desc));
+        let _ = writeln!(out, "{pad}  style={style};");
+        for &b in &l.blocks {
+            if self.owner(b) == Some(li) {
+                let _ = writeln!(out, "{pad}  {}", self.node_decl(b));
+            }
+        }
+        for child in li + 1..self.loops.len() {
+            if self.parent(child) == Some(li) {
+                self.emit_loop(out, child, depth + 1);
+            }
+        }
+        let _ = writeln!(out, "{pad}}}");
+    }
+
+    /// Appends the function's cluster.
+    fn emit(&self, out: &mut String) {
+        let _ = writeln!(out, "  subgraph \"cluster_f{}\" {{", self.fi);
+        let _ = writeln!(out, "    label=\"@{}\";", escape(&self.func.name));
+        // Blocks outside every loop, then the loops from the outermost.
+        for b in 0..self.func.blocks.len() {
+            if self.owner(b).is_none() {
+                let _ = writeln!(out, "    {}", self.node_decl(b));
+            }
+        }
+        for li in 0..self.loops.len() {
+            if self.parent(li).is_none() {
+                self.emit_loop(out, li, 0);
+            }
+        }
+        // Successor edges, labelled on branches.
+        for (b, data) in self.func.blocks.iter() {
+            let from = self.node(b.index());
+            match data.insts.last() {
+                Some(Inst::Branch {
+                    then_block,
+                    else_block,
+                    ..
+                }) => {
+                    let (t, e) = (self.node(then_block.index()), self.node(else_block.index()));
+                    let _ = writeln!(out, "    {from} -> {t} [label=\"true\"];");
+                    let _ = writeln!(out, "    {from} -> {e} [label=\"false\"];");
+                }
+                Some(Inst::Jump { target }) => {
+                    let _ = writeln!(out, "    {from} -> {};", self.node(target.index()));
+                }
+                _ => {}
+            }
+        }
+        out.push_str("  }\n");
+    }
+}
