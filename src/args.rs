@@ -121,9 +121,9 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
         },
         "-V" | "--version" => Ok(Command::Version),
         "check" | "fmt" | "json" | "cfg" | "run" => parse_command(command, rest),
-        other if other.starts_with('-') => {
-            Err(format!("expected a command before `{other}` (try `mir14 --help`)"))
-        }
+        other if other.starts_with('-') => Err(format!(
+            "expected a command before `{other}` (try `mir14 --help`)"
+        )),
         other => Err(format!("unknown command `{other}` (try `mir14 --help`)")),
     }
 }
@@ -287,10 +287,16 @@ mod tests {
 
     #[test]
     fn simple_commands() {
-        assert_eq!(parse(&["check", "a.mir"]), Ok(Command::Check("a.mir".into())));
+        assert_eq!(
+            parse(&["check", "a.mir"]),
+            Ok(Command::Check("a.mir".into()))
+        );
         assert_eq!(parse(&["fmt", "a.json"]), Ok(Command::Fmt("a.json".into())));
         assert_eq!(parse(&["json", "a.mir"]), Ok(Command::Json("a.mir".into())));
-        assert_eq!(parse(&["cfg", "a.mir"]), Ok(Command::Cfg("a.mir".into(), None)));
+        assert_eq!(
+            parse(&["cfg", "a.mir"]),
+            Ok(Command::Cfg("a.mir".into(), None))
+        );
         assert_eq!(
             parse(&["cfg", "--function", "@main", "a.mir"]),
             Ok(Command::Cfg("a.mir".into(), Some("main".into())))
@@ -339,8 +345,12 @@ mod tests {
     #[test]
     fn errors_are_clear() {
         assert!(parse(&[]).unwrap_err().contains("missing command"));
-        assert!(parse(&["frob"]).unwrap_err().contains("unknown command `frob`"));
-        assert!(parse(&["check"]).unwrap_err().contains("missing input file"));
+        assert!(parse(&["frob"])
+            .unwrap_err()
+            .contains("unknown command `frob`"));
+        assert!(parse(&["check"])
+            .unwrap_err()
+            .contains("missing input file"));
         assert!(parse(&["check", "--fuel", "1", "a.mir"])
             .unwrap_err()
             .contains("unknown flag `--fuel` for `mir14 check`"));
@@ -350,9 +360,11 @@ mod tests {
         assert!(parse(&["run", "a.mir", "--fuel", "-3"])
             .unwrap_err()
             .contains("invalid value `-3`"));
-        assert!(parse(&["run", "a.mir", "--fuel", "99999999999999999999999"])
-            .unwrap_err()
-            .contains("too large"));
+        assert!(
+            parse(&["run", "a.mir", "--fuel", "99999999999999999999999"])
+                .unwrap_err()
+                .contains("too large")
+        );
         assert!(parse(&["run", "a.mir", "--backend", "gpu"])
             .unwrap_err()
             .contains("unknown backend `gpu`"));
@@ -362,7 +374,9 @@ mod tests {
         assert!(parse(&["fmt", "a.mir", "--", "x"])
             .unwrap_err()
             .contains("only allowed with `mir14 run`"));
-        assert!(parse(&["--fuel"]).unwrap_err().contains("expected a command"));
+        assert!(parse(&["--fuel"])
+            .unwrap_err()
+            .contains("expected a command"));
     }
 
     #[test]

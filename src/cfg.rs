@@ -269,3 +269,178 @@ impl Picture<'_> {
         out.push_str("  }\n");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_mir::{BlockData, Constant, ValueData};
+
+    /// `@main` with an outer loop (declared) around an inner loop (left to inference), and
+    /// `@s` returning a string constant.
+    fn module() -> Module {
+        let mut m = Module::new();
+        let mut f = Function::new("main");
+        let c = f.values.push(ValueData { name: "c".into() });
+        let b = |i: u32| Block(i);
+        let blocks = vec![
+            vec![
+                Inst::Const {
+                    dest: c,
+                    value: Constant::Bool(true),
+                },
+                Inst::Jump { target: b(1) },
+            ],
+            vec![Inst::Branch {
+                cond: c,
+                then_block: b(2),
+                else_block: b(5),
+            }],
+            vec![Inst::Branch {
+                cond: c,
+                then_block: b(3),
+                else_block: b(4),
+            }],
+            vec![Inst::Jump { target: b(2) }],
+            vec![Inst::Jump { target: b(1) }],
+            vec![Inst::Return { value: None }],
+        ];
+        for (i, insts) in blocks.into_iter().enumerate() {
+            f.blocks.push(BlockData {
+                label: format!("bb{i}"),
+                insts,
+            });
+        }
+        f.loops.push(LoopForm {
+            header: b(1),
+            body: b(2),
+            latch: b(4),
+            exit: b(5),
+        });
+        m.functions.push(f);
+        let mut s = Function::new("s");
+        let v = s.values.push(ValueData { name: "0".into() });
+        s.blocks.push(BlockData {
+            label: "entry".into(),
+            insts: vec![
+                Inst::Const {
+                    dest: v,
+                    value: Constant::Str("a\"b".into()),
+                },
+                Inst::Return { value: Some(v) },
+            ],
+        });
+        m.functions.push(s);
+        m
+    }
+
+    const PRINTED: &str = "fn @main() {
+  loop header=bb1 body=bb2 latch=bb4 exit=bb5
+bb0:
+  %c = const true
+  jump bb1
+bb1:
+  branch %c, bb2, bb5
+bb2:
+  branch %c, bb3, bb4
+bb3:
+  jump bb2
+bb4:
+  jump bb1
+bb5:
+  ret
+}
+
+fn @s() {
+entry:
+  %0 = const \"a\\\"b\"
+  ret %0
+}
+";
+
+    /// The inner loop, as LoopForm inference would report it.
+    fn infer(f: &Function) -> Vec<LoopForm> {
+        if f.name != "main" {
+            return Vec::new();
+        }
+        vec![
+            LoopForm {
+                header: Block(1),
+                body: Block(2),
+                latch: Block(4),
+                exit: Block(5),
+            },
+            LoopForm {
+                header: Block(2),
+                body: Block(3),
+                latch: Block(3),
+                exit: Block(4),
+            },
+        ]
+    }
+
+    #[test]
+    fn nested_loops_become_nested_clusters() {
+        let got = render(&module(), Some("main"), PRINTED, infer).unwrap();
+        let want = r#"digraph mir14 {
+  graph [fontname="monospace"];
+  node [shape=box, fontname="monospace"];
+  edge [fontname="monospace"];
+  subgraph "cluster_f0" {
+    label="@main";
+    "f0_b0" [label="bb0:\l  %c = const true\l  jump bb1\l", style=bold];
+    "f0_b5" [label="bb5:\l  ret\l"];
+    subgraph "cluster_f0_loop0" {
+      label="loop header=bb1 body=bb2 latch=bb4 exit=bb5";
+      style=solid;
+      "f0_b1" [label="bb1:\l  branch %c, bb2, bb5\l"];
+      "f0_b4" [label="bb4:\l  jump bb1\l"];
+      subgraph "cluster_f0_loop1" {
+        label="inferred loop header=bb2 body=bb3 latch=bb3 exit=bb4";
+        style=dashed;
+        "f0_b2" [label="bb2:\l  branch %c, bb3, bb4\l"];
+        "f0_b3" [label="bb3:\l  jump bb2\l"];
+      }
+    }
+    "f0_b0" -> "f0_b1";
+    "f0_b1" -> "f0_b2" [label="true"];
+    "f0_b1" -> "f0_b5" [label="false"];
+    "f0_b2" -> "f0_b3" [label="true"];
+    "f0_b2" -> "f0_b4" [label="false"];
+    "f0_b3" -> "f0_b2";
+    "f0_b4" -> "f0_b1";
+  }
+}
+"#;
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn quotes_escaped_and_function_filter() {
+        let got = render(&module(), Some("s"), PRINTED, infer).unwrap();
+        assert!(!got.contains("@main"));
+        assert!(got.contains(r#"label="@s";"#));
+        assert!(got.contains(
+            r#""f1_b0" [label="entry:\l  %0 = const \"a\\\"b\"\l  ret %0\l", style=bold];"#
+        ));
+        assert!(render(&module(), Some("nope"), PRINTED, infer).is_none());
+        // Both functions when no filter is given.
+        let all = render(&module(), None, PRINTED, infer).unwrap();
+        assert!(all.contains("cluster_f0") && all.contains("cluster_f1"));
+    }
+
+    #[test]
+    fn opcode_names_when_printed_text_does_not_match() {
+        let got = render(&module(), Some("s"), "fn @s() {\n}\n", infer).unwrap();
+        assert!(got.contains(r#"[label="entry:\l  const\l  ret\l", style=bold]"#));
+    }
+
+    #[test]
+    fn natural_loop_blocks() {
+        let m = module();
+        let f = &m.functions[mir14_mir::FuncId(0)];
+        let set: Vec<usize> = natural_loop(f, Block(1), Block(4)).into_iter().collect();
+        assert_eq!(set, vec![1, 2, 3, 4]);
+        let set: Vec<usize> = natural_loop(f, Block(2), Block(3)).into_iter().collect();
+        assert_eq!(set, vec![2, 3]);
+    }
+}

@@ -81,24 +81,27 @@ pub fn render_plain(file: &str, severity: Severity, message: &str) -> String {
 /// empty string for the module as a whole. Never panics, even for ids out of range.
 pub fn describe_location(module: &Module, loc: Location) -> String {
     let func = |f: mir14_mir::FuncId| {
-        module
-            .functions
-            .get(f)
-            .map_or_else(|| format!("in function #{}", f.index()), |fd| format!("in @{}", fd.name))
+        module.functions.get(f).map_or_else(
+            || format!("in function #{}", f.index()),
+            |fd| format!("in @{}", fd.name),
+        )
     };
     let block = |f: mir14_mir::FuncId, b: mir14_mir::Block| {
         module
             .functions
             .get(f)
             .and_then(|fd| fd.blocks.get(b))
-            .map_or_else(|| format!("block #{}", b.index()), |bd| format!("block {}", bd.label))
+            .map_or_else(
+                || format!("block #{}", b.index()),
+                |bd| format!("block {}", bd.label),
+            )
     };
     match loc {
         Location::Module => String::new(),
-        Location::Box(b) => module
-            .boxes
-            .get(b)
-            .map_or_else(|| format!("in box #{}", b.index()), |bd| format!("in box {}", bd.name)),
+        Location::Box(b) => module.boxes.get(b).map_or_else(
+            || format!("in box #{}", b.index()),
+            |bd| format!("in box {}", bd.name),
+        ),
         Location::Function(f) => func(f),
         Location::Param(f, i) => {
             let name = module
@@ -220,6 +223,9 @@ mod tests {
             describe_location(&m, Location::Param(ghost, 1)),
             "in function #7, parameter #2"
         );
-        assert_eq!(render_plain("x.json", Severity::Error, "m"), "x.json: error: m\n");
+        assert_eq!(
+            render_plain("x.json", Severity::Error, "m"),
+            "x.json: error: m\n"
+        );
     }
 }

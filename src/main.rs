@@ -35,7 +35,9 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Help(text) => emit(out, text),
         Command::Version => emit(out, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
         Command::Check(path) => check(&path, err),
-        Command::Fmt(path) => with_verified(&path, err, |l, _| emit(out, &mir14_mir::print(&l.module))),
+        Command::Fmt(path) => {
+            with_verified(&path, err, |l, _| emit(out, &mir14_mir::print(&l.module)))
+        }
         Command::Json(path) => with_verified(&path, err, |l, _| {
             let mut json = pending::json::to_json(&l.module);
             if !json.ends_with('\n') {
@@ -65,7 +67,10 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Run(path, opts) => with_verified(&path, err, |l, err| {
             let main = l.module.function_by_name("main");
             if main.is_none() {
-                return fail(err, &format!("error: {} has no function @main to run\n", l.file));
+                return fail(
+                    err,
+                    &format!("error: {} has no function @main to run\n", l.file),
+                );
             }
             // Anything this tool wrote must precede the program's own output.
             let _ = out.flush();
