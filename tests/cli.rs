@@ -5,7 +5,7 @@ mod common;
 
 use common::mir14;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A program with a declared loop: prints 0..9 and returns 10.
 const LOOP: &str = "; counts to ten
@@ -40,7 +40,7 @@ fn scratch(test: &str) -> PathBuf {
 }
 
 /// Writes `name` with `contents` in `dir`.
-fn put(dir: &PathBuf, name: &str, contents: &[u8]) {
+fn put(dir: &Path, name: &str, contents: &[u8]) {
     fs::write(dir.join(name), contents).unwrap();
 }
 
