@@ -2,6 +2,7 @@
 //! rendered as the diagnostics `mir14` prints.
 
 use crate::diag::{located_message, render_at, render_plain, Severity};
+// TEMPORARY: `mir14_mir::json::from_json` once merged (see pending.rs).
 use crate::pending::json::from_json;
 use mir14_mir::{parse, verify, Location, Module, SourceMap, Span};
 use std::path::Path;

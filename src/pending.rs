@@ -34,11 +34,20 @@ pub mod json {
 
 /// Stand-in for `mir14_mir::analysis`.
 pub mod analysis {
-    use mir14_mir::{Function, Location, LoopForm, Module};
+    use mir14_mir::{Block, Function, Location, LoopForm, Module};
+
+    /// Stand-in for `mir14_mir::analysis::LoopInference`.
+    #[derive(Default)]
+    pub struct LoopInference {
+        /// Inferred LoopForms of undeclared canonical loops.
+        pub loops: Vec<LoopForm>,
+        /// Loops not in canonical form.
+        pub warnings: Vec<(Block, String)>,
+    }
 
     /// Stand-in for `mir14_mir::analysis::infer_loopforms`.
-    pub fn infer_loopforms(_func: &Function) -> Vec<LoopForm> {
-        Vec::new()
+    pub fn infer_loopforms(_func: &Function) -> LoopInference {
+        LoopInference::default()
     }
 
     /// Stand-in for `mir14_mir::analysis::module_loop_warnings`.
