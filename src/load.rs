@@ -89,7 +89,9 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 file,
                 source: Source::Text(src, map),
             }),
-            Err(diags) => {
+            Err(mut diags) => {
+                // Source order (spec §7.4); the sort is stable for errors at one position.
+                diags.sort_by_key(|d| d.span.start);
                 let mut out = String::new();
                 for d in &diags {
                     out += &render_at(&file, &src, d.span, Severity::Error, &d.message, true);
@@ -145,7 +147,7 @@ impl Loaded {
     }
 
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).
-    fn position(&self, loc: Location) -> Option<u32> {
+    pub fn position(&self, loc: Location) -> Option<u32> {
         match &self.source {
             Source::Text(_, map) => map.span(loc).map(|s| s.start),
             Source::Json => None,

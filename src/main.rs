@@ -14,8 +14,8 @@ mod run;
 
 use args::{parse_args, Command};
 // TEMPORARY: `mir14_mir::{analysis, json}` once merged (see pending.rs).
-use pending::{analysis, json};
 use load::Loaded;
+use pending::{analysis, json};
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::Path;
@@ -50,12 +50,9 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }),
         Command::Cfg(path, function) => with_verified(&path, err, |l, err| {
             let printed = mir14_mir::print(&l.module);
-            match cfg::render(
-                &l.module,
-                function.as_deref(),
-                &printed,
-                |f| analysis::infer_loopforms(f).loops,
-            ) {
+            match cfg::render(&l.module, function.as_deref(), &printed, |f| {
+                analysis::infer_loopforms(f).loops
+            }) {
                 Some(dot) => emit(out, &dot),
                 None => fail(
                     err,
@@ -70,10 +67,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Run(path, opts) => with_verified(&path, err, |l, err| {
             let main = l.module.function_by_name("main");
             if main.is_none() {
-                return fail(
-                    err,
-                    &format!("error: {} has no function @main to run\n", l.file),
-                );
+                return fail(err, &format!("error: no function @main in {}\n", l.file));
             }
             // Anything this tool wrote must precede the program's own output.
             let _ = out.flush();
@@ -123,8 +117,11 @@ fn with_verified(
 /// `mir14 check`: parse, verify, and print loop warnings (which do not change the status).
 fn check(path: &Path, err: &mut dyn Write) -> i32 {
     with_verified(path, err, |l, err| {
+        let mut warnings = analysis::module_loop_warnings(&l.module);
+        // Source order (spec §7.4).
+        warnings.sort_by_key(|(loc, _)| l.position(*loc));
         let mut text = String::new();
-        for (loc, message) in analysis::module_loop_warnings(&l.module) {
+        for (loc, message) in warnings {
             text += &l.render(loc, diag::Severity::Warning, &message, false);
         }
         let _ = err.write_all(text.as_bytes());

@@ -153,7 +153,7 @@ fn empty_file_is_an_empty_module() {
     // Nothing to run.
     assert_bad(
         &mir14(&["run", "e.mir"], &dir, b""),
-        "error: e.mir has no function @main to run",
+        "error: no function @main in e.mir",
     );
 }
 
@@ -312,7 +312,7 @@ fn run_checks_its_input_before_running() {
     put(&dir, "lib.mir", b"fn @helper() {\nbb0:\n  ret\n}\n");
     assert_bad(
         &mir14(&["run", "lib.mir", "--", "a"], &dir, b""),
-        "error: lib.mir has no function @main to run",
+        "error: no function @main in lib.mir",
     );
     put(&dir, "args.mir", b"fn @main(%x) {\nbb0:\n  ret %x\n}\n");
     assert_bad(

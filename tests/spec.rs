@@ -502,8 +502,22 @@ fn run(path: &Path, backend: &str) -> Result<(), Failed> {
         return Ok(());
     }
 
-    let want_out = read_opt(&sibling(path, "out"))?.unwrap_or_default();
-    let want_err = read_opt(&sibling(path, "err"))?.unwrap_or_default();
+    let want_out = read_opt(&sibling(path, "out"))?;
+    let want_err = read_opt(&sibling(path, "err"))?;
+    // How to name an expectation file in messages, noting when it is absent (= empty).
+    let named = |ext: &str, present: bool| {
+        let name = format!("{}.{ext}", stem(path));
+        if present {
+            name
+        } else {
+            format!("{name} (absent: empty)")
+        }
+    };
+    let (out_name, err_name) = (
+        named("out", want_out.is_some()),
+        named("err", want_err.is_some()),
+    );
+    let (want_out, want_err) = (want_out.unwrap_or_default(), want_err.unwrap_or_default());
     let want_code = match read_opt(&sibling(path, "exit"))? {
         None => 0,
         Some(b) => String::from_utf8_lossy(&b)
@@ -520,15 +534,13 @@ fn run(path: &Path, backend: &str) -> Result<(), Failed> {
     }
     if o.stdout != want_out {
         problems.push(format!(
-            "stdout differs from {}.out (expected -, actual +):\n{}",
-            stem(path),
+            "stdout differs from {out_name} (expected -, actual +):\n{}",
             diff(&want_out, &o.stdout)
         ));
     }
     if o.stderr != want_err {
         problems.push(format!(
-            "stderr differs from {}.err (expected -, actual +):\n{}",
-            stem(path),
+            "stderr differs from {err_name} (expected -, actual +):\n{}",
             diff(&want_err, &o.stderr)
         ));
     }
