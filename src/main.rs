@@ -129,3 +129,65 @@ fn check(path: &Path, err: &mut dyn Write) -> i32 {
         0
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose every write fails with `kind`.
+    struct Failing(io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(self.0))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::from(self.0))
+        }
+    }
+
+    #[test]
+    fn broken_pipe_ends_quietly() {
+        assert_eq!(emit(&mut Failing(io::ErrorKind::BrokenPipe), "text"), 0);
+        assert_eq!(
+            emit(&mut Failing(io::ErrorKind::PermissionDenied), "text"),
+            2
+        );
+        let mut out = Vec::new();
+        assert_eq!(emit(&mut out, "text"), 0);
+        assert_eq!(out, b"text");
+    }
+
+    #[test]
+    fn usage_errors_and_help_through_cli() {
+        let run = |args: &[&str]| {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = cli(&args, &mut out, &mut err);
+            (
+                code,
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+            )
+        };
+        let (code, out, err) = run(&["--help"]);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert!(out.starts_with("mir14: tools for the MIR14"));
+        let (code, out, err) = run(&["check", "--nope"]);
+        assert_eq!(code, 2);
+        assert_eq!(out, "");
+        assert_eq!(err, "error: unknown flag `--nope` for `mir14 check`\n");
+        // A closed stderr does not matter either.
+        let args = [OsString::from("bogus")];
+        assert_eq!(
+            cli(
+                &args,
+                &mut Vec::new(),
+                &mut Failing(io::ErrorKind::BrokenPipe)
+            ),
+            2
+        );
+        let (code, out, _) = run(&["--version"]);
+        assert_eq!((code, out.as_str()), (0, "mir14 0.1.0\n"));
+    }
+}
