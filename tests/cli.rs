@@ -4,6 +4,7 @@
 mod common;
 
 use common::mir14;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -383,9 +384,19 @@ fn truncated_programs_never_panic() {
 }
 
 #[test]
-fn hello_example_checks() {
+fn examples_check_cleanly() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let o = mir14(&["check", "examples/hello.mir"], &root, b"");
-    assert_eq!(o.code, Some(0), "{}", o.err());
-    assert!(o.err().is_empty(), "{}", o.err());
+    let mut examples: Vec<PathBuf> = fs::read_dir(root.join("examples"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mir"))
+        .collect();
+    examples.sort();
+    assert!(examples.iter().any(|p| p.ends_with("hello.mir")));
+    for path in examples {
+        let o = mir14(&[OsStr::new("check"), path.as_os_str()], &root, b"");
+        assert_eq!(o.code, Some(0), "{}: {}", path.display(), o.err());
+        assert!(o.err().is_empty(), "{}: {}", path.display(), o.err());
+    }
 }
