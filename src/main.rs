@@ -22,9 +22,9 @@ use std::path::Path;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let code = cli(&args, &mut stdout.lock(), &mut stderr.lock());
+    // Unlocked handles: a backend may write to stdout from another thread while `cli` waits
+    // for it, so no lock may be held across `run::execute`.
+    let code = cli(&args, &mut io::stdout(), &mut io::stderr());
     std::process::exit(code);
 }
 
