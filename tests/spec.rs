@@ -355,12 +355,15 @@ fn valid(path: &Path) -> Result<(), Failed> {
     let o = run_in(path, &["check", &file], b"");
     let warn = read_opt(&sibling(path, "warn"))?.unwrap_or_default();
     if o.code != Some(0) {
-        problems.push(format!(
+        // Nothing else can work on a program that does not check.
+        return Err(format!(
             "`check`: expected exit status 0, got {}; stderr:\n{}",
             o.status_text(),
             o.err()
-        ));
-    } else if o.stderr != warn {
+        )
+        .into());
+    }
+    if o.stderr != warn {
         problems.push(format!(
             "`check`: stderr differs from {}:\n{}",
             file_name(&sibling(path, "warn")),
