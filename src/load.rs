@@ -2,8 +2,7 @@
 //! rendered as the diagnostics `mir14` prints.
 
 use crate::diag::{located_message, render_at, render_plain, Severity};
-// TEMPORARY: `mir14_mir::json::from_json` once merged (see pending.rs).
-use crate::pending::json::from_json;
+use mir14_mir::json::from_json_with_map;
 use mir14_mir::{parse, verify, Location, Module, SourceMap, Span};
 use std::path::Path;
 
@@ -17,12 +16,12 @@ pub struct Loaded {
     pub source: Source,
 }
 
-/// The form an input file was written in.
+/// The form an input file was written in, with where each entity was written.
 pub enum Source {
     /// The text form: the text and the parser's source map.
     Text(String, SourceMap),
-    /// The JSON form: no positions for entities.
-    Json,
+    /// The JSON form: the JSON text and the spans of its entities' objects.
+    Json(String, SourceMap),
 }
 
 /// True if `path` names a JSON-form file (its name ends in `.json`, in any case).
@@ -64,11 +63,11 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         }
     };
     if is_json(path) {
-        match from_json(&src) {
-            Ok(module) => Ok(Loaded {
+        match from_json_with_map(&src) {
+            Ok((module, map)) => Ok(Loaded {
                 module,
                 file,
-                source: Source::Json,
+                source: Source::Json(src, map),
             }),
             Err(e) => {
                 let offset = offset_of(&src, e.line, e.column);
@@ -125,20 +124,27 @@ fn offset_of(src: &str, line: usize, column: usize) -> usize {
 }
 
 impl Loaded {
-    /// Renders a diagnostic about an entity: with line, column and caret for text input; with
-    /// the entity's description (`in @f, block bb1, instruction 3: ...`) for JSON input and
-    /// for entities without a recorded span.
-    pub fn render(&self, loc: Location, severity: Severity, message: &str, caret: bool) -> String {
-        match &self.source {
-            Source::Text(src, map) => match map.span(loc) {
-                Some(span) => render_at(&self.file, src, span, severity, message, caret),
-                None => render_plain(
-                    &self.file,
-                    severity,
-                    &located_message(&self.module, loc, message),
-                ),
-            },
-            Source::Json => render_plain(
+    /// Renders a diagnostic about an entity with its line, column, source line and caret line.
+    /// For JSON input the message is prefixed with the entity's description
+    /// (`in @f, block bb1, instruction 3: ...`), since a JSON object names its entity less
+    /// plainly than a line of text does; so is a diagnostic about an entity without a span,
+    /// which prints as `file: error: ...`.
+    pub fn render(&self, loc: Location, severity: Severity, message: &str) -> String {
+        let (src, map, is_json) = match &self.source {
+            Source::Text(src, map) => (src, map, false),
+            Source::Json(src, map) => (src, map, true),
+        };
+        match map.span(loc) {
+            Some(span) if is_json => render_at(
+                &self.file,
+                src,
+                span,
+                severity,
+                &located_message(&self.module, loc, message),
+                true,
+            ),
+            Some(span) => render_at(&self.file, src, span, severity, message, true),
+            None => render_plain(
                 &self.file,
                 severity,
                 &located_message(&self.module, loc, message),
@@ -149,8 +155,7 @@ impl Loaded {
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).
     pub fn position(&self, loc: Location) -> Option<u32> {
         match &self.source {
-            Source::Text(_, map) => map.span(loc).map(|s| s.start),
-            Source::Json => None,
+            Source::Text(_, map) | Source::Json(_, map) => map.span(loc).map(|s| s.start),
         }
     }
 
@@ -162,7 +167,7 @@ impl Loaded {
         errors.sort_by_key(|e| self.position(e.location));
         let mut out = String::new();
         for e in &errors {
-            out += &self.render(e.location, Severity::Error, &e.message, true);
+            out += &self.render(e.location, Severity::Error, &e.message);
         }
         if errors.is_empty() {
             out += &render_plain(&self.file, Severity::Error, "the module does not verify");

@@ -13,9 +13,10 @@ mod pending;
 mod run;
 
 use args::{parse_args, Command};
-// TEMPORARY: `mir14_mir::{analysis, json}` once merged (see pending.rs).
 use load::Loaded;
-use pending::{analysis, json};
+use mir14_mir::json;
+// TEMPORARY: `mir14_mir::analysis` once merged (see pending.rs).
+use pending::analysis;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::Path;
@@ -122,7 +123,7 @@ fn check(path: &Path, err: &mut dyn Write) -> i32 {
         warnings.sort_by_key(|(loc, _)| l.position(*loc));
         let mut text = String::new();
         for (loc, message) in warnings {
-            text += &l.render(loc, diag::Severity::Warning, &message, false);
+            text += &l.render(loc, diag::Severity::Warning, &message);
         }
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();

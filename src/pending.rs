@@ -1,36 +1,6 @@
 //! TEMPORARY stand-ins for mir14-mir APIs that are not merged into this branch yet
-//! (`json::{to_json, from_json, JsonError}`, `analysis::{infer_loopforms, module_loop_warnings}`).
+//! (`analysis::{infer_loopforms, module_loop_warnings}`).
 //! Delete this file and import the real items once `git merge main` brings them in.
-
-/// Stand-in for `mir14_mir::json`.
-pub mod json {
-    use mir14_mir::Module;
-
-    /// Stand-in for `mir14_mir::json::JsonError`.
-    #[derive(Debug)]
-    pub struct JsonError {
-        /// 1-based line.
-        pub line: usize,
-        /// 1-based column.
-        pub column: usize,
-        /// What is wrong.
-        pub message: String,
-    }
-
-    /// Stand-in for `mir14_mir::json::to_json`.
-    pub fn to_json(_module: &Module) -> String {
-        "{}".to_string()
-    }
-
-    /// Stand-in for `mir14_mir::json::from_json`.
-    pub fn from_json(_src: &str) -> Result<Module, JsonError> {
-        Err(JsonError {
-            line: 1,
-            column: 1,
-            message: "the JSON reader is not merged yet".to_string(),
-        })
-    }
-}
 
 /// Stand-in for `mir14_mir::analysis`.
 pub mod analysis {

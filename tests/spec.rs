@@ -395,6 +395,20 @@ fn valid(path: &Path) -> Result<(), Failed> {
 
     // JSON: back to the same text, and the same JSON again.
     let json = expect_success("json", &run_in(path, &["json", &file], b""))?;
+    // Read back by the library, the JSON gives a module equal to the parsed original.
+    let json_str = String::from_utf8_lossy(&json).into_owned();
+    match (
+        mir14_mir::parse(&src),
+        mir14_mir::json::from_json(&json_str),
+    ) {
+        (Ok((a, _)), Ok(b)) if a == b => {}
+        (Ok(_), Ok(_)) => problems.push("the JSON form reads back as a different module".into()),
+        (_, Err(e)) => problems.push(format!(
+            "the JSON form does not read back: {}:{}: {}",
+            e.line, e.column, e.message
+        )),
+        (Err(_), _) => problems.push("the program does not parse".into()),
+    }
     let json_file = tmp.join("roundtrip.json");
     fs::write(&json_file, &json).map_err(|e| e.to_string())?;
     let from_json = expect_success(
