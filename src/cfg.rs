@@ -6,6 +6,7 @@
 //! solid and labelled with their declaration, inferred LoopForms (loops the frontend did not
 //! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
 
+use mir14_mir::analysis::{loop_blocks, Cfg};
 use mir14_mir::{Block, Function, Inst, LoopForm, Module};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -70,35 +71,10 @@ fn instruction_texts(module: &Module, printed: &str) -> Option<Vec<Vec<Vec<Strin
     same_shape.then_some(funcs)
 }
 
-/// The blocks of the natural loop with back edge `latch -> header`: the header and every block
-/// that reaches the latch without passing through the header.
-fn natural_loop(func: &Function, header: Block, latch: Block) -> BTreeSet<usize> {
-    let n = func.blocks.len();
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (b, data) in func.blocks.iter() {
-        if let Some(term) = data.insts.last() {
-            for s in term.successors() {
-                if s.index() < n {
-                    preds[s.index()].push(b.index());
-                }
-            }
-        }
-    }
-    let mut set = BTreeSet::new();
-    set.insert(header.index());
-    let mut stack = vec![latch.index()];
-    // Walk predecessors backwards from the latch, stopping at the header.
-    while let Some(b) = stack.pop() {
-        if b < n && set.insert(b) {
-            stack.extend(preds[b].iter().copied());
-        }
-    }
-    set
-}
-
 /// The loops of a function: its declarations, plus inferred LoopForms whose header no
 /// declaration uses.
 fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
+    let cfg = Cfg::new(func);
     let mut loops: Vec<LoopCluster> = func
         .loops
         .iter()
@@ -114,7 +90,11 @@ fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
         .map(|(form, kind)| LoopCluster {
             form,
             kind,
-            blocks: natural_loop(func, form.header, form.latch),
+            // The natural loop of the back edge latch -> header (spec §7.3).
+            blocks: loop_blocks(&cfg, form.header, &[form.latch])
+                .into_iter()
+                .map(|b| b.index())
+                .collect(),
         })
         .collect();
     // Outer loops first, so parents precede children.
@@ -432,15 +412,5 @@ entry:
     fn opcode_names_when_printed_text_does_not_match() {
         let got = render(&module(), Some("s"), "fn @s() {\n}\n", infer).unwrap();
         assert!(got.contains(r#"[label="entry:\l  const\l  ret\l", style=bold]"#));
-    }
-
-    #[test]
-    fn natural_loop_blocks() {
-        let m = module();
-        let f = &m.functions[mir14_mir::FuncId(0)];
-        let set: Vec<usize> = natural_loop(f, Block(1), Block(4)).into_iter().collect();
-        assert_eq!(set, vec![1, 2, 3, 4]);
-        let set: Vec<usize> = natural_loop(f, Block(2), Block(3)).into_iter().collect();
-        assert_eq!(set, vec![2, 3]);
     }
 }

@@ -8,15 +8,11 @@ mod args;
 mod cfg;
 mod diag;
 mod load;
-#[allow(dead_code)] // TEMPORARY stand-ins, deleted after the merge.
-mod pending;
 mod run;
 
 use args::{parse_args, Command};
 use load::Loaded;
-use mir14_mir::json;
-// TEMPORARY: `mir14_mir::analysis` once merged (see pending.rs).
-use pending::analysis;
+use mir14_mir::{analysis, json};
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::Path;
