@@ -32,25 +32,25 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Err(message) => return fail(err, &format!("error: {message}\n")),
     };
     match command {
-        Command::Help(text) => emit(out, text),
-        Command::Version => emit(out, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Help(text) => emit(out, err, text),
+        Command::Version => emit(out, err, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
         Command::Check(path) => check(&path, err),
-        Command::Fmt(path) => {
-            with_verified(&path, err, |l, _| emit(out, &mir14_mir::print(&l.module)))
-        }
-        Command::Json(path) => with_verified(&path, err, |l, _| {
+        Command::Fmt(path) => with_verified(&path, err, |l, err| {
+            emit(out, err, &mir14_mir::print(&l.module))
+        }),
+        Command::Json(path) => with_verified(&path, err, |l, err| {
             let mut json = json::to_json(&l.module);
             if !json.ends_with('\n') {
                 json.push('\n');
             }
-            emit(out, &json)
+            emit(out, err, &json)
         }),
         Command::Cfg(path, function) => with_verified(&path, err, |l, err| {
             let printed = mir14_mir::print(&l.module);
             match cfg::render(&l.module, function.as_deref(), &printed, |f| {
                 analysis::infer_loopforms(f).loops
             }) {
-                Some(dot) => emit(out, &dot),
+                Some(dot) => emit(out, err, &dot),
                 None => fail(
                     err,
                     &format!(
@@ -83,15 +83,15 @@ fn fail(err: &mut dyn Write, text: &str) -> i32 {
 }
 
 /// Writes a command's output to stdout: status 0, also when the reader has gone away (broken
-/// pipe); 2 with a message for any other write error.
-fn emit(out: &mut dyn Write, text: &str) -> i32 {
+/// pipe); 2 with a message on `err` for any other write error.
+fn emit(out: &mut dyn Write, err: &mut dyn Write, text: &str) -> i32 {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            let _ = writeln!(io::stderr(), "error: cannot write to standard output: {e}");
-            2
-        }
+        Err(e) => fail(
+            err,
+            &format!("error: cannot write to standard output: {e}\n"),
+        ),
     }
 }
 
@@ -145,13 +145,18 @@ mod tests {
 
     #[test]
     fn broken_pipe_ends_quietly() {
-        assert_eq!(emit(&mut Failing(io::ErrorKind::BrokenPipe), "text"), 0);
+        let mut err = Vec::new();
+        let broken = &mut Failing(io::ErrorKind::BrokenPipe);
+        assert_eq!(emit(broken, &mut err, "text"), 0);
+        assert!(err.is_empty());
+        let denied = &mut Failing(io::ErrorKind::PermissionDenied);
+        assert_eq!(emit(denied, &mut err, "text"), 2);
         assert_eq!(
-            emit(&mut Failing(io::ErrorKind::PermissionDenied), "text"),
-            2
+            String::from_utf8(err).unwrap(),
+            "error: cannot write to standard output: permission denied\n"
         );
         let mut out = Vec::new();
-        assert_eq!(emit(&mut out, "text"), 0);
+        assert_eq!(emit(&mut out, &mut Vec::new(), "text"), 0);
         assert_eq!(out, b"text");
     }
 
