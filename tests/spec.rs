@@ -16,8 +16,8 @@
 //! expected diagnostics and `.warn` files read `NAME.mir:3:5: ...`.
 //!
 //! `MIR14_BLESS=1` rewrites `NAME.out/.err/.exit` of run tests from the `vm` backend only (the
-//! interpreter defines behaviour); a person reviews the diff. Empty stdout/stderr and exit status
-//! 0 are written as absent files.
+//! interpreter defines behaviour); a person reviews the diff. Files are rewritten only when they
+//! differ, created only when their absence would mean something else, and never deleted.
 
 mod common;
 
@@ -476,16 +476,15 @@ fn args_of(bytes: &[u8]) -> Vec<String> {
     text.split('\n').map(str::to_string).collect()
 }
 
-/// Writes `bytes` to `path`, or removes `path` when `bytes` is the default (absent) content.
-fn bless_file(path: &Path, bytes: &[u8], absent: bool) -> Result<(), Failed> {
-    if absent {
-        match fs::remove_file(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("cannot remove {}: {e}", path.display()).into()),
-        }
-    } else {
-        fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+/// Records `bytes` in `path` for bless mode, with as little churn as possible: an existing file
+/// is rewritten only if it differs; a missing file is created only if `bytes` is not what its
+/// absence already means (`is_default`). Nothing is ever deleted.
+fn bless_file(path: &Path, bytes: &[u8], is_default: bool) -> Result<(), Failed> {
+    match read_opt(path)? {
+        Some(existing) if existing == bytes => Ok(()),
+        None if is_default => Ok(()),
+        _ => fs::write(path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()).into()),
     }
 }
 
@@ -511,11 +510,12 @@ fn run(path: &Path, backend: &str) -> Result<(), Failed> {
         };
         bless_file(&sibling(path, "out"), &o.stdout, o.stdout.is_empty())?;
         bless_file(&sibling(path, "err"), &o.stderr, o.stderr.is_empty())?;
-        bless_file(
-            &sibling(path, "exit"),
-            format!("{code}\n").as_bytes(),
-            code == 0,
-        )?;
+        let exit_path = sibling(path, "exit");
+        let recorded = read_opt(&exit_path)?
+            .and_then(|b| String::from_utf8_lossy(&b).trim().parse::<i32>().ok());
+        if recorded.unwrap_or(0) != code {
+            bless_file(&exit_path, format!("{code}\n").as_bytes(), code == 0)?;
+        }
         return Ok(());
     }
 
