@@ -400,3 +400,39 @@ fn examples_check_cleanly() {
         assert!(o.err().is_empty(), "{}: {}", path.display(), o.err());
     }
 }
+
+#[test]
+fn json_verifier_errors_name_the_entity_and_its_position() {
+    let dir = scratch("json_verify");
+    put(
+        &dir,
+        "t.mir",
+        b"fn @main() {\nbb0:\n  %a = const 1\n  ret %a\n}\n",
+    );
+    let json = mir14(&["json", "t.mir"], &dir, b"");
+    assert_eq!(json.code, Some(0), "{}", json.err());
+    let text = json.out();
+    let broken = text.replacen("\"value\": \"a\"", "\"value\": \"nope\"", 1);
+    assert_ne!(broken, text, "the JSON form changed shape:\n{text}");
+    put(&dir, "t.json", broken.as_bytes());
+    let o = mir14(&["check", "t.json"], &dir, b"");
+    assert_bad(
+        &o,
+        "error: in @main, block bb0, instruction 2: value %nope is used but never defined",
+    );
+    // Located at the instruction's JSON object, with the source line and a caret.
+    let err = o.err();
+    let first = err.lines().next().unwrap_or_default();
+    let (line, col) = broken
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "{")
+        .map(|(i, l)| (i + 1, l.find('{').unwrap() + 1))
+        .last()
+        .unwrap();
+    assert!(
+        first.starts_with(&format!("t.json:{line}:{col}: error: ")),
+        "{err}"
+    );
+    assert_eq!(err.lines().nth(2).map(str::trim), Some("^"), "{err}");
+}
