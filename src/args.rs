@@ -31,8 +31,9 @@ usage: mir14 check FILE
 
 Parses and verifies FILE. Each error prints as `FILE:LINE:COL: error: MESSAGE` followed by the
 source line and a caret line under the offending text; the exit status is then 2. Loops that can
-not be put in canonical LoopForm shape print as `FILE:LINE:COL: warning: MESSAGE` and leave the
-exit status 0.
+not be put in canonical LoopForm shape print the same way as `warning:` and leave the exit
+status 0. For a `.json` FILE, positions are in the JSON text and each message names its entity
+(`in @f, block bb1, instruction 3: ...`).
 ";
 
 const FMT_USAGE: &str = "\
