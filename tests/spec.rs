@@ -27,7 +27,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The backends every run test runs on. The lead adds `jit` and `aot` when they exist.
-const BACKENDS: &[&str] = &["vm"];
+const BACKENDS: &[&str] = &["vm", "jit"];
 
 /// The only backend whose output `MIR14_BLESS=1` may record.
 const BLESS_BACKEND: &str = "vm";
