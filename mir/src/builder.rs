@@ -1,2 +1,1712 @@
-//! The builder API for frontends: functions, blocks, every instruction, `Variable`s with
+//! The builder API for frontends: functions, blocks, every instruction, [`Variable`]s with
 //! automatic SSA construction (Braun et al. 2013) and a loop helper emitting LoopForms.
+//!
+//! # Overview
+//!
+//! * [`ModuleBuilder`] declares boxes and functions up front (so calls may refer to functions
+//!   defined later), hands out a [`FunctionBuilder`] per declared function, takes the finished
+//!   body back with [`ModuleBuilder::define_function`] and produces the [`Module`].
+//! * [`FunctionBuilder`] appends instructions to an *insertion block* through one typed method per
+//!   instruction. Every method checks its operands and returns a [`BuildError`] on misuse instead
+//!   of panicking.
+//! * [`Variable`]s are the frontend's local variables: [`FunctionBuilder::def_var`] /
+//!   [`FunctionBuilder::use_var`] build SSA form on the fly, placing phis on demand and removing
+//!   trivial ones, exactly as in Braun, Buchwald, Hack, Leißa, Mallon, Zwinkau: *Simple and
+//!   Efficient Construction of Static Single Assignment Form* (CC 2013).
+//! * [`FunctionBuilder::begin_loop`] … [`FunctionBuilder::end_loop`] emit the canonical loop
+//!   shape and record its [`LoopForm`].
+//!
+//! # Example
+//!
+//! `fn @sum(%n) { s = 0; i = 0; while i < n { s = s + i; i = i + 1 } ret s }`:
+//!
+//! ```
+//! use mir14_mir::builder::ModuleBuilder;
+//! use mir14_mir::{BinOp, CmpOp, TypeName};
+//!
+//! let mut mb = ModuleBuilder::new();
+//! let sum = mb.declare_function("sum")?;
+//! let mut fb = mb.function_builder(sum)?;
+//! let n = fb.add_param(Some(TypeName::Integer));
+//! fb.set_value_name(n, "n")?;
+//! fb.set_return_type(Some(TypeName::Integer));
+//! let (s, i) = (fb.declare_var(), fb.declare_var());
+//! let zero = fb.iconst(0)?;
+//! fb.def_var(s, zero)?;
+//! fb.def_var(i, zero)?;
+//!
+//! let lp = fb.begin_loop()?; // now in the loop header
+//! let iv = fb.use_var(i)?;
+//! let cond = fb.compare(CmpOp::Lt, iv, n)?;
+//! fb.loop_condition(&lp, cond)?; // now in the loop body
+//! let (sv, iv) = (fb.use_var(s)?, fb.use_var(i)?);
+//! let s2 = fb.binop(BinOp::Add, sv, iv)?;
+//! fb.def_var(s, s2)?;
+//! let one = fb.iconst(1)?;
+//! let i2 = fb.binop(BinOp::Add, iv, one)?;
+//! fb.def_var(i, i2)?;
+//! fb.end_loop(lp)?; // jumps to the latch, closes the loop; now in the exit block
+//!
+//! let result = fb.use_var(s)?;
+//! fb.ret(Some(result))?;
+//! mb.define_function(fb)?;
+//! let module = mb.finish()?;
+//!
+//! let f = &module.functions[sum];
+//! assert_eq!(f.loops.len(), 1);
+//! let header = f.loops[0].header;
+//! // The header holds one phi per variable live around the loop.
+//! assert_eq!(f.blocks[header].insts.iter().filter(|i| matches!(i, mir14_mir::Inst::Phi { .. })).count(), 2);
+//! # Ok::<(), mir14_mir::builder::BuildError>(())
+//! ```
+//!
+//! # Handles
+//!
+//! [`Block`] and [`Value`] handles returned by a `FunctionBuilder` are opaque: they are only
+//! meaningful to the builder that made them, which recognises (and rejects with
+//! [`BuildError::ForeignBlock`] / [`BuildError::ForeignValue`]) handles of other builders. In the
+//! finished [`Function`] the blocks are in creation order (the entry first) and values are
+//! renumbered canonically, so find them there by label or name, not by the builder's handles.
+//!
+//! # Insertion point and dead code
+//!
+//! After a terminator (`branch`, `jump`, `ret`, [`FunctionBuilder::break_loop`],
+//! [`FunctionBuilder::continue_loop`]) there is no insertion block ([`FunctionBuilder::current_block`]
+//! is `None`). Code emitted in that state — dead code after `return` or `break` — goes into a
+//! fresh unreachable block that the builder creates on demand, so a frontend can never produce a
+//! block with an instruction after its terminator. At [`FunctionBuilder::finish`], every
+//! *unreachable* block that does not end with a terminator gets a bare `ret`; a *reachable* block
+//! without a terminator is an error ([`BuildError::MissingTerminator`]): the frontend forgot to
+//! end it. Switching explicitly to a block that already ends with a terminator and appending to it
+//! is an error ([`BuildError::BlockTerminated`]).
+//!
+//! # Variables read before any definition
+//!
+//! Reading a variable on a path where it was never defined yields `void`: the builder emits one
+//! `const void` at the very start of the entry block and uses it as the variable's value on such
+//! paths (this is Braun's "undefined value"). It never panics.
+//!
+//! # Sealing
+//!
+//! A block is *sealed* once all its predecessors are known (Braun §2.3). The entry block and the
+//! dead-code blocks are sealed at creation; loop blocks are sealed by the loop helper. Other blocks
+//! should be sealed with [`FunctionBuilder::seal_block`] as soon as their last predecessor has been
+//! added (this keeps the phis minimal early); jumping to a sealed block is an error
+//! ([`BuildError::SealedBlockTarget`]). Blocks still unsealed at `finish` are sealed then, which is
+//! always correct because every predecessor is known by then.
+//!
+//! # Loops
+//!
+//! ```text
+//! preheader ──> header ──(cond true)──> body ... ──> latch ──> header
+//!                  └────(cond false)──> exit
+//! ```
+//!
+//! [`FunctionBuilder::begin_loop`] ends the current block with `jump header` (it becomes the
+//! preheader), creates the header, body, latch and exit blocks (in that order) and moves to the
+//! header. The frontend emits the condition there — straight-line code only — and calls
+//! [`FunctionBuilder::loop_condition`], which ends the header with `branch cond, body, exit` and
+//! moves to the body. The body may create any blocks, nested loops, `ret`s,
+//! [`FunctionBuilder::break_loop`] (`jump exit`) and [`FunctionBuilder::continue_loop`] (`jump
+//! latch`). [`FunctionBuilder::end_loop`] falls through to the latch if the body's last block is
+//! still open, emits `latch: jump header`, seals header, latch and exit, records the
+//! [`LoopForm`] and moves to the exit. Variables get their header phis automatically.
+//!
+//! A condition that needs control flow (e.g. a short-circuit `a && b`) is written as an infinite
+//! loop — `loop_condition(&lp, fb.bconst(true)?)` — whose body computes the condition and
+//! `break_loop`s when it is false. `break`/`continue` apply to the innermost open loop only: an
+//! edge from an inner loop to an outer loop's exit or latch would leave the inner loop other than
+//! through its exit, which the LoopForm rules forbid ([`BuildError::NotInnermostLoop`]); lower a
+//! labelled break with a flag variable instead.
+
+use crate::ir::{
+    BinOp, Block, BlockData, BoxClass, BoxDecl, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId,
+    Function, Ieee64, Inst, LoopForm, Module, Param, TypeName, TypeOpKind, UnaryOp, Value,
+    ValueData,
+};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Source of builder tags, which make the handles of different builders distinguishable.
+static NEXT_TAG: AtomicU32 = AtomicU32::new(0);
+
+fn next_tag() -> u32 {
+    NEXT_TAG.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A misuse of the builder API. Every builder method reports misuse with one of these instead of
+/// panicking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A name does not have the required syntax (`kind` says which: "box", "field", "function",
+    /// "value", "label", "method").
+    InvalidName {
+        /// What kind of name it is.
+        kind: &'static str,
+        /// The offending name.
+        name: String,
+    },
+    /// A box name is declared twice.
+    DuplicateBox(String),
+    /// A box is named like a builtin type (`Integer`, `ArrayBox`, `AddOperator`, ...).
+    BuiltinBoxName(String),
+    /// A field name appears twice in one box.
+    DuplicateField {
+        /// The box.
+        box_name: String,
+        /// The repeated field.
+        field: String,
+    },
+    /// A function name is declared twice.
+    DuplicateFunction(String),
+    /// A `FuncId` that this module builder did not declare.
+    UnknownFunction(FuncId),
+    /// A `BoxId` that this module builder did not declare.
+    UnknownBox(BoxId),
+    /// A function body is defined twice.
+    AlreadyDefined(String),
+    /// [`ModuleBuilder::finish`] found a declared function without a body.
+    UndefinedFunction(String),
+    /// A [`FunctionBuilder`] was handed to a module builder that did not create it.
+    ForeignFunctionBuilder(String),
+    /// Two values of one function were given the same name.
+    DuplicateValueName(String),
+    /// Two blocks of one function were given the same label.
+    DuplicateLabel(String),
+    /// A block handle that belongs to another function builder.
+    ForeignBlock(Block),
+    /// A value handle that belongs to another function builder.
+    ForeignValue(Value),
+    /// A [`Variable`] of another function builder.
+    ForeignVariable,
+    /// A [`Loop`] of another function builder.
+    ForeignLoop,
+    /// An instruction was appended to a block that already ends with a terminator.
+    BlockTerminated(String),
+    /// A branch or jump targets the entry block (which can have no predecessors).
+    EntryBlockTarget,
+    /// A branch or jump targets a block that is already sealed (all its predecessors were
+    /// declared known).
+    SealedBlockTarget(String),
+    /// A branch or jump targets the header or body of an open loop; use
+    /// [`FunctionBuilder::continue_loop`] instead.
+    LoopBlockTarget(String),
+    /// A phi was appended after a non-phi instruction of its block.
+    PhiNotLeading(String),
+    /// `call` was given [`Callee::Extern`]; use [`FunctionBuilder::extern_call`].
+    ExternInCall,
+    /// A builtin constructor or an extern got the wrong number of arguments.
+    WrongArgCount {
+        /// `new MapBox`, `env.console.log`, ...
+        what: String,
+        /// The number it takes.
+        expected: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// A block managed by an open loop (its header, latch, exit, or body before the condition)
+    /// was sealed by hand; the loop helper seals it.
+    LoopBlockSealed(String),
+    /// `break`/`continue`/`end_loop`/`loop_condition` named a loop that is not the innermost
+    /// open loop (or a jump went to the latch or exit of such a loop).
+    NotInnermostLoop,
+    /// `break`/`continue`/`end_loop` before [`FunctionBuilder::loop_condition`].
+    LoopConditionMissing,
+    /// [`FunctionBuilder::loop_condition`] was called twice, or outside the loop's header.
+    LoopConditionNotInHeader,
+    /// A loop was used after [`FunctionBuilder::end_loop`].
+    LoopEnded,
+    /// `finish` with a loop still open (its header's label).
+    UnclosedLoop(String),
+    /// `finish` found a reachable block without a terminator.
+    MissingTerminator(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::InvalidName { kind, name } => write!(f, "invalid {kind} name `{name}`"),
+            BuildError::DuplicateBox(n) => write!(f, "duplicate box {n}"),
+            BuildError::BuiltinBoxName(n) => write!(f, "box name {n} is a builtin type"),
+            BuildError::DuplicateField { box_name, field } => {
+                write!(f, "duplicate field {field} in box {box_name}")
+            }
+            BuildError::DuplicateFunction(n) => write!(f, "duplicate function @{n}"),
+            BuildError::UnknownFunction(id) => write!(f, "unknown function id {}", id.0),
+            BuildError::UnknownBox(id) => write!(f, "unknown box id {}", id.0),
+            BuildError::AlreadyDefined(n) => write!(f, "function @{n} is already defined"),
+            BuildError::UndefinedFunction(n) => {
+                write!(f, "function @{n} is declared but never defined")
+            }
+            BuildError::ForeignFunctionBuilder(n) => {
+                write!(f, "the builder of @{n} was not created by this module builder")
+            }
+            BuildError::DuplicateValueName(n) => write!(f, "value %{n} is defined more than once"),
+            BuildError::DuplicateLabel(l) => write!(f, "duplicate block label {l}"),
+            BuildError::ForeignBlock(b) => {
+                write!(f, "block handle {} belongs to another function", b.0)
+            }
+            BuildError::ForeignValue(v) => {
+                write!(f, "value handle {} belongs to another function", v.0)
+            }
+            BuildError::ForeignVariable => write!(f, "variable belongs to another function"),
+            BuildError::ForeignLoop => write!(f, "loop belongs to another function"),
+            BuildError::BlockTerminated(b) => {
+                write!(f, "block {b} already ends with a terminator")
+            }
+            BuildError::EntryBlockTarget => write!(f, "the entry block cannot be a branch target"),
+            BuildError::SealedBlockTarget(b) => {
+                write!(f, "block {b} is sealed and cannot get another predecessor")
+            }
+            BuildError::LoopBlockTarget(b) => write!(
+                f,
+                "block {b} is the header or body of an open loop and cannot be a branch target"
+            ),
+            BuildError::PhiNotLeading(b) => write!(f, "phi must lead its block ({b})"),
+            BuildError::ExternInCall => write!(f, "call cannot take an extern callee"),
+            BuildError::WrongArgCount {
+                what,
+                expected,
+                got,
+            } => write!(
+                f,
+                "wrong number of arguments to {what}: expected {expected}, got {got}"
+            ),
+            BuildError::LoopBlockSealed(b) => {
+                write!(f, "block {b} is sealed by its loop's end_loop")
+            }
+            BuildError::NotInnermostLoop => write!(f, "the loop is not the innermost open loop"),
+            BuildError::LoopConditionMissing => {
+                write!(f, "the loop has no condition yet (call loop_condition)")
+            }
+            BuildError::LoopConditionNotInHeader => write!(
+                f,
+                "loop_condition must be called once, with the loop header as insertion block"
+            ),
+            BuildError::LoopEnded => write!(f, "the loop has already ended"),
+            BuildError::UnclosedLoop(h) => write!(f, "the loop with header {h} was never ended"),
+            BuildError::MissingTerminator(b) => {
+                write!(f, "block {b} does not end with a terminator")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_value_name(s: &str) -> bool {
+    is_ident(s) || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_function_name(s: &str) -> bool {
+    match s.split_once('.') {
+        Some((b, m)) => is_ident(b) && is_ident(m),
+        None => is_ident(s),
+    }
+}
+
+fn check_name(kind: &'static str, name: &str, ok: fn(&str) -> bool) -> Result<(), BuildError> {
+    if ok(name) {
+        Ok(())
+    } else {
+        Err(BuildError::InvalidName {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ModuleBuilder
+// ---------------------------------------------------------------------------------------------
+
+/// Builds a [`Module`]: declares boxes and functions, then takes one [`FunctionBuilder`] per
+/// declared function.
+///
+/// Functions are declared first ([`ModuleBuilder::declare_function`] returns the [`FuncId`] that
+/// `call`s and `func_ref`s use), so bodies may call functions defined later. Each body is built
+/// with the builder from [`ModuleBuilder::function_builder`] and handed back with
+/// [`ModuleBuilder::define_function`]. [`ModuleBuilder::finish`] requires every declared function
+/// to have a body. The result is structurally valid as far as the builder can check; run
+/// [`crate::verify`] on it for the full rules (arities, method receivers, LoopForms, ...).
+#[derive(Debug)]
+pub struct ModuleBuilder {
+    tag: u32,
+    module: Module,
+    defined: Vec<bool>,
+}
+
+impl Default for ModuleBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ModuleBuilder {
+    /// An empty module builder.
+    pub fn new() -> Self {
+        ModuleBuilder {
+            tag: next_tag(),
+            module: Module::new(),
+            defined: Vec::new(),
+        }
+    }
+
+    /// Declares `box name { fields }`. Errors on a bad or duplicate name, a builtin type name, or
+    /// a repeated field.
+    pub fn declare_box(&mut self, name: &str, fields: &[&str]) -> Result<BoxId, BuildError> {
+        check_name("box", name, is_ident)?;
+        if TypeName::builtin(name).is_some() || BoxClass::builtin(name).is_some() {
+            return Err(BuildError::BuiltinBoxName(name.to_string()));
+        }
+        if self.module.box_by_name(name).is_some() {
+            return Err(BuildError::DuplicateBox(name.to_string()));
+        }
+        let mut seen = HashSet::new();
+        for field in fields {
+            check_name("field", field, is_ident)?;
+            if !seen.insert(*field) {
+                return Err(BuildError::DuplicateField {
+                    box_name: name.to_string(),
+                    field: field.to_string(),
+                });
+            }
+        }
+        Ok(self.module.boxes.push(BoxDecl {
+            name: name.to_string(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        }))
+    }
+
+    /// Declares function `@name` (without the `@`; a method of box `B` is named `B.m`, see also
+    /// [`ModuleBuilder::declare_method`]). Its body is defined later.
+    pub fn declare_function(&mut self, name: &str) -> Result<FuncId, BuildError> {
+        check_name("function", name, is_function_name)?;
+        if self.module.function_by_name(name).is_some() {
+            return Err(BuildError::DuplicateFunction(name.to_string()));
+        }
+        self.defined.push(false);
+        Ok(self.module.functions.push(Function::new(name)))
+    }
+
+    /// Declares the method `method` of box `b`: the function `@B.method`, whose first parameter
+    /// is the receiver.
+    pub fn declare_method(&mut self, b: BoxId, method: &str) -> Result<FuncId, BuildError> {
+        let decl = self.module.boxes.get(b).ok_or(BuildError::UnknownBox(b))?;
+        check_name("method", method, is_ident)?;
+        let name = format!("{}.{}", decl.name, method);
+        self.declare_function(&name)
+    }
+
+    /// The box declared as `name`.
+    pub fn box_by_name(&self, name: &str) -> Option<BoxId> {
+        self.module.box_by_name(name)
+    }
+
+    /// The function declared as `name` (without `@`).
+    pub fn function_by_name(&self, name: &str) -> Option<FuncId> {
+        self.module.function_by_name(name)
+    }
+
+    /// The declaration of box `b`.
+    pub fn box_decl(&self, b: BoxId) -> Option<&BoxDecl> {
+        self.module.boxes.get(b)
+    }
+
+    /// The name of function `f` (without `@`).
+    pub fn function_name(&self, f: FuncId) -> Option<&str> {
+        self.module.functions.get(f).map(|f| f.name.as_str())
+    }
+
+    /// True once `f`'s body has been defined.
+    pub fn is_defined(&self, f: FuncId) -> bool {
+        self.defined.get(f.index()).copied().unwrap_or(false)
+    }
+
+    /// A builder for the body of declared function `f`.
+    pub fn function_builder(&self, f: FuncId) -> Result<FunctionBuilder, BuildError> {
+        let func = self
+            .module
+            .functions
+            .get(f)
+            .ok_or(BuildError::UnknownFunction(f))?;
+        if self.is_defined(f) {
+            return Err(BuildError::AlreadyDefined(func.name.clone()));
+        }
+        let mut fb = FunctionBuilder::new(&func.name)?;
+        fb.owner = Some((self.tag, f));
+        Ok(fb)
+    }
+
+    /// Finishes `fb` (see [`FunctionBuilder::finish`]) and installs it as the body of the
+    /// function it was created for. Also checks that every function and box it refers to was
+    /// declared here. Returns that function's id.
+    pub fn define_function(&mut self, fb: FunctionBuilder) -> Result<FuncId, BuildError> {
+        let f = match fb.owner {
+            Some((tag, f)) if tag == self.tag => f,
+            _ => return Err(BuildError::ForeignFunctionBuilder(fb.name.clone())),
+        };
+        if self.is_defined(f) {
+            return Err(BuildError::AlreadyDefined(fb.name.clone()));
+        }
+        let func = fb.finish()?;
+        self.check_refs(&func)?;
+        self.module.functions[f] = func;
+        self.defined[f.index()] = true;
+        Ok(f)
+    }
+
+    /// Checks that the module-level entities `func` refers to exist.
+    fn check_refs(&self, func: &Function) -> Result<(), BuildError> {
+        let fun = |id: FuncId| {
+            if self.module.functions.contains(id) {
+                Ok(())
+            } else {
+                Err(BuildError::UnknownFunction(id))
+            }
+        };
+        let bx = |id: BoxId| {
+            if self.module.boxes.contains(id) {
+                Ok(())
+            } else {
+                Err(BuildError::UnknownBox(id))
+            }
+        };
+        let ty = |t: &TypeName| match t {
+            TypeName::User(b) => bx(*b),
+            _ => Ok(()),
+        };
+        for p in &func.params {
+            if let Some(t) = &p.ty {
+                ty(t)?;
+            }
+        }
+        if let Some(t) = &func.ret_type {
+            ty(t)?;
+        }
+        for block in func.blocks.values() {
+            for inst in &block.insts {
+                match inst {
+                    Inst::Const {
+                        value: Constant::Func(id),
+                        ..
+                    } => fun(*id)?,
+                    Inst::TypeOp {
+                        op: TypeOpKind::Check(t) | TypeOpKind::Cast(t),
+                        ..
+                    } => ty(t)?,
+                    Inst::NewBox {
+                        class: BoxClass::User(b),
+                        ..
+                    } => bx(*b)?,
+                    Inst::Call { callee, .. } => match callee {
+                        Callee::Global(id) => fun(*id)?,
+                        Callee::Method {
+                            box_name: Some(b), ..
+                        } => bx(*b)?,
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The finished module. Every declared function must have been defined.
+    pub fn finish(self) -> Result<Module, BuildError> {
+        if let Some(i) = self.defined.iter().position(|d| !d) {
+            let name = self.module.functions.as_slice()[i].name.clone();
+            return Err(BuildError::UndefinedFunction(name));
+        }
+        Ok(self.module)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FunctionBuilder
+// ---------------------------------------------------------------------------------------------
+
+/// A frontend variable, turned into SSA values by the builder (see [`FunctionBuilder::def_var`],
+/// [`FunctionBuilder::use_var`]). Variables are untyped, like every MIR14 value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Variable {
+    tag: u32,
+    index: u32,
+}
+
+/// An open loop made by [`FunctionBuilder::begin_loop`]; closed (consumed) by
+/// [`FunctionBuilder::end_loop`]. Not `Clone`: a loop cannot be ended twice.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a loop must be closed with FunctionBuilder::end_loop"]
+pub struct Loop {
+    tag: u32,
+    index: usize,
+    header: Block,
+    body: Block,
+    latch: Block,
+    exit: Block,
+}
+
+impl Loop {
+    /// The header: where the condition is computed and the variables' loop phis live.
+    pub fn header(&self) -> Block {
+        self.header
+    }
+
+    /// The first block of the body (the header's branch target when the condition holds).
+    pub fn body(&self) -> Block {
+        self.body
+    }
+
+    /// The latch: the single block jumping back to the header; `continue` jumps here.
+    pub fn latch(&self) -> Block {
+        self.latch
+    }
+
+    /// The exit: where the loop goes when the condition fails; `break` jumps here.
+    pub fn exit(&self) -> Block {
+        self.exit
+    }
+}
+
+/// Per-block construction state. Phis are kept apart from the other instructions so that phis
+/// placed on demand always lead their block.
+#[derive(Debug)]
+struct BlockState {
+    label: String,
+    /// Phi values of this block (removed ones are filtered out at finish).
+    phis: Vec<u32>,
+    /// The non-phi instructions, using builder-internal ids.
+    insts: Vec<Inst>,
+    /// Predecessors, in the order their edges were added, without duplicates.
+    preds: Vec<u32>,
+    sealed: bool,
+}
+
+/// A phi under construction.
+#[derive(Debug)]
+struct PhiState {
+    block: u32,
+    inputs: Vec<(u32, u32)>,
+    /// Written by the frontend with [`FunctionBuilder::phi`]: never removed.
+    explicit: bool,
+    /// False while the phi is incomplete (unsealed block) or its operands are being read.
+    complete: bool,
+    /// False once removed as trivial.
+    alive: bool,
+}
+
+#[derive(Debug)]
+struct LoopState {
+    header: u32,
+    body: u32,
+    latch: u32,
+    exit: u32,
+    has_condition: bool,
+    ended: bool,
+}
+
+/// Builds the body of one function: parameters, blocks, instructions, variables and loops.
+///
+/// Created by [`ModuleBuilder::function_builder`] (or [`FunctionBuilder::new`] for a function on
+/// its own). The entry block (`bb0`) exists from the start and is the first insertion block. See
+/// the [module documentation](self) for the rules on dead code, sealing and loops.
+#[derive(Debug)]
+pub struct FunctionBuilder {
+    tag: u32,
+    /// XOR masks that turn internal indexes into the handles given out (and back).
+    block_salt: u32,
+    value_salt: u32,
+    owner: Option<(u32, FuncId)>,
+    name: String,
+    params: Vec<(u32, Option<TypeName>)>,
+    ret_type: Option<TypeName>,
+    /// Each value's name; empty for an automatic (digits) name assigned at finish.
+    values: Vec<String>,
+    value_names: HashSet<String>,
+    blocks: Vec<BlockState>,
+    labels: HashSet<String>,
+    next_label: usize,
+    /// The insertion block; `None` after a terminator.
+    cur: Option<u32>,
+    phis: HashMap<u32, PhiState>,
+    /// For each phi, the phis using it as an operand (Braun's users list, restricted to phis).
+    phi_users: HashMap<u32, Vec<u32>>,
+    /// Values replaced by another (removed trivial phis).
+    replaced: HashMap<u32, u32>,
+    var_count: u32,
+    /// `currentDef[var][block]` of Braun et al.
+    defs: HashMap<(u32, u32), u32>,
+    /// Incomplete phis of unsealed blocks: `(variable, phi)`.
+    incomplete: HashMap<u32, Vec<(u32, u32)>>,
+    /// The `const void` standing for undefined variables, once needed.
+    undef: Option<u32>,
+    loops: Vec<LoopState>,
+    open_loops: Vec<usize>,
+}
+
+impl FunctionBuilder {
+    /// A builder for a function named `name` (without `@`; `B.m` for a method), outside any
+    /// module. Use [`ModuleBuilder::function_builder`] to build a function of a module.
+    pub fn new(name: &str) -> Result<FunctionBuilder, BuildError> {
+        check_name("function", name, is_function_name)?;
+        let tag = next_tag();
+        let mut fb = FunctionBuilder {
+            tag,
+            block_salt: (tag.wrapping_mul(40503) & 0xFFFF) << 16,
+            value_salt: ((tag.wrapping_mul(0x6F4B) ^ 0x5A5A) & 0xFFFF) << 16,
+            owner: None,
+            name: name.to_string(),
+            params: Vec::new(),
+            ret_type: None,
+            values: Vec::new(),
+            value_names: HashSet::new(),
+            blocks: Vec::new(),
+            labels: HashSet::new(),
+            next_label: 0,
+            cur: None,
+            phis: HashMap::new(),
+            phi_users: HashMap::new(),
+            replaced: HashMap::new(),
+            var_count: 0,
+            defs: HashMap::new(),
+            incomplete: HashMap::new(),
+            undef: None,
+            loops: Vec::new(),
+            open_loops: Vec::new(),
+        };
+        // The entry block: no predecessors ever, so it is sealed from the start.
+        let entry = fb.new_block(None);
+        fb.blocks[entry as usize].sealed = true;
+        fb.cur = Some(entry);
+        Ok(fb)
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    // --- handles ------------------------------------------------------------------------------
+
+    fn ext_block(&self, b: u32) -> Block {
+        Block(b ^ self.block_salt)
+    }
+
+    fn int_block(&self, b: Block) -> Result<u32, BuildError> {
+        let i = b.0 ^ self.block_salt;
+        if (i as usize) < self.blocks.len() {
+            Ok(i)
+        } else {
+            Err(BuildError::ForeignBlock(b))
+        }
+    }
+
+    fn ext_value(&self, v: u32) -> Value {
+        Value(v ^ self.value_salt)
+    }
+
+    fn int_value(&self, v: Value) -> Result<u32, BuildError> {
+        let i = v.0 ^ self.value_salt;
+        if (i as usize) < self.values.len() {
+            Ok(i)
+        } else {
+            Err(BuildError::ForeignValue(v))
+        }
+    }
+
+    fn int_values(&self, vs: &[Value]) -> Result<Vec<Value>, BuildError> {
+        vs.iter()
+            .map(|v| self.int_value(*v).map(Value))
+            .collect()
+    }
+
+    fn int_var(&self, var: Variable) -> Result<u32, BuildError> {
+        if var.tag == self.tag && var.index < self.var_count {
+            Ok(var.index)
+        } else {
+            Err(BuildError::ForeignVariable)
+        }
+    }
+
+    fn new_value(&mut self) -> u32 {
+        self.values.push(String::new());
+        (self.values.len() - 1) as u32
+    }
+
+    // --- parameters and names -----------------------------------------------------------------
+
+    /// Adds a parameter, with an optional checked type annotation, and returns its value.
+    pub fn add_param(&mut self, ty: Option<TypeName>) -> Value {
+        let v = self.new_value();
+        self.params.push((v, ty));
+        self.ext_value(v)
+    }
+
+    /// The parameters added so far, in order.
+    pub fn params(&self) -> Vec<Value> {
+        self.params.iter().map(|(v, _)| self.ext_value(*v)).collect()
+    }
+
+    /// Sets (or clears) the checked return type annotation.
+    pub fn set_return_type(&mut self, ty: Option<TypeName>) {
+        self.ret_type = ty;
+    }
+
+    /// Names a value (printed `%name`): digits or an identifier, unique in the function. Values
+    /// left unnamed get digit names at finish, in canonical order, skipping names in use.
+    pub fn set_value_name(&mut self, v: Value, name: &str) -> Result<(), BuildError> {
+        let i = self.int_value(v)? as usize;
+        check_name("value", name, is_value_name)?;
+        if self.values[i] == name {
+            return Ok(());
+        }
+        if !self.value_names.insert(name.to_string()) {
+            return Err(BuildError::DuplicateValueName(name.to_string()));
+        }
+        let old = std::mem::replace(&mut self.values[i], name.to_string());
+        self.value_names.remove(&old);
+        Ok(())
+    }
+
+    // --- blocks -------------------------------------------------------------------------------
+
+    fn new_block(&mut self, label: Option<String>) -> u32 {
+        let label = label.unwrap_or_else(|| loop {
+            let l = format!("bb{}", self.next_label);
+            self.next_label += 1;
+            if !self.labels.contains(&l) {
+                break l;
+            }
+        });
+        self.labels.insert(label.clone());
+        self.blocks.push(BlockState {
+            label,
+            phis: Vec::new(),
+            insts: Vec::new(),
+            preds: Vec::new(),
+            sealed: false,
+        });
+        (self.blocks.len() - 1) as u32
+    }
+
+    /// The entry block, `bb0` unless renamed. It is sealed and cannot be a branch target.
+    pub fn entry_block(&self) -> Block {
+        self.ext_block(0)
+    }
+
+    /// Creates a block with an automatic label (`bbN`, the next unused one).
+    pub fn create_block(&mut self) -> Block {
+        let b = self.new_block(None);
+        self.ext_block(b)
+    }
+
+    /// Creates a block labelled `label` (an identifier, unique in the function).
+    pub fn create_named_block(&mut self, label: &str) -> Result<Block, BuildError> {
+        check_name("label", label, is_ident)?;
+        if self.labels.contains(label) {
+            return Err(BuildError::DuplicateLabel(label.to_string()));
+        }
+        let b = self.new_block(Some(label.to_string()));
+        Ok(self.ext_block(b))
+    }
+
+    /// Relabels block `b` (an identifier, unique in the function).
+    pub fn rename_block(&mut self, b: Block, label: &str) -> Result<(), BuildError> {
+        let i = self.int_block(b)? as usize;
+        check_name("label", label, is_ident)?;
+        if self.blocks[i].label == label {
+            return Ok(());
+        }
+        if !self.labels.insert(label.to_string()) {
+            return Err(BuildError::DuplicateLabel(label.to_string()));
+        }
+        let old = std::mem::replace(&mut self.blocks[i].label, label.to_string());
+        self.labels.remove(&old);
+        Ok(())
+    }
+
+    /// The label of block `b`.
+    pub fn block_label(&self, b: Block) -> Result<&str, BuildError> {
+        let i = self.int_block(b)? as usize;
+        Ok(&self.blocks[i].label)
+    }
+
+    /// Makes `b` the insertion block. Appending to a block that already ends with a terminator
+    /// is an error.
+    pub fn switch_to_block(&mut self, b: Block) -> Result<(), BuildError> {
+        self.cur = Some(self.int_block(b)?);
+        Ok(())
+    }
+
+    /// The insertion block, or `None` right after a terminator (code emitted then goes to a new
+    /// unreachable block).
+    pub fn current_block(&self) -> Option<Block> {
+        self.cur.map(|b| self.ext_block(b))
+    }
+
+    /// True when block `b` ends with a terminator.
+    pub fn is_terminated(&self, b: Block) -> Result<bool, BuildError> {
+        let i = self.int_block(b)?;
+        Ok(self.terminated(i))
+    }
+
+    /// The predecessors of `b` known so far, in the order their edges were added.
+    pub fn predecessors(&self, b: Block) -> Result<Vec<Block>, BuildError> {
+        let i = self.int_block(b)? as usize;
+        Ok(self.blocks[i]
+            .preds
+            .iter()
+            .map(|p| self.ext_block(*p))
+            .collect())
+    }
+
+    fn terminated(&self, b: u32) -> bool {
+        self.blocks[b as usize]
+            .insts
+            .last()
+            .is_some_and(Inst::is_terminator)
+    }
+
+    /// The insertion block, creating a sealed unreachable block after a terminator.
+    fn ensure_block(&mut self) -> u32 {
+        match self.cur {
+            Some(b) => b,
+            None => {
+                let b = self.new_block(None);
+                self.blocks[b as usize].sealed = true;
+                self.cur = Some(b);
+                b
+            }
+        }
+    }
+
+    /// Appends an instruction (internal ids) to the insertion block.
+    fn push_inst(&mut self, inst: Inst) -> Result<(), BuildError> {
+        let b = self.ensure_block();
+        if self.terminated(b) {
+            return Err(BuildError::BlockTerminated(
+                self.blocks[b as usize].label.clone(),
+            ));
+        }
+        if inst.is_terminator() {
+            for s in inst.successors() {
+                let preds = &mut self.blocks[s.index()].preds;
+                if !preds.contains(&b) {
+                    preds.push(b);
+                }
+            }
+            self.cur = None;
+        }
+        self.blocks[b as usize].insts.push(inst);
+        Ok(())
+    }
+
+    /// Appends an instruction defining a new value made by `make`.
+    fn push_def(&mut self, make: impl FnOnce(Value) -> Inst) -> Result<Value, BuildError> {
+        let b = self.ensure_block();
+        if self.terminated(b) {
+            return Err(BuildError::BlockTerminated(
+                self.blocks[b as usize].label.clone(),
+            ));
+        }
+        let d = self.new_value();
+        self.push_inst(make(Value(d)))?;
+        Ok(self.ext_value(d))
+    }
+
+    /// Checks a branch target given by the frontend.
+    fn check_target(&self, t: Block) -> Result<u32, BuildError> {
+        let i = self.int_block(t)?;
+        let label = || self.blocks[i as usize].label.clone();
+        if i == 0 {
+            return Err(BuildError::EntryBlockTarget);
+        }
+        if self.blocks[i as usize].sealed {
+            return Err(BuildError::SealedBlockTarget(label()));
+        }
+        for (depth, &l) in self.open_loops.iter().enumerate().rev() {
+            let lp = &self.loops[l];
+            if i == lp.header || i == lp.body {
+                return Err(BuildError::LoopBlockTarget(label()));
+            }
+            let innermost = depth + 1 == self.open_loops.len();
+            if !innermost && (i == lp.latch || i == lp.exit) {
+                return Err(BuildError::NotInnermostLoop);
+            }
+        }
+        Ok(i)
+    }
+
+    /// Seals block `b`: declares all its predecessors known, completing its incomplete phis.
+    /// Sealing a sealed block does nothing. Blocks managed by an open loop are sealed by
+    /// [`FunctionBuilder::end_loop`] / [`FunctionBuilder::loop_condition`] and cannot be sealed by
+    /// hand.
+    pub fn seal_block(&mut self, b: Block) -> Result<(), BuildError> {
+        let i = self.int_block(b)?;
+        if self.is_loop_managed(i) {
+            return Err(BuildError::LoopBlockSealed(
+                self.blocks[i as usize].label.clone(),
+            ));
+        }
+        self.seal(i);
+        Ok(())
+    }
+
+    /// Seals every block except those an open loop still manages.
+    pub fn seal_all_blocks(&mut self) {
+        for i in 0..self.blocks.len() as u32 {
+            if !self.is_loop_managed(i) {
+                self.seal(i);
+            }
+        }
+    }
+
+    fn is_loop_managed(&self, b: u32) -> bool {
+        self.open_loops.iter().any(|&l| {
+            let lp = &self.loops[l];
+            b == lp.header || b == lp.latch || b == lp.exit || (b == lp.body && !lp.has_condition)
+        })
+    }
+
+    /// Braun's `sealBlock`.
+    fn seal(&mut self, b: u32) {
+        if self.blocks[b as usize].sealed {
+            return;
+        }
+        while let Some(list) = self.incomplete.remove(&b) {
+            for (var, phi) in list {
+                self.add_phi_operands(var, phi);
+            }
+        }
+        self.blocks[b as usize].sealed = true;
+    }
+
+    // --- variables (Braun et al. 2013) --------------------------------------------------------
+
+    /// Declares a new variable. Reading it before any definition yields `void`.
+    pub fn declare_var(&mut self) -> Variable {
+        self.var_count += 1;
+        Variable {
+            tag: self.tag,
+            index: self.var_count - 1,
+        }
+    }
+
+    /// Assigns `value` to `var` at the current point (Braun's `writeVariable`).
+    pub fn def_var(&mut self, var: Variable, value: Value) -> Result<(), BuildError> {
+        let var = self.int_var(var)?;
+        let value = self.int_value(value)?;
+        let b = self.ensure_block();
+        self.defs.insert((var, b), value);
+        Ok(())
+    }
+
+    /// The value of `var` at the current point (Braun's `readVariable`), placing phis as needed.
+    pub fn use_var(&mut self, var: Variable) -> Result<Value, BuildError> {
+        let var = self.int_var(var)?;
+        let b = self.ensure_block();
+        let v = self.read_var(var, b);
+        Ok(self.ext_value(v))
+    }
+
+    /// Follows the replacements of removed phis.
+    fn resolve(&self, mut v: u32) -> u32 {
+        while let Some(&r) = self.replaced.get(&v) {
+            v = r;
+        }
+        v
+    }
+
+    /// The `const void` at the start of the entry block that stands for undefined variables.
+    fn undef_value(&mut self) -> u32 {
+        match self.undef {
+            Some(u) => u,
+            None => {
+                let u = self.new_value();
+                self.undef = Some(u);
+                u
+            }
+        }
+    }
+
+    fn new_phi(&mut self, block: u32) -> u32 {
+        let phi = self.new_value();
+        self.blocks[block as usize].phis.push(phi);
+        self.phis.insert(
+            phi,
+            PhiState {
+                block,
+                inputs: Vec::new(),
+                explicit: false,
+                complete: false,
+                alive: true,
+            },
+        );
+        phi
+    }
+
+    /// `readVariable` + `readVariableRecursive`. Chains of single-predecessor blocks are walked
+    /// iteratively; the value found is recorded in every block of the chain.
+    fn read_var(&mut self, var: u32, block: u32) -> u32 {
+        let mut chain = Vec::new();
+        let mut seen = HashSet::new();
+        let mut b = block;
+        let val = loop {
+            if let Some(&v) = self.defs.get(&(var, b)) {
+                break self.resolve(v);
+            }
+            let state = &self.blocks[b as usize];
+            if !state.sealed {
+                // Incomplete CFG: an operandless phi, completed when the block is sealed.
+                let phi = self.new_phi(b);
+                self.incomplete.entry(b).or_default().push((var, phi));
+                break phi;
+            }
+            match state.preds.len() {
+                // The entry or an unreachable block: the variable is undefined here.
+                0 => break self.undef_value(),
+                1 => {
+                    let p = state.preds[0];
+                    if !seen.insert(b) {
+                        // An unreachable cycle of single-predecessor blocks.
+                        break self.undef_value();
+                    }
+                    chain.push(b);
+                    b = p;
+                }
+                _ => {
+                    // Break potential cycles with an operandless phi first.
+                    let phi = self.new_phi(b);
+                    self.defs.insert((var, b), phi);
+                    break self.add_phi_operands(var, phi);
+                }
+            }
+        };
+        self.defs.insert((var, b), val);
+        for c in chain {
+            self.defs.insert((var, c), val);
+        }
+        val
+    }
+
+    /// `addPhiOperands`: one operand per predecessor, then try to remove the phi.
+    fn add_phi_operands(&mut self, var: u32, phi: u32) -> u32 {
+        let block = self.phis[&phi].block;
+        let preds = self.blocks[block as usize].preds.clone();
+        for p in preds {
+            let v = self.read_var(var, p);
+            if let Some(state) = self.phis.get_mut(&phi) {
+                state.inputs.push((p, v));
+            }
+            if self.phis.contains_key(&v) {
+                self.phi_users.entry(v).or_default().push(phi);
+            }
+        }
+        if let Some(state) = self.phis.get_mut(&phi) {
+            state.complete = true;
+        }
+        self.try_remove_trivial_phi(phi);
+        self.resolve(phi)
+    }
+
+    /// `tryRemoveTrivialPhi`, with a worklist instead of recursion: a phi whose operands are all
+    /// itself or one other value is replaced by that value (by `void` if there is none), and the
+    /// phis using it are re-examined.
+    fn try_remove_trivial_phi(&mut self, phi: u32) {
+        let mut work = vec![phi];
+        while let Some(p) = work.pop() {
+            let Some(state) = self.phis.get(&p) else {
+                continue;
+            };
+            if !state.alive || state.explicit || !state.complete {
+                continue;
+            }
+            let mut same = None;
+            let mut trivial = true;
+            for &(_, op) in &state.inputs {
+                let op = self.resolve(op);
+                if Some(op) == same || op == p {
+                    continue;
+                }
+                if same.is_some() {
+                    trivial = false;
+                    break;
+                }
+                same = Some(op);
+            }
+            if !trivial {
+                continue;
+            }
+            let same = match same {
+                Some(s) => s,
+                None => self.undef_value(),
+            };
+            if let Some(state) = self.phis.get_mut(&p) {
+                state.alive = false;
+            }
+            self.replaced.insert(p, same);
+            // The users of `p` now use `same`; they may have become trivial.
+            let users: Vec<u32> = self
+                .phi_users
+                .remove(&p)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|&u| u != p)
+                .collect();
+            if self.phis.contains_key(&same) {
+                self.phi_users
+                    .entry(same)
+                    .or_default()
+                    .extend(users.iter().copied());
+            }
+            work.extend(users);
+        }
+    }
+
+    // --- constants ----------------------------------------------------------------------------
+
+    /// `%d = const <integer>`.
+    pub fn iconst(&mut self, x: i64) -> Result<Value, BuildError> {
+        self.constant(Constant::Int(x))
+    }
+
+    /// `%d = const <float>`.
+    pub fn fconst(&mut self, x: f64) -> Result<Value, BuildError> {
+        self.constant(Constant::Float(Ieee64::new(x)))
+    }
+
+    /// `%d = const true` / `false`.
+    pub fn bconst(&mut self, x: bool) -> Result<Value, BuildError> {
+        self.constant(Constant::Bool(x))
+    }
+
+    /// `%d = const "..."`.
+    pub fn sconst(&mut self, s: impl Into<String>) -> Result<Value, BuildError> {
+        self.constant(Constant::Str(s.into()))
+    }
+
+    /// `%d = const void`.
+    pub fn void(&mut self) -> Result<Value, BuildError> {
+        self.constant(Constant::Void)
+    }
+
+    /// `%d = const @f`: a FunctionBox.
+    pub fn func_ref(&mut self, f: FuncId) -> Result<Value, BuildError> {
+        self.constant(Constant::Func(f))
+    }
+
+    /// `%d = const <literal>`, any literal.
+    pub fn constant(&mut self, value: Constant) -> Result<Value, BuildError> {
+        self.push_def(|dest| Inst::Const { dest, value })
+    }
+
+    // --- operators ----------------------------------------------------------------------------
+
+    /// `%d = unary <op> %a`.
+    pub fn unary(&mut self, op: UnaryOp, arg: Value) -> Result<Value, BuildError> {
+        let arg = Value(self.int_value(arg)?);
+        self.push_def(|dest| Inst::Unary { dest, op, arg })
+    }
+
+    /// `%d = binop <op> %a, %b`.
+    pub fn binop(&mut self, op: BinOp, lhs: Value, rhs: Value) -> Result<Value, BuildError> {
+        let lhs = Value(self.int_value(lhs)?);
+        let rhs = Value(self.int_value(rhs)?);
+        self.push_def(|dest| Inst::Binary { dest, op, lhs, rhs })
+    }
+
+    /// `%d = compare <op> %a, %b`.
+    pub fn compare(&mut self, op: CmpOp, lhs: Value, rhs: Value) -> Result<Value, BuildError> {
+        let lhs = Value(self.int_value(lhs)?);
+        let rhs = Value(self.int_value(rhs)?);
+        self.push_def(|dest| Inst::Compare { dest, op, lhs, rhs })
+    }
+
+    /// `%d = typeop check %a T`.
+    pub fn type_check(&mut self, arg: Value, ty: TypeName) -> Result<Value, BuildError> {
+        self.type_op(arg, TypeOpKind::Check(ty))
+    }
+
+    /// `%d = typeop cast %a T`.
+    pub fn type_cast(&mut self, arg: Value, ty: TypeName) -> Result<Value, BuildError> {
+        self.type_op(arg, TypeOpKind::Cast(ty))
+    }
+
+    /// `%d = typeop typeof %a`.
+    pub fn type_of(&mut self, arg: Value) -> Result<Value, BuildError> {
+        self.type_op(arg, TypeOpKind::TypeOf)
+    }
+
+    fn type_op(&mut self, arg: Value, op: TypeOpKind) -> Result<Value, BuildError> {
+        let arg = Value(self.int_value(arg)?);
+        self.push_def(|dest| Inst::TypeOp { dest, op, arg })
+    }
+
+    // --- fields and boxes ---------------------------------------------------------------------
+
+    /// `%d = load %obj.field`.
+    pub fn load(&mut self, obj: Value, field: &str) -> Result<Value, BuildError> {
+        check_name("field", field, is_ident)?;
+        let obj = Value(self.int_value(obj)?);
+        let field = field.to_string();
+        self.push_def(|dest| Inst::Load { dest, obj, field })
+    }
+
+    /// `store %obj.field = %value`.
+    pub fn store(&mut self, obj: Value, field: &str, value: Value) -> Result<(), BuildError> {
+        check_name("field", field, is_ident)?;
+        let obj = Value(self.int_value(obj)?);
+        let value = Value(self.int_value(value)?);
+        self.push_inst(Inst::Store {
+            obj,
+            field: field.to_string(),
+            value,
+        })
+    }
+
+    /// `%d = new Class(args)`. Builtin classes with a fixed arity (`MapBox`, operator boxes,
+    /// `IntegerBox`, ...) check the argument count; user boxes are checked by the verifier
+    /// (against `birth`).
+    pub fn new_box(&mut self, class: BoxClass, args: &[Value]) -> Result<Value, BuildError> {
+        if let (Some(expected), Some(name)) = (class.builtin_arity(), class.builtin_name()) {
+            if expected != args.len() {
+                return Err(BuildError::WrongArgCount {
+                    what: format!("new {name}"),
+                    expected,
+                    got: args.len(),
+                });
+            }
+        }
+        let args = self.int_values(args)?;
+        self.push_def(|dest| Inst::NewBox { dest, class, args })
+    }
+
+    // --- calls --------------------------------------------------------------------------------
+
+    fn int_callee(&self, callee: Callee) -> Result<Callee, BuildError> {
+        Ok(match callee {
+            Callee::Global(f) => Callee::Global(f),
+            Callee::Method {
+                box_name,
+                method,
+                receiver,
+            } => {
+                check_name("method", &method, is_ident)?;
+                Callee::Method {
+                    box_name,
+                    method,
+                    receiver: Value(self.int_value(receiver)?),
+                }
+            }
+            Callee::Value(v) => Callee::Value(Value(self.int_value(v)?)),
+            Callee::Extern(_) => return Err(BuildError::ExternInCall),
+        })
+    }
+
+    /// `%d = call <callee>(args)`, keeping the result. `callee` is [`Callee::Global`],
+    /// [`Callee::Method`] (its receiver is not part of `args`) or [`Callee::Value`]; externs go
+    /// through [`FunctionBuilder::extern_call`].
+    pub fn call(&mut self, callee: Callee, args: &[Value]) -> Result<Value, BuildError> {
+        let callee = self.int_callee(callee)?;
+        let args = self.int_values(args)?;
+        self.push_def(|d| Inst::Call {
+            dest: Some(d),
+            callee,
+            args,
+        })
+    }
+
+    /// `call <callee>(args)`, discarding the result.
+    pub fn call_discard(&mut self, callee: Callee, args: &[Value]) -> Result<(), BuildError> {
+        let callee = self.int_callee(callee)?;
+        let args = self.int_values(args)?;
+        self.push_inst(Inst::Call {
+            dest: None,
+            callee,
+            args,
+        })
+    }
+
+    /// `%d = call @f(args)`.
+    pub fn call_global(&mut self, f: FuncId, args: &[Value]) -> Result<Value, BuildError> {
+        self.call(Callee::Global(f), args)
+    }
+
+    /// `%d = call %receiver.method(args)` (dynamic dispatch).
+    pub fn call_method(
+        &mut self,
+        receiver: Value,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, BuildError> {
+        self.call(
+            Callee::Method {
+                box_name: None,
+                method: method.to_string(),
+                receiver,
+            },
+            args,
+        )
+    }
+
+    fn check_extern(&self, f: ExternFn, args: &[Value]) -> Result<Vec<Value>, BuildError> {
+        if f.arity() != args.len() {
+            return Err(BuildError::WrongArgCount {
+                what: f.name().to_string(),
+                expected: f.arity(),
+                got: args.len(),
+            });
+        }
+        self.int_values(args)
+    }
+
+    /// `%d = extern env.x.y(args)`, keeping the result. Checks the extern's arity.
+    pub fn extern_call(&mut self, f: ExternFn, args: &[Value]) -> Result<Value, BuildError> {
+        let args = self.check_extern(f, args)?;
+        self.push_def(|d| Inst::ExternCall {
+            dest: Some(d),
+            callee: Callee::Extern(f),
+            args,
+        })
+    }
+
+    /// `extern env.x.y(args)`, discarding the result. Checks the extern's arity.
+    pub fn extern_call_discard(&mut self, f: ExternFn, args: &[Value]) -> Result<(), BuildError> {
+        let args = self.check_extern(f, args)?;
+        self.push_inst(Inst::ExternCall {
+            dest: None,
+            callee: Callee::Extern(f),
+            args,
+        })
+    }
+
+    // --- phis and terminators -----------------------------------------------------------------
+
+    /// `%d = phi [bb: %v], ...`, written explicitly (the builder never removes it). It must come
+    /// before any non-phi instruction of the insertion block; its inputs should name each
+    /// predecessor once (the verifier checks). Frontends using [`Variable`]s need no explicit
+    /// phis.
+    pub fn phi(&mut self, inputs: &[(Block, Value)]) -> Result<Value, BuildError> {
+        let mut ins = Vec::with_capacity(inputs.len());
+        for &(b, v) in inputs {
+            ins.push((self.int_block(b)?, self.int_value(v)?));
+        }
+        let b = self.ensure_block();
+        let state = &self.blocks[b as usize];
+        if !state.insts.is_empty() {
+            return Err(if self.terminated(b) {
+                BuildError::BlockTerminated(state.label.clone())
+            } else {
+                BuildError::PhiNotLeading(state.label.clone())
+            });
+        }
+        let phi = self.new_phi(b);
+        for &(_, v) in &ins {
+            if self.phis.contains_key(&v) {
+                self.phi_users.entry(v).or_default().push(phi);
+            }
+        }
+        if let Some(state) = self.phis.get_mut(&phi) {
+            state.inputs = ins;
+            state.explicit = true;
+            state.complete = true;
+        }
+        Ok(self.ext_value(phi))
+    }
+
+    /// `branch %cond, then_block, else_block`. Ends the insertion block.
+    pub fn branch(
+        &mut self,
+        cond: Value,
+        then_block: Block,
+        else_block: Block,
+    ) -> Result<(), BuildError> {
+        let cond = Value(self.int_value(cond)?);
+        let then_block = Block(self.check_target(then_block)?);
+        let else_block = Block(self.check_target(else_block)?);
+        self.push_inst(Inst::Branch {
+            cond,
+            then_block,
+            else_block,
+        })
+    }
+
+    /// `jump target`. Ends the insertion block.
+    pub fn jump(&mut self, target: Block) -> Result<(), BuildError> {
+        let target = Block(self.check_target(target)?);
+        self.push_inst(Inst::Jump { target })
+    }
+
+    /// `ret %v`, or `ret` (returns `void`) for `None`. Ends the insertion block.
+    pub fn ret(&mut self, value: Option<Value>) -> Result<(), BuildError> {
+        let value = match value {
+            Some(v) => Some(Value(self.int_value(v)?)),
+            None => None,
+        };
+        self.push_inst(Inst::Return { value })
+    }
+
+    // --- loops --------------------------------------------------------------------------------
+
+    fn int_loop(&self, lp: &Loop) -> Result<usize, BuildError> {
+        if lp.tag != self.tag || lp.index >= self.loops.len() {
+            return Err(BuildError::ForeignLoop);
+        }
+        if self.loops[lp.index].ended {
+            return Err(BuildError::LoopEnded);
+        }
+        if self.open_loops.last() != Some(&lp.index) {
+            return Err(BuildError::NotInnermostLoop);
+        }
+        Ok(lp.index)
+    }
+
+    /// Opens a loop: ends the insertion block with `jump header` (it becomes the preheader),
+    /// creates the header, body, latch and exit blocks, and makes the header the insertion block.
+    /// Emit the condition there (straight-line code) and call [`FunctionBuilder::loop_condition`].
+    pub fn begin_loop(&mut self) -> Result<Loop, BuildError> {
+        let pre = self.ensure_block();
+        if self.terminated(pre) {
+            return Err(BuildError::BlockTerminated(
+                self.blocks[pre as usize].label.clone(),
+            ));
+        }
+        let header = self.new_block(None);
+        let body = self.new_block(None);
+        let latch = self.new_block(None);
+        let exit = self.new_block(None);
+        self.push_inst(Inst::Jump {
+            target: Block(header),
+        })?;
+        self.cur = Some(header);
+        let index = self.loops.len();
+        self.loops.push(LoopState {
+            header,
+            body,
+            latch,
+            exit,
+            has_condition: false,
+            ended: false,
+        });
+        self.open_loops.push(index);
+        Ok(Loop {
+            tag: self.tag,
+            index,
+            header: self.ext_block(header),
+            body: self.ext_block(body),
+            latch: self.ext_block(latch),
+            exit: self.ext_block(exit),
+        })
+    }
+
+    /// Ends the loop header with `branch cond, body, exit` and makes the body the insertion
+    /// block. The insertion block must be the header (the condition is straight-line code). For
+    /// an infinite loop pass `bconst(true)`.
+    pub fn loop_condition(&mut self, lp: &Loop, cond: Value) -> Result<(), BuildError> {
+        let l = self.int_loop(lp)?;
+        let cond = Value(self.int_value(cond)?);
+        let LoopState {
+            header,
+            body,
+            exit,
+            has_condition,
+            ..
+        } = self.loops[l];
+        if has_condition || self.cur != Some(header) || self.terminated(header) {
+            return Err(BuildError::LoopConditionNotInHeader);
+        }
+        self.push_inst(Inst::Branch {
+            cond,
+            then_block: Block(body),
+            else_block: Block(exit),
+        })?;
+        self.loops[l].has_condition = true;
+        // The header is the body's only predecessor.
+        self.seal(body);
+        self.cur = Some(body);
+        Ok(())
+    }
+
+    fn loop_jump(&mut self, lp: &Loop, to_exit: bool) -> Result<(), BuildError> {
+        let l = self.int_loop(lp)?;
+        let state = &self.loops[l];
+        if !state.has_condition {
+            return Err(BuildError::LoopConditionMissing);
+        }
+        let target = if to_exit { state.exit } else { state.latch };
+        self.push_inst(Inst::Jump {
+            target: Block(target),
+        })
+    }
+
+    /// `break`: `jump exit` of the innermost open loop `lp`.
+    pub fn break_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
+        self.loop_jump(lp, true)
+    }
+
+    /// `continue`: `jump latch` of the innermost open loop `lp`.
+    pub fn continue_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
+        self.loop_jump(lp, false)
+    }
+
+    /// Closes the innermost open loop: if the insertion block is still open it jumps to the
+    /// latch; the latch jumps back to the header; header, latch and exit are sealed (completing
+    /// the header phis); the [`LoopForm`] is recorded; the exit becomes the insertion block.
+    pub fn end_loop(&mut self, lp: Loop) -> Result<(), BuildError> {
+        let l = self.int_loop(&lp)?;
+        let LoopState {
+            header,
+            latch,
+            exit,
+            has_condition,
+            ..
+        } = self.loops[l];
+        if !has_condition {
+            return Err(BuildError::LoopConditionMissing);
+        }
+        if let Some(c) = self.cur {
+            if !self.terminated(c) {
+                self.push_inst(Inst::Jump {
+                    target: Block(latch),
+                })?;
+            }
+        }
+        self.seal(latch);
+        self.cur = Some(latch);
+        self.push_inst(Inst::Jump {
+            target: Block(header),
+        })?;
+        self.seal(header);
+        self.seal(exit);
+        self.cur = Some(exit);
+        self.loops[l].ended = true;
+        self.open_loops.pop();
+        Ok(())
+    }
+
+    // --- finish -------------------------------------------------------------------------------
+
+    /// The finished function, canonical: blocks in creation order (the entry first), values
+    /// numbered parameters first then results in block order ([`Function::canonicalize`]),
+    /// removed phis gone, unnamed values named with digits, the loops' [`LoopForm`]s in the order
+    /// the loops were begun. Seals the blocks still unsealed; terminates unreachable open blocks
+    /// with `ret`. Errors if a loop is still open or a reachable block has no terminator.
+    pub fn finish(mut self) -> Result<Function, BuildError> {
+        if let Some(&l) = self.open_loops.last() {
+            let header = self.loops[l].header as usize;
+            return Err(BuildError::UnclosedLoop(self.blocks[header].label.clone()));
+        }
+        self.seal_all_blocks();
+        // Reachability from the entry.
+        let n = self.blocks.len();
+        let mut reachable = vec![false; n];
+        let mut stack = vec![0usize];
+        reachable[0] = true;
+        while let Some(b) = stack.pop() {
+            if let Some(t) = self.blocks[b].insts.last() {
+                for s in t.successors() {
+                    if !reachable[s.index()] {
+                        reachable[s.index()] = true;
+                        stack.push(s.index());
+                    }
+                }
+            }
+        }
+        for (b, &live) in reachable.iter().enumerate() {
+            if !self.terminated(b as u32) {
+                if live {
+                    return Err(BuildError::MissingTerminator(self.blocks[b].label.clone()));
+                }
+                // Dead code left open: any terminator will do, it never runs.
+                self.blocks[b].insts.push(Inst::Return { value: None });
+            }
+        }
+
+        let mut f = Function::new(self.name.clone());
+        f.ret_type = self.ret_type;
+        f.params = self
+            .params
+            .iter()
+            .map(|&(v, ty)| Param {
+                value: Value(v),
+                ty,
+            })
+            .collect();
+        f.values = self
+            .values
+            .iter()
+            .map(|name| ValueData { name: name.clone() })
+            .collect();
+        let resolve = |v: &mut Value| v.0 = self.resolve(v.0);
+        for (b, state) in self.blocks.iter().enumerate() {
+            let mut insts = Vec::new();
+            if b == 0 {
+                if let Some(u) = self.undef {
+                    insts.push(Inst::Const {
+                        dest: Value(u),
+                        value: Constant::Void,
+                    });
+                }
+            }
+            for &p in &state.phis {
+                let phi = &self.phis[&p];
+                if phi.alive {
+                    let mut inst = Inst::Phi {
+                        dest: Value(p),
+                        inputs: phi
+                            .inputs
+                            .iter()
+                            .map(|&(b, v)| (Block(b), Value(v)))
+                            .collect(),
+                    };
+                    inst.map_uses(resolve);
+                    insts.push(inst);
+                }
+            }
+            for inst in &state.insts {
+                let mut inst = inst.clone();
+                inst.map_uses(resolve);
+                insts.push(inst);
+            }
+            f.blocks.push(BlockData {
+                label: state.label.clone(),
+                insts,
+            });
+        }
+        f.loops = self
+            .loops
+            .iter()
+            .map(|l| LoopForm {
+                header: Block(l.header),
+                body: Block(l.body),
+                latch: Block(l.latch),
+                exit: Block(l.exit),
+            })
+            .collect();
+        f.canonicalize();
+        // Digit names for unnamed values, in canonical order, skipping names in use.
+        let mut next = 0u64;
+        for v in f.values.values_mut() {
+            if v.name.is_empty() {
+                v.name = loop {
+                    let name = next.to_string();
+                    next += 1;
+                    if !self.value_names.contains(&name) {
+                        break name;
+                    }
+                };
+            }
+        }
+        Ok(f)
+    }
+}
