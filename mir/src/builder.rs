@@ -1710,3 +1710,480 @@ impl FunctionBuilder {
         Ok(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    /// A tiny interpreter for the Integer/Bool subset, to check that the SSA built computes what
+    /// the source program computes.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum V {
+        I(i64),
+        B(bool),
+        Void,
+    }
+
+    fn run(f: &Function, args: &[i64]) -> V {
+        let mut env: HashMap<Value, V> = HashMap::new();
+        for (p, a) in f.params.iter().zip(args) {
+            env.insert(p.value, V::I(*a));
+        }
+        let get = |env: &HashMap<Value, V>, v: &Value| *env.get(v).expect("value defined");
+        let mut block = Block(0);
+        let mut prev: Option<Block> = None;
+        for _ in 0..100_000 {
+            let insts = &f.blocks[block].insts;
+            // Phis read their inputs in parallel.
+            let mut phi_vals = Vec::new();
+            for inst in insts {
+                if let Inst::Phi { dest, inputs } = inst {
+                    let p = prev.expect("no phi in the entry");
+                    let (_, v) = inputs.iter().find(|(b, _)| *b == p).expect("phi input");
+                    phi_vals.push((*dest, get(&env, v)));
+                }
+            }
+            env.extend(phi_vals);
+            let mut next = None;
+            for inst in insts {
+                match inst {
+                    Inst::Phi { .. } => {}
+                    Inst::Const { dest, value } => {
+                        let v = match value {
+                            Constant::Int(i) => V::I(*i),
+                            Constant::Bool(b) => V::B(*b),
+                            Constant::Void => V::Void,
+                            other => panic!("unsupported constant {other:?}"),
+                        };
+                        env.insert(*dest, v);
+                    }
+                    Inst::Binary { dest, op, lhs, rhs } => {
+                        let (V::I(a), V::I(b)) = (get(&env, lhs), get(&env, rhs)) else {
+                            panic!("binop on non-integers")
+                        };
+                        let r = match op {
+                            BinOp::Add => a.wrapping_add(b),
+                            BinOp::Sub => a.wrapping_sub(b),
+                            BinOp::Mul => a.wrapping_mul(b),
+                            BinOp::Mod => a % b,
+                            other => panic!("unsupported binop {other:?}"),
+                        };
+                        env.insert(*dest, V::I(r));
+                    }
+                    Inst::Compare { dest, op, lhs, rhs } => {
+                        let (a, b) = (get(&env, lhs), get(&env, rhs));
+                        let r = match (op, a, b) {
+                            (CmpOp::Eq, a, b) => a == b,
+                            (CmpOp::Ne, a, b) => a != b,
+                            (CmpOp::Lt, V::I(a), V::I(b)) => a < b,
+                            (CmpOp::Le, V::I(a), V::I(b)) => a <= b,
+                            (CmpOp::Gt, V::I(a), V::I(b)) => a > b,
+                            (CmpOp::Ge, V::I(a), V::I(b)) => a >= b,
+                            other => panic!("unsupported compare {other:?}"),
+                        };
+                        env.insert(*dest, V::B(r));
+                    }
+                    Inst::Branch {
+                        cond,
+                        then_block,
+                        else_block,
+                    } => {
+                        let V::B(c) = get(&env, cond) else {
+                            panic!("branch on non-Bool")
+                        };
+                        next = Some(if c { *then_block } else { *else_block });
+                    }
+                    Inst::Jump { target } => next = Some(*target),
+                    Inst::Return { value } => {
+                        return value.map(|v| get(&env, &v)).unwrap_or(V::Void);
+                    }
+                    other => panic!("unsupported instruction {other:?}"),
+                }
+            }
+            prev = Some(block);
+            block = next.expect("block ends with a terminator");
+        }
+        panic!("step limit")
+    }
+
+    /// Structural checks the builder guarantees (independent of the verifier): terminators,
+    /// phi placement, one phi input per predecessor, every use defined exactly once.
+    fn check_wellformed(f: &Function) {
+        let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
+        for (b, data) in f.blocks.iter() {
+            let n = data.insts.len();
+            assert!(n > 0, "block {} is empty", data.label);
+            for (i, inst) in data.insts.iter().enumerate() {
+                assert_eq!(inst.is_terminator(), i == n - 1, "terminator in {}", data.label);
+            }
+            for s in f.successors(b) {
+                let p = preds.entry(s).or_default();
+                if !p.contains(&b) {
+                    p.push(b);
+                }
+            }
+        }
+        assert!(!preds.contains_key(&Block(0)), "entry has predecessors");
+        let mut defined = HashSet::new();
+        for p in &f.params {
+            assert!(defined.insert(p.value));
+        }
+        for (b, data) in f.blocks.iter() {
+            let mut phis_done = false;
+            for inst in &data.insts {
+                if let Some(d) = inst.dest() {
+                    assert!(defined.insert(d), "value defined twice");
+                }
+                if let Inst::Phi { inputs, .. } = inst {
+                    assert!(!phis_done, "phi after non-phi in {}", data.label);
+                    let mut from: Vec<Block> = inputs.iter().map(|(b, _)| *b).collect();
+                    let mut expected = preds.get(&b).cloned().unwrap_or_default();
+                    from.sort();
+                    expected.sort();
+                    assert_eq!(from, expected, "phi inputs of {}", data.label);
+                } else {
+                    phis_done = true;
+                }
+            }
+        }
+        for data in f.blocks.values() {
+            for inst in &data.insts {
+                inst.for_each_use(|u| assert!(defined.contains(&u), "undefined use"));
+            }
+        }
+        let names: HashSet<&str> = f.values.values().map(|v| v.name.as_str()).collect();
+        assert_eq!(names.len(), f.values.len(), "value names unique");
+        // Canonical numbering: finishing is idempotent under canonicalize.
+        let mut g = f.clone();
+        g.canonicalize();
+        assert_eq!(&g, f, "not canonical");
+    }
+
+    fn block<'a>(f: &'a Function, label: &str) -> &'a BlockData {
+        &f.blocks[f.block_by_label(label).expect("label exists")]
+    }
+
+    fn bl(f: &Function, label: &str) -> Block {
+        f.block_by_label(label).expect("label exists")
+    }
+
+    /// The phis of a block, as their inputs `(pred label, defining instruction)`.
+    fn phis<'a>(f: &'a Function, label: &str) -> Vec<Vec<(&'a str, &'a Inst)>> {
+        block(f, label)
+            .insts
+            .iter()
+            .filter_map(|i| match i {
+                Inst::Phi { inputs, .. } => Some(
+                    inputs
+                        .iter()
+                        .map(|(b, v)| (f.block_label(*b), def_of(f, *v)))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The instruction defining `v` (parameters are not supported).
+    fn def_of(f: &Function, v: Value) -> &Inst {
+        f.blocks
+            .values()
+            .flat_map(|b| b.insts.iter())
+            .find(|i| i.dest() == Some(v))
+            .expect("defined by an instruction")
+    }
+
+    fn opcodes(f: &Function, label: &str) -> Vec<&'static str> {
+        block(f, label).insts.iter().map(Inst::opcode_name).collect()
+    }
+
+    fn lf(f: &Function, h: &str, b: &str, l: &str, e: &str) -> LoopForm {
+        LoopForm {
+            header: bl(f, h),
+            body: bl(f, b),
+            latch: bl(f, l),
+            exit: bl(f, e),
+        }
+    }
+
+    /// `while i < n { body(i) ; i = i + 1 }` scaffolding is written out in each test on purpose,
+    /// so each shows the API as a frontend uses it.
+    fn add1(fb: &mut FunctionBuilder, var: Variable) -> Value {
+        let v = fb.use_var(var).unwrap();
+        let one = fb.iconst(1).unwrap();
+        let r = fb.binop(BinOp::Add, v, one).unwrap();
+        fb.def_var(var, r).unwrap();
+        r
+    }
+
+    // --- tests --------------------------------------------------------------------------------
+
+    /// sum(n) = 0 + 1 + ... + (n-1), the module-doc example.
+    fn build_sum() -> Function {
+        let mut fb = FunctionBuilder::new("sum").unwrap();
+        let n = fb.add_param(None);
+        let (s, i) = (fb.declare_var(), fb.declare_var());
+        let zero = fb.iconst(0).unwrap();
+        fb.def_var(s, zero).unwrap();
+        fb.def_var(i, zero).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let c = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&lp, c).unwrap();
+        let (sv, iv) = (fb.use_var(s).unwrap(), fb.use_var(i).unwrap());
+        let s2 = fb.binop(BinOp::Add, sv, iv).unwrap();
+        fb.def_var(s, s2).unwrap();
+        add1(&mut fb, i);
+        fb.end_loop(lp).unwrap();
+        let r = fb.use_var(s).unwrap();
+        fb.ret(Some(r)).unwrap();
+        fb.finish().unwrap()
+    }
+
+    #[test]
+    fn sum_loop_shape() {
+        let f = build_sum();
+        check_wellformed(&f);
+        let labels: Vec<&str> = f.blocks.values().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["bb0", "bb1", "bb2", "bb3", "bb4"]);
+        assert_eq!(f.loops, [lf(&f, "bb1", "bb2", "bb3", "bb4")]);
+        assert_eq!(opcodes(&f, "bb0"), ["const", "jump"]);
+        assert_eq!(opcodes(&f, "bb1"), ["phi", "phi", "compare", "branch"]);
+        assert_eq!(opcodes(&f, "bb2"), ["binop", "const", "binop", "jump"]);
+        assert_eq!(opcodes(&f, "bb3"), ["jump"]);
+        assert_eq!(opcodes(&f, "bb4"), ["ret"]);
+        // i's phi is created first (read by the condition), then s's phi (read in the body).
+        let p = phis(&f, "bb1");
+        assert_eq!(p.len(), 2);
+        for phi in &p {
+            assert_eq!(phi[0].0, "bb0");
+            assert!(matches!(phi[0].1, Inst::Const { value: Constant::Int(0), .. }));
+            assert_eq!(phi[1].0, "bb3");
+            assert!(matches!(phi[1].1, Inst::Binary { op: BinOp::Add, .. }));
+        }
+        // Canonical numbering and automatic names: %0 = n, %1 = const 0, %2, %3 = the phis.
+        let names: Vec<&str> = f.values.values().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["0", "1", "2", "3", "4", "5", "6", "7"]);
+        assert_eq!(f.params[0].value, Value(0));
+        for (n, want) in [(0, 0), (1, 0), (5, 10), (10, 45)] {
+            assert_eq!(run(&f, &[n]), V::I(want));
+        }
+    }
+
+    /// Nested loops with `continue` and `break` in both, an accumulator live across both loops:
+    ///
+    /// ```text
+    /// acc = 0; i = 0
+    /// while i < n {
+    ///     i = i + 1
+    ///     if i % 3 == 0 { continue }
+    ///     j = 0
+    ///     while j < i {
+    ///         j = j + 1
+    ///         if j == 5 { break }
+    ///         if j % 2 == 0 { continue }
+    ///         acc = acc + j
+    ///     }
+    ///     if acc > limit { break }
+    /// }
+    /// ret acc
+    /// ```
+    fn build_nested() -> Function {
+        let mut fb = FunctionBuilder::new("nested").unwrap();
+        let n = fb.add_param(None);
+        let limit = fb.add_param(None);
+        let (acc, i, j) = (fb.declare_var(), fb.declare_var(), fb.declare_var());
+        let zero = fb.iconst(0).unwrap();
+        fb.def_var(acc, zero).unwrap();
+        fb.def_var(i, zero).unwrap();
+
+        let outer = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let c = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&outer, c).unwrap();
+        let iv = add1(&mut fb, i);
+        let three = fb.iconst(3).unwrap();
+        let m = fb.binop(BinOp::Mod, iv, three).unwrap();
+        let z = fb.iconst(0).unwrap();
+        let c = fb.compare(CmpOp::Eq, m, z).unwrap();
+        let (then_b, join) = (fb.create_block(), fb.create_block());
+        fb.branch(c, then_b, join).unwrap();
+        fb.seal_block(then_b).unwrap();
+        fb.switch_to_block(then_b).unwrap();
+        fb.continue_loop(&outer).unwrap();
+        fb.seal_block(join).unwrap();
+        fb.switch_to_block(join).unwrap();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(j, z).unwrap();
+
+        let inner = fb.begin_loop().unwrap();
+        let (jv, iv) = (fb.use_var(j).unwrap(), fb.use_var(i).unwrap());
+        let c = fb.compare(CmpOp::Lt, jv, iv).unwrap();
+        fb.loop_condition(&inner, c).unwrap();
+        let jv = add1(&mut fb, j);
+        let five = fb.iconst(5).unwrap();
+        let c = fb.compare(CmpOp::Eq, jv, five).unwrap();
+        let (brk, next) = (fb.create_block(), fb.create_block());
+        fb.branch(c, brk, next).unwrap();
+        fb.seal_block(brk).unwrap();
+        fb.seal_block(next).unwrap();
+        fb.switch_to_block(brk).unwrap();
+        fb.break_loop(&inner).unwrap();
+        fb.switch_to_block(next).unwrap();
+        let two = fb.iconst(2).unwrap();
+        let m = fb.binop(BinOp::Mod, jv, two).unwrap();
+        let z = fb.iconst(0).unwrap();
+        let c = fb.compare(CmpOp::Eq, m, z).unwrap();
+        let (cont, add) = (fb.create_block(), fb.create_block());
+        fb.branch(c, cont, add).unwrap();
+        fb.seal_block(cont).unwrap();
+        fb.seal_block(add).unwrap();
+        fb.switch_to_block(cont).unwrap();
+        fb.continue_loop(&inner).unwrap();
+        fb.switch_to_block(add).unwrap();
+        let a = fb.use_var(acc).unwrap();
+        let a2 = fb.binop(BinOp::Add, a, jv).unwrap();
+        fb.def_var(acc, a2).unwrap();
+        fb.end_loop(inner).unwrap();
+
+        let a = fb.use_var(acc).unwrap();
+        let c = fb.compare(CmpOp::Gt, a, limit).unwrap();
+        let (brk, next) = (fb.create_block(), fb.create_block());
+        fb.branch(c, brk, next).unwrap();
+        fb.seal_block(brk).unwrap();
+        fb.seal_block(next).unwrap();
+        fb.switch_to_block(brk).unwrap();
+        fb.break_loop(&outer).unwrap();
+        fb.switch_to_block(next).unwrap();
+        fb.end_loop(outer).unwrap();
+        let a = fb.use_var(acc).unwrap();
+        fb.ret(Some(a)).unwrap();
+        fb.finish().unwrap()
+    }
+
+    fn nested_reference(n: i64, limit: i64) -> i64 {
+        let (mut acc, mut i) = (0, 0);
+        while i < n {
+            i += 1;
+            if i % 3 == 0 {
+                continue;
+            }
+            let mut j = 0;
+            while j < i {
+                j += 1;
+                if j == 5 {
+                    break;
+                }
+                if j % 2 == 0 {
+                    continue;
+                }
+                acc += j;
+            }
+            if acc > limit {
+                break;
+            }
+        }
+        acc
+    }
+
+    #[test]
+    fn nested_loops_with_break_and_continue() {
+        let f = build_nested();
+        check_wellformed(&f);
+        // Blocks in creation order: bb0; outer bb1..bb4; then/join bb5 bb6; inner bb7..bb10;
+        // brk/next bb11 bb12; cont/add bb13 bb14; outer brk/next bb15 bb16.
+        assert_eq!(f.blocks.len(), 17);
+        assert_eq!(
+            f.loops,
+            [
+                lf(&f, "bb1", "bb2", "bb3", "bb4"),
+                lf(&f, "bb7", "bb8", "bb9", "bb10")
+            ]
+        );
+        // Outer header: phis for i and acc (j is never read there: no phi for it).
+        let outer = phis(&f, "bb1");
+        assert_eq!(outer.len(), 2);
+        // Outer latch: reached by `continue` (bb5) and the fall-through (bb16), so it merges
+        // acc (i is the same on both edges: its phi was trivial).
+        assert_eq!(f.successors(bl(&f, "bb5")), [bl(&f, "bb3")]);
+        assert_eq!(f.successors(bl(&f, "bb16")), [bl(&f, "bb3")]);
+        assert_eq!(phis(&f, "bb3").len(), 1);
+        // Inner header: phis for j and acc; i is loop-invariant there (no phi).
+        let inner = phis(&f, "bb7");
+        assert_eq!(inner.len(), 2);
+        for phi in &inner {
+            assert_eq!(phi[0].0, "bb6");
+            assert_eq!(phi[1].0, "bb9");
+        }
+        // Inner latch merges acc from `continue` (bb13) and the fall-through (bb14).
+        let latch = phis(&f, "bb9");
+        assert_eq!(latch.len(), 1);
+        assert_eq!(latch[0][0].0, "bb13");
+        assert_eq!(latch[0][1].0, "bb14");
+        // Inner exit: from the header and from `break` (bb11). acc is the header's phi on both
+        // edges (the break happens before the addition), so its phi there was trivial and is
+        // gone; j is never read after the loop.
+        assert_eq!(phis(&f, "bb10").len(), 0);
+        // `break` edges go to the exits.
+        assert_eq!(f.successors(bl(&f, "bb11")), [bl(&f, "bb10")]);
+        assert_eq!(f.successors(bl(&f, "bb15")), [bl(&f, "bb4")]);
+        for n in 0..12 {
+            for limit in [0, 5, 20, 1000] {
+                assert_eq!(
+                    run(&f, &[n, limit]),
+                    V::I(nested_reference(n, limit)),
+                    "n={n} limit={limit}"
+                );
+            }
+        }
+    }
+
+    /// `i = 0; while true { if i * i > n { ret i } i = i + 1 }` with an early return.
+    #[test]
+    fn early_return_inside_loop() {
+        let mut fb = FunctionBuilder::new("isqrt_up").unwrap();
+        let n = fb.add_param(None);
+        let i = fb.declare_var();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(i, z).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&lp, t).unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let sq = fb.binop(BinOp::Mul, iv, iv).unwrap();
+        let c = fb.compare(CmpOp::Gt, sq, n).unwrap();
+        let (found, more) = (fb.create_block(), fb.create_block());
+        fb.branch(c, found, more).unwrap();
+        fb.seal_block(found).unwrap();
+        fb.seal_block(more).unwrap();
+        fb.switch_to_block(found).unwrap();
+        fb.ret(Some(iv)).unwrap();
+        fb.switch_to_block(more).unwrap();
+        add1(&mut fb, i);
+        fb.end_loop(lp).unwrap();
+        // The exit is reachable only through the header's false edge.
+        let m1 = fb.iconst(-1).unwrap();
+        fb.ret(Some(m1)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.loops, [lf(&f, "bb1", "bb2", "bb3", "bb4")]);
+        // i is first read in the body; the body's only predecessor is the (then unsealed)
+        // header, so the phi is placed in the header, on demand.
+        assert_eq!(opcodes(&f, "bb1"), ["phi", "const", "branch"]);
+        assert_eq!(phis(&f, "bb2").len(), 0);
+        let p = phis(&f, "bb1");
+        assert_eq!(p[0][0].0, "bb0");
+        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Int(0), .. }));
+        assert_eq!(p[0][1].0, "bb3");
+        assert!(matches!(p[0][1].1, Inst::Binary { op: BinOp::Add, .. }));
+        assert_eq!(opcodes(&f, "bb5"), ["ret"]);
+        assert_eq!(opcodes(&f, "bb6"), ["const", "binop", "jump"]);
+        assert_eq!(f.successors(bl(&f, "bb6")), [bl(&f, "bb3")]);
+        for (n, want) in [(0, 1), (3, 2), (4, 3), (24, 5), (25, 6)] {
+            assert_eq!(run(&f, &[n]), V::I(want));
+        }
+    }
+}
