@@ -2186,4 +2186,258 @@ mod tests {
             assert_eq!(run(&f, &[n]), V::I(want));
         }
     }
+
+    /// Two loops in sequence; `sum` and `prod` live across both:
+    /// `s = 0; p = 1; i = 1; while i <= n { s += i; i += 1 }`
+    /// `j = 1; while j <= n { p *= j; j += 1 }; ret s * 1000 + p`.
+    #[test]
+    fn accumulators_live_across_loops() {
+        let mut fb = FunctionBuilder::new("acc").unwrap();
+        let n = fb.add_param(None);
+        let (s, p, i, j) = (
+            fb.declare_var(),
+            fb.declare_var(),
+            fb.declare_var(),
+            fb.declare_var(),
+        );
+        let zero = fb.iconst(0).unwrap();
+        let one = fb.iconst(1).unwrap();
+        fb.def_var(s, zero).unwrap();
+        fb.def_var(p, one).unwrap();
+        fb.def_var(i, one).unwrap();
+        for (counter, acc, op) in [(i, s, BinOp::Add), (j, p, BinOp::Mul)] {
+            if counter == j {
+                let one = fb.iconst(1).unwrap();
+                fb.def_var(j, one).unwrap();
+            }
+            let lp = fb.begin_loop().unwrap();
+            let cv = fb.use_var(counter).unwrap();
+            let c = fb.compare(CmpOp::Le, cv, n).unwrap();
+            fb.loop_condition(&lp, c).unwrap();
+            let (av, cv) = (fb.use_var(acc).unwrap(), fb.use_var(counter).unwrap());
+            let a2 = fb.binop(op, av, cv).unwrap();
+            fb.def_var(acc, a2).unwrap();
+            add1(&mut fb, counter);
+            fb.end_loop(lp).unwrap();
+        }
+        let (sv, pv) = (fb.use_var(s).unwrap(), fb.use_var(p).unwrap());
+        let k = fb.iconst(1000).unwrap();
+        let t = fb.binop(BinOp::Mul, sv, k).unwrap();
+        let r = fb.binop(BinOp::Add, t, pv).unwrap();
+        fb.ret(Some(r)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(
+            f.loops,
+            [
+                lf(&f, "bb1", "bb2", "bb3", "bb4"),
+                lf(&f, "bb5", "bb6", "bb7", "bb8")
+            ]
+        );
+        // First header: i and s. s is not read in the second loop's header, but p is; p is
+        // invariant in the first loop, so it has no phi there.
+        assert_eq!(phis(&f, "bb1").len(), 2);
+        // Second header: j and p only; s flows around the second loop untouched (no phi).
+        assert_eq!(phis(&f, "bb5").len(), 2);
+        for phi in phis(&f, "bb5") {
+            assert_eq!(phi[0].0, "bb4");
+            assert_eq!(phi[1].0, "bb7");
+        }
+        // The final read of s (in bb8) is the first loop's header phi.
+        let ret_block = block(&f, "bb8");
+        let Inst::Binary { lhs, .. } = &ret_block.insts[1] else {
+            panic!("expected the multiplication")
+        };
+        assert!(matches!(def_of(&f, *lhs), Inst::Phi { .. }));
+        assert_eq!(f.block_label(bl(&f, "bb1")), "bb1");
+        for (n, s, p) in [(0, 0, 1), (1, 1, 1), (4, 10, 24), (5, 15, 120)] {
+            assert_eq!(run(&f, &[n]), V::I(s * 1000 + p));
+        }
+    }
+
+    /// The swap problem: `a, b = b, a` in a loop (`t = a; a = b; b = t`). The header phis read
+    /// each other, so their parallel-copy semantics matters.
+    #[test]
+    fn swap_in_loop() {
+        let mut fb = FunctionBuilder::new("swap").unwrap();
+        let n = fb.add_param(None);
+        let (a, b, i) = (fb.declare_var(), fb.declare_var(), fb.declare_var());
+        let x = fb.iconst(10).unwrap();
+        let y = fb.iconst(20).unwrap();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(a, x).unwrap();
+        fb.def_var(b, y).unwrap();
+        fb.def_var(i, z).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let c = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&lp, c).unwrap();
+        let t = fb.use_var(a).unwrap();
+        let bv = fb.use_var(b).unwrap();
+        fb.def_var(a, bv).unwrap();
+        fb.def_var(b, t).unwrap();
+        add1(&mut fb, i);
+        fb.end_loop(lp).unwrap();
+        let (av, bv) = (fb.use_var(a).unwrap(), fb.use_var(b).unwrap());
+        let k = fb.iconst(100).unwrap();
+        let t = fb.binop(BinOp::Mul, av, k).unwrap();
+        let r = fb.binop(BinOp::Add, t, bv).unwrap();
+        fb.ret(Some(r)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        // Header: i's phi (condition), then a's and b's (body). a's latch input is b's phi and
+        // b's latch input is a's phi.
+        let header = block(&f, "bb1");
+        let phi_insts: Vec<&Inst> = header
+            .insts
+            .iter()
+            .filter(|i| matches!(i, Inst::Phi { .. }))
+            .collect();
+        assert_eq!(phi_insts.len(), 3);
+        let (
+            Inst::Phi {
+                dest: pa,
+                inputs: ia,
+            },
+            Inst::Phi {
+                dest: pb,
+                inputs: ib,
+            },
+        ) = (phi_insts[1], phi_insts[2])
+        else {
+            unreachable!()
+        };
+        assert_eq!(ia[1], (bl(&f, "bb3"), *pb));
+        assert_eq!(ib[1], (bl(&f, "bb3"), *pa));
+        assert!(matches!(def_of(&f, ia[0].1), Inst::Const { value: Constant::Int(10), .. }));
+        assert!(matches!(def_of(&f, ib[0].1), Inst::Const { value: Constant::Int(20), .. }));
+        for (n, want) in [(0, 1020), (1, 2010), (2, 1020), (7, 2010)] {
+            assert_eq!(run(&f, &[n]), V::I(want));
+        }
+    }
+
+    /// `k = 0; while flag != true { flag = (k >= 3); k = k + 1 }; ret k`: the condition reads a
+    /// variable that is only defined in the body, so on entry it is the `void` undefined value.
+    #[test]
+    fn condition_uses_variable_defined_in_body() {
+        let mut fb = FunctionBuilder::new("count").unwrap();
+        let (flag, k) = (fb.declare_var(), fb.declare_var());
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(k, z).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let fv = fb.use_var(flag).unwrap();
+        let t = fb.bconst(true).unwrap();
+        let c = fb.compare(CmpOp::Ne, fv, t).unwrap();
+        fb.loop_condition(&lp, c).unwrap();
+        let kv = fb.use_var(k).unwrap();
+        let three = fb.iconst(3).unwrap();
+        let fl = fb.compare(CmpOp::Ge, kv, three).unwrap();
+        fb.def_var(flag, fl).unwrap();
+        add1(&mut fb, k);
+        fb.end_loop(lp).unwrap();
+        let kv = fb.use_var(k).unwrap();
+        fb.ret(Some(kv)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        // The entry starts with the `const void` standing for the undefined flag.
+        assert_eq!(opcodes(&f, "bb0"), ["const", "const", "jump"]);
+        let entry = block(&f, "bb0");
+        assert!(matches!(entry.insts[0], Inst::Const { value: Constant::Void, .. }));
+        let p = phis(&f, "bb1");
+        assert_eq!(p.len(), 2);
+        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Void, .. }));
+        assert!(matches!(p[0][1].1, Inst::Compare { op: CmpOp::Ge, .. }));
+        // k = 0: flag = false; k = 1.. until k = 3 sets flag: k ends at 4.
+        assert_eq!(run(&f, &[]), V::I(4));
+    }
+
+    /// Variables unchanged in loops get no phis, even through nested loops where the inner
+    /// header's phi uses the outer header's phi (recursive trivial-phi removal).
+    #[test]
+    fn trivial_phis_removed_recursively() {
+        let mut fb = FunctionBuilder::new("inv").unwrap();
+        let n = fb.add_param(None);
+        let (x, i, j) = (fb.declare_var(), fb.declare_var(), fb.declare_var());
+        let seven = fb.iconst(7).unwrap();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(x, seven).unwrap();
+        fb.def_var(i, z).unwrap();
+        let outer = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let c = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&outer, c).unwrap();
+        fb.def_var(j, z).unwrap();
+        let inner = fb.begin_loop().unwrap();
+        let jv = fb.use_var(j).unwrap();
+        // x read in the inner header while both headers are unsealed: incomplete phis in both.
+        let xv = fb.use_var(x).unwrap();
+        let c = fb.compare(CmpOp::Lt, jv, xv).unwrap();
+        fb.loop_condition(&inner, c).unwrap();
+        // x = x (a copy through the variable): still invariant.
+        let xv = fb.use_var(x).unwrap();
+        fb.def_var(x, xv).unwrap();
+        add1(&mut fb, j);
+        fb.end_loop(inner).unwrap();
+        add1(&mut fb, i);
+        fb.end_loop(outer).unwrap();
+        let xv = fb.use_var(x).unwrap();
+        fb.ret(Some(xv)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        // Only the counters have phis: i in the outer header, j in the inner header.
+        assert_eq!(phis(&f, "bb1").len(), 1);
+        assert_eq!(phis(&f, "bb5").len(), 1);
+        let total_phis = f
+            .blocks
+            .values()
+            .flat_map(|b| &b.insts)
+            .filter(|i| matches!(i, Inst::Phi { .. }))
+            .count();
+        assert_eq!(total_phis, 2);
+        // The returned value is the constant 7 itself.
+        let Some(Inst::Return { value: Some(r) }) = block(&f, "bb4").insts.last() else {
+            panic!("ret")
+        };
+        assert!(matches!(def_of(&f, *r), Inst::Const { value: Constant::Int(7), .. }));
+        assert_eq!(run(&f, &[3]), V::I(7));
+    }
+
+    /// If/else diamond: a phi only where the arms differ.
+    #[test]
+    fn diamond_phis() {
+        let mut fb = FunctionBuilder::new("max").unwrap();
+        let a = fb.add_param(None);
+        let b = fb.add_param(None);
+        let (m, same) = (fb.declare_var(), fb.declare_var());
+        fb.def_var(same, a).unwrap();
+        let c = fb.compare(CmpOp::Gt, a, b).unwrap();
+        let (t, e, j) = (
+            fb.create_block(),
+            fb.create_named_block("else_arm").unwrap(),
+            fb.create_block(),
+        );
+        fb.branch(c, t, e).unwrap();
+        fb.seal_block(t).unwrap();
+        fb.seal_block(e).unwrap();
+        fb.switch_to_block(t).unwrap();
+        fb.def_var(m, a).unwrap();
+        fb.jump(j).unwrap();
+        fb.switch_to_block(e).unwrap();
+        fb.def_var(m, b).unwrap();
+        fb.jump(j).unwrap();
+        fb.seal_block(j).unwrap();
+        fb.switch_to_block(j).unwrap();
+        let mv = fb.use_var(m).unwrap();
+        let sv = fb.use_var(same).unwrap();
+        assert_eq!(sv, a, "no phi for a variable equal on both arms");
+        let r = fb.binop(BinOp::Sub, mv, sv).unwrap();
+        fb.ret(Some(r)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        let labels: Vec<&str> = f.blocks.values().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["bb0", "bb1", "else_arm", "bb2"]);
+        assert_eq!(opcodes(&f, "bb2"), ["phi", "binop", "ret"]);
+        assert_eq!(run(&f, &[5, 3]), V::I(0));
+        assert_eq!(run(&f, &[3, 5]), V::I(2));
+    }
 }
