@@ -2440,4 +2440,341 @@ mod tests {
         assert_eq!(run(&f, &[5, 3]), V::I(0));
         assert_eq!(run(&f, &[3, 5]), V::I(2));
     }
+
+    /// Code after `ret` and after `break` goes into unreachable blocks, which end up terminated.
+    #[test]
+    fn dead_code_after_terminators() {
+        let mut fb = FunctionBuilder::new("dead").unwrap();
+        let x = fb.declare_var();
+        let one = fb.iconst(1).unwrap();
+        fb.def_var(x, one).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&lp, t).unwrap();
+        fb.break_loop(&lp).unwrap();
+        assert_eq!(fb.current_block(), None);
+        // `x = 2` after `break`: dead code, into a fresh block (bb5) that falls to the latch.
+        let two = fb.iconst(2).unwrap();
+        fb.def_var(x, two).unwrap();
+        let dead = fb.current_block().unwrap();
+        assert_eq!(fb.block_label(dead).unwrap(), "bb5");
+        fb.end_loop(lp).unwrap();
+        let xv = fb.use_var(x).unwrap();
+        fb.ret(Some(xv)).unwrap();
+        // Dead code after `ret`, left open: it gets a bare `ret` at finish.
+        let three = fb.iconst(3).unwrap();
+        fb.def_var(x, three).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.blocks.len(), 7);
+        assert_eq!(opcodes(&f, "bb5"), ["const", "jump"]);
+        assert_eq!(f.successors(bl(&f, "bb5")), [bl(&f, "bb3")]);
+        assert_eq!(opcodes(&f, "bb6"), ["const", "ret"]);
+        // Reading x in the exit reaches the header, whose phi merges 1 (preheader) and the
+        // latch's value, 2 from the dead block: a real phi, harmless (the latch is unreachable).
+        // The exit's own phi (header vs. break edge) is trivial and removed.
+        let p = phis(&f, "bb1");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0][0].0, "bb0");
+        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Int(1), .. }));
+        assert_eq!(p[0][1].0, "bb3");
+        assert!(matches!(p[0][1].1, Inst::Const { value: Constant::Int(2), .. }));
+        assert_eq!(phis(&f, "bb4").len(), 0);
+        assert_eq!(run(&f, &[]), V::I(1));
+    }
+
+    /// All 14 instructions and every call form through the typed methods.
+    #[test]
+    fn every_instruction() {
+        let mut mb = ModuleBuilder::new();
+        let point = mb.declare_box("Point", &["x", "y"]).unwrap();
+        let main = mb.declare_function("main").unwrap();
+        let norm = mb.declare_method(point, "norm").unwrap();
+        assert_eq!(mb.function_name(norm), Some("Point.norm"));
+        assert_eq!(mb.function_by_name("Point.norm"), Some(norm));
+        assert_eq!(mb.box_by_name("Point"), Some(point));
+
+        let mut fb = mb.function_builder(norm).unwrap();
+        let me = fb.add_param(Some(TypeName::User(point)));
+        fb.set_value_name(me, "me").unwrap();
+        fb.set_return_type(Some(TypeName::Integer));
+        let x = fb.load(me, "x").unwrap();
+        fb.ret(Some(x)).unwrap();
+        mb.define_function(fb).unwrap();
+
+        let mut fb = mb.function_builder(main).unwrap();
+        let i = fb.iconst(3).unwrap();
+        let fl = fb.fconst(2.5).unwrap();
+        let b = fb.bconst(false).unwrap();
+        let s = fb.sconst("hi\n").unwrap();
+        let v = fb.void().unwrap();
+        let fr = fb.func_ref(norm).unwrap();
+        let neg = fb.unary(UnaryOp::Neg, i).unwrap();
+        let sum = fb.binop(BinOp::Add, neg, fl).unwrap();
+        let cmp = fb.compare(CmpOp::Le, sum, i).unwrap();
+        let chk = fb.type_check(v, TypeName::Void).unwrap();
+        let cast = fb.type_cast(fl, TypeName::Integer).unwrap();
+        let ty = fb.type_of(s).unwrap();
+        let p = fb.new_box(BoxClass::User(point), &[]).unwrap();
+        fb.store(p, "x", cast).unwrap();
+        let arr = fb.new_box(BoxClass::Array, &[i, s]).unwrap();
+        let r1 = fb.call_global(norm, &[p]).unwrap();
+        let r2 = fb.call_method(arr, "length", &[]).unwrap();
+        let r3 = fb
+            .call(
+                Callee::Method {
+                    box_name: Some(point),
+                    method: "norm".into(),
+                    receiver: p,
+                },
+                &[],
+            )
+            .unwrap();
+        fb.call_discard(Callee::Value(fr), &[p]).unwrap();
+        let line = fb.extern_call(ExternFn::StdinReadLine, &[]).unwrap();
+        fb.extern_call_discard(ExternFn::ConsoleLog, &[ty]).unwrap();
+        let (t, e) = (fb.create_block(), fb.create_block());
+        fb.branch(cmp, t, e).unwrap();
+        fb.seal_block(t).unwrap();
+        fb.switch_to_block(t).unwrap();
+        fb.jump(e).unwrap();
+        fb.seal_block(e).unwrap();
+        fb.switch_to_block(e).unwrap();
+        let ph = fb.phi(&[(fb.entry_block(), r1), (t, r2)]).unwrap();
+        let all = [b, chk, r3, line, ph];
+        let arr2 = fb.new_box(BoxClass::Array, &all).unwrap();
+        fb.extern_call_discard(ExternFn::ConsoleLog, &[arr2]).unwrap();
+        fb.ret(None).unwrap();
+        mb.define_function(fb).unwrap();
+        let m = mb.finish().unwrap();
+
+        let f = &m.functions[main];
+        check_wellformed(f);
+        // `load` is in @Point.norm, the other 13 kinds in @main.
+        let ops: Vec<&str> = m
+            .functions
+            .values()
+            .flat_map(|f| f.blocks.values())
+            .flat_map(|b| &b.insts)
+            .map(Inst::opcode_name)
+            .collect();
+        let kinds: HashSet<&str> = ops.iter().copied().collect();
+        assert_eq!(kinds.len(), 14, "{ops:?}");
+        assert_eq!(m.functions[norm].params[0].ty, Some(TypeName::User(point)));
+        assert_eq!(m.functions[norm].ret_type, Some(TypeName::Integer));
+        assert_eq!(m.functions[norm].value_name(Value(0)), "me");
+        assert!(matches!(
+            &f.blocks[Block(0)].insts[3],
+            Inst::Const { value: Constant::Str(s), .. } if s == "hi\n"
+        ));
+        assert!(f.blocks[Block(0)].insts.iter().any(|i| matches!(
+            i,
+            Inst::Call { dest: None, callee: Callee::Value(_), .. }
+        )));
+        assert!(f.blocks[Block(0)].insts.iter().any(|i| matches!(
+            i,
+            Inst::ExternCall { dest: None, callee: Callee::Extern(ExternFn::ConsoleLog), .. }
+        )));
+    }
+
+    #[test]
+    fn value_and_block_names() {
+        let mut fb = FunctionBuilder::new("names").unwrap();
+        let p = fb.add_param(None);
+        fb.set_value_name(p, "1").unwrap();
+        let a = fb.iconst(1).unwrap();
+        let b = fb.iconst(2).unwrap();
+        fb.set_value_name(b, "x").unwrap();
+        assert_eq!(
+            fb.set_value_name(a, "x"),
+            Err(BuildError::DuplicateValueName("x".into()))
+        );
+        assert!(matches!(
+            fb.set_value_name(a, "%y"),
+            Err(BuildError::InvalidName { kind: "value", .. })
+        ));
+        // Renaming frees the old name.
+        fb.set_value_name(b, "y").unwrap();
+        fb.set_value_name(a, "x").unwrap();
+        let c = fb.binop(BinOp::Add, a, b).unwrap();
+        let named = fb.create_named_block("bb1").unwrap();
+        let auto = fb.create_block();
+        assert_eq!(fb.block_label(auto).unwrap(), "bb2", "bb1 is taken");
+        assert_eq!(
+            fb.create_named_block("bb2"),
+            Err(BuildError::DuplicateLabel("bb2".into()))
+        );
+        assert!(fb.create_named_block("9lives").is_err());
+        fb.rename_block(auto, "after").unwrap();
+        fb.jump(named).unwrap();
+        fb.seal_block(named).unwrap();
+        fb.switch_to_block(named).unwrap();
+        fb.jump(auto).unwrap();
+        fb.seal_block(auto).unwrap();
+        fb.switch_to_block(auto).unwrap();
+        fb.ret(Some(c)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        let names: Vec<&str> = f.values.values().map(|v| v.name.as_str()).collect();
+        // The parameter took "1"; the automatic name of the addition skips it.
+        assert_eq!(names, ["1", "x", "y", "0"]);
+        let labels: Vec<&str> = f.blocks.values().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["bb0", "bb1", "after"]);
+    }
+
+    #[test]
+    fn misuse_is_reported() {
+        let mut fb = FunctionBuilder::new("bad").unwrap();
+        let mut other = FunctionBuilder::new("other").unwrap();
+        let foreign_v = other.iconst(1).unwrap();
+        let foreign_b = other.create_block();
+        let foreign_var = other.declare_var();
+        let v = fb.iconst(1).unwrap();
+        assert_eq!(
+            fb.binop(BinOp::Add, v, foreign_v),
+            Err(BuildError::ForeignValue(foreign_v))
+        );
+        assert_eq!(fb.jump(foreign_b), Err(BuildError::ForeignBlock(foreign_b)));
+        assert_eq!(fb.use_var(foreign_var), Err(BuildError::ForeignVariable));
+        assert_eq!(fb.jump(fb.entry_block()), Err(BuildError::EntryBlockTarget));
+        assert_eq!(
+            fb.call(Callee::Extern(ExternFn::Args), &[]),
+            Err(BuildError::ExternInCall)
+        );
+        assert!(matches!(
+            fb.extern_call(ExternFn::ConsoleLog, &[]),
+            Err(BuildError::WrongArgCount { expected: 1, got: 0, .. })
+        ));
+        assert!(matches!(
+            fb.new_box(BoxClass::Map, &[v]),
+            Err(BuildError::WrongArgCount { expected: 0, got: 1, .. })
+        ));
+        // A phi after a non-phi instruction.
+        assert_eq!(fb.phi(&[]), Err(BuildError::PhiNotLeading("bb0".into())));
+
+        // Appending to a terminated block after switching back to it.
+        let b = fb.create_block();
+        fb.jump(b).unwrap();
+        fb.seal_block(b).unwrap();
+        assert_eq!(fb.jump(b), Err(BuildError::SealedBlockTarget("bb1".into())));
+        fb.switch_to_block(fb.entry_block()).unwrap();
+        assert_eq!(fb.iconst(2), Err(BuildError::BlockTerminated("bb0".into())));
+        assert_eq!(fb.ret(None), Err(BuildError::BlockTerminated("bb0".into())));
+        assert!(fb.begin_loop().is_err());
+
+        // Loops: condition outside the header, break before the condition, break to an outer
+        // loop, ending the outer loop first.
+        fb.switch_to_block(b).unwrap();
+        let outer = fb.begin_loop().unwrap();
+        assert_eq!(fb.break_loop(&outer), Err(BuildError::LoopConditionMissing));
+        assert_eq!(
+            fb.seal_block(outer.header()),
+            Err(BuildError::LoopBlockSealed("bb2".into()))
+        );
+        assert_eq!(
+            fb.jump(outer.body()),
+            Err(BuildError::LoopBlockTarget("bb3".into()))
+        );
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&outer, t).unwrap();
+        assert_eq!(
+            fb.loop_condition(&outer, t),
+            Err(BuildError::LoopConditionNotInHeader)
+        );
+        let inner = fb.begin_loop().unwrap();
+        let t2 = fb.bconst(true).unwrap();
+        fb.loop_condition(&inner, t2).unwrap();
+        assert_eq!(fb.break_loop(&outer), Err(BuildError::NotInnermostLoop));
+        assert_eq!(fb.continue_loop(&outer), Err(BuildError::NotInnermostLoop));
+        assert_eq!(fb.jump(outer.exit()), Err(BuildError::NotInnermostLoop));
+        assert_eq!(fb.end_loop(outer), Err(BuildError::NotInnermostLoop));
+        let mut third = FunctionBuilder::new("third").unwrap();
+        let foreign_loop = third.begin_loop().unwrap();
+        assert_eq!(fb.end_loop(foreign_loop), Err(BuildError::ForeignLoop));
+        fb.continue_loop(&inner).unwrap();
+        fb.end_loop(inner).unwrap();
+        // `outer` was consumed by the failed end_loop above: the loop stays open.
+        let open = block_label_of_unclosed(fb);
+        assert_eq!(open, Err(BuildError::UnclosedLoop("bb2".into())));
+
+        // A reachable block without a terminator.
+        let mut fb = FunctionBuilder::new("open").unwrap();
+        let b = fb.create_block();
+        fb.jump(b).unwrap();
+        fb.switch_to_block(b).unwrap();
+        fb.iconst(1).unwrap();
+        assert_eq!(
+            fb.finish(),
+            Err(BuildError::MissingTerminator("bb1".into()))
+        );
+        assert!(FunctionBuilder::new("a.b.c").is_err());
+    }
+
+    fn block_label_of_unclosed(fb: FunctionBuilder) -> Result<Function, BuildError> {
+        fb.finish()
+    }
+
+    #[test]
+    fn module_builder_misuse() {
+        let mut mb = ModuleBuilder::new();
+        assert_eq!(
+            mb.declare_box("Integer", &[]),
+            Err(BuildError::BuiltinBoxName("Integer".into()))
+        );
+        assert_eq!(
+            mb.declare_box("ArrayBox", &[]),
+            Err(BuildError::BuiltinBoxName("ArrayBox".into()))
+        );
+        assert!(matches!(
+            mb.declare_box("P", &["x", "x"]),
+            Err(BuildError::DuplicateField { .. })
+        ));
+        let p = mb.declare_box("P", &["x"]).unwrap();
+        assert_eq!(
+            mb.declare_box("P", &[]),
+            Err(BuildError::DuplicateBox("P".into()))
+        );
+        let f = mb.declare_function("f").unwrap();
+        assert_eq!(
+            mb.declare_function("f"),
+            Err(BuildError::DuplicateFunction("f".into()))
+        );
+        assert!(mb.declare_function("@f").is_err());
+        assert!(mb.declare_method(BoxId(9), "m").is_err());
+        let m = mb.declare_method(p, "m").unwrap();
+
+        // A builder from another module, or a standalone one, is refused.
+        let mut other = ModuleBuilder::new();
+        let g = other.declare_function("f").unwrap();
+        let ofb = other.function_builder(g).unwrap();
+        assert_eq!(
+            mb.define_function(ofb),
+            Err(BuildError::ForeignFunctionBuilder("f".into()))
+        );
+        let lone = FunctionBuilder::new("f").unwrap();
+        assert!(mb.define_function(lone).is_err());
+
+        // Unknown entities referred to by a body.
+        let mut fb = mb.function_builder(f).unwrap();
+        fb.call_global(FuncId(42), &[]).unwrap();
+        fb.ret(None).unwrap();
+        assert_eq!(
+            mb.define_function(fb),
+            Err(BuildError::UnknownFunction(FuncId(42)))
+        );
+        let mut fb = mb.function_builder(f).unwrap();
+        fb.ret(None).unwrap();
+        mb.define_function(fb).unwrap();
+        assert!(mb.is_defined(f));
+        assert_eq!(
+            mb.function_builder(f).err(),
+            Some(BuildError::AlreadyDefined("f".into()))
+        );
+        // @P.m is declared but not defined.
+        assert_eq!(
+            ModuleBuilder::finish(mb),
+            Err(BuildError::UndefinedFunction("P.m".into()))
+        );
+        let _ = m;
+    }
 }
