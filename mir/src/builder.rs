@@ -241,7 +241,10 @@ impl fmt::Display for BuildError {
                 write!(f, "function @{n} is declared but never defined")
             }
             BuildError::ForeignFunctionBuilder(n) => {
-                write!(f, "the builder of @{n} was not created by this module builder")
+                write!(
+                    f,
+                    "the builder of @{n} was not created by this module builder"
+                )
             }
             BuildError::DuplicateValueName(n) => write!(f, "value %{n} is defined more than once"),
             BuildError::DuplicateLabel(l) => write!(f, "duplicate block label {l}"),
@@ -725,9 +728,7 @@ impl FunctionBuilder {
     }
 
     fn int_values(&self, vs: &[Value]) -> Result<Vec<Value>, BuildError> {
-        vs.iter()
-            .map(|v| self.int_value(*v).map(Value))
-            .collect()
+        vs.iter().map(|v| self.int_value(*v).map(Value)).collect()
     }
 
     fn int_var(&self, var: Variable) -> Result<u32, BuildError> {
@@ -754,7 +755,10 @@ impl FunctionBuilder {
 
     /// The parameters added so far, in order.
     pub fn params(&self) -> Vec<Value> {
-        self.params.iter().map(|(v, _)| self.ext_value(*v)).collect()
+        self.params
+            .iter()
+            .map(|(v, _)| self.ext_value(*v))
+            .collect()
     }
 
     /// Sets (or clears) the checked return type annotation.
@@ -1817,7 +1821,12 @@ mod tests {
             let n = data.insts.len();
             assert!(n > 0, "block {} is empty", data.label);
             for (i, inst) in data.insts.iter().enumerate() {
-                assert_eq!(inst.is_terminator(), i == n - 1, "terminator in {}", data.label);
+                assert_eq!(
+                    inst.is_terminator(),
+                    i == n - 1,
+                    "terminator in {}",
+                    data.label
+                );
             }
             for s in f.successors(b) {
                 let p = preds.entry(s).or_default();
@@ -1897,7 +1906,11 @@ mod tests {
     }
 
     fn opcodes(f: &Function, label: &str) -> Vec<&'static str> {
-        block(f, label).insts.iter().map(Inst::opcode_name).collect()
+        block(f, label)
+            .insts
+            .iter()
+            .map(Inst::opcode_name)
+            .collect()
     }
 
     fn lf(f: &Function, h: &str, b: &str, l: &str, e: &str) -> LoopForm {
@@ -1960,7 +1973,13 @@ mod tests {
         assert_eq!(p.len(), 2);
         for phi in &p {
             assert_eq!(phi[0].0, "bb0");
-            assert!(matches!(phi[0].1, Inst::Const { value: Constant::Int(0), .. }));
+            assert!(matches!(
+                phi[0].1,
+                Inst::Const {
+                    value: Constant::Int(0),
+                    ..
+                }
+            ));
             assert_eq!(phi[1].0, "bb3");
             assert!(matches!(phi[1].1, Inst::Binary { op: BinOp::Add, .. }));
         }
@@ -2176,7 +2195,13 @@ mod tests {
         assert_eq!(phis(&f, "bb2").len(), 0);
         let p = phis(&f, "bb1");
         assert_eq!(p[0][0].0, "bb0");
-        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Int(0), .. }));
+        assert!(matches!(
+            p[0][0].1,
+            Inst::Const {
+                value: Constant::Int(0),
+                ..
+            }
+        ));
         assert_eq!(p[0][1].0, "bb3");
         assert!(matches!(p[0][1].1, Inst::Binary { op: BinOp::Add, .. }));
         assert_eq!(opcodes(&f, "bb5"), ["ret"]);
@@ -2309,8 +2334,20 @@ mod tests {
         };
         assert_eq!(ia[1], (bl(&f, "bb3"), *pb));
         assert_eq!(ib[1], (bl(&f, "bb3"), *pa));
-        assert!(matches!(def_of(&f, ia[0].1), Inst::Const { value: Constant::Int(10), .. }));
-        assert!(matches!(def_of(&f, ib[0].1), Inst::Const { value: Constant::Int(20), .. }));
+        assert!(matches!(
+            def_of(&f, ia[0].1),
+            Inst::Const {
+                value: Constant::Int(10),
+                ..
+            }
+        ));
+        assert!(matches!(
+            def_of(&f, ib[0].1),
+            Inst::Const {
+                value: Constant::Int(20),
+                ..
+            }
+        ));
         for (n, want) in [(0, 1020), (1, 2010), (2, 1020), (7, 2010)] {
             assert_eq!(run(&f, &[n]), V::I(want));
         }
@@ -2342,10 +2379,22 @@ mod tests {
         // The entry starts with the `const void` standing for the undefined flag.
         assert_eq!(opcodes(&f, "bb0"), ["const", "const", "jump"]);
         let entry = block(&f, "bb0");
-        assert!(matches!(entry.insts[0], Inst::Const { value: Constant::Void, .. }));
+        assert!(matches!(
+            entry.insts[0],
+            Inst::Const {
+                value: Constant::Void,
+                ..
+            }
+        ));
         let p = phis(&f, "bb1");
         assert_eq!(p.len(), 2);
-        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Void, .. }));
+        assert!(matches!(
+            p[0][0].1,
+            Inst::Const {
+                value: Constant::Void,
+                ..
+            }
+        ));
         assert!(matches!(p[0][1].1, Inst::Compare { op: CmpOp::Ge, .. }));
         // k = 0: flag = false; k = 1.. until k = 3 sets flag: k ends at 4.
         assert_eq!(run(&f, &[]), V::I(4));
@@ -2398,7 +2447,13 @@ mod tests {
         let Some(Inst::Return { value: Some(r) }) = block(&f, "bb4").insts.last() else {
             panic!("ret")
         };
-        assert!(matches!(def_of(&f, *r), Inst::Const { value: Constant::Int(7), .. }));
+        assert!(matches!(
+            def_of(&f, *r),
+            Inst::Const {
+                value: Constant::Int(7),
+                ..
+            }
+        ));
         assert_eq!(run(&f, &[3]), V::I(7));
     }
 
@@ -2476,9 +2531,21 @@ mod tests {
         let p = phis(&f, "bb1");
         assert_eq!(p.len(), 1);
         assert_eq!(p[0][0].0, "bb0");
-        assert!(matches!(p[0][0].1, Inst::Const { value: Constant::Int(1), .. }));
+        assert!(matches!(
+            p[0][0].1,
+            Inst::Const {
+                value: Constant::Int(1),
+                ..
+            }
+        ));
         assert_eq!(p[0][1].0, "bb3");
-        assert!(matches!(p[0][1].1, Inst::Const { value: Constant::Int(2), .. }));
+        assert!(matches!(
+            p[0][1].1,
+            Inst::Const {
+                value: Constant::Int(2),
+                ..
+            }
+        ));
         assert_eq!(phis(&f, "bb4").len(), 0);
         assert_eq!(run(&f, &[]), V::I(1));
     }
@@ -2543,7 +2610,8 @@ mod tests {
         let ph = fb.phi(&[(fb.entry_block(), r1), (t, r2)]).unwrap();
         let all = [b, chk, r3, line, ph];
         let arr2 = fb.new_box(BoxClass::Array, &all).unwrap();
-        fb.extern_call_discard(ExternFn::ConsoleLog, &[arr2]).unwrap();
+        fb.extern_call_discard(ExternFn::ConsoleLog, &[arr2])
+            .unwrap();
         fb.ret(None).unwrap();
         mb.define_function(fb).unwrap();
         let m = mb.finish().unwrap();
@@ -2569,11 +2637,19 @@ mod tests {
         ));
         assert!(f.blocks[Block(0)].insts.iter().any(|i| matches!(
             i,
-            Inst::Call { dest: None, callee: Callee::Value(_), .. }
+            Inst::Call {
+                dest: None,
+                callee: Callee::Value(_),
+                ..
+            }
         )));
         assert!(f.blocks[Block(0)].insts.iter().any(|i| matches!(
             i,
-            Inst::ExternCall { dest: None, callee: Callee::Extern(ExternFn::ConsoleLog), .. }
+            Inst::ExternCall {
+                dest: None,
+                callee: Callee::Extern(ExternFn::ConsoleLog),
+                ..
+            }
         )));
     }
 
@@ -2643,11 +2719,19 @@ mod tests {
         );
         assert!(matches!(
             fb.extern_call(ExternFn::ConsoleLog, &[]),
-            Err(BuildError::WrongArgCount { expected: 1, got: 0, .. })
+            Err(BuildError::WrongArgCount {
+                expected: 1,
+                got: 0,
+                ..
+            })
         ));
         assert!(matches!(
             fb.new_box(BoxClass::Map, &[v]),
-            Err(BuildError::WrongArgCount { expected: 0, got: 1, .. })
+            Err(BuildError::WrongArgCount {
+                expected: 0,
+                got: 1,
+                ..
+            })
         ));
         // A phi after a non-phi instruction.
         assert_eq!(fb.phi(&[]), Err(BuildError::PhiNotLeading("bb0".into())));
