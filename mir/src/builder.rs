@@ -114,10 +114,16 @@
 //!
 //! A condition that needs control flow (e.g. a short-circuit `a && b`) is written as an infinite
 //! loop — `loop_condition(&lp, fb.bconst(true)?)` — whose body computes the condition and
-//! `break_loop`s when it is false. `break`/`continue` apply to the innermost open loop only: an
-//! edge from an inner loop to an outer loop's exit or latch would leave the inner loop other than
-//! through its exit, which the LoopForm rules forbid ([`BuildError::NotInnermostLoop`]); lower a
-//! labelled break with a flag variable instead.
+//! `break_loop`s when it is false.
+//!
+//! Labelled `break`/`continue` of an *outer* loop from inside an inner one are supported: a direct
+//! edge to the outer loop's exit or latch would leave the inner loop other than through its exit,
+//! which the LoopForm rules forbid, so the builder sets a hidden dispatch variable to a code
+//! naming the request (`const 1 + 2 * loop_index + is_break`), jumps to the inner loop's exit, and
+//! [`FunctionBuilder::end_loop`] of the inner loop emits, at the start of its exit, `compare eq`
+//! on the dispatch variable and a `branch` to a block performing the request one level further
+//! out (the dispatch variable is `void` on every other path). Plain `jump`s to an outer loop's
+//! latch or exit are refused ([`BuildError::NotInnermostLoop`]).
 
 use crate::ir::{
     BinOp, Block, BlockData, BoxClass, BoxDecl, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId,
@@ -209,8 +215,8 @@ pub enum BuildError {
     /// A block managed by an open loop (its header, latch, exit, or body before the condition)
     /// was sealed by hand; the loop helper seals it.
     LoopBlockSealed(String),
-    /// `break`/`continue`/`end_loop`/`loop_condition` named a loop that is not the innermost
-    /// open loop (or a jump went to the latch or exit of such a loop).
+    /// `end_loop`/`loop_condition` named a loop that is not the innermost open loop, or a plain
+    /// jump went to the latch or exit of such a loop (use `break_loop`/`continue_loop`).
     NotInnermostLoop,
     /// `break`/`continue`/`end_loop` before [`FunctionBuilder::loop_condition`].
     LoopConditionMissing,
@@ -616,6 +622,9 @@ struct LoopState {
     exit: u32,
     has_condition: bool,
     ended: bool,
+    /// `break` (`true`) / `continue` (`false`) requests of outer loops that leave this loop
+    /// through its exit, to be routed by `end_loop`.
+    routes: Vec<(usize, bool)>,
 }
 
 /// Builds the body of one function: parameters, blocks, instructions, variables and loops.
@@ -655,6 +664,8 @@ pub struct FunctionBuilder {
     undef: Option<u32>,
     loops: Vec<LoopState>,
     open_loops: Vec<usize>,
+    /// The hidden variable of multi-level `break`/`continue`, once needed.
+    dispatch: Option<u32>,
 }
 
 impl FunctionBuilder {
@@ -686,6 +697,7 @@ impl FunctionBuilder {
             undef: None,
             loops: Vec::new(),
             open_loops: Vec::new(),
+            dispatch: None,
         };
         // The entry block: no predecessors ever, so it is sealed from the start.
         let entry = fb.new_block(None);
@@ -1462,17 +1474,41 @@ impl FunctionBuilder {
 
     // --- loops --------------------------------------------------------------------------------
 
-    fn int_loop(&self, lp: &Loop) -> Result<usize, BuildError> {
+    /// The index of open loop `lp`.
+    fn open_loop(&self, lp: &Loop) -> Result<usize, BuildError> {
         if lp.tag != self.tag || lp.index >= self.loops.len() {
             return Err(BuildError::ForeignLoop);
         }
         if self.loops[lp.index].ended {
             return Err(BuildError::LoopEnded);
         }
-        if self.open_loops.last() != Some(&lp.index) {
+        Ok(lp.index)
+    }
+
+    /// The index of `lp`, which must be the innermost open loop.
+    fn int_loop(&self, lp: &Loop) -> Result<usize, BuildError> {
+        let l = self.open_loop(lp)?;
+        if self.open_loops.last() != Some(&l) {
             return Err(BuildError::NotInnermostLoop);
         }
-        Ok(lp.index)
+        Ok(l)
+    }
+
+    /// The hidden variable routing multi-level `break`/`continue` through inner loop exits.
+    fn dispatch_var(&mut self) -> u32 {
+        match self.dispatch {
+            Some(d) => d,
+            None => {
+                self.var_count += 1;
+                self.dispatch = Some(self.var_count - 1);
+                self.var_count - 1
+            }
+        }
+    }
+
+    /// The dispatch code of a routed `break` (or `continue`) of loop `l`; never 0.
+    fn route_code(l: usize, to_exit: bool) -> i64 {
+        1 + 2 * l as i64 + i64::from(to_exit)
     }
 
     /// Opens a loop: ends the insertion block with `jump header` (it becomes the preheader),
@@ -1501,6 +1537,7 @@ impl FunctionBuilder {
             exit,
             has_condition: false,
             ended: false,
+            routes: Vec::new(),
         });
         self.open_loops.push(index);
         Ok(Loop {
@@ -1541,26 +1578,52 @@ impl FunctionBuilder {
         Ok(())
     }
 
-    fn loop_jump(&mut self, lp: &Loop, to_exit: bool) -> Result<(), BuildError> {
-        let l = self.int_loop(lp)?;
-        let state = &self.loops[l];
-        if !state.has_condition {
+    /// `break` (`to_exit`) or `continue` of open loop `l`: a jump to its exit or latch if it is
+    /// the innermost open loop; otherwise the dispatch variable is set to the request's code and
+    /// control leaves the innermost loop through its exit, where `end_loop` routes it outward.
+    fn loop_jump(&mut self, l: usize, to_exit: bool) -> Result<(), BuildError> {
+        let Some(&inner) = self.open_loops.last() else {
+            return Err(BuildError::LoopEnded);
+        };
+        if !self.loops[l].has_condition || !self.loops[inner].has_condition {
             return Err(BuildError::LoopConditionMissing);
         }
-        let target = if to_exit { state.exit } else { state.latch };
+        if inner == l {
+            let state = &self.loops[l];
+            let target = if to_exit { state.exit } else { state.latch };
+            return self.push_inst(Inst::Jump {
+                target: Block(target),
+            });
+        }
+        let code = self.iconst(Self::route_code(l, to_exit))?;
+        let code = self.int_value(code)?;
+        let var = self.dispatch_var();
+        let b = self.ensure_block();
+        self.defs.insert((var, b), code);
+        let exit = self.loops[inner].exit;
         self.push_inst(Inst::Jump {
-            target: Block(target),
-        })
+            target: Block(exit),
+        })?;
+        let routes = &mut self.loops[inner].routes;
+        if !routes.contains(&(l, to_exit)) {
+            routes.push((l, to_exit));
+        }
+        Ok(())
     }
 
-    /// `break`: `jump exit` of the innermost open loop `lp`.
+    /// `break`: leaves loop `lp` (jumps to its exit). `lp` may be an outer loop of the innermost
+    /// open loop: the break then leaves each inner loop through its exit (see
+    /// [`FunctionBuilder::end_loop`]), so every loop keeps its canonical shape.
     pub fn break_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
-        self.loop_jump(lp, true)
+        let l = self.open_loop(lp)?;
+        self.loop_jump(l, true)
     }
 
-    /// `continue`: `jump latch` of the innermost open loop `lp`.
+    /// `continue`: starts the next iteration of loop `lp` (jumps to its latch). `lp` may be an
+    /// outer loop of the innermost open loop, as for [`FunctionBuilder::break_loop`].
     pub fn continue_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
-        self.loop_jump(lp, false)
+        let l = self.open_loop(lp)?;
+        self.loop_jump(l, false)
     }
 
     /// Closes the innermost open loop: if the insertion block is still open it jumps to the
@@ -1595,6 +1658,33 @@ impl FunctionBuilder {
         self.cur = Some(exit);
         self.loops[l].ended = true;
         self.open_loops.pop();
+        // Route the `break`s/`continue`s of outer loops that left this loop through its exit:
+        // `exit: branch (dispatch == code), route, next`; `route` resets the dispatch variable
+        // and performs the request one level further out.
+        let routes = std::mem::take(&mut self.loops[l].routes);
+        if let Some(var) = self.dispatch.filter(|_| !routes.is_empty()) {
+            let d = self.read_var(var, exit);
+            let d = self.ext_value(d);
+            for (target, to_exit) in routes {
+                let code = self.iconst(Self::route_code(target, to_exit))?;
+                let cond = self.compare(CmpOp::Eq, d, code)?;
+                let cond = Value(self.int_value(cond)?);
+                let route = self.new_block(None);
+                let next = self.new_block(None);
+                self.push_inst(Inst::Branch {
+                    cond,
+                    then_block: Block(route),
+                    else_block: Block(next),
+                })?;
+                self.seal(route);
+                self.seal(next);
+                self.cur = Some(route);
+                let undef = self.undef_value();
+                self.defs.insert((var, route), undef);
+                self.loop_jump(target, to_exit)?;
+                self.cur = Some(next);
+            }
+        }
         Ok(())
     }
 
@@ -1869,6 +1959,46 @@ mod tests {
         let mut g = f.clone();
         g.canonicalize();
         assert_eq!(&g, f, "not canonical");
+        check_loops(f);
+    }
+
+    /// LoopForm shape checks: each loop's region (blocks reachable from the header without
+    /// passing the exit, which includes `break` and `ret` blocks) is entered only through the
+    /// header, and only the latch jumps back to the header, so the region is left only through
+    /// the exit (or by returning).
+    fn check_loops(f: &Function) {
+        for form in &f.loops {
+            let mut region: HashSet<Block> = HashSet::new();
+            let mut stack = vec![form.header];
+            while let Some(b) = stack.pop() {
+                if b != form.exit && region.insert(b) {
+                    stack.extend(f.successors(b));
+                }
+            }
+            for (p, _) in f.blocks.iter() {
+                for s in f.successors(p) {
+                    if region.contains(&s) && s != form.header {
+                        assert!(
+                            region.contains(&p),
+                            "edge {} -> {} enters loop {} not through its header",
+                            f.block_label(p),
+                            f.block_label(s),
+                            f.block_label(form.header)
+                        );
+                    }
+                    if s == form.header && region.contains(&p) {
+                        assert_eq!(p, form.latch, "back edge not from the latch");
+                    }
+                }
+            }
+            assert!(region.contains(&form.body));
+            assert!(matches!(
+                f.terminator(form.header),
+                Some(Inst::Branch { then_block, else_block, .. })
+                    if *then_block == form.body && *else_block == form.exit
+            ));
+            assert_eq!(f.successors(form.latch), [form.header]);
+        }
     }
 
     fn block<'a>(f: &'a Function, label: &str) -> &'a BlockData {
@@ -2768,9 +2898,8 @@ mod tests {
         let inner = fb.begin_loop().unwrap();
         let t2 = fb.bconst(true).unwrap();
         fb.loop_condition(&inner, t2).unwrap();
-        assert_eq!(fb.break_loop(&outer), Err(BuildError::NotInnermostLoop));
-        assert_eq!(fb.continue_loop(&outer), Err(BuildError::NotInnermostLoop));
         assert_eq!(fb.jump(outer.exit()), Err(BuildError::NotInnermostLoop));
+        assert_eq!(fb.jump(outer.latch()), Err(BuildError::NotInnermostLoop));
         assert_eq!(fb.end_loop(outer), Err(BuildError::NotInnermostLoop));
         let mut third = FunctionBuilder::new("third").unwrap();
         let foreign_loop = third.begin_loop().unwrap();
@@ -2860,5 +2989,130 @@ mod tests {
             Err(BuildError::UndefinedFunction("P.m".into()))
         );
         let _ = m;
+    }
+
+    /// Labelled break/continue across three loop levels:
+    ///
+    /// ```text
+    /// acc = 0; i = 0
+    /// 'a: while i < n { i += 1; j = 0
+    ///   'b: while j < n { j += 1; k = 0
+    ///     while k < n { k += 1
+    ///       if k == j { continue 'b }
+    ///       if i * j * k == 12 { break 'a }
+    ///       acc = acc + i * 100 + j * 10 + k
+    ///     }
+    ///     if j == i { continue 'a }
+    ///   }
+    /// }
+    /// ret acc
+    /// ```
+    #[test]
+    fn labelled_break_and_continue() {
+        let mut fb = FunctionBuilder::new("labels").unwrap();
+        let n = fb.add_param(None);
+        let (acc, i, j, k) = (
+            fb.declare_var(),
+            fb.declare_var(),
+            fb.declare_var(),
+            fb.declare_var(),
+        );
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(acc, z).unwrap();
+        fb.def_var(i, z).unwrap();
+        let la = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let c = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&la, c).unwrap();
+        add1(&mut fb, i);
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(j, z).unwrap();
+        let lb = fb.begin_loop().unwrap();
+        let jv = fb.use_var(j).unwrap();
+        let c = fb.compare(CmpOp::Lt, jv, n).unwrap();
+        fb.loop_condition(&lb, c).unwrap();
+        add1(&mut fb, j);
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(k, z).unwrap();
+        let lc = fb.begin_loop().unwrap();
+        let kv = fb.use_var(k).unwrap();
+        let c = fb.compare(CmpOp::Lt, kv, n).unwrap();
+        fb.loop_condition(&lc, c).unwrap();
+        let kv = add1(&mut fb, k);
+        let jv = fb.use_var(j).unwrap();
+        let c = fb.compare(CmpOp::Eq, kv, jv).unwrap();
+        let (t, e) = (fb.create_block(), fb.create_block());
+        fb.branch(c, t, e).unwrap();
+        fb.seal_block(t).unwrap();
+        fb.seal_block(e).unwrap();
+        fb.switch_to_block(t).unwrap();
+        fb.continue_loop(&lb).unwrap();
+        fb.switch_to_block(e).unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let p = fb.binop(BinOp::Mul, iv, jv).unwrap();
+        let p = fb.binop(BinOp::Mul, p, kv).unwrap();
+        let twelve = fb.iconst(12).unwrap();
+        let c = fb.compare(CmpOp::Eq, p, twelve).unwrap();
+        let (t, e) = (fb.create_block(), fb.create_block());
+        fb.branch(c, t, e).unwrap();
+        fb.seal_block(t).unwrap();
+        fb.seal_block(e).unwrap();
+        fb.switch_to_block(t).unwrap();
+        fb.break_loop(&la).unwrap();
+        fb.switch_to_block(e).unwrap();
+        let hundred = fb.iconst(100).unwrap();
+        let ten = fb.iconst(10).unwrap();
+        let a = fb.binop(BinOp::Mul, iv, hundred).unwrap();
+        let b = fb.binop(BinOp::Mul, jv, ten).unwrap();
+        let s = fb.binop(BinOp::Add, a, b).unwrap();
+        let s = fb.binop(BinOp::Add, s, kv).unwrap();
+        let av = fb.use_var(acc).unwrap();
+        let s = fb.binop(BinOp::Add, av, s).unwrap();
+        fb.def_var(acc, s).unwrap();
+        fb.end_loop(lc).unwrap();
+        let (jv, iv) = (fb.use_var(j).unwrap(), fb.use_var(i).unwrap());
+        let c = fb.compare(CmpOp::Eq, jv, iv).unwrap();
+        let (t, e) = (fb.create_block(), fb.create_block());
+        fb.branch(c, t, e).unwrap();
+        fb.seal_block(t).unwrap();
+        fb.seal_block(e).unwrap();
+        fb.switch_to_block(t).unwrap();
+        fb.continue_loop(&la).unwrap();
+        fb.switch_to_block(e).unwrap();
+        fb.end_loop(lb).unwrap();
+        fb.end_loop(la).unwrap();
+        let av = fb.use_var(acc).unwrap();
+        fb.ret(Some(av)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.loops.len(), 3);
+        let reference = |n: i64| {
+            let (mut acc, mut i) = (0, 0);
+            'a: while i < n {
+                i += 1;
+                let mut j = 0;
+                'b: while j < n {
+                    j += 1;
+                    let mut k = 0;
+                    while k < n {
+                        k += 1;
+                        if k == j {
+                            continue 'b;
+                        }
+                        if i * j * k == 12 {
+                            break 'a;
+                        }
+                        acc += i * 100 + j * 10 + k;
+                    }
+                    if j == i {
+                        continue 'a;
+                    }
+                }
+            }
+            acc
+        };
+        for n in 0..7 {
+            assert_eq!(run(&f, &[n]), V::I(reference(n)), "n={n}");
+        }
     }
 }
