@@ -614,6 +614,19 @@ struct PhiState {
     alive: bool,
 }
 
+/// One step of the iterative SSA construction (see `FunctionBuilder::run_ssa`).
+#[derive(Debug)]
+enum SsaTask {
+    /// Read the variable at the end of a block; pushes the value.
+    Read(u32),
+    /// Pop a value and append it as the phi's operand for `pred`.
+    Attach { phi: u32, pred: u32 },
+    /// All operands attached: try to remove the phi; pushes the phi or its replacement.
+    Complete(u32),
+    /// Record the value on top of the stack as the variable's value in these blocks.
+    Record(Vec<u32>),
+}
+
 #[derive(Debug)]
 struct LoopState {
     header: u32,
@@ -1071,68 +1084,118 @@ impl FunctionBuilder {
         phi
     }
 
-    /// `readVariable` + `readVariableRecursive`. Chains of single-predecessor blocks are walked
-    /// iteratively; the value found is recorded in every block of the chain.
+    /// Braun's `readVariable`: the value of `var` at the end of `block`.
     fn read_var(&mut self, var: u32, block: u32) -> u32 {
-        let mut chain = Vec::new();
-        let mut seen = HashSet::new();
-        let mut b = block;
-        let val = loop {
-            if let Some(&v) = self.defs.get(&(var, b)) {
-                break self.resolve(v);
-            }
-            let state = &self.blocks[b as usize];
-            if !state.sealed {
-                // Incomplete CFG: an operandless phi, completed when the block is sealed.
-                let phi = self.new_phi(b);
-                self.incomplete.entry(b).or_default().push((var, phi));
-                break phi;
-            }
-            match state.preds.len() {
-                // The entry or an unreachable block: the variable is undefined here.
-                0 => break self.undef_value(),
-                1 => {
-                    let p = state.preds[0];
-                    if !seen.insert(b) {
-                        // An unreachable cycle of single-predecessor blocks.
-                        break self.undef_value();
-                    }
-                    chain.push(b);
-                    b = p;
-                }
-                _ => {
-                    // Break potential cycles with an operandless phi first.
-                    let phi = self.new_phi(b);
-                    self.defs.insert((var, b), phi);
-                    break self.add_phi_operands(var, phi);
-                }
-            }
-        };
-        self.defs.insert((var, b), val);
-        for c in chain {
-            self.defs.insert((var, c), val);
-        }
-        val
+        self.run_ssa(var, vec![SsaTask::Read(block)])
     }
 
-    /// `addPhiOperands`: one operand per predecessor, then try to remove the phi.
+    /// Braun's `addPhiOperands`: one operand per predecessor, then `tryRemoveTrivialPhi`.
+    /// Returns the phi, or the value that replaced it.
     fn add_phi_operands(&mut self, var: u32, phi: u32) -> u32 {
+        let mut tasks = Vec::new();
+        self.push_phi_tasks(&mut tasks, phi);
+        self.run_ssa(var, tasks)
+    }
+
+    /// Schedules reading `phi`'s operands in predecessor order, then completing it.
+    fn push_phi_tasks(&self, tasks: &mut Vec<SsaTask>, phi: u32) {
         let block = self.phis[&phi].block;
-        let preds = self.blocks[block as usize].preds.clone();
-        for p in preds {
-            let v = self.read_var(var, p);
-            if let Some(state) = self.phis.get_mut(&phi) {
-                state.inputs.push((p, v));
-            }
-            if self.phis.contains_key(&v) {
-                self.phi_users.entry(v).or_default().push(phi);
+        tasks.push(SsaTask::Complete(phi));
+        for &p in self.blocks[block as usize].preds.iter().rev() {
+            tasks.push(SsaTask::Attach { phi, pred: p });
+            tasks.push(SsaTask::Read(p));
+        }
+    }
+
+    /// Runs Braun's mutually recursive `readVariable` / `readVariableRecursive` /
+    /// `addPhiOperands` with an explicit task stack (so that long chains of blocks cannot
+    /// overflow the native stack) and returns the value the first task produced. Tasks run in
+    /// exactly the order of the recursive formulation.
+    fn run_ssa(&mut self, var: u32, mut tasks: Vec<SsaTask>) -> u32 {
+        let mut vals: Vec<u32> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                SsaTask::Read(block) => {
+                    // Walk up single-predecessor chains; every block passed records the result.
+                    let mut chain = Vec::new();
+                    let mut seen = HashSet::new();
+                    let mut b = block;
+                    let val = loop {
+                        chain.push(b);
+                        if let Some(&v) = self.defs.get(&(var, b)) {
+                            break Some(self.resolve(v));
+                        }
+                        let state = &self.blocks[b as usize];
+                        if !state.sealed {
+                            // Incomplete CFG: an operandless phi, completed at sealing.
+                            let phi = self.new_phi(b);
+                            self.incomplete.entry(b).or_default().push((var, phi));
+                            break Some(phi);
+                        }
+                        match state.preds.len() {
+                            // The entry or an unreachable block: the variable is undefined.
+                            0 => break Some(self.undef_value()),
+                            1 => {
+                                if !seen.insert(b) {
+                                    // An unreachable cycle of single-predecessor blocks.
+                                    break Some(self.undef_value());
+                                }
+                                b = state.preds[0];
+                            }
+                            _ => {
+                                // Break potential cycles with an operandless phi first.
+                                let phi = self.new_phi(b);
+                                self.defs.insert((var, b), phi);
+                                break None;
+                            }
+                        }
+                    };
+                    match val {
+                        Some(v) => {
+                            for c in chain {
+                                self.defs.insert((var, c), v);
+                            }
+                            vals.push(v);
+                        }
+                        None => {
+                            let phi = self.defs[&(var, b)];
+                            tasks.push(SsaTask::Record(chain));
+                            self.push_phi_tasks(&mut tasks, phi);
+                        }
+                    }
+                }
+                SsaTask::Attach { phi, pred } => {
+                    let v = match vals.pop() {
+                        Some(v) => v,
+                        None => self.undef_value(),
+                    };
+                    if let Some(state) = self.phis.get_mut(&phi) {
+                        state.inputs.push((pred, v));
+                    }
+                    if self.phis.contains_key(&v) {
+                        self.phi_users.entry(v).or_default().push(phi);
+                    }
+                }
+                SsaTask::Complete(phi) => {
+                    if let Some(state) = self.phis.get_mut(&phi) {
+                        state.complete = true;
+                    }
+                    self.try_remove_trivial_phi(phi);
+                    vals.push(self.resolve(phi));
+                }
+                SsaTask::Record(chain) => {
+                    if let Some(&v) = vals.last() {
+                        for c in chain {
+                            self.defs.insert((var, c), v);
+                        }
+                    }
+                }
             }
         }
-        if let Some(state) = self.phis.get_mut(&phi) {
-            state.complete = true;
+        match vals.pop() {
+            Some(v) => v,
+            None => self.undef_value(),
         }
-        self.try_remove_trivial_phi(phi);
-        self.resolve(phi)
     }
 
     /// `tryRemoveTrivialPhi`, with a worklist instead of recursion: a phi whose operands are all
@@ -3114,5 +3177,73 @@ mod tests {
         for n in 0..7 {
             assert_eq!(run(&f, &[n]), V::I(reference(n)), "n={n}");
         }
+    }
+
+    /// Long chains of blocks and deep loop nests do not overflow the stack: SSA construction
+    /// is iterative.
+    #[test]
+    fn long_chains_and_deep_nests() {
+        // 20000 if/else diamonds; x (defined in the entry) is read only at the very end, and y
+        // is incremented on one arm of each diamond.
+        let mut fb = FunctionBuilder::new("chain").unwrap();
+        let (x, y) = (fb.declare_var(), fb.declare_var());
+        let seven = fb.iconst(7).unwrap();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(x, seven).unwrap();
+        fb.def_var(y, z).unwrap();
+        let t = fb.bconst(true).unwrap();
+        for _ in 0..20_000 {
+            let (a, b, j) = (fb.create_block(), fb.create_block(), fb.create_block());
+            fb.branch(t, a, b).unwrap();
+            fb.seal_block(a).unwrap();
+            fb.seal_block(b).unwrap();
+            fb.switch_to_block(a).unwrap();
+            fb.jump(j).unwrap();
+            fb.switch_to_block(b).unwrap();
+            fb.jump(j).unwrap();
+            fb.seal_block(j).unwrap();
+            fb.switch_to_block(j).unwrap();
+        }
+        let xv = fb.use_var(x).unwrap();
+        assert_eq!(xv, seven);
+        fb.ret(Some(xv)).unwrap();
+        let f = fb.finish().unwrap();
+        assert_eq!(f.blocks.len(), 60_001);
+        assert!(f
+            .blocks
+            .values()
+            .all(|b| !b.insts.iter().any(|i| matches!(i, Inst::Phi { .. }))));
+
+        // 300 nested loops, a counter read only in the innermost body.
+        let mut fb = FunctionBuilder::new("deep").unwrap();
+        let c = fb.declare_var();
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(c, z).unwrap();
+        let mut loops = Vec::new();
+        for _ in 0..300 {
+            let lp = fb.begin_loop().unwrap();
+            let f = fb.bconst(false).unwrap();
+            fb.loop_condition(&lp, f).unwrap();
+            loops.push(lp);
+        }
+        add1(&mut fb, c);
+        while let Some(lp) = loops.pop() {
+            fb.end_loop(lp).unwrap();
+        }
+        let cv = fb.use_var(c).unwrap();
+        fb.ret(Some(cv)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.loops.len(), 300);
+        // The counter has a phi in every header and none elsewhere.
+        for form in &f.loops {
+            let n = f.blocks[form.header]
+                .insts
+                .iter()
+                .filter(|i| matches!(i, Inst::Phi { .. }))
+                .count();
+            assert_eq!(n, 1);
+        }
+        assert_eq!(run(&f, &[]), V::I(0));
     }
 }
