@@ -345,7 +345,7 @@ fn check_name(kind: &'static str, name: &str, ok: fn(&str) -> bool) -> Result<()
 /// with the builder from [`ModuleBuilder::function_builder`] and handed back with
 /// [`ModuleBuilder::define_function`]. [`ModuleBuilder::finish`] requires every declared function
 /// to have a body. The result is structurally valid as far as the builder can check; run
-/// [`crate::verify`] on it for the full rules (arities, method receivers, LoopForms, ...).
+/// [`crate::verify::verify`] on it for the full rules (arities, method receivers, LoopForms, ...).
 #[derive(Debug)]
 pub struct ModuleBuilder {
     tag: u32,
