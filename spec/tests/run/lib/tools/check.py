@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Independent sanity checker for the programs in spec/tests/run/lib (and examples/).
+
+Not a MIR14 implementation: a small line-based reader that checks the verifier rules these
+tests must satisfy (spec §7): unique names, terminators, phis (lead the block, one input per
+predecessor), dominance of uses, static arities of calls/new/externs, declared fields,
+`@main()` without parameters; and the expected files (a `.err` trap line implies `.exit` 101).
+Usage: python3 check.py [files...]  (default: every .mir beside this directory and examples/).
+"""
+import glob
+import os
+import re
+import sys
+
+EXTERNS = {"env.console.log": 1, "env.console.print": 1, "env.console.error": 1,
+           "env.stdin.read_line": 0, "env.stdin.read_all": 0, "env.fs.read": 1, "env.args": 0,
+           "env.process.exit": 1, "env.time.now_ms": 0}
+OPS = ["Add", "Sub", "Mul", "Div", "Mod", "Band", "Bor", "Bxor", "Shl", "Shr", "And", "Or",
+       "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]
+BUILTIN_TYPES = {"Integer", "Float", "Bool", "String", "Void", "IntegerBox", "FloatBox", "BoolBox",
+                 "StringBox", "VoidBox", "ArrayBox", "MapBox", "FunctionBox", "Any"} | {
+    o + "Operator" for o in OPS}
+TERMS = ("ret", "jump", "branch")
+VAL = r"%[A-Za-z0-9_]+"
+
+
+def strip_comment(line):
+    out, in_str, esc = [], False, False
+    for ch in line:
+        if in_str:
+            out.append(ch)
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == ";":
+            break
+        else:
+            if ch == '"':
+                in_str = True
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def without_strings(s):
+    return re.sub(r'"(\\.|[^"\\])*"', '""', s)
+
+
+def parse(path):
+    boxes, funcs, cur = {}, {}, None
+    for no, raw in enumerate(open(path, encoding="utf-8"), 1):
+        line = strip_comment(raw.rstrip("\n"))
+        if not line:
+            continue
+        m = re.match(r"box (\w+) \{(.*)\}$", line)
+        if m:
+            fields = [f.strip() for f in m.group(2).split(",") if f.strip()]
+            assert m.group(1) not in boxes, f"duplicate box {m.group(1)}"
+            assert m.group(1) not in BUILTIN_TYPES
+            assert len(set(fields)) == len(fields)
+            boxes[m.group(1)] = fields
+            continue
+        m = re.match(r"fn @([\w.]+)\((.*)\)( -> (\w+))? \{$", line)
+        if m:
+            params = [p.split(":")[0].strip() for p in m.group(2).split(",") if p.strip()]
+            cur = dict(name=m.group(1), params=params, blocks=[], loops=[])
+            assert cur["name"] not in funcs, f"duplicate function {cur['name']}"
+            funcs[cur["name"]] = cur
+            continue
+        if line == "}":
+            cur = None
+            continue
+        assert cur is not None, f"{no}: text outside a function: {line}"
+        if line.startswith("loop "):
+            cur["loops"].append((no, dict(kv.split("=") for kv in line.split()[1:])))
+            continue
+        m = re.match(r"(\w+):$", line)
+        if m:
+            cur["blocks"].append(dict(label=m.group(1), insts=[]))
+            continue
+        assert cur["blocks"], f"{no}: instruction before the first block"
+        cur["blocks"][-1]["insts"].append((no, line))
+    return boxes, funcs
+
+
+def dominators(labels, succs):
+    preds = {l: [] for l in labels}
+    for l in labels:
+        for s in succs[l]:
+            preds[s].append(l)
+    reach, work = {labels[0]}, [labels[0]]
+    while work:
+        for s in succs[work.pop()]:
+            if s not in reach:
+                reach.add(s)
+                work.append(s)
+    dom = {l: set(reach) for l in reach}
+    dom[labels[0]] = {labels[0]}
+    changed = True
+    while changed:
+        changed = False
+        for l in labels[1:]:
+            if l not in reach:
+                continue
+            ps = [p for p in preds[l] if p in reach]
+            new = set.intersection(*[dom[p] for p in ps]) | {l} if ps else {l}
+            if new != dom[l]:
+                dom[l], changed = new, True
+    return preds, dom, reach
+
+
+def check_function(f, boxes, funcs, errs):
+    name = f["name"]
+    err = lambda no, msg: errs.append(f"{no}: @{name}: {msg}")
+    if not f["blocks"]:
+        err(0, "no blocks")
+        return
+    if name == "main" and f["params"]:
+        err(0, "@main has parameters")
+    if "." in name:
+        assert name.split(".")[0] in boxes, f"method of undeclared box {name}"
+        assert f["params"], f"method {name} without receiver"
+    labels = [b["label"] for b in f["blocks"]]
+    if len(set(labels)) != len(labels):
+        err(0, "duplicate labels")
+    defs = {p: (labels[0], -1) for p in f["params"]}
+    succs = {}
+    for b in f["blocks"]:
+        insts = b["insts"]
+        if not insts or not insts[-1][1].startswith(TERMS):
+            err(insts[-1][0] if insts else 0, f"block {b['label']} without terminator")
+        for i, (no, s) in enumerate(insts):
+            if s.startswith(TERMS) and i != len(insts) - 1:
+                err(no, "terminator before the end of the block")
+            m = re.match(rf"({VAL}) = ", s)
+            if m:
+                if m.group(1) in defs:
+                    err(no, f"{m.group(1)} defined twice")
+                defs[m.group(1)] = (b["label"], i)
+        last = insts[-1][1] if insts else ""
+        if last.startswith("jump "):
+            succs[b["label"]] = [last.split()[1]]
+        elif last.startswith("branch "):
+            succs[b["label"]] = [t.strip() for t in last.split(",")[1:]]
+        else:
+            succs[b["label"]] = []
+        for t in succs[b["label"]]:
+            if t not in labels:
+                err(last, f"unknown block {t}")
+                succs[b["label"]] = []
+    preds, dom, reach = dominators(labels, succs)
+    if preds[labels[0]]:
+        err(0, "entry block is a branch target")
+
+    def dominated(v, blk, idx, no):
+        if v not in defs:
+            err(no, f"{v} used but never defined")
+            return
+        db, di = defs[v]
+        if blk not in reach:
+            return
+        if db == blk:
+            if di >= idx:
+                err(no, f"use of {v} not dominated (same block)")
+        elif db not in dom[blk]:
+            err(no, f"use of {v} not dominated by its definition in {db}")
+
+    for b in f["blocks"]:
+        seen_non_phi = False
+        for i, (no, s) in enumerate(b["insts"]):
+            body = without_strings(s)
+            m = re.match(rf"({VAL}) = phi(.*)$", body)
+            if m:
+                if seen_non_phi or b["label"] == labels[0]:
+                    err(no, "phi placement")
+                ins = re.findall(rf"\[(\w+): ({VAL})\]", m.group(2))
+                srcs = [l for l, _ in ins]
+                if sorted(srcs) != sorted(preds[b["label"]]):
+                    err(no, f"phi inputs {srcs} vs predecessors {preds[b['label']]}")
+                for l, v in ins:
+                    if l in reach:
+                        dominated(v, l, 10 ** 9, no)
+                continue
+            seen_non_phi = True
+            rhs = body.split("=", 1)[1] if re.match(rf"{VAL} = ", body) else body
+            # store %p.f = %v: both sides are uses.
+            if body.startswith("store "):
+                rhs = body
+            for v in re.findall(VAL, rhs):
+                dominated(v, b["label"], i, no)
+            for fld in re.findall(r"(?:load|store) %\w+\.(\w+)", body):
+                if not any(fld in fs for fs in boxes.values()):
+                    err(no, f"no box declares field {fld}")
+            m = re.search(r"call @([\w.]+)\((.*)\)$", body)
+            if m:
+                callee = m.group(1)
+                nargs = len([a for a in m.group(2).split(",") if a.strip()])
+                if callee not in funcs:
+                    err(no, f"unknown function @{callee}")
+                elif len(funcs[callee]["params"]) != nargs:
+                    err(no, f"arity of @{callee}")
+            m = re.search(r"call %\w+\.(\w+)::(\w+)\((.*)\)$", body)
+            if m:
+                fn = f"{m.group(1)}.{m.group(2)}"
+                nargs = len([a for a in m.group(3).split(",") if a.strip()])
+                if fn not in funcs:
+                    err(no, f"unknown method {m.group(1)}::{m.group(2)}")
+                elif len(funcs[fn]["params"]) - 1 != nargs:
+                    err(no, f"static arity of {fn}")
+            m = re.search(r"extern ([\w.]+)\((.*)\)$", body)
+            if m:
+                nargs = len([a for a in m.group(2).split(",") if a.strip()])
+                if EXTERNS.get(m.group(1)) != nargs:
+                    err(no, f"extern {m.group(1)} unknown or arity {nargs}")
+            m = re.search(r"= new (\w+)\((.*)\)$", body)
+            if m:
+                bx = m.group(1)
+                nargs = len([a for a in m.group(2).split(",") if a.strip()])
+                if bx in boxes:
+                    birth = funcs.get(bx + ".birth")
+                    want = len(birth["params"]) - 1 if birth else 0
+                elif bx in ("IntegerBox", "FloatBox", "BoolBox", "StringBox"):
+                    want = 1
+                elif bx == "ArrayBox":
+                    want = nargs
+                elif bx in ("MapBox", "VoidBox") or bx in {o + "Operator" for o in OPS}:
+                    want = 0
+                else:
+                    err(no, f"unknown box {bx}")
+                    want = nargs
+                if want != nargs:
+                    err(no, f"new {bx} arity {nargs}, expected {want}")
+            m = re.search(r"const @([\w.]+)$", body)
+            if m and m.group(1) not in funcs:
+                err(no, f"unknown function @{m.group(1)}")
+            for t in re.findall(r"typeop (?:check|cast) %\w+ (\w+)", body):
+                if t not in BUILTIN_TYPES and t not in boxes:
+                    err(no, f"unknown type {t}")
+    for no, lp in f["loops"]:
+        h, bd, lt, ex = lp["header"], lp["body"], lp["latch"], lp["exit"]
+        if succs.get(h) != [bd, ex]:
+            err(no, f"header {h} must branch to body {bd} and exit {ex}")
+        if h not in succs.get(lt, []):
+            err(no, f"latch {lt} has no edge to header {h}")
+        # Loop blocks: those reaching the latch backwards without passing the header.
+        loop, work = {h, lt}, [lt]
+        while work:
+            for p in preds[work.pop()]:
+                if p not in loop:
+                    loop.add(p)
+                    work.append(p)
+        for l in loop:
+            if h not in dom.get(l, set()):
+                err(no, f"loop header {h} does not dominate {l}")
+            for s in succs[l]:
+                if s not in loop and s != ex:
+                    err(no, f"edge from {l} to {s} leaves the loop but not to exit {ex}")
+                if s == h and l != lt:
+                    err(no, f"back edge from {l} to header {h} is not from the latch")
+
+
+def check_file(path):
+    errs = []
+    try:
+        boxes, funcs = parse(path)
+    except AssertionError as e:
+        return [f"parse: {e}"]
+    if "main" not in funcs:
+        errs.append("no @main")
+    for f in funcs.values():
+        check_function(f, boxes, funcs, errs)
+    base = path[:-4]
+    text = open(path, encoding="utf-8").read()
+    if not text.startswith(";"):
+        errs.append("no header comment")
+    if os.path.dirname(os.path.abspath(path)).endswith(os.path.join("run", "lib")):
+        err_text = open(base + ".err").read() if os.path.exists(base + ".err") else ""
+        exit_code = int(open(base + ".exit").read()) if os.path.exists(base + ".exit") else 0
+        traps = [l for l in err_text.splitlines() if l.startswith("error: ")]
+        if traps and (exit_code != 101 or not err_text.endswith(traps[-1] + "\n")):
+            errs.append("a trap must be the last stderr line and exit with 101")
+        if exit_code == 101 and not traps:
+            errs.append("exit 101 without a trap line")
+        for t in traps:
+            if not re.fullmatch(r"error: \w+: .+ \(in @[\w.]+, \w+\)", t):
+                errs.append(f"malformed trap line {t!r}")
+    return errs
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = sys.argv[1:] or sorted(glob.glob(os.path.join(here, "..", "*.mir"))) + sorted(
+        glob.glob(os.path.join(here, "..", "..", "..", "..", "..", "examples", "*.mir")))
+    bad = 0
+    for p in files:
+        for e in check_file(p):
+            print(f"{os.path.relpath(p)}: {e}")
+            bad += 1
+    print(f"{len(files)} files checked, {bad} problems")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
