@@ -199,6 +199,9 @@ pub enum BuildError {
     /// A branch or jump targets the header or body of an open loop; use
     /// [`FunctionBuilder::continue_loop`] instead.
     LoopBlockTarget(String),
+    /// While a loop is open, a branch or jump targets a block made before the loop began: it
+    /// would leave the loop other than through its exit (use `break_loop`).
+    LoopEscape(String),
     /// A phi was appended after a non-phi instruction of its block.
     PhiNotLeading(String),
     /// `call` was given [`Callee::Extern`]; use [`FunctionBuilder::extern_call`].
@@ -272,6 +275,10 @@ impl fmt::Display for BuildError {
             BuildError::LoopBlockTarget(b) => write!(
                 f,
                 "block {b} is the header or body of an open loop and cannot be a branch target"
+            ),
+            BuildError::LoopEscape(b) => write!(
+                f,
+                "block {b} is outside the open loop; leave a loop with break_loop"
             ),
             BuildError::PhiNotLeading(b) => write!(f, "phi must lead its block ({b})"),
             BuildError::ExternInCall => write!(f, "call cannot take an extern callee"),
@@ -619,6 +626,8 @@ struct PhiState {
 enum SsaTask {
     /// Read the variable at the end of a block; pushes the value.
     Read(u32),
+    /// Push the `void` undefined value.
+    Undef,
     /// Pop a value and append it as the phi's operand for `pred`.
     Attach { phi: u32, pred: u32 },
     /// All operands attached: try to remove the phi; pushes the phi or its replacement.
@@ -635,9 +644,31 @@ struct LoopState {
     exit: u32,
     has_condition: bool,
     ended: bool,
-    /// `break` (`true`) / `continue` (`false`) requests of outer loops that leave this loop
-    /// through its exit, to be routed by `end_loop`.
-    routes: Vec<(usize, bool)>,
+    /// Requests (outer `break`/`continue`, `ret`) that leave this loop through its exit, to be
+    /// routed by `end_loop`.
+    routes: Vec<Route>,
+}
+
+/// Where control goes after leaving a loop through its exit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Route {
+    /// `break` of loop `l`.
+    Break(usize),
+    /// `continue` of loop `l`.
+    Continue(usize),
+    /// `ret` of the routed return value.
+    Return,
+}
+
+impl Route {
+    /// The dispatch variable's value for this request (the variable is `void` otherwise).
+    fn code(self) -> i64 {
+        match self {
+            Route::Return => 0,
+            Route::Continue(l) => 1 + 2 * l as i64,
+            Route::Break(l) => 2 + 2 * l as i64,
+        }
+    }
 }
 
 /// Builds the body of one function: parameters, blocks, instructions, variables and loops.
@@ -673,12 +704,17 @@ pub struct FunctionBuilder {
     defs: HashMap<(u32, u32), u32>,
     /// Incomplete phis of unsealed blocks: `(variable, phi)`.
     incomplete: HashMap<u32, Vec<(u32, u32)>>,
-    /// The `const void` standing for undefined variables, once needed.
-    undef: Option<u32>,
     loops: Vec<LoopState>,
     open_loops: Vec<usize>,
-    /// The hidden variable of multi-level `break`/`continue`, once needed.
+    /// The hidden variable of routed `break`/`continue`/`ret`, once needed.
     dispatch: Option<u32>,
+    /// The hidden variable holding the value of a routed `ret`, once needed.
+    retval: Option<u32>,
+    /// The never-taken `latch` edges of `branch %true, exit, latch` loop exits.
+    phantom: HashSet<(u32, u32)>,
+    /// Constants placed at the start of the entry block (`void` for undefined variables, `true`
+    /// for loop exits), each made once.
+    prefix: Vec<(u32, Constant)>,
 }
 
 impl FunctionBuilder {
@@ -707,10 +743,12 @@ impl FunctionBuilder {
             var_count: 0,
             defs: HashMap::new(),
             incomplete: HashMap::new(),
-            undef: None,
             loops: Vec::new(),
             open_loops: Vec::new(),
             dispatch: None,
+            retval: None,
+            prefix: Vec::new(),
+            phantom: HashSet::new(),
         };
         // The entry block: no predecessors ever, so it is sealed from the start.
         let entry = fb.new_block(None);
@@ -963,7 +1001,7 @@ impl FunctionBuilder {
         if self.blocks[i as usize].sealed {
             return Err(BuildError::SealedBlockTarget(label()));
         }
-        for (depth, &l) in self.open_loops.iter().enumerate().rev() {
+        for (depth, &l) in self.open_loops.iter().enumerate() {
             let lp = &self.loops[l];
             if i == lp.header || i == lp.body {
                 return Err(BuildError::LoopBlockTarget(label()));
@@ -971,6 +1009,12 @@ impl FunctionBuilder {
             let innermost = depth + 1 == self.open_loops.len();
             if !innermost && (i == lp.latch || i == lp.exit) {
                 return Err(BuildError::NotInnermostLoop);
+            }
+        }
+        // Blocks made before the innermost loop began are outside it.
+        if let Some(&l) = self.open_loops.last() {
+            if i < self.loops[l].header {
+                return Err(BuildError::LoopEscape(label()));
             }
         }
         Ok(i)
@@ -1058,14 +1102,17 @@ impl FunctionBuilder {
 
     /// The `const void` at the start of the entry block that stands for undefined variables.
     fn undef_value(&mut self) -> u32 {
-        match self.undef {
-            Some(u) => u,
-            None => {
-                let u = self.new_value();
-                self.undef = Some(u);
-                u
-            }
+        self.prefix_const(Constant::Void)
+    }
+
+    /// A constant at the start of the entry block (so it dominates every use), made once.
+    fn prefix_const(&mut self, c: Constant) -> u32 {
+        if let Some(&(v, _)) = self.prefix.iter().find(|(_, k)| *k == c) {
+            return v;
         }
+        let v = self.new_value();
+        self.prefix.push((v, c));
+        v
     }
 
     fn new_phi(&mut self, block: u32) -> u32 {
@@ -1093,17 +1140,24 @@ impl FunctionBuilder {
     /// Returns the phi, or the value that replaced it.
     fn add_phi_operands(&mut self, var: u32, phi: u32) -> u32 {
         let mut tasks = Vec::new();
-        self.push_phi_tasks(&mut tasks, phi);
+        self.push_phi_tasks(&mut tasks, var, phi);
         self.run_ssa(var, tasks)
     }
 
-    /// Schedules reading `phi`'s operands in predecessor order, then completing it.
-    fn push_phi_tasks(&self, tasks: &mut Vec<SsaTask>, phi: u32) {
+    /// Schedules reading `phi`'s operands in predecessor order, then completing it. Over a
+    /// never-taken loop-exit edge (see `leave_loop`) the builder's hidden variables read as
+    /// `void`, so that they do not make phis in the loop.
+    fn push_phi_tasks(&self, tasks: &mut Vec<SsaTask>, var: u32, phi: u32) {
         let block = self.phis[&phi].block;
+        let hidden = Some(var) == self.dispatch || Some(var) == self.retval;
         tasks.push(SsaTask::Complete(phi));
         for &p in self.blocks[block as usize].preds.iter().rev() {
             tasks.push(SsaTask::Attach { phi, pred: p });
-            tasks.push(SsaTask::Read(p));
+            if hidden && self.phantom.contains(&(p, block)) {
+                tasks.push(SsaTask::Undef);
+            } else {
+                tasks.push(SsaTask::Read(p));
+            }
         }
     }
 
@@ -1160,9 +1214,13 @@ impl FunctionBuilder {
                         None => {
                             let phi = self.defs[&(var, b)];
                             tasks.push(SsaTask::Record(chain));
-                            self.push_phi_tasks(&mut tasks, phi);
+                            self.push_phi_tasks(&mut tasks, var, phi);
                         }
                     }
+                }
+                SsaTask::Undef => {
+                    let u = self.undef_value();
+                    vals.push(u);
                 }
                 SsaTask::Attach { phi, pred } => {
                     let v = match vals.pop() {
@@ -1250,6 +1308,141 @@ impl FunctionBuilder {
             }
             work.extend(users);
         }
+    }
+
+    /// Braun et al. §3.2 (Algorithm 5): removes strongly connected components of phis that,
+    /// together, merge only one value from outside (e.g. a header phi and a latch phi referring
+    /// to each other). Each such component is replaced by that value; for the others the
+    /// components of their inner phis are examined in turn. Operands are processed before their
+    /// users (Tarjan's order); nesting uses an explicit stack.
+    fn remove_redundant_phi_sccs(&mut self) {
+        let mut all: Vec<u32> = self
+            .phis
+            .iter()
+            .filter(|(_, p)| p.alive && !p.explicit)
+            .map(|(&v, _)| v)
+            .collect();
+        all.sort_unstable();
+        let mut frames: Vec<(Vec<Vec<u32>>, usize)> = vec![(self.phi_sccs(&all), 0)];
+        while let Some((sccs, next)) = frames.last_mut() {
+            let Some(scc) = sccs.get(*next).cloned() else {
+                frames.pop();
+                continue;
+            };
+            *next += 1;
+            let scc: Vec<u32> = scc.into_iter().filter(|p| self.phis[p].alive).collect();
+            if scc.len() <= 1 {
+                if let Some(&p) = scc.first() {
+                    self.try_remove_trivial_phi(p);
+                }
+                continue;
+            }
+            let members: HashSet<u32> = scc.iter().copied().collect();
+            let mut outer: Vec<u32> = Vec::new();
+            let mut inner = Vec::new();
+            for &p in &scc {
+                let mut is_inner = true;
+                for &(_, op) in &self.phis[&p].inputs {
+                    let op = self.resolve(op);
+                    if !members.contains(&op) {
+                        is_inner = false;
+                        if !outer.contains(&op) {
+                            outer.push(op);
+                        }
+                    }
+                }
+                if is_inner {
+                    inner.push(p);
+                }
+            }
+            match outer.len() {
+                0 | 1 => {
+                    let v = match outer.first() {
+                        Some(&v) => v,
+                        None => self.undef_value(),
+                    };
+                    for p in scc {
+                        if let Some(state) = self.phis.get_mut(&p) {
+                            state.alive = false;
+                        }
+                        self.replaced.insert(p, v);
+                    }
+                }
+                _ => {
+                    if !inner.is_empty() {
+                        let sub = self.phi_sccs(&inner);
+                        frames.push((sub, 0));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The strongly connected components of the phis `set` (edges: phi → phi operands within
+    /// `set`), operands' components first (iterative Tarjan).
+    fn phi_sccs(&self, set: &[u32]) -> Vec<Vec<u32>> {
+        let index_of: HashMap<u32, usize> = set.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let succ: Vec<Vec<usize>> = set
+            .iter()
+            .map(|p| {
+                self.phis[p]
+                    .inputs
+                    .iter()
+                    .filter_map(|&(_, op)| index_of.get(&self.resolve(op)).copied())
+                    .collect()
+            })
+            .collect();
+        let n = set.len();
+        let mut index = vec![usize::MAX; n];
+        let mut low = vec![0; n];
+        let mut on_stack = vec![false; n];
+        let mut stack = Vec::new();
+        let mut out = Vec::new();
+        let mut counter = 0;
+        for root in 0..n {
+            if index[root] != usize::MAX {
+                continue;
+            }
+            // (node, next successor position)
+            let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+            index[root] = counter;
+            low[root] = counter;
+            counter += 1;
+            stack.push(root);
+            on_stack[root] = true;
+            while let Some(&mut (v, ref mut pos)) = call.last_mut() {
+                if let Some(&w) = succ[v].get(*pos) {
+                    *pos += 1;
+                    if index[w] == usize::MAX {
+                        index[w] = counter;
+                        low[w] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        call.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                } else {
+                    call.pop();
+                    if let Some(&(u, _)) = call.last() {
+                        low[u] = low[u].min(low[v]);
+                    }
+                    if low[v] == index[v] {
+                        let mut scc = Vec::new();
+                        while let Some(w) = stack.pop() {
+                            on_stack[w] = false;
+                            scc.push(set[w]);
+                            if w == v {
+                                break;
+                            }
+                        }
+                        out.push(scc);
+                    }
+                }
+            }
+        }
+        out
     }
 
     // --- constants ----------------------------------------------------------------------------
@@ -1520,19 +1713,32 @@ impl FunctionBuilder {
         })
     }
 
-    /// `jump target`. Ends the insertion block.
+    /// `jump target`. Ends the insertion block. A jump to the innermost open loop's exit is a
+    /// [`FunctionBuilder::break_loop`].
     pub fn jump(&mut self, target: Block) -> Result<(), BuildError> {
-        let target = Block(self.check_target(target)?);
-        self.push_inst(Inst::Jump { target })
+        let t = self.check_target(target)?;
+        if let Some(&l) = self.open_loops.last() {
+            if t == self.loops[l].exit {
+                return self.perform(Route::Break(l));
+            }
+        }
+        self.push_inst(Inst::Jump { target: Block(t) })
     }
 
-    /// `ret %v`, or `ret` (returns `void`) for `None`. Ends the insertion block.
+    /// `ret %v`, or `ret` (returns `void`) for `None`. Ends the insertion block. Inside open
+    /// loops the return leaves each loop through its exit (see the module documentation) and
+    /// the `ret` itself is emitted after the outermost loop.
     pub fn ret(&mut self, value: Option<Value>) -> Result<(), BuildError> {
         let value = match value {
-            Some(v) => Some(Value(self.int_value(v)?)),
+            Some(v) => Some(self.int_value(v)?),
             None => None,
         };
-        self.push_inst(Inst::Return { value })
+        if !self.open_loops.is_empty() {
+            return self.routed_return(value);
+        }
+        self.push_inst(Inst::Return {
+            value: value.map(Value),
+        })
     }
 
     // --- loops --------------------------------------------------------------------------------
@@ -1557,21 +1763,12 @@ impl FunctionBuilder {
         Ok(l)
     }
 
-    /// The hidden variable routing multi-level `break`/`continue` through inner loop exits.
-    fn dispatch_var(&mut self) -> u32 {
-        match self.dispatch {
-            Some(d) => d,
-            None => {
-                self.var_count += 1;
-                self.dispatch = Some(self.var_count - 1);
-                self.var_count - 1
-            }
-        }
-    }
-
-    /// The dispatch code of a routed `break` (or `continue`) of loop `l`; never 0.
-    fn route_code(l: usize, to_exit: bool) -> i64 {
-        1 + 2 * l as i64 + i64::from(to_exit)
+    /// A hidden variable (the dispatch code or the routed return value), made on first use.
+    fn hidden_var(slot: &mut Option<u32>, var_count: &mut u32) -> u32 {
+        *slot.get_or_insert_with(|| {
+            *var_count += 1;
+            *var_count - 1
+        })
     }
 
     /// Opens a loop: ends the insertion block with `jump header` (it becomes the preheader),
@@ -1641,57 +1838,168 @@ impl FunctionBuilder {
         Ok(())
     }
 
-    /// `break` (`to_exit`) or `continue` of open loop `l`: a jump to its exit or latch if it is
-    /// the innermost open loop; otherwise the dispatch variable is set to the request's code and
-    /// control leaves the innermost loop through its exit, where `end_loop` routes it outward.
-    fn loop_jump(&mut self, l: usize, to_exit: bool) -> Result<(), BuildError> {
-        let Some(&inner) = self.open_loops.last() else {
-            return Err(BuildError::LoopEnded);
-        };
-        if !self.loops[l].has_condition || !self.loops[inner].has_condition {
-            return Err(BuildError::LoopConditionMissing);
+    /// The innermost open loop, which must have its condition (we are in its body).
+    fn innermost_in_body(&self) -> Result<Option<usize>, BuildError> {
+        match self.open_loops.last() {
+            Some(&l) if !self.loops[l].has_condition => Err(BuildError::LoopConditionMissing),
+            other => Ok(other.copied()),
         }
-        if inner == l {
-            let state = &self.loops[l];
-            let target = if to_exit { state.exit } else { state.latch };
-            return self.push_inst(Inst::Jump {
-                target: Block(target),
-            });
-        }
-        let code = self.iconst(Self::route_code(l, to_exit))?;
-        let code = self.int_value(code)?;
-        let var = self.dispatch_var();
+    }
+
+    /// Fails if the insertion point is a block that already ends with a terminator.
+    fn check_open(&mut self) -> Result<(), BuildError> {
         let b = self.ensure_block();
-        self.defs.insert((var, b), code);
-        let exit = self.loops[inner].exit;
-        self.push_inst(Inst::Jump {
-            target: Block(exit),
-        })?;
-        let routes = &mut self.loops[inner].routes;
-        if !routes.contains(&(l, to_exit)) {
-            routes.push((l, to_exit));
+        if self.terminated(b) {
+            return Err(BuildError::BlockTerminated(
+                self.blocks[b as usize].label.clone(),
+            ));
         }
         Ok(())
     }
 
-    /// `break`: leaves loop `lp` (jumps to its exit). `lp` may be an outer loop of the innermost
-    /// open loop: the break then leaves each inner loop through its exit (see
-    /// [`FunctionBuilder::end_loop`]), so every loop keeps its canonical shape.
-    pub fn break_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
-        let l = self.open_loop(lp)?;
-        self.loop_jump(l, true)
+    /// Leaves innermost loop `l` through its exit from the insertion block with
+    /// `branch %true, exit, latch`. The latch edge is never taken; it keeps the block a block of
+    /// the loop (spec §7.3 counts only blocks reaching the latch), so the loop's only exit edge
+    /// goes to its exit as LoopForms require.
+    fn leave_loop(&mut self, l: usize) -> Result<(), BuildError> {
+        self.check_open()?;
+        let t = self.prefix_const(Constant::Bool(true));
+        let LoopState { exit, latch, .. } = self.loops[l];
+        let b = self.ensure_block();
+        self.phantom.insert((b, latch));
+        self.push_inst(Inst::Branch {
+            cond: Value(t),
+            then_block: Block(exit),
+            else_block: Block(latch),
+        })
     }
 
-    /// `continue`: starts the next iteration of loop `lp` (jumps to its latch). `lp` may be an
-    /// outer loop of the innermost open loop, as for [`FunctionBuilder::break_loop`].
+    /// Performs `route` from the insertion block: a direct `continue`/`break` of the innermost
+    /// loop, a `ret` outside every loop, or otherwise sets the dispatch variable and leaves the
+    /// innermost loop through its exit, where [`FunctionBuilder::end_loop`] routes it further.
+    fn perform(&mut self, route: Route) -> Result<(), BuildError> {
+        let Some(inner) = self.innermost_in_body()? else {
+            // Outside every loop only a routed return can be pending.
+            self.check_open()?;
+            let b = self.ensure_block();
+            let value = match self.retval {
+                Some(var) => Some(Value(self.read_var(var, b))),
+                None => None,
+            };
+            return self.push_inst(Inst::Return { value });
+        };
+        match route {
+            Route::Continue(l) if l == inner => {
+                self.check_open()?;
+                let latch = self.loops[l].latch;
+                return self.push_inst(Inst::Jump {
+                    target: Block(latch),
+                });
+            }
+            Route::Break(l) if l == inner => return self.leave_loop(l),
+            _ => {}
+        }
+        self.check_open()?;
+        let code = self.iconst(route.code())?;
+        let code = self.int_value(code)?;
+        let var = Self::hidden_var(&mut self.dispatch, &mut self.var_count);
+        let b = self.ensure_block();
+        self.defs.insert((var, b), code);
+        self.leave_loop(inner)?;
+        let routes = &mut self.loops[inner].routes;
+        if !routes.contains(&route) {
+            routes.push(route);
+        }
+        Ok(())
+    }
+
+    /// `ret` while loops are open: the value is kept in a hidden variable and the return is
+    /// routed out of every loop through the exits.
+    fn routed_return(&mut self, value: Option<u32>) -> Result<(), BuildError> {
+        self.innermost_in_body()?;
+        self.check_open()?;
+        let value = match value {
+            Some(v) => v,
+            None => self.undef_value(),
+        };
+        let var = Self::hidden_var(&mut self.retval, &mut self.var_count);
+        let b = self.ensure_block();
+        self.defs.insert((var, b), value);
+        self.perform(Route::Return)
+    }
+
+    /// `break`: leaves loop `lp`. Ends the insertion block with `branch %true, exit, latch` (the
+    /// latch edge is never taken; see the module documentation). `lp` may be an outer loop of
+    /// the innermost open loop: the break then leaves each inner loop through its exit.
+    pub fn break_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
+        let l = self.open_loop(lp)?;
+        self.perform(Route::Break(l))
+    }
+
+    /// `continue`: starts the next iteration of loop `lp` (`jump latch`). `lp` may be an outer
+    /// loop of the innermost open loop, as for [`FunctionBuilder::break_loop`].
     pub fn continue_loop(&mut self, lp: &Loop) -> Result<(), BuildError> {
         let l = self.open_loop(lp)?;
-        self.loop_jump(l, false)
+        self.perform(Route::Continue(l))
+    }
+
+    /// `if cond { break }`: for the innermost loop, `branch cond, exit, next` (the plainest
+    /// canonical exit); for an outer loop the break is routed. Continues in the new block `next`.
+    pub fn break_if(&mut self, lp: &Loop, cond: Value) -> Result<(), BuildError> {
+        let l = self.open_loop(lp)?;
+        self.perform_if(Route::Break(l), cond)
+    }
+
+    /// `if cond { continue }`: for the innermost loop, `branch cond, latch, next`; for an outer
+    /// loop the continue is routed. Continues in the new block `next`.
+    pub fn continue_if(&mut self, lp: &Loop, cond: Value) -> Result<(), BuildError> {
+        let l = self.open_loop(lp)?;
+        self.perform_if(Route::Continue(l), cond)
+    }
+
+    fn perform_if(&mut self, route: Route, cond: Value) -> Result<(), BuildError> {
+        let cond = Value(self.int_value(cond)?);
+        let inner = self.innermost_in_body()?;
+        self.check_open()?;
+        let direct = match (route, inner) {
+            (Route::Break(l), Some(i)) if l == i => Some(self.loops[l].exit),
+            (Route::Continue(l), Some(i)) if l == i => Some(self.loops[l].latch),
+            _ => None,
+        };
+        let next = self.new_block(None);
+        match direct {
+            Some(target) => {
+                self.push_inst(Inst::Branch {
+                    cond,
+                    then_block: Block(target),
+                    else_block: Block(next),
+                })?;
+            }
+            None => {
+                let taken = self.new_block(None);
+                self.push_inst(Inst::Branch {
+                    cond,
+                    then_block: Block(taken),
+                    else_block: Block(next),
+                })?;
+                self.seal(taken);
+                self.cur = Some(taken);
+                self.perform(route)?;
+            }
+        }
+        self.seal(next);
+        self.cur = Some(next);
+        Ok(())
     }
 
     /// Closes the innermost open loop: if the insertion block is still open it jumps to the
     /// latch; the latch jumps back to the header; header, latch and exit are sealed (completing
     /// the header phis); the [`LoopForm`] is recorded; the exit becomes the insertion block.
+    ///
+    /// If `break`s or `continue`s of outer loops, or `ret`s, left this loop through its exit, the
+    /// exit then dispatches on the hidden dispatch variable: `compare eq` with each request's
+    /// code and a `branch` to a block performing it one level further out; the insertion block
+    /// is the last dispatch's fall-through block.
     pub fn end_loop(&mut self, lp: Loop) -> Result<(), BuildError> {
         let l = self.int_loop(&lp)?;
         let LoopState {
@@ -1721,30 +2029,28 @@ impl FunctionBuilder {
         self.cur = Some(exit);
         self.loops[l].ended = true;
         self.open_loops.pop();
-        // Route the `break`s/`continue`s of outer loops that left this loop through its exit:
-        // `exit: branch (dispatch == code), route, next`; `route` resets the dispatch variable
-        // and performs the request one level further out.
         let routes = std::mem::take(&mut self.loops[l].routes);
         if let Some(var) = self.dispatch.filter(|_| !routes.is_empty()) {
             let d = self.read_var(var, exit);
             let d = self.ext_value(d);
-            for (target, to_exit) in routes {
-                let code = self.iconst(Self::route_code(target, to_exit))?;
+            for route in routes {
+                let code = self.iconst(route.code())?;
                 let cond = self.compare(CmpOp::Eq, d, code)?;
                 let cond = Value(self.int_value(cond)?);
-                let route = self.new_block(None);
+                let taken = self.new_block(None);
                 let next = self.new_block(None);
                 self.push_inst(Inst::Branch {
                     cond,
-                    then_block: Block(route),
+                    then_block: Block(taken),
                     else_block: Block(next),
                 })?;
-                self.seal(route);
+                self.seal(taken);
                 self.seal(next);
-                self.cur = Some(route);
+                // The request is consumed here: the dispatch variable is void again.
+                self.cur = Some(taken);
                 let undef = self.undef_value();
-                self.defs.insert((var, route), undef);
-                self.loop_jump(target, to_exit)?;
+                self.defs.insert((var, taken), undef);
+                self.perform(route)?;
                 self.cur = Some(next);
             }
         }
@@ -1764,6 +2070,7 @@ impl FunctionBuilder {
             return Err(BuildError::UnclosedLoop(self.blocks[header].label.clone()));
         }
         self.seal_all_blocks();
+        self.remove_redundant_phi_sccs();
         // Reachability from the entry.
         let n = self.blocks.len();
         let mut reachable = vec![false; n];
@@ -1808,10 +2115,10 @@ impl FunctionBuilder {
         for (b, state) in self.blocks.iter().enumerate() {
             let mut insts = Vec::new();
             if b == 0 {
-                if let Some(u) = self.undef {
+                for (v, c) in &self.prefix {
                     insts.push(Inst::Const {
-                        dest: Value(u),
-                        value: Constant::Void,
+                        dest: Value(*v),
+                        value: c.clone(),
                     });
                 }
             }
@@ -1840,9 +2147,12 @@ impl FunctionBuilder {
                 insts,
             });
         }
+        // A loop whose latch cannot be reached never iterates: it has no back edge, so it is
+        // not a loop of the CFG and gets no LoopForm.
         f.loops = self
             .loops
             .iter()
+            .filter(|l| reachable[l.latch as usize])
             .map(|l| LoopForm {
                 header: Block(l.header),
                 body: Block(l.body),
@@ -1966,9 +2276,23 @@ mod tests {
         panic!("step limit")
     }
 
+    /// The builder's structural guarantees, then the verifier on a module holding just `f`.
+    fn check_wellformed(f: &Function) {
+        check_structure(f);
+        let mut m = Module::new();
+        m.functions.push(f.clone());
+        assert_verifies(&m);
+    }
+
+    fn assert_verifies(m: &Module) {
+        if let Err(errors) = crate::verify::verify(m) {
+            panic!("verifier errors: {errors:#?}\n{}", crate::text::print(m));
+        }
+    }
+
     /// Structural checks the builder guarantees (independent of the verifier): terminators,
     /// phi placement, one phi input per predecessor, every use defined exactly once.
-    fn check_wellformed(f: &Function) {
+    fn check_structure(f: &Function) {
         let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
         for (b, data) in f.blocks.iter() {
             let n = data.insts.len();
@@ -2030,6 +2354,13 @@ mod tests {
     /// header, and only the latch jumps back to the header, so the region is left only through
     /// the exit (or by returning).
     fn check_loops(f: &Function) {
+        let mut reachable: HashSet<Block> = HashSet::new();
+        let mut stack = vec![Block(0)];
+        while let Some(b) = stack.pop() {
+            if reachable.insert(b) {
+                stack.extend(f.successors(b));
+            }
+        }
         for form in &f.loops {
             let mut region: HashSet<Block> = HashSet::new();
             let mut stack = vec![form.header];
@@ -2040,7 +2371,7 @@ mod tests {
             }
             for (p, _) in f.blocks.iter() {
                 for s in f.successors(p) {
-                    if region.contains(&s) && s != form.header {
+                    if region.contains(&s) && s != form.header && reachable.contains(&p) {
                         assert!(
                             region.contains(&p),
                             "edge {} -> {} enters loop {} not through its header",
@@ -2331,17 +2662,21 @@ mod tests {
             assert_eq!(phi[1].0, "bb9");
         }
         // Inner latch merges acc from `continue` (bb13) and the fall-through (bb14).
+        // (and the never-taken latch edge of the `break` block bb11).
         let latch = phis(&f, "bb9");
         assert_eq!(latch.len(), 1);
-        assert_eq!(latch[0][0].0, "bb13");
-        assert_eq!(latch[0][1].0, "bb14");
+        let from: Vec<&str> = latch[0].iter().map(|(b, _)| *b).collect();
+        assert_eq!(from, ["bb11", "bb13", "bb14"]);
         // Inner exit: from the header and from `break` (bb11). acc is the header's phi on both
         // edges (the break happens before the addition), so its phi there was trivial and is
         // gone; j is never read after the loop.
         assert_eq!(phis(&f, "bb10").len(), 0);
-        // `break` edges go to the exits.
-        assert_eq!(f.successors(bl(&f, "bb11")), [bl(&f, "bb10")]);
-        assert_eq!(f.successors(bl(&f, "bb15")), [bl(&f, "bb4")]);
+        // `break`s: `branch %true, exit, latch`.
+        assert_eq!(
+            f.successors(bl(&f, "bb11")),
+            [bl(&f, "bb10"), bl(&f, "bb9")]
+        );
+        assert_eq!(f.successors(bl(&f, "bb15")), [bl(&f, "bb4"), bl(&f, "bb3")]);
         for n in 0..12 {
             for limit in [0, 5, 20, 1000] {
                 assert_eq!(
@@ -2395,11 +2730,31 @@ mod tests {
                 ..
             }
         ));
+        // From the latch: the latch merges i from the return block's never-taken edge (i itself)
+        // and from bb6 (i + 1).
         assert_eq!(p[0][1].0, "bb3");
-        assert!(matches!(p[0][1].1, Inst::Binary { op: BinOp::Add, .. }));
-        assert_eq!(opcodes(&f, "bb5"), ["ret"]);
+        assert!(matches!(p[0][1].1, Inst::Phi { .. }));
+        let latch = phis(&f, "bb3");
+        assert_eq!(latch.len(), 1);
+        assert_eq!(latch[0][0].0, "bb5");
+        assert!(matches!(latch[0][0].1, Inst::Phi { .. }));
+        assert_eq!(latch[0][1].0, "bb6");
+        assert!(matches!(latch[0][1].1, Inst::Binary { op: BinOp::Add, .. }));
+        // The early return sets the dispatch code 0 (return) and leaves through the exit with
+        // `branch %true, bb4, bb3`.
+        assert_eq!(opcodes(&f, "bb5"), ["const", "branch"]);
+        assert_eq!(f.successors(bl(&f, "bb5")), [bl(&f, "bb4"), bl(&f, "bb3")]);
         assert_eq!(opcodes(&f, "bb6"), ["const", "binop", "jump"]);
         assert_eq!(f.successors(bl(&f, "bb6")), [bl(&f, "bb3")]);
+        // The exit merges the dispatch code and the return value, then dispatches: bb7 returns,
+        // bb8 is the code after the loop.
+        assert_eq!(
+            opcodes(&f, "bb4"),
+            ["phi", "phi", "const", "compare", "branch"]
+        );
+        assert_eq!(opcodes(&f, "bb7"), ["ret"]);
+        assert_eq!(opcodes(&f, "bb8"), ["const", "ret"]);
+        assert_eq!(f.blocks.len(), 9);
         for (n, want) in [(0, 1), (3, 2), (4, 3), (24, 5), (25, 6)] {
             assert_eq!(run(&f, &[n]), V::I(want));
         }
@@ -2715,12 +3070,26 @@ mod tests {
         let f = fb.finish().unwrap();
         check_wellformed(&f);
         assert_eq!(f.blocks.len(), 7);
+        // The break: `branch %true, exit, latch`, %true at the start of the entry.
+        assert_eq!(opcodes(&f, "bb2"), ["branch"]);
+        assert_eq!(f.successors(bl(&f, "bb2")), [bl(&f, "bb4"), bl(&f, "bb3")]);
+        let Some(Inst::Branch { cond, .. }) = f.terminator(bl(&f, "bb2")) else {
+            panic!("branch")
+        };
+        assert_eq!(&f.blocks[Block(0)].insts[0], def_of(&f, *cond));
+        assert!(matches!(
+            def_of(&f, *cond),
+            Inst::Const {
+                value: Constant::Bool(true),
+                ..
+            }
+        ));
         assert_eq!(opcodes(&f, "bb5"), ["const", "jump"]);
         assert_eq!(f.successors(bl(&f, "bb5")), [bl(&f, "bb3")]);
         assert_eq!(opcodes(&f, "bb6"), ["const", "ret"]);
         // Reading x in the exit reaches the header, whose phi merges 1 (preheader) and the
-        // latch's value, 2 from the dead block: a real phi, harmless (the latch is unreachable).
-        // The exit's own phi (header vs. break edge) is trivial and removed.
+        // latch's value; the latch merges x from the break block and 2 from the dead block:
+        // real phis, harmless. The exit's own phi (header vs. break edge) is trivial.
         let p = phis(&f, "bb1");
         assert_eq!(p.len(), 1);
         assert_eq!(p[0][0].0, "bb0");
@@ -2732,8 +3101,13 @@ mod tests {
             }
         ));
         assert_eq!(p[0][1].0, "bb3");
+        let latch = phis(&f, "bb3");
+        assert_eq!(latch.len(), 1);
+        assert_eq!(latch[0][0].0, "bb2");
+        assert!(matches!(latch[0][0].1, Inst::Phi { .. }));
+        assert_eq!(latch[0][1].0, "bb5");
         assert!(matches!(
-            p[0][1].1,
+            latch[0][1].1,
             Inst::Const {
                 value: Constant::Int(2),
                 ..
@@ -2810,7 +3184,8 @@ mod tests {
         let m = mb.finish().unwrap();
 
         let f = &m.functions[main];
-        check_wellformed(f);
+        check_structure(f);
+        assert_verifies(&m);
         // `load` is in @Point.norm, the other 13 kinds in @main.
         let ops: Vec<&str> = m
             .functions
