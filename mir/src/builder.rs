@@ -52,6 +52,7 @@
 //! mb.define_function(fb)?;
 //! let module = mb.finish()?;
 //!
+//! assert!(mir14_mir::verify(&module).is_ok());
 //! let f = &module.functions[sum];
 //! assert_eq!(f.loops.len(), 1);
 //! let header = f.loops[0].header;
@@ -106,24 +107,50 @@
 //! preheader), creates the header, body, latch and exit blocks (in that order) and moves to the
 //! header. The frontend emits the condition there — straight-line code only — and calls
 //! [`FunctionBuilder::loop_condition`], which ends the header with `branch cond, body, exit` and
-//! moves to the body. The body may create any blocks, nested loops, `ret`s,
-//! [`FunctionBuilder::break_loop`] (`jump exit`) and [`FunctionBuilder::continue_loop`] (`jump
-//! latch`). [`FunctionBuilder::end_loop`] falls through to the latch if the body's last block is
-//! still open, emits `latch: jump header`, seals header, latch and exit, records the
-//! [`LoopForm`] and moves to the exit. Variables get their header phis automatically.
+//! moves to the body. The body may create any blocks and nested loops, and use
+//! [`FunctionBuilder::break_loop`], [`FunctionBuilder::continue_loop`] (`jump latch`),
+//! [`FunctionBuilder::break_if`] (`branch cond, exit, next`), [`FunctionBuilder::continue_if`]
+//! and [`FunctionBuilder::ret`]. [`FunctionBuilder::end_loop`] falls through to the latch if the
+//! body's last block is still open, emits `latch: jump header`, seals header, latch and exit,
+//! records the [`LoopForm`] and moves to the exit. Variables get their header phis
+//! automatically. LoopForms are listed in the order the loops were begun.
 //!
 //! A condition that needs control flow (e.g. a short-circuit `a && b`) is written as an infinite
 //! loop — `loop_condition(&lp, fb.bconst(true)?)` — whose body computes the condition and
-//! `break_loop`s when it is false.
+//! `break_if`s on its negation.
 //!
-//! Labelled `break`/`continue` of an *outer* loop from inside an inner one are supported: a direct
-//! edge to the outer loop's exit or latch would leave the inner loop other than through its exit,
-//! which the LoopForm rules forbid, so the builder sets a hidden dispatch variable to a code
-//! naming the request (`const 1 + 2 * loop_index + is_break`), jumps to the inner loop's exit, and
-//! [`FunctionBuilder::end_loop`] of the inner loop emits, at the start of its exit, `compare eq`
-//! on the dispatch variable and a `branch` to a block performing the request one level further
-//! out (the dispatch variable is `void` on every other path). Plain `jump`s to an outer loop's
-//! latch or exit are refused ([`BuildError::NotInnermostLoop`]).
+//! ## How exits stay canonical
+//!
+//! Spec §7.3 counts as blocks of a loop only the blocks that can reach the latch, and requires
+//! every edge leaving the loop to go to the exit. A block ending in `jump exit` or `ret` cannot
+//! reach the latch, so the edge into it would leave the loop elsewhere than at the exit. The
+//! builder therefore emits:
+//!
+//! * `break` as `branch %true, exit, latch`, where `%true` is a `const true` at the start of the
+//!   entry block: the latch edge is never taken, but it keeps the block inside the loop. (A
+//!   variable's value on that edge flows into latch phis; it is never used at run time.)
+//!   [`FunctionBuilder::break_if`] needs no such edge: `branch cond, exit, next`.
+//! * `ret` inside loops as a *routed* request: the value is stored in a hidden variable, a
+//!   hidden dispatch variable is set to the request's code, and the block leaves the innermost
+//!   loop like a `break`. [`FunctionBuilder::end_loop`] then starts the exit with `compare eq`
+//!   of the dispatch variable against each pending code and a `branch` to a block performing the
+//!   request one level further out — after the outermost loop, the actual `ret`.
+//! * `break`/`continue` of an *outer* loop from inside an inner one (labelled break) are routed
+//!   the same way. Codes: `0` return, `1 + 2 * loop` continue, `2 + 2 * loop` break, where
+//!   `loop` counts loops in the order begun; the dispatch variable is `void` on every other
+//!   path. A `jump` to the innermost loop's exit is a `break`; plain jumps to an outer loop's
+//!   latch or exit ([`BuildError::NotInnermostLoop`]), to an open loop's header or body
+//!   ([`BuildError::LoopBlockTarget`]), or to blocks made before the innermost open loop began
+//!   ([`BuildError::LoopEscape`]) are refused.
+//!
+//! A loop whose latch turns out unreachable (its body never continues and never falls through,
+//! e.g. it ends in an endless user-built cycle) never iterates; it gets no LoopForm.
+//!
+//! # Phi minimality
+//!
+//! Besides Braun's trivial-phi removal (recursive, users rewired), `finish` runs the
+//! SCC-based cleanup of Braun et al. §3.2, removing groups of phis that only refer to each other
+//! and one outside value (they arise around loops with several exits).
 
 use crate::ir::{
     BinOp, Block, BlockData, BoxClass, BoxDecl, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId,
@@ -1166,6 +1193,7 @@ impl FunctionBuilder {
     /// overflow the native stack) and returns the value the first task produced. Tasks run in
     /// exactly the order of the recursive formulation.
     fn run_ssa(&mut self, var: u32, mut tasks: Vec<SsaTask>) -> u32 {
+        let hidden = Some(var) == self.dispatch || Some(var) == self.retval;
         let mut vals: Vec<u32> = Vec::new();
         while let Some(task) = tasks.pop() {
             match task {
@@ -1190,11 +1218,16 @@ impl FunctionBuilder {
                             // The entry or an unreachable block: the variable is undefined.
                             0 => break Some(self.undef_value()),
                             1 => {
+                                let p = state.preds[0];
                                 if !seen.insert(b) {
                                     // An unreachable cycle of single-predecessor blocks.
                                     break Some(self.undef_value());
                                 }
-                                b = state.preds[0];
+                                if hidden && self.phantom.contains(&(p, b)) {
+                                    // Never taken: see `push_phi_tasks`.
+                                    break Some(self.undef_value());
+                                }
+                                b = p;
                             }
                             _ => {
                                 // Break potential cycles with an operandless phi first.
@@ -3620,5 +3653,269 @@ mod tests {
             assert_eq!(n, 1);
         }
         assert_eq!(run(&f, &[]), V::I(0));
+    }
+
+    /// The module-doc example, printed. Checked by hand: values numbered in block order, `%n`
+    /// keeps its name, i's phi first (read by the condition), s's phi second (read in the body).
+    #[test]
+    fn snapshot_sum() {
+        let mut mb = ModuleBuilder::new();
+        let sum = mb.declare_function("sum").unwrap();
+        let mut fb = mb.function_builder(sum).unwrap();
+        let n = fb.add_param(Some(TypeName::Integer));
+        fb.set_value_name(n, "n").unwrap();
+        fb.set_return_type(Some(TypeName::Integer));
+        let (s, i) = (fb.declare_var(), fb.declare_var());
+        let zero = fb.iconst(0).unwrap();
+        fb.def_var(s, zero).unwrap();
+        fb.def_var(i, zero).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let iv = fb.use_var(i).unwrap();
+        let cond = fb.compare(CmpOp::Lt, iv, n).unwrap();
+        fb.loop_condition(&lp, cond).unwrap();
+        let (sv, iv) = (fb.use_var(s).unwrap(), fb.use_var(i).unwrap());
+        let s2 = fb.binop(BinOp::Add, sv, iv).unwrap();
+        fb.def_var(s, s2).unwrap();
+        let one = fb.iconst(1).unwrap();
+        let i2 = fb.binop(BinOp::Add, iv, one).unwrap();
+        fb.def_var(i, i2).unwrap();
+        fb.end_loop(lp).unwrap();
+        let result = fb.use_var(s).unwrap();
+        fb.ret(Some(result)).unwrap();
+        mb.define_function(fb).unwrap();
+        let m = mb.finish().unwrap();
+        assert_verifies(&m);
+        let expected = "\
+fn @sum(%n: Integer) -> Integer {
+  loop header=bb1 body=bb2 latch=bb3 exit=bb4
+bb0:
+  %0 = const 0
+  jump bb1
+bb1:
+  %1 = phi [bb0: %0], [bb3: %6]
+  %2 = phi [bb0: %0], [bb3: %4]
+  %3 = compare lt %1, %n
+  branch %3, bb2, bb4
+bb2:
+  %4 = binop add %2, %1
+  %5 = const 1
+  %6 = binop add %1, %5
+  jump bb3
+bb3:
+  jump bb1
+bb4:
+  ret %2
+}
+";
+        assert_eq!(crate::text::print(&m), expected);
+        let (parsed, _) = crate::text::parse(expected).unwrap();
+        assert_eq!(parsed, m);
+    }
+
+    /// A box and a function reading a variable defined on one path only: the other path sees
+    /// the `void` at the start of the entry block.
+    #[test]
+    fn snapshot_undefined_variable() {
+        let mut mb = ModuleBuilder::new();
+        mb.declare_box("Point", &["x", "y"]).unwrap();
+        let f = mb.declare_function("f").unwrap();
+        let mut fb = mb.function_builder(f).unwrap();
+        let c = fb.add_param(None);
+        fb.set_value_name(c, "c").unwrap();
+        let v = fb.declare_var();
+        let (then_b, join) = (fb.create_block(), fb.create_block());
+        fb.branch(c, then_b, join).unwrap();
+        fb.seal_block(then_b).unwrap();
+        fb.switch_to_block(then_b).unwrap();
+        let one = fb.iconst(1).unwrap();
+        fb.def_var(v, one).unwrap();
+        fb.jump(join).unwrap();
+        fb.switch_to_block(join).unwrap();
+        let vv = fb.use_var(v).unwrap();
+        fb.ret(Some(vv)).unwrap();
+        // `join` is sealed by finish.
+        mb.define_function(fb).unwrap();
+        let m = mb.finish().unwrap();
+        assert_verifies(&m);
+        let expected = "\
+box Point { x, y }
+
+fn @f(%c) {
+bb0:
+  %0 = const void
+  branch %c, bb1, bb2
+bb1:
+  %1 = const 1
+  jump bb2
+bb2:
+  %2 = phi [bb0: %0], [bb1: %1]
+  ret %2
+}
+";
+        assert_eq!(crate::text::print(&m), expected);
+    }
+
+    /// `break_if` / `continue_if`: `while true { i += 1; if i % 2 == 0 { continue }; s += i;
+    /// if s > limit { break } }`, with plain conditional exits (no never-taken edges).
+    #[test]
+    fn break_if_and_continue_if() {
+        let mut fb = FunctionBuilder::new("odd_sum").unwrap();
+        let limit = fb.add_param(None);
+        let (s, i) = (fb.declare_var(), fb.declare_var());
+        let z = fb.iconst(0).unwrap();
+        fb.def_var(s, z).unwrap();
+        fb.def_var(i, z).unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&lp, t).unwrap();
+        let iv = add1(&mut fb, i);
+        let two = fb.iconst(2).unwrap();
+        let m = fb.binop(BinOp::Mod, iv, two).unwrap();
+        let z = fb.iconst(0).unwrap();
+        let even = fb.compare(CmpOp::Eq, m, z).unwrap();
+        fb.continue_if(&lp, even).unwrap();
+        let sv = fb.use_var(s).unwrap();
+        let s2 = fb.binop(BinOp::Add, sv, iv).unwrap();
+        fb.def_var(s, s2).unwrap();
+        let big = fb.compare(CmpOp::Gt, s2, limit).unwrap();
+        fb.break_if(&lp, big).unwrap();
+        fb.end_loop(lp).unwrap();
+        let sv = fb.use_var(s).unwrap();
+        fb.ret(Some(sv)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        // bb2: ... branch even, bb3 (latch), bb5; bb5: ... branch big, bb4 (exit), bb6;
+        // bb6: jump bb3.
+        assert_eq!(f.successors(bl(&f, "bb2")), [bl(&f, "bb3"), bl(&f, "bb5")]);
+        assert_eq!(f.successors(bl(&f, "bb5")), [bl(&f, "bb4"), bl(&f, "bb6")]);
+        assert_eq!(f.successors(bl(&f, "bb6")), [bl(&f, "bb3")]);
+        assert_eq!(f.blocks.len(), 7);
+        // No `const true` was needed: the entry holds only the `const 0`.
+        assert_eq!(opcodes(&f, "bb0"), ["const", "jump"]);
+        let reference = |limit: i64| {
+            let (mut s, mut i) = (0, 0);
+            loop {
+                i += 1;
+                if i % 2 == 0 {
+                    continue;
+                }
+                s += i;
+                if s > limit {
+                    break s;
+                }
+            }
+        };
+        for limit in [0, 1, 5, 50] {
+            assert_eq!(run(&f, &[limit]), V::I(reference(limit)));
+        }
+    }
+
+    /// `ret` three loops deep is routed out through every exit; a labelled break from the
+    /// innermost loop reaches the outermost exit.
+    #[test]
+    fn return_from_nested_loops() {
+        // for i in 0..n { for j in 0..n { for k in 0..n {
+        //     if i + j + k == target { ret i * 100 + j * 10 + k }
+        //     if k == 7 { break 'outer } } } }  ret -1
+        let mut fb = FunctionBuilder::new("find").unwrap();
+        let n = fb.add_param(None);
+        let target = fb.add_param(None);
+        let vars = [fb.declare_var(), fb.declare_var(), fb.declare_var()];
+        let mut loops = Vec::new();
+        for &v in &vars {
+            let z = fb.iconst(0).unwrap();
+            fb.def_var(v, z).unwrap();
+            let lp = fb.begin_loop().unwrap();
+            let cur = fb.use_var(v).unwrap();
+            let c = fb.compare(CmpOp::Lt, cur, n).unwrap();
+            fb.loop_condition(&lp, c).unwrap();
+            loops.push(lp);
+        }
+        let [i, j, k] = vars.map(|v| fb.use_var(v).unwrap());
+        let ij = fb.binop(BinOp::Add, i, j).unwrap();
+        let ijk = fb.binop(BinOp::Add, ij, k).unwrap();
+        let hit = fb.compare(CmpOp::Eq, ijk, target).unwrap();
+        let (yes, no) = (fb.create_block(), fb.create_block());
+        fb.branch(hit, yes, no).unwrap();
+        fb.seal_block(yes).unwrap();
+        fb.seal_block(no).unwrap();
+        fb.switch_to_block(yes).unwrap();
+        let h = fb.iconst(100).unwrap();
+        let t = fb.iconst(10).unwrap();
+        let a = fb.binop(BinOp::Mul, i, h).unwrap();
+        let b = fb.binop(BinOp::Mul, j, t).unwrap();
+        let r = fb.binop(BinOp::Add, a, b).unwrap();
+        let r = fb.binop(BinOp::Add, r, k).unwrap();
+        fb.ret(Some(r)).unwrap();
+        fb.switch_to_block(no).unwrap();
+        let seven = fb.iconst(7).unwrap();
+        let c = fb.compare(CmpOp::Eq, k, seven).unwrap();
+        fb.break_if(&loops[0], c).unwrap();
+        for (lp, &v) in loops.into_iter().zip(&vars).rev() {
+            add1(&mut fb, v);
+            fb.end_loop(lp).unwrap();
+        }
+        let m1 = fb.iconst(-1).unwrap();
+        fb.ret(Some(m1)).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.loops.len(), 3);
+        // Only one real `ret` of the found value, after the outermost loop, plus `ret -1`.
+        let rets = f
+            .blocks
+            .values()
+            .filter(|b| matches!(b.insts.last(), Some(Inst::Return { .. })))
+            .count();
+        assert_eq!(rets, 2);
+        let reference = |n: i64, target: i64| {
+            for i in 0..n {
+                for j in 0..n {
+                    for k in 0..n {
+                        if i + j + k == target {
+                            return i * 100 + j * 10 + k;
+                        }
+                        if k == 7 {
+                            return -1;
+                        }
+                    }
+                }
+            }
+            -1
+        };
+        for n in [0, 1, 3, 9] {
+            for target in [0, 2, 5, 9, 30] {
+                assert_eq!(
+                    run(&f, &[n, target]),
+                    V::I(reference(n, target)),
+                    "{n} {target}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn loop_escape_and_unreachable_latch() {
+        let mut fb = FunctionBuilder::new("esc").unwrap();
+        let before = fb.create_block();
+        let lp = fb.begin_loop().unwrap();
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&lp, t).unwrap();
+        assert_eq!(fb.jump(before), Err(BuildError::LoopEscape("bb1".into())));
+        // The body spins in a cycle of its own: the latch is never reached.
+        let spin = fb.create_block();
+        fb.jump(spin).unwrap();
+        fb.switch_to_block(spin).unwrap();
+        fb.jump(spin).unwrap();
+        fb.seal_block(spin).unwrap();
+        fb.end_loop(lp).unwrap();
+        fb.ret(None).unwrap();
+        // `before` was never used: unreachable and open, it gets a `ret`.
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert!(
+            f.loops.is_empty(),
+            "a loop that never iterates has no LoopForm"
+        );
+        assert_eq!(opcodes(&f, "bb1"), ["ret"]);
     }
 }
