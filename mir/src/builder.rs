@@ -2079,12 +2079,25 @@ impl FunctionBuilder {
                 })?;
                 self.seal(taken);
                 self.seal(next);
-                // The request is consumed here: the dispatch variable is void again.
+                // The request is consumed here: the dispatch variable is void again (and so is
+                // the return value, unless this request is the return).
                 self.cur = Some(taken);
                 let undef = self.undef_value();
                 self.defs.insert((var, taken), undef);
+                if let Some(r) = self.retval.filter(|_| route != Route::Return) {
+                    self.defs.insert((r, taken), undef);
+                }
                 self.perform(route)?;
                 self.cur = Some(next);
+            }
+            // No request matched: none was in flight, so both hidden variables are void here.
+            // Saying so keeps them from flowing back into enclosing loops as phis.
+            let undef = self.undef_value();
+            if let Some(next) = self.cur {
+                self.defs.insert((var, next), undef);
+                if let Some(r) = self.retval {
+                    self.defs.insert((r, next), undef);
+                }
             }
         }
         Ok(())
