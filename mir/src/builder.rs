@@ -1915,10 +1915,7 @@ impl FunctionBuilder {
             // Outside every loop only a routed return can be pending.
             self.check_open()?;
             let b = self.ensure_block();
-            let value = match self.retval {
-                Some(var) => Some(Value(self.read_var(var, b))),
-                None => None,
-            };
+            let value = self.retval.map(|var| Value(self.read_var(var, b)));
             return self.push_inst(Inst::Return { value });
         };
         match route {
