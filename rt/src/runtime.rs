@@ -1,0 +1,745 @@
+//! The [`Runtime`]: heap, run-time module metadata, I/O, limits and counters.
+
+use crate::heap::{user_mut, Heap};
+use crate::map::FxHashMap;
+use crate::methods::Builtin;
+use crate::trap::{Trap, TrapKind};
+use crate::value::{Val, INT, USER};
+use mir14_mir::{Block, BoxId, FuncId, Module, TypeName};
+use std::io::{BufRead, BufWriter, Cursor, Stderr, Stdout, Write};
+
+/// Limits and program arguments of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The maximum call depth (number of active MIR activations; main is 1). Default 100000.
+    pub max_depth: u64,
+    /// The fuel (`--fuel N`); `None` means unlimited and uncounted.
+    pub fuel: Option<u64>,
+    /// The program's arguments, returned by `env.args()`.
+    pub args: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_depth: 100_000,
+            fuel: None,
+            args: Vec::new(),
+        }
+    }
+}
+
+/// Where program output goes.
+pub enum Sink {
+    /// The process's stdout, buffered.
+    Stdout(BufWriter<Stdout>),
+    /// The process's stderr, unbuffered.
+    Stderr(Stderr),
+    /// An in-memory buffer (tests, the parity harness).
+    Buffer(Vec<u8>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::Stderr(w) => w.write(buf),
+            Sink::Buffer(v) => v.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::Stderr(w) => w.flush(),
+            Sink::Buffer(_) => Ok(()),
+        }
+    }
+}
+
+/// Where program input comes from.
+pub enum Source {
+    /// The process's stdin.
+    Stdin(std::io::StdinLock<'static>),
+    /// An in-memory input.
+    Buffer(Cursor<Vec<u8>>),
+}
+
+impl Source {
+    fn reader(&mut self) -> &mut dyn BufRead {
+        match self {
+            Source::Stdin(r) => r,
+            Source::Buffer(c) => c,
+        }
+    }
+}
+
+/// The program's standard streams.
+pub struct Io {
+    /// stdout (buffered; flushed at the end and before anything goes to stderr).
+    pub stdout: Sink,
+    /// stderr.
+    pub stderr: Sink,
+    /// stdin.
+    pub stdin: Source,
+}
+
+impl Io {
+    /// The process's real stdin, stdout and stderr.
+    pub fn real() -> Io {
+        Io {
+            stdout: Sink::Stdout(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+            stderr: Sink::Stderr(std::io::stderr()),
+            stdin: Source::Stdin(std::io::stdin().lock()),
+        }
+    }
+
+    /// In-memory streams: stdin reads `input`; stdout and stderr are captured.
+    pub fn captured(input: Vec<u8>) -> Io {
+        Io {
+            stdout: Sink::Buffer(Vec::new()),
+            stderr: Sink::Buffer(Vec::new()),
+            stdin: Source::Buffer(Cursor::new(input)),
+        }
+    }
+}
+
+/// The callback through which the runtime runs MIR code (a user `toString`, `birth`, `apply`, a
+/// user method reached from [`Runtime::call_method`], a FunctionBox called by
+/// [`Runtime::call_value`]). Implemented by each backend.
+pub trait Host {
+    /// Calls module function `f` with `args` as a MIR call like any other: the callee counts
+    /// depth and fuel ([`Runtime::enter_function`]), checks annotations, and returns its result.
+    /// The argument count is already checked by the runtime.
+    fn call_function(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap>;
+}
+
+/// Run-time facts about one function.
+#[derive(Clone, Debug)]
+pub struct FuncMeta {
+    /// The name without `@`.
+    pub name: String,
+    /// The parameter names (without `%`) and annotations.
+    pub params: Vec<(String, Option<TypeName>)>,
+    /// The return annotation.
+    pub ret: Option<TypeName>,
+    /// The block labels, by block index (for trap locations).
+    pub labels: Vec<String>,
+}
+
+/// Run-time facts about one user box.
+#[derive(Clone, Debug)]
+pub struct BoxMeta {
+    /// The box name.
+    pub name: String,
+    /// The field names in declaration order.
+    pub fields: Vec<String>,
+    /// `@B.birth`, if declared.
+    pub birth: Option<FuncId>,
+    /// `@B.toString`, if declared with only the receiver parameter (used by string forms).
+    pub to_string: Option<FuncId>,
+    /// `@B.apply`, if declared (makes instances callable).
+    pub apply: Option<FuncId>,
+}
+
+/// The MIR14 runtime shared by every backend. See the crate docs for the API overview.
+pub struct Runtime {
+    /// The box heap.
+    pub heap: Heap,
+    /// The program's streams.
+    pub io: Io,
+    /// The limits and arguments of this run.
+    pub config: Config,
+    /// The current call depth (active MIR activations).
+    pub depth: u64,
+    /// The remaining fuel, if fuel is counted.
+    pub fuel: Option<u64>,
+    /// A trap waiting to be picked up (for C ABI wrappers that cannot return a `Result`).
+    pub pending: Option<Trap>,
+    /// Per function, by `FuncId` index.
+    pub funcs: Vec<FuncMeta>,
+    /// Per user box, by `BoxId` index.
+    pub boxes: Vec<BoxMeta>,
+    pub(crate) method_names: Vec<String>,
+    pub(crate) method_ids: FxHashMap<String, u32>,
+    pub(crate) method_builtin: Vec<Option<Builtin>>,
+    pub(crate) user_methods: FxHashMap<(u32, u32), FuncId>,
+    pub(crate) field_names: Vec<String>,
+    pub(crate) field_ids: FxHashMap<String, u32>,
+    /// `field_slots[box][field id]` = slot index or `u32::MAX`.
+    pub(crate) field_slots: Vec<Vec<u32>>,
+    /// Interned type-name Strings for `typeof`: builtin names first, then box names.
+    pub(crate) type_strs: FxHashMap<String, Val>,
+    /// Containers whose string form is being built (cycle detection), by address: in order,
+    /// and as a set.
+    pub(crate) printing: Vec<u64>,
+    pub(crate) printing_set:
+        std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::map::FxHasher>>,
+    stdin_eof: bool,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+impl Runtime {
+    /// Builds the runtime for `module` (which must be verified) with `config` and `io`.
+    pub fn new(module: &Module, config: Config, io: Io) -> Runtime {
+        let funcs: Vec<FuncMeta> = module
+            .functions
+            .values()
+            .map(|f| FuncMeta {
+                name: f.name.clone(),
+                params: f
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let name = f
+                            .values
+                            .get(p.value)
+                            .map(|v| v.name.clone())
+                            .unwrap_or_default();
+                        (name, p.ty)
+                    })
+                    .collect(),
+                ret: f.ret_type,
+                labels: f.blocks.values().map(|b| b.label.clone()).collect(),
+            })
+            .collect();
+        let mut rt = Runtime {
+            heap: Heap::new(),
+            io,
+            fuel: config.fuel,
+            config,
+            depth: 0,
+            pending: None,
+            funcs,
+            boxes: Vec::new(),
+            method_names: Vec::new(),
+            method_ids: FxHashMap::default(),
+            method_builtin: Vec::new(),
+            user_methods: FxHashMap::default(),
+            field_names: Vec::new(),
+            field_ids: FxHashMap::default(),
+            field_slots: Vec::new(),
+            type_strs: FxHashMap::default(),
+            printing: Vec::new(),
+            printing_set: Default::default(),
+            stdin_eof: false,
+        };
+        // Intern every builtin method name first.
+        for b in Builtin::ALL {
+            rt.method_id(b.name());
+        }
+        // Boxes, their methods and fields.
+        for (bid, b) in module.boxes.iter() {
+            let find = |m: &str| module.method(bid, m);
+            let to_string = find("toString").filter(|f| module.functions[*f].params.len() == 1);
+            rt.boxes.push(BoxMeta {
+                name: b.name.clone(),
+                fields: b.fields.clone(),
+                birth: find("birth"),
+                to_string,
+                apply: find("apply"),
+            });
+            for fname in &b.fields {
+                rt.field_id(fname);
+            }
+        }
+        // Methods: functions named `Box.m` whose box exists.
+        for (fid, f) in module.functions.iter() {
+            if let Some((bname, m)) = f.name.split_once('.') {
+                if let Some(bid) = module.box_by_name(bname) {
+                    let mid = rt.method_id(m);
+                    rt.user_methods.insert((bid.0, mid), fid);
+                }
+            }
+        }
+        // Field slot tables.
+        let nf = rt.field_names.len();
+        rt.field_slots = rt
+            .boxes
+            .iter()
+            .map(|b| {
+                let mut t = vec![NO_SLOT; nf];
+                for (slot, fname) in b.fields.iter().enumerate() {
+                    t[rt.field_ids[fname] as usize] = slot as u32;
+                }
+                t
+            })
+            .collect();
+        rt
+    }
+
+    // ----- names -----
+
+    /// The id of method name `name` (interned; stable for the runtime's life). Backends resolve
+    /// method names once, then pass ids to [`Runtime::call_method`] and friends.
+    pub fn method_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.method_ids.get(name) {
+            return id;
+        }
+        let id = self.method_names.len() as u32;
+        self.method_names.push(name.to_owned());
+        self.method_ids.insert(name.to_owned(), id);
+        self.method_builtin.push(Builtin::from_name(name));
+        id
+    }
+
+    /// The name of method id `id`.
+    pub fn method_name(&self, id: u32) -> &str {
+        self.method_names
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
+    }
+
+    /// The id of field name `name` (interned). Ids of names no box declares find no slot, so
+    /// loads and stores through them trap `UnknownField`.
+    pub fn field_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.field_ids.get(name) {
+            return id;
+        }
+        let id = self.field_names.len() as u32;
+        self.field_names.push(name.to_owned());
+        self.field_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// The user method `@B.m` for a user box `b` and method id `m`.
+    #[inline]
+    pub fn user_method(&self, b: u32, m: u32) -> Option<FuncId> {
+        if self.user_methods.is_empty() {
+            return None;
+        }
+        self.user_methods.get(&(b, m)).copied()
+    }
+
+    /// The function name (without `@`) of `f`.
+    pub fn func_name(&self, f: FuncId) -> &str {
+        self.funcs
+            .get(f.index())
+            .map(|m| m.name.as_str())
+            .unwrap_or("?")
+    }
+
+    /// The number of parameters of `f`.
+    pub fn arity(&self, f: FuncId) -> usize {
+        self.funcs.get(f.index()).map_or(0, |m| m.params.len())
+    }
+
+    /// The box name of user box `b`.
+    pub fn box_name(&self, b: u32) -> &str {
+        self.boxes
+            .get(b as usize)
+            .map(|m| m.name.as_str())
+            .unwrap_or("?")
+    }
+
+    // ----- user boxes -----
+
+    /// A new instance of user box `b`, every field `void` (`birth` is the caller's business:
+    /// call [`Runtime::birth_of`] with the constructor arguments).
+    pub fn new_user(&mut self, b: BoxId) -> Val {
+        let n = self.boxes.get(b.index()).map_or(0, |m| m.fields.len());
+        self.heap.alloc_user(b.0, n)
+    }
+
+    /// The `birth` method of user box `b`, if declared.
+    pub fn birth_of(&self, b: BoxId) -> Option<FuncId> {
+        self.boxes.get(b.index()).and_then(|m| m.birth)
+    }
+
+    /// `new B(args)` in full: allocates, checks the constructor arity, runs `birth` through the
+    /// host. Returns the instance.
+    pub fn new_user_full(
+        &mut self,
+        host: &mut dyn Host,
+        b: BoxId,
+        args: &[Val],
+    ) -> Result<Val, Trap> {
+        let obj = self.new_user(b);
+        match self.birth_of(b) {
+            Some(f) => {
+                self.check_arity_named(&format!("{}.birth", self.box_name(b.0)), f, 1, args.len())?;
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(obj);
+                full.extend_from_slice(args);
+                host.call_function(self, f, &full)?;
+            }
+            None => {
+                if !args.is_empty() {
+                    return Err(Trap::type_error(format!(
+                        "wrong number of arguments to new {}: expected 0, got {}",
+                        self.box_name(b.0),
+                        args.len()
+                    )));
+                }
+            }
+        }
+        Ok(obj)
+    }
+
+    /// Checks that `got` arguments (plus `extra` implicit ones, e.g. the receiver) fit `f`.
+    pub(crate) fn check_arity_named(
+        &self,
+        what: &str,
+        f: FuncId,
+        extra: usize,
+        got: usize,
+    ) -> Result<(), Trap> {
+        let want = self.arity(f).saturating_sub(extra);
+        if want != got || self.arity(f) < extra {
+            return Err(Trap::type_error(format!(
+                "wrong number of arguments to {what}: expected {want}, got {got}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads field `fid` (from [`Runtime::field_id`]) of `obj`.
+    #[inline]
+    pub fn load_field(&self, obj: Val, fid: u32) -> Result<Val, Trap> {
+        let slot = self.field_slot(obj, fid, "load")?;
+        Ok(user_mut(obj).fields[slot])
+    }
+
+    /// Writes field `fid` of `obj`.
+    #[inline]
+    pub fn store_field(&mut self, obj: Val, fid: u32, v: Val) -> Result<(), Trap> {
+        let slot = self.field_slot(obj, fid, "store")?;
+        user_mut(obj).fields[slot] = v;
+        Ok(())
+    }
+
+    #[inline]
+    fn field_slot(&self, obj: Val, fid: u32, what: &str) -> Result<usize, Trap> {
+        if obj.tag != USER {
+            return Err(Trap::type_error(format!(
+                "cannot {what} field {} of {}",
+                self.field_names.get(fid as usize).map_or("?", |s| s),
+                self.type_name(obj)
+            )));
+        }
+        let b = user_mut(obj).box_id as usize;
+        match self.field_slots[b].get(fid as usize) {
+            Some(&s) if s != NO_SLOT => Ok(s as usize),
+            _ => Err(Trap::new(
+                TrapKind::UnknownField,
+                format!(
+                    "{} has no field {}",
+                    self.boxes[b].name,
+                    self.field_names.get(fid as usize).map_or("?", |s| s)
+                ),
+            )),
+        }
+    }
+
+    // ----- depth, fuel, annotations -----
+
+    /// Function entry bookkeeping, in spec §5 order: the depth check (trap `StackOverflow`), then
+    /// one unit of fuel (trap `OutOfFuel`). Traps are located at `f`'s entry block. On success
+    /// the depth is incremented; call [`Runtime::leave_function`] when the activation ends.
+    #[inline]
+    pub fn enter_function(&mut self, f: FuncId) -> Result<(), Trap> {
+        if self.depth >= self.config.max_depth {
+            return Err(Trap::new(
+                TrapKind::StackOverflow,
+                format!("call depth exceeded {}", self.config.max_depth),
+            )
+            .at(f, Block(0)));
+        }
+        self.depth += 1;
+        if self.fuel.is_some() {
+            self.spend_fuel().map_err(|t| t.at(f, Block(0)))?;
+        }
+        Ok(())
+    }
+
+    /// Ends an activation started by [`Runtime::enter_function`].
+    #[inline]
+    pub fn leave_function(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Spends one unit of fuel (function entry or taken back edge), if fuel is counted.
+    /// Unlocated `OutOfFuel` trap when none is left.
+    #[inline]
+    pub fn spend_fuel(&mut self) -> Result<(), Trap> {
+        match &mut self.fuel {
+            None => Ok(()),
+            Some(0) => Err(Trap::new(TrapKind::OutOfFuel, "fuel exhausted")),
+            Some(n) => {
+                *n -= 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks the parameter annotations of `f` against `args` (in parameter order). Located at
+    /// `f`'s entry block.
+    pub fn check_params(&self, f: FuncId, args: &[Val]) -> Result<(), Trap> {
+        let Some(m) = self.funcs.get(f.index()) else {
+            return Ok(());
+        };
+        for ((name, ty), a) in m.params.iter().zip(args) {
+            if let Some(ty) = ty {
+                if !self.has_type(*a, *ty) {
+                    return Err(Trap::type_error(format!(
+                        "argument %{} of @{} must be {}, got {}",
+                        name,
+                        m.name,
+                        self.type_name_of(*ty),
+                        self.type_name(*a)
+                    ))
+                    .at(f, Block(0)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `f` has at least one annotated parameter.
+    pub fn has_param_annotations(&self, f: FuncId) -> bool {
+        self.funcs
+            .get(f.index())
+            .is_some_and(|m| m.params.iter().any(|p| p.1.is_some()))
+    }
+
+    /// Checks `f`'s return annotation against `v` (unlocated: the backend locates it at the `ret`).
+    pub fn check_return(&self, f: FuncId, v: Val) -> Result<(), Trap> {
+        if let Some(Some(ty)) = self.funcs.get(f.index()).map(|m| m.ret) {
+            if !self.has_type(v, ty) {
+                return Err(Trap::type_error(format!(
+                    "return value of @{} must be {}, got {}",
+                    self.funcs[f.index()].name,
+                    self.type_name_of(ty),
+                    self.type_name(v)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    // ----- I/O -----
+
+    /// Writes bytes to the program's stdout (buffered). Write errors are ignored.
+    pub fn write_stdout(&mut self, b: &[u8]) {
+        let _ = self.io.stdout.write_all(b);
+    }
+
+    /// Writes bytes to the program's stderr, flushing stdout first. Write errors are ignored.
+    pub fn write_stderr(&mut self, b: &[u8]) {
+        let _ = self.io.stdout.flush();
+        let _ = self.io.stderr.write_all(b);
+    }
+
+    /// Flushes stdout.
+    pub fn flush(&mut self) {
+        let _ = self.io.stdout.flush();
+    }
+
+    /// Reads one line from stdin without its `\n` (and a `\r` before it); `None` at end of input.
+    pub(crate) fn read_line(&mut self) -> Option<String> {
+        if self.stdin_eof {
+            return None;
+        }
+        let mut buf = Vec::new();
+        match self.io.stdin.reader().read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => {
+                self.stdin_eof = true;
+                None
+            }
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                Some(String::from_utf8_lossy(&buf).into_owned())
+            }
+        }
+    }
+
+    /// Reads the rest of stdin.
+    pub(crate) fn read_all(&mut self) -> String {
+        let mut buf = Vec::new();
+        let _ = self.io.stdin.reader().read_to_end(&mut buf);
+        self.stdin_eof = true;
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
+    /// The captured stdout (empty unless the runtime was built with [`Io::captured`]).
+    pub fn captured_stdout(&self) -> &[u8] {
+        match &self.io.stdout {
+            Sink::Buffer(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// The captured stderr (empty unless the runtime was built with [`Io::captured`]).
+    pub fn captured_stderr(&self) -> &[u8] {
+        match &self.io.stderr {
+            Sink::Buffer(v) => v,
+            _ => &[],
+        }
+    }
+
+    // ----- the end of a run -----
+
+    /// The trap line `error: Kind: message (in @f, label)` (without newline); `None` for `Exit`.
+    pub fn trap_line(&self, t: &Trap) -> Option<String> {
+        if let TrapKind::Exit(_) = t.kind {
+            return None;
+        }
+        let mut s = format!("error: {}: {}", t.kind.name(), t.message);
+        if let Some((f, b)) = t.location {
+            let fm = self.funcs.get(f.index());
+            let label = fm
+                .and_then(|m| m.labels.get(b.index()))
+                .map_or("?", |l| l.as_str());
+            s.push_str(&format!(" (in @{}, {})", self.func_name(f), label));
+        }
+        Some(s)
+    }
+
+    /// Finishes a run: flushes stdout; for a trap prints its line on stderr. Returns the exit
+    /// status: main's Integer result `& 255`, 0 for any other result, 101 for a trap, the code for
+    /// `Exit`.
+    pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
+        self.flush();
+        match result {
+            Ok(v) if v.tag == INT => (v.as_int() & 255) as i32,
+            Ok(_) => 0,
+            Err(t) => match t.kind {
+                TrapKind::Exit(code) => code,
+                _ => {
+                    let line = self.trap_line(&t).unwrap_or_default();
+                    self.write_stderr(format!("{line}\n").as_bytes());
+                    let _ = self.io.stderr.flush();
+                    101
+                }
+            },
+        }
+    }
+}
+
+/// Test helpers shared by the unit tests of this crate.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// A host for modules without functions: any call is a test failure.
+    pub struct NoHost;
+
+    impl Host for NoHost {
+        fn call_function(&mut self, _: &mut Runtime, f: FuncId, _: &[Val]) -> Result<Val, Trap> {
+            panic!("unexpected call of function {f:?}")
+        }
+    }
+
+    /// A runtime for an empty module with captured I/O.
+    pub fn rt() -> Runtime {
+        Runtime::new(&Module::new(), Config::default(), Io::captured(Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use mir14_mir::{BoxDecl, Function, Param, ValueData};
+
+    #[test]
+    fn depth_and_fuel() {
+        let mut m = Module::new();
+        let mut f = Function::new("main");
+        f.blocks.push(mir14_mir::BlockData {
+            label: "entry".into(),
+            insts: vec![],
+        });
+        m.functions.push(f);
+        let cfg = Config {
+            max_depth: 2,
+            fuel: Some(2),
+            args: vec![],
+        };
+        let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
+        rt.enter_function(FuncId(0)).unwrap();
+        rt.enter_function(FuncId(0)).unwrap();
+        let t = rt.enter_function(FuncId(0)).unwrap_err();
+        assert_eq!(t.kind, TrapKind::StackOverflow);
+        assert_eq!(
+            rt.trap_line(&t).unwrap(),
+            "error: StackOverflow: call depth exceeded 2 (in @main, entry)"
+        );
+        rt.leave_function();
+        // Fuel: 2 units were spent by the two entries.
+        let t = rt.enter_function(FuncId(0)).unwrap_err();
+        assert_eq!(t.kind, TrapKind::OutOfFuel);
+        assert_eq!(t.message, "fuel exhausted");
+    }
+
+    #[test]
+    fn annotations_and_fields() {
+        let mut m = Module::new();
+        m.boxes.push(BoxDecl {
+            name: "Point".into(),
+            fields: vec!["x".into(), "y".into()],
+        });
+        let mut f = Function::new("f");
+        let v = f.values.push(ValueData { name: "n".into() });
+        f.params.push(Param {
+            value: v,
+            ty: Some(TypeName::Integer),
+        });
+        f.ret_type = Some(TypeName::String);
+        m.functions.push(f);
+        let mut rt = Runtime::new(&m, Config::default(), Io::captured(vec![]));
+        let s = rt.heap.alloc_str("s");
+        assert!(rt.check_params(FuncId(0), &[Val::int(1)]).is_ok());
+        let t = rt.check_params(FuncId(0), &[s]).unwrap_err();
+        assert_eq!(t.message, "argument %n of @f must be Integer, got String");
+        let t = rt.check_return(FuncId(0), Val::int(1)).unwrap_err();
+        assert_eq!(t.message, "return value of @f must be String, got Integer");
+        let p = rt.new_user(BoxId(0));
+        let fy = rt.field_id("y");
+        let fz = rt.field_id("z");
+        rt.store_field(p, fy, Val::int(7)).unwrap();
+        assert_eq!(rt.load_field(p, fy).unwrap(), Val::int(7));
+        assert_eq!(rt.load_field(p, rt.field_ids["x"]).unwrap(), Val::VOID);
+        let t = rt.load_field(p, fz).unwrap_err();
+        assert_eq!(
+            (t.kind, t.message.as_str()),
+            (TrapKind::UnknownField, "Point has no field z")
+        );
+        let t = rt.store_field(Val::int(1), fy, Val::VOID).unwrap_err();
+        assert_eq!(t.message, "cannot store field y of Integer");
+    }
+
+    #[test]
+    fn finish_statuses() {
+        let mut r = rt();
+        assert_eq!(r.finish(Ok(Val::int(300))), 44);
+        assert_eq!(r.finish(Ok(Val::int(-1))), 255);
+        assert_eq!(r.finish(Ok(Val::TRUE)), 0);
+        assert_eq!(r.finish(Err(Trap::exit(257))), 1);
+        assert!(r.captured_stderr().is_empty());
+        r.write_stdout(b"out");
+        assert_eq!(r.finish(Err(Trap::type_error("boom"))), 101);
+        assert_eq!(r.captured_stderr(), b"error: TypeError: boom\n");
+        assert_eq!(r.captured_stdout(), b"out");
+    }
+
+    #[test]
+    fn stdin_lines() {
+        let mut r = Runtime::new(
+            &Module::new(),
+            Config::default(),
+            Io::captured(b"a\r\nb\n\nlast".to_vec()),
+        );
+        assert_eq!(r.read_line().as_deref(), Some("a"));
+        assert_eq!(r.read_line().as_deref(), Some("b"));
+        assert_eq!(r.read_line().as_deref(), Some(""));
+        assert_eq!(r.read_line().as_deref(), Some("last"));
+        assert_eq!(r.read_line(), None);
+    }
+}

@@ -1,0 +1,87 @@
+//! Traps: the error kinds of spec §6 and their location.
+
+use mir14_mir::{Block, FuncId};
+
+/// What kind of trap (or the non-trap `Exit`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TrapKind {
+    /// An operand or argument of the wrong type, a wrong argument count, ...
+    TypeError,
+    /// Integer `div`/`mod` by zero.
+    DivisionByZero,
+    /// An index or range out of bounds.
+    IndexOutOfBounds,
+    /// A failed `typeop cast`.
+    CastError,
+    /// A method that the receiver's type does not have.
+    UnknownMethod,
+    /// A field that the user box does not have.
+    UnknownField,
+    /// The call depth limit was exceeded.
+    StackOverflow,
+    /// The fuel ran out.
+    OutOfFuel,
+    /// A file could not be read.
+    IoError,
+    /// Not a trap: `env.process.exit(code)`; the status is `code & 255`.
+    Exit(i32),
+}
+
+impl TrapKind {
+    /// The kind's name as printed in the trap line (`TypeError`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            TrapKind::TypeError => "TypeError",
+            TrapKind::DivisionByZero => "DivisionByZero",
+            TrapKind::IndexOutOfBounds => "IndexOutOfBounds",
+            TrapKind::CastError => "CastError",
+            TrapKind::UnknownMethod => "UnknownMethod",
+            TrapKind::UnknownField => "UnknownField",
+            TrapKind::StackOverflow => "StackOverflow",
+            TrapKind::OutOfFuel => "OutOfFuel",
+            TrapKind::IoError => "IoError",
+            TrapKind::Exit(_) => "Exit",
+        }
+    }
+}
+
+/// A trap (or an exit request) travelling up to the top level.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trap {
+    /// The kind.
+    pub kind: TrapKind,
+    /// The message of the spec §6 catalogue.
+    pub message: String,
+    /// The innermost MIR function and block running when it happened; filled in by the backend
+    /// (the first one to see it unlocated) via [`Trap::at`].
+    pub location: Option<(FuncId, Block)>,
+}
+
+impl Trap {
+    /// A trap of `kind` with `message`, not yet located.
+    pub fn new(kind: TrapKind, message: impl Into<String>) -> Trap {
+        Trap {
+            kind,
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// A `TypeError`.
+    pub fn type_error(message: impl Into<String>) -> Trap {
+        Trap::new(TrapKind::TypeError, message)
+    }
+
+    /// The exit request of `env.process.exit(code)`.
+    pub fn exit(code: i64) -> Trap {
+        Trap::new(TrapKind::Exit((code & 255) as i32), "")
+    }
+
+    /// Sets the location unless one is already set (the innermost location wins).
+    pub fn at(mut self, f: FuncId, b: Block) -> Trap {
+        if self.location.is_none() {
+            self.location = Some((f, b));
+        }
+        self
+    }
+}
