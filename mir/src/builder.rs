@@ -4001,14 +4001,14 @@ bb2:
                     ),
                 },
                 2 => Stmt::Assign(0, gen_expr(r, 1)),
-                3 | 4 | 5 => Stmt::If(
+                3..=5 => Stmt::If(
                     cmp(r),
                     gen_expr(r, 1),
                     gen_expr(r, 1),
                     gen_block(r, depth - 1, loops),
                     gen_block(r, depth - 1, loops),
                 ),
-                6 | 7 | 8 => Stmt::Repeat(r.below(4) as i64, gen_block(r, depth - 1, loops + 1)),
+                6..=8 => Stmt::Repeat(r.below(4) as i64, gen_block(r, depth - 1, loops + 1)),
                 _ => Stmt::Return(gen_expr(r, 1)),
             })
             .collect()
