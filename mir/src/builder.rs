@@ -226,8 +226,9 @@ pub enum BuildError {
     /// A branch or jump targets the header or body of an open loop; use
     /// [`FunctionBuilder::continue_loop`] instead.
     LoopBlockTarget(String),
-    /// While a loop is open, a branch or jump targets a block made before the loop began: it
-    /// would leave the loop other than through its exit (use `break_loop`).
+    /// While a loop is open, a branch or jump targets a block made before the loop began (it
+    /// would leave the loop other than through its exit: use `break_loop`), or
+    /// `switch_to_block` names such a block or one of the loop's own blocks.
     LoopEscape(String),
     /// A phi was appended after a non-phi instruction of its block.
     PhiNotLeading(String),
@@ -936,9 +937,18 @@ impl FunctionBuilder {
     }
 
     /// Makes `b` the insertion block. Appending to a block that already ends with a terminator
-    /// is an error.
+    /// is an error. While a loop is open, `b` must have been created after the innermost open
+    /// loop began (code of the loop goes into the loop; [`BuildError::LoopEscape`] otherwise).
     pub fn switch_to_block(&mut self, b: Block) -> Result<(), BuildError> {
-        self.cur = Some(self.int_block(b)?);
+        let i = self.int_block(b)?;
+        if let Some(&l) = self.open_loops.last() {
+            if i <= self.loops[l].exit && self.cur != Some(i) {
+                return Err(BuildError::LoopEscape(
+                    self.blocks[i as usize].label.clone(),
+                ));
+            }
+        }
+        self.cur = Some(i);
         Ok(())
     }
 
@@ -3911,6 +3921,14 @@ bb2:
         let t = fb.bconst(true).unwrap();
         fb.loop_condition(&lp, t).unwrap();
         assert_eq!(fb.jump(before), Err(BuildError::LoopEscape("bb1".into())));
+        assert_eq!(
+            fb.switch_to_block(before),
+            Err(BuildError::LoopEscape("bb1".into()))
+        );
+        assert_eq!(
+            fb.switch_to_block(lp.latch()),
+            Err(BuildError::LoopEscape("bb4".into()))
+        );
         // The body spins in a cycle of its own: the latch is never reached.
         let spin = fb.create_block();
         fb.jump(spin).unwrap();
@@ -4255,5 +4273,22 @@ bb2:
             Stmt::Repeat(_, b) => has_return_in_loop(b, loops + 1),
             _ => false,
         })
+    }
+
+    /// A `jump` to the innermost loop's exit is a `break`.
+    #[test]
+    fn jump_to_exit_is_break() {
+        let mut fb = FunctionBuilder::new("j").unwrap();
+        let lp = fb.begin_loop().unwrap();
+        let t = fb.bconst(true).unwrap();
+        fb.loop_condition(&lp, t).unwrap();
+        fb.jump(lp.exit()).unwrap();
+        fb.end_loop(lp).unwrap();
+        fb.ret(None).unwrap();
+        let f = fb.finish().unwrap();
+        check_wellformed(&f);
+        assert_eq!(f.successors(bl(&f, "bb2")), [bl(&f, "bb4"), bl(&f, "bb3")]);
+        assert_eq!(f.loops.len(), 1);
+        assert_eq!(run(&f, &[]), V::Void);
     }
 }
