@@ -53,11 +53,29 @@
 //! let module = mb.finish()?;
 //!
 //! assert!(mir14_mir::verify(&module).is_ok());
-//! let f = &module.functions[sum];
-//! assert_eq!(f.loops.len(), 1);
-//! let header = f.loops[0].header;
-//! // The header holds one phi per variable live around the loop.
-//! assert_eq!(f.blocks[header].insts.iter().filter(|i| matches!(i, mir14_mir::Inst::Phi { .. })).count(), 2);
+//! // One phi per variable in the header; values numbered in block order.
+//! assert_eq!(mir14_mir::print(&module), "\
+//! fn @sum(%n: Integer) -> Integer {
+//!   loop header=bb1 body=bb2 latch=bb3 exit=bb4
+//! bb0:
+//!   %0 = const 0
+//!   jump bb1
+//! bb1:
+//!   %1 = phi [bb0: %0], [bb3: %6]
+//!   %2 = phi [bb0: %0], [bb3: %4]
+//!   %3 = compare lt %1, %n
+//!   branch %3, bb2, bb4
+//! bb2:
+//!   %4 = binop add %2, %1
+//!   %5 = const 1
+//!   %6 = binop add %1, %5
+//!   jump bb3
+//! bb3:
+//!   jump bb1
+//! bb4:
+//!   ret %2
+//! }
+//! ");
 //! # Ok::<(), mir14_mir::builder::BuildError>(())
 //! ```
 //!
@@ -616,7 +634,7 @@ impl Loop {
         self.latch
     }
 
-    /// The exit: where the loop goes when the condition fails; `break` jumps here.
+    /// The exit: where the loop goes when the condition fails, and on `break`.
     pub fn exit(&self) -> Block {
         self.exit
     }
