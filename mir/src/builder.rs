@@ -2355,9 +2355,15 @@ mod tests {
         assert_verifies(&m);
     }
 
+    /// The module verifies, and its text parses back to it (the builder's output is canonical).
     fn assert_verifies(m: &Module) {
+        let text = crate::text::print(m);
         if let Err(errors) = crate::verify::verify(m) {
-            panic!("verifier errors: {errors:#?}\n{}", crate::text::print(m));
+            panic!("verifier errors: {errors:#?}\n{text}");
+        }
+        match crate::text::parse(&text) {
+            Ok((parsed, _)) => assert_eq!(&parsed, m, "print/parse round trip:\n{text}"),
+            Err(e) => panic!("printed text does not parse: {e:?}\n{text}"),
         }
     }
 
