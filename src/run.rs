@@ -1,0 +1,101 @@
+//! `mir14 run`: options, and the one place that dispatches a verified module to a backend.
+
+use mir14_mir::Module;
+use std::io::Write;
+
+/// The call depth limit when `--max-depth` is not given (spec §5).
+pub const DEFAULT_MAX_DEPTH: u64 = 100_000;
+
+/// An executor of MIR14.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The reference interpreter (`mir14-vm`).
+    Vm,
+    /// The Cranelift JIT (`mir14-jit`).
+    Jit,
+    /// Cranelift object code linked into a native executable (`mir14-aot`).
+    Aot,
+}
+
+impl Backend {
+    /// Every backend `mir14 parity` compares, the reference interpreter first.
+    pub const ALL: [Backend; 2] = [Backend::Vm, Backend::Jit];
+
+    /// The backend's name as `--backend` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Vm => "vm",
+            Backend::Jit => "jit",
+            Backend::Aot => "aot",
+        }
+    }
+
+    /// The backend named `vm`, `jit` or `aot`.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        match name {
+            "vm" => Some(Backend::Vm),
+            "jit" => Some(Backend::Jit),
+            "aot" => Some(Backend::Aot),
+            _ => None,
+        }
+    }
+}
+
+/// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
+/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
+pub fn default_backend() -> Backend {
+    if cfg!(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "s390x"
+    )) {
+        Backend::Jit
+    } else {
+        Backend::Vm
+    }
+}
+
+/// Everything `mir14 run` passes to a backend besides the module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOptions {
+    /// `--backend`, if given (else [`default_backend`]).
+    pub backend: Option<Backend>,
+    /// `--fuel N`: units of fuel; `None` runs without fuel accounting.
+    pub fuel: Option<u64>,
+    /// `--max-depth N`: the call depth limit.
+    pub max_depth: u64,
+    /// The program's arguments (after `--`), for `env.args()`.
+    pub args: Vec<String>,
+}
+
+/// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
+/// stdout and stderr, and returns the process exit status (spec §4: main's Integer result & 255,
+/// 101 after a trap; 2 if no backend can run it).
+///
+/// This is the single dispatch point from the command line to the backends.
+pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
+    let backend = opts.backend.unwrap_or_else(default_backend);
+    let config = mir14_rt::Config {
+        max_depth: opts.max_depth,
+        fuel: opts.fuel,
+        args: opts.args.clone(),
+    };
+    match backend {
+        Backend::Vm => mir14_vm::run(module, &config),
+        Backend::Jit => match mir14_jit::run(module, &config) {
+            Ok(status) => status,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+                2
+            }
+        },
+        Backend::Aot => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: the aot backend is not available yet"
+            );
+            2
+        }
+    }
+}
