@@ -3,14 +3,16 @@
 //! ```text
 //! mir14 fuzz [--seconds N] [--seed S] [--programs N] [--backends vm,jit,aot]
 //!            [--fuel N] [--max-depth N] [--timeout-ms N] [--out DIR] [--no-shrink]
-//!            [--stop-on-divergence]
+//!            [--stop-on-divergence] [--fixed-limits]
 //! ```
 //!
 //! Program `k` of a campaign with seed `S` is `mir14_gen::generate(S + k)` (wrapping), so
 //! `--seed P --programs 1` regenerates the program whose seed `P` a report names. Each program is
 //! written to a temporary file and run by every backend as a subprocess with empty stdin, the
 //! same `--fuel` and `--max-depth`, and a timeout; stdout, stderr and the exit status are compared
-//! byte for byte. A crash, a signal or a timeout of one backend is an outcome like any other, so
+//! byte for byte. Unless `--fixed-limits`, one program in four runs with a small fuel (1 to 400)
+//! and one in four with a small call depth limit (2 to 31), so that `OutOfFuel` and
+//! `StackOverflow` are compared too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
 //! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
 //! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`), which lets the
@@ -61,11 +63,13 @@ pub struct Options {
     pub shrink: bool,
     /// Stop after the first divergence.
     pub stop_on_divergence: bool,
+    /// Give some programs small limits (see [`program_options`]).
+    pub vary_limits: bool,
 }
 
 const USAGE: &str = "usage: mir14 fuzz [--seconds N] [--seed S] [--programs N] \
 [--backends vm,jit,aot|NAME=COMMAND,...] [--fuel N] [--max-depth N] [--timeout-ms N] \
-[--out DIR] [--no-shrink] [--stop-on-divergence]";
+[--out DIR] [--no-shrink] [--stop-on-divergence] [--fixed-limits]";
 
 /// Runs `mir14 fuzz` with the arguments after `fuzz`; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
@@ -96,6 +100,7 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         out: PathBuf::from("fuzz-out"),
         shrink: true,
         stop_on_divergence: false,
+        vary_limits: true,
     };
     let mut backends = "vm,jit".to_string();
     let mut it = args.iter();
@@ -110,6 +115,10 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         }
         if flag == "--stop-on-divergence" {
             opts.stop_on_divergence = true;
+            continue;
+        }
+        if flag == "--fixed-limits" {
+            opts.vary_limits = false;
             continue;
         }
         let mut value = || -> Result<String, String> {
@@ -180,6 +189,22 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
         return Err("--backends needs at least two backends".into());
     }
     Ok(out)
+}
+
+/// The options program `seed` runs with: `opts`, except that with `vary_limits` one program in
+/// four gets a fuel of 1..=400 and one in four a call depth limit of 2..=31 (chosen from the
+/// seed, so a program always runs with the same limits).
+pub fn program_options(opts: &Options, seed: u64) -> Options {
+    let mut o = opts.clone();
+    if opts.vary_limits {
+        let h = mir14_gen::Rng::new(seed ^ 0x5EED_F0E1).next_u64();
+        match h % 4 {
+            0 => o.fuel = 1 + (h >> 8) % 400,
+            1 => o.max_depth = 2 + (h >> 8) % 30,
+            _ => {}
+        }
+    }
+    o
 }
 
 /// A seed from the clock.
@@ -253,12 +278,18 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
         let module = mir14_gen::generate(seed);
         n += 1;
         let file = tmp.join(format!("{seed}.mir"));
+        let popts = program_options(opts, seed);
+        let opts = &popts;
         let outcomes = run_all(opts, &module, &file);
         if let Some(diff) = first_difference(&opts.backends, &outcomes) {
             d += 1;
-            let _ = writeln!(log, "fuzz: divergence in program seed {seed}: {diff}");
+            let _ = writeln!(
+                log,
+                "fuzz: divergence in program seed {seed} (--fuel {} --max-depth {}): {diff}",
+                opts.fuel, opts.max_depth
+            );
             let dir = opts.out.join(seed.to_string());
-            save(&dir, "program", &module, &opts.backends, &outcomes);
+            save(&dir, "program", &module, opts, &outcomes);
             if opts.shrink {
                 let mut tests = 0u32;
                 let small = shrink(&module, 2000, &mut |m| {
@@ -267,7 +298,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
                     first_difference(&opts.backends, &o).is_some()
                 });
                 let o = run_all(opts, &small, &tmp.join(format!("{seed}-shrunk.mir")));
-                save(&dir, "shrunk", &small, &opts.backends, &o);
+                save(&dir, "shrunk", &small, opts, &o);
                 let _ = writeln!(
                     log,
                     "fuzz: shrunk to {} instructions in {tests} runs: {}",
@@ -487,10 +518,16 @@ fn first_differing_line(x: &[u8], y: &[u8]) -> String {
     String::new()
 }
 
-/// Saves `NAME.mir` and `NAME.BACKEND.{out,err,status}` in `dir`.
-fn save(dir: &Path, name: &str, module: &Module, backends: &[Backend], outcomes: &[Outcome]) {
+/// Saves `NAME.mir`, `NAME.flags` and `NAME.BACKEND.{out,err,status}` in `dir`.
+fn save(dir: &Path, name: &str, module: &Module, opts: &Options, outcomes: &[Outcome]) {
+    let backends = &opts.backends;
     let _ = std::fs::create_dir_all(dir);
     let _ = std::fs::write(dir.join(format!("{name}.mir")), mir14_mir::print(module));
+    // The run flags, in the form of a conformance test's `.flags` file.
+    let _ = std::fs::write(
+        dir.join(format!("{name}.flags")),
+        format!("--fuel {} --max-depth {}\n", opts.fuel, opts.max_depth),
+    );
     for (b, o) in backends.iter().zip(outcomes) {
         let base = format!("{name}.{}", b.name);
         let _ = std::fs::write(dir.join(format!("{base}.out")), &o.stdout);
@@ -933,6 +970,23 @@ mod tests {
         assert!(parse_options(&["--bogus".to_string()]).is_err());
         let o = parse_options(&["--seconds=7".to_string(), "--no-shrink".to_string()]).unwrap();
         assert_eq!((o.seconds, o.shrink), (7, false));
+    }
+
+    #[test]
+    fn some_programs_get_small_limits() {
+        let o = opts("a=/bin/true,b=/bin/true");
+        let all: Vec<Options> = (0..400).map(|s| program_options(&o, s)).collect();
+        let small_fuel = all.iter().filter(|p| p.fuel <= 400).count();
+        let small_depth = all.iter().filter(|p| p.max_depth <= 31).count();
+        assert!((60..140).contains(&small_fuel), "{small_fuel}");
+        assert!((60..140).contains(&small_depth), "{small_depth}");
+        assert!(all.iter().all(|p| p.fuel >= 1 && p.max_depth >= 2));
+        assert_eq!(program_options(&o, 9), program_options(&o, 9));
+        let fixed = Options {
+            vary_limits: false,
+            ..o.clone()
+        };
+        assert!((0..50).all(|s| program_options(&fixed, s) == fixed));
     }
 
     #[test]
