@@ -573,6 +573,12 @@ pub fn shrink(
                 try_it(c, &mut best, &mut tests);
             }
         }
+        // Box declarations nothing refers to.
+        for b in (0..best.boxes.len()).rev() {
+            if let Some(c) = remove_box(&best, mir14_mir::BoxId(b as u32)) {
+                try_it(c, &mut best, &mut tests);
+            }
+        }
         for f in 0..best.functions.len() {
             let fid = FuncId(f as u32);
             // Loop declarations.
@@ -705,6 +711,92 @@ fn remove_function(m: &Module, f: FuncId) -> Option<Module> {
                     }
                     | Inst::Const {
                         value: Constant::Func(x),
+                        ..
+                    } => remap(x),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Some(c)
+}
+
+/// `m` without box `b`, if no instruction, annotation or method function refers to it (box ids
+/// renumbered).
+fn remove_box(m: &Module, b: mir14_mir::BoxId) -> Option<Module> {
+    use mir14_mir::{BoxClass, BoxId, TypeName, TypeOpKind};
+    let prefix = format!("{}.", m.boxes[b].name);
+    let is = |t: &TypeName| *t == TypeName::User(b);
+    for f in m.functions.values() {
+        if f.name.starts_with(&prefix)
+            || f.params.iter().any(|p| p.ty.as_ref().is_some_and(is))
+            || f.ret_type.as_ref().is_some_and(is)
+        {
+            return None;
+        }
+        for data in f.blocks.values() {
+            for i in &data.insts {
+                let refers = match i {
+                    Inst::NewBox { class, .. } => *class == BoxClass::User(b),
+                    Inst::TypeOp {
+                        op: TypeOpKind::Check(t) | TypeOpKind::Cast(t),
+                        ..
+                    } => is(t),
+                    Inst::Call {
+                        callee: Callee::Method { box_name, .. },
+                        ..
+                    } => *box_name == Some(b),
+                    _ => false,
+                };
+                if refers {
+                    return None;
+                }
+            }
+        }
+    }
+    let mut c = m.clone();
+    let mut boxes = mir14_mir::entity::Arena::new();
+    for (id, d) in m.boxes.iter() {
+        if id != b {
+            boxes.push(d.clone());
+        }
+    }
+    c.boxes = boxes;
+    let remap = |x: &mut BoxId| {
+        if x.0 > b.0 {
+            x.0 -= 1;
+        }
+    };
+    let remap_ty = |t: &mut TypeName| {
+        if let TypeName::User(x) = t {
+            remap(x);
+        }
+    };
+    for f in c.functions.values_mut() {
+        for p in &mut f.params {
+            if let Some(t) = &mut p.ty {
+                remap_ty(t);
+            }
+        }
+        if let Some(t) = &mut f.ret_type {
+            remap_ty(t);
+        }
+        for data in f.blocks.values_mut() {
+            for i in &mut data.insts {
+                match i {
+                    Inst::NewBox {
+                        class: BoxClass::User(x),
+                        ..
+                    } => remap(x),
+                    Inst::TypeOp {
+                        op: TypeOpKind::Check(t) | TypeOpKind::Cast(t),
+                        ..
+                    } => remap_ty(t),
+                    Inst::Call {
+                        callee:
+                            Callee::Method {
+                                box_name: Some(x), ..
+                            },
                         ..
                     } => remap(x),
                     _ => {}
@@ -1078,6 +1170,20 @@ mod tests {
             );
         }
         assert!(found > 5);
+    }
+
+    #[test]
+    fn unused_boxes_go_and_ids_follow() {
+        let src = "box A { x }\n\nbox B { y }\n\nbox C {}\n\nfn @main() {\nbb0:\n  %c = new C()\n  %k = typeop check %c C\n  ret\n}\n";
+        let (m, _) = mir14_mir::parse(src).unwrap();
+        let small = shrink(&m, 100, &mut |c| {
+            mir14_mir::print(c).contains("typeop check")
+        });
+        assert_eq!(
+            mir14_mir::print(&small),
+            "box C {}\n\nfn @main() {\nbb0:\n  %c = const 0\n  %k = typeop check %c C\n  ret\n}\n"
+        );
+        assert!(remove_box(&m, mir14_mir::BoxId(2)).is_none());
     }
 
     #[test]
