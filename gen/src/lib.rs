@@ -160,6 +160,8 @@ enum Kind {
     Birth,
     ToString,
     Apply,
+    /// A user override of a universal method (`equals`, `typeName`): a short generic body.
+    Universal,
 }
 
 /// A planned function signature.
@@ -325,6 +327,27 @@ impl Gen<'_> {
                     },
                 );
                 self.boxes[b].apply = Some(id);
+            }
+            // Overrides of the universal methods, reached by dynamic calls only.
+            for (m, params, ret) in [
+                ("equals", vec![Ty::Any], Ty::Bool),
+                ("typeName", vec![], Ty::Str),
+            ] {
+                if self.chance(1, 4) {
+                    add(
+                        self,
+                        Sig {
+                            name: format!("{bname}.{m}"),
+                            kind: Kind::Universal,
+                            receiver: Some(bid),
+                            depth: false,
+                            params,
+                            ret,
+                            annotate_params: false,
+                            annotate_ret: false,
+                        },
+                    );
+                }
             }
             let nm = self.below(3);
             for m in 0..nm {
@@ -865,6 +888,12 @@ impl<'g, 's> FnGen<'g, 's> {
                     self.emit(Inst::Return { value: Some(v) });
                 }
             }
+            Kind::Universal => {
+                let n = self.budget;
+                self.stmts(n);
+                let r = self.get(sig.ret);
+                self.emit(Inst::Return { value: Some(r) });
+            }
             Kind::Helper | Kind::Method => {
                 let d = d.expect("depth parameter");
                 // Base case: depth exhausted returns a constant.
@@ -1371,6 +1400,14 @@ impl<'g, 's> FnGen<'g, 's> {
                 }
             }
         };
+        // Now and then a wrong argument count, which calls checked at run time trap on.
+        let dynamic = matches!(
+            callee,
+            Callee::Value(_) | Callee::Method { box_name: None, .. }
+        );
+        if dynamic && self.g.err > 0 && self.chance(1, 30) {
+            args.pop();
+        }
         self.emit(Inst::Call { dest, callee, args });
         if let Some(d) = dest {
             self.bind(d, sig.ret);
@@ -1526,11 +1563,14 @@ impl<'g, 's> FnGen<'g, 's> {
         if self.g.fields.is_empty() {
             return None;
         }
-        let nb = self.g.boxes.len();
-        let b = BoxId(self.below(nb) as u32);
+        // A box that has fields (every declared field belongs to one).
+        let with_fields: Vec<usize> = (0..self.g.boxes.len())
+            .filter(|&b| !self.g.boxes[b].fields.is_empty())
+            .collect();
+        let b = BoxId(with_fields[self.below(with_fields.len())] as u32);
         let obj = self.get(Ty::User(b));
         let own = self.g.boxes[b.index()].fields.clone();
-        let field = if own.is_empty() || self.chance(1, 30) {
+        let field = if self.chance(1, 30) {
             let all = self.g.fields.clone();
             all[self.below(all.len())].clone()
         } else {
@@ -1840,6 +1880,9 @@ mod tests {
                 if !f.loops.is_empty() {
                     seen.insert("loopform".to_string());
                 }
+                if let Some((_, method)) = f.name.split_once('.') {
+                    seen.insert(format!("method {method}"));
+                }
                 for b in f.blocks.values() {
                     for i in &b.insts {
                         seen.insert(i.opcode_name().to_string());
@@ -1958,6 +2001,12 @@ mod tests {
             "new B0",
             "new IntegerBox",
             "new VoidBox",
+            "method birth",
+            "method toString",
+            "method apply",
+            "method equals",
+            "method typeName",
+            "method m0",
         ] {
             assert!(seen.contains(k), "{k} never generated");
         }
