@@ -1452,12 +1452,18 @@ pub(crate) mod tests {
         };
         let set = |v: &[u32]| v.iter().map(|&i| bl(i)).collect::<BTreeSet<_>>();
         // The outer region stops at bb7, the inner one at bb6.
-        assert_eq!(loop_region(&f, &cfg, &lf(1, 2, 6, 7)), set(&[1, 2, 3, 4, 5, 6]));
+        assert_eq!(
+            loop_region(&f, &cfg, &lf(1, 2, 6, 7)),
+            set(&[1, 2, 3, 4, 5, 6])
+        );
         assert_eq!(loop_region(&f, &cfg, &lf(3, 4, 5, 6)), set(&[3, 4, 5]));
         // Inner loop with the outer exit bb7: the region runs through bb6 and bb1 (which bb3
         // does not dominate) around to bb2, bb3's phi predecessor; bb2 → bb3 is then an edge
         // into the header from the region; the header's targets are bb4 and bb6, not bb7.
-        assert_eq!(loop_region(&f, &cfg, &lf(3, 4, 5, 7)), set(&[1, 2, 3, 4, 5, 6]));
+        assert_eq!(
+            loop_region(&f, &cfg, &lf(3, 4, 5, 7)),
+            set(&[1, 2, 3, 4, 5, 6])
+        );
         assert_eq!(
             check_loopform(&f, &cfg, &dom, &lf(3, 4, 5, 7)),
             vec![

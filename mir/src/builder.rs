@@ -3833,7 +3833,7 @@ bb2:
     }
 
     /// `break_if` / `continue_if`: `while true { i += 1; if i % 2 == 0 { continue }; s += i;
-    /// if s > limit { break } }`, with plain conditional exits (no never-taken edges).
+    /// if s > limit { break } }`, with plain conditional exits.
     #[test]
     fn break_if_and_continue_if() {
         let mut fb = FunctionBuilder::new("odd_sum").unwrap();
@@ -3887,8 +3887,8 @@ bb2:
         }
     }
 
-    /// `ret` three loops deep is routed out through every exit; a labelled break from the
-    /// innermost loop reaches the outermost exit.
+    /// `ret` three loops deep is a plain `ret`; a labelled break from the innermost loop is
+    /// routed out through every exit to the outermost one.
     #[test]
     fn return_from_nested_loops() {
         // for i in 0..n { for j in 0..n { for k in 0..n {
