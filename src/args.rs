@@ -20,6 +20,8 @@ usage:
   mir14 cfg FILE [--function F]     print the control-flow graph as Graphviz dot
   mir14 run FILE [--backend vm|jit|aot] [--fuel N] [--max-depth N] [-- ARGS...]
                                     run @main
+  mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
+                                    run @main on every backend and compare the results
   mir14 help [COMMAND]              show this help, or a command's help
 
 FILE is MIR14 text, or the JSON form if its name ends in `.json`.
@@ -69,6 +71,15 @@ The exit status is @main's Integer result & 255 (0 for any other result), 101 af
 2 for bad input.
 ";
 
+const PARITY_USAGE: &str = "\
+usage: mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
+
+Runs @main of FILE on every backend (each as `mir14 run --backend B` with the same flags,
+arguments and standard input) and compares stdout, stderr and exit status byte for byte.
+Prints one summary line per backend, then either `parity: all backends agree` (exit status 0)
+or the first difference (exit status 1). Exit status 2 for bad input.
+";
+
 /// The help text of a command, or the overview for anything else.
 pub fn usage_of(command: Option<&str>) -> &'static str {
     match command {
@@ -77,6 +88,7 @@ pub fn usage_of(command: Option<&str>) -> &'static str {
         Some("json") => JSON_USAGE,
         Some("cfg") => CFG_USAGE,
         Some("run") => RUN_USAGE,
+        Some("parity") => PARITY_USAGE,
         _ => USAGE,
     }
 }
@@ -98,6 +110,8 @@ pub enum Command {
     Cfg(PathBuf, Option<String>),
     /// `mir14 run FILE [flags] [-- args]`.
     Run(PathBuf, RunOptions),
+    /// `mir14 parity FILE [flags] [-- args]` (`backend` is unused).
+    Parity(PathBuf, RunOptions),
 }
 
 /// Parses the arguments after the program name.
@@ -121,7 +135,7 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
             }
         },
         "-V" | "--version" => Ok(Command::Version),
-        "check" | "fmt" | "json" | "cfg" | "run" => parse_command(command, rest),
+        "check" | "fmt" | "json" | "cfg" | "run" | "parity" => parse_command(command, rest),
         other if other.starts_with('-') => Err(format!(
             "expected a command before `{other}` (try `mir14 --help`)"
         )),
@@ -130,7 +144,7 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
 }
 
 /// The commands this tool implements.
-const KNOWN: [&str; 5] = ["check", "fmt", "json", "cfg", "run"];
+const KNOWN: [&str; 6] = ["check", "fmt", "json", "cfg", "run", "parity"];
 
 /// Converts an argument to UTF-8 text or explains why not.
 fn utf8(arg: &OsString) -> Result<&str, String> {
@@ -143,6 +157,7 @@ fn value_flags(command: &str) -> &'static [&'static str] {
     match command {
         "cfg" => &["--function"],
         "run" => &["--backend", "--fuel", "--max-depth"],
+        "parity" => &["--fuel", "--max-depth"],
         _ => &[],
     }
 }
@@ -173,9 +188,9 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
             ));
         };
         if text == "--" {
-            if command != "run" {
+            if command != "run" && command != "parity" {
                 return Err(format!(
-                    "`--` is only allowed with `mir14 run` (to pass program arguments), not `mir14 {command}`"
+                    "`--` is only allowed with `mir14 run` and `mir14 parity` (to pass program arguments), not `mir14 {command}`"
                 ));
             }
             for a in &args[i..] {
@@ -234,7 +249,7 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
             continue;
         }
         if file.is_some() {
-            let hint = if command == "run" {
+            let hint = if command == "run" || command == "parity" {
                 " (program arguments go after `--`)"
             } else {
                 ""
@@ -255,6 +270,7 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
         "fmt" => Command::Fmt(file),
         "json" => Command::Json(file),
         "cfg" => Command::Cfg(file, function),
+        "parity" => Command::Parity(file, opts),
         _ => Command::Run(file, opts),
     })
 }

@@ -18,6 +18,18 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Every backend `mir14 parity` compares, the reference interpreter first.
+    pub const ALL: [Backend; 2] = [Backend::Vm, Backend::Jit];
+
+    /// The backend's name as `--backend` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Vm => "vm",
+            Backend::Jit => "jit",
+            Backend::Aot => "aot",
+        }
+    }
+
     /// The backend named `vm`, `jit` or `aot`.
     pub fn from_name(name: &str) -> Option<Backend> {
         match name {
