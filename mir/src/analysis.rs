@@ -606,6 +606,31 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(lf.exit)
         ));
     }
+    // L5: the exit is the only way out: no block of the region but the header is reachable from
+    // the exit without passing through the header (blocks already failing L1 are not repeated).
+    if !in_region(lf.exit) {
+        let mut seen = vec![false; n];
+        let mut stack = vec![lf.exit];
+        seen[lf.exit.index()] = true;
+        while let Some(b) = stack.pop() {
+            for &s in cfg.successors(b) {
+                if s != header && !seen[s.index()] {
+                    seen[s.index()] = true;
+                    stack.push(s);
+                }
+            }
+        }
+        for &b in &region {
+            if b != header && seen[b.index()] && dom.dominates(header, b) {
+                errs.push(format!(
+                    "block {} of the loop at {} is also reachable from exit {}",
+                    name(b),
+                    name(header),
+                    name(lf.exit)
+                ));
+            }
+        }
+    }
     errs
 }
 
