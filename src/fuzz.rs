@@ -81,11 +81,21 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let mut out = std::io::stdout();
-    let (n, d) = campaign(&opts, &mut out);
+    let (n, d, status) = match campaign(&opts, &mut out) {
+        Ok((n, d)) => (n, d, i32::from(d > 0)),
+        Err((n, d, e)) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            (n, d, 2)
+        }
+    };
     let _ = writeln!(out, "fuzz: {n} programs, {d} divergences");
     let _ = out.flush();
-    i32::from(d > 0)
+    status
 }
+
+/// A program every backend must run to exit status 7 with no output, before the campaign.
+const PROBE: &str = "fn @main() {\nbb0:\n  %x = const 7\n  ret %x\n}\n";
 
 /// Parses the flags of `mir14 fuzz`.
 pub fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -250,8 +260,11 @@ pub struct Outcome {
     pub status: Status,
 }
 
-/// Runs the campaign; prints progress and divergences to `log`. Returns (programs, divergences).
-pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
+/// Runs the campaign; prints progress and divergences to `log`. Returns (programs,
+/// divergences), or, when a backend cannot run programs at all (it cannot be started, or fails
+/// the probe program), the counts so far and the reason: comparing backends that do not run is
+/// not a pass.
+pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64, u64, String)> {
     let names: Vec<&str> = opts.backends.iter().map(|b| b.name.as_str()).collect();
     let _ = writeln!(
         log,
@@ -265,8 +278,27 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
     let deadline = start + Duration::from_secs(opts.seconds);
     let tmp = std::env::temp_dir().join(format!("mir14-fuzz-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&tmp) {
-        let _ = writeln!(log, "error: cannot create {}: {e}", tmp.display());
-        return (0, 0);
+        return Err((0, 0, format!("cannot create {}: {e}", tmp.display())));
+    }
+    let probe = match mir14_mir::parse(PROBE) {
+        Ok((m, _)) => m,
+        Err(e) => return Err((0, 0, format!("probe program: {e:?}"))),
+    };
+    let outcomes = run_all(opts, &probe, &tmp.join("probe.mir"));
+    for (b, o) in opts.backends.iter().zip(&outcomes) {
+        if o.status != Status::Exit(7) || !o.stdout.is_empty() || !o.stderr.is_empty() {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err((
+                0,
+                0,
+                format!(
+                    "backend {} cannot run programs ({}): {}",
+                    b.name,
+                    o.status,
+                    String::from_utf8_lossy(&o.stderr).trim_end()
+                ),
+            ));
+        }
     }
     let (mut n, mut d) = (0u64, 0u64);
     let mut last_report = Instant::now();
@@ -281,6 +313,21 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
         let popts = program_options(opts, seed);
         let opts = &popts;
         let outcomes = run_all(opts, &module, &file);
+        if let Some((
+            b,
+            Outcome {
+                status: Status::SpawnError(e),
+                ..
+            },
+        )) = opts
+            .backends
+            .iter()
+            .zip(&outcomes)
+            .find(|(_, o)| matches!(o.status, Status::SpawnError(_)))
+        {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err((n, d, format!("cannot run backend {}: {e}", b.name)));
+        }
         if let Some(diff) = first_difference(&opts.backends, &outcomes) {
             d += 1;
             let _ = writeln!(
@@ -340,7 +387,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> (u64, u64) {
         n as f64 / secs.max(1e-9)
     );
     let _ = std::fs::remove_dir_all(&tmp);
-    (n, d)
+    Ok((n, d))
 }
 
 /// Writes `module` to `file` and runs it on every backend (all at once); the file is kept.
@@ -1062,6 +1109,26 @@ mod tests {
         assert!(parse_options(&["--bogus".to_string()]).is_err());
         let o = parse_options(&["--seconds=7".to_string(), "--no-shrink".to_string()]).unwrap();
         assert_eq!((o.seconds, o.shrink), (7, false));
+    }
+
+    #[test]
+    fn a_backend_that_cannot_run_programs_is_an_error() {
+        let o = opts("a=/bin/true,b=/bin/true");
+        let mut log = Vec::new();
+        let e = campaign(&o, &mut log).unwrap_err();
+        assert_eq!((e.0, e.1), (0, 0));
+        assert!(
+            e.2.starts_with("backend a cannot run programs (exit 0)"),
+            "{}",
+            e.2
+        );
+        let o = opts("a=/nonexistent/mir14,b=/bin/true");
+        let e = campaign(&o, &mut log).unwrap_err();
+        assert!(
+            e.2.starts_with("backend a cannot run programs (cannot start"),
+            "{}",
+            e.2
+        );
     }
 
     #[test]
