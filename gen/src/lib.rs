@@ -1226,22 +1226,43 @@ impl<'g, 's> FnGen<'g, 's> {
             lhs: i,
             rhs: one,
         });
-        self.emit(Inst::Jump { target: header });
+        // A do-while latch (`branch inext < n, header, exit`) now and then: the same trip
+        // count, but the back edge is a branch edge and the exit gains a predecessor.
+        let do_while = self.chance(1, 3);
+        if do_while {
+            let c2 = self.def(Ty::Bool, |dest| Inst::Compare {
+                dest,
+                op: CmpOp::Lt,
+                lhs: inext,
+                rhs: n,
+            });
+            self.emit(Inst::Branch {
+                cond: c2,
+                then_block: header,
+                else_block: exit,
+            });
+        } else {
+            self.emit(Inst::Jump { target: header });
+        }
         self.scopes.pop();
         let mut patch = vec![inext];
-        patch.extend(latch_vals);
+        patch.extend(latch_vals.iter().copied());
         for (k, v) in patch.into_iter().enumerate() {
             if let Inst::Phi { inputs, .. } = &mut self.f.blocks[header].insts[k] {
                 inputs[1].1 = v;
             }
         }
-        // The exit: phis merging the header's values with those of each `break`.
+        // The exit: phis merging the header's values with those of each `break` (and of the
+        // do-while latch).
         self.cur = exit;
-        if !ctx.breaks.is_empty() {
+        if !ctx.breaks.is_empty() || do_while {
             let mut phis = Vec::new();
             for (j, (hv, t)) in carried.iter().enumerate() {
                 let mut inputs = vec![(header, *hv)];
                 inputs.extend(ctx.breaks.iter().map(|(b, vs)| (*b, vs[j])));
+                if do_while {
+                    inputs.push((latch, latch_vals[j]));
+                }
                 phis.push(self.def(*t, |dest| Inst::Phi { dest, inputs }));
             }
             for v in phis {
@@ -1321,15 +1342,11 @@ impl<'g, 's> FnGen<'g, 's> {
             None => return,
         };
         let vals: Vec<Value> = carried.iter().map(|(_, t)| self.get(*t)).collect();
-        let (target, exit_or_latch) = {
-            let l = self.loops.last().expect("loop");
-            if is_continue {
-                (l.latch, l.latch)
-            } else {
-                (l.exit, l.exit)
-            }
+        let target = match self.loops.last() {
+            Some(l) if is_continue => l.latch,
+            Some(l) => l.exit,
+            None => return,
         };
-        let _ = exit_or_latch;
         let cont = self.new_block();
         let (then_block, else_block) = if self.chance(1, 2) {
             (target, cont)
@@ -2017,6 +2034,7 @@ mod tests {
     fn generates_swaps_breaks_and_continues() {
         // A swap: a header phi whose latch input is another header phi of the same block.
         let (mut swap, mut multi_exit, mut multi_latch) = (false, false, false);
+        let mut do_while = false;
         for seed in 0..400u64 {
             let m = generate(seed);
             for f in m.functions.values() {
@@ -2046,10 +2064,11 @@ mod tests {
                     };
                     multi_exit |= preds(l.exit) > 1;
                     multi_latch |= preds(l.latch) > 1;
+                    do_while |= f.successors(l.latch) == vec![l.header, l.exit];
                 }
             }
         }
-        assert!(swap && multi_exit && multi_latch);
+        assert!(swap && multi_exit && multi_latch && do_while);
     }
 
     #[test]
