@@ -213,36 +213,47 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
 /// The C compiler driver used to link: `$CC` (a program and optional leading arguments), else
 /// the first of `cc`, `gcc`, `clang` found on `PATH`.
 fn c_compiler() -> Result<(PathBuf, Vec<OsString>), String> {
-    if let Some(cc) = std::env::var_os("CC").filter(|s| !s.is_empty()) {
+    c_compiler_from(std::env::var_os("CC"), std::env::var_os("PATH"))
+}
+
+/// [`c_compiler`] with the values of `CC` and `PATH` given.
+fn c_compiler_from(
+    cc: Option<OsString>,
+    path: Option<OsString>,
+) -> Result<(PathBuf, Vec<OsString>), String> {
+    if let Some(cc) = cc.filter(|s| !s.is_empty()) {
         let s = cc.to_string_lossy().into_owned();
         let mut words = s.split_whitespace();
         if let Some(prog) = words.next() {
-            let found = find_program(prog).ok_or_else(|| {
-                format!("the C compiler `{prog}` named by CC was not found; install it or unset CC")
+            let found = find_program(prog, path.as_deref()).ok_or_else(|| {
+                format!(
+                    "the C compiler `{prog}` named by CC was not found: install it \
+                     (e.g. `apt-get install gcc`) or unset CC"
+                )
             })?;
             return Ok((found, words.map(OsString::from).collect()));
         }
     }
     for prog in ["cc", "gcc", "clang"] {
-        if let Some(p) = find_program(prog) {
+        if let Some(p) = find_program(prog, path.as_deref()) {
             return Ok((p, Vec::new()));
         }
     }
     Err(
-        "no C compiler found to link the executable (tried cc, gcc, clang): \
+        "no C compiler found to link the executable (tried cc, gcc, clang on PATH): \
          install one, e.g. `apt-get install gcc`, or set CC"
             .into(),
     )
 }
 
-/// `prog` if it is a path to a file, else the first executable file named `prog` on `PATH`.
-fn find_program(prog: &str) -> Option<PathBuf> {
+/// `prog` if it is a path to an executable file, else the first executable file named `prog` in
+/// the directories of `path` (a `PATH` value).
+fn find_program(prog: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     if prog.contains(std::path::MAIN_SEPARATOR) {
         let p = PathBuf::from(prog);
-        return p.is_file().then_some(p);
+        return is_executable(&p).then_some(p);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    std::env::split_paths(path?)
         .map(|dir| dir.join(prog))
         .find(|p| is_executable(p))
 }
@@ -311,12 +322,18 @@ impl Linker {
             .arg(obj)
             .arg(&self.lib)
             .arg("-o")
-            .arg(out)
-            .args(native_libs());
+            .arg(out);
         if cfg!(target_os = "linux") {
-            // Drop the parts of the runtime the program cannot reach, as rustc does.
-            cmd.arg("-Wl,--gc-sections");
-        } else if cfg!(target_os = "macos") {
+            // Link the unwinder statically (libgcc_eh instead of libgcc_s), so that the
+            // executable needs only the C library; and drop the parts of the runtime the program
+            // cannot reach, as rustc does.
+            cmd.args(native_libs().into_iter().filter(|l| *l != "-lgcc_s"))
+                .arg("-static-libgcc")
+                .arg("-Wl,--gc-sections");
+        } else {
+            cmd.args(native_libs());
+        }
+        if cfg!(target_os = "macos") {
             cmd.arg("-Wl,-dead_strip");
         }
         let output = cmd
@@ -360,4 +377,330 @@ pub fn exit_code(status: std::process::ExitStatus) -> Result<i32, String> {
         return Ok(code);
     }
     Err(format!("the executable did not exit normally ({status})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Output, Stdio};
+
+    fn parse(src: &str) -> MirModule {
+        let (m, _) = mir14_mir::parse(src).expect("test program parses");
+        mir14_mir::verify(&m).expect("test program verifies");
+        m
+    }
+
+    /// Builds `src` into `dir/name`.
+    fn build_in(dir: &Path, name: &str, src: &str, opts: &AotOptions) -> PathBuf {
+        let exe = dir.join(name);
+        build_executable(&parse(src), &exe, opts).expect("build");
+        exe
+    }
+
+    /// Runs `exe` with `args` and `stdin`, capturing both output streams.
+    fn run_exe(exe: &Path, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    const ARGS_PRINT: &str = "fn @main() {
+bb0:
+  %a = extern env.args()
+  %s = const \"args=\"
+  extern env.console.print(%s)
+  extern env.console.print(%a)
+  ret
+}
+";
+
+    #[test]
+    fn executable_runs_after_being_moved_elsewhere() {
+        let build_dir = tempfile::tempdir().unwrap();
+        let exe = build_in(build_dir.path(), "prog", ARGS_PRINT, &AotOptions::default());
+        let other = tempfile::tempdir().unwrap();
+        let moved = other.path().join("moved-prog");
+        std::fs::copy(&exe, &moved).unwrap();
+        // Nothing of the build remains: the executable stands alone.
+        drop(build_dir);
+        let out = Command::new(&moved)
+            .args(["x", "y z"])
+            .current_dir(other.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        // No trailing newline: the runtime must flush stdout itself at exit.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "args=[\"x\", \"y z\"]"
+        );
+        assert_eq!(out.stderr, b"");
+        assert_eq!(out.status.code(), Some(0));
+    }
+
+    #[test]
+    fn trap_line_follows_flushed_stdout() {
+        let src = "fn @main() {
+bb0:
+  %s = const \"partial\"
+  extern env.console.print(%s)
+  %one = const 1
+  %zero = const 0
+  %d = binop div %one, %zero
+  ret %d
+}
+";
+        let dir = tempfile::tempdir().unwrap();
+        let exe = build_in(dir.path(), "trap", src, &AotOptions::default());
+        let out = run_exe(&exe, &[], b"");
+        assert_eq!(out.stdout, b"partial");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: DivisionByZero: division by zero (in @main, bb0)\n"
+        );
+        assert_eq!(out.status.code(), Some(101));
+        // Both streams into one file: stdout's bytes come first.
+        let log = dir.path().join("both.txt");
+        let f = std::fs::File::create(&log).unwrap();
+        let status = Command::new(&exe)
+            .stdin(Stdio::null())
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(101));
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "partialerror: DivisionByZero: division by zero (in @main, bb0)\n"
+        );
+    }
+
+    #[test]
+    fn exit_status_stdin_and_unflushed_output() {
+        let src = "fn @main() {
+bb0:
+  %l = extern env.stdin.read_line()
+  %p = const \"got \"
+  %s = binop add %p, %l
+  extern env.console.print(%s)
+  %c = const 259
+  extern env.process.exit(%c)
+  ret
+}
+";
+        let dir = tempfile::tempdir().unwrap();
+        let exe = build_in(dir.path(), "exit", src, &AotOptions::default());
+        let out = run_exe(&exe, &[], b"line one\r\nline two\n");
+        assert_eq!(out.stdout, b"got line one");
+        assert_eq!(out.stderr, b"");
+        // 259 & 255.
+        assert_eq!(out.status.code(), Some(3));
+    }
+
+    const DEEP: &str = "fn @down(%n) {
+bb0:
+  %zero = const 0
+  %done = compare le %n, %zero
+  branch %done, out, more
+out:
+  ret %n
+more:
+  %one = const 1
+  %m = binop sub %n, %one
+  %r = call @down(%m)
+  ret %r
+}
+
+fn @main() {
+bb0:
+  %n = const 100
+  %r = call @down(%n)
+  extern env.console.log(%r)
+  ret
+}
+";
+
+    #[test]
+    fn max_depth_is_baked_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let shallow = AotOptions {
+            max_depth: 50,
+            fuel: None,
+        };
+        let exe = build_in(dir.path(), "shallow", DEEP, &shallow);
+        // Run-time flags are program arguments now, not limits.
+        let out = run_exe(&exe, &["--max-depth", "1000"], b"");
+        assert_eq!(out.stdout, b"");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: StackOverflow: call depth exceeded 50 (in @down, bb0)\n"
+        );
+        assert_eq!(out.status.code(), Some(101));
+        // 102 activations fit the default limit.
+        let exe = build_in(dir.path(), "deep", DEEP, &AotOptions::default());
+        let out = run_exe(&exe, &[], b"");
+        assert_eq!(out.stdout, b"0\n");
+        assert_eq!(out.status.code(), Some(0));
+    }
+
+    #[test]
+    fn deep_recursion_within_the_default_limit_does_not_crash() {
+        let src = DEEP.replace("%n = const 100\n", "%n = const 99990\n");
+        let dir = tempfile::tempdir().unwrap();
+        let exe = build_in(dir.path(), "deeper", &src, &AotOptions::default());
+        let out = run_exe(&exe, &[], b"");
+        assert_eq!(out.stdout, b"0\n");
+        assert_eq!(out.status.code(), Some(0));
+    }
+
+    /// One unit at main's entry plus one per taken back edge (9): 10 units in all.
+    const LOOP: &str = "fn @main() {
+bb0:
+  %zero = const 0
+  jump bb1
+bb1:
+  %i = phi [bb0: %zero], [bb1: %j]
+  %one = const 1
+  %j = binop add %i, %one
+  %ten = const 10
+  %c = compare lt %j, %ten
+  branch %c, bb1, bb2
+bb2:
+  extern env.console.log(%j)
+  ret
+}
+";
+
+    #[test]
+    fn fuel_is_baked_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let enough = AotOptions {
+            fuel: Some(10),
+            ..AotOptions::default()
+        };
+        let exe = build_in(dir.path(), "enough", LOOP, &enough);
+        let out = run_exe(&exe, &[], b"");
+        assert_eq!(out.stdout, b"10\n");
+        assert_eq!(out.stderr, b"");
+        assert_eq!(out.status.code(), Some(0));
+        let short = AotOptions {
+            fuel: Some(9),
+            ..AotOptions::default()
+        };
+        let exe = build_in(dir.path(), "short", LOOP, &short);
+        let out = run_exe(&exe, &["--fuel", "100"], b"");
+        assert_eq!(out.stdout, b"");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+        );
+        assert_eq!(out.status.code(), Some(101));
+        // Without fuel the loop is not counted at all.
+        let exe = build_in(dir.path(), "free", LOOP, &AotOptions::default());
+        assert_eq!(run_exe(&exe, &[], b"").stdout, b"10\n");
+    }
+
+    #[test]
+    fn run_builds_and_runs_in_a_temporary_directory() {
+        let src = "fn @main() {
+bb0:
+  %x = const 7
+  ret %x
+}
+";
+        assert_eq!(run(&parse(src), &AotOptions::default(), &[]), Ok(7));
+    }
+
+    #[test]
+    fn module_without_main_is_an_error() {
+        let src = "fn @helper() {
+bb0:
+  ret
+}
+";
+        let dir = tempfile::tempdir().unwrap();
+        let err = build_executable(&parse(src), &dir.path().join("x"), &AotOptions::default())
+            .unwrap_err();
+        assert!(err.contains("no @main"), "{err}");
+        assert!(!dir.path().join("x").exists());
+    }
+
+    #[test]
+    fn object_code_is_deterministic() {
+        let m = parse(DEEP);
+        let a = compile_object(&m, &AotOptions::default()).unwrap();
+        let b = compile_object(&m, &AotOptions::default()).unwrap();
+        assert!(a == b, "two compilations of one module differ");
+        let c = compile_object(
+            &m,
+            &AotOptions {
+                max_depth: 7,
+                fuel: None,
+            },
+        )
+        .unwrap();
+        assert!(a != c, "the depth limit is not in the object");
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn object_code_targets_the_baseline_cpu() {
+        let isa = isa().unwrap();
+        for flag in isa.isa_flags() {
+            if flag.name.starts_with("has_") {
+                assert_eq!(flag.as_bool(), Some(false), "{} is enabled", flag.name);
+            }
+        }
+        assert!(isa.flags().is_pic());
+    }
+
+    #[test]
+    fn missing_c_compiler_names_what_to_install() {
+        let empty = tempfile::tempdir().unwrap();
+        let path = Some(empty.path().as_os_str().to_owned());
+        let err = c_compiler_from(None, path.clone()).unwrap_err();
+        assert!(err.contains("apt-get install gcc"), "{err}");
+        let err = c_compiler_from(Some("no-such-cc -O2".into()), path).unwrap_err();
+        assert!(err.contains("`no-such-cc` named by CC"), "{err}");
+        // A file in PATH that is not executable is not a compiler.
+        std::fs::write(empty.path().join("cc"), "").unwrap();
+        let path = Some(empty.path().as_os_str().to_owned());
+        assert!(c_compiler_from(None, path).is_err());
+    }
+
+    #[test]
+    fn cc_from_the_environment_keeps_its_arguments() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("mycc");
+        std::fs::write(&fake, "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let path = Some(dir.path().as_os_str().to_owned());
+        let (cc, args) = c_compiler_from(Some("mycc -O0 -g".into()), path.clone()).unwrap();
+        assert_eq!(cc, fake);
+        assert_eq!(args, vec![OsString::from("-O0"), OsString::from("-g")]);
+        // Without CC, only the standard names are tried.
+        assert!(c_compiler_from(None, path).is_err());
+    }
+
+    #[test]
+    fn runtime_library_is_embedded() {
+        assert!(runtime_library().starts_with(b"!<arch>\n"));
+        assert!(native_libs().iter().all(|l| l.starts_with('-')));
+    }
 }

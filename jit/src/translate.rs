@@ -3,9 +3,11 @@
 //!
 //! Calling convention of translated code (see `mir14_rt::abi`):
 //! - every MIR value is a pair of `i64`s (tag, bits) held in two Cranelift variables;
-//! - a MIR function `@f(a, b)` becomes `mir_f(ctx, a.tag, a.bits, b.tag, b.bits) -> (tag, bits)`
-//!   (the "direct" entry), plus an "array" entry `mir_f$array(ctx, args, nargs) -> (tag, bits)`
-//!   that the runtime uses for dynamic calls;
+//! - MIR function number `i`, `@f(a, b)`, becomes
+//!   `mir14_f<i>(ctx, a.tag, a.bits, b.tag, b.bits) -> (tag, bits)` (the "direct" entry, local),
+//!   plus an "array" entry `mir14_a<i>(ctx, args, nargs) -> (tag, bits)` (exported) that the
+//!   runtime uses for dynamic calls;
+//! - runtime functions are imported by their `#[no_mangle]` names, `mir14_rt_*`;
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
 //!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
 
