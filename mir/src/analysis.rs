@@ -468,9 +468,9 @@ impl FunctionAnalysis {
 // LoopForms
 // ---------------------------------------------------------------------------------------------
 
-/// Checks one LoopForm against the CFG (spec §7 rule 7) and returns every violated rule as a
-/// message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty when the LoopForm
-/// is valid. Does not check that no other LoopForm shares the header (a module-level rule).
+/// Checks one LoopForm against the CFG (spec §7.3, checks L1–L5 in that order) and returns every
+/// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
+/// when the LoopForm is valid. Does not check L6 (no two declarations share a header).
 ///
 /// The loop's blocks are the natural loop of the header over its back edges and the latch.
 /// `body == header` (a one-block loop) and `latch == header` are allowed.
@@ -488,7 +488,7 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
     }
     let name = |b: Block| block_name(f, b);
     let (header, latch) = (lf.header, lf.latch);
-    // The latch must jump back to the header.
+    // L1: the latch jumps back to the header.
     if !cfg.successors(latch).contains(&header) {
         errs.push(format!(
             "latch {} has no edge to header {}",
@@ -496,30 +496,17 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(header)
         ));
     }
-    // No other block may have a back edge to the header.
+    // The loop's blocks: the natural loop of the latch and of every other back edge source.
+    let others: Vec<Block> = cfg
+        .predecessors(header)
+        .iter()
+        .copied()
+        .filter(|&p| p != latch && cfg.is_reachable(p) && dom.dominates(header, p))
+        .collect();
     let mut sources = vec![latch];
-    for &p in cfg.predecessors(header) {
-        if p != latch && cfg.is_reachable(p) && dom.dominates(header, p) {
-            errs.push(format!(
-                "back edge from {} to header {} is not from the latch",
-                name(p),
-                name(header)
-            ));
-            sources.push(p);
-        }
-    }
-    // The latch's only back edge goes to the header.
-    for &s in cfg.successors(latch) {
-        if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
-            errs.push(format!(
-                "latch {} also has a back edge to {}",
-                name(latch),
-                name(s)
-            ));
-        }
-    }
+    sources.extend(&others);
     let blocks = loop_blocks(cfg, header, &sources);
-    // The header dominates the latch, the body and every block of the loop.
+    // L2: the header dominates the latch, the body and every block of the loop.
     let mut must: BTreeSet<Block> = blocks.clone();
     must.insert(latch);
     must.insert(lf.body);
@@ -532,7 +519,25 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             ));
         }
     }
-    // The header ends in a branch to body (inside) and exit (outside), in either order.
+    // L3: no other block has a back edge to the header.
+    for &p in &others {
+        errs.push(format!(
+            "back edge from {} to header {} is not from the latch",
+            name(p),
+            name(header)
+        ));
+    }
+    // L3b: the latch's only back edge goes to the header.
+    for &s in cfg.successors(latch) {
+        if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
+            errs.push(format!(
+                "latch {} also has a back edge to {}",
+                name(latch),
+                name(s)
+            ));
+        }
+    }
+    // L4: the header ends in a branch to body (inside) and exit (outside), in either order.
     let in_loop = |b: Block| blocks.contains(&b);
     let header_ok = match f.blocks.get(header).and_then(|d| d.insts.last()) {
         Some(Inst::Branch {
@@ -556,7 +561,7 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(lf.exit)
         ));
     }
-    // Every edge leaving the loop goes to the exit.
+    // L5: every edge leaving the loop goes to the exit.
     for &b in &blocks {
         for &s in cfg.successors(b) {
             if !in_loop(s) && s != lf.exit {
@@ -773,6 +778,12 @@ impl CallGraph {
         let n = m.functions.len();
         let mut edges: Vec<CallEdge> = Vec::new();
         let mut dynamic = vec![false; n];
+        // Names to ids; the first declaration of a name wins, as in the parser.
+        let mut by_name: std::collections::HashMap<&str, FuncId> = Default::default();
+        for (id, f) in m.functions.iter() {
+            by_name.entry(f.name.as_str()).or_insert(id);
+        }
+        let named = |name: String| by_name.get(name.as_str()).copied();
         for (caller, f) in m.functions.iter() {
             let mut add = |callee: Option<FuncId>, kind: CallKind| {
                 if let Some(callee) = callee.filter(|c| c.index() < n) {
@@ -800,7 +811,7 @@ impl CallGraph {
                             let birth = m
                                 .boxes
                                 .get(*b)
-                                .and_then(|d| m.function_by_name(&format!("{}.birth", d.name)));
+                                .and_then(|d| named(format!("{}.birth", d.name)));
                             add(birth, CallKind::Birth);
                         }
                         Inst::Call { callee, .. } | Inst::ExternCall { callee, .. } => match callee
@@ -811,9 +822,10 @@ impl CallGraph {
                                 method,
                                 ..
                             } => {
-                                let target = m.boxes.get(*b).and_then(|d| {
-                                    m.function_by_name(&format!("{}.{}", d.name, method))
-                                });
+                                let target = m
+                                    .boxes
+                                    .get(*b)
+                                    .and_then(|d| named(format!("{}.{}", d.name, method)));
                                 add(target, CallKind::StaticMethod);
                             }
                             Callee::Method { box_name: None, .. } | Callee::Value(_) => {
@@ -1513,6 +1525,68 @@ pub(crate) mod tests {
         let pos = |f: FuncId| sccs.iter().position(|c| c.contains(&f)).unwrap();
         assert!(pos(FuncId(2)) < pos(FuncId(0)));
         assert!(pos(FuncId(1)) < pos(FuncId(0)));
+    }
+
+    /// Parses `src` (which must be valid text).
+    fn parsed(src: &str) -> (Module, crate::span::SourceMap) {
+        crate::text::parse(src).expect("test program parses")
+    }
+
+    #[test]
+    fn text_irreducible_warning_located_at_entry_label() {
+        let src = "fn @main() {\nentry:\n  %t = const true\n  branch %t, a, b\na:\n  jump b\nb:\n  branch %t, a, done\ndone:\n  ret\n}\n";
+        let (m, map) = parsed(src);
+        let w = module_loop_warnings(&m);
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            w[0].1,
+            "loop at a is not in canonical form: irreducible control flow (the edge from b to a is not a back edge)"
+        );
+        let span = map.span(w[0].0).expect("span of the label");
+        assert_eq!(crate::span::line_col(src, span.start as usize), (5, 1));
+    }
+
+    #[test]
+    fn text_do_while_and_while_loops_inferred() {
+        // A do-while (latch bb1 branches back to itself or out) and a while loop in one function.
+        let src = "fn @f(%c) {\nbb0:\n  jump bb1\nbb1:\n  branch %c, bb1, bb2\nbb2:\n  jump bb3\nbb3:\n  branch %c, bb4, bb5\nbb4:\n  jump bb3\nbb5:\n  ret\n}\n";
+        let (m, _) = parsed(src);
+        let f = &m.functions[FuncId(0)];
+        let b = |l: &str| f.block_by_label(l).unwrap();
+        let inf = infer_loopforms(f);
+        assert_eq!(inf.warnings, vec![]);
+        assert_eq!(
+            inf.loops,
+            vec![
+                LoopForm {
+                    header: b("bb1"),
+                    body: b("bb1"),
+                    latch: b("bb1"),
+                    exit: b("bb2")
+                },
+                LoopForm {
+                    header: b("bb3"),
+                    body: b("bb4"),
+                    latch: b("bb4"),
+                    exit: b("bb5")
+                },
+            ]
+        );
+        assert!(crate::verify::verify(&m).is_ok());
+    }
+
+    #[test]
+    fn text_call_graph_of_mutual_recursion() {
+        let src = "fn @even(%n) {\nb:\n  %r = call @odd(%n)\n  ret %r\n}\n\nfn @odd(%n) {\nb:\n  %r = call @even(%n)\n  ret %r\n}\n\nfn @main() {\nb:\n  %z = const 0\n  %f = const @even\n  %r = call %f(%z)\n  ret\n}\n";
+        let (m, _) = parsed(src);
+        let cg = CallGraph::new(&m);
+        let id = |n: &str| m.function_by_name(n).unwrap();
+        assert!(cg.is_recursive(id("even")) && cg.is_recursive(id("odd")));
+        assert!(!cg.is_recursive(id("main")));
+        assert!(cg.has_dynamic_calls(id("main")));
+        assert_eq!(cg.callees(id("main")), &[id("even")]);
+        assert_eq!(cg.callers(id("even")), &[id("odd"), id("main")]);
+        assert_eq!(cg.sccs()[0], vec![id("even"), id("odd")]);
     }
 
     #[test]

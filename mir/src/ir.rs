@@ -8,7 +8,7 @@
 //! Entities are `u32` ids into arenas. A function's blocks are stored in layout order (the order
 //! the text form prints them; the first is the entry). Its values are numbered *canonically*:
 //! parameters first, then each instruction result in block order. The parser, the JSON reader and
-//! [`crate::builder::FunctionBuilder::finish`] all produce canonical functions, so that two modules
+//! the builder all produce canonical functions, so that two modules
 //! that print the same compare equal with `==`. [`Function::canonicalize`] renumbers any other.
 
 use crate::entity::Arena;
@@ -115,14 +115,14 @@ pub struct LoopForm {
 /// `TypeError` when the instruction runs; the verifier checks structure, not dynamic types.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Inst {
-    /// 1. `%d = const <literal>`: an Integer, Float, Bool, String, `void`, or `@fn` (a FunctionBox).
+    /// Instruction 1: `%d = const <literal>`: an Integer, Float, Bool, String, `void`, or `@fn` (a FunctionBox).
     Const {
         /// The result.
         dest: Value,
         /// The literal.
         value: Constant,
     },
-    /// 2. `%d = unary <op> %a`: `neg` (Integer, wrapping; or Float), `not` (Bool only),
+    /// Instruction 2: `%d = unary <op> %a`: `neg` (Integer, wrapping; or Float), `not` (Bool only),
     /// `bitnot` (Integer only). Other operand types trap `TypeError`.
     Unary {
         /// The result.
@@ -132,7 +132,7 @@ pub enum Inst {
         /// The operand.
         arg: Value,
     },
-    /// 3. `%d = binop <op> %a, %b`: arithmetic, bitwise, logical and string concatenation, by the
+    /// Instruction 3: `%d = binop <op> %a, %b`: arithmetic, bitwise, logical and string concatenation, by the
     /// rules of spec §BinOp (wrapping Integer arithmetic, IEEE Float, mixed promotion, `add` with
     /// a String concatenates; `div`/`mod` by Integer zero trap `DivisionByZero`).
     Binary {
@@ -145,7 +145,7 @@ pub enum Inst {
         /// The right operand.
         rhs: Value,
     },
-    /// 4. `%d = compare <op> %a, %b`: a Bool. `eq`/`ne` are total (identity for boxes with
+    /// Instruction 4: `%d = compare <op> %a, %b`: a Bool. `eq`/`ne` are total (identity for boxes with
     /// identity); `lt le gt ge` order numbers (mixed allowed) and Strings (by bytes), else trap
     /// `TypeError`.
     Compare {
@@ -158,7 +158,7 @@ pub enum Inst {
         /// The right operand.
         rhs: Value,
     },
-    /// 5. `%d = typeop check %a T` (Bool), `typeop cast %a T` (converts or traps `CastError`),
+    /// Instruction 5: `%d = typeop check %a T` (Bool), `typeop cast %a T` (converts or traps `CastError`),
     /// `typeop typeof %a` (the type name as a String).
     TypeOp {
         /// The result.
@@ -168,7 +168,7 @@ pub enum Inst {
         /// The operand.
         arg: Value,
     },
-    /// 6. `%d = load %obj.field`: reads a field of a user box instance. A receiver that is not a
+    /// Instruction 6: `%d = load %obj.field`: reads a field of a user box instance. A receiver that is not a
     /// user box traps `TypeError`; a box without that field traps `UnknownField`.
     Load {
         /// The result.
@@ -178,7 +178,7 @@ pub enum Inst {
         /// The field name.
         field: String,
     },
-    /// 7. `store %obj.field = %v`: writes a field of a user box instance (traps as Load).
+    /// Instruction 7: `store %obj.field = %v`: writes a field of a user box instance (traps as Load).
     Store {
         /// The user box instance.
         obj: Value,
@@ -187,7 +187,7 @@ pub enum Inst {
         /// The value stored.
         value: Value,
     },
-    /// 8. `branch %c, bbT, bbF`: terminator. `%c` must be a Bool (no truthiness), else `TypeError`.
+    /// Instruction 8: `branch %c, bbT, bbF`: terminator. `%c` must be a Bool (no truthiness), else `TypeError`.
     Branch {
         /// The condition.
         cond: Value,
@@ -196,17 +196,17 @@ pub enum Inst {
         /// Taken when `cond` is false.
         else_block: Block,
     },
-    /// 9. `jump bbN`: terminator, unconditional.
+    /// Instruction 9: `jump bbN`: terminator, unconditional.
     Jump {
         /// The successor.
         target: Block,
     },
-    /// 10. `ret %v` or `ret` (returns `void`): terminator.
+    /// Instruction 10: `ret %v` or `ret` (returns `void`): terminator.
     Return {
         /// The returned value; `None` returns `void`.
         value: Option<Value>,
     },
-    /// 11. `%d = phi [bb0: %a], [bb2: %b]`: the value from the predecessor control came from.
+    /// Instruction 11: `%d = phi [bb0: %a], [bb2: %b]`: the value from the predecessor control came from.
     /// Phis lead their block, have exactly one input per predecessor, and all phis of a block read
     /// their inputs before any of them is written (parallel copy).
     Phi {
@@ -215,7 +215,7 @@ pub enum Inst {
         /// One `(predecessor, value)` pair per predecessor, in the order written.
         inputs: Vec<(Block, Value)>,
     },
-    /// 12. `%d = new Class(args)`: a builtin box (`ArrayBox` with its initial elements, `MapBox`,
+    /// Instruction 12: `%d = new Class(args)`: a builtin box (`ArrayBox` with its initial elements, `MapBox`,
     /// an operator box, or a primitive `*Box` checking its one argument) or a user box (fields
     /// start `void`, then `birth` runs with the arguments if the box declares it).
     NewBox {
@@ -226,7 +226,7 @@ pub enum Inst {
         /// Constructor arguments.
         args: Vec<Value>,
     },
-    /// 13. `%d = call <callee>(args)`: a call through a [`Callee`] that is `Global`, `Method` or
+    /// Instruction 13: `%d = call <callee>(args)`: a call through a [`Callee`] that is `Global`, `Method` or
     /// `Value` (never `Extern`). `dest` may be omitted; the result is then discarded.
     Call {
         /// The result, if kept.
@@ -236,7 +236,7 @@ pub enum Inst {
         /// The arguments (not counting a method's receiver).
         args: Vec<Value>,
     },
-    /// 14. `%d = extern env.console.log(args)`: a host function; the callee is always
+    /// Instruction 14: `%d = extern env.console.log(args)`: a host function; the callee is always
     /// [`Callee::Extern`]. `dest` may be omitted.
     ExternCall {
         /// The result, if kept.

@@ -39,9 +39,16 @@
 //!
 //! A Float constant is written as its text-form string (`"1.0"`, `"-0.0"`, `"1e100"`, `"inf"`,
 //! `"-inf"`, `"NaN"`) so that every f64 survives exactly; a JSON number is accepted on input too.
-//! Unknown keys are errors; `"mir14"` must be `1`. Syntax and shape errors carry the line and
-//! column of the JSON text; name-resolution errors (`unknown function @f`, ...) carry line 0,
-//! column 0 and name the function, block and instruction index in the message.
+//! Every name must be legal in the text form (identifiers; values digits or an identifier;
+//! functions `f` or `Box.method`), else `invalid value name "a b"` etc., so every module read
+//! from JSON prints as text that parses back. Unknown keys are errors; `"mir14"` must be `1`.
+//!
+//! Errors carry a line and column of the JSON text: syntax and shape errors where serde_json
+//! found them; name errors (`unknown function @f`, `invalid value name "a b"`, ...) at the
+//! object of the entity holding the name, and their message names the function, block and
+//! instruction (`function @main, block bb0, instruction 3: unknown function @f`).
+//! [`from_json_with_map`] also returns the spans of all entities in the JSON text, so verifier
+//! errors can be located in `.json` files too.
 //!
 //! This module also holds the *named document* (`ModuleDoc` and friends) that both the JSON
 //! form and the text form go through: the printer raises a [`Module`] to a document and prints
@@ -49,7 +56,7 @@
 
 use crate::entity::Arena;
 use crate::ir::*;
-use crate::span::Location;
+use crate::span::{line_col, Location, SourceMap};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
@@ -58,10 +65,10 @@ use std::fmt;
 /// An error reading the JSON form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonError {
-    /// The 1-based line of the error in the JSON text; 0 when the error is about a name that did
-    /// not resolve (the message then says where).
+    /// The 1-based line of the error in the JSON text (0 only if no position is known; the
+    /// message then says where).
     pub line: usize,
-    /// The 1-based column; 0 together with `line == 0`.
+    /// The 1-based column (0 together with `line == 0`).
     pub column: usize,
     /// What is wrong.
     pub message: String,
@@ -87,19 +94,370 @@ pub fn to_json(m: &Module) -> String {
 
 /// Reads a module from its JSON form. The result is canonically numbered.
 pub fn from_json(s: &str) -> Result<Module, JsonError> {
+    from_json_with_map(s).map(|(m, _)| m)
+}
+
+/// Reads a module from its JSON form, with the byte spans of its entities in the JSON text (so
+/// that verifier errors can be shown at `line:col` of a `.json` file, as for text): a box, a
+/// parameter, an instruction and a loop span their JSON object; a function spans its `"name"`
+/// value and a block its `"label"` value. Resolution errors also carry the line and column of
+/// the entity holding the bad name.
+pub fn from_json_with_map(s: &str) -> Result<(Module, SourceMap), JsonError> {
     let doc: ModuleDoc = serde_json::from_str(s).map_err(|e| JsonError {
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
-    lower(&doc).map_err(|errs| {
-        let e = &errs[0];
-        JsonError {
-            line: 0,
-            column: 0,
-            message: format!("{}: {}", describe(&doc, e.loc), e.message),
+    let map = locate::source_map(s);
+    let errs = check_names(&doc);
+    let result = if errs.is_empty() {
+        lower(&doc)
+    } else {
+        Err(errs)
+    };
+    match result {
+        Ok(m) => Ok((m, map)),
+        Err(errs) => {
+            let e = &errs[0];
+            let (line, column) = match map.span(e.loc) {
+                Some(sp) => line_col(s, sp.start as usize),
+                None => (0, 0),
+            };
+            Err(JsonError {
+                line,
+                column,
+                message: format!("{}: {}", describe(&doc, e.loc), e.message),
+            })
         }
-    })
+    }
+}
+
+/// Finds the spans of the entities of a (well-formed) JSON module text. A hand-written scanner:
+/// serde_json keeps no positions. It never panics; on anything unexpected it stops and returns
+/// what it found.
+mod locate {
+    use crate::span::{FunctionSpans, SourceMap, Span};
+
+    struct Scan<'a> {
+        b: &'a [u8],
+        i: usize,
+    }
+
+    /// Nesting deeper than this is not scanned (serde_json already rejected it).
+    const MAX_DEPTH: usize = 256;
+
+    impl Scan<'_> {
+        fn ws(&mut self) {
+            while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            }
+        }
+
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.b.get(self.i).copied()
+        }
+
+        fn eat(&mut self, c: u8) -> bool {
+            if self.peek() == Some(c) {
+                self.i += 1;
+                true
+            } else {
+                false
+            }
+        }
+
+        /// A string; returns its raw contents (escapes not decoded).
+        fn string(&mut self) -> Option<&[u8]> {
+            if !self.eat(b'"') {
+                return None;
+            }
+            let start = self.i;
+            while self.i < self.b.len() {
+                match self.b[self.i] {
+                    b'"' => {
+                        self.i += 1;
+                        return self.b.get(start..self.i - 1);
+                    }
+                    b'\\' => self.i += 2,
+                    _ => self.i += 1,
+                }
+            }
+            None
+        }
+
+        /// Any value; returns its span.
+        fn value(&mut self, depth: usize) -> Option<Span> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            let c = self.peek()?;
+            let start = self.i;
+            match c {
+                b'"' => {
+                    self.string()?;
+                }
+                b'{' => self.object(depth, |_, sc, d| sc.value(d).map(|_| ()))?,
+                b'[' => self.array(depth, |_, sc, d| sc.value(d).map(|_| ()))?,
+                _ => {
+                    while self.i < self.b.len()
+                        && !matches!(
+                            self.b[self.i],
+                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+                        )
+                    {
+                        self.i += 1;
+                    }
+                }
+            }
+            Some(Span::new(start, self.i))
+        }
+
+        /// An object; `member(key, scanner, depth)` must consume the member's value.
+        fn object(
+            &mut self,
+            depth: usize,
+            mut member: impl FnMut(&[u8], &mut Self, usize) -> Option<()>,
+        ) -> Option<()> {
+            if !self.eat(b'{') {
+                return None;
+            }
+            if self.eat(b'}') {
+                return Some(());
+            }
+            loop {
+                let key = self.string()?.to_vec();
+                if !self.eat(b':') {
+                    return None;
+                }
+                member(&key, self, depth + 1)?;
+                if self.eat(b'}') {
+                    return Some(());
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+
+        /// An array; `elem(index, scanner, depth)` must consume the element.
+        fn array(
+            &mut self,
+            depth: usize,
+            mut elem: impl FnMut(usize, &mut Self, usize) -> Option<()>,
+        ) -> Option<()> {
+            if !self.eat(b'[') {
+                return None;
+            }
+            if self.eat(b']') {
+                return Some(());
+            }
+            let mut n = 0;
+            loop {
+                elem(n, self, depth + 1)?;
+                n += 1;
+                if self.eat(b']') {
+                    return Some(());
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+
+        /// An array of objects: the span of each.
+        fn spans(&mut self, depth: usize, out: &mut Vec<Span>) -> Option<()> {
+            self.array(depth, |_, sc, d| {
+                out.push(sc.value(d)?);
+                Some(())
+            })
+        }
+
+        /// An object whose member `key` (a string) gives its span; the object's own otherwise.
+        fn keyed(&mut self, depth: usize, key: &[u8]) -> Option<Span> {
+            self.peek()?;
+            let start = self.i;
+            let mut found = None;
+            self.object(depth, |k, sc, d| {
+                let sp = sc.value(d)?;
+                if k == key {
+                    found = Some(sp);
+                }
+                Some(())
+            })?;
+            Some(found.unwrap_or(Span::new(start, self.i)))
+        }
+
+        fn function(&mut self, depth: usize, fs: &mut FunctionSpans) -> Option<()> {
+            self.peek()?;
+            let start = self.i;
+            let mut name = None;
+            self.object(depth, |k, sc, d| {
+                match k {
+                    b"name" => name = Some(sc.value(d)?),
+                    b"params" => sc.spans(d, &mut fs.params)?,
+                    b"loops" => sc.spans(d, &mut fs.loops)?,
+                    b"blocks" => sc.array(d, |_, sc, d| {
+                        let mut insts = Vec::new();
+                        let mut label = None;
+                        sc.peek()?;
+                        let bstart = sc.i;
+                        sc.object(d, |k, sc, d| {
+                            match k {
+                                b"label" => label = Some(sc.value(d)?),
+                                b"insts" => sc.spans(d, &mut insts)?,
+                                _ => {
+                                    sc.value(d)?;
+                                }
+                            }
+                            Some(())
+                        })?;
+                        fs.blocks.push(label.unwrap_or(Span::new(bstart, sc.i)));
+                        fs.insts.push(insts);
+                        Some(())
+                    })?,
+                    _ => {
+                        sc.value(d)?;
+                    }
+                }
+                Some(())
+            })?;
+            fs.decl = name.unwrap_or(Span::new(start, self.i));
+            Some(())
+        }
+    }
+
+    /// The spans of the entities of a JSON module.
+    pub(super) fn source_map(s: &str) -> SourceMap {
+        let mut map = SourceMap::default();
+        let mut sc = Scan {
+            b: s.as_bytes(),
+            i: 0,
+        };
+        let _ = sc.object(0, |k, sc, d| {
+            match k {
+                b"boxes" => sc.array(d, |_, sc, d| {
+                    let sp = sc.keyed(d, b"name")?;
+                    map.boxes.push(sp);
+                    Some(())
+                })?,
+                b"functions" => sc.array(d, |_, sc, d| {
+                    let mut fs = FunctionSpans::default();
+                    let r = sc.function(d, &mut fs);
+                    map.functions.push(fs);
+                    r
+                })?,
+                _ => {
+                    sc.value(d)?;
+                }
+            }
+            Some(())
+        });
+        map
+    }
+}
+
+/// Checks that every name of a document is legal in the text form (so that every module read
+/// from JSON prints as text that parses back): identifiers for boxes, fields, labels and
+/// methods, `f`/`Box.method` for functions, digits or identifiers for values. Names that must
+/// resolve (types, classes, callees, externs, label references) are checked by resolution.
+fn check_names(doc: &ModuleDoc) -> Vec<LowerError> {
+    use crate::text::lexer::{is_func_name, is_ident, is_value_name};
+    let mut errs = Vec::new();
+    let mut check = |ok: bool, loc: Location, what: &str, name: &str| {
+        if !ok {
+            errs.push(LowerError {
+                loc,
+                message: format!("invalid {what} name {name:?}"),
+                name: None,
+            });
+        }
+    };
+    for (i, b) in doc.boxes.iter().enumerate() {
+        let loc = Location::Box(BoxId(i as u32));
+        check(is_ident(&b.name), loc, "box", &b.name);
+        for f in &b.fields {
+            check(is_ident(f), loc, "field", f);
+        }
+    }
+    for (fi, f) in doc.functions.iter().enumerate() {
+        let fid = FuncId(fi as u32);
+        check(
+            is_func_name(&f.name),
+            Location::Function(fid),
+            "function",
+            &f.name,
+        );
+        for (pi, p) in f.params.iter().enumerate() {
+            check(
+                is_value_name(&p.name),
+                Location::Param(fid, pi),
+                "value",
+                &p.name,
+            );
+        }
+        for (bi, b) in f.blocks.iter().enumerate() {
+            let block = Block(bi as u32);
+            check(
+                is_ident(&b.label),
+                Location::Block(fid, block),
+                "block",
+                &b.label,
+            );
+            for (ii, inst) in b.insts.iter().enumerate() {
+                let loc = Location::Inst(fid, block, ii);
+                let mut values: Vec<&String> = Vec::new();
+                let mut idents: Vec<(&str, &String)> = Vec::new();
+                match inst {
+                    InstDoc::Const { dest, .. } => values.push(dest),
+                    InstDoc::Unary { dest, arg, .. } | InstDoc::Typeop { dest, arg, .. } => {
+                        values.extend([dest, arg])
+                    }
+                    InstDoc::Binop { dest, lhs, rhs, .. }
+                    | InstDoc::Compare { dest, lhs, rhs, .. } => values.extend([dest, lhs, rhs]),
+                    InstDoc::Load { dest, obj, field } => {
+                        values.extend([dest, obj]);
+                        idents.push(("field", field));
+                    }
+                    InstDoc::Store { obj, field, value } => {
+                        values.extend([obj, value]);
+                        idents.push(("field", field));
+                    }
+                    InstDoc::Branch { cond, .. } => values.push(cond),
+                    InstDoc::Jump { .. } => {}
+                    InstDoc::Ret { value } => values.extend(value),
+                    InstDoc::Phi { dest, inputs } => {
+                        values.push(dest);
+                        values.extend(inputs.iter().map(|i| &i.value));
+                    }
+                    InstDoc::New { dest, args, .. } => {
+                        values.push(dest);
+                        values.extend(args);
+                    }
+                    InstDoc::Call { dest, callee, args } => {
+                        values.extend(dest);
+                        values.extend(&callee.receiver);
+                        values.extend(&callee.value);
+                        if let Some(m) = &callee.method {
+                            idents.push(("method", m));
+                        }
+                        values.extend(args);
+                    }
+                    InstDoc::Extern { dest, args, .. } => {
+                        values.extend(dest);
+                        values.extend(args);
+                    }
+                }
+                for v in values {
+                    check(is_value_name(v), loc, "value", v);
+                }
+                for (what, n) in idents {
+                    check(is_ident(n), loc, what, n);
+                }
+            }
+        }
+    }
+    errs
 }
 
 /// serde_json appends " at line L column C" to its messages; the position has its own fields.
@@ -1033,6 +1391,48 @@ mod tests {
     }
 
     #[test]
+    fn source_map_of_json() {
+        let (m, _) = crate::text::parse(TEXT).unwrap();
+        let j = to_json(&m);
+        let (back, map) = from_json_with_map(&j).unwrap();
+        assert_eq!(back, m);
+        let text = |sp: crate::span::Span| &j[sp.start as usize..sp.end as usize];
+        assert_eq!(
+            map.boxes.iter().map(|s| text(*s)).collect::<Vec<_>>(),
+            ["\"Point\""]
+        );
+        let fs = &map.functions[0];
+        assert_eq!(text(fs.decl), "\"main\"");
+        assert_eq!(
+            text(fs.params[0]).split_whitespace().collect::<String>(),
+            r#"{"name":"n","type":"Integer"}"#
+        );
+        assert_eq!(fs.loops.len(), 1);
+        assert!(
+            text(fs.loops[0]).starts_with('{') && text(fs.loops[0]).contains("\"latch\": \"bb1\"")
+        );
+        assert_eq!(
+            fs.blocks.iter().map(|s| text(*s)).collect::<Vec<_>>(),
+            ["\"bb0\"", "\"bb1\"", "\"bb2\""]
+        );
+        let f = &m.functions[FuncId(0)];
+        for (b, spans) in f.blocks.values().zip(&fs.insts) {
+            assert_eq!(spans.len(), b.insts.len());
+            for (inst, sp) in b.insts.iter().zip(spans) {
+                let v: serde_json::Value = serde_json::from_str(text(*sp)).unwrap();
+                assert_eq!(v["op"], inst.opcode_name());
+            }
+        }
+        // A JSON error in a later function is located at its instruction.
+        let j = "{\"mir14\": 1,\n\"functions\": [\n{\"name\": \"a\"},\n{\"name\": \"b\", \"blocks\": [{\"label\": \"x\", \"insts\": [\n  {\"op\": \"jump\", \"target\": \"y\"}]}]}]}";
+        let e = from_json(j).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (5, 3, "function @b, block x, instruction 1: unknown block y")
+        );
+    }
+
+    #[test]
     fn hand_written_json() {
         let j = r#"{"mir14": 1, "functions": [{"name": "main", "blocks": [{"label": "entry", "insts": [
             {"op": "const", "dest": "x", "value": {"float": 2}},
@@ -1083,8 +1483,9 @@ mod tests {
             e.message,
             "function @f, block b, instruction 2: unknown function @g"
         );
-        assert_eq!((e.line, e.column), (0, 0));
-        assert_eq!(e.to_string(), e.message);
+        // The position of the instruction's object (1-based column, checked by hand).
+        assert_eq!((e.line, e.column), (1, 93));
+        assert_eq!(e.to_string(), format!("1:93: {}", e.message));
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "call", "callee": {"function": "f", "value": "v"}}]}]}]}"#,
         );

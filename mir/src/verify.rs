@@ -43,10 +43,7 @@ pub fn verify(module: &Module) -> Result<(), Vec<VerifyError>> {
 
 /// Every violation in `module`, module-level rules first, then each function in order.
 pub fn verify_all(module: &Module) -> Vec<VerifyError> {
-    let mut v = Verifier {
-        m: module,
-        errors: Vec::new(),
-    };
+    let mut v = Verifier::new(module);
     v.module_rules();
     for id in module.functions.keys() {
         v.function(id);
@@ -57,10 +54,7 @@ pub fn verify_all(module: &Module) -> Vec<VerifyError> {
 /// The violations of the rules local to function `f`: everything but the uniqueness of function
 /// and box names and the checks of box declarations. A function out of range is one error.
 pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
-    let mut v = Verifier {
-        m: module,
-        errors: Vec::new(),
-    };
+    let mut v = Verifier::new(module);
     if module.functions.contains(f) {
         v.function(f);
     } else {
@@ -75,6 +69,10 @@ pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
 struct Verifier<'a> {
     m: &'a Module,
     errors: Vec<VerifyError>,
+    /// Function names to ids (the first declaration of a name wins, as in the parser).
+    fns: HashMap<&'a str, FuncId>,
+    /// Every field name some box declares.
+    fields: HashSet<&'a str>,
 }
 
 /// Per-function facts shared by the checks.
@@ -94,6 +92,29 @@ enum Def {
 }
 
 impl<'a> Verifier<'a> {
+    fn new(m: &'a Module) -> Verifier<'a> {
+        let mut fns = HashMap::new();
+        for (id, f) in m.functions.iter() {
+            fns.entry(f.name.as_str()).or_insert(id);
+        }
+        let fields = m
+            .boxes
+            .values()
+            .flat_map(|b| b.fields.iter().map(String::as_str))
+            .collect();
+        Verifier {
+            m,
+            errors: Vec::new(),
+            fns,
+            fields,
+        }
+    }
+
+    /// The function named `name`.
+    fn function_named(&self, name: &str) -> Option<FuncId> {
+        self.fns.get(name).copied()
+    }
+
     fn err(&mut self, location: Location, message: String) {
         self.errors.push(VerifyError { location, message });
     }
@@ -324,14 +345,33 @@ impl<'a> Verifier<'a> {
         // Uses: defined, and dominated by their definition.
         match inst {
             Inst::Phi { inputs, .. } => {
+                // Each problem value once per phi.
+                let mut seen: HashSet<Value> = HashSet::new();
                 for &(p, v) in inputs {
-                    self.use_at_end_of(cx, at, b, p, v);
+                    let before = self.errors.len();
+                    if !seen.contains(&v) {
+                        self.use_at_end_of(cx, at, b, p, v);
+                    }
+                    if self.errors.len() > before {
+                        seen.insert(v);
+                    }
                 }
                 if b.index() != 0 {
                     self.phi_inputs(cx, at, b, inputs);
                 }
             }
-            _ => inst.for_each_use(|v| self.use_in(cx, at, b, i, v)),
+            _ => {
+                // Each used value once per instruction (`add %x, %x` is one error).
+                let mut uses: Vec<Value> = Vec::new();
+                inst.for_each_use(|v| {
+                    if !uses.contains(&v) {
+                        uses.push(v);
+                    }
+                });
+                for v in uses {
+                    self.use_in(cx, at, b, i, v);
+                }
+            }
         }
         match inst {
             Inst::Const {
@@ -345,10 +385,7 @@ impl<'a> Verifier<'a> {
                 TypeOpKind::TypeOf => {}
             },
             Inst::Load { field, .. } | Inst::Store { field, .. }
-                if !m
-                    .boxes
-                    .values()
-                    .any(|d| d.fields.iter().any(|x| x == field)) =>
+                if !self.fields.contains(field.as_str()) =>
             {
                 self.err(at, format!("no box declares field {field}"));
             }
@@ -382,7 +419,7 @@ impl<'a> Verifier<'a> {
                     self.err(at, format!("unknown box ?{}", bx.0));
                     return;
                 };
-                match m.function_by_name(&format!("{}.birth", decl.name)) {
+                match self.function_named(&format!("{}.birth", decl.name)) {
                     // A birth without receiver is reported at the function.
                     Some(birth) => match m.functions[birth].params.len().checked_sub(1) {
                         Some(n) => n,
@@ -445,7 +482,7 @@ impl<'a> Verifier<'a> {
                     return;
                 };
                 let full = format!("{}.{}", decl.name, method);
-                match m.function_by_name(&full) {
+                match self.function_named(&full) {
                     Some(target) => {
                         // A method without receiver is reported at the function.
                         if let Some(n) = m.functions[target].params.len().checked_sub(1) {
@@ -757,14 +794,21 @@ mod tests {
     fn undefined_and_dangling_values() {
         let f = single("f", &[], |t| {
             let (x, y) = (t.v("x"), t.v("y"));
-            vec![add(x, y, Value(40)), int(Value(41), 0), ret(Some(x))]
+            vec![
+                add(x, y, Value(40)),
+                int(Value(41), 0),
+                add(Value(41), y, y),
+                ret(Some(x)),
+            ]
         });
         assert_eq!(
             errs(&one(f)),
             vec![
                 e(inst(0, 1), "value %?41 does not exist"),
+                e(inst(0, 2), "value %?41 does not exist"),
                 e(inst(0, 0), "value %y is used but never defined"),
                 e(inst(0, 0), "value %?40 is used but never defined"),
+                e(inst(0, 2), "value %y is used but never defined"),
             ]
         );
         let mut f = single("g", &[], |_| vec![ret(None)]);
@@ -953,7 +997,7 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(0, 0), "use of %x is not dominated by its definition"),
+                // Once per instruction, though `%x` is used twice.
                 e(inst(0, 0), "use of %x is not dominated by its definition"),
                 e(inst(0, 2), "use of %z is not dominated by its definition"),
             ]
@@ -1002,7 +1046,13 @@ mod tests {
             let w = t.v("w");
             vec![add(w, w, w), ret(Some(w))]
         });
-        assert_eq!(errs(&one(f)).len(), 2);
+        assert_eq!(
+            errs(&one(f)),
+            vec![e(
+                inst(0, 0),
+                "use of %w is not dominated by its definition"
+            )]
+        );
     }
 
     // ---- rule 4: phis and the entry block --------------------------------------------------
@@ -1374,6 +1424,85 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    // ---- conformance: spec/tests/invalid and spec/tests/valid through the parser ---------
+
+    fn spec_tests(dir: &str) -> Vec<std::path::PathBuf> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../spec/tests")
+            .join(dir);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("spec/tests directory")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "mir"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Parser diagnostics, or else verifier errors, as (1-based line, message).
+    fn check_text(src: &str) -> Vec<(usize, String)> {
+        match crate::text::parse(src) {
+            Err(diags) => diags
+                .into_iter()
+                .map(|d| {
+                    (
+                        crate::span::line_col(src, d.span.start as usize).0,
+                        d.message,
+                    )
+                })
+                .collect(),
+            Ok((m, map)) => verify_all(&m)
+                .into_iter()
+                .map(|e| {
+                    let span = map
+                        .span(e.location)
+                        .expect("every located entity has a span");
+                    (crate::span::line_col(src, span.start as usize).0, e.message)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn spec_invalid_programs_report_exactly_the_annotated_errors() {
+        let files = spec_tests("invalid");
+        assert!(files.len() > 40);
+        let mut failures = Vec::new();
+        for path in files {
+            let src = std::fs::read_to_string(&path).expect("read test");
+            let expected: Vec<(usize, &str)> = src
+                .lines()
+                .enumerate()
+                .filter_map(|(i, l)| l.split_once("; error: ").map(|(_, p)| (i + 1, p.trim())))
+                .collect();
+            let got = check_text(&src);
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            for (line, phrase) in &expected {
+                if !got.iter().any(|(l, m)| l == line && m.contains(phrase)) {
+                    failures.push(format!("{name}:{line}: missing `{phrase}`; got {got:?}"));
+                }
+            }
+            for (line, msg) in &got {
+                if !expected.iter().any(|(l, _)| l == line) {
+                    failures.push(format!("{name}:{line}: unexpected `{msg}`"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn spec_valid_programs_verify() {
+        let files = spec_tests("valid");
+        assert!(files.len() > 10);
+        for path in files {
+            let src = std::fs::read_to_string(&path).expect("read test");
+            assert_eq!(check_text(&src), vec![], "{}", path.display());
+            let (m, _) = crate::text::parse(&src).expect("parses");
+            let _ = crate::analysis::module_loop_warnings(&m);
+        }
     }
 
     // ---- robustness ------------------------------------------------------------------------

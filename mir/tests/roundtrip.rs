@@ -4,7 +4,7 @@
 
 mod common;
 
-use mir14_mir::json::{from_json, to_json};
+use mir14_mir::json::{from_json, from_json_with_map, to_json};
 use mir14_mir::{parse, print};
 use proptest::prelude::*;
 
@@ -37,6 +37,24 @@ proptest! {
     fn source_map_covers_every_entity(m in common::module()) {
         let text = print(&m);
         let (_, map) = parse(&text).expect("parses");
+        let json = to_json(&m);
+        let (_, jmap) = from_json_with_map(&json).expect("reads");
+        // The JSON map has the same shape, and each instruction spans one JSON object.
+        prop_assert_eq!(jmap.boxes.len(), map.boxes.len());
+        prop_assert_eq!(jmap.functions.len(), map.functions.len());
+        for (a, b) in jmap.functions.iter().zip(&map.functions) {
+            prop_assert_eq!(a.params.len(), b.params.len());
+            prop_assert_eq!(a.loops.len(), b.loops.len());
+            prop_assert_eq!(a.blocks.len(), b.blocks.len());
+            prop_assert_eq!(
+                a.insts.iter().map(Vec::len).collect::<Vec<_>>(),
+                b.insts.iter().map(Vec::len).collect::<Vec<_>>()
+            );
+            for sp in a.insts.iter().flatten() {
+                let obj = &json[sp.start as usize..sp.end as usize];
+                prop_assert!(obj.starts_with('{') && obj.ends_with('}'), "{}", obj);
+            }
+        }
         prop_assert_eq!(map.boxes.len(), m.boxes.len());
         prop_assert_eq!(map.functions.len(), m.functions.len());
         for (fs, f) in map.functions.iter().zip(m.functions.values()) {
