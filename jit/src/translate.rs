@@ -11,7 +11,7 @@
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
 //!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
 
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     self, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
     StackSlotKind, UserFuncName,
@@ -32,7 +32,7 @@ use std::collections::HashMap;
 /// Options that change the generated code.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct TranslateOptions {
-    /// Emit fuel checks on back edges (function entries are always counted by `mir14_rt_enter`).
+    /// Emit fuel checks (`mir14_rt_fuel`) at function entries and on taken back edges.
     pub fuel: bool,
 }
 
@@ -40,8 +40,7 @@ pub struct TranslateOptions {
 /// `p` = pointer, `i` = i64; every function takes the context pointer first.
 const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
     // (name, params after ctx as a string of i's, number of i64 results)
-    ("mir14_rt_enter", "i", 1),
-    ("mir14_rt_leave", "", 0),
+    ("mir14_rt_stack_overflow", "i", 2),
     ("mir14_rt_fuel", "", 1),
     ("mir14_rt_trap_at", "ii", 0),
     ("mir14_rt_const_str", "i", 2),
@@ -65,8 +64,7 @@ const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
 /// Indexes into `RUNTIME_IMPORTS`.
 #[derive(Copy, Clone)]
 enum Rt {
-    Enter = 0,
-    Leave,
+    StackOverflow = 0,
     Fuel,
     TrapAt,
     ConstStr,
@@ -298,10 +296,41 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.trap_block = Some(trap_block);
 
         let mir_entry = Block(0);
-        // Prologue: depth and fuel (`mir14_rt_enter`), then parameter annotations.
+        // Prologue (spec §5): the depth check and increment, inline; then fuel; then the
+        // parameter annotations.
+        let cx = self.ctx();
+        let depth = self
+            .b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), cx, rtabi::CTX_DEPTH);
+        let max = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            cx,
+            rtabi::CTX_MAX_DEPTH,
+        );
+        let over = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max);
+        let overflow = self.b.create_block();
+        let go = self.b.create_block();
+        self.b.ins().brif(over, overflow, &[], go, &[]);
+        self.b.set_cold_block(overflow);
+        self.b.switch_to_block(overflow);
         let fid = self.iconst(self.func_id.index() as i64);
-        let r = self.call_rt(Rt::Enter, &[fid]);
-        self.trap_if_nonzero(r[0], mir_entry);
+        self.call_rt(Rt::StackOverflow, &[fid]);
+        let blk = self.iconst(0);
+        self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        self.b.switch_to_block(go);
+        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), depth1, cx, rtabi::CTX_DEPTH);
+        if self.opts.fuel {
+            let r = self.call_rt(Rt::Fuel, &[]);
+            self.trap_if_nonzero(r[0], mir_entry);
+        }
         let mut pairs = Vec::new();
         for (i, p) in f.params.iter().enumerate() {
             let pair = Pair {
@@ -560,7 +589,15 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     let fid = self.iconst(self.func_id.index() as i64);
                     self.call_rt_val(Rt::CheckRet, &[fid, p.tag, p.bits], bid);
                 }
-                self.call_rt(Rt::Leave, &[]);
+                let cx = self.ctx();
+                let d =
+                    self.b
+                        .ins()
+                        .load(types::I64, MemFlagsData::trusted(), cx, rtabi::CTX_DEPTH);
+                let d1 = self.b.ins().iadd_imm_s(d, -1);
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), d1, cx, rtabi::CTX_DEPTH);
                 self.b.ins().return_(&[p.tag, p.bits]);
             }
             Inst::Phi { .. } => {
@@ -794,7 +831,29 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         };
                         Pair { tag: a.tag, bits }
                     },
-                    slow,
+                    |s| {
+                        if op == BinOp::Div {
+                            s.float_binop(op, a, c, slow)
+                        } else {
+                            slow(s)
+                        }
+                    },
+                )
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                let ints = self.both_tag(a, c, tags::INT);
+                self.fast_or_slow(
+                    ints,
+                    |s| {
+                        let (x, y) = (a.bits, c.bits);
+                        let bits = match op {
+                            BinOp::Add => s.b.ins().iadd(x, y),
+                            BinOp::Sub => s.b.ins().isub(x, y),
+                            _ => s.b.ins().imul(x, y),
+                        };
+                        Pair { tag: a.tag, bits }
+                    },
+                    |s| s.float_binop(op, a, c, slow),
                 )
             }
             _ => {
@@ -821,6 +880,33 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         }
     }
 
+    /// Float × Float arithmetic inline (`add sub mul div`), else `slow`.
+    fn float_binop(
+        &mut self,
+        op: BinOp,
+        a: Pair,
+        c: Pair,
+        slow: impl FnOnce(&mut Self) -> Pair,
+    ) -> Pair {
+        let floats = self.both_tag(a, c, tags::FLOAT);
+        self.fast_or_slow(
+            floats,
+            |s| {
+                let fx = s.b.ins().bitcast(types::F64, MemFlagsData::new(), a.bits);
+                let fy = s.b.ins().bitcast(types::F64, MemFlagsData::new(), c.bits);
+                let r = match op {
+                    BinOp::Add => s.b.ins().fadd(fx, fy),
+                    BinOp::Sub => s.b.ins().fsub(fx, fy),
+                    BinOp::Mul => s.b.ins().fmul(fx, fy),
+                    _ => s.b.ins().fdiv(fx, fy),
+                };
+                let bits = s.b.ins().bitcast(types::I64, MemFlagsData::new(), r);
+                Pair { tag: a.tag, bits }
+            },
+            slow,
+        )
+    }
+
     fn compare(&mut self, op: CmpOp, a: Pair, c: Pair, at: Block) -> Pair {
         let ints = self.both_tag(a, c, tags::INT);
         let int_cc = match op {
@@ -830,6 +916,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             CmpOp::Le => IntCC::SignedLessThanOrEqual,
             CmpOp::Gt => IntCC::SignedGreaterThan,
             CmpOp::Ge => IntCC::SignedGreaterThanOrEqual,
+        };
+        let float_cc = match op {
+            CmpOp::Eq => FloatCC::Equal,
+            CmpOp::Ne => FloatCC::NotEqual,
+            CmpOp::Lt => FloatCC::LessThan,
+            CmpOp::Le => FloatCC::LessThanOrEqual,
+            CmpOp::Gt => FloatCC::GreaterThan,
+            CmpOp::Ge => FloatCC::GreaterThanOrEqual,
         };
         self.fast_or_slow(
             ints,
@@ -842,8 +936,25 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 }
             },
             |s| {
-                let o = s.iconst(rtabi::encode_cmp(op));
-                s.call_rt_val(Rt::Compare, &[o, a.tag, a.bits, c.tag, c.bits], at)
+                // Float × Float inline (IEEE: NaN is unordered, so only `ne` holds), else the runtime.
+                let floats = s.both_tag(a, c, tags::FLOAT);
+                s.fast_or_slow(
+                    floats,
+                    |s| {
+                        let fx = s.b.ins().bitcast(types::F64, MemFlagsData::new(), a.bits);
+                        let fy = s.b.ins().bitcast(types::F64, MemFlagsData::new(), c.bits);
+                        let r = s.b.ins().fcmp(float_cc, fx, fy);
+                        let bits = s.b.ins().uextend(types::I64, r);
+                        Pair {
+                            tag: s.iconst(tags::BOOL as i64),
+                            bits,
+                        }
+                    },
+                    |s| {
+                        let o = s.iconst(rtabi::encode_cmp(op));
+                        s.call_rt_val(Rt::Compare, &[o, a.tag, a.bits, c.tag, c.bits], at)
+                    },
+                )
             },
         )
     }

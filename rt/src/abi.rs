@@ -97,9 +97,14 @@ impl Symbols {
     }
 }
 
-/// The context of a compiled run: the runtime, the compiled functions, resolved symbols and the
-/// pending trap.
+/// The context of a compiled run: the call depth (read and written inline by compiled code at
+/// [`CTX_DEPTH`] and [`CTX_MAX_DEPTH`]), the runtime, the compiled functions and resolved symbols.
+#[repr(C)]
 pub struct Ctx {
+    /// The number of active MIR activations (compiled code keeps it; spec §5).
+    pub depth: u64,
+    /// The depth limit (`--max-depth`).
+    pub max_depth: u64,
     /// The runtime.
     pub rt: Runtime,
     entries: Vec<ArrayEntry>,
@@ -121,7 +126,10 @@ impl Ctx {
         let strings = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
         let fields = syms.fields.iter().map(|s| rt.field_id(s)).collect();
         let methods = syms.methods.iter().map(|s| rt.method_id(s)).collect();
+        let max_depth = rt.config.max_depth;
         Ctx {
+            depth: 0,
+            max_depth,
             rt,
             entries: entries.to_vec(),
             strings,
@@ -130,6 +138,11 @@ impl Ctx {
         }
     }
 }
+
+/// Byte offset of [`Ctx::depth`].
+pub const CTX_DEPTH: i32 = 0;
+/// Byte offset of [`Ctx::max_depth`].
+pub const CTX_MAX_DEPTH: i32 = 8;
 
 /// The [`Host`] of compiled code: runs a module function through its array entry.
 struct CompiledHost {
@@ -190,23 +203,13 @@ fn v(tag: u64, bits: u64) -> Val {
     Val { tag, bits }
 }
 
-/// Function entry: depth, then fuel. Returns 0, or 1 with a trap pending.
+/// Entering function `f` at the depth limit: always traps `StackOverflow` at `f`'s entry.
 #[no_mangle]
-unsafe extern "C" fn mir14_rt_enter(ctx: *mut Ctx, f: u64) -> u64 {
+unsafe extern "C" fn mir14_rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
-    match cx.rt.enter_function(FuncId(f as u32)) {
-        Ok(()) => 0,
-        Err(t) => {
-            cx.rt.pending = Some(t);
-            1
-        }
-    }
-}
-
-#[no_mangle]
-unsafe extern "C" fn mir14_rt_leave(ctx: *mut Ctx) {
-    let (cx, _) = unsafe { cx(ctx) };
-    cx.rt.leave_function();
+    let msg = format!("call depth exceeded {}", cx.max_depth);
+    let t = Trap::new(crate::TrapKind::StackOverflow, msg).at(FuncId(f as u32), Block(0));
+    ret(cx, Err(t))
 }
 
 /// A taken back edge: one unit of fuel. Returns 0, or 1 with a trap pending.
@@ -425,8 +428,10 @@ unsafe extern "C" fn mir14_rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -
 /// Every runtime function compiled code may import, by symbol name.
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
-        ("mir14_rt_enter", mir14_rt_enter as *const u8),
-        ("mir14_rt_leave", mir14_rt_leave as *const u8),
+        (
+            "mir14_rt_stack_overflow",
+            mir14_rt_stack_overflow as *const u8,
+        ),
         ("mir14_rt_fuel", mir14_rt_fuel as *const u8),
         ("mir14_rt_trap_at", mir14_rt_trap_at as *const u8),
         ("mir14_rt_const_str", mir14_rt_const_str as *const u8),

@@ -54,13 +54,123 @@ impl Runtime {
 
     /// Appends the string form of `v` to `out`; `nested` quotes Strings (inside containers).
     /// Runs a user `toString` through `host`; containers already being printed print as
-    /// `[...]`, `{...}`, `Point {...}`.
+    /// `[...]`, `{...}`, `Point {...}`. Iterative (an explicit work stack), so arbitrarily deep
+    /// nesting cannot overflow the native stack; containers are re-read at each step, since a
+    /// user `toString` may mutate them.
     pub fn fmt_into(
         &mut self,
         host: &mut dyn Host,
         v: Val,
         out: &mut String,
         nested: bool,
+    ) -> Result<(), Trap> {
+        let mark = self.printing.len();
+        let mut work = vec![Work::Value(v, nested)];
+        let r = self.fmt_work(host, &mut work, out);
+        // Containers left open by a trap are no longer being printed.
+        while self.printing.len() > mark {
+            if let Some(p) = self.printing.pop() {
+                self.printing_set.remove(&p);
+            }
+        }
+        r
+    }
+
+    fn open(&mut self, v: Val) -> bool {
+        if !self.printing_set.insert(v.bits) {
+            return false;
+        }
+        self.printing.push(v.bits);
+        true
+    }
+
+    fn close(&mut self) {
+        if let Some(p) = self.printing.pop() {
+            self.printing_set.remove(&p);
+        }
+    }
+
+    fn fmt_work(
+        &mut self,
+        host: &mut dyn Host,
+        work: &mut Vec<Work>,
+        out: &mut String,
+    ) -> Result<(), Trap> {
+        while let Some(w) = work.pop() {
+            match w {
+                Work::Lit(s) => out.push_str(s),
+                Work::Value(v, nested) => self.fmt_one(host, v, nested, work, out)?,
+                Work::Array(v, i) => match array_mut(v).get(i).copied() {
+                    Some(e) => {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        work.push(Work::Array(v, i + 1));
+                        work.push(Work::Value(e, true));
+                    }
+                    None => {
+                        out.push(']');
+                        self.close();
+                    }
+                },
+                Work::Map(v, mut slot, first) => {
+                    // The next live entry at or after `slot`.
+                    let next = loop {
+                        match map_mut(v).slot(slot) {
+                            None => break None,
+                            Some(None) => slot += 1,
+                            Some(Some(kv)) => break Some(kv),
+                        }
+                    };
+                    match next {
+                        Some((k, val)) => {
+                            if !first {
+                                out.push_str(", ");
+                            }
+                            work.push(Work::Map(v, slot + 1, false));
+                            work.push(Work::Value(val, true));
+                            work.push(Work::Lit(": "));
+                            work.push(Work::Value(k, true));
+                        }
+                        None => {
+                            out.push('}');
+                            self.close();
+                        }
+                    }
+                }
+                Work::User(v, i) => {
+                    let b = user_mut(v).box_id as usize;
+                    let nfields = self.boxes.get(b).map_or(0, |m| m.fields.len());
+                    let field = user_mut(v).fields.get(i).copied();
+                    match field {
+                        Some(fv) if i < nfields => {
+                            if i > 0 {
+                                out.push_str(", ");
+                            }
+                            out.push_str(&self.boxes[b].fields[i]);
+                            out.push_str(": ");
+                            work.push(Work::User(v, i + 1));
+                            work.push(Work::Value(fv, true));
+                        }
+                        _ => {
+                            out.push_str(if nfields == 0 { "}" } else { " }" });
+                            self.close();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Formats one value: scalars directly; containers open and push their continuation.
+    fn fmt_one(
+        &mut self,
+        host: &mut dyn Host,
+        v: Val,
+        nested: bool,
+        work: &mut Vec<Work>,
+        out: &mut String,
     ) -> Result<(), Trap> {
         match v.tag {
             VOID => out.push_str("void"),
@@ -93,60 +203,20 @@ impl Runtime {
                 );
             }
             ARRAY => {
-                if self.printing.contains(&v.bits) {
+                if self.open(v) {
+                    out.push('[');
+                    work.push(Work::Array(v, 0));
+                } else {
                     out.push_str("[...]");
-                    return Ok(());
                 }
-                self.printing.push(v.bits);
-                out.push('[');
-                // Re-read the array each step: a user toString may mutate it.
-                let mut i = 0;
-                let r = loop {
-                    let Some(&e) = array_mut(v).get(i) else {
-                        break Ok(());
-                    };
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    if let Err(t) = self.fmt_into(host, e, out, true) {
-                        break Err(t);
-                    }
-                    i += 1;
-                };
-                self.printing.pop();
-                r?;
-                out.push(']');
             }
             MAP => {
-                if self.printing.contains(&v.bits) {
+                if self.open(v) {
+                    out.push('{');
+                    work.push(Work::Map(v, 0, true));
+                } else {
                     out.push_str("{...}");
-                    return Ok(());
                 }
-                self.printing.push(v.bits);
-                out.push('{');
-                let mut i = 0;
-                let mut first = true;
-                let r = loop {
-                    let Some(slot) = map_mut(v).slot(i) else {
-                        break Ok(());
-                    };
-                    i += 1;
-                    let Some((k, val)) = slot else { continue };
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    first = false;
-                    if let Err(t) = self.fmt_into(host, k, out, true) {
-                        break Err(t);
-                    }
-                    out.push_str(": ");
-                    if let Err(t) = self.fmt_into(host, val, out, true) {
-                        break Err(t);
-                    }
-                };
-                self.printing.pop();
-                r?;
-                out.push('}');
             }
             USER => {
                 let b = user_mut(v).box_id as usize;
@@ -162,47 +232,34 @@ impl Runtime {
                     out.push_str(str_of(r));
                     return Ok(());
                 }
-                let name = self
-                    .boxes
-                    .get(b)
-                    .map_or("?", |m| m.name.as_str())
-                    .to_owned();
-                if self.printing.contains(&v.bits) {
+                let name = self.boxes.get(b).map_or("?", |m| m.name.as_str());
+                if self.printing_set.contains(&v.bits) {
                     let _ = write!(out, "{name} {{...}}");
                     return Ok(());
                 }
-                self.printing.push(v.bits);
                 let nfields = self.boxes[b].fields.len();
-                if nfields == 0 {
-                    let _ = write!(out, "{name} {{}}");
-                } else {
-                    let _ = write!(out, "{name} {{ ");
-                }
-                let mut r = Ok(());
-                for i in 0..nfields {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&self.boxes[b].fields[i]);
-                    out.push_str(": ");
-                    let Some(&fv) = user_mut(v).fields.get(i) else {
-                        break;
-                    };
-                    r = self.fmt_into(host, fv, out, true);
-                    if r.is_err() {
-                        break;
-                    }
-                }
-                self.printing.pop();
-                r?;
-                if nfields > 0 {
-                    out.push_str(" }");
-                }
+                let _ = write!(out, "{name} {{{}", if nfields == 0 { "" } else { " " });
+                self.open(v);
+                work.push(Work::User(v, 0));
             }
             _ => out.push('?'),
         }
         Ok(())
     }
+}
+
+/// A step of the iterative formatter.
+enum Work {
+    /// Format a value (quoted if nested).
+    Value(Val, bool),
+    /// Literal text.
+    Lit(&'static str),
+    /// Continue an ArrayBox at this index.
+    Array(Val, usize),
+    /// Continue a MapBox at this slot; true before the first entry.
+    Map(Val, usize, bool),
+    /// Continue a user box at this field.
+    User(Val, usize),
 }
 
 #[cfg(test)]
@@ -211,6 +268,28 @@ mod tests {
     use crate::runtime::testutil::*;
     use crate::runtime::{Config, Io};
     use mir14_mir::{BinOp, BoxDecl, FuncId, Module, Operator};
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let mut r = rt();
+        let mut v = r.heap.alloc_array(vec![]);
+        for _ in 0..200_000 {
+            v = r.heap.alloc_array(vec![v]);
+        }
+        let s = show(&mut r, v);
+        assert_eq!(s.len(), 2 * 200_001);
+        // 200001 nested arrays: all the `[` first, the innermost `[]` in the middle.
+        assert_eq!(&s[199_998..200_004], "[[[]]]");
+        assert!(s.starts_with("[[[[") && s.ends_with("]]]]"));
+        let m = r.heap.alloc_map();
+        let mut w = m;
+        for i in 0..50_000 {
+            let inner = r.heap.alloc_map();
+            map_mut(w).set(crate::MapKey::Int(i), Val::int(i), inner);
+            w = inner;
+        }
+        assert!(show(&mut r, m).starts_with("{0: {1: {2: {"));
+    }
 
     fn show(r: &mut Runtime, v: Val) -> String {
         r.to_string_form(&mut NoHost, v).unwrap()

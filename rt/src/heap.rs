@@ -17,6 +17,43 @@ pub struct StrObj {
     pub s: Box<str>,
     /// True when the text is ASCII, so that scalar-value indexes are byte indexes.
     pub ascii: bool,
+    /// For non-ASCII text, the byte offset of each scalar value, built on first indexing.
+    pub offsets: std::cell::OnceCell<Box<[usize]>>,
+}
+
+impl StrObj {
+    /// The byte offsets of the scalar values (built once).
+    pub fn char_offsets(&self) -> &[usize] {
+        self.offsets
+            .get_or_init(|| self.s.char_indices().map(|(b, _)| b).collect())
+    }
+
+    /// The length in Unicode scalar values.
+    pub fn char_len(&self) -> usize {
+        if self.ascii {
+            self.s.len()
+        } else {
+            self.char_offsets().len()
+        }
+    }
+
+    /// The byte offset of scalar index `i` (`i <= char_len`; `i == char_len` gives the end).
+    pub fn byte_at(&self, i: usize) -> usize {
+        if self.ascii {
+            i.min(self.s.len())
+        } else {
+            self.char_offsets().get(i).copied().unwrap_or(self.s.len())
+        }
+    }
+
+    /// The scalar index of byte offset `b` (a char boundary).
+    pub fn char_index(&self, b: usize) -> usize {
+        if self.ascii {
+            b
+        } else {
+            self.char_offsets().partition_point(|&o| o < b)
+        }
+    }
 }
 
 /// A mutable ArrayBox object.
@@ -68,6 +105,7 @@ impl Heap {
         let p = Box::into_raw(Box::new(StrObj {
             s: s.into_boxed_str(),
             ascii,
+            offsets: std::cell::OnceCell::new(),
         }));
         self.objects.push((STR, p as *mut u8));
         Val {
@@ -165,4 +203,29 @@ pub fn user_mut<'a>(v: Val) -> &'a mut UserObj {
     debug_assert_eq!(v.tag, USER);
     // SAFETY: heap invariant; callers keep the reference short-lived and single.
     unsafe { &mut *(v.bits as *mut UserObj) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_indexes() {
+        let mut h = Heap::new();
+        // "a", "é" (2 bytes), "😀" (4 bytes), "b".
+        let v = h.alloc_str("aé😀b");
+        let o = str_obj(v);
+        assert!(!o.ascii);
+        assert_eq!(o.char_len(), 4);
+        assert_eq!(
+            (0..=4).map(|i| o.byte_at(i)).collect::<Vec<_>>(),
+            vec![0, 1, 3, 7, 8]
+        );
+        assert_eq!(o.char_index(7), 3);
+        assert_eq!(o.char_index(8), 4);
+        let a = h.alloc_str("abc");
+        assert!(str_obj(a).ascii);
+        assert_eq!(str_obj(a).byte_at(3), 3);
+        assert_eq!(h.len(), 2);
+    }
 }

@@ -44,11 +44,32 @@
 //!   for `env.process.exit`, main's Integer `& 255`, else 0). Traps are located with
 //!   [`Trap::at`]`(func, block)` by the first backend frame that sees them.
 //!
+//! # What a backend does around each MIR function (the VM does exactly this)
+//!
+//! 1. The caller checks the argument count (`TypeError` located at the call), then the callee's
+//!    entry runs [`Runtime::enter_function`] (depth, then fuel: already located at the callee's
+//!    entry block) and, if any parameter is annotated ([`Runtime::has_param_annotations`]),
+//!    [`Runtime::check_params`] (located likewise).
+//! 2. Every runtime operation's trap is located with [`Trap::at`]`(func, block)` at the
+//!    instruction's block, unless already located (a trap raised inside a nested MIR call keeps
+//!    its innermost location).
+//! 3. A taken back edge (target dominates source) with fuel on: [`Runtime::spend_fuel`], located
+//!    at the target block.
+//! 4. `ret`: [`Runtime::check_return`] (located at the `ret`'s block) if annotated, then
+//!    [`Runtime::leave_function`].
+//! 5. The program: run `@main` (entered like any call), then [`Runtime::finish`].
+//!
+//! A C ABI wrapper can pass `Val` by value (two `u64`s: `rax:rdx` on SysV x86-64), pass
+//! argument lists as `(*const Val, usize)`, keep the trap in [`Runtime::pending`] and return a
+//! sentinel, and implement [`Host`] with a table of compiled function pointers. Nothing in the
+//! runtime panics on any `Val` it made itself.
+//!
 //! # Decisions beyond the spec
 //!
-//! - `sort()` of mixed elements reports the first element and the first element not comparable
-//!   with it (`[1, "a"]` → `cannot compare Integer and String with lt`); arrays of fewer than two
-//!   elements never trap; NaN sorts after every other number.
+//! - `sort()` of mixed elements traps as a stable insertion sort would: the first element not
+//!   comparable with the element sorting last before it, later one first (`[1, "a"]` →
+//!   `cannot compare String and Integer with lt`); one-element arrays never trap; NaN sorts after
+//!   every other number.
 //! - Invalid UTF-8 on stdin is replaced by U+FFFD; `env.fs.read` of invalid UTF-8 traps `IoError`
 //!   with Rust's message (`stream did not contain valid UTF-8`). The `<OS error text>` of
 //!   `IoError` is Rust's `io::Error` display (`No such file or directory (os error 2)`).

@@ -13,8 +13,7 @@ macro_rules! builtins {
     ($($v:ident = $s:literal),* $(,)?) => {
         /// A builtin method name.
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-        #[allow(missing_docs)]
-        pub enum Builtin { $($v),* }
+        pub enum Builtin { $(#[doc = concat!("The builtin method `", $s, "`.")] $v),* }
 
         impl Builtin {
             /// Every builtin method name.
@@ -77,32 +76,17 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
 
 /// The number of Unicode scalar values of a String value.
 fn char_len(v: Val) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        o.s.len()
-    } else {
-        o.s.chars().count()
-    }
+    str_obj(v).char_len()
 }
 
 /// The byte offset of scalar index `i` (`i <= len`) in String value `v`.
 fn byte_at(v: Val, i: usize) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        i
-    } else {
-        o.s.char_indices().nth(i).map_or(o.s.len(), |(b, _)| b)
-    }
+    str_obj(v).byte_at(i)
 }
 
 /// The scalar index of byte offset `b` in String value `v`.
 fn char_index(v: Val, b: usize) -> usize {
-    let o = str_obj(v);
-    if o.ascii {
-        b
-    } else {
-        o.s[..b].chars().count()
-    }
+    str_obj(v).char_index(b)
 }
 
 fn index_trap(i: i64, len: usize) -> Trap {
@@ -293,7 +277,7 @@ impl Runtime {
                     let s = &str_of(recv)[byte_at(recv, a)..byte_at(recv, b)];
                     return Ok(self.heap.alloc_str(s));
                 }
-                Concat => return self.concat(host, recv, args[0]),
+                Concat => return self.binop(host, mir14_mir::BinOp::Add, recv, args[0]),
                 IndexOf | LastIndexOf => {
                     let needle = self.str_arg(recv, m, args, 0)?;
                     let s = str_of(recv);
@@ -512,40 +496,47 @@ impl Runtime {
         }))
     }
 
-    /// `sort()`: all numbers (mixed allowed) or all Strings, stable; otherwise the `TypeError`
-    /// of comparing the first element with the first element incomparable with it. NaN sorts
-    /// after every other number.
+    /// `sort()`: all numbers (mixed allowed) or all Strings, stable. A mixed array traps as a
+    /// stable insertion sort would: the first element incomparable with the element sorting last
+    /// among those before it, `cannot compare <later> and <earlier> with lt`. NaN sorts after
+    /// every other number.
     fn sort_array(&self, recv: Val) -> Result<(), Trap> {
         let items = array_mut(recv);
-        if items.len() < 2 {
-            return Ok(());
-        }
-        let first = items[0];
-        let is_num = |v: Val| v.tag == INT || v.tag == FLOAT;
-        let bad = if is_num(first) {
-            items.iter().find(|e| !is_num(**e))
-        } else if first.tag == STR {
-            items.iter().find(|e| e.tag != STR)
-        } else {
-            Some(&items[1])
+        let nan = |v: Val| v.tag == FLOAT && v.as_float().is_nan();
+        // The total order used for sorting numbers (NaN last, equal to NaN).
+        let num_cmp = |a: Val, b: Val| match (nan(a), nan(b)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ => cmp_numbers(a, b).unwrap_or(Ordering::Equal),
         };
-        if let Some(&e) = bad {
-            return Err(Trap::type_error(format!(
-                "cannot compare {} and {} with lt",
-                self.type_name(first),
-                self.type_name(e)
-            )));
-        }
-        if is_num(first) {
-            let nan = |v: Val| v.tag == FLOAT && v.as_float().is_nan();
-            items.sort_by(|a, b| match (nan(*a), nan(*b)) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                _ => cmp_numbers(*a, *b).unwrap_or(Ordering::Equal),
-            });
-        } else {
-            items.sort_by(|a, b| str_of(*a).as_bytes().cmp(str_of(*b).as_bytes()));
+        let is_num = |v: Val| v.tag == INT || v.tag == FLOAT;
+        let comparable =
+            |a: Val, b: Val| (is_num(a) && is_num(b)) || (a.tag == STR && b.tag == STR);
+        if let Some(&first) = items.first() {
+            let mut last = first;
+            for &e in &items[1..] {
+                if !comparable(e, last) {
+                    return Err(Trap::type_error(format!(
+                        "cannot compare {} and {} with lt",
+                        self.type_name(e),
+                        self.type_name(last)
+                    )));
+                }
+                let later = if is_num(e) {
+                    num_cmp(e, last) != Ordering::Less
+                } else {
+                    str_of(e).as_bytes() >= str_of(last).as_bytes()
+                };
+                if later {
+                    last = e;
+                }
+            }
+            if is_num(first) {
+                items.sort_by(|a, b| num_cmp(*a, *b));
+            } else if first.tag == STR {
+                items.sort_by(|a, b| str_of(*a).as_bytes().cmp(str_of(*b).as_bytes()));
+            }
         }
         Ok(())
     }
@@ -754,7 +745,7 @@ mod tests {
         let x = r.heap.alloc_str("x");
         call(&mut r, a, "push", &[x]).unwrap();
         let t = call(&mut r, a, "sort", &[]).unwrap_err();
-        assert_eq!(t.message, "cannot compare Integer and String with lt");
+        assert_eq!(t.message, "cannot compare String and Integer with lt");
         call(&mut r, a, "clear", &[]).unwrap();
         let t = call(&mut r, a, "pop", &[]).unwrap_err();
         assert_eq!(

@@ -169,8 +169,11 @@ pub struct Runtime {
     pub(crate) field_slots: Vec<Vec<u32>>,
     /// Interned type-name Strings for `typeof`: builtin names first, then box names.
     pub(crate) type_strs: FxHashMap<String, Val>,
-    /// Containers whose string form is being built (cycle detection), by address.
+    /// Containers whose string form is being built (cycle detection), by address: in order,
+    /// and as a set.
     pub(crate) printing: Vec<u64>,
+    pub(crate) printing_set:
+        std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::map::FxHasher>>,
     stdin_eof: bool,
 }
 
@@ -218,6 +221,7 @@ impl Runtime {
             field_slots: Vec::new(),
             type_strs: FxHashMap::default(),
             printing: Vec::new(),
+            printing_set: Default::default(),
             stdin_eof: false,
         };
         // Intern every builtin method name first.

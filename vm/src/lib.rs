@@ -1,1 +1,123 @@
-//! The MIR14 reference interpreter.
+//! `mir14-vm`: the MIR14 reference interpreter.
+//!
+//! The module is decoded once (`decode`): dense register slots per frame, flat code per
+//! function, phis turned into per-edge parallel copies (sequentialised, through temporaries only
+//! when a copy would clobber a source), back-edge flags from the shared
+//! [`mir14_mir::analysis::BackEdges`], edges without copies as direct jump targets, Integer
+//! constants folded into `add`/`sub`/`compare` immediates, `compare` + `branch` fused, method
+//! and field names interned and string constants allocated once. A loop with an explicit frame
+//! stack then runs it: MIR calls never recurse on the native stack. Calls made by the runtime (a
+//! user `toString` while formatting, `birth`, `apply`) re-enter the loop through
+//! [`mir14_rt::Host`]; they nest natively, and when the native stack runs low the nested call
+//! continues on a fresh thread, so no depth below the limit can overflow it.
+//!
+//! Measured (release, user+sys CPU, best of 5) against CPython 3.11: fib(32) 2.7–3.0× faster,
+//! tarai(12, 6, 0) 2.6× faster.
+//!
+//! # API
+//!
+//! - [`run`]`(module, config) -> i32`: runs `@main` with the process's stdin/stdout/stderr,
+//!   prints a trap line itself, returns the exit status (spec §4, §6).
+//! - [`run_captured`]`(module, config, stdin) -> Outcome`: the same with in-memory streams.
+//! - [`execute`]`(module, rt) -> Result<Result<Val, Trap>, String>`: runs `@main` on the current
+//!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
+//!   run (no `@main`, or a malformed module that the verifier would reject).
+//!
+//! # Decisions beyond the spec
+//!
+//! - A module without `@main` (or one the decoder rejects) prints `error: <reason>` on stderr
+//!   and exits with status 2, like other bad input.
+//! - Falling off the end of a block without a terminator (impossible in verified modules) traps
+//!   `TypeError: block does not end with a terminator`.
+
+mod decode;
+mod interp;
+
+use mir14_mir::Module;
+pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
+
+use interp::STACK_SIZE;
+
+/// What a captured run produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr (including a trap line).
+    pub stderr: Vec<u8>,
+    /// The exit status.
+    pub status: i32,
+}
+
+/// Runs `@main` of `module` (verified) with `rt`, on the current thread.
+///
+/// The outer `Err` is a module that cannot be run (no `@main`, or malformed); the inner result is
+/// main's value or the trap (already located) that ended the program. The caller finishes the
+/// run with [`Runtime::finish`].
+pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, String> {
+    let prog = decode::decode(module, rt)?;
+    let Some(main) = prog.main else {
+        return Err("module has no function @main".to_owned());
+    };
+    let mut interp = interp::Interp::new(&prog, rt);
+    Ok(interp.call(rt, main, &[]))
+}
+
+/// Runs with `io`, finishing the run (flush, trap line); returns the status and the runtime.
+fn run_io(module: &Module, config: &Config, io: Io) -> (i32, Runtime) {
+    let mut rt = Runtime::new(module, config.clone(), io);
+    let status = match execute(module, &mut rt) {
+        Ok(result) => rt.finish(result),
+        Err(msg) => {
+            rt.flush();
+            rt.write_stderr(format!("error: {msg}\n").as_bytes());
+            2
+        }
+    };
+    (status, rt)
+}
+
+/// Runs on a thread with a large native stack; the error is the reason no thread could be made.
+fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("mir14-vm".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(s, f);
+        match handle {
+            Ok(h) => match h.join() {
+                Ok(v) => Ok(v),
+                Err(p) => std::panic::resume_unwind(p),
+            },
+            Err(e) => Err(format!("cannot start the interpreter thread: {e}")),
+        }
+    })
+}
+
+/// Runs `@main` of a verified module with the process's real stdin, stdout and stderr. Prints
+/// the trap line itself; returns the exit status: main's Integer result `& 255`, 0 for any other
+/// result, 101 after a trap, `code & 255` after `env.process.exit(code)`, 2 when the module has
+/// no `@main` (or cannot be run at all).
+pub fn run(module: &Module, config: &Config) -> i32 {
+    on_big_stack(|| run_io(module, config, Io::real()).0).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        2
+    })
+}
+
+/// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
+pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Outcome {
+    on_big_stack(|| {
+        let (status, rt) = run_io(module, config, Io::captured(stdin.to_vec()));
+        Outcome {
+            stdout: rt.captured_stdout().to_vec(),
+            stderr: rt.captured_stderr().to_vec(),
+            status,
+        }
+    })
+    .unwrap_or_else(|e| Outcome {
+        stdout: Vec::new(),
+        stderr: format!("error: {e}\n").into_bytes(),
+        status: 2,
+    })
+}

@@ -1,0 +1,729 @@
+//! The interpreter loop: an explicit frame stack over one register file, so MIR calls never
+//! recurse on the native stack. Only calls made *by the runtime* (a user `toString` while
+//! formatting, ...) re-enter [`Interp::run`] through [`Host::call_function`].
+
+use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
+use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
+use mir14_rt::{
+    int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+};
+
+/// One activation: its function, where to resume, its register window, and the absolute
+/// register that receives its result.
+#[derive(Copy, Clone, Debug)]
+struct Frame {
+    func: u32,
+    pc: u32,
+    base: u32,
+    ret: u32,
+}
+
+/// The interpreter state: the decoded program, the register file and the frame stack.
+pub(crate) struct Interp<'p> {
+    prog: &'p Program,
+    regs: Vec<Val>,
+    frames: Vec<Frame>,
+    fuel_on: bool,
+    /// Below this native stack address a runtime-made call continues on a fresh thread.
+    stack_low: usize,
+}
+
+/// The native stack of each interpreter thread (the first and every hop).
+pub(crate) const STACK_SIZE: usize = 256 << 20;
+/// How much of it is left unused before hopping: more than any one nesting level needs.
+const STACK_MARGIN: usize = 32 << 20;
+
+/// The address of a local: the current native stack position (the stack grows down).
+#[inline(never)]
+fn stack_pos() -> usize {
+    let x = 0u8;
+    std::hint::black_box(&x) as *const u8 as usize
+}
+
+/// The lowest stack address the current thread may reach before hopping, assuming it has
+/// [`STACK_SIZE`] bytes of stack above the current position.
+pub(crate) fn stack_low_here() -> usize {
+    stack_pos().saturating_sub(STACK_SIZE - STACK_MARGIN)
+}
+
+/// Moves a `&mut` to another thread that runs while the owner is blocked joining it.
+struct SendMut<T: ?Sized>(*mut T);
+// SAFETY: used only by `hop`, whose caller blocks until the thread ends, so the pointee is never
+// accessed from two threads at once.
+unsafe impl<T: ?Sized> Send for SendMut<T> {}
+
+/// Arguments gathered for a runtime call, without allocating for the common small counts.
+enum ArgBuf {
+    Inline([Val; 4], usize),
+    Heap(Vec<Val>),
+}
+
+impl ArgBuf {
+    fn as_slice(&self) -> &[Val] {
+        match self {
+            ArgBuf::Inline(a, n) => &a[..*n],
+            ArgBuf::Heap(v) => v,
+        }
+    }
+}
+
+impl<'p> Interp<'p> {
+    /// A fresh interpreter for `prog`.
+    pub fn new(prog: &'p Program, rt: &Runtime) -> Interp<'p> {
+        Interp {
+            prog,
+            regs: vec![Val::VOID; 1024],
+            frames: Vec::with_capacity(256),
+            fuel_on: rt.fuel.is_some(),
+            stack_low: stack_low_here(),
+        }
+    }
+
+    /// The first register above the innermost frame's window.
+    fn top(&self) -> usize {
+        match self.frames.last() {
+            Some(fr) => fr.base as usize + self.prog.funcs[fr.func as usize].nregs as usize,
+            None => 0,
+        }
+    }
+
+    #[inline(always)]
+    fn ensure(&mut self, n: usize) {
+        if self.regs.len() < n {
+            let new_len = n.max(self.regs.len() * 2);
+            self.regs.resize(new_len, Val::VOID);
+        }
+    }
+
+    fn gather(&self, f: &DFunc, base: usize, args: ArgList) -> ArgBuf {
+        let list = &f.args[args.start as usize..(args.start + args.len) as usize];
+        if list.len() <= 4 {
+            let mut a = [Val::VOID; 4];
+            for (i, r) in list.iter().enumerate() {
+                a[i] = self.regs[base + *r as usize];
+            }
+            ArgBuf::Inline(a, list.len())
+        } else {
+            ArgBuf::Heap(list.iter().map(|r| self.regs[base + *r as usize]).collect())
+        }
+    }
+
+    /// Pushes an activation of `callee` whose arguments are already in `regs[new_base..]`:
+    /// depth and fuel (located at the callee's entry), then parameter annotations.
+    #[inline(always)]
+    fn enter(
+        &mut self,
+        rt: &mut Runtime,
+        callee: u32,
+        new_base: usize,
+        ret: usize,
+    ) -> Result<(), Trap> {
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
+        // Depth, then fuel (spec §5), inline for speed; same semantics as
+        // `Runtime::enter_function`.
+        if rt.depth >= rt.config.max_depth || self.fuel_on {
+            rt.enter_function(FuncId(callee))?;
+        } else {
+            rt.depth += 1;
+        }
+        if df.check_params {
+            let n = df.nparams as usize;
+            rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])?;
+        }
+        self.frames.push(Frame {
+            func: callee,
+            pc: 0,
+            base: new_base as u32,
+            ret: ret as u32,
+        });
+        Ok(())
+    }
+
+    /// Calls `callee` from the frame running `caller` at `base`: `pre` (a receiver) then the
+    /// registers of `args` become its parameters; its result goes to absolute register `ret`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn invoke(
+        &mut self,
+        rt: &mut Runtime,
+        caller: &DFunc,
+        base: usize,
+        callee: u32,
+        pre: Option<Val>,
+        args: ArgList,
+        ret: usize,
+        global: bool,
+    ) -> Result<(), Trap> {
+        let prog = self.prog;
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
+        let n = args.len as usize + pre.is_some() as usize;
+        if n != df.nparams as usize {
+            let extra = pre.is_some() as usize;
+            let name = &prog.names[callee as usize];
+            return Err(Trap::type_error(format!(
+                "wrong number of arguments to {}{}: expected {}, got {}",
+                if global { "@" } else { "" },
+                name,
+                (df.nparams as usize).saturating_sub(extra),
+                args.len
+            )));
+        }
+        let new_base = base + caller.nregs as usize;
+        self.ensure(new_base + df.nregs as usize);
+        // SAFETY: `ensure` covers the callee's window, which lies above the caller's; argument
+        // registers were checked against the caller's `nregs` when decoding.
+        unsafe {
+            let rp = self.regs.as_mut_ptr();
+            let mut k = new_base;
+            if let Some(p) = pre {
+                *rp.add(k) = p;
+                k += 1;
+            }
+            let list = caller
+                .args
+                .get_unchecked(args.start as usize..(args.start + args.len) as usize);
+            for (i, r) in list.iter().enumerate() {
+                *rp.add(k + i) = load_val(rp.add(base + *r as usize));
+            }
+        }
+        self.enter(rt, callee, new_base, ret)
+    }
+
+    /// Runs until the frame stack is back to `stop` frames; returns the value returned by the
+    /// frame that was on top when called.
+    pub fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
+        let prog: &'p Program = self.prog;
+        let Some(fr) = self.frames.last().copied() else {
+            return Ok(Val::VOID);
+        };
+        let mut fi = fr.func as usize;
+        let mut f: &'p DFunc = &prog.funcs[fi];
+        let mut pc = fr.pc as usize;
+        let mut base = fr.base as usize;
+        let max_depth = rt.config.max_depth;
+
+        // Register access. SAFETY: decoding checked every register operand against the
+        // function's `nregs`, and `invoke`/`call_function` resize `regs` to cover the window.
+        macro_rules! r {
+            ($i:expr) => {
+                unsafe { load_val(self.regs.as_ptr().add(base + $i as usize)) }
+            };
+        }
+        macro_rules! w {
+            ($i:expr, $v:expr) => {{
+                let v = $v;
+                unsafe { *self.regs.get_unchecked_mut(base + $i as usize) = v }
+            }};
+        }
+        // Locates an error at the current instruction.
+        macro_rules! tr {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(t) => return Err(t.at(FuncId(fi as u32), f.block_of(pc - 1))),
+                }
+            };
+        }
+        // Switches to the frame now on top of the stack (after a call).
+        macro_rules! switch_top {
+            () => {{
+                // SAFETY: called only right after a push or with frames left above `stop`.
+                let top = unsafe { *self.frames.last().unwrap_unchecked() };
+                fi = top.func as usize;
+                f = unsafe { prog.funcs.get_unchecked(fi) };
+                pc = top.pc as usize;
+                base = top.base as usize;
+            }};
+        }
+        macro_rules! save_pc {
+            () => {
+                // SAFETY: the running frame is on the stack.
+                unsafe { self.frames.last_mut().unwrap_unchecked().pc = pc as u32 };
+            };
+        }
+        macro_rules! take_edge {
+            ($idx:expr) => {{
+                let word: u32 = $idx;
+                if word & SIMPLE_EDGE != 0 {
+                    pc = (word & !SIMPLE_EDGE) as usize;
+                } else {
+                    take_full_edge!(word);
+                }
+            }};
+        }
+        macro_rules! take_full_edge {
+            ($idx:expr) => {{
+                let e = unsafe { f.edges.get_unchecked($idx as usize) };
+                for k in e.mv_start..e.mv_start + e.mv_len {
+                    let (d, s) = unsafe { *f.moves.get_unchecked(k as usize) };
+                    w!(d, r!(s));
+                }
+                if e.back && self.fuel_on {
+                    if let Err(t) = rt.spend_fuel() {
+                        return Err(t.at(FuncId(fi as u32), Block(e.block)));
+                    }
+                }
+                pc = e.pc as usize;
+            }};
+        }
+        macro_rules! arith {
+            ($dst:expr, $a:expr, $b:expr, $wrap:ident, $op:expr) => {{
+                let (x, y) = (r!($a), r!($b));
+                if x.tag == INT && y.tag == INT {
+                    w!($dst, Val::int(x.as_int().$wrap(y.as_int())));
+                } else {
+                    let v = tr!(rt.binop(self, $op, x, y));
+                    w!($dst, v);
+                }
+            }};
+        }
+        macro_rules! cmp {
+            ($dst:expr, $a:expr, $b:expr, $op:expr, $int:tt) => {{
+                let (x, y) = (r!($a), r!($b));
+                if x.tag == INT && y.tag == INT {
+                    w!($dst, Val::bool(x.as_int() $int y.as_int()));
+                } else if x.tag == FLOAT && y.tag == FLOAT {
+                    w!($dst, Val::bool(x.as_float() $int y.as_float()));
+                } else {
+                    let v = tr!(rt.compare($op, x, y));
+                    w!($dst, v);
+                }
+            }};
+        }
+
+        loop {
+            // SAFETY: every block ends with a terminator or `FallOff`, and edges target block
+            // starts, so `pc` stays inside `code`.
+            let op = unsafe { f.code.get_unchecked(pc) };
+            pc += 1;
+            match *op {
+                Op::Const { dst, val } => w!(dst, val),
+                Op::Add { dst, a, b } => arith!(dst, a, b, wrapping_add, BinOp::Add),
+                Op::Sub { dst, a, b } => arith!(dst, a, b, wrapping_sub, BinOp::Sub),
+                Op::Mul { dst, a, b } => arith!(dst, a, b, wrapping_mul, BinOp::Mul),
+                Op::AddI { dst, a, imm } => {
+                    let x = r!(a);
+                    if x.tag == INT {
+                        w!(dst, Val::int(x.as_int().wrapping_add(imm)));
+                    } else {
+                        let v = tr!(rt.binop(self, BinOp::Add, x, Val::int(imm)));
+                        w!(dst, v);
+                    }
+                }
+                Op::SubI { dst, a, imm } => {
+                    let x = r!(a);
+                    if x.tag == INT {
+                        w!(dst, Val::int(x.as_int().wrapping_sub(imm)));
+                    } else {
+                        let v = tr!(rt.binop(self, BinOp::Sub, x, Val::int(imm)));
+                        w!(dst, v);
+                    }
+                }
+                Op::CmpI { dst, op, a, imm } => {
+                    let x = r!(a);
+                    let c = if x.tag == INT {
+                        int_cmp(op, x.as_int(), imm)
+                    } else {
+                        tr!(rt.compare_bool(op, x, Val::int(imm)))
+                    };
+                    w!(dst, Val::bool(c));
+                }
+                Op::BrCmpI {
+                    dst,
+                    op,
+                    a,
+                    imm,
+                    t,
+                    f: e,
+                } => {
+                    let x = r!(a);
+                    let c = if x.tag == INT {
+                        int_cmp(op, x.as_int(), imm)
+                    } else {
+                        tr!(rt.compare_bool(op, x, Val::int(imm)))
+                    };
+                    w!(dst, Val::bool(c));
+                    if c {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
+                }
+                Op::BrCmp {
+                    dst,
+                    op,
+                    a,
+                    b,
+                    t,
+                    f: e,
+                } => {
+                    let (x, y) = (r!(a), r!(b));
+                    let c = if x.tag == INT && y.tag == INT {
+                        int_cmp(op, x.as_int(), y.as_int())
+                    } else {
+                        tr!(rt.compare_bool(op, x, y))
+                    };
+                    w!(dst, Val::bool(c));
+                    if c {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
+                }
+                Op::Bin { dst, op, a, b } => {
+                    let (x, y) = (r!(a), r!(b));
+                    let v = match (x.tag == INT && y.tag == INT)
+                        .then(|| int_binop(op, x.as_int(), y.as_int()))
+                        .flatten()
+                    {
+                        Some(r) => Val::int(tr!(r)),
+                        None => tr!(rt.binop(self, op, x, y)),
+                    };
+                    w!(dst, v);
+                }
+                Op::Lt { dst, a, b } => cmp!(dst, a, b, CmpOp::Lt, <),
+                Op::Le { dst, a, b } => cmp!(dst, a, b, CmpOp::Le, <=),
+                Op::Gt { dst, a, b } => cmp!(dst, a, b, CmpOp::Gt, >),
+                Op::Ge { dst, a, b } => cmp!(dst, a, b, CmpOp::Ge, >=),
+                Op::Eq { dst, a, b } => {
+                    let (x, y) = (r!(a), r!(b));
+                    w!(dst, Val::bool(values_equal(x, y)));
+                }
+                Op::Ne { dst, a, b } => {
+                    let (x, y) = (r!(a), r!(b));
+                    w!(dst, Val::bool(!values_equal(x, y)));
+                }
+                Op::Unary { dst, op, a } => {
+                    let v = tr!(rt.unary(op, r!(a)));
+                    w!(dst, v);
+                }
+                Op::Check { dst, a, ty } => w!(dst, Val::bool(rt.has_type(r!(a), ty))),
+                Op::Cast { dst, a, ty } => {
+                    let v = tr!(rt.cast(r!(a), ty));
+                    w!(dst, v);
+                }
+                Op::TypeOf { dst, a } => {
+                    let v = rt.type_of(r!(a));
+                    w!(dst, v);
+                }
+                Op::Load { dst, obj, field } => {
+                    let v = tr!(rt.load_field(r!(obj), field));
+                    w!(dst, v);
+                }
+                Op::Store { obj, field, val } => {
+                    tr!(rt.store_field(r!(obj), field, r!(val)));
+                }
+                Op::Branch { cond, t, f: e } => {
+                    let c = r!(cond);
+                    if c.tag != BOOL {
+                        tr!(Err(Trap::type_error(format!(
+                            "branch condition must be Bool, got {}",
+                            rt.type_name(c)
+                        ))));
+                    }
+                    if c.bits != 0 {
+                        take_edge!(t);
+                    } else {
+                        take_edge!(e);
+                    }
+                }
+                Op::Jump { edge } => take_edge!(edge),
+                Op::Ret { src } => {
+                    let v = r!(src);
+                    if f.check_ret {
+                        tr!(rt.check_return(FuncId(fi as u32), v));
+                    }
+                    rt.depth -= 1;
+                    // SAFETY: the running frame is on the stack.
+                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                    if self.frames.len() <= stop {
+                        return Ok(v);
+                    }
+                    switch_top!();
+                    // SAFETY: `ret` is a register of the caller's window.
+                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+                }
+                Op::RetVoid => {
+                    let v = Val::VOID;
+                    if f.check_ret {
+                        tr!(rt.check_return(FuncId(fi as u32), v));
+                    }
+                    rt.depth -= 1;
+                    // SAFETY: the running frame is on the stack.
+                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                    if self.frames.len() <= stop {
+                        return Ok(v);
+                    }
+                    switch_top!();
+                    // SAFETY: `ret` is a register of the caller's window.
+                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+                }
+                Op::CallG { dst, func, args } => {
+                    // SAFETY: callee ids were checked against the function table when decoding.
+                    let df = unsafe { prog.funcs.get_unchecked(func as usize) };
+                    let new_base = base + f.nregs as usize;
+                    self.ensure(new_base + df.nregs as usize);
+                    // SAFETY: `ensure` covers the callee's window above the caller's; argument
+                    // registers were checked when decoding.
+                    unsafe {
+                        let rp = self.regs.as_mut_ptr();
+                        let list = f
+                            .args
+                            .get_unchecked(args.start as usize..(args.start + args.len) as usize);
+                        for (i, r) in list.iter().enumerate() {
+                            *rp.add(new_base + i) = load_val(rp.add(base + *r as usize));
+                        }
+                    }
+                    save_pc!();
+                    if rt.depth >= max_depth || self.fuel_on || df.check_params {
+                        tr!(self.enter(rt, func, new_base, base + dst as usize));
+                    } else {
+                        rt.depth += 1;
+                        self.frames.push(Frame {
+                            func,
+                            pc: 0,
+                            base: new_base as u32,
+                            ret: (base + dst as usize) as u32,
+                        });
+                    }
+                    fi = func as usize;
+                    f = df;
+                    pc = 0;
+                    base = new_base;
+                }
+                Op::CallGlobal { dst, func, args } => {
+                    save_pc!();
+                    tr!(self.invoke(rt, f, base, func, None, args, base + dst as usize, true));
+                    switch_top!();
+                }
+                Op::CallMethod {
+                    dst,
+                    recv,
+                    mid,
+                    args,
+                } => {
+                    let rv = r!(recv);
+                    let user = if rv.tag == USER {
+                        rt.find_user_method(rv, mid)
+                    } else {
+                        None
+                    };
+                    if let Some(m) = user {
+                        save_pc!();
+                        tr!(self.invoke(
+                            rt,
+                            f,
+                            base,
+                            m.0,
+                            Some(rv),
+                            args,
+                            base + dst as usize,
+                            false
+                        ));
+                        switch_top!();
+                    } else {
+                        let a = self.gather(f, base, args);
+                        let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
+                        w!(dst, v);
+                    }
+                }
+                Op::CallStatic {
+                    dst,
+                    recv,
+                    b,
+                    mid,
+                    args,
+                } => {
+                    let rv = r!(recv);
+                    let m = tr!(rt.resolve_static_method(rv, b, mid, args.len as usize));
+                    save_pc!();
+                    tr!(self.invoke(rt, f, base, m.0, Some(rv), args, base + dst as usize, false));
+                    switch_top!();
+                }
+                Op::CallValue { dst, f: fv, args } => {
+                    let fv = r!(fv);
+                    match tr!(rt.resolve_value_call(fv, args.len as usize)) {
+                        ValueCall::Function(g) => {
+                            save_pc!();
+                            tr!(self.invoke(
+                                rt,
+                                f,
+                                base,
+                                g.0,
+                                None,
+                                args,
+                                base + dst as usize,
+                                true
+                            ));
+                            switch_top!();
+                        }
+                        ValueCall::Method(g) => {
+                            save_pc!();
+                            tr!(self.invoke(
+                                rt,
+                                f,
+                                base,
+                                g.0,
+                                Some(fv),
+                                args,
+                                base + dst as usize,
+                                false
+                            ));
+                            switch_top!();
+                        }
+                        ValueCall::Operator(o) => {
+                            let a = self.gather(f, base, args);
+                            let s = a.as_slice();
+                            let v = tr!(rt.apply_operator(self, o, s[0], s[1]));
+                            w!(dst, v);
+                        }
+                    }
+                }
+                Op::New { dst, class, args } => match class {
+                    BoxClass::User(b) => {
+                        let obj = rt.new_user(b);
+                        w!(dst, obj);
+                        match rt.birth_of(b) {
+                            Some(birth) => {
+                                save_pc!();
+                                let scratch = base + f.nregs as usize - 1;
+                                tr!(self.invoke(
+                                    rt,
+                                    f,
+                                    base,
+                                    birth.0,
+                                    Some(obj),
+                                    args,
+                                    scratch,
+                                    false
+                                ));
+                                switch_top!();
+                            }
+                            None => {
+                                if args.len != 0 {
+                                    tr!(Err(Trap::type_error(format!(
+                                        "wrong number of arguments to new {}: expected 0, got {}",
+                                        rt.box_name(b.0),
+                                        args.len
+                                    ))));
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        let a = self.gather(f, base, args);
+                        let v = tr!(rt.new_builtin(other, a.as_slice()));
+                        w!(dst, v);
+                    }
+                },
+                Op::Extern { dst, e, args } => {
+                    let a = self.gather(f, base, args);
+                    let v = tr!(rt.call_extern(self, e, a.as_slice()));
+                    w!(dst, v);
+                }
+                Op::FallOff => {
+                    tr!(Err(Trap::type_error(
+                        "block does not end with a terminator"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Runs `f` with `args` as the outermost (or a runtime-nested) call. Runtime-made calls nest
+    /// on the native stack; when it runs low the call continues on a fresh thread.
+    pub fn call(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        if stack_pos() >= self.stack_low {
+            return self.call_here(rt, f, args);
+        }
+        let me = SendMut(self as *mut Interp<'p>);
+        let rtp = SendMut(rt as *mut Runtime);
+        let args = args.to_vec();
+        let res = std::thread::scope(|s| {
+            let h = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn_scoped(s, move || {
+                    let (me, rtp) = (me, rtp);
+                    // SAFETY: this thread has exclusive use of both while the caller waits.
+                    let (me, rt) = unsafe { (&mut *me.0, &mut *rtp.0) };
+                    let saved = me.stack_low;
+                    me.stack_low = stack_low_here();
+                    let r = me.call_here(rt, f, &args);
+                    me.stack_low = saved;
+                    r
+                });
+            match h {
+                Ok(h) => h.join().ok(),
+                Err(_) => None,
+            }
+        });
+        match res {
+            Some(r) => r,
+            // No thread could be made: report it as the overflow it prevents.
+            None => Err(Trap::new(
+                mir14_rt::TrapKind::StackOverflow,
+                "native stack exhausted",
+            )),
+        }
+    }
+
+    fn call_here(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        let prog = self.prog;
+        let Some(df) = prog.funcs.get(f.index()) else {
+            return Err(Trap::type_error(format!("no function {}", f.0)));
+        };
+        if args.len() != df.nparams as usize {
+            return Err(Trap::type_error(format!(
+                "wrong number of arguments to @{}: expected {}, got {}",
+                rt.func_name(f),
+                df.nparams,
+                args.len()
+            )));
+        }
+        let stop = self.frames.len();
+        let new_base = self.top();
+        self.ensure(new_base + df.nregs as usize + 1);
+        self.regs[new_base..new_base + args.len()].copy_from_slice(args);
+        // The result register of an outermost call is unused: point it at the scratch slot.
+        let ret = new_base + df.nregs as usize - 1;
+        self.enter(rt, f.0, new_base, ret)?;
+        self.run(rt, stop)
+    }
+}
+
+/// Reads a register as two 8-byte loads. Registers are often written as two 8-byte stores
+/// (`tag`, `bits`); a single 16-byte load of them would defeat store-to-load forwarding and stall.
+///
+/// # Safety
+/// `p` must point to a live register.
+#[inline(always)]
+unsafe fn load_val(p: *const Val) -> Val {
+    // SAFETY: the caller guarantees `p` is valid; volatile keeps the two loads separate.
+    unsafe {
+        Val {
+            tag: std::ptr::read_volatile(std::ptr::addr_of!((*p).tag)),
+            bits: std::ptr::read_volatile(std::ptr::addr_of!((*p).bits)),
+        }
+    }
+}
+
+/// An Integer comparison.
+#[inline(always)]
+fn int_cmp(op: CmpOp, x: i64, y: i64) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+    }
+}
+
+impl Host for Interp<'_> {
+    fn call_function(&mut self, rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        self.call(rt, f, args)
+    }
+}

@@ -1,0 +1,416 @@
+//! Interpreter tests for the control-flow and call semantics: parallel-copy phis, fuel on entries
+//! and back edges, call depth, runtime-made calls, trap locations, exit statuses. Expected
+//! outputs are worked out by hand in the comments.
+
+mod common;
+
+use mir14_vm::{run_captured, Config, Outcome};
+
+fn run_cfg(src: &str, config: &Config) -> Outcome {
+    let m = common::parse(src).unwrap_or_else(|e| panic!("parse: {e}"));
+    run_captured(&m, config, b"")
+}
+
+fn run(src: &str) -> Outcome {
+    run_cfg(src, &Config::default())
+}
+
+fn expect(o: &Outcome, out: &str, err: &str, status: i32) {
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&o.stdout).as_ref(),
+            String::from_utf8_lossy(&o.stderr).as_ref(),
+            o.status
+        ),
+        (out, err, status)
+    );
+}
+
+/// Swaps two values through phis that read each other: parallel copy must not clobber.
+const SWAP: &str = r#"
+fn @main() {
+  loop header=head body=body latch=latch exit=done
+entry:
+  %a0 = const 1
+  %b0 = const 2
+  %i0 = const 0
+  jump head
+head:
+  %a = phi [entry: %a0], [latch: %b]
+  %b = phi [entry: %b0], [latch: %a]
+  %i = phi [entry: %i0], [latch: %i1]
+  %c = compare lt %i, 3
+  branch %c, body, done
+body:
+  extern env.console.log(%a)
+  jump latch
+latch:
+  %one = const 1
+  %i1 = binop add %i, %one
+  jump head
+done:
+  ret %a
+}
+"#;
+
+#[test]
+fn phis_are_parallel_copies() {
+    // a: 1, 2, 1 printed; after three swaps a = 2; status 2.
+    let src = SWAP
+        .replace("compare lt %i, 3", "compare lt %i, %three")
+        .replace("%i0 = const 0", "%i0 = const 0\n  %three = const 3");
+    expect(&run(&src), "1\n2\n1\n", "", 2);
+}
+
+const COUNT: &str = r#"
+fn @main() {
+entry:
+  %i0 = const 0
+  %n = const 10
+  jump header
+header:
+  %i = phi [entry: %i0], [latch: %i1]
+  %c = compare lt %i, %n
+  branch %c, body, exit
+body:
+  extern env.console.log(%i)
+  jump latch
+latch:
+  %one = const 1
+  %i1 = binop add %i, %one
+  jump header
+exit:
+  ret %i
+}
+"#;
+
+#[test]
+fn fuel_counts_entry_and_back_edges() {
+    // Fuel 5: the entry spends 1; back edges 1-4 spend the rest; the 5th traps at `header`,
+    // after 0..4 were printed.
+    let cfg = Config {
+        fuel: Some(5),
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(COUNT, &cfg),
+        "0\n1\n2\n3\n4\n",
+        "error: OutOfFuel: fuel exhausted (in @main, header)\n",
+        101,
+    );
+    // 1 + 10 back edges = 11 units suffice exactly.
+    let cfg = Config {
+        fuel: Some(11),
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(COUNT, &cfg),
+        "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n",
+        "",
+        10,
+    );
+    // Fuel 0: the entry of main traps at its entry block.
+    let cfg = Config {
+        fuel: Some(0),
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(COUNT, &cfg),
+        "",
+        "error: OutOfFuel: fuel exhausted (in @main, entry)\n",
+        101,
+    );
+}
+
+#[test]
+fn forward_edges_into_a_loop_are_not_back_edges() {
+    // An irreducible loop: entry branches into either a or b; a -> b -> a. Neither a nor b
+    // dominates the other, so no edge is a back edge and only main's entry spends fuel.
+    let good = r#"
+fn @main() {
+entry:
+  %t = const true
+  %zero = const 0
+  %one = const 1
+  %lim = const 5
+  branch %t, a, b
+a:
+  %x = phi [entry: %zero], [b: %y1]
+  %x1 = binop add %x, %one
+  %c = compare ge %x1, %lim
+  branch %c, out, b
+b:
+  %y = phi [entry: %zero], [a: %x1]
+  %y1 = binop add %y, %one
+  jump a
+out:
+  ret %x1
+}
+"#;
+    let cfg = Config {
+        fuel: Some(1),
+        ..Config::default()
+    };
+    expect(&run_cfg(good, &cfg), "", "", 5);
+}
+
+const REC: &str = r#"
+fn @rec(%n) {
+bb0:
+  %one = const 1
+  %m = binop sub %n, %one
+  %z = const 0
+  %c = compare le %m, %z
+  branch %c, base, more
+base:
+  ret %n
+more:
+  %r = call @rec(%m)
+  ret %r
+}
+
+fn @main() {
+bb0:
+  %n = const N
+  %r = call @rec(%n)
+  extern env.console.log(%r)
+  ret
+}
+"#;
+
+#[test]
+fn call_depth_limit() {
+    // rec(k) nests k activations of @rec below main: depth 1 + k.
+    let cfg = Config {
+        max_depth: 50,
+        ..Config::default()
+    };
+    expect(&run_cfg(&REC.replace("N", "49"), &cfg), "1\n", "", 0);
+    expect(
+        &run_cfg(&REC.replace("N", "50"), &cfg),
+        "",
+        "error: StackOverflow: call depth exceeded 50 (in @rec, bb0)\n",
+        101,
+    );
+    // The default limit: 100000 activations deep do not crash the native stack.
+    expect(&run(&REC.replace("N", "99999")), "1\n", "", 0);
+    expect(
+        &run(&REC.replace("N", "100000")),
+        "",
+        "error: StackOverflow: call depth exceeded 100000 (in @rec, bb0)\n",
+        101,
+    );
+    // Fuel: each of main + 3 rec entries spends one unit.
+    let cfg = Config {
+        fuel: Some(3),
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(&REC.replace("N", "3"), &cfg),
+        "",
+        "error: OutOfFuel: fuel exhausted (in @rec, bb0)\n",
+        101,
+    );
+}
+
+#[test]
+fn runtime_made_calls_nest_without_native_overflow() {
+    // A toString that stringifies itself recurses through the runtime until the depth limit.
+    let src = r#"
+box P {}
+
+fn @P.toString(%me) {
+bb0:
+  %e = const ""
+  %s = binop add %e, %me
+  ret %s
+}
+
+fn @main() {
+bb0:
+  %p = new P()
+  extern env.console.log(%p)
+  ret
+}
+"#;
+    let cfg = Config {
+        max_depth: 5000,
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(src, &cfg),
+        "",
+        "error: StackOverflow: call depth exceeded 5000 (in @P.toString, bb0)\n",
+        101,
+    );
+}
+
+#[test]
+fn traps_and_annotations() {
+    let src = r#"
+fn @f(%n: Integer) -> String {
+entry:
+  %one = const 1
+  %m = binop add %n, %one
+  jump next
+next:
+  ret %m
+}
+
+fn @main() {
+bb0:
+  %x = const X
+  %r = call @f(%x)
+  ret
+}
+"#;
+    expect(
+        &run(&src.replace("X", "\"s\"")),
+        "",
+        "error: TypeError: argument %n of @f must be Integer, got String (in @f, entry)\n",
+        101,
+    );
+    expect(
+        &run(&src.replace("X", "1")),
+        "",
+        "error: TypeError: return value of @f must be String, got Integer (in @f, next)\n",
+        101,
+    );
+    let br = r#"
+fn @main() {
+start:
+  %x = const 1
+  branch %x, a, a
+a:
+  ret
+}
+"#;
+    expect(
+        &run(br),
+        "",
+        "error: TypeError: branch condition must be Bool, got Integer (in @main, start)\n",
+        101,
+    );
+}
+
+#[test]
+fn exit_statuses_and_nested_exit() {
+    let src = r#"
+fn @g() {
+bb0:
+  %s = const "bye"
+  extern env.console.print(%s)
+  %c = const 258
+  extern env.process.exit(%c)
+  ret
+}
+
+fn @main() {
+bb0:
+  call @g()
+  %r = const 7
+  ret %r
+}
+"#;
+    expect(&run(src), "bye", "", 2);
+    let neg = "fn @main() {\nbb0:\n  %r = const -1\n  ret %r\n}\n";
+    expect(&run(neg), "", "", 255);
+    let f = "fn @main() {\nbb0:\n  %r = const 2.0\n  ret %r\n}\n";
+    expect(&run(f), "", "", 0);
+}
+
+#[test]
+fn dispatch_birth_and_callables() {
+    let src = r#"
+box Counter { n }
+
+fn @Counter.birth(%me, %start) {
+bb0:
+  store %me.n = %start
+  ret
+}
+
+fn @Counter.length(%me) {
+bb0:
+  %n = load %me.n
+  ret %n
+}
+
+fn @Counter.apply(%me, %k) {
+bb0:
+  %n = load %me.n
+  %m = binop add %n, %k
+  store %me.n = %m
+  ret %m
+}
+
+fn @twice(%x) {
+bb0:
+  %y = binop mul %x, %x
+  ret %y
+}
+
+fn @main() {
+bb0:
+  %five = const 5
+  %c = new Counter(%five)
+  %l = call %c.length()
+  extern env.console.log(%l)
+  %two = const 2
+  %r = call %c(%two)
+  extern env.console.log(%r)
+  %s = call %c.Counter::length()
+  extern env.console.log(%s)
+  %t = call %c.toString()
+  extern env.console.log(%t)
+  %f = const @twice
+  %q = call %f(%two)
+  extern env.console.log(%q)
+  %op = new SubOperator()
+  %d = call %op(%five, %two)
+  extern env.console.log(%d)
+  %bad = call %c.length(%two)
+  ret
+}
+"#;
+    expect(
+        &run(src),
+        "5\n7\n7\nCounter { n: 7 }\n4\n3\n",
+        "error: TypeError: wrong number of arguments to Counter.length: expected 0, got 1 (in @main, bb0)\n",
+        101,
+    );
+}
+
+#[test]
+fn mixed_fast_paths_fall_back_to_the_runtime() {
+    // Immediate and fused forms must keep the full semantics for non-Integer operands.
+    let src = r#"
+fn @main() {
+bb0:
+  %s = const "n"
+  %one = const 1
+  %x = binop add %s, %one
+  extern env.console.log(%x)
+  %f = const 2.5
+  %y = binop sub %f, %one
+  extern env.console.log(%y)
+  %c = compare lt %f, %one
+  extern env.console.log(%c)
+  %e = compare eq %one, %f
+  extern env.console.log(%e)
+  %g = compare lt %f, %f
+  branch %g, a, b
+a:
+  ret
+b:
+  %h = compare gt %s, %one
+  branch %h, a, a
+}
+"#;
+    expect(
+        &run(src),
+        "n1\n1.5\nfalse\nfalse\n",
+        "error: TypeError: cannot compare String and Integer with gt (in @main, b)\n",
+        101,
+    );
+}
