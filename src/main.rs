@@ -1,3 +1,195 @@
-//! The `mir14` command-line tool.
+//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg` and `run` (see `mir14 --help`).
+//!
+//! Exit status: 0 on success, 2 for bad input of any kind (unreadable file, syntax error,
+//! invalid IR, bad flag), and for `run` the program's own status. The tool never panics on any
+//! input; a closed stdout (`mir14 fmt big.mir | head`) ends it quietly with status 0.
 
-fn main() {}
+mod args;
+mod cfg;
+mod diag;
+mod load;
+mod run;
+
+use args::{parse_args, Command};
+use load::Loaded;
+use mir14_mir::{analysis, json};
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::Path;
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    // Unlocked handles: a backend may write to stdout from another thread while `cli` waits
+    // for it, so no lock may be held across `run::execute`.
+    let code = cli(&args, &mut io::stdout(), &mut io::stderr());
+    std::process::exit(code);
+}
+
+/// Runs one invocation, writing to `out` and `err`, and returns the exit status.
+fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let command = match parse_args(args) {
+        Ok(c) => c,
+        Err(message) => return fail(err, &format!("error: {message}\n")),
+    };
+    match command {
+        Command::Help(text) => emit(out, err, text),
+        Command::Version => emit(out, err, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Check(path) => check(&path, err),
+        Command::Fmt(path) => with_verified(&path, err, |l, err| {
+            emit(out, err, &mir14_mir::print(&l.module))
+        }),
+        Command::Json(path) => with_verified(&path, err, |l, err| {
+            let mut json = json::to_json(&l.module);
+            if !json.ends_with('\n') {
+                json.push('\n');
+            }
+            emit(out, err, &json)
+        }),
+        Command::Cfg(path, function) => with_verified(&path, err, |l, err| {
+            let printed = mir14_mir::print(&l.module);
+            match cfg::render(&l.module, function.as_deref(), &printed, |f| {
+                analysis::infer_loopforms(f).loops
+            }) {
+                Some(dot) => emit(out, err, &dot),
+                None => fail(
+                    err,
+                    &format!(
+                        "error: {} has no function @{}\n",
+                        l.file,
+                        function.as_deref().unwrap_or_default()
+                    ),
+                ),
+            }
+        }),
+        Command::Run(path, opts) => with_verified(&path, err, |l, err| {
+            let main = l.module.function_by_name("main");
+            if main.is_none() {
+                return fail(err, &format!("error: no function @main in {}\n", l.file));
+            }
+            // Anything this tool wrote must precede the program's own output.
+            let _ = out.flush();
+            let _ = err.flush();
+            run::execute(&l.module, &opts)
+        }),
+    }
+}
+
+/// Writes diagnostics to stderr and returns exit status 2.
+fn fail(err: &mut dyn Write, text: &str) -> i32 {
+    // Nothing sensible remains to be done if stderr itself is closed.
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+    2
+}
+
+/// Writes a command's output to stdout: status 0, also when the reader has gone away (broken
+/// pipe); 2 with a message on `err` for any other write error.
+fn emit(out: &mut dyn Write, err: &mut dyn Write, text: &str) -> i32 {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(
+            err,
+            &format!("error: cannot write to standard output: {e}\n"),
+        ),
+    }
+}
+
+/// Loads and verifies `path`, then runs `then`; prints diagnostics and returns 2 on failure.
+fn with_verified(
+    path: &Path,
+    err: &mut dyn Write,
+    then: impl FnOnce(&Loaded, &mut dyn Write) -> i32,
+) -> i32 {
+    let loaded = match load::load(path) {
+        Ok(l) => l,
+        Err(text) => return fail(err, &text),
+    };
+    if let Err(text) = loaded.verify() {
+        return fail(err, &text);
+    }
+    then(&loaded, err)
+}
+
+/// `mir14 check`: parse, verify, and print loop warnings (which do not change the status).
+fn check(path: &Path, err: &mut dyn Write) -> i32 {
+    with_verified(path, err, |l, err| {
+        let mut warnings = analysis::module_loop_warnings(&l.module);
+        // Source order (spec §7.4).
+        warnings.sort_by_key(|(loc, _)| l.position(*loc));
+        let mut text = String::new();
+        for (loc, message) in warnings {
+            text += &l.render(loc, diag::Severity::Warning, &message);
+        }
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+        0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose every write fails with `kind`.
+    struct Failing(io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(self.0))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::from(self.0))
+        }
+    }
+
+    #[test]
+    fn broken_pipe_ends_quietly() {
+        let mut err = Vec::new();
+        let broken = &mut Failing(io::ErrorKind::BrokenPipe);
+        assert_eq!(emit(broken, &mut err, "text"), 0);
+        assert!(err.is_empty());
+        let denied = &mut Failing(io::ErrorKind::PermissionDenied);
+        assert_eq!(emit(denied, &mut err, "text"), 2);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "error: cannot write to standard output: permission denied\n"
+        );
+        let mut out = Vec::new();
+        assert_eq!(emit(&mut out, &mut Vec::new(), "text"), 0);
+        assert_eq!(out, b"text");
+    }
+
+    #[test]
+    fn usage_errors_and_help_through_cli() {
+        let run = |args: &[&str]| {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = cli(&args, &mut out, &mut err);
+            (
+                code,
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+            )
+        };
+        let (code, out, err) = run(&["--help"]);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert!(out.starts_with("mir14: tools for the MIR14"));
+        let (code, out, err) = run(&["check", "--nope"]);
+        assert_eq!(code, 2);
+        assert_eq!(out, "");
+        assert_eq!(err, "error: unknown flag `--nope` for `mir14 check`\n");
+        // A closed stderr does not matter either.
+        let args = [OsString::from("bogus")];
+        assert_eq!(
+            cli(
+                &args,
+                &mut Vec::new(),
+                &mut Failing(io::ErrorKind::BrokenPipe)
+            ),
+            2
+        );
+        let (code, out, _) = run(&["--version"]);
+        assert_eq!((code, out.as_str()), (0, "mir14 0.1.0\n"));
+    }
+}

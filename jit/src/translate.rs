@@ -262,7 +262,7 @@ struct FnTranslator<'a, 'b, M: Module> {
 impl<M: Module> FnTranslator<'_, '_, M> {
     fn translate(&mut self) -> ModuleResult<()> {
         let f = self.func;
-        let dom = BackEdges::of(f);
+        let dom = BackEdges::fuel_edges(f);
         let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);

@@ -312,6 +312,25 @@ impl BackEdges {
         BackEdges::new(&cfg, &dom)
     }
 
+    /// The edges that spend fuel (spec §5): the retreating edges of the reverse postorder, i.e.
+    /// edges `from → to` between reachable blocks where `to` does not come after `from` in
+    /// [`Cfg::reverse_postorder`]. On a reducible CFG these are exactly the back edges; on an
+    /// irreducible one they also include one edge of every cycle that no block dominates, so a
+    /// program with `--fuel` always terminates.
+    pub fn fuel_edges(f: &Function) -> BackEdges {
+        let cfg = Cfg::new(f);
+        let mut index = vec![usize::MAX; cfg.num_blocks()];
+        for (i, b) in cfg.reverse_postorder().iter().enumerate() {
+            index[b.index()] = i;
+        }
+        let edges: Vec<(Block, Block)> = cfg
+            .edges()
+            .filter(|(from, to)| cfg.is_reachable(*from) && index[to.index()] <= index[from.index()])
+            .collect();
+        let set = edges.iter().copied().collect();
+        BackEdges { edges, set }
+    }
+
     /// True when `from → to` is a back edge.
     pub fn contains(&self, from: Block, to: Block) -> bool {
         self.set.contains(&(from, to))

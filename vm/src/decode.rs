@@ -305,7 +305,7 @@ fn decode_func(
         }
     }
     // Back edges (target dominates source), by the analysis the verifier and the JIT share.
-    let back_edges = mir14_mir::analysis::BackEdges::of(f);
+    let back_edges = mir14_mir::analysis::BackEdges::fuel_edges(f);
     let is_back =
         |from: usize, to: usize| back_edges.contains(Block(from as u32), Block(to as u32));
 

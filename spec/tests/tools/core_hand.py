@@ -1686,10 +1686,11 @@ T("depth_runtime_call_trap", RUNTIME_CALLS.format(
          "; traps entering @P.birth"),
   "", "error: StackOverflow: call depth exceeded 1 (in @P.birth, bb0)\n", max_depth=1)
 
-T("fuel_irreducible_free", r"""
-; fuel is spent only on back edges, i.e. edges to a block that dominates their source. In this
-; irreducible cycle (a <-> b, both entered from bb0) neither block dominates the other, so no
-; edge of the cycle spends fuel: --fuel 1 (main's entry) is enough
+T("fuel_irreducible_exact", r"""
+; fuel is spent on the retreating edges of the reverse postorder (spec §5), which on an
+; irreducible cycle includes one edge of the cycle even though no block dominates the other.
+; DFS from bb0: bb0, a, b (then done); RPO = bb0, a, done, b, so only b -> a spends fuel.
+; main's entry (1) + three b -> a edges (3) = 4 units: exactly enough
 fn @main() {
 bb0:
   %z = const 0
@@ -1710,7 +1711,31 @@ b:
 done:
   ret %i2
 }
-""", lines(0, 2, 4, 6), code=7, fuel=1)
+""", lines(0, 2, 4, 6), code=7, fuel=4)
+
+T("fuel_irreducible_out", r"""
+; as fuel_irreducible_exact with one unit less: the third b -> a edge runs out, at a
+fn @main() {
+bb0:
+  %z = const 0
+  %one = const 1
+  %six = const 6
+  %t = const true
+  branch %t, a, b
+a:
+  %i = phi [bb0: %z], [b: %j2]
+  extern env.console.log(%i)
+  %i2 = binop add %i, %one
+  %c = compare lt %i2, %six
+  branch %c, b, done
+b:
+  %j = phi [bb0: %z], [a: %i2]
+  %j2 = binop add %j, %one
+  jump a
+done:
+  ret %i2
+}
+""", lines(0, 2, 4), err="error: OutOfFuel: fuel exhausted (in @main, a)\n", code=101, fuel=3)
 
 DO_WHILE = r"""
 ; {what}

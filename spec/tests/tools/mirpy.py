@@ -701,6 +701,23 @@ def succs(f, label):
     return []
 
 
+def fuel_edges(f):
+    """The edges that spend fuel (spec §5): (from, to) with to not after from in the reverse
+    postorder of a depth-first search from the entry visiting successors in terminator order."""
+    post, seen = [], set()
+
+    def dfs(b):
+        seen.add(b)
+        for s in dict.fromkeys(succs(f, b)):
+            if s not in seen:
+                dfs(s)
+        post.append(b)
+
+    dfs(f.order[0])
+    rpo = {b: i for i, b in enumerate(reversed(post))}
+    return {(a, b) for a in rpo for b in succs(f, a) if rpo[b] <= rpo[a]}
+
+
 def dominators(f):
     """label -> set of dominating labels (reachable blocks only)."""
     entry = f.order[0]
@@ -914,7 +931,7 @@ class Machine:
         self.depth = 0
         self.out = []
         self.err = []
-        self.doms = {name: dominators(f) for name, f in m.funcs.items()}
+        self.fuel_edges = {name: fuel_edges(f) for name, f in m.funcs.items()}
         self.printing = []
 
     # String forms (brief §3, spec §3).
@@ -987,7 +1004,7 @@ class Machine:
         env = {p: a for (p, _), a in zip(f.params, args)}
         label = f.order[0]
         prev = None
-        dom = self.doms[f.name]
+        fuel_edges = self.fuel_edges[f.name]
         while True:
             insts = f.blocks[label]
             try:
@@ -1016,8 +1033,8 @@ class Machine:
                 if t.loc is None:
                     t.loc = (f.name, label)
                 raise
-            # Taking a back edge spends fuel (at the block arrived at).
-            if nxt in dom.get(label, ()):
+            # Taking a fuel edge spends fuel (at the block arrived at).
+            if (label, nxt) in fuel_edges:
                 self.spend(f.name, nxt)
             prev, label = label, nxt
 

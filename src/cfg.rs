@@ -1,0 +1,416 @@
+//! `mir14 cfg`: the control-flow graph of a verified module as one Graphviz dot digraph.
+//!
+//! Each function is a cluster labelled `@name`; each block a box node labelled with its label and
+//! its instructions in canonical text (left-justified); each edge a successor edge (`true`/`false`
+//! on a Branch's two edges). Each loop is a cluster around its blocks: declared LoopForms drawn
+//! solid and labelled with their declaration, inferred LoopForms (loops the frontend did not
+//! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
+
+use mir14_mir::analysis::{loop_blocks, Cfg};
+use mir14_mir::{Block, Function, Inst, LoopForm, Module};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// Whether a loop cluster was declared in the source or inferred by the analysis.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    /// A `loop header=...` declaration of the function.
+    Declared,
+    /// Inferred for a loop the function does not declare.
+    Inferred,
+}
+
+/// One loop to draw: its LoopForm, where it came from, and its blocks.
+struct LoopCluster {
+    form: LoopForm,
+    kind: LoopKind,
+    blocks: BTreeSet<usize>,
+}
+
+/// Escapes text for a double-quoted dot string.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The canonical text of every instruction, by function, block and instruction, taken from the
+/// printer so that the picture shows exactly what `mir14 fmt` prints. Returns `None` if the
+/// printed text does not have the expected shape (then opcode names are shown instead).
+fn instruction_texts(module: &Module, printed: &str) -> Option<Vec<Vec<Vec<String>>>> {
+    let mut funcs: Vec<Vec<Vec<String>>> = Vec::new();
+    let mut in_fn = false;
+    for line in printed.lines() {
+        if line.starts_with("fn @") {
+            funcs.push(Vec::new());
+            in_fn = true;
+        } else if line == "}" {
+            in_fn = false;
+        } else if in_fn {
+            let blocks = funcs.last_mut()?;
+            if let Some(inst) = line.strip_prefix("  ") {
+                // Loop declarations precede the first block.
+                if blocks.is_empty() && inst.starts_with("loop ") {
+                    continue;
+                }
+                blocks.last_mut()?.push(inst.to_string());
+            } else if line.ends_with(':') {
+                blocks.push(Vec::new());
+            } else {
+                return None;
+            }
+        }
+    }
+    // The shape must match the module exactly.
+    let same_shape = funcs.len() == module.functions.len()
+        && funcs.iter().zip(module.functions.values()).all(|(fb, f)| {
+            fb.len() == f.blocks.len()
+                && fb
+                    .iter()
+                    .zip(f.blocks.values())
+                    .all(|(ib, b)| ib.len() == b.insts.len())
+        });
+    same_shape.then_some(funcs)
+}
+
+/// The loops of a function: its declarations, plus inferred LoopForms whose header no
+/// declaration uses.
+fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
+    let cfg = Cfg::new(func);
+    let mut loops: Vec<LoopCluster> = func
+        .loops
+        .iter()
+        .map(|l| (*l, LoopKind::Declared))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(
+            inferred
+                .iter()
+                .filter(|i| !func.loops.iter().any(|d| d.header == i.header))
+                .map(|l| (*l, LoopKind::Inferred)),
+        )
+        .map(|(form, kind)| LoopCluster {
+            form,
+            kind,
+            // The natural loop of the back edge latch -> header (spec §7.3).
+            blocks: loop_blocks(&cfg, form.header, &[form.latch])
+                .into_iter()
+                .map(|b| b.index())
+                .collect(),
+        })
+        .collect();
+    // Outer loops first, so parents precede children.
+    loops.sort_by_key(|l| std::cmp::Reverse(l.blocks.len()));
+    loops
+}
+
+/// Renders the dot text for `module`, or for the one function `only` (a name without `@`).
+/// `infer` gives the inferred LoopForms of a function. Returns `None` if `only` names no function.
+pub fn render(
+    module: &Module,
+    only: Option<&str>,
+    printed: &str,
+    infer: impl Fn(&Function) -> Vec<LoopForm>,
+) -> Option<String> {
+    if let Some(name) = only {
+        module.function_by_name(name)?;
+    }
+    let texts = instruction_texts(module, printed);
+    let mut out = String::new();
+    out.push_str("digraph mir14 {\n");
+    out.push_str("  graph [fontname=\"monospace\"];\n");
+    out.push_str("  node [shape=box, fontname=\"monospace\"];\n");
+    out.push_str("  edge [fontname=\"monospace\"];\n");
+    for (fi, (_, func)) in module.functions.iter().enumerate() {
+        if only.is_some_and(|name| name != func.name) {
+            continue;
+        }
+        let picture = Picture {
+            fi,
+            func,
+            texts: texts.as_ref().and_then(|t| t.get(fi)),
+            loops: loop_clusters(func, &infer(func)),
+        };
+        picture.emit(&mut out);
+    }
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// One function being drawn.
+struct Picture<'a> {
+    fi: usize,
+    func: &'a Function,
+    texts: Option<&'a Vec<Vec<String>>>,
+    /// Outermost first (sorted by decreasing size).
+    loops: Vec<LoopCluster>,
+}
+
+impl Picture<'_> {
+    /// The node id of block `b`.
+    fn node(&self, b: usize) -> String {
+        format!("\"f{}_b{b}\"", self.fi)
+    }
+
+    /// The innermost (smallest) loop containing block `b`: the cluster that draws it.
+    fn owner(&self, b: usize) -> Option<usize> {
+        self.loops.iter().rposition(|l| l.blocks.contains(&b))
+    }
+
+    /// The smallest larger loop containing loop `li`'s header: the cluster it nests in.
+    fn parent(&self, li: usize) -> Option<usize> {
+        let h = self.loops[li].form.header.index();
+        (0..li).rev().find(|&p| self.loops[p].blocks.contains(&h))
+    }
+
+    /// The node statement of block `b`: its label and instructions, the entry drawn bold.
+    fn node_decl(&self, b: usize) -> String {
+        let Some((_, data)) = self.func.blocks.iter().nth(b) else {
+            return String::new();
+        };
+        let mut label = format!("{}:\\l", escape(&data.label));
+        for (ii, inst) in data.insts.iter().enumerate() {
+            let text = self
+                .texts
+                .and_then(|t| t.get(b))
+                .and_then(|t| t.get(ii))
+                .cloned()
+                .unwrap_or_else(|| inst.opcode_name().to_string());
+            let _ = write!(label, "  {}\\l", escape(&text));
+        }
+        let style = if b == 0 { ", style=bold" } else { "" };
+        format!("{} [label=\"{label}\"{style}];", self.node(b))
+    }
+
+    /// Appends loop `li`'s cluster, its own blocks and its nested loops.
+    fn emit_loop(&self, out: &mut String, li: usize, depth: usize) {
+        let pad = "  ".repeat(depth + 2);
+        let l = &self.loops[li];
+        let label = |b: Block| self.func.blocks.get(b).map_or("?", |d| d.label.as_str());
+        let desc = format!(
+            "loop header={} body={} latch={} exit={}",
+            label(l.form.header),
+            label(l.form.body),
+            label(l.form.latch),
+            label(l.form.exit)
+        );
+        let _ = writeln!(out, "{pad}subgraph \"cluster_f{}_loop{li}\" {{", self.fi);
+        let (prefix, style) = match l.kind {
+            LoopKind::Declared => ("", "solid"),
+            LoopKind::Inferred => ("inferred ", "dashed"),
+        };
+        let _ = writeln!(out, "{pad}  label=\"{prefix}{}\";", escape(&desc));
+        let _ = writeln!(out, "{pad}  style={style};");
+        for &b in &l.blocks {
+            if self.owner(b) == Some(li) {
+                let _ = writeln!(out, "{pad}  {}", self.node_decl(b));
+            }
+        }
+        for child in li + 1..self.loops.len() {
+            if self.parent(child) == Some(li) {
+                self.emit_loop(out, child, depth + 1);
+            }
+        }
+        let _ = writeln!(out, "{pad}}}");
+    }
+
+    /// Appends the function's cluster.
+    fn emit(&self, out: &mut String) {
+        let _ = writeln!(out, "  subgraph \"cluster_f{}\" {{", self.fi);
+        let _ = writeln!(out, "    label=\"@{}\";", escape(&self.func.name));
+        // Blocks outside every loop, then the loops from the outermost.
+        for b in 0..self.func.blocks.len() {
+            if self.owner(b).is_none() {
+                let _ = writeln!(out, "    {}", self.node_decl(b));
+            }
+        }
+        for li in 0..self.loops.len() {
+            if self.parent(li).is_none() {
+                self.emit_loop(out, li, 0);
+            }
+        }
+        // Successor edges, labelled on branches.
+        for (b, data) in self.func.blocks.iter() {
+            let from = self.node(b.index());
+            match data.insts.last() {
+                Some(Inst::Branch {
+                    then_block,
+                    else_block,
+                    ..
+                }) => {
+                    let (t, e) = (self.node(then_block.index()), self.node(else_block.index()));
+                    let _ = writeln!(out, "    {from} -> {t} [label=\"true\"];");
+                    let _ = writeln!(out, "    {from} -> {e} [label=\"false\"];");
+                }
+                Some(Inst::Jump { target }) => {
+                    let _ = writeln!(out, "    {from} -> {};", self.node(target.index()));
+                }
+                _ => {}
+            }
+        }
+        out.push_str("  }\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_mir::{BlockData, Constant, ValueData};
+
+    /// `@main` with an outer loop (declared) around an inner loop (left to inference), and
+    /// `@s` returning a string constant.
+    fn module() -> Module {
+        let mut m = Module::new();
+        let mut f = Function::new("main");
+        let c = f.values.push(ValueData { name: "c".into() });
+        let b = |i: u32| Block(i);
+        let blocks = vec![
+            vec![
+                Inst::Const {
+                    dest: c,
+                    value: Constant::Bool(true),
+                },
+                Inst::Jump { target: b(1) },
+            ],
+            vec![Inst::Branch {
+                cond: c,
+                then_block: b(2),
+                else_block: b(5),
+            }],
+            vec![Inst::Branch {
+                cond: c,
+                then_block: b(3),
+                else_block: b(4),
+            }],
+            vec![Inst::Jump { target: b(2) }],
+            vec![Inst::Jump { target: b(1) }],
+            vec![Inst::Return { value: None }],
+        ];
+        for (i, insts) in blocks.into_iter().enumerate() {
+            f.blocks.push(BlockData {
+                label: format!("bb{i}"),
+                insts,
+            });
+        }
+        f.loops.push(LoopForm {
+            header: b(1),
+            body: b(2),
+            latch: b(4),
+            exit: b(5),
+        });
+        m.functions.push(f);
+        let mut s = Function::new("s");
+        let v = s.values.push(ValueData { name: "0".into() });
+        s.blocks.push(BlockData {
+            label: "entry".into(),
+            insts: vec![
+                Inst::Const {
+                    dest: v,
+                    value: Constant::Str("a\"b".into()),
+                },
+                Inst::Return { value: Some(v) },
+            ],
+        });
+        m.functions.push(s);
+        m
+    }
+
+    const PRINTED: &str = "fn @main() {
+  loop header=bb1 body=bb2 latch=bb4 exit=bb5
+bb0:
+  %c = const true
+  jump bb1
+bb1:
+  branch %c, bb2, bb5
+bb2:
+  branch %c, bb3, bb4
+bb3:
+  jump bb2
+bb4:
+  jump bb1
+bb5:
+  ret
+}
+
+fn @s() {
+entry:
+  %0 = const \"a\\\"b\"
+  ret %0
+}
+";
+
+    /// The inner loop, as LoopForm inference would report it.
+    fn infer(f: &Function) -> Vec<LoopForm> {
+        if f.name != "main" {
+            return Vec::new();
+        }
+        vec![
+            LoopForm {
+                header: Block(1),
+                body: Block(2),
+                latch: Block(4),
+                exit: Block(5),
+            },
+            LoopForm {
+                header: Block(2),
+                body: Block(3),
+                latch: Block(3),
+                exit: Block(4),
+            },
+        ]
+    }
+
+    #[test]
+    fn nested_loops_become_nested_clusters() {
+        let got = render(&module(), Some("main"), PRINTED, infer).unwrap();
+        let want = r#"digraph mir14 {
+  graph [fontname="monospace"];
+  node [shape=box, fontname="monospace"];
+  edge [fontname="monospace"];
+  subgraph "cluster_f0" {
+    label="@main";
+    "f0_b0" [label="bb0:\l  %c = const true\l  jump bb1\l", style=bold];
+    "f0_b5" [label="bb5:\l  ret\l"];
+    subgraph "cluster_f0_loop0" {
+      label="loop header=bb1 body=bb2 latch=bb4 exit=bb5";
+      style=solid;
+      "f0_b1" [label="bb1:\l  branch %c, bb2, bb5\l"];
+      "f0_b4" [label="bb4:\l  jump bb1\l"];
+      subgraph "cluster_f0_loop1" {
+        label="inferred loop header=bb2 body=bb3 latch=bb3 exit=bb4";
+        style=dashed;
+        "f0_b2" [label="bb2:\l  branch %c, bb3, bb4\l"];
+        "f0_b3" [label="bb3:\l  jump bb2\l"];
+      }
+    }
+    "f0_b0" -> "f0_b1";
+    "f0_b1" -> "f0_b2" [label="true"];
+    "f0_b1" -> "f0_b5" [label="false"];
+    "f0_b2" -> "f0_b3" [label="true"];
+    "f0_b2" -> "f0_b4" [label="false"];
+    "f0_b3" -> "f0_b2";
+    "f0_b4" -> "f0_b1";
+  }
+}
+"#;
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn quotes_escaped_and_function_filter() {
+        let got = render(&module(), Some("s"), PRINTED, infer).unwrap();
+        assert!(!got.contains("@main"));
+        assert!(got.contains(r#"label="@s";"#));
+        assert!(got.contains(
+            r#""f1_b0" [label="entry:\l  %0 = const \"a\\\"b\"\l  ret %0\l", style=bold];"#
+        ));
+        assert!(render(&module(), Some("nope"), PRINTED, infer).is_none());
+        // Both functions when no filter is given.
+        let all = render(&module(), None, PRINTED, infer).unwrap();
+        assert!(all.contains("cluster_f0") && all.contains("cluster_f1"));
+    }
+
+    #[test]
+    fn opcode_names_when_printed_text_does_not_match() {
+        let got = render(&module(), Some("s"), "fn @s() {\n}\n", infer).unwrap();
+        assert!(got.contains(r#"[label="entry:\l  const\l  ret\l", style=bold]"#));
+    }
+}

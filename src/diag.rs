@@ -1,0 +1,231 @@
+//! Rendering diagnostics: `file:line:col: error: message`, the source line, and a caret line.
+//!
+//! Lines and columns are 1-based; columns count Unicode scalar values (as [`line_col`] does).
+//! The caret line copies the tabs of the source line so that the carets stay under the span
+//! whatever the tab width. A span that runs past its first line is underlined to the end of that
+//! line; an empty span (end of input, for example) gets one caret.
+
+use mir14_mir::{line_col, Location, Module, Span};
+use std::fmt::Write as _;
+
+/// How serious a diagnostic is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Makes the command fail with exit status 2.
+    Error,
+    /// Informational; the exit status is unchanged.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The largest char boundary of `src` at or below `i` (clamped to the text).
+fn floor_boundary(src: &str, i: usize) -> usize {
+    let mut i = i.min(src.len());
+    while !src.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// `file:line:col: severity: message` for the start of `span`, then (if `caret`) the source line
+/// and a caret line under the span. Every line ends with `\n`.
+pub fn render_at(
+    file: &str,
+    src: &str,
+    span: Span,
+    severity: Severity,
+    message: &str,
+    caret: bool,
+) -> String {
+    let start = floor_boundary(src, span.start as usize);
+    let end = floor_boundary(src, (span.end as usize).max(start));
+    let (line, col) = line_col(src, start);
+    let mut out = String::new();
+    let _ = writeln!(out, "{file}:{line}:{col}: {}: {message}", severity.word());
+    if caret {
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let text = src[line_start..line_end].trim_end_matches('\r');
+        out.push_str(text);
+        out.push('\n');
+        // Pad with the same whitespace kind as the source so carets align under tabs.
+        for c in src[line_start..start].chars() {
+            out.push(if c == '\t' { '\t' } else { ' ' });
+        }
+        let underlined = src[start..end.min(line_end)]
+            .trim_end_matches('\r')
+            .chars()
+            .count();
+        out.push_str(&"^".repeat(underlined.max(1)));
+        out.push('\n');
+    }
+    out
+}
+
+/// `file: severity: message` for a diagnostic without a position.
+pub fn render_plain(file: &str, severity: Severity, message: &str) -> String {
+    format!("{file}: {}: {message}\n", severity.word())
+}
+
+/// Describes an entity for readers without source positions (JSON input):
+/// `in @f, block bb1, instruction 3` (instructions counted from 1 within their block), or an
+/// empty string for the module as a whole. Never panics, even for ids out of range.
+pub fn describe_location(module: &Module, loc: Location) -> String {
+    let func = |f: mir14_mir::FuncId| {
+        module.functions.get(f).map_or_else(
+            || format!("in function #{}", f.index()),
+            |fd| format!("in @{}", fd.name),
+        )
+    };
+    let block = |f: mir14_mir::FuncId, b: mir14_mir::Block| {
+        module
+            .functions
+            .get(f)
+            .and_then(|fd| fd.blocks.get(b))
+            .map_or_else(
+                || format!("block #{}", b.index()),
+                |bd| format!("block {}", bd.label),
+            )
+    };
+    match loc {
+        Location::Module => String::new(),
+        Location::Box(b) => module.boxes.get(b).map_or_else(
+            || format!("in box #{}", b.index()),
+            |bd| format!("in box {}", bd.name),
+        ),
+        Location::Function(f) => func(f),
+        Location::Param(f, i) => {
+            let name = module
+                .functions
+                .get(f)
+                .and_then(|fd| fd.params.get(i))
+                .and_then(|p| {
+                    module
+                        .functions
+                        .get(f)
+                        .and_then(|fd| fd.values.get(p.value))
+                })
+                .map_or_else(|| format!("#{}", i + 1), |v| format!("%{}", v.name));
+            format!("{}, parameter {name}", func(f))
+        }
+        Location::Block(f, b) => format!("{}, {}", func(f), block(f, b)),
+        Location::Inst(f, b, i) => {
+            format!("{}, {}, instruction {}", func(f), block(f, b), i + 1)
+        }
+        Location::Loop(f, i) => format!("{}, loop declaration {}", func(f), i + 1),
+    }
+}
+
+/// `message` prefixed by the entity's description (`in @f, block bb1: message`).
+pub fn located_message(module: &Module, loc: Location, message: &str) -> String {
+    let place = describe_location(module, loc);
+    if place.is_empty() {
+        message.to_string()
+    } else {
+        format!("{place}: {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_mir::{BlockData, Function, Inst};
+
+    #[test]
+    fn caret_under_span() {
+        let src = "fn @main() {\nbb0:\n  %x = const 1,\n}\n";
+        let start = src.find(',').unwrap();
+        let got = render_at(
+            "p.mir",
+            src,
+            Span::new(start, start + 1),
+            Severity::Error,
+            "expected `}`, found `,`",
+            true,
+        );
+        assert_eq!(
+            got,
+            "p.mir:3:15: error: expected `}`, found `,`\n  %x = const 1,\n              ^\n"
+        );
+    }
+
+    #[test]
+    fn caret_run_for_a_wide_span_with_tabs_and_unicode() {
+        let src = "\t\"é\" %abc\n";
+        let start = src.find('%').unwrap();
+        let got = render_at(
+            "f",
+            src,
+            Span::new(start, start + 4),
+            Severity::Warning,
+            "m",
+            true,
+        );
+        assert_eq!(got, "f:1:6: warning: m\n\t\"é\" %abc\n\t    ^^^^\n");
+    }
+
+    #[test]
+    fn span_at_end_of_input_and_multiline_span() {
+        let src = "box P {";
+        let got = render_at("f", src, Span::new(7, 7), Severity::Error, "m", true);
+        assert_eq!(got, "f:1:8: error: m\nbox P {\n       ^\n");
+        let src = "ab\ncd\n";
+        let got = render_at("f", src, Span::new(1, 5), Severity::Error, "m", true);
+        assert_eq!(got, "f:1:2: error: m\nab\n ^\n");
+        // Out-of-range and mid-character spans are clamped, never a panic.
+        let got = render_at("f", "é", Span::new(1, 99), Severity::Error, "m", true);
+        assert_eq!(got, "f:1:1: error: m\né\n^\n");
+        let got = render_at("f", "", Span::new(5, 1), Severity::Error, "m", false);
+        assert_eq!(got, "f:1:1: error: m\n");
+    }
+
+    #[test]
+    fn crlf_line_endings_are_not_echoed() {
+        let src = "ab\r\ncd\r\n";
+        let got = render_at("f", src, Span::new(0, 4), Severity::Error, "m", true);
+        assert_eq!(got, "f:1:1: error: m\nab\n^^\n");
+    }
+
+    #[test]
+    fn locations_described_for_json_input() {
+        let mut m = Module::new();
+        let mut f = Function::new("main");
+        let b = f.blocks.push(BlockData {
+            label: "bb0".into(),
+            insts: vec![Inst::Return { value: None }],
+        });
+        let fid = m.functions.push(f);
+        assert_eq!(
+            describe_location(&m, Location::Inst(fid, b, 0)),
+            "in @main, block bb0, instruction 1"
+        );
+        assert_eq!(describe_location(&m, Location::Module), "");
+        assert_eq!(
+            located_message(&m, Location::Block(fid, b), "oops"),
+            "in @main, block bb0: oops"
+        );
+        assert_eq!(
+            describe_location(&m, Location::Loop(fid, 0)),
+            "in @main, loop declaration 1"
+        );
+        // Stale ids do not panic.
+        let ghost = mir14_mir::FuncId(7);
+        assert_eq!(
+            describe_location(&m, Location::Param(ghost, 1)),
+            "in function #7, parameter #2"
+        );
+        assert_eq!(
+            render_plain("x.json", Severity::Error, "m"),
+            "x.json: error: m\n"
+        );
+    }
+}
