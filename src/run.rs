@@ -56,7 +56,27 @@ pub struct RunOptions {
 /// This is the single dispatch point from the command line to the backends.
 pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
     let backend = opts.backend.unwrap_or_else(default_backend);
+    if backend == Backend::Aot {
+        return execute_aot(module, opts);
+    }
     let _ = (module, backend);
     let _ = writeln!(std::io::stderr(), "error: no backend is available yet");
     2
+}
+
+/// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the
+/// program arguments, the streams inherited; its exit status is the run's. A failure to build or
+/// run it prints `error: ...` and gives status 2.
+fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
+    let aot = mir14_aot::AotOptions {
+        max_depth: opts.max_depth,
+        fuel: opts.fuel,
+    };
+    match mir14_aot::run(module, &aot, &opts.args) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            2
+        }
+    }
 }
