@@ -68,8 +68,35 @@ fn main() {
         panic!("the runtime library was not found at {}", lib.display());
     }
     let libs = native_libs(&stderr, &out);
+    let lib = strip_debug(&lib, &out, &target);
     println!("cargo:rustc-env=MIR14_RT_LIB={}", lib.display());
     println!("cargo:rustc-env=MIR14_RT_NATIVE_LIBS={libs}");
+}
+
+/// A copy of the archive without debug info (the standard library's), a third smaller to embed
+/// and to write at each link, made with `strip --strip-debug` for native Linux builds when
+/// `strip` is available; otherwise the archive itself.
+fn strip_debug(lib: &Path, out: &Path, target: &str) -> PathBuf {
+    let host = std::env::var("HOST").unwrap_or_default();
+    if host != target || !target.contains("linux") {
+        return lib.to_path_buf();
+    }
+    let stripped = out.join("libmir14rt.a");
+    if std::fs::copy(lib, &stripped).is_err() {
+        return lib.to_path_buf();
+    }
+    let ok = Command::new("strip")
+        .arg("--strip-debug")
+        .arg(&stripped)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        stripped
+    } else {
+        lib.to_path_buf()
+    }
 }
 
 /// The `native-static-libs` note of the nested build, or the one it printed last time (the note

@@ -325,16 +325,18 @@ impl Linker {
             .arg(out);
         if cfg!(target_os = "linux") {
             // Link the unwinder statically (libgcc_eh instead of libgcc_s), so that the
-            // executable needs only the C library; and drop the parts of the runtime the program
-            // cannot reach, as rustc does.
+            // executable needs only the C library; drop the parts of the runtime the program
+            // cannot reach, as rustc does; and leave out the standard library's debug info
+            // (a five times smaller executable, linked faster).
             cmd.args(native_libs().into_iter().filter(|l| *l != "-lgcc_s"))
                 .arg("-static-libgcc")
-                .arg("-Wl,--gc-sections");
+                .arg("-Wl,--gc-sections")
+                .arg("-Wl,-S");
         } else {
             cmd.args(native_libs());
         }
         if cfg!(target_os = "macos") {
-            cmd.arg("-Wl,-dead_strip");
+            cmd.arg("-Wl,-dead_strip").arg("-Wl,-S");
         }
         let output = cmd
             .output()
