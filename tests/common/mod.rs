@@ -67,8 +67,20 @@ pub fn mir14<S: AsRef<OsStr>>(args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {
 /// Runs the executable `bin` with `args` in `cwd` with `stdin` as standard input, capturing both
 /// output streams, killed after [`TIMEOUT`].
 pub fn program<S: AsRef<OsStr>>(bin: &Path, args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {
+    program_env(bin, args, cwd, stdin, &[])
+}
+
+/// [`program`] with extra environment variables.
+pub fn program_env<S: AsRef<OsStr>>(
+    bin: &Path,
+    args: &[S],
+    cwd: &Path,
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Outcome {
     let mut child = match Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::piped())
