@@ -22,6 +22,8 @@ usage:
                                     run @main
   mir14 build FILE -o OUT [--fuel N] [--max-depth N]
                                     compile to a standalone native executable
+  mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
+                                    run @main on every backend and compare the results
   mir14 help [COMMAND]              show this help, or a command's help
 
 FILE is MIR14 text, or the JSON form if its name ends in `.json`.
@@ -84,6 +86,15 @@ The limits are fixed when building; the executable takes no flags of its own. Th
 is 0 on success, 2 for bad input, 1 if compiling or linking fails (e.g. no C compiler).
 ";
 
+const PARITY_USAGE: &str = "\
+usage: mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
+
+Runs @main of FILE on every backend (each as `mir14 run --backend B` with the same flags,
+arguments and standard input) and compares stdout, stderr and exit status byte for byte.
+Prints one summary line per backend, then either `parity: all backends agree` (exit status 0)
+or the first difference (exit status 1). Exit status 2 for bad input.
+";
+
 /// The help text of a command, or the overview for anything else.
 pub fn usage_of(command: Option<&str>) -> &'static str {
     match command {
@@ -93,6 +104,7 @@ pub fn usage_of(command: Option<&str>) -> &'static str {
         Some("cfg") => CFG_USAGE,
         Some("run") => RUN_USAGE,
         Some("build") => BUILD_USAGE,
+        Some("parity") => PARITY_USAGE,
         _ => USAGE,
     }
 }
@@ -114,6 +126,8 @@ pub enum Command {
     Cfg(PathBuf, Option<String>),
     /// `mir14 run FILE [flags] [-- args]`.
     Run(PathBuf, RunOptions),
+    /// `mir14 parity FILE [flags] [-- args]` (`backend` is unused).
+    Parity(PathBuf, RunOptions),
     /// `mir14 build FILE -o OUT [--fuel N] [--max-depth N]`.
     Build(PathBuf, BuildOptions),
 }
@@ -150,7 +164,9 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
             }
         },
         "-V" | "--version" => Ok(Command::Version),
-        "check" | "fmt" | "json" | "cfg" | "run" | "build" => parse_command(command, rest),
+        "check" | "fmt" | "json" | "cfg" | "run" | "build" | "parity" => {
+            parse_command(command, rest)
+        }
         other if other.starts_with('-') => Err(format!(
             "expected a command before `{other}` (try `mir14 --help`)"
         )),
@@ -159,7 +175,7 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
 }
 
 /// The commands this tool implements.
-const KNOWN: [&str; 6] = ["check", "fmt", "json", "cfg", "run", "build"];
+const KNOWN: [&str; 7] = ["check", "fmt", "json", "cfg", "run", "build", "parity"];
 
 /// Converts an argument to UTF-8 text or explains why not.
 fn utf8(arg: &OsString) -> Result<&str, String> {
@@ -173,6 +189,7 @@ fn value_flags(command: &str) -> &'static [&'static str] {
         "cfg" => &["--function"],
         "run" => &["--backend", "--fuel", "--max-depth"],
         "build" => &["-o", "--output", "--fuel", "--max-depth"],
+        "parity" => &["--fuel", "--max-depth"],
         _ => &[],
     }
 }
@@ -204,9 +221,9 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
             ));
         };
         if text == "--" {
-            if command != "run" {
+            if command != "run" && command != "parity" {
                 return Err(format!(
-                    "`--` is only allowed with `mir14 run` (to pass program arguments), not `mir14 {command}`"
+                    "`--` is only allowed with `mir14 run` and `mir14 parity` (to pass program arguments), not `mir14 {command}`"
                 ));
             }
             for a in &args[i..] {
@@ -271,7 +288,7 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
             continue;
         }
         if file.is_some() {
-            let hint = if command == "run" {
+            let hint = if command == "run" || command == "parity" {
                 " (program arguments go after `--`)"
             } else {
                 ""
@@ -308,6 +325,7 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
                 },
             )
         }
+        "parity" => Command::Parity(file, opts),
         _ => Command::Run(file, opts),
     })
 }

@@ -1,5 +1,5 @@
-//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run` and `build` (see
-//! `mir14 --help`).
+//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run`, `build` and `parity`
+//! (see `mir14 --help`).
 //!
 //! Exit status: 0 on success, 2 for bad input of any kind (unreadable file, syntax error,
 //! invalid IR, bad flag), and for `run` the program's own status. The tool never panics on any
@@ -9,6 +9,7 @@ mod args;
 mod cfg;
 mod diag;
 mod load;
+mod parity;
 mod run;
 
 use args::{parse_args, Command};
@@ -88,6 +89,12 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     1
                 }
             }
+        }),
+        Command::Parity(path, opts) => with_verified(&path, err, |l, err| {
+            if l.module.function_by_name("main").is_none() {
+                return fail(err, &format!("error: no function @main in {}\n", l.file));
+            }
+            parity::parity(&path, &opts, out, err)
         }),
     }
 }

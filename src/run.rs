@@ -18,6 +18,18 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Every backend `mir14 parity` compares, the reference interpreter first.
+    pub const ALL: [Backend; 3] = [Backend::Vm, Backend::Jit, Backend::Aot];
+
+    /// The backend's name as `--backend` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Vm => "vm",
+            Backend::Jit => "jit",
+            Backend::Aot => "aot",
+        }
+    }
+
     /// The backend named `vm`, `jit` or `aot`.
     pub fn from_name(name: &str) -> Option<Backend> {
         match name {
@@ -29,11 +41,19 @@ impl Backend {
     }
 }
 
-/// The backend used when `--backend` is not given. The brief (§13) asks for `jit` where the
-/// host supports it, else `vm`; only the interpreter is planned to be wired first, so this is
-/// `vm` until the JIT exists.
+/// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
+/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
 pub fn default_backend() -> Backend {
-    Backend::Vm
+    if cfg!(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "s390x"
+    )) {
+        Backend::Jit
+    } else {
+        Backend::Vm
+    }
 }
 
 /// Everything `mir14 run` passes to a backend besides the module.
@@ -56,12 +76,22 @@ pub struct RunOptions {
 /// This is the single dispatch point from the command line to the backends.
 pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
     let backend = opts.backend.unwrap_or_else(default_backend);
-    if backend == Backend::Aot {
-        return execute_aot(module, opts);
+    let config = mir14_rt::Config {
+        max_depth: opts.max_depth,
+        fuel: opts.fuel,
+        args: opts.args.clone(),
+    };
+    match backend {
+        Backend::Vm => mir14_vm::run(module, &config),
+        Backend::Jit => match mir14_jit::run(module, &config) {
+            Ok(status) => status,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+                2
+            }
+        },
+        Backend::Aot => execute_aot(module, opts),
     }
-    let _ = (module, backend);
-    let _ = writeln!(std::io::stderr(), "error: no backend is available yet");
-    2
 }
 
 /// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the

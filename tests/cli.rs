@@ -544,3 +544,35 @@ fn run_backend_aot_runs_the_program() {
     assert_eq!(o.err(), "");
     assert_eq!(o.code, Some(0));
 }
+
+#[test]
+fn parity_runs_every_backend_with_the_same_input() {
+    let dir = scratch("parity");
+    // Reads a line of stdin and the program arguments, so every backend must get both.
+    put(
+        &dir,
+        "echo.mir",
+        b"fn @main() {\nbb0:\n  %l = extern env.stdin.read_line()\n  extern env.console.log(%l)\n  %a = extern env.args()\n  extern env.console.log(%a)\n  %z = const 3\n  ret %z\n}\n",
+    );
+    let o = mir14(&["parity", "echo.mir", "--", "x", "y"], &dir, b"hello\n");
+    assert_eq!(
+        o.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        o.out(),
+        o.err()
+    );
+    // 6 bytes of the line, 11 of `["x", "y"]\n`; exit 3 everywhere.
+    assert_eq!(
+        o.out(),
+        "vm: exit 3, stdout 17 bytes, stderr 0 bytes\n\
+         jit: exit 3, stdout 17 bytes, stderr 0 bytes\n\
+         aot: exit 3, stdout 17 bytes, stderr 0 bytes\n\
+         parity: all backends agree\n"
+    );
+    put(&dir, "lib.mir", b"fn @helper() {\nbb0:\n  ret\n}\n");
+    assert_bad(
+        &mir14(&["parity", "lib.mir"], &dir, b""),
+        "error: no function @main in lib.mir",
+    );
+}

@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The backends every run test runs on. The lead adds `jit` when it is wired into `mir14 run`.
-const BACKENDS: &[&str] = &["vm", "aot"];
+/// The backends every run test runs on.
+const BACKENDS: &[&str] = &["vm", "jit", "aot"];
 
 /// How many AOT executables are built at once.
 const AOT_BUILD_THREADS: usize = 2;

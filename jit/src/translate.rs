@@ -11,6 +11,9 @@
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
 //!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
 
+// `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
+#![allow(clippy::result_large_err)]
+
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     self, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,

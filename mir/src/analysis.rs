@@ -325,7 +325,9 @@ impl BackEdges {
         }
         let edges: Vec<(Block, Block)> = cfg
             .edges()
-            .filter(|(from, to)| cfg.is_reachable(*from) && index[to.index()] <= index[from.index()])
+            .filter(|(from, to)| {
+                cfg.is_reachable(*from) && index[to.index()] <= index[from.index()]
+            })
             .collect();
         let set = edges.iter().copied().collect();
         BackEdges { edges, set }

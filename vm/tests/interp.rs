@@ -123,9 +123,11 @@ fn fuel_counts_entry_and_back_edges() {
 }
 
 #[test]
-fn forward_edges_into_a_loop_are_not_back_edges() {
+fn irreducible_cycles_spend_fuel_on_retreating_edges() {
     // An irreducible loop: entry branches into either a or b; a -> b -> a. Neither a nor b
-    // dominates the other, so no edge is a back edge and only main's entry spends fuel.
+    // dominates the other, but fuel is spent on the retreating edges of the reverse postorder
+    // (spec §5): DFS entry, a, out, b gives RPO entry, a, b, out, so b -> a spends fuel.
+    // Path: entry -> a -> b -> a -> b -> a -> out: main's entry + two b -> a edges = 3 units.
     let good = r#"
 fn @main() {
 entry:
@@ -148,10 +150,20 @@ out:
 }
 "#;
     let cfg = Config {
-        fuel: Some(1),
+        fuel: Some(3),
         ..Config::default()
     };
     expect(&run_cfg(good, &cfg), "", "", 5);
+    let short = Config {
+        fuel: Some(2),
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(good, &short),
+        "",
+        "error: OutOfFuel: fuel exhausted (in @main, a)\n",
+        101,
+    );
 }
 
 const REC: &str = r#"
