@@ -20,10 +20,24 @@
 //!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
 //! 3. **Link**: `cc prog.o libmir14rt.a -o prog` plus the native libraries that rustc reported for
 //!    the static library ([`native_libs`]), in a temporary directory that is removed afterwards.
-//!    The C compiler driver is `$CC` if set, else the first of `cc`, `gcc`, `clang` on `PATH`.
+//!    The C compiler driver is `$CC` if set (a program and leading arguments), else the first of
+//!    `cc`, `gcc`, `clang` on `PATH`. On Linux the link adds `-static-libgcc` (dropping
+//!    `-lgcc_s`, so the executable needs only libc), `-Wl,--gc-sections` and `-Wl,-S`.
 //!
 //! A [`Linker`] keeps the runtime archive written once in its temporary directory, so building
-//! many executables (the test harness) does not rewrite it each time.
+//! many executables in one process does not rewrite it each time.
+//!
+//! # Behaviour of the executables (decisions beyond the spec)
+//!
+//! * `argv[1..]` are the program arguments (`env.args()`), converted to UTF-8 lossily; the
+//!   executable takes no flags of its own.
+//! * Output, traps and exit statuses are exactly those of `mir14 run` on the same module
+//!   (the same runtime, [`mir14_rt::abi::run_compiled`]); stdout is flushed before returning
+//!   from `main`, since a C `main` does not run Rust's exit-time cleanup.
+//! * SIGPIPE is ignored, as the Rust runtime does in `mir14` itself, so a closed stdout behaves
+//!   the same in every backend.
+//! * A corrupt embedded module or a panic in the runtime (neither can happen for modules this
+//!   crate built) prints one `error:` line and exits with status 101.
 
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
