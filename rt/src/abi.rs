@@ -514,7 +514,12 @@ pub unsafe extern "C" fn mir14_rt_main(
     let mut args = Vec::new();
     for i in 1..argc.max(0) as usize {
         // SAFETY: the C runtime passes `argc` valid, NUL-terminated strings.
-        let a = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+        let p = unsafe { *argv.add(i) };
+        if p.is_null() {
+            break;
+        }
+        // SAFETY: as above.
+        let a = unsafe { std::ffi::CStr::from_ptr(p) };
         args.push(a.to_string_lossy().into_owned());
     }
     // SAFETY: guaranteed by the caller (the generated `main` passes its own data).
@@ -534,7 +539,9 @@ pub unsafe extern "C" fn mir14_rt_main(
     match r {
         Ok(Ok(status)) => status,
         Ok(Err(msg)) => {
-            eprintln!("error: {msg}");
+            // Not `eprintln!`, which panics when stderr is closed.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
             101
         }
         Err(_) => 101,
