@@ -6,7 +6,7 @@
 //! solid and labelled with their declaration, inferred LoopForms (loops the frontend did not
 //! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
 
-use mir14_mir::analysis::{loop_blocks, Cfg};
+use mir14_mir::analysis::{loop_region, Cfg};
 use mir14_mir::{Block, Function, Inst, LoopForm, Module};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -90,8 +90,8 @@ fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
         .map(|(form, kind)| LoopCluster {
             form,
             kind,
-            // The natural loop of the back edge latch -> header (spec §7.3).
-            blocks: loop_blocks(&cfg, form.header, &[form.latch])
+            // The loop's region (spec §7.3): break and return blocks are inside the cluster.
+            blocks: loop_region(func, &cfg, &form)
                 .into_iter()
                 .map(|b| b.index())
                 .collect(),
@@ -412,5 +412,54 @@ entry:
     fn opcode_names_when_printed_text_does_not_match() {
         let got = render(&module(), Some("s"), "fn @s() {\n}\n", infer).unwrap();
         assert!(got.contains(r#"[label="entry:\l  const\l  ret\l", style=bold]"#));
+    }
+    #[test]
+    fn break_and_return_blocks_inside_the_loop_cluster() {
+        // The break block `brk` (jump done) and the returning block `found` are outside the
+        // natural loop {head, body, latch} but inside the LoopForm's region.
+        let src = "fn @main() {
+  loop header=head body=body latch=latch exit=done
+entry:
+  %c = const true
+  jump head
+head:
+  branch %c, body, done
+body:
+  branch %c, found, next
+found:
+  ret
+next:
+  branch %c, brk, latch
+brk:
+  jump done
+latch:
+  jump head
+done:
+  ret
+}
+";
+        let (m, _) = mir14_mir::text::parse(src).unwrap();
+        let got = render(&m, None, src, |_| Vec::new()).unwrap();
+        let start = got.find("subgraph \"cluster_f0_loop0\"").unwrap();
+        let end = start + got[start..].find("\n    }\n").unwrap();
+        let cluster = &got[start..end];
+        // entry = b0, head = b1, body = b2, found = b3, next = b4, brk = b5, latch = b6,
+        // done = b7.
+        for inside in ["f0_b1", "f0_b2", "f0_b3", "f0_b4", "f0_b5", "f0_b6"] {
+            assert!(
+                cluster.contains(&format!("\"{inside}\" [")),
+                "{inside}: {got}"
+            );
+        }
+        for outside in ["f0_b0", "f0_b7"] {
+            assert!(
+                !cluster.contains(&format!("\"{outside}\" [")),
+                "{outside}: {got}"
+            );
+            assert!(
+                got.contains(&format!("    \"{outside}\" [")),
+                "{outside}: {got}"
+            );
+        }
     }
 }

@@ -489,12 +489,38 @@ impl FunctionAnalysis {
 // LoopForms
 // ---------------------------------------------------------------------------------------------
 
-/// Checks one LoopForm against the CFG (spec §7.3, checks L1–L5 in that order) and returns every
+/// The REGION of a LoopForm (spec §7.3): every block reachable from the header without passing
+/// through the exit, the header included and the exit excluded. The traversal follows CFG
+/// successors and never enters `lf.exit`, so `break` blocks (`jump exit`) and blocks ending in
+/// `ret` inside the loop belong to the region, and every edge leaving the region goes to the
+/// exit. Blocks out of range are skipped; an out-of-range header gives an empty set.
+pub fn loop_region(f: &Function, cfg: &Cfg, lf: &LoopForm) -> BTreeSet<Block> {
+    let mut region = BTreeSet::new();
+    if lf.header.index() >= cfg.num_blocks() || !f.blocks.contains(lf.header) {
+        return region;
+    }
+    // Depth-first from the header; the header itself is in even when it is the exit.
+    let mut stack = vec![lf.header];
+    while let Some(b) = stack.pop() {
+        if !region.insert(b) {
+            continue;
+        }
+        for &s in cfg.successors(b) {
+            if s != lf.exit && !region.contains(&s) {
+                stack.push(s);
+            }
+        }
+    }
+    region
+}
+
+/// Checks one LoopForm against the CFG (spec §7.3, checks L1–L4 in that order) and returns every
 /// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
-/// when the LoopForm is valid. Does not check L6 (no two declarations share a header).
+/// when the LoopForm is valid. Does not check that no two declarations share a header.
 ///
-/// The loop's blocks are the natural loop of the header over its back edges and the latch.
-/// `body == header` (a one-block loop) and `latch == header` are allowed.
+/// The loop's blocks are its region ([`loop_region`]): by construction every edge leaving the
+/// region goes to the exit. `body == header` (a one-block loop) and `latch == header` are
+/// allowed.
 pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> Vec<String> {
     let mut errs = Vec::new();
     let n = cfg.num_blocks();
@@ -509,29 +535,10 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
     }
     let name = |b: Block| block_name(f, b);
     let (header, latch) = (lf.header, lf.latch);
-    // L1: the latch jumps back to the header.
-    if !cfg.successors(latch).contains(&header) {
-        errs.push(format!(
-            "latch {} has no edge to header {}",
-            name(latch),
-            name(header)
-        ));
-    }
-    // The loop's blocks: the natural loop of the latch and of every other back edge source.
-    let others: Vec<Block> = cfg
-        .predecessors(header)
-        .iter()
-        .copied()
-        .filter(|&p| p != latch && cfg.is_reachable(p) && dom.dominates(header, p))
-        .collect();
-    let mut sources = vec![latch];
-    sources.extend(&others);
-    let blocks = loop_blocks(cfg, header, &sources);
-    // L2: the header dominates the latch, the body and every block of the loop.
-    let mut must: BTreeSet<Block> = blocks.clone();
-    must.insert(latch);
-    must.insert(lf.body);
-    for &b in &must {
+    let region = loop_region(f, cfg, lf);
+    let in_region = |b: Block| region.contains(&b);
+    // L1: the header dominates every block of the region.
+    for &b in &region {
         if !dom.dominates(header, b) {
             errs.push(format!(
                 "loop header {} does not dominate {}",
@@ -540,15 +547,33 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             ));
         }
     }
-    // L3: no other block has a back edge to the header.
-    for &p in &others {
+    // L2: the latch jumps back to the header and is in the region.
+    if !cfg.successors(latch).contains(&header) {
         errs.push(format!(
-            "back edge from {} to header {} is not from the latch",
-            name(p),
+            "latch {} has no edge to header {}",
+            name(latch),
+            name(header)
+        ));
+    } else if !in_region(latch) {
+        errs.push(format!(
+            "latch {} is not inside the loop of header {}",
+            name(latch),
             name(header)
         ));
     }
-    // L3b: the latch's only back edge goes to the header.
+    // L3: every other edge into the header from the region, or any other back edge into the
+    // header (from a block the header dominates, e.g. behind the exit), is reported.
+    for &p in cfg.predecessors(header) {
+        let back = cfg.is_reachable(p) && dom.dominates(header, p);
+        if p != latch && (in_region(p) || back) {
+            errs.push(format!(
+                "back edge from {} to header {} is not from the latch",
+                name(p),
+                name(header)
+            ));
+        }
+    }
+    // L3: the latch's only back edge goes to the header.
     for &s in cfg.successors(latch) {
         if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
             errs.push(format!(
@@ -558,8 +583,7 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             ));
         }
     }
-    // L4: the header ends in a branch to body (inside) and exit (outside), in either order.
-    let in_loop = |b: Block| blocks.contains(&b);
+    // L4: the header ends in a branch to body (in the region) and exit, in either order.
     let header_ok = match f.blocks.get(header).and_then(|d| d.insts.last()) {
         Some(Inst::Branch {
             then_block,
@@ -569,8 +593,8 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             let targets = (*then_block, *else_block);
             (targets == (lf.body, lf.exit) || targets == (lf.exit, lf.body))
                 && lf.body != lf.exit
-                && in_loop(lf.body)
-                && !in_loop(lf.exit)
+                && in_region(lf.body)
+                && !in_region(lf.exit)
         }
         _ => false,
     };
@@ -582,14 +606,26 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
             name(lf.exit)
         ));
     }
-    // L5: every edge leaving the loop goes to the exit.
-    for &b in &blocks {
-        for &s in cfg.successors(b) {
-            if !in_loop(s) && s != lf.exit {
+    // L5: the exit is the only way out: no block of the region but the header is reachable from
+    // the exit without passing through the header (blocks already failing L1 are not repeated).
+    if !in_region(lf.exit) {
+        let mut seen = vec![false; n];
+        let mut stack = vec![lf.exit];
+        seen[lf.exit.index()] = true;
+        while let Some(b) = stack.pop() {
+            for &s in cfg.successors(b) {
+                if s != header && !seen[s.index()] {
+                    seen[s.index()] = true;
+                    stack.push(s);
+                }
+            }
+        }
+        for &b in &region {
+            if b != header && seen[b.index()] && dom.dominates(header, b) {
                 errs.push(format!(
-                    "edge from {} to {} leaves the loop but does not go to exit {}",
+                    "block {} of the loop at {} is also reachable from exit {}",
                     name(b),
-                    name(s),
+                    name(header),
                     name(lf.exit)
                 ));
             }
@@ -611,9 +647,11 @@ pub struct LoopInference {
 
 /// Infers a LoopForm for every natural loop of `f` that has no declared LoopForm (no entry of
 /// `f.loops` with that header) and is already canonical: a single latch, a header ending in a
-/// Branch with one target inside the loop (the body) and one outside (the exit), and every edge
-/// leaving the loop going to the exit (the full [`check_loopform`] must pass). Each other
-/// undeclared loop gets a warning; so does each irreducible cycle (legal IR, never an error).
+/// Branch with one target inside the natural loop (the body) and one outside (the exit), and
+/// the candidate `LoopForm { header, body, latch, exit }` passing [`check_loopform`] (region
+/// semantics: break blocks and returning blocks inside the loop are fine, a region reaching a
+/// block the header does not dominate is not). Each other undeclared loop gets a warning; so
+/// does each irreducible cycle (legal IR, never an error).
 pub fn infer_loopforms(f: &Function) -> LoopInference {
     let (cfg, dom) = DomTree::of(f);
     let back = BackEdges::new(&cfg, &dom);
@@ -674,7 +712,8 @@ pub fn infer_loopforms(f: &Function) -> LoopInference {
             latch,
             exit,
         };
-        // The rest (exits, the latch's other back edges) as the verifier checks it.
+        // The rest (the region's dominance, the latch's other back edges) as the verifier
+        // checks it.
         match check_loopform(f, &cfg, &dom, &lf).into_iter().next() {
             Some(reason) => out.warnings.push(warn(reason)),
             None => out.loops.push(lf),
@@ -1356,12 +1395,13 @@ pub(crate) mod tests {
             )]
         );
 
-        // Canonical header, but the body also leaves to bb5.
+        // The body also leaves to bb5, which bb0 reaches too: the region {bb1, bb2, bb3, bb5}
+        // leaks into a block the header does not dominate.
         let labels = ["bb0", "bb1", "bb2", "bb3", "bb4", "bb5"];
         let mut t = T::new("g", &["c"], &labels);
         let [_, b1, b2, b3, b4, b5] = labels.map(|l| t.b(l));
         let c = t.v("c");
-        t.at("bb0", vec![jmp(b1)]);
+        t.at("bb0", vec![br(c, b1, b5)]);
         t.at("bb1", vec![br(c, b2, b4)]);
         t.at("bb2", vec![br(c, b3, b5)]);
         t.at("bb3", vec![jmp(b1)]);
@@ -1373,8 +1413,104 @@ pub(crate) mod tests {
             inf.warnings,
             vec![(
                 bl(1),
-                "loop at bb1 is not in canonical form: edge from bb2 to bb5 leaves the loop but does not go to exit bb4".to_string()
+                "loop at bb1 is not in canonical form: loop header bb1 does not dominate bb5"
+                    .to_string()
             )]
+        );
+    }
+
+    /// `bb0 → bb1` (header: `branch %c, bb2, bb4`); bb2 branches to bb3 (latch, jumps back) or
+    /// `early` (bb5); bb4 returns. `early` is `jump bb4` (a break) or `ret` (a return).
+    fn loop_with_early(early: Inst) -> Function {
+        let labels = ["bb0", "bb1", "bb2", "bb3", "bb4", "bb5"];
+        let mut t = T::new("g", &["c"], &labels);
+        let [_, b1, b2, b3, b4, b5] = labels.map(|l| t.b(l));
+        let c = t.v("c");
+        t.at("bb0", vec![jmp(b1)]);
+        t.at("bb1", vec![br(c, b2, b4)]);
+        t.at("bb2", vec![br(c, b3, b5)]);
+        t.at("bb3", vec![jmp(b1)]);
+        t.at("bb4", vec![ret(None)]);
+        t.at("bb5", vec![early]);
+        t.done()
+    }
+
+    #[test]
+    fn break_and_return_blocks_are_in_the_region() {
+        let lf = LoopForm {
+            header: bl(1),
+            body: bl(2),
+            latch: bl(3),
+            exit: bl(4),
+        };
+        for early in [jmp(bl(4)), ret(None)] {
+            let f = loop_with_early(early);
+            let (cfg, dom) = DomTree::of(&f);
+            // bb5 is outside the natural loop {bb1, bb2, bb3} but inside the region.
+            let back = BackEdges::new(&cfg, &dom);
+            assert_eq!(
+                natural_loops(&cfg, &back)[0].blocks,
+                [bl(1), bl(2), bl(3)].into_iter().collect::<BTreeSet<_>>()
+            );
+            assert_eq!(
+                loop_region(&f, &cfg, &lf),
+                [bl(1), bl(2), bl(3), bl(5)]
+                    .into_iter()
+                    .collect::<BTreeSet<_>>()
+            );
+            assert_eq!(check_loopform(&f, &cfg, &dom, &lf), Vec::<String>::new());
+            let inf = infer_loopforms(&f);
+            assert_eq!(inf.warnings, vec![]);
+            assert_eq!(inf.loops, vec![lf]);
+        }
+    }
+
+    #[test]
+    fn region_of_nested_loops_and_bad_forms() {
+        let f = nested_loops();
+        let (cfg, dom) = DomTree::of(&f);
+        let lf = |h, b, l, x| LoopForm {
+            header: bl(h),
+            body: bl(b),
+            latch: bl(l),
+            exit: bl(x),
+        };
+        let set = |v: &[u32]| v.iter().map(|&i| bl(i)).collect::<BTreeSet<_>>();
+        // The outer region stops at bb7, the inner one at bb6.
+        assert_eq!(
+            loop_region(&f, &cfg, &lf(1, 2, 6, 7)),
+            set(&[1, 2, 3, 4, 5, 6])
+        );
+        assert_eq!(loop_region(&f, &cfg, &lf(3, 4, 5, 6)), set(&[3, 4, 5]));
+        // Inner loop with the outer exit bb7: the region runs through bb6 and bb1 (which bb3
+        // does not dominate) around to bb2, bb3's phi predecessor; bb2 → bb3 is then an edge
+        // into the header from the region; the header's targets are bb4 and bb6, not bb7.
+        assert_eq!(
+            loop_region(&f, &cfg, &lf(3, 4, 5, 7)),
+            set(&[1, 2, 3, 4, 5, 6])
+        );
+        assert_eq!(
+            check_loopform(&f, &cfg, &dom, &lf(3, 4, 5, 7)),
+            vec![
+                "loop header bb3 does not dominate bb1",
+                "loop header bb3 does not dominate bb2",
+                "back edge from bb2 to header bb3 is not from the latch",
+                "header bb3 must end with a branch to body bb4 and exit bb7",
+            ]
+        );
+        // Latch bb0 (the preheader): it jumps to bb1 but is outside the region.
+        assert_eq!(
+            check_loopform(&f, &cfg, &dom, &lf(1, 2, 0, 7)),
+            vec![
+                "latch bb0 is not inside the loop of header bb1",
+                "back edge from bb6 to header bb1 is not from the latch",
+            ]
+        );
+        // Out of range header: an empty region, and the check reports the block.
+        assert!(loop_region(&f, &cfg, &lf(30, 2, 6, 7)).is_empty());
+        assert_eq!(
+            check_loopform(&f, &cfg, &dom, &lf(30, 2, 6, 7)),
+            vec!["unknown block ?30"]
         );
     }
 

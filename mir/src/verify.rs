@@ -13,7 +13,9 @@
 //! - `extern` instructions whose callee is not an extern: `extern instruction must call an
 //!   extern`; `call` instructions with an extern callee: `call instruction cannot call extern
 //!   env.console.log`;
-//! - a latch with a second back edge: `latch bb3 also has a back edge to bb5`;
+//! - a latch with a second back edge: `latch bb3 also has a back edge to bb5`; a latch that
+//!   jumps to the header from outside the loop's region: `latch bb0 is not inside the loop of
+//!   header bb1`;
 //! - `new Point(...)` arity errors always name `new Point` (with or without `birth`); calls of
 //!   `@Point.birth` through `call %r.Point::birth(...)` name `Point.birth`;
 //! - an early terminator is reported at every terminator that is not the last instruction;
@@ -21,7 +23,9 @@
 //! - a hand-built `BoxClass::Primitive(T)` with `T` not one of the five primitive types:
 //!   `ArrayBox is not a primitive box class`;
 //! - LoopForm errors are located at the loop declaration; `body == header` and
-//!   `latch == header` (one-block loops) are accepted.
+//!   `latch == header` (one-block loops) are accepted. A LoopForm's blocks are its region
+//!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
+//!   so `jump exit` breaks and `ret` inside the loop verify.
 
 use crate::analysis::{block_name, check_loopform, function_name, value_name, Cfg, DomTree};
 use crate::ir::{
@@ -1320,13 +1324,12 @@ mod tests {
                 e(l, "back edge from bb3 to header bb1 is not from the latch"),
             ]
         );
-        // Header bb2, latch bb1 (bb1 → bb2 is an edge, but not a back edge): the loop is bb2
-        // plus what reaches bb1 backwards without bb2 (bb0, bb1, bb3); bb2 dominates neither
-        // bb0 nor bb1, and bb2 ends in a jump.
+        // Header bb2, latch bb1 (bb1 → bb2 is an edge, but not a back edge), exit bb4: the
+        // region from bb2 is bb2 → bb3 → bb1 (bb1 → bb4 stops at the exit), and bb2 does not
+        // dominate bb1; bb2 ends in a jump.
         assert_eq!(
             errs(&one(with_loop(counting_loop(false), 2, 3, 1, 4))),
             vec![
-                e(l, "loop header bb2 does not dominate bb0"),
                 e(l, "loop header bb2 does not dominate bb1"),
                 e(
                     l,
@@ -1339,36 +1342,46 @@ mod tests {
     #[test]
     fn loop_header_branch_and_exits() {
         let l = Location::Loop(F0, 0);
-        // Body and exit swapped: body bb4 is outside the loop {bb1, bb2, bb3}, so the header
-        // branch is wrong and bb1 → bb4 leaves the loop elsewhere than the exit bb2.
+        // Body and exit swapped: the region from bb1 without bb2 is {bb1, bb4} (bb4 returns);
+        // the header branch matches (either order), but the latch bb3 is outside the region.
         assert_eq!(
             errs(&one(with_loop(counting_loop(false), 1, 4, 3, 2))),
-            vec![
-                e(
-                    l,
-                    "header bb1 must end with a branch to body bb4 and exit bb2"
-                ),
-                e(
-                    l,
-                    "edge from bb1 to bb4 leaves the loop but does not go to exit bb2"
-                ),
-            ]
+            vec![e(l, "latch bb3 is not inside the loop of header bb1")]
         );
         assert_eq!(errs(&one(with_loop(nested_loops(), 1, 2, 6, 7))), vec![]);
-        // The inner loop declared with the outer exit bb7.
+        // The inner loop declared with the outer exit bb7: its region runs on through bb6 to
+        // the outer header bb1 and bb2 (bb3 dominates neither), bb2 → bb3 enters the header
+        // from the region, and the header branches to bb4 / bb6, not bb7.
         assert_eq!(
             errs(&one(with_loop(nested_loops(), 3, 4, 5, 7))),
             vec![
+                e(l, "loop header bb3 does not dominate bb1"),
+                e(l, "loop header bb3 does not dominate bb2"),
+                e(l, "back edge from bb2 to header bb3 is not from the latch"),
                 e(
                     l,
                     "header bb3 must end with a branch to body bb4 and exit bb7"
                 ),
-                e(
-                    l,
-                    "edge from bb3 to bb6 leaves the loop but does not go to exit bb7"
-                ),
             ]
         );
+    }
+
+    #[test]
+    fn loop_break_and_return_blocks_verify() {
+        // counting_loop with the body bb2 branching to the latch bb3 or to bb5, which either
+        // breaks (`jump bb4`) or returns: bb5 is in the region, so both verify.
+        for brk in [true, false] {
+            let mut f = with_loop(counting_loop(false), 1, 2, 3, 4);
+            let c = f.value_by_name("c").unwrap();
+            let b5 = f.blocks.push(crate::ir::BlockData {
+                label: "bb5".to_string(),
+                insts: Vec::new(),
+            });
+            f.blocks[Block(2)].insts[1] = br(c, Block(3), b5);
+            let i = f.value_by_name("i").unwrap();
+            f.blocks[b5].insts = vec![if brk { jmp(Block(4)) } else { ret(Some(i)) }];
+            assert_eq!(errs(&one(f)), vec![], "break: {brk}");
+        }
     }
 
     #[test]
@@ -1413,15 +1426,17 @@ mod tests {
         if let Inst::Phi { inputs, .. } = &mut f.blocks[Block(1)].insts[0] {
             inputs.push((Block(5), i));
         }
+        // The region of bb3 (exit bb6) runs through bb5 → bb1 on to bb2 and bb7, none of which
+        // bb3 dominates; bb2 → bb3 then enters the header from the region.
         let l = Location::Loop(F0, 0);
         assert_eq!(
             errs(&one(with_loop(f, 3, 4, 5, 6))),
             vec![
+                e(l, "loop header bb3 does not dominate bb1"),
+                e(l, "loop header bb3 does not dominate bb2"),
+                e(l, "loop header bb3 does not dominate bb7"),
+                e(l, "back edge from bb2 to header bb3 is not from the latch"),
                 e(l, "latch bb5 also has a back edge to bb1"),
-                e(
-                    l,
-                    "edge from bb5 to bb1 leaves the loop but does not go to exit bb6"
-                ),
             ]
         );
     }

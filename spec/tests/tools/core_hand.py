@@ -675,6 +675,90 @@ done:
 }
 """, lines(1, 2, 4, 5, 7, 8, "printed: 6"))
 
+T("loop_declared_break_block", r"""
+; break = a block of the loop body (here under a nested if) that jumps to the exit; it is in the
+; loop's region (reachable from the header without entering the exit); the exit's phi merges
+; the header's value and the break block's; main returns 45 -> exit 45
+fn @main() {
+  loop header=head body=body latch=latch exit=done
+bb0:
+  %z = const 0
+  %one = const 1
+  %three = const 3
+  %ten = const 10
+  %forty = const 40
+  jump head
+head:
+  %i = phi [bb0: %z], [latch: %i2]
+  %s = phi [bb0: %z], [latch: %s2]
+  %c = compare lt %i, %ten
+  branch %c, body, done
+body:
+  %s2 = binop add %s, %i
+  %m = binop mod %i, %three
+  %third = compare eq %m, %z
+  branch %third, check, latch
+check:
+  extern env.console.log(%s2)
+  %over = compare gt %s2, %forty
+  branch %over, brk, latch
+brk:
+  %msg = const "break"
+  extern env.console.log(%msg)
+  jump done
+latch:
+  %i2 = binop add %i, %one
+  jump head
+done:
+  %r = phi [head: %s], [brk: %s2]
+  extern env.console.log(%r)
+  ret %r
+}
+""", lines(0, 6, 21, 45, "break", 45), code=45)
+
+T("loop_declared_return", r"""
+; ret from inside a declared loop: the returning block is in the loop's region, no detour
+; through the exit; main returns the first result 64 -> exit 64
+fn @first_square_over(%limit) -> Integer {
+  loop header=head body=body latch=latch exit=done
+entry:
+  %one = const 1
+  %ten = const 10
+  jump head
+head:
+  %i = phi [entry: %one], [latch: %i2]
+  %c = compare le %i, %ten
+  branch %c, body, done
+body:
+  %sq = binop mul %i, %i
+  %over = compare gt %sq, %limit
+  branch %over, found, latch
+found:
+  extern env.console.log(%i)
+  ret %sq
+latch:
+  %i2 = binop add %i, %one
+  jump head
+done:
+  %none = const -1
+  ret %none
+}
+
+fn @main() {
+bb0:
+  %l1 = const 50
+  %r1 = call @first_square_over(%l1)
+  extern env.console.log(%r1)
+  %l2 = const 1000
+  %r2 = call @first_square_over(%l2)
+  extern env.console.log(%r2)
+  %l3 = const 0
+  %r3 = call @first_square_over(%l3)
+  extern env.console.log(%r3)
+  ret %r1
+}
+""", lines(8, 64, -1, 1, 1), code=64)
+
 T("loop_undeclared_self", r"""
 ; a loop without a declaration: a single block that branches back to itself (sum 1..10)
 fn @main() {
@@ -1841,9 +1925,9 @@ bb0:
 """, lines("false", "true", "false", "Point", "same"))
 
 T("loop_return_inside", r"""
-; a ret inside a loop's body leaves the function directly. (The loop is not declared: with a
-; LoopForm, the block holding the ret would lie outside the natural loop, and the edge into it
-; would leave the loop without going to the exit.)
+; a ret inside a loop's body leaves the function directly. (The loop is not declared; it is
+; inferred, the block holding the ret being part of its region; loop_declared_return declares
+; such a loop.)
 fn @find(%target) {
 bb0:
   %z = const 0

@@ -890,29 +890,33 @@ def verify(m):
             if h in headers:
                 raise ParseError(f"block {h} is the header of more than one loop")
             headers.add(h)
-            if h not in succs(f, latch):
-                raise ParseError(f"latch {latch} has no edge to header {h}")
             term = f.blocks[h][-1]
-            if term["op"] != "branch" or term["t"] != body or term["f"] != ex:
-                raise ParseError(f"header {h} must end with a branch to body {body} and exit {ex}")
-            # Loop blocks: those that reach the latch without passing through the header.
-            loop = {h}
-            stack = [latch]
+            # The region: every block reachable from the header without entering the exit.
+            loop = set()
+            stack = [h]
             while stack:
                 b = stack.pop()
                 if b in loop:
                     continue
                 loop.add(b)
-                stack.extend(preds[b])
-            for b in loop:
-                if h not in dom.get(b, {h}):
+                stack.extend(s for s in succs(f, b) if s != ex)
+            for b in sorted(loop, key=f.order.index):
+                if b != h and (b not in dom or h not in dom[b]):
                     raise ParseError(f"loop header {h} does not dominate {b}")
-                for s in succs(f, b):
-                    if s == h and b != latch:
-                        raise ParseError(f"back edge from {b} to header {h} is not from the latch")
-                    if s not in loop and s != ex:
-                        raise ParseError(f"edge from {b} to {s} leaves the loop but does not go "
-                                         f"to exit {ex}")
+            if h not in succs(f, latch):
+                raise ParseError(f"latch {latch} has no edge to header {h}")
+            if latch not in loop:
+                raise ParseError(f"latch {latch} is not inside the loop of header {h}")
+            for p in preds[h]:
+                back = p in dom and h in dom[p]
+                if p != latch and (p in loop or back):
+                    raise ParseError(f"back edge from {p} to header {h} is not from the latch")
+            for s in succs(f, latch):
+                if s != h and latch in dom and s in dom[latch]:
+                    raise ParseError(f"latch {latch} also has a back edge to {s}")
+            if (term["op"] != "branch" or {term["t"], term["f"]} != {body, ex} or body == ex
+                    or body not in loop or ex in loop):
+                raise ParseError(f"header {h} must end with a branch to body {body} and exit {ex}")
         if f.name == "main" and f.params:
             raise ParseError("@main must not have parameters")
 

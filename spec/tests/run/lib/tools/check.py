@@ -244,19 +244,19 @@ def check_function(f, boxes, funcs, errs):
             err(no, f"header {h} must branch to body {bd} and exit {ex}")
         if h not in succs.get(lt, []):
             err(no, f"latch {lt} has no edge to header {h}")
-        # Loop blocks: those reaching the latch backwards without passing the header.
-        loop, work = {h, lt}, [lt]
+        # The region: blocks reachable from the header without entering the exit.
+        loop, work = set(), [h]
         while work:
-            for p in preds[work.pop()]:
-                if p not in loop:
-                    loop.add(p)
-                    work.append(p)
+            b = work.pop()
+            if b not in loop:
+                loop.add(b)
+                work.extend(s for s in succs.get(b, []) if s != ex)
+        if lt not in loop:
+            err(no, f"latch {lt} is not inside the loop of header {h}")
         for l in loop:
-            if h not in dom.get(l, set()):
+            if l != h and h not in dom.get(l, set()):
                 err(no, f"loop header {h} does not dominate {l}")
-            for s in succs[l]:
-                if s not in loop and s != ex:
-                    err(no, f"edge from {l} to {s} leaves the loop but not to exit {ex}")
+            for s in succs.get(l, []):
                 if s == h and l != lt:
                     err(no, f"back edge from {l} to header {h} is not from the latch")
 
