@@ -628,6 +628,12 @@ pub fn shrink(
         }
         for f in 0..best.functions.len() {
             let fid = FuncId(f as u32);
+            // Unused parameters.
+            for p in (0..best.functions[fid].params.len()).rev() {
+                if let Some(c) = remove_param(&best, fid, p) {
+                    try_it(c, &mut best, &mut tests);
+                }
+            }
             // Loop declarations.
             for l in (0..best.functions[fid].loops.len()).rev() {
                 let mut c = best.clone();
@@ -850,6 +856,70 @@ fn remove_box(m: &Module, b: mir14_mir::BoxId) -> Option<Module> {
                 }
             }
         }
+    }
+    Some(c)
+}
+
+/// `m` with parameter `p` of `f` removed, if `f` does not use it, and the matching argument
+/// removed from every call that names `f` statically (`call @f`, `call %r.B::m`, `new B` for a
+/// `birth`). Calls through values or dynamic dispatch keep their arguments.
+fn remove_param(m: &Module, f: FuncId, p: usize) -> Option<Module> {
+    let func = &m.functions[f];
+    let v = func.params.get(p)?.value;
+    let mut used = false;
+    for data in func.blocks.values() {
+        for i in &data.insts {
+            i.for_each_use(|u| used |= u == v);
+        }
+    }
+    if used {
+        return None;
+    }
+    let name = func.name.clone();
+    let method = name.split_once('.');
+    let mut c = m.clone();
+    c.functions[f].params.remove(p);
+    c.functions[f].canonicalize();
+    for g in c.functions.values_mut() {
+        for data in g.blocks.values_mut() {
+            for i in &mut data.insts {
+                let drop = match i {
+                    Inst::Call {
+                        callee: Callee::Global(x),
+                        args,
+                        ..
+                    } if *x == f => Some((args, p)),
+                    Inst::Call {
+                        callee:
+                            Callee::Method {
+                                box_name: Some(b),
+                                method: mname,
+                                ..
+                            },
+                        args,
+                        ..
+                    } if p >= 1 && method == Some((m.boxes[*b].name.as_str(), mname.as_str())) => {
+                        Some((args, p - 1))
+                    }
+                    Inst::NewBox {
+                        class: mir14_mir::BoxClass::User(b),
+                        args,
+                        ..
+                    } if p >= 1 && method == Some((m.boxes[*b].name.as_str(), "birth")) => {
+                        Some((args, p - 1))
+                    }
+                    _ => None,
+                };
+                if let Some((args, k)) = drop {
+                    if k < args.len() {
+                        args.remove(k);
+                    }
+                }
+            }
+        }
+    }
+    for g in c.functions.values_mut() {
+        g.canonicalize();
     }
     Some(c)
 }
@@ -1251,6 +1321,21 @@ mod tests {
             "box C {}\n\nfn @main() {\nbb0:\n  %c = const 0\n  %k = typeop check %c C\n  ret\n}\n"
         );
         assert!(remove_box(&m, mir14_mir::BoxId(2)).is_none());
+    }
+
+    #[test]
+    fn unused_parameters_go_with_their_arguments() {
+        let src = "box P { x }\n\nfn @P.birth(%me, %a, %b) {\nbb0:\n  store %me.x = %b\n  ret\n}\n\nfn @f(%u, %w) {\nbb0:\n  ret %w\n}\n\nfn @main() {\nbb0:\n  %1 = const 1\n  %2 = const 2\n  %p = new P(%1, %2)\n  %r = call @f(%1, %2)\n  ret %r\n}\n";
+        let (m, _) = mir14_mir::parse(src).unwrap();
+        let c = remove_param(&m, FuncId(1), 0).unwrap();
+        assert!(mir14_mir::verify(&c).is_ok());
+        assert!(mir14_mir::print(&c).contains("fn @f(%w) {"));
+        assert!(mir14_mir::print(&c).contains("%r = call @f(%2)"));
+        let c = remove_param(&m, FuncId(0), 1).unwrap();
+        assert!(mir14_mir::verify(&c).is_ok());
+        assert!(mir14_mir::print(&c).contains("%p = new P(%2)"));
+        assert!(remove_param(&m, FuncId(0), 2).is_none());
+        assert!(remove_param(&m, FuncId(1), 1).is_none());
     }
 
     #[test]
