@@ -3,7 +3,7 @@
 //! ```text
 //! mir14 fuzz [--seconds N] [--seed S] [--programs N] [--backends vm,jit,aot]
 //!            [--fuel N] [--max-depth N] [--timeout-ms N] [--out DIR] [--no-shrink]
-//!            [--stop-on-divergence] [--fixed-limits]
+//!            [--shrink-seconds N] [--stop-on-divergence] [--fixed-limits]
 //! ```
 //!
 //! Program `k` of a campaign with seed `S` is `mir14_gen::generate(S + k)` (wrapping), so
@@ -65,11 +65,13 @@ pub struct Options {
     pub stop_on_divergence: bool,
     /// Give some programs small limits (see [`program_options`]).
     pub vary_limits: bool,
+    /// The time budget for shrinking one divergent program.
+    pub shrink_seconds: u64,
 }
 
 const USAGE: &str = "usage: mir14 fuzz [--seconds N] [--seed S] [--programs N] \
 [--backends vm,jit,aot|NAME=COMMAND,...] [--fuel N] [--max-depth N] [--timeout-ms N] \
-[--out DIR] [--no-shrink] [--stop-on-divergence] [--fixed-limits]";
+[--out DIR] [--no-shrink] [--shrink-seconds N] [--stop-on-divergence] [--fixed-limits]";
 
 /// Runs `mir14 fuzz` with the arguments after `fuzz`; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
@@ -111,6 +113,7 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         shrink: true,
         stop_on_divergence: false,
         vary_limits: true,
+        shrink_seconds: 60,
     };
     let mut backends = "vm,jit".to_string();
     let mut it = args.iter();
@@ -153,6 +156,7 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--timeout-ms" => opts.timeout = Duration::from_millis(num(value()?)?),
+            "--shrink-seconds" => opts.shrink_seconds = num(value()?)?,
             "--out" => opts.out = PathBuf::from(value()?),
             "--backends" => backends = value()?,
             _ => return Err(format!("unknown flag `{a}`")),
@@ -258,6 +262,8 @@ pub struct Outcome {
     pub stderr: Vec<u8>,
     /// How it ended.
     pub status: Status,
+    /// How long it ran (wall clock).
+    pub time: Duration,
 }
 
 /// Runs the campaign; prints progress and divergences to `log`. Returns (programs,
@@ -338,11 +344,22 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
             let dir = opts.out.join(seed.to_string());
             save(&dir, "program", &module, opts, &outcomes);
             if opts.shrink {
+                // Candidates run with a timeout scaled to the original program's run time (a
+                // shrunk loop may spin until its fuel runs out), within a time budget.
+                let slowest = outcomes.iter().map(|o| o.time).max().unwrap_or_default();
+                let sopts = Options {
+                    timeout: (slowest * 10).clamp(Duration::from_millis(500), opts.timeout),
+                    ..opts.clone()
+                };
+                let budget = Instant::now() + Duration::from_secs(opts.shrink_seconds);
                 let mut tests = 0u32;
                 let small = shrink(&module, 2000, &mut |m| {
+                    if Instant::now() >= budget {
+                        return false;
+                    }
                     tests += 1;
-                    let o = run_all(opts, m, &tmp.join(format!("{seed}-shrink.mir")));
-                    first_difference(&opts.backends, &o).is_some()
+                    let o = run_all(&sopts, m, &tmp.join(format!("{seed}-shrink.mir")));
+                    first_difference(&sopts.backends, &o).is_some()
                 });
                 let o = run_all(opts, &small, &tmp.join(format!("{seed}-shrunk.mir")));
                 save(&dir, "shrunk", &small, opts, &o);
@@ -397,6 +414,7 @@ pub fn run_all(opts: &Options, module: &Module, file: &Path) -> Vec<Outcome> {
             stdout: Vec::new(),
             stderr: Vec::new(),
             status: Status::SpawnError(format!("cannot write {}: {e}", file.display())),
+            time: Duration::ZERO,
         };
         return vec![o; opts.backends.len()];
     }
@@ -413,6 +431,7 @@ type Running = Result<
         std::process::Child,
         std::sync::mpsc::Receiver<Vec<u8>>,
         std::sync::mpsc::Receiver<Vec<u8>>,
+        Instant,
     ),
     String,
 >;
@@ -431,6 +450,7 @@ fn start(b: &Backend, opts: &Options, file: &Path) -> Running {
     // Its own process group, so that a timeout kills whatever it started too.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     let reader = |r: Option<Box<dyn Read + Send>>| {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -455,21 +475,21 @@ fn start(b: &Backend, opts: &Options, file: &Path) -> Running {
             .take()
             .map(|s| Box::new(s) as Box<dyn Read + Send>),
     );
-    Ok((child, out, err))
+    Ok((child, out, err, started))
 }
 
 fn finish(r: Running, timeout: Duration) -> Outcome {
-    let (mut child, out, err) = match r {
+    let (mut child, out, err, started) = match r {
         Ok(x) => x,
         Err(e) => {
             return Outcome {
                 stdout: Vec::new(),
                 stderr: Vec::new(),
                 status: Status::SpawnError(e),
+                time: Duration::ZERO,
             }
         }
     };
-    let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break exit_status(s),
@@ -493,6 +513,7 @@ fn finish(r: Running, timeout: Duration) -> Outcome {
         stdout: out.recv_timeout(grace).unwrap_or_default(),
         stderr: err.recv_timeout(grace).unwrap_or_default(),
         status,
+        time: started.elapsed(),
     }
 }
 
