@@ -1,0 +1,505 @@
+//! The compiler from the ny syntax tree to a MIR14 [`Module`], through the public builder API
+//! only ([`ModuleBuilder`], [`FunctionBuilder`], [`Variable`]s for SSA, the loop helper for
+//! LoopForms).
+//!
+//! Mapping (see `ny/README.md`): a top-level `function f` is `@f`; a method `m` of `box B` is
+//! `@B.m` with the receiver `me` as its first parameter; `birth` is the constructor `new B(...)`
+//! runs; locals are builder [`Variable`]s; `if` is a `branch` to fresh blocks; `loop(c)` is the
+//! builder's loop (condition in the header, or — when the condition itself needs control flow,
+//! `a && b` — an infinite loop whose body starts with `break_if(!c)`); `&&` and `||` are branches
+//! that define a result variable on both paths.
+
+use crate::ast::*;
+use crate::Error;
+use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
+use mir14_mir::{
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, UnaryOp,
+    Value,
+};
+use std::collections::{HashMap, HashSet};
+
+/// What the compiler knows about the module while compiling bodies.
+struct Globals {
+    /// Top-level functions: id and parameter count.
+    functions: HashMap<String, (FuncId, usize)>,
+    /// Boxes: id and `birth`'s parameter count without the receiver (0 without `birth`).
+    boxes: HashMap<String, (BoxId, usize)>,
+    /// Every field name some box declares.
+    fields: HashSet<String>,
+}
+
+/// Attaches a source position to a builder error.
+fn at<T>(span: Span, r: Result<T, BuildError>) -> Result<T, Error> {
+    r.map_err(|e| Error::new(span, e.to_string()))
+}
+
+/// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
+pub fn compile_program(prog: &Program) -> Result<Module, Error> {
+    let mut mb = ModuleBuilder::new();
+    let mut g = Globals {
+        functions: HashMap::new(),
+        boxes: HashMap::new(),
+        fields: HashSet::new(),
+    };
+    // Declare every box and function first, so bodies may refer to later ones.
+    let mut methods = Vec::new();
+    for b in &prog.boxes {
+        let mut seen = HashSet::new();
+        for (f, span) in &b.fields {
+            if !seen.insert(f) {
+                return Err(Error::new(
+                    *span,
+                    format!("duplicate field {f} in box {}", b.name),
+                ));
+            }
+        }
+        let fields: Vec<&str> = b.fields.iter().map(|(f, _)| f.as_str()).collect();
+        let id = at(b.span, mb.declare_box(&b.name, &fields))?;
+        g.fields.extend(b.fields.iter().map(|(f, _)| f.clone()));
+        let birth = b.methods.iter().find(|m| m.name == "birth");
+        g.boxes
+            .insert(b.name.clone(), (id, birth.map_or(0, |m| m.params.len())));
+        for m in &b.methods {
+            let fid = mb.declare_method(id, &m.name).map_err(|e| match e {
+                BuildError::DuplicateFunction(_) => Error::new(
+                    m.span,
+                    format!("duplicate method {} in box {}", m.name, b.name),
+                ),
+                e => Error::new(m.span, e.to_string()),
+            })?;
+            methods.push((fid, m));
+        }
+    }
+    let mut funcs = Vec::new();
+    for f in &prog.functions {
+        if f.name == "print" {
+            return Err(Error::new(f.span, "print is a builtin function"));
+        }
+        let fid = at(f.span, mb.declare_function(&f.name))?;
+        g.functions.insert(f.name.clone(), (fid, f.params.len()));
+        funcs.push((fid, f));
+    }
+    for (fid, m) in methods {
+        let fb = compile_function(&mb, &g, fid, m, true)?;
+        at(m.span, mb.define_function(fb))?;
+    }
+    for (fid, f) in funcs {
+        let fb = compile_function(&mb, &g, fid, f, false)?;
+        at(f.span, mb.define_function(fb))?;
+    }
+    mb.finish().map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+}
+
+/// Builds the body of one function or method.
+fn compile_function(
+    mb: &ModuleBuilder,
+    g: &Globals,
+    fid: FuncId,
+    def: &FuncDef,
+    method: bool,
+) -> Result<FunctionBuilder, Error> {
+    let fb = at(def.span, mb.function_builder(fid))?;
+    let mut c = FnCompiler {
+        fb,
+        g,
+        scopes: vec![HashMap::new()],
+        loops: Vec::new(),
+        me: None,
+    };
+    if method {
+        let me = c.fb.add_param(None);
+        at(def.span, c.fb.set_value_name(me, "me"))?;
+        c.me = Some(me);
+    }
+    for (name, span) in &def.params {
+        if c.scopes[0].contains_key(name) {
+            return Err(Error::new(*span, format!("duplicate parameter {name}")));
+        }
+        let p = c.fb.add_param(None);
+        at(*span, c.fb.set_value_name(p, name))?;
+        let var = c.fb.declare_var();
+        at(*span, c.fb.def_var(var, p))?;
+        c.scopes[0].insert(name.clone(), var);
+    }
+    c.stmts(&def.body)?;
+    // Falling off the end returns null.
+    if c.fb.current_block().is_some() {
+        at(def.span, c.fb.ret(None))?;
+    }
+    Ok(c.fb)
+}
+
+/// The state of compiling one function body.
+struct FnCompiler<'g> {
+    fb: FunctionBuilder,
+    g: &'g Globals,
+    /// Lexical scopes of local variables, innermost last.
+    scopes: Vec<HashMap<String, Variable>>,
+    /// The open loops, innermost last.
+    loops: Vec<Loop>,
+    /// The receiver, in methods.
+    me: Option<Value>,
+}
+
+impl FnCompiler<'_> {
+    fn lookup(&self, name: &str) -> Option<Variable> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    /// Compiles statements in a new scope.
+    fn scoped(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
+        self.scopes.push(HashMap::new());
+        let r = self.stmts(stmts);
+        self.scopes.pop();
+        r
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
+        for s in stmts {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Result<(), Error> {
+        match s {
+            Stmt::Local { name, span, init } => {
+                let v = match init {
+                    Some(e) => self.expr(e)?,
+                    None => at(*span, self.fb.void())?,
+                };
+                let var = self.fb.declare_var();
+                at(*span, self.fb.def_var(var, v))?;
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.insert(name.clone(), var);
+                }
+            }
+            Stmt::Assign { target, value } => match &target.kind {
+                ExprKind::Var(name) => {
+                    let Some(var) = self.lookup(name) else {
+                        return Err(Error::new(
+                            target.span,
+                            format!("undeclared variable {name} (declare it with `local`)"),
+                        ));
+                    };
+                    let v = self.expr(value)?;
+                    at(target.span, self.fb.def_var(var, v))?;
+                }
+                ExprKind::Field(obj, field) => {
+                    self.check_field(field, target.span)?;
+                    let o = self.expr(obj)?;
+                    let v = self.expr(value)?;
+                    at(target.span, self.fb.store(o, field, v))?;
+                }
+                _ => {
+                    return Err(Error::new(
+                        target.span,
+                        "only a variable or a field can be assigned",
+                    ))
+                }
+            },
+            Stmt::If { cond, then, els } => {
+                let c = self.expr(cond)?;
+                let sp = cond.span;
+                let then_b = self.fb.create_block();
+                let join = self.fb.create_block();
+                let else_b = match els {
+                    Some(_) => self.fb.create_block(),
+                    None => join,
+                };
+                at(sp, self.fb.branch(c, then_b, else_b))?;
+                at(sp, self.fb.switch_to_block(then_b))?;
+                at(sp, self.fb.seal_block(then_b))?;
+                self.scoped(then)?;
+                self.jump_if_open(join, sp)?;
+                if let Some(els) = els {
+                    at(sp, self.fb.switch_to_block(else_b))?;
+                    at(sp, self.fb.seal_block(else_b))?;
+                    self.scoped(els)?;
+                    self.jump_if_open(join, sp)?;
+                }
+                at(sp, self.fb.switch_to_block(join))?;
+                at(sp, self.fb.seal_block(join))?;
+            }
+            Stmt::Loop { cond, body } => {
+                let sp = cond.span;
+                let lp = at(sp, self.fb.begin_loop())?;
+                if cond.has_control_flow() {
+                    // The header holds straight-line code only: test at the top of the body.
+                    let t = at(sp, self.fb.bconst(true))?;
+                    at(sp, self.fb.loop_condition(&lp, t))?;
+                    self.loops.push(lp);
+                    let c = self.expr(cond)?;
+                    let nc = at(sp, self.fb.unary(UnaryOp::Not, c))?;
+                    let lp = self.loops.last().expect("pushed above");
+                    at(sp, self.fb.break_if(lp, nc))?;
+                } else {
+                    let c = self.expr(cond)?;
+                    at(sp, self.fb.loop_condition(&lp, c))?;
+                    self.loops.push(lp);
+                }
+                let r = self.scoped(body);
+                let lp = self.loops.pop().expect("pushed above");
+                r?;
+                at(sp, self.fb.end_loop(lp))?;
+            }
+            Stmt::Break(span) | Stmt::Continue(span) => {
+                let Some(lp) = self.loops.last() else {
+                    let word = if matches!(s, Stmt::Break(_)) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    return Err(Error::new(*span, format!("{word} outside of a loop")));
+                };
+                if matches!(s, Stmt::Break(_)) {
+                    at(*span, self.fb.break_loop(lp))?;
+                } else {
+                    at(*span, self.fb.continue_loop(lp))?;
+                }
+            }
+            Stmt::Return(value, span) => {
+                let v = match value {
+                    Some(e) => Some(self.expr(e)?),
+                    None => None,
+                };
+                at(*span, self.fb.ret(v))?;
+            }
+            Stmt::Expr(e) => self.effect(e)?,
+        }
+        Ok(())
+    }
+
+    /// `jump target` unless the insertion block already ended (return, break, continue).
+    fn jump_if_open(&mut self, target: mir14_mir::Block, span: Span) -> Result<(), Error> {
+        if self.fb.current_block().is_some() {
+            at(span, self.fb.jump(target))?;
+        }
+        Ok(())
+    }
+
+    fn check_field(&self, field: &str, span: Span) -> Result<(), Error> {
+        if self.g.fields.contains(field) {
+            Ok(())
+        } else {
+            Err(Error::new(span, format!("no box declares field {field}")))
+        }
+    }
+
+    /// An expression evaluated for its effect: calls discard their result.
+    fn effect(&mut self, e: &Expr) -> Result<(), Error> {
+        match &e.kind {
+            ExprKind::Call(name, args) if name == "print" && self.lookup(name).is_none() => {
+                let a = self.print_arg(args, e.span)?;
+                at(
+                    e.span,
+                    self.fb.extern_call_discard(ExternFn::ConsoleLog, &[a]),
+                )
+            }
+            ExprKind::Method(recv, m, args) => {
+                if let Some(f) = self.extern_name(recv, m, e.span)? {
+                    let a = self.exprs(args)?;
+                    self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
+                    return at(e.span, self.fb.extern_call_discard(f, &a));
+                }
+                let r = self.expr(recv)?;
+                let a = self.exprs(args)?;
+                let callee = Callee::Method {
+                    box_name: None,
+                    method: m.clone(),
+                    receiver: r,
+                };
+                at(e.span, self.fb.call_discard(callee, &a))
+            }
+            _ => self.expr(e).map(|_| ()),
+        }
+    }
+
+    fn print_arg(&mut self, args: &[Expr], span: Span) -> Result<Value, Error> {
+        self.check_arity("print", 1, args.len(), span)?;
+        self.expr(&args[0])
+    }
+
+    fn check_arity(&self, what: &str, expected: usize, got: usize, span: Span) -> Result<(), Error> {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(Error::new(
+                span,
+                format!("wrong number of arguments to {what}: expected {expected}, got {got}"),
+            ))
+        }
+    }
+
+    /// If `recv.m` spells an extern (`env.console.log`, with `env` not a local variable), the
+    /// extern; an `env.` name that is no extern is an error.
+    fn extern_name(&self, recv: &Expr, m: &str, span: Span) -> Result<Option<ExternFn>, Error> {
+        let mut parts = vec![m];
+        let mut e = recv;
+        loop {
+            match &e.kind {
+                ExprKind::Field(inner, f) => {
+                    parts.push(f);
+                    e = inner;
+                }
+                ExprKind::Var(v) if v == "env" && self.lookup("env").is_none() => break,
+                _ => return Ok(None),
+            }
+        }
+        parts.push("env");
+        parts.reverse();
+        let name = parts.join(".");
+        match ExternFn::from_name(&name) {
+            Some(f) => Ok(Some(f)),
+            None => Err(Error::new(span, format!("unknown extern {name}"))),
+        }
+    }
+
+    fn exprs(&mut self, es: &[Expr]) -> Result<Vec<Value>, Error> {
+        es.iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<Value, Error> {
+        let sp = e.span;
+        match &e.kind {
+            ExprKind::Int(x) => at(sp, self.fb.iconst(*x)),
+            ExprKind::Float(x) => at(sp, self.fb.fconst(*x)),
+            ExprKind::Str(s) => at(sp, self.fb.sconst(s.clone())),
+            ExprKind::Bool(b) => at(sp, self.fb.bconst(*b)),
+            ExprKind::Null => at(sp, self.fb.void()),
+            ExprKind::Me => self
+                .me
+                .ok_or_else(|| Error::new(sp, "`me` outside of a method")),
+            ExprKind::Var(name) => {
+                if let Some(var) = self.lookup(name) {
+                    at(sp, self.fb.use_var(var))
+                } else if let Some(&(f, _)) = self.g.functions.get(name) {
+                    at(sp, self.fb.func_ref(f))
+                } else {
+                    Err(Error::new(sp, format!("unknown variable {name}")))
+                }
+            }
+            ExprKind::Unary(op, a) => {
+                let v = self.expr(a)?;
+                let op = match op {
+                    UnOp::Neg => UnaryOp::Neg,
+                    UnOp::Not => UnaryOp::Not,
+                };
+                at(sp, self.fb.unary(op, v))
+            }
+            ExprKind::Binary(op, a, b) => {
+                let l = self.expr(a)?;
+                let r = self.expr(b)?;
+                let arith = match op {
+                    BinOp::Add => Some(MBin::Add),
+                    BinOp::Sub => Some(MBin::Sub),
+                    BinOp::Mul => Some(MBin::Mul),
+                    BinOp::Div => Some(MBin::Div),
+                    BinOp::Mod => Some(MBin::Mod),
+                    _ => None,
+                };
+                if let Some(m) = arith {
+                    return at(sp, self.fb.binop(m, l, r));
+                }
+                let c = match op {
+                    BinOp::Eq => CmpOp::Eq,
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                at(sp, self.fb.compare(c, l, r))
+            }
+            ExprKind::And(a, b) => self.short_circuit(a, b, true, sp),
+            ExprKind::Or(a, b) => self.short_circuit(a, b, false, sp),
+            ExprKind::Call(name, args) => {
+                if let Some(var) = self.lookup(name) {
+                    let f = at(sp, self.fb.use_var(var))?;
+                    let a = self.exprs(args)?;
+                    return at(sp, self.fb.call(Callee::Value(f), &a));
+                }
+                if name == "print" {
+                    let a = self.print_arg(args, sp)?;
+                    return at(sp, self.fb.extern_call(ExternFn::ConsoleLog, &[a]));
+                }
+                let Some(&(f, arity)) = self.g.functions.get(name) else {
+                    return Err(Error::new(sp, format!("unknown function {name}")));
+                };
+                self.check_arity(name, arity, args.len(), sp)?;
+                let a = self.exprs(args)?;
+                at(sp, self.fb.call_global(f, &a))
+            }
+            ExprKind::Method(recv, m, args) => {
+                if let Some(f) = self.extern_name(recv, m, sp)? {
+                    let a = self.exprs(args)?;
+                    self.check_arity(f.name(), f.arity(), a.len(), sp)?;
+                    return at(sp, self.fb.extern_call(f, &a));
+                }
+                let r = self.expr(recv)?;
+                let a = self.exprs(args)?;
+                at(sp, self.fb.call_method(r, m, &a))
+            }
+            ExprKind::Field(obj, field) => {
+                self.check_field(field, sp)?;
+                let o = self.expr(obj)?;
+                at(sp, self.fb.load(o, field))
+            }
+            ExprKind::New(class, args) => {
+                let (cls, arity) = if let Some(&(id, arity)) = self.g.boxes.get(class) {
+                    (BoxClass::User(id), Some(arity))
+                } else if let Some(cls) = BoxClass::builtin(class) {
+                    (cls, cls.builtin_arity())
+                } else {
+                    return Err(Error::new(sp, format!("unknown box {class}")));
+                };
+                if let Some(n) = arity {
+                    self.check_arity(&format!("new {class}"), n, args.len(), sp)?;
+                }
+                let a = self.exprs(args)?;
+                at(sp, self.fb.new_box(cls, &a))
+            }
+            ExprKind::Array(items) => {
+                let a = self.exprs(items)?;
+                at(sp, self.fb.new_box(BoxClass::Array, &a))
+            }
+            ExprKind::Map(kvs) => {
+                let m = at(sp, self.fb.new_box(BoxClass::Map, &[]))?;
+                for (k, v) in kvs {
+                    let kv = self.expr(k)?;
+                    let vv = self.expr(v)?;
+                    let callee = Callee::Method {
+                        box_name: None,
+                        method: "set".to_string(),
+                        receiver: m,
+                    };
+                    at(sp, self.fb.call_discard(callee, &[kv, vv]))?;
+                }
+                Ok(m)
+            }
+        }
+    }
+
+    /// `a && b` (`and`) or `a || b`: `a` must be a Bool; `b` is evaluated only when `a` does not
+    /// decide the result, which is then `b`'s value.
+    fn short_circuit(&mut self, a: &Expr, b: &Expr, and: bool, sp: Span) -> Result<Value, Error> {
+        let result = self.fb.declare_var();
+        let va = self.expr(a)?;
+        at(sp, self.fb.def_var(result, va))?;
+        let rhs = self.fb.create_block();
+        let join = self.fb.create_block();
+        if and {
+            at(sp, self.fb.branch(va, rhs, join))?;
+        } else {
+            at(sp, self.fb.branch(va, join, rhs))?;
+        }
+        at(sp, self.fb.switch_to_block(rhs))?;
+        at(sp, self.fb.seal_block(rhs))?;
+        let vb = self.expr(b)?;
+        at(sp, self.fb.def_var(result, vb))?;
+        at(sp, self.fb.jump(join))?;
+        at(sp, self.fb.switch_to_block(join))?;
+        at(sp, self.fb.seal_block(join))?;
+        at(sp, self.fb.use_var(result))
+    }
+}
