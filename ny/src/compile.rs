@@ -72,8 +72,11 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
     }
     let mut funcs = Vec::new();
     for f in &prog.functions {
-        if f.name == "print" {
-            return Err(Error::new(f.span, "print is a builtin function"));
+        if f.name == "print" || f.name == "typeof" {
+            return Err(Error::new(
+                f.span,
+                format!("{} is a builtin function", f.name),
+            ));
         }
         let fid = at(f.span, mb.declare_function(&f.name))?;
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
@@ -422,6 +425,11 @@ impl FnCompiler<'_> {
                 if name == "print" {
                     let a = self.print_arg(args, sp)?;
                     return at(sp, self.fb.extern_call(ExternFn::ConsoleLog, &[a]));
+                }
+                if name == "typeof" {
+                    self.check_arity("typeof", 1, args.len(), sp)?;
+                    let a = self.expr(&args[0])?;
+                    return at(sp, self.fb.type_of(a));
                 }
                 let Some(&(f, arity)) = self.g.functions.get(name) else {
                     return Err(Error::new(sp, format!("unknown function {name}")));
