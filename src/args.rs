@@ -20,6 +20,8 @@ usage:
   mir14 cfg FILE [--function F]     print the control-flow graph as Graphviz dot
   mir14 run FILE [--backend vm|jit|aot] [--fuel N] [--max-depth N] [-- ARGS...]
                                     run @main
+  mir14 build FILE -o OUT [--fuel N] [--max-depth N]
+                                    compile to a standalone native executable
   mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
                                     run @main on every backend and compare the results
   mir14 help [COMMAND]              show this help, or a command's help
@@ -74,6 +76,19 @@ The exit status is @main's Integer result & 255 (0 for any other result), 101 af
 2 for bad input.
 ";
 
+const BUILD_USAGE: &str = "\
+usage: mir14 build FILE -o OUT [--fuel N] [--max-depth N]
+
+Verifies FILE and compiles it ahead of time (Cranelift) into the standalone native executable
+OUT, linked with the MIR14 runtime by the system C compiler (`$CC`, else cc, gcc or clang).
+Running `OUT ARGS...` behaves like `mir14 run FILE -- ARGS...`: ARGS become `env.args()`.
+  -o, --output OUT  the executable to write (required)
+  --fuel N          bake in N units of fuel
+  --max-depth N     bake in the call depth limit (default 100000)
+The limits are fixed when building; the executable takes no flags of its own. The exit status
+is 0 on success, 2 for bad input, 1 if compiling or linking fails (e.g. no C compiler).
+";
+
 const PARITY_USAGE: &str = "\
 usage: mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
 
@@ -91,6 +106,7 @@ pub fn usage_of(command: Option<&str>) -> &'static str {
         Some("json") => JSON_USAGE,
         Some("cfg") => CFG_USAGE,
         Some("run") => RUN_USAGE,
+        Some("build") => BUILD_USAGE,
         Some("parity") => PARITY_USAGE,
         _ => USAGE,
     }
@@ -115,6 +131,19 @@ pub enum Command {
     Run(PathBuf, RunOptions),
     /// `mir14 parity FILE [flags] [-- args]` (`backend` is unused).
     Parity(PathBuf, RunOptions),
+    /// `mir14 build FILE -o OUT [--fuel N] [--max-depth N]`.
+    Build(PathBuf, BuildOptions),
+}
+
+/// What `mir14 build` writes, and the limits it bakes in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOptions {
+    /// `-o OUT`: the executable to write.
+    pub output: PathBuf,
+    /// `--fuel N`, if given.
+    pub fuel: Option<u64>,
+    /// `--max-depth N` (default 100000).
+    pub max_depth: u64,
 }
 
 /// Parses the arguments after the program name.
@@ -138,7 +167,9 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
             }
         },
         "-V" | "--version" => Ok(Command::Version),
-        "check" | "fmt" | "json" | "cfg" | "run" | "parity" => parse_command(command, rest),
+        "check" | "fmt" | "json" | "cfg" | "run" | "build" | "parity" => {
+            parse_command(command, rest)
+        }
         other if other.starts_with('-') => Err(format!(
             "expected a command before `{other}` (try `mir14 --help`)"
         )),
@@ -147,7 +178,7 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
 }
 
 /// The commands this tool implements.
-const KNOWN: [&str; 6] = ["check", "fmt", "json", "cfg", "run", "parity"];
+const KNOWN: [&str; 7] = ["check", "fmt", "json", "cfg", "run", "build", "parity"];
 
 /// Converts an argument to UTF-8 text or explains why not.
 fn utf8(arg: &OsString) -> Result<&str, String> {
@@ -160,6 +191,7 @@ fn value_flags(command: &str) -> &'static [&'static str] {
     match command {
         "cfg" => &["--function"],
         "run" => &["--backend", "--fuel", "--max-depth"],
+        "build" => &["-o", "--output", "--fuel", "--max-depth"],
         "parity" => &["--fuel", "--max-depth"],
         _ => &[],
     }
@@ -169,6 +201,7 @@ fn value_flags(command: &str) -> &'static [&'static str] {
 fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
     let mut file: Option<PathBuf> = None;
     let mut function: Option<String> = None;
+    let mut output: Option<PathBuf> = None;
     let mut opts = RunOptions {
         backend: None,
         fuel: None,
@@ -245,6 +278,12 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
                         format!("unknown backend `{value}` (expected vm, jit or aot)")
                     })?)
                 }
+                "-o" | "--output" => {
+                    if value.is_empty() {
+                        return Err(format!("flag `{name}` needs a file name"));
+                    }
+                    output = Some(PathBuf::from(value));
+                }
                 "--fuel" => opts.fuel = Some(number(name, &value)?),
                 "--max-depth" => opts.max_depth = number(name, &value)?,
                 _ => unreachable_flag(name)?,
@@ -273,6 +312,22 @@ fn parse_command(command: &str, args: &[OsString]) -> Result<Command, String> {
         "fmt" => Command::Fmt(file),
         "json" => Command::Json(file),
         "cfg" => Command::Cfg(file, function),
+        "build" => {
+            let Some(output) = output else {
+                return Err(
+                    "missing output file: `mir14 build FILE -o OUT` (see `mir14 help build`)"
+                        .to_string(),
+                );
+            };
+            Command::Build(
+                file,
+                BuildOptions {
+                    output,
+                    fuel: opts.fuel,
+                    max_depth: opts.max_depth,
+                },
+            )
+        }
         "parity" => Command::Parity(file, opts),
         _ => Command::Run(file, opts),
     })
@@ -397,6 +452,53 @@ mod tests {
         assert!(parse(&["--fuel"])
             .unwrap_err()
             .contains("expected a command"));
+    }
+
+    #[test]
+    fn build_output_and_limits() {
+        assert_eq!(
+            parse(&[
+                "build",
+                "p.mir",
+                "-o",
+                "prog",
+                "--fuel=9",
+                "--max-depth",
+                "40"
+            ]),
+            Ok(Command::Build(
+                "p.mir".into(),
+                BuildOptions {
+                    output: "prog".into(),
+                    fuel: Some(9),
+                    max_depth: 40,
+                }
+            ))
+        );
+        assert_eq!(
+            parse(&["build", "--output=out/prog", "p.mir"]),
+            Ok(Command::Build(
+                "p.mir".into(),
+                BuildOptions {
+                    output: "out/prog".into(),
+                    fuel: None,
+                    max_depth: 100_000,
+                }
+            ))
+        );
+        assert!(parse(&["build", "p.mir"])
+            .unwrap_err()
+            .contains("missing output file"));
+        assert!(parse(&["build", "p.mir", "-o", ""])
+            .unwrap_err()
+            .contains("needs a file name"));
+        assert!(parse(&["build", "p.mir", "-o", "x", "--backend", "vm"])
+            .unwrap_err()
+            .contains("unknown flag `--backend` for `mir14 build`"));
+        assert!(parse(&["build", "p.mir", "-o", "x", "--", "a"])
+            .unwrap_err()
+            .contains("only allowed with `mir14 run`"));
+        assert_eq!(parse(&["help", "build"]), Ok(Command::Help(BUILD_USAGE)));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run` and `parity` (see
-//! `mir14 --help`).
+//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run`, `build` and `parity`
+//! (see `mir14 --help`).
 //!
 //! Exit status: 0 on success, 2 for bad input of any kind (unreadable file, syntax error,
 //! invalid IR, bad flag), and for `run` the program's own status. The tool never panics on any
@@ -76,6 +76,23 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let _ = out.flush();
             let _ = err.flush();
             run::execute(&l.module, &opts)
+        }),
+        Command::Build(path, opts) => with_verified(&path, err, |l, err| {
+            if l.module.function_by_name("main").is_none() {
+                return fail(err, &format!("error: no function @main in {}\n", l.file));
+            }
+            let aot = mir14_aot::AotOptions {
+                max_depth: opts.max_depth,
+                fuel: opts.fuel,
+            };
+            match mir14_aot::build_executable(&l.module, &opts.output, &aot) {
+                Ok(()) => 0,
+                Err(e) => {
+                    // Not bad input: the toolchain failed (no C compiler, a link error).
+                    fail(err, &format!("error: {e}\n"));
+                    1
+                }
+            }
         }),
         Command::Parity(path, opts) => with_verified(&path, err, |l, err| {
             if l.module.function_by_name("main").is_none() {

@@ -19,7 +19,7 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend `mir14 parity` compares, the reference interpreter first.
-    pub const ALL: [Backend; 2] = [Backend::Vm, Backend::Jit];
+    pub const ALL: [Backend; 3] = [Backend::Vm, Backend::Jit, Backend::Aot];
 
     /// The backend's name as `--backend` spells it.
     pub fn name(self) -> &'static str {
@@ -90,11 +90,22 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
                 2
             }
         },
-        Backend::Aot => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: the aot backend is not available yet"
-            );
+        Backend::Aot => execute_aot(module, opts),
+    }
+}
+
+/// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the
+/// program arguments, the streams inherited; its exit status is the run's. A failure to build or
+/// run it prints `error: ...` and gives status 2.
+fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
+    let aot = mir14_aot::AotOptions {
+        max_depth: opts.max_depth,
+        fuel: opts.fuel,
+    };
+    match mir14_aot::run(module, &aot, &opts.args) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             2
         }
     }

@@ -438,6 +438,114 @@ fn json_verifier_errors_name_the_entity_and_its_position() {
 }
 
 #[test]
+fn build_writes_a_standalone_executable() {
+    let dir = scratch("build_standalone");
+    put(&dir, "loop.mir", LOOP.as_bytes());
+    let o = mir14(&["build", "loop.mir", "-o", "counter"], &dir, b"");
+    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    assert_eq!(o.out(), "");
+    assert_eq!(o.err(), "");
+    // Moved away from everything the build used, it still runs.
+    let away = scratch("build_standalone_moved");
+    fs::rename(dir.join("counter"), away.join("counter")).unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+    let o = common::program(&away.join("counter"), &["ignored", "args"], &away, b"");
+    assert_eq!(o.out(), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+    assert_eq!(o.err(), "");
+    // @main returns 10.
+    assert_eq!(o.code, Some(10));
+}
+
+#[test]
+fn build_bakes_in_fuel_and_depth() {
+    let dir = scratch("build_limits");
+    put(&dir, "loop.mir", LOOP.as_bytes());
+    // main's entry and four taken back edges spend the five units (five lines); the fifth back
+    // edge finds none left.
+    let o = mir14(
+        &["build", "loop.mir", "-o", "short", "--fuel", "5"],
+        &dir,
+        b"",
+    );
+    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    let o = common::program(&dir.join("short"), &["--fuel", "1000"], &dir, b"");
+    assert_eq!(o.out(), "0\n1\n2\n3\n4\n");
+    assert_eq!(
+        o.err(),
+        "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+    );
+    assert_eq!(o.code, Some(101));
+    // A depth limit of 1 lets main run but no call.
+    put(
+        &dir,
+        "call.mir",
+        b"fn @f() {\nbb0:\n  ret\n}\n\nfn @main() {\nbb0:\n  call @f()\n  ret\n}\n",
+    );
+    let o = mir14(
+        &["build", "call.mir", "--max-depth=1", "-o", "flat"],
+        &dir,
+        b"",
+    );
+    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    let o = common::program(&dir.join("flat"), &[] as &[&str], &dir, b"");
+    assert_eq!(o.out(), "");
+    assert_eq!(
+        o.err(),
+        "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n"
+    );
+    assert_eq!(o.code, Some(101));
+}
+
+#[test]
+fn build_and_run_aot_report_bad_input_like_run() {
+    let dir = scratch("build_bad_input");
+    put(&dir, "nomain.mir", b"fn @f() {\nbb0:\n  ret\n}\n");
+    let o = mir14(&["build", "nomain.mir", "-o", "x"], &dir, b"");
+    assert_bad(&o, "no function @main");
+    assert!(!dir.join("x").exists());
+    let o = mir14(&["build", "missing.mir", "-o", "x"], &dir, b"");
+    assert_bad(&o, "missing.mir");
+    let o = mir14(&["build", "nomain.mir"], &dir, b"");
+    assert_bad(&o, "missing output file");
+    // A C compiler that does not exist: a clear message and status 1, not a panic.
+    put(&dir, "loop.mir", LOOP.as_bytes());
+    let o = common::program_env(
+        Path::new(common::BIN),
+        &["build", "loop.mir", "-o", "x"],
+        &dir,
+        b"",
+        &[("CC", "/nonexistent/cc")],
+    );
+    assert_eq!(o.code, Some(1), "stderr:\n{}", o.err());
+    assert!(o.err().starts_with("error: "), "{}", o.err());
+    assert!(o.err().contains("apt-get install gcc"), "{}", o.err());
+}
+
+#[test]
+fn run_backend_aot_runs_the_program() {
+    let dir = scratch("run_aot");
+    put(&dir, "loop.mir", LOOP.as_bytes());
+    let o = mir14(&["run", "--backend", "aot", "loop.mir"], &dir, b"");
+    assert_eq!(o.out(), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+    assert_eq!(o.err(), "");
+    assert_eq!(o.code, Some(10));
+    // Program arguments and stdin reach the executable.
+    put(
+        &dir,
+        "echo.mir",
+        b"fn @main() {\nbb0:\n  %a = extern env.args()\n  extern env.console.log(%a)\n  %l = extern env.stdin.read_line()\n  extern env.console.print(%l)\n  ret\n}\n",
+    );
+    let o = mir14(
+        &["run", "--backend=aot", "echo.mir", "--", "x", "--fuel"],
+        &dir,
+        b"first line\nsecond\n",
+    );
+    assert_eq!(o.out(), "[\"x\", \"--fuel\"]\nfirst line");
+    assert_eq!(o.err(), "");
+    assert_eq!(o.code, Some(0));
+}
+
+#[test]
 fn parity_runs_every_backend_with_the_same_input() {
     let dir = scratch("parity");
     // Reads a line of stdin and the program arguments, so every backend must get both.
@@ -459,6 +567,7 @@ fn parity_runs_every_backend_with_the_same_input() {
         o.out(),
         "vm: exit 3, stdout 17 bytes, stderr 0 bytes\n\
          jit: exit 3, stdout 17 bytes, stderr 0 bytes\n\
+         aot: exit 3, stdout 17 bytes, stderr 0 bytes\n\
          parity: all backends agree\n"
     );
     put(&dir, "lib.mir", b"fn @helper() {\nbb0:\n  ret\n}\n");

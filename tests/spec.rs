@@ -12,6 +12,12 @@
 //!   from `NAME.in`, run in the test's directory; stdout, stderr and the exit status must equal
 //!   `NAME.out`, `NAME.err`, `NAME.exit` byte for byte (absent = empty, empty, 0).
 //!
+//!
+//! On the `aot` backend a run test is `mir14 build [NAME.flags] NAME.mir -o EXE` followed by
+//! `EXE [NAME.args]` (same directory, stdin and expectations). The executables are built in one
+//! batch, on two threads, by the first AOT trial that runs (only for the selected tests), into
+//! one directory under Cargo's target temp directory; each trial then only runs its executable.
+//!
 //! Every command runs in the test file's directory with the bare file name as its argument, so
 //! expected diagnostics and `.warn` files read `NAME.mir:3:5: ...`.
 //!
@@ -21,13 +27,19 @@
 
 mod common;
 
-use common::{diff, mir14, Outcome};
+use common::{diff, mir14, program, Outcome};
 use libtest_mimic::{Arguments, Failed, Trial};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// The backends every run test runs on. The lead adds `jit` and `aot` when they exist.
-const BACKENDS: &[&str] = &["vm", "jit"];
+/// The backends every run test runs on.
+const BACKENDS: &[&str] = &["vm", "jit", "aot"];
+
+/// How many AOT executables are built at once.
+const AOT_BUILD_THREADS: usize = 2;
 
 /// The only backend whose output `MIR14_BLESS=1` may record.
 const BLESS_BACKEND: &str = "vm";
@@ -55,6 +67,8 @@ fn main() {
         trials.push(Trial::test(name, move || fmt(&path)));
     }
     let run_root = root.join("run");
+    let mut aot_tests = Vec::new();
+    let mut run_trials = Vec::new();
     for path in mir_files(&run_root, true) {
         let rel = path
             .strip_prefix(&run_root)
@@ -62,11 +76,119 @@ fn main() {
             .with_extension("");
         for &backend in BACKENDS {
             let name = format!("run::{backend}::{}", rel.display());
-            let path = path.clone();
-            trials.push(Trial::test(name, move || run(&path, backend)));
+            // Only the AOT trials that will run have their executables built.
+            if backend == "aot" && !args.ignored && !args.list {
+                let probe = Trial::test(name.clone(), || Ok(()));
+                if !args.is_filtered_out(&probe) {
+                    aot_tests.push(path.clone());
+                }
+            }
+            run_trials.push((name, path.clone(), backend));
         }
     }
+    let batch = Arc::new(AotBatch {
+        tests: aot_tests,
+        built: OnceLock::new(),
+    });
+    for (name, path, backend) in run_trials {
+        let batch = Arc::clone(&batch);
+        trials.push(Trial::test(name, move || run(&path, backend, &batch)));
+    }
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The AOT executables of the selected run tests, built together the first time one is needed.
+struct AotBatch {
+    /// The `.mir` files to build.
+    tests: Vec<PathBuf>,
+    /// Each test's executable, or why `mir14 build` failed.
+    built: OnceLock<HashMap<PathBuf, Result<PathBuf, String>>>,
+}
+
+impl AotBatch {
+    /// The executable of `path`, building the whole batch first if this is the first call.
+    fn executable(&self, path: &Path) -> Result<PathBuf, Failed> {
+        let built = self.built.get_or_init(|| self.build_all());
+        match built.get(path) {
+            Some(Ok(exe)) => Ok(exe.clone()),
+            Some(Err(e)) => Err(e.clone().into()),
+            // Not selected up front (cannot happen through libtest's own filtering).
+            None => build_one(path, &aot_dir(), path_key(path)).map_err(Failed::from),
+        }
+    }
+
+    /// Builds every test's executable on [`AOT_BUILD_THREADS`] threads.
+    fn build_all(&self) -> HashMap<PathBuf, Result<PathBuf, String>> {
+        let dir = aot_dir();
+        // Executables of an earlier run must not stand in for this run's.
+        let _ = fs::remove_dir_all(&dir);
+        let results = Mutex::new(HashMap::new());
+        if let Err(e) = fs::create_dir_all(&dir) {
+            let msg = format!("cannot create {}: {e}", dir.display());
+            return self
+                .tests
+                .iter()
+                .map(|p| (p.clone(), Err(msg.clone())))
+                .collect();
+        }
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..AOT_BUILD_THREADS {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = self.tests.get(i) else {
+                        break;
+                    };
+                    let r = build_one(path, &dir, path_key(path));
+                    if let Ok(mut map) = results.lock() {
+                        map.insert(path.clone(), r);
+                    }
+                });
+            }
+        });
+        results.into_inner().unwrap_or_default()
+    }
+}
+
+/// The directory the AOT executables are built into.
+fn aot_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("spec")
+        .join("aot-bin")
+}
+
+/// A file name unique to one test: its path below `spec/tests/run` with `/` as `__`.
+fn path_key(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec")
+        .join("tests")
+        .join("run");
+    let rel = path.strip_prefix(&root).unwrap_or(path).with_extension("");
+    rel.to_string_lossy().replace(['/', '\\'], "__")
+}
+
+/// `mir14 build [NAME.flags] NAME.mir -o DIR/KEY` in the test's directory.
+fn build_one(path: &Path, dir: &Path, key: String) -> Result<PathBuf, String> {
+    let exe = dir.join(key);
+    let flags = fs::read(sibling(path, "flags"))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let file = file_name(path);
+    let exe_text = exe.to_string_lossy().into_owned();
+    let mut argv: Vec<&str> = vec!["build"];
+    argv.extend(flags.split_whitespace());
+    argv.extend([file.as_str(), "-o", exe_text.as_str()]);
+    let o = run_in(path, &argv, b"");
+    if o.code != Some(0) || o.timed_out {
+        return Err(format!(
+            "`mir14 {}` in {}: {}; stderr:\n{}",
+            argv.join(" "),
+            dir_of(path).display(),
+            o.status_text(),
+            o.err()
+        ));
+    }
+    Ok(exe)
 }
 
 /// The `.mir` files of `dir` (and its subdirectories if `recursive`), sorted.
@@ -489,7 +611,7 @@ fn bless_file(path: &Path, bytes: &[u8], is_default: bool) -> Result<(), Failed>
 }
 
 /// `spec/tests/run/**/NAME.mir` on one backend.
-fn run(path: &Path, backend: &str) -> Result<(), Failed> {
+fn run(path: &Path, backend: &str, aot: &AotBatch) -> Result<(), Failed> {
     let file = file_name(path);
     let flags = read_opt(&sibling(path, "flags"))?
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -501,8 +623,22 @@ fn run(path: &Path, backend: &str) -> Result<(), Failed> {
     argv.push(&file);
     argv.push("--");
     argv.extend(program_args.iter().map(String::as_str));
-    let o = run_in(path, &argv, &stdin);
-    let command = format!("mir14 {}", argv.join(" "));
+    let (o, command) = if backend == "aot" {
+        // The executable built from `mir14 build [flags] NAME.mir`, run with the program args.
+        let exe = aot.executable(path)?;
+        let o = program(&exe, &program_args, dir_of(path), &stdin);
+        let command = format!(
+            "{} {} (built by `mir14 build {flags} {file}`)",
+            exe.display(),
+            program_args.join(" ")
+        );
+        (o, command)
+    } else {
+        (
+            run_in(path, &argv, &stdin),
+            format!("mir14 {}", argv.join(" ")),
+        )
+    };
 
     if std::env::var_os("MIR14_BLESS").is_some_and(|v| v == "1") && backend == BLESS_BACKEND {
         let Some(code) = o.code.filter(|_| !o.timed_out) else {

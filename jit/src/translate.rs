@@ -3,11 +3,13 @@
 //!
 //! Calling convention of translated code (see `mir14_rt::abi`):
 //! - every MIR value is a pair of `i64`s (tag, bits) held in two Cranelift variables;
-//! - a MIR function `@f(a, b)` becomes `mir_f(ctx, a.tag, a.bits, b.tag, b.bits) -> (tag, bits)`
-//!   (the "direct" entry), plus an "array" entry `mir_f$array(ctx, args, nargs) -> (tag, bits)`
-//!   that the runtime uses for dynamic calls;
+//! - MIR function number `i`, `@f(a, b)`, becomes
+//!   `mir14_f<i>(ctx, a.tag, a.bits, b.tag, b.bits) -> (tag, bits)` (the "direct" entry, local),
+//!   plus an "array" entry `mir14_a<i>(ctx, args, nargs) -> (tag, bits)` (exported) that the
+//!   runtime uses for dynamic calls;
+//! - runtime functions are imported by their `#[no_mangle]` names, `mir14_rt_*`;
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
-//!   `TRAP` at once, recording the innermost location first (`rt_trap_at`).
+//!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
 
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
@@ -33,7 +35,7 @@ use std::collections::HashMap;
 /// Options that change the generated code.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct TranslateOptions {
-    /// Emit fuel checks on back edges (function entries are always counted by `rt_enter`).
+    /// Emit fuel checks (`mir14_rt_fuel`) at function entries and on taken back edges.
     pub fuel: bool,
 }
 
@@ -41,25 +43,25 @@ pub struct TranslateOptions {
 /// `p` = pointer, `i` = i64; every function takes the context pointer first.
 const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
     // (name, params after ctx as a string of i's, number of i64 results)
-    ("rt_stack_overflow", "i", 2),
-    ("rt_fuel", "", 1),
-    ("rt_trap_at", "ii", 0),
-    ("rt_const_str", "i", 2),
-    ("rt_unary", "iii", 2),
-    ("rt_binop", "iiiii", 2),
-    ("rt_compare", "iiiii", 2),
-    ("rt_typeop", "iiii", 2),
-    ("rt_load", "iii", 2),
-    ("rt_store", "iiiii", 2),
-    ("rt_branch_fail", "ii", 2),
-    ("rt_new", "ipi", 2),
-    ("rt_new_user", "i", 2),
-    ("rt_check_receiver", "iiiii", 2),
-    ("rt_call_method", "iiipi", 2),
-    ("rt_call_value", "iipi", 2),
-    ("rt_extern", "ipi", 2),
-    ("rt_check_params", "ipi", 2),
-    ("rt_check_ret", "iii", 2),
+    ("mir14_rt_stack_overflow", "i", 2),
+    ("mir14_rt_fuel", "", 1),
+    ("mir14_rt_trap_at", "ii", 0),
+    ("mir14_rt_const_str", "i", 2),
+    ("mir14_rt_unary", "iii", 2),
+    ("mir14_rt_binop", "iiiii", 2),
+    ("mir14_rt_compare", "iiiii", 2),
+    ("mir14_rt_typeop", "iiii", 2),
+    ("mir14_rt_load", "iii", 2),
+    ("mir14_rt_store", "iiiii", 2),
+    ("mir14_rt_branch_fail", "ii", 2),
+    ("mir14_rt_new", "ipi", 2),
+    ("mir14_rt_new_user", "i", 2),
+    ("mir14_rt_check_receiver", "iiiii", 2),
+    ("mir14_rt_call_method", "iiipi", 2),
+    ("mir14_rt_call_value", "iipi", 2),
+    ("mir14_rt_extern", "ipi", 2),
+    ("mir14_rt_check_params", "ipi", 2),
+    ("mir14_rt_check_ret", "iii", 2),
 ];
 
 /// Indexes into `RUNTIME_IMPORTS`.
@@ -558,7 +560,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 self.b.ins().brif(is_bool, ok, &[], bad, &[]);
                 self.b.switch_to_block(bad);
                 self.call_rt_val(Rt::BranchFail, &[c.tag, c.bits], bid);
-                // rt_branch_fail always traps; the fall-through is unreachable.
+                // mir14_rt_branch_fail always traps; the fall-through is unreachable.
                 self.b.ins().jump(ok, &[]);
                 self.b.switch_to_block(ok);
                 // Edges that need phi copies or a fuel check get a block of their own,

@@ -3,7 +3,7 @@
 //! Compiled code passes a `*mut Ctx` as the first argument of every runtime function and of
 //! every compiled MIR function. MIR values travel as two `u64`s (tag, bits); runtime functions
 //! return a [`Val`] (two registers). A returned tag of [`TRAP`] means that a trap is pending in
-//! [`Ctx`]: compiled code records the innermost location with `rt_trap_at` and returns `TRAP` to
+//! [`Ctx`]: compiled code records the innermost location with `mir14_rt_trap_at` and returns `TRAP` to
 //! its caller, up to [`run_compiled`], which reports it exactly as the interpreter does.
 //!
 //! Every function here is `extern "C"` and never unwinds: runtime errors are traps (values),
@@ -204,7 +204,8 @@ fn v(tag: u64, bits: u64) -> Val {
 }
 
 /// Entering function `f` at the depth limit: always traps `StackOverflow` at `f`'s entry.
-unsafe extern "C" fn rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let msg = format!("call depth exceeded {}", cx.max_depth);
     let t = Trap::new(crate::TrapKind::StackOverflow, msg).at(FuncId(f as u32), Block(0));
@@ -212,7 +213,8 @@ unsafe extern "C" fn rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
 }
 
 /// A taken back edge: one unit of fuel. Returns 0, or 1 with a trap pending.
-unsafe extern "C" fn rt_fuel(ctx: *mut Ctx) -> u64 {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_fuel(ctx: *mut Ctx) -> u64 {
     let (cx, _) = unsafe { cx(ctx) };
     match cx.rt.spend_fuel() {
         Ok(()) => 0,
@@ -224,25 +226,36 @@ unsafe extern "C" fn rt_fuel(ctx: *mut Ctx) -> u64 {
 }
 
 /// Locates the pending trap at (function, block) unless it is located already.
-unsafe extern "C" fn rt_trap_at(ctx: *mut Ctx, f: u64, b: u64) {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_trap_at(ctx: *mut Ctx, f: u64, b: u64) {
     let (cx, _) = unsafe { cx(ctx) };
     if let Some(t) = cx.rt.pending.take() {
         cx.rt.pending = Some(t.at(FuncId(f as u32), Block(b as u32)));
     }
 }
 
-unsafe extern "C" fn rt_const_str(ctx: *mut Ctx, i: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_const_str(ctx: *mut Ctx, i: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     cx.strings.get(i as usize).copied().unwrap_or(Val::VOID)
 }
 
-unsafe extern "C" fn rt_unary(ctx: *mut Ctx, op: u64, t: u64, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_unary(ctx: *mut Ctx, op: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let r = cx.rt.unary(decode_unary(op), v(t, b));
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_binop(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_binop(
+    ctx: *mut Ctx,
+    op: u64,
+    at: u64,
+    ab: u64,
+    bt: u64,
+    bb: u64,
+) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
     let r = cx
         .rt
@@ -250,14 +263,23 @@ unsafe extern "C" fn rt_binop(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64,
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_compare(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_compare(
+    ctx: *mut Ctx,
+    op: u64,
+    at: u64,
+    ab: u64,
+    bt: u64,
+    bb: u64,
+) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let r = cx.rt.compare(decode_cmp(op), v(at, ab), v(bt, bb));
     ret(cx, r)
 }
 
 /// `kind`: 0 check, 1 cast, 2 typeof; `ty` from [`encode_type`].
-unsafe extern "C" fn rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let x = v(t, b);
     let r = match (kind, decode_type(ty as i64)) {
@@ -268,14 +290,23 @@ unsafe extern "C" fn rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_load(ctx: *mut Ctx, sym: u64, t: u64, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_load(ctx: *mut Ctx, sym: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let fid = cx.fields.get(sym as usize).copied().unwrap_or(u32::MAX);
     let r = cx.rt.load_field(v(t, b), fid);
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_store(ctx: *mut Ctx, sym: u64, t: u64, b: u64, vt: u64, vb: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_store(
+    ctx: *mut Ctx,
+    sym: u64,
+    t: u64,
+    b: u64,
+    vt: u64,
+    vb: u64,
+) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let fid = cx.fields.get(sym as usize).copied().unwrap_or(u32::MAX);
     let r = cx
@@ -286,7 +317,8 @@ unsafe extern "C" fn rt_store(ctx: *mut Ctx, sym: u64, t: u64, b: u64, vt: u64, 
 }
 
 /// A Branch on a non-Bool: always traps.
-unsafe extern "C" fn rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let msg = format!(
         "branch condition must be Bool, got {}",
@@ -295,7 +327,8 @@ unsafe extern "C" fn rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
     ret(cx, Err(Trap::type_error(msg)))
 }
 
-unsafe extern "C" fn rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
     let r = match decode_class(class as i64) {
@@ -305,13 +338,15 @@ unsafe extern "C" fn rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n: u64)
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_new_user(ctx: *mut Ctx, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_new_user(ctx: *mut Ctx, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     cx.rt.new_user(BoxId(b as u32))
 }
 
 /// Checks the receiver of a static method call `call %r.B::m(args)`; returns void or `TRAP`.
-unsafe extern "C" fn rt_check_receiver(
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_check_receiver(
     ctx: *mut Ctx,
     b: u64,
     sym: u64,
@@ -328,7 +363,8 @@ unsafe extern "C" fn rt_check_receiver(
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_call_method(
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_call_method(
     ctx: *mut Ctx,
     sym: u64,
     t: u64,
@@ -343,14 +379,22 @@ unsafe extern "C" fn rt_call_method(
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_call_value(ctx: *mut Ctx, t: u64, b: u64, args: *const Val, n: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_call_value(
+    ctx: *mut Ctx,
+    t: u64,
+    b: u64,
+    args: *const Val,
+    n: u64,
+) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
     let r = cx.rt.call_value(&mut host, v(t, b), args);
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
     let r = match ExternFn::ALL.get(id as usize) {
@@ -360,7 +404,8 @@ unsafe extern "C" fn rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64)
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_check_params(ctx: *mut Ctx, f: u64, args: *const Val, n: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_check_params(ctx: *mut Ctx, f: u64, args: *const Val, n: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
     let r = cx
@@ -370,7 +415,8 @@ unsafe extern "C" fn rt_check_params(ctx: *mut Ctx, f: u64, args: *const Val, n:
     ret(cx, r)
 }
 
-unsafe extern "C" fn rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -> Val {
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let r = cx
         .rt
@@ -382,25 +428,31 @@ unsafe extern "C" fn rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -> Val 
 /// Every runtime function compiled code may import, by symbol name.
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
-        ("rt_stack_overflow", rt_stack_overflow as *const u8),
-        ("rt_fuel", rt_fuel as *const u8),
-        ("rt_trap_at", rt_trap_at as *const u8),
-        ("rt_const_str", rt_const_str as *const u8),
-        ("rt_unary", rt_unary as *const u8),
-        ("rt_binop", rt_binop as *const u8),
-        ("rt_compare", rt_compare as *const u8),
-        ("rt_typeop", rt_typeop as *const u8),
-        ("rt_load", rt_load as *const u8),
-        ("rt_store", rt_store as *const u8),
-        ("rt_branch_fail", rt_branch_fail as *const u8),
-        ("rt_new", rt_new as *const u8),
-        ("rt_new_user", rt_new_user as *const u8),
-        ("rt_check_receiver", rt_check_receiver as *const u8),
-        ("rt_call_method", rt_call_method as *const u8),
-        ("rt_call_value", rt_call_value as *const u8),
-        ("rt_extern", rt_extern as *const u8),
-        ("rt_check_params", rt_check_params as *const u8),
-        ("rt_check_ret", rt_check_ret as *const u8),
+        (
+            "mir14_rt_stack_overflow",
+            mir14_rt_stack_overflow as *const u8,
+        ),
+        ("mir14_rt_fuel", mir14_rt_fuel as *const u8),
+        ("mir14_rt_trap_at", mir14_rt_trap_at as *const u8),
+        ("mir14_rt_const_str", mir14_rt_const_str as *const u8),
+        ("mir14_rt_unary", mir14_rt_unary as *const u8),
+        ("mir14_rt_binop", mir14_rt_binop as *const u8),
+        ("mir14_rt_compare", mir14_rt_compare as *const u8),
+        ("mir14_rt_typeop", mir14_rt_typeop as *const u8),
+        ("mir14_rt_load", mir14_rt_load as *const u8),
+        ("mir14_rt_store", mir14_rt_store as *const u8),
+        ("mir14_rt_branch_fail", mir14_rt_branch_fail as *const u8),
+        ("mir14_rt_new", mir14_rt_new as *const u8),
+        ("mir14_rt_new_user", mir14_rt_new_user as *const u8),
+        (
+            "mir14_rt_check_receiver",
+            mir14_rt_check_receiver as *const u8,
+        ),
+        ("mir14_rt_call_method", mir14_rt_call_method as *const u8),
+        ("mir14_rt_call_value", mir14_rt_call_value as *const u8),
+        ("mir14_rt_extern", mir14_rt_extern as *const u8),
+        ("mir14_rt_check_params", mir14_rt_check_params as *const u8),
+        ("mir14_rt_check_ret", mir14_rt_check_ret as *const u8),
     ]
 }
 
@@ -431,9 +483,122 @@ pub fn run_compiled(
     ctx.rt.finish(r)
 }
 
+/// The entry point of a standalone (AOT) executable, called by the C `main` that the AOT
+/// backend generates: rebuilds the module from its canonical text, runs `@main` (function
+/// `main_index`) on a thread with a stack for `max_depth` calls via [`run_compiled`] with the
+/// process's real streams and `argv[1..]` as the program arguments, flushes stdout, and returns
+/// the exit status exactly as the interpreter reports it.
+///
+/// `fuel_enabled != 0` means the program was built with `--fuel fuel`. Never unwinds: an
+/// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
+/// and returns status 101.
+///
+/// # Safety
+/// `argv` must hold `argc` valid C strings; `text` must point to `len` bytes; `entries` to `n`
+/// array entries compiled from exactly that text by the shared translator.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mir14_rt_main(
+    argc: std::ffi::c_int,
+    argv: *const *const std::ffi::c_char,
+    text: *const u8,
+    len: usize,
+    entries: *const ArrayEntry,
+    n: usize,
+    main_index: u64,
+    max_depth: u64,
+    fuel_enabled: u64,
+    fuel: u64,
+) -> std::ffi::c_int {
+    ignore_sigpipe();
+    let mut args = Vec::new();
+    for i in 1..argc.max(0) as usize {
+        // SAFETY: the C runtime passes `argc` valid, NUL-terminated strings.
+        let p = unsafe { *argv.add(i) };
+        if p.is_null() {
+            break;
+        }
+        // SAFETY: as above.
+        let a = unsafe { std::ffi::CStr::from_ptr(p) };
+        args.push(a.to_string_lossy().into_owned());
+    }
+    // SAFETY: guaranteed by the caller (the generated `main` passes its own data).
+    let text = unsafe { std::slice::from_raw_parts(text, len) };
+    let entries: &[ArrayEntry] = if n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(entries, n) }
+    };
+    let config = Config {
+        max_depth,
+        fuel: (fuel_enabled != 0).then_some(fuel),
+        args,
+    };
+    let r = std::panic::catch_unwind(|| aot_main(text, entries, main_index, config));
+    match r {
+        Ok(Ok(status)) => status,
+        Ok(Err(msg)) => {
+            // Not `eprintln!`, which panics when stderr is closed.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            101
+        }
+        Err(_) => 101,
+    }
+}
+
+/// The body of [`mir14_rt_main`]: rebuild the module and run it on a large-stack thread.
+fn aot_main(
+    text: &[u8],
+    entries: &[ArrayEntry],
+    main_index: u64,
+    config: Config,
+) -> Result<i32, String> {
+    let text = std::str::from_utf8(text).map_err(|e| format!("corrupt embedded module: {e}"))?;
+    let (module, _) = mir14_mir::parse(text).map_err(|d| {
+        let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
+        format!("corrupt embedded module: {first}")
+    })?;
+    if entries.len() != module.functions.len() || main_index as usize >= entries.len() {
+        return Err("corrupt embedded module: entry table does not match".into());
+    }
+    let syms = Symbols::collect(&module);
+    let main = FuncId(main_index as u32);
+    let stack = stack_size_for(config.max_depth);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("mir14-main".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                run_compiled(&module, config, Io::real(), entries, &syms, main)
+            })
+            .map_err(|e| format!("cannot start the main thread: {e}"))?
+            .join()
+            .map_err(|_| "the runtime panicked".to_string())
+    })
+}
+
+/// Ignores SIGPIPE like the Rust runtime does at start-up (a C `main` skips that), so that a
+/// closed stdout is a write error in every backend rather than a signal in AOT executables.
+fn ignore_sigpipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(sig: std::ffi::c_int, handler: usize) -> usize;
+        }
+        const SIGPIPE: std::ffi::c_int = 13;
+        const SIG_IGN: usize = 1;
+        // SAFETY: installing SIG_IGN for SIGPIPE is always sound.
+        unsafe {
+            signal(SIGPIPE, SIG_IGN);
+        }
+    }
+}
+
 // ----- encodings shared by the translator and this module -----
 
-/// Encodes a type name for `rt_typeop`: builtins 0..=8, operators 16 + index, user boxes
+/// Encodes a type name for `mir14_rt_typeop`: builtins 0..=8, operators 16 + index, user boxes
 /// 1024 + box index.
 pub fn encode_type(t: TypeName) -> i64 {
     match t {
@@ -469,7 +634,7 @@ pub fn decode_type(x: i64) -> Option<TypeName> {
     })
 }
 
-/// Encodes a builtin class of `new` for `rt_new`: 0 ArrayBox, 1 MapBox, 8 + primitive type
+/// Encodes a builtin class of `new` for `mir14_rt_new`: 0 ArrayBox, 1 MapBox, 8 + primitive type
 /// code, 16 + operator index.
 pub fn encode_class(c: BoxClass) -> i64 {
     match c {

@@ -61,8 +61,26 @@ impl Outcome {
 
 /// Runs `mir14 ARGS` in `cwd` with `stdin` as standard input, capturing both output streams.
 pub fn mir14<S: AsRef<OsStr>>(args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {
-    let mut child = match Command::new(BIN)
+    program(Path::new(BIN), args, cwd, stdin)
+}
+
+/// Runs the executable `bin` with `args` in `cwd` with `stdin` as standard input, capturing both
+/// output streams, killed after [`TIMEOUT`].
+pub fn program<S: AsRef<OsStr>>(bin: &Path, args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {
+    program_env(bin, args, cwd, stdin, &[])
+}
+
+/// [`program`] with extra environment variables.
+pub fn program_env<S: AsRef<OsStr>>(
+    bin: &Path,
+    args: &[S],
+    cwd: &Path,
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Outcome {
+    let mut child = match Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::piped())
@@ -74,7 +92,7 @@ pub fn mir14<S: AsRef<OsStr>>(args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {
         Err(e) => {
             return Outcome {
                 stdout: Vec::new(),
-                stderr: format!("cannot start {BIN}: {e}").into_bytes(),
+                stderr: format!("cannot start {}: {e}", bin.display()).into_bytes(),
                 code: None,
                 timed_out: false,
             }
