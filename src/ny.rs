@@ -88,7 +88,10 @@ mod tests {
             rewrite_emit_mir(&os(&["run", "--emit-mir", "--fuel=3", "p.ny", "--", "x"])),
             Some(os(&["fmt", "p.ny"]))
         );
-        assert_eq!(rewrite_emit_mir(&os(&["run", "p.ny", "--", "--emit-mir"])), None);
+        assert_eq!(
+            rewrite_emit_mir(&os(&["run", "p.ny", "--", "--emit-mir"])),
+            None
+        );
         assert_eq!(rewrite_emit_mir(&os(&["fmt", "--emit-mir"])), None);
         assert_eq!(rewrite_emit_mir(&os(&["run", "p.ny"])), None);
     }

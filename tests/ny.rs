@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The backends every example runs on.
-const BACKENDS: [&str; 2] = ["vm", "jit"];
+const BACKENDS: [&str; 3] = ["vm", "jit", "aot"];
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ny/examples")
@@ -35,7 +35,12 @@ fn examples_run_on_every_backend() {
         let expected = read("out").unwrap_or_else(|| panic!("{name}.out is missing"));
         let stdin = read("in").unwrap_or_default();
         let status: i32 = read("exit")
-            .map(|b| String::from_utf8_lossy(&b).trim().parse().expect("a status"))
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .trim()
+                    .parse()
+                    .expect("a status")
+            })
             .unwrap_or(0);
         for backend in BACKENDS {
             let file = format!("{name}.ny");
@@ -59,9 +64,18 @@ fn json_expected_output_is_pythons() {
     // that only a faithful json.dumps(indent=2, ensure_ascii=False) has.
     let out = fs::read_to_string(examples_dir().join("json.out")).expect("json.out");
     assert!(out.starts_with("{\n  \"version\": 1,\n  \"records\": [\n    {\n"));
-    assert!(out.contains("\\u0001\\u001f"), "control characters as \\u00XX");
-    assert!(out.contains("日本語") && out.contains("😀"), "non-ASCII kept");
-    assert!(out.contains("e+") || out.contains("e-"), "a float in exponent form");
+    assert!(
+        out.contains("\\u0001\\u001f"),
+        "control characters as \\u00XX"
+    );
+    assert!(
+        out.contains("日本語") && out.contains("😀"),
+        "non-ASCII kept"
+    );
+    assert!(
+        out.contains("e+") || out.contains("e-"),
+        "a float in exponent form"
+    );
     assert!(out.ends_with("}\n"));
 }
 
@@ -102,14 +116,21 @@ fn errors_are_located_and_exit_2() {
     // No @main: the usual message.
     fs::write(dir.join("lib.ny"), "function f() { return 1 }\n").unwrap();
     let o = mir14(&["run", "lib.ny"], &dir, b"");
-    assert_eq!((o.code, o.err()), (Some(2), "error: no function @main in lib.ny\n".into()));
+    assert_eq!(
+        (o.code, o.err()),
+        (Some(2), "error: no function @main in lib.ny\n".into())
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn emit_mir_prints_verifiable_mir14_text() {
     let dir = examples_dir();
-    let o = mir14(&["run", "loops.ny", "--backend", "vm", "--emit-mir"], &dir, b"");
+    let o = mir14(
+        &["run", "loops.ny", "--backend", "vm", "--emit-mir"],
+        &dir,
+        b"",
+    );
     assert_eq!(o.code, Some(0), "{}", o.err());
     let text = o.out();
     assert!(text.contains("fn @main() {\n  loop header="), "{text}");
@@ -117,7 +138,11 @@ fn emit_mir_prints_verifiable_mir14_text() {
     // The text is MIR14 that the tool reads back and runs to the same output.
     let tmp = std::env::temp_dir().join(format!("mir14-ny-emit-{}.mir", std::process::id()));
     fs::write(&tmp, &text).unwrap();
-    let o = mir14(&["run", tmp.to_str().unwrap(), "--backend", "vm"], &dir, b"");
+    let o = mir14(
+        &["run", tmp.to_str().unwrap(), "--backend", "vm"],
+        &dir,
+        b"",
+    );
     fs::remove_file(&tmp).unwrap();
     assert_eq!(o.stdout, fs::read(dir.join("loops.out")).unwrap());
     // `mir14 fmt` on a .ny file is the same text.

@@ -13,8 +13,7 @@ use crate::ast::*;
 use crate::Error;
 use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
 use mir14_mir::{
-    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, UnaryOp,
-    Value,
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, UnaryOp, Value,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -90,7 +89,8 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = compile_function(&mb, &g, fid, f, false)?;
         at(f.span, mb.define_function(fb))?;
     }
-    mb.finish().map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+    mb.finish()
+        .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
 }
 
 /// Builds the body of one function or method.
@@ -323,7 +323,13 @@ impl FnCompiler<'_> {
         self.expr(&args[0])
     }
 
-    fn check_arity(&self, what: &str, expected: usize, got: usize, span: Span) -> Result<(), Error> {
+    fn check_arity(
+        &self,
+        what: &str,
+        expected: usize,
+        got: usize,
+        span: Span,
+    ) -> Result<(), Error> {
         if expected == got {
             Ok(())
         } else {
@@ -509,5 +515,132 @@ impl FnCompiler<'_> {
         at(sp, self.fb.switch_to_block(join))?;
         at(sp, self.fb.seal_block(join))?;
         at(sp, self.fb.use_var(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile as compile_src;
+    use mir14_mir::{Inst, Module};
+
+    /// Compiles and runs `src` on the reference interpreter: (stdout, status).
+    fn run(src: &str) -> (String, i32) {
+        let module = compile_src(src).unwrap_or_else(|e| panic!("{e:?}"));
+        let o = mir14_vm::run_captured(&module, &mir14_rt::Config::default(), b"");
+        (String::from_utf8(o.stdout).unwrap(), o.status)
+    }
+
+    fn error(src: &str) -> (String, u32) {
+        let e = compile_src(src).unwrap_err();
+        (e.message, e.span.start)
+    }
+
+    fn insts(m: &Module, f: &str) -> Vec<Inst> {
+        let f = &m.functions[m.function_by_name(f).unwrap()];
+        f.blocks.values().flat_map(|b| b.insts.clone()).collect()
+    }
+
+    #[test]
+    fn programs_compute_what_they_say() {
+        // Sum of 1..=10 (55), the first power of two above 1000 (1024), and a mutated field.
+        let src = "box Acc {\n init { total }\n birth(t) { me.total = t }\n add(x) { me.total = me.total + x }\n}\n\
+                   function main() {\n local a = new Acc(0)\n local i = 1\n loop(i <= 10) { a.add(i)\n i = i + 1 }\n\
+                   print(a.total)\n local p = 1\n loop(true) { p = p * 2\n if p > 1000 { break } }\n print(p)\n return a.total - 50\n}";
+        assert_eq!(run(src), ("55\n1024\n".to_string(), 5));
+        // Scopes: an inner `local` shadows, the outer variable is unchanged after the block.
+        let src =
+            "function main() {\n local x = 1\n if true { local x = 2\n print(x) }\n print(x)\n}";
+        assert_eq!(run(src).0, "2\n1\n");
+        // Assignments inside branches reach the join (phis by the builder).
+        let src =
+            "function main() {\n local x = 0\n if 1 < 2 { x = 10 } else { x = 20 }\n print(x)\n}";
+        assert_eq!(run(src).0, "10\n");
+        // `||` does not evaluate its right side when the left is true.
+        let src =
+            "function boom() { return 1 / 0 }\nfunction main() { print(true || boom() == 1) }";
+        assert_eq!(run(src).0, "true\n");
+        // A method call as a statement, a nested function value, externs by name.
+        let src = "function twice(f, x) { return f(f(x)) }\nfunction inc(x) { return x + 1 }\n\
+                   function main() { env.console.log(twice(inc, 5)) }";
+        assert_eq!(run(src).0, "7\n");
+        // Falling off the end returns null; main's status is then 0.
+        assert_eq!(
+            run("function f() { }\nfunction main() { print(f()) }"),
+            ("void\n".into(), 0)
+        );
+    }
+
+    #[test]
+    fn loops_are_loopforms_and_and_or_are_branches() {
+        let m = compile_src(
+            "function main() {\n local i = 0\n loop(i < 3 && true) { i = i + 1\n if i == 2 { continue } }\n}",
+        )
+        .unwrap();
+        let f = &m.functions[m.function_by_name("main").unwrap()];
+        assert_eq!(f.loops.len(), 1);
+        let all = insts(&m, "main");
+        // `&&` is control flow, never the eager `binop and`.
+        assert!(!all.iter().any(|i| matches!(
+            i,
+            Inst::Binary {
+                op: mir14_mir::BinOp::And,
+                ..
+            }
+        )));
+        assert!(all.iter().any(|i| matches!(i, Inst::Phi { .. })));
+    }
+
+    #[test]
+    fn compile_errors_are_located() {
+        let f = |body: &str| format!("function main() {{ {body} }}");
+        assert_eq!(error(&f("print(y)")), ("unknown variable y".into(), 24));
+        assert_eq!(error(&f("g()")), ("unknown function g".into(), 18));
+        assert_eq!(
+            error(&f("print(me)")),
+            ("`me` outside of a method".into(), 24)
+        );
+        assert_eq!(
+            error(&f("continue")),
+            ("continue outside of a loop".into(), 18)
+        );
+        assert_eq!(error(&f("print(1).x")).0, "no box declares field x");
+        assert_eq!(error(&f("new Nope()")).0, "unknown box Nope");
+        assert_eq!(
+            error(&f("new MapBox(1)")).0,
+            "wrong number of arguments to new MapBox: expected 0, got 1"
+        );
+        assert_eq!(error(&f("env.nope.x()")).0, "unknown extern env.nope.x");
+        assert_eq!(
+            error(&f("env.console.log(1, 2)")).0,
+            "wrong number of arguments to env.console.log: expected 1, got 2"
+        );
+        assert_eq!(
+            error("box P { birth(a) { } }\nfunction main() { new P() }").0,
+            "wrong number of arguments to new P: expected 1, got 0"
+        );
+        assert_eq!(
+            error("function print(x) { }").0,
+            "print is a builtin function"
+        );
+        assert_eq!(
+            error("function f(a, a) { }"),
+            ("duplicate parameter a".into(), 14)
+        );
+        assert_eq!(
+            error("box P { m() {} m() {} }").0,
+            "duplicate method m in box P"
+        );
+        assert_eq!(
+            error("box P { init { a, a } }").0,
+            "duplicate field a in box P"
+        );
+        assert_eq!(
+            error("box ArrayBox { }").0,
+            "box name ArrayBox is a builtin type"
+        );
+        assert_eq!(
+            error("function f() { }\nfunction f() { }"),
+            ("duplicate function @f".into(), 26)
+        );
     }
 }

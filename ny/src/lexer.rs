@@ -267,16 +267,28 @@ mod tests {
     #[test]
     fn lexical_errors() {
         let e = lex("x = #").unwrap_err();
-        assert_eq!((e.span, e.message.as_str()), (Span::new(4, 5), "unexpected character `#`"));
+        assert_eq!(
+            (e.span, e.message.as_str()),
+            (Span::new(4, 5), "unexpected character `#`")
+        );
         let e = lex("\"abc\ndef\"").unwrap_err();
-        assert_eq!((e.span.start, e.message.as_str()), (0, "unterminated string"));
+        assert_eq!(
+            (e.span.start, e.message.as_str()),
+            (0, "unterminated string")
+        );
         assert_eq!(lex("\"\\q\"").unwrap_err().message, "invalid escape");
-        assert_eq!(lex("\"\\u{110000}\"").unwrap_err().message, "invalid escape");
+        assert_eq!(
+            lex("\"\\u{110000}\"").unwrap_err().message,
+            "invalid escape"
+        );
         assert_eq!(
             lex("99999999999999999999").unwrap_err().message,
             "integer literal out of range"
         );
-        assert_eq!(lex("1e999").unwrap_err().message, "float literal out of range");
+        assert_eq!(
+            lex("1e999").unwrap_err().message,
+            "float literal out of range"
+        );
         assert_eq!(lex("& x").unwrap_err().message, "unexpected character `&`");
     }
 }

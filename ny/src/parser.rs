@@ -515,10 +515,7 @@ mod tests {
         );
         assert_eq!(show(&expr_of("-x * 2")), "((Neg x) Mul 2)");
         assert_eq!(show(&expr_of("-5 % 3")), "(-5 Mod 3)");
-        assert_eq!(
-            show(&expr_of("a.b.c(1, f(2)).d")),
-            "a.b.c(1, f(2)).d"
-        );
+        assert_eq!(show(&expr_of("a.b.c(1, f(2)).d")), "a.b.c(1, f(2)).d");
         assert_eq!(show(&expr_of("(1 + 2) * 3")), "((1 Add 2) Mul 3)");
     }
 
@@ -534,7 +531,9 @@ mod tests {
         let body = &prog.functions[0].body;
         assert_eq!(body.len(), 6);
         assert!(matches!(&body[0], Stmt::Local { name, .. } if name == "p"));
-        assert!(matches!(&body[3], Stmt::If { els: Some(e), .. } if matches!(e[0], Stmt::If { .. })));
+        assert!(
+            matches!(&body[3], Stmt::If { els: Some(e), .. } if matches!(e[0], Stmt::If { .. }))
+        );
         assert!(matches!(&body[4], Stmt::Loop { body, .. } if body.len() == 2));
         assert!(matches!(&body[5], Stmt::Return(None, _)));
         // A binary operator or a call's `(` on the next line starts a new statement.
@@ -557,7 +556,10 @@ mod tests {
         );
         assert_eq!(
             err("function main() { print(1) print(2) }"),
-            (27, "expected the end of the statement, found `print`".to_string())
+            (
+                27,
+                "expected the end of the statement, found `print`".to_string()
+            )
         );
         assert_eq!(
             err("x = 1"),
