@@ -25,6 +25,10 @@ struct Globals {
     boxes: HashMap<String, (BoxId, usize)>,
     /// Every field name some box declares.
     fields: HashSet<String>,
+    /// Per box: its methods and their parameter counts without the receiver.
+    methods: HashMap<BoxId, HashMap<String, usize>>,
+    /// Box names by id.
+    box_names: HashMap<BoxId, String>,
 }
 
 /// Attaches a source position to a builder error.
@@ -39,6 +43,8 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         functions: HashMap::new(),
         boxes: HashMap::new(),
         fields: HashSet::new(),
+        methods: HashMap::new(),
+        box_names: HashMap::new(),
     };
     // Declare every box and function first, so bodies may refer to later ones.
     let mut methods = Vec::new();
@@ -58,6 +64,14 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let birth = b.methods.iter().find(|m| m.name == "birth");
         g.boxes
             .insert(b.name.clone(), (id, birth.map_or(0, |m| m.params.len())));
+        g.box_names.insert(id, b.name.clone());
+        g.methods.insert(
+            id,
+            b.methods
+                .iter()
+                .map(|m| (m.name.clone(), m.params.len()))
+                .collect(),
+        );
         for m in &b.methods {
             let fid = mb.declare_method(id, &m.name).map_err(|e| match e {
                 BuildError::DuplicateFunction(_) => Error::new(
@@ -66,7 +80,7 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 ),
                 e => Error::new(m.span, e.to_string()),
             })?;
-            methods.push((fid, m));
+            methods.push((fid, id, m));
         }
     }
     let mut funcs = Vec::new();
@@ -81,12 +95,12 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
     }
-    for (fid, m) in methods {
-        let fb = compile_function(&mb, &g, fid, m, true)?;
+    for (fid, id, m) in methods {
+        let fb = compile_function(&mb, &g, fid, m, Some(id))?;
         at(m.span, mb.define_function(fb))?;
     }
     for (fid, f) in funcs {
-        let fb = compile_function(&mb, &g, fid, f, false)?;
+        let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
     }
     mb.finish()
@@ -99,7 +113,7 @@ fn compile_function(
     g: &Globals,
     fid: FuncId,
     def: &FuncDef,
-    method: bool,
+    method_of: Option<BoxId>,
 ) -> Result<FunctionBuilder, Error> {
     let fb = at(def.span, mb.function_builder(fid))?;
     let mut c = FnCompiler {
@@ -109,10 +123,10 @@ fn compile_function(
         loops: Vec::new(),
         me: None,
     };
-    if method {
+    if let Some(b) = method_of {
         let me = c.fb.add_param(None);
         at(def.span, c.fb.set_value_name(me, "me"))?;
-        c.me = Some(me);
+        c.me = Some((me, b));
     }
     for (name, span) in &def.params {
         if c.scopes[0].contains_key(name) {
@@ -140,8 +154,8 @@ struct FnCompiler<'g> {
     scopes: Vec<HashMap<String, Variable>>,
     /// The open loops, innermost last.
     loops: Vec<Loop>,
-    /// The receiver, in methods.
-    me: Option<Value>,
+    /// The receiver and its box, in methods.
+    me: Option<(Value, BoxId)>,
 }
 
 impl FnCompiler<'_> {
@@ -231,18 +245,18 @@ impl FnCompiler<'_> {
                     // The header holds straight-line code only: test at the top of the body.
                     let t = at(sp, self.fb.bconst(true))?;
                     at(sp, self.fb.loop_condition(&lp, t))?;
-                    self.loops.push(lp);
                     let c = self.expr(cond)?;
                     let nc = at(sp, self.fb.unary(UnaryOp::Not, c))?;
-                    let lp = self.loops.last().expect("pushed above");
-                    at(sp, self.fb.break_if(lp, nc))?;
+                    at(sp, self.fb.break_if(&lp, nc))?;
                 } else {
                     let c = self.expr(cond)?;
                     at(sp, self.fb.loop_condition(&lp, c))?;
-                    self.loops.push(lp);
                 }
+                self.loops.push(lp);
                 let r = self.scoped(body);
-                let lp = self.loops.pop().expect("pushed above");
+                let Some(lp) = self.loops.pop() else {
+                    return Err(Error::new(sp, "internal compiler error: loop stack"));
+                };
                 r?;
                 at(sp, self.fb.end_loop(lp))?;
             }
@@ -305,17 +319,42 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
                     return at(e.span, self.fb.extern_call_discard(f, &a));
                 }
-                let r = self.expr(recv)?;
+                let callee = self.method_callee(recv, m, args.len(), e.span)?;
                 let a = self.exprs(args)?;
-                let callee = Callee::Method {
-                    box_name: None,
-                    method: m.clone(),
-                    receiver: r,
-                };
                 at(e.span, self.fb.call_discard(callee, &a))
             }
             _ => self.expr(e).map(|_| ()),
         }
+    }
+
+    /// The callee of `recv.m(...)` with `argc` arguments. On `me`, a method of the enclosing
+    /// box is called statically (`call %me.B::m(...)`: `me` is always a `B`, and the call needs
+    /// no lookup by name at run time), its arity checked here; anything else dispatches
+    /// dynamically on the receiver.
+    fn method_callee(
+        &mut self,
+        recv: &Expr,
+        m: &str,
+        argc: usize,
+        span: Span,
+    ) -> Result<Callee, Error> {
+        if let (ExprKind::Me, Some((me, b))) = (&recv.kind, self.me) {
+            if let Some(&arity) = self.g.methods.get(&b).and_then(|ms| ms.get(m)) {
+                let name = self.g.box_names.get(&b).map_or("", String::as_str);
+                self.check_arity(&format!("{name}.{m}"), arity, argc, span)?;
+                return Ok(Callee::Method {
+                    box_name: Some(b),
+                    method: m.to_string(),
+                    receiver: me,
+                });
+            }
+        }
+        let r = self.expr(recv)?;
+        Ok(Callee::Method {
+            box_name: None,
+            method: m.to_string(),
+            receiver: r,
+        })
     }
 
     fn print_arg(&mut self, args: &[Expr], span: Span) -> Result<Value, Error> {
@@ -378,6 +417,7 @@ impl FnCompiler<'_> {
             ExprKind::Null => at(sp, self.fb.void()),
             ExprKind::Me => self
                 .me
+                .map(|(v, _)| v)
                 .ok_or_else(|| Error::new(sp, "`me` outside of a method")),
             ExprKind::Var(name) => {
                 if let Some(var) = self.lookup(name) {
@@ -450,9 +490,9 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
                     return at(sp, self.fb.extern_call(f, &a));
                 }
-                let r = self.expr(recv)?;
+                let callee = self.method_callee(recv, m, args.len(), sp)?;
                 let a = self.exprs(args)?;
-                at(sp, self.fb.call_method(r, m, &a))
+                at(sp, self.fb.call(callee, &a))
             }
             ExprKind::Field(obj, field) => {
                 self.check_field(field, sp)?;

@@ -78,7 +78,7 @@ impl Parser {
             Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
                 let t = self.next();
                 let Tok::Ident(s) = t.tok else {
-                    unreachable!("peeked an identifier")
+                    return Err(Error::new(t.span, format!("expected {what}")));
                 };
                 Ok((s, t.span))
             }
