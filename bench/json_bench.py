@@ -10,13 +10,14 @@ are written by bench/gen_json.py (deterministic) into a temporary directory. Eve
 output must be byte-identical to `json.dumps(json.loads(doc), indent=2, ensure_ascii=False)`
 plus a newline, or the harness stops with an error.
 
-Columns: median wall time of N runs of the whole process (start-up and, for jit, compiling
-the program included). `aot` runs the executable made once by `mir14 build` (its build time
+Columns: median wall and CPU (user+sys) time of N runs of the whole process (start-up and,
+for jit, compiling the program included); the `trivial` document `0` shows that fixed cost. `aot` runs the executable made once by `mir14 build` (its build time
 is printed separately); `vm/jit` and `vm/aot` are the speed-ups over the interpreter.
 """
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,20 +30,27 @@ ROOT = os.path.dirname(HERE)
 PROGRAM = os.path.join(ROOT, "ny", "examples", "json.ny")
 
 
+def cpu_of_children():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed(cmd, stdin, runs, expected, label):
-    """Median wall time of `cmd` fed `stdin`; its stdout must be exactly `expected`."""
-    times = []
+    """Median (wall, CPU) time of `cmd` fed `stdin`; its stdout must be exactly `expected`."""
+    times, cpus = [], []
     for _ in range(runs):
+        c0 = cpu_of_children()
         t0 = time.perf_counter()
         r = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            check=False)
         times.append(time.perf_counter() - t0)
+        cpus.append(cpu_of_children() - c0)
         if r.returncode != 0:
             sys.exit(f"{label}: status {r.returncode}:\n{r.stderr.decode(errors='replace')}")
         if r.stdout != expected:
             sys.exit(f"{label}: output differs from Python's json.dumps(indent=2, "
                      f"ensure_ascii=False)")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main():
@@ -60,12 +68,14 @@ def main():
             t0 = time.perf_counter()
             subprocess.run([a.mir14, "build", PROGRAM, "-o", exe], check=True)
             print(f"aot: mir14 build json.ny took {time.perf_counter() - t0:.3f} s")
+        with open(os.path.join(tmp, "json_trivial.json"), "w") as f:
+            f.write("0\n")
         cols = backends + ["python3"]
-        print(f"median wall time of {a.runs} runs (seconds), output checked byte for byte")
-        print(f"{'document':18}" + "".join(f"{c:>9}" for c in cols)
-              + "".join(f"{'vm/' + b:>9}" for b in backends if b != "vm")
-              + "".join(f"{'py/' + b:>9}" for b in backends))
-        for name in ["json_small", "json_large"]:
+        header = (f"{'document':19}" + "".join(f"{c:>9}" for c in cols)
+                  + "".join(f"{'vm/' + b:>9}" for b in backends if b != "vm")
+                  + "".join(f"{'py/' + b:>9}" for b in backends))
+        results = []
+        for name in ["json_trivial", "json_small", "json_large"]:
             path = os.path.join(tmp, name + ".json")
             with open(path, "rb") as f:
                 doc = f.read()
@@ -77,12 +87,19 @@ def main():
                 row[b] = timed(cmd, doc, a.runs, expected, f"{name} on {b}")
             row["python3"] = timed([python, os.path.join(HERE, "json_py.py")], doc, a.runs,
                                    expected, f"{name} on python3")
-            label = f"{name} ({len(doc) // 1024 or len(doc)}{' KB' if len(doc) >= 1024 else ' B'})"
-            line = f"{label:18}" + "".join(f"{row[c]:9.3f}" for c in cols)
-            line += "".join(f"{row['vm'] / row[b]:8.1f}x" for b in backends
-                            if b != "vm" and "vm" in row)
-            line += "".join(f"{row['python3'] / row[b]:8.2f}x" for b in backends)
-            print(line)
+            size = f"{len(doc) // 1024} KB" if len(doc) >= 1024 else f"{len(doc)} B"
+            results.append((f"{name[5:]} ({size})", row))
+        for kind, i in [("wall", 0), ("CPU (user+sys)", 1)]:
+            print(f"median {kind} time of {a.runs} runs (seconds); every output checked "
+                  f"byte for byte")
+            print(header)
+            for label, row in results:
+                t = {c: max(row[c][i], 1e-9) for c in cols}
+                line = f"{label:19}" + "".join(f"{t[c]:9.3f}" for c in cols)
+                line += "".join(f"{t['vm'] / t[b]:8.2f}x" for b in backends
+                                if b != "vm" and "vm" in t)
+                line += "".join(f"{t['python3'] / t[b]:8.2f}x" for b in backends)
+                print(line)
 
 
 if __name__ == "__main__":

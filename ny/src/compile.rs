@@ -631,6 +631,41 @@ mod tests {
     }
 
     #[test]
+    fn calls_on_me_are_static_others_dynamic() {
+        let src = "box B {\n init { v }\n m(x) { return x + 1 }\n n() { return me.m(1) + me.toString().length() }\n}\n\
+                   function main() { local b = new B()\n print(b.m(2))\n print(b.n()) }";
+        let m = compile_src(src).unwrap();
+        let callees: Vec<(Option<mir14_mir::BoxId>, String)> = insts(&m, "B.n")
+            .into_iter()
+            .filter_map(|i| match i {
+                Inst::Call {
+                    callee:
+                        mir14_mir::Callee::Method {
+                            box_name, method, ..
+                        },
+                    ..
+                } => Some((box_name, method)),
+                _ => None,
+            })
+            .collect();
+        let b = m.box_by_name("B");
+        assert_eq!(
+            callees,
+            vec![
+                (b, "m".to_string()),
+                (None, "toString".to_string()),
+                (None, "length".to_string())
+            ]
+        );
+        // `B { v: void }` has 13 characters, and me.m(1) is 2.
+        assert_eq!(run(src).0, "3\n15\n");
+        assert_eq!(
+            error("box B { m(x) { return x }\n n() { return me.m() } }").0,
+            "wrong number of arguments to B.m: expected 1, got 0"
+        );
+    }
+
+    #[test]
     fn compile_errors_are_located() {
         let f = |body: &str| format!("function main() {{ {body} }}");
         assert_eq!(error(&f("print(y)")), ("unknown variable y".into(), 24));
