@@ -10,6 +10,7 @@ mod cfg;
 mod diag;
 mod fuzz;
 mod load;
+mod ny;
 mod parity;
 mod run;
 
@@ -38,6 +39,9 @@ fn main() {
 
 /// Runs one invocation, writing to `out` and `err`, and returns the exit status.
 fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    // `mir14 run prog.ny --emit-mir` is `mir14 fmt prog.ny` (src/ny.rs).
+    let rewritten = ny::rewrite_emit_mir(args);
+    let args = rewritten.as_deref().unwrap_or(args);
     let command = match parse_args(args) {
         Ok(c) => c,
         Err(message) => return fail(err, &format!("error: {message}\n")),
