@@ -24,6 +24,9 @@ usage:
                                     compile to a standalone native executable
   mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
                                     run @main on every backend and compare the results
+  mir14 fuzz [--seconds N] [--seed S] [--backends vm,jit,aot]
+                                    differential fuzzing of generated programs
+                                    (`mir14 fuzz --help` lists every flag)
   mir14 help [COMMAND]              show this help, or a command's help
 
 FILE is MIR14 text, or the JSON form if its name ends in `.json`, or an ny program if its

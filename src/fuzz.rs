@@ -11,8 +11,9 @@
 //! written to a temporary file and run by every backend as a subprocess with empty stdin, the
 //! same `--fuel` and `--max-depth`, and a timeout; stdout, stderr and the exit status are compared
 //! byte for byte. Unless `--fixed-limits`, one program in four runs with a small fuel (1 to 400)
-//! and one in four with a small call depth limit (2 to 31), so that `OutOfFuel` and
-//! `StackOverflow` are compared too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
+//! one in four with a small call depth limit (2 to 31), so that `OutOfFuel` and
+//! `StackOverflow` are compared too, and one in four without `--fuel` at all, so that the compiled
+//! code users get by default (no fuel checks) is fuzzed too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
 //! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
 //! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`), which lets the
@@ -51,8 +52,11 @@ pub struct Options {
     pub programs: Option<u64>,
     /// The backends to compare (at least two).
     pub backends: Vec<Backend>,
-    /// `--fuel` passed to every run.
+    /// `--fuel` passed to every run (when `fuel_checks`).
     pub fuel: u64,
+    /// Whether runs get `--fuel` at all. Without it the JIT and AOT code carry no fuel checks:
+    /// the code users get by default, so it must be fuzzed too.
+    pub fuel_checks: bool,
     /// `--max-depth` passed to every run.
     pub max_depth: u64,
     /// The wall-clock limit of one run.
@@ -75,10 +79,14 @@ const USAGE: &str = "usage: mir14 fuzz [--seconds N] [--seed S] [--programs N] \
 
 /// Runs `mir14 fuzz` with the arguments after `fuzz`; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        let _ = writeln!(std::io::stdout(), "{USAGE}");
+        return 0;
+    }
     let opts = match parse_options(args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
+            let _ = writeln!(std::io::stderr(), "error: {e}\n{USAGE}");
             return 2;
         }
     };
@@ -87,7 +95,7 @@ pub fn main(args: &[String]) -> i32 {
         Ok((n, d)) => (n, d, i32::from(d > 0)),
         Err((n, d, e)) => {
             let _ = out.flush();
-            eprintln!("error: {e}");
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             (n, d, 2)
         }
     };
@@ -107,6 +115,7 @@ pub fn parse_options(args: &[String]) -> Result<Options, String> {
         programs: None,
         backends: Vec::new(),
         fuel: 100_000,
+        fuel_checks: true,
         max_depth: 200,
         timeout: Duration::from_secs(10),
         out: PathBuf::from("fuzz-out"),
@@ -206,8 +215,10 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
 }
 
 /// The options program `seed` runs with: `opts`, except that with `vary_limits` one program in
-/// four gets a fuel of 1..=400 and one in four a call depth limit of 2..=31 (chosen from the
-/// seed, so a program always runs with the same limits).
+/// four gets a fuel of 1..=400, one in four a call depth limit of 2..=31, and one in four runs
+/// without `--fuel` (generated programs terminate by construction; this fuzzes the compiled code
+/// users get by default, which has no fuel checks). The choice comes from the seed, so a program
+/// always runs with the same limits.
 pub fn program_options(opts: &Options, seed: u64) -> Options {
     let mut o = opts.clone();
     if opts.vary_limits {
@@ -215,10 +226,20 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
         match h % 4 {
             0 => o.fuel = 1 + (h >> 8) % 400,
             1 => o.max_depth = 2 + (h >> 8) % 30,
+            2 => o.fuel_checks = false,
             _ => {}
         }
     }
     o
+}
+
+/// The limit flags a program runs with, as `mir14 run` takes them.
+fn limit_flags(opts: &Options) -> String {
+    if opts.fuel_checks {
+        format!("--fuel {} --max-depth {}", opts.fuel, opts.max_depth)
+    } else {
+        format!("--max-depth {}", opts.max_depth)
+    }
 }
 
 /// A seed from the clock.
@@ -338,8 +359,8 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
             d += 1;
             let _ = writeln!(
                 log,
-                "fuzz: divergence in program seed {seed} (--fuel {} --max-depth {}): {diff}",
-                opts.fuel, opts.max_depth
+                "fuzz: divergence in program seed {seed} ({}): {diff}",
+                limit_flags(opts)
             );
             let dir = opts.out.join(seed.to_string());
             save(&dir, "program", &module, opts, &outcomes);
@@ -438,11 +459,11 @@ type Running = Result<
 
 fn start(b: &Backend, opts: &Options, file: &Path) -> Running {
     let mut cmd = Command::new(&b.command[0]);
-    cmd.args(&b.command[1..])
-        .arg(file)
-        .arg("--fuel")
-        .arg(opts.fuel.to_string())
-        .arg("--max-depth")
+    cmd.args(&b.command[1..]).arg(file);
+    if opts.fuel_checks {
+        cmd.arg("--fuel").arg(opts.fuel.to_string());
+    }
+    cmd.arg("--max-depth")
         .arg(opts.max_depth.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -594,7 +615,7 @@ fn save(dir: &Path, name: &str, module: &Module, opts: &Options, outcomes: &[Out
     // The run flags, in the form of a conformance test's `.flags` file.
     let _ = std::fs::write(
         dir.join(format!("{name}.flags")),
-        format!("--fuel {} --max-depth {}\n", opts.fuel, opts.max_depth),
+        format!("{}\n", limit_flags(opts)),
     );
     for (b, o) in backends.iter().zip(outcomes) {
         let base = format!("{name}.{}", b.name);
