@@ -225,6 +225,12 @@ impl Heap {
         self.collections
     }
 
+    /// Turns stress mode (every safepoint collects) on or off.
+    pub fn set_stress(&mut self, on: bool) {
+        self.stress = on;
+        self.threshold = if on { 0 } else { MIN_THRESHOLD };
+    }
+
     /// True in stress mode (every safepoint collects).
     pub fn stress(&self) -> bool {
         self.stress
