@@ -159,6 +159,20 @@ struct GcBox<T> {
 const MIN_THRESHOLD: usize = 4 << 20;
 /// Per-object bookkeeping charged on top of the payload (allocator header, list entry).
 const OBJ_OVERHEAD: usize = 32;
+/// At most this many freed objects of each kind are kept for reuse instead of being returned
+/// to the allocator.
+const FREE_CAP: usize = 1 << 16;
+
+/// The free-list index of a heap kind.
+#[inline(always)]
+fn kind_slot(kind: u64) -> usize {
+    match kind {
+        STR => 0,
+        ARRAY => 1,
+        MAP => 2,
+        _ => 3,
+    }
+}
 
 /// The heap: every live object, the collector's roots and its accounting.
 pub struct Heap {
@@ -180,6 +194,9 @@ pub struct Heap {
     collections: u64,
     /// The marking work list (kept to reuse its memory).
     work: Vec<Val>,
+    /// Memory of swept objects, per kind ([`kind_slot`]), reused by the next allocations of
+    /// that kind (payload already dropped).
+    free: [Vec<usize>; 4],
 }
 
 impl Default for Heap {
@@ -207,6 +224,7 @@ impl Heap {
             stress,
             collections: 0,
             work: Vec::new(),
+            free: Default::default(),
         }
     }
 
@@ -269,10 +287,19 @@ impl Heap {
 
     #[inline]
     fn add<T>(&mut self, kind: u64, value: T, bytes: usize) -> Val {
-        let p = Box::into_raw(Box::new(GcBox {
+        let g = GcBox {
             value,
             mark: Cell::new(false),
-        })) as usize;
+        };
+        let p = match self.free[kind_slot(kind)].pop() {
+            // SAFETY: free-list entries of this kind are allocations of `GcBox<T>` whose payload
+            // was dropped; writing a new one makes the object live again.
+            Some(p) => unsafe {
+                std::ptr::write(p as *mut GcBox<T>, g);
+                p
+            },
+            None => Box::into_raw(Box::new(g)) as usize,
+        };
         self.objects.push((kind, p));
         self.allocated += bytes + std::mem::size_of::<GcBox<T>>() + OBJ_OVERHEAD;
         Val {
@@ -421,6 +448,7 @@ impl Heap {
         // Sweep: free the unmarked, clear the marks of the rest, measure the live size.
         let mut live = 0usize;
         let (mut seen, mut kept_sorted, sorted) = (0usize, 0usize, self.sorted);
+        let free = &mut self.free;
         self.objects.retain(|&(kind, p)| {
             let in_prefix = seen < sorted;
             seen += 1;
@@ -433,7 +461,13 @@ impl Heap {
                     kept_sorted += in_prefix as usize;
                     true
                 } else {
-                    free(kind, p);
+                    let list = &mut free[kind_slot(kind)];
+                    if list.len() < FREE_CAP {
+                        drop_payload(kind, p);
+                        list.push(p);
+                    } else {
+                        free_obj(kind, p);
+                    }
                     false
                 }
             }
@@ -563,12 +597,44 @@ unsafe fn size_of_obj(kind: u64, p: usize) -> usize {
         }
 }
 
+/// Drops the payload of object `p`, keeping its memory.
+///
+/// # Safety
+/// `p` must be a live object of kind `kind`; afterwards it is uninitialized memory.
+unsafe fn drop_payload(kind: u64, p: usize) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        match kind {
+            STR => std::ptr::drop_in_place(p as *mut GcBox<StrObj>),
+            ARRAY => std::ptr::drop_in_place(p as *mut GcBox<ArrayObj>),
+            MAP => std::ptr::drop_in_place(p as *mut GcBox<MapObj>),
+            _ => std::ptr::drop_in_place(p as *mut GcBox<UserObj>),
+        }
+    }
+}
+
+/// Returns the memory of a dropped object (a free-list entry) to the allocator.
+///
+/// # Safety
+/// `p` must be a free-list entry of kind `kind`, not used afterwards.
+unsafe fn dealloc_obj(kind: u64, p: usize) {
+    use std::alloc::{dealloc, Layout};
+    let layout = match kind {
+        STR => Layout::new::<GcBox<StrObj>>(),
+        ARRAY => Layout::new::<GcBox<ArrayObj>>(),
+        MAP => Layout::new::<GcBox<MapObj>>(),
+        _ => Layout::new::<GcBox<UserObj>>(),
+    };
+    // SAFETY: `p` was allocated by `Box::new` of a `GcBox` of this kind, with this layout.
+    unsafe { dealloc(p as *mut u8, layout) }
+}
+
 /// Frees object `p`.
 ///
 /// # Safety
 /// `p` must be a live object of kind `kind`, made by `Box::into_raw` of its `GcBox`, and is not
 /// used afterwards.
-unsafe fn free(kind: u64, p: usize) {
+unsafe fn free_obj(kind: u64, p: usize) {
     // SAFETY: guaranteed by the caller.
     unsafe {
         match kind {
@@ -584,7 +650,14 @@ impl Drop for Heap {
     fn drop(&mut self) {
         for &(kind, p) in &self.objects {
             // SAFETY: every listed object is live and freed exactly once, here.
-            unsafe { free(kind, p) }
+            unsafe { free_obj(kind, p) }
+        }
+        for (slot, list) in self.free.iter().enumerate() {
+            let kind = [STR, ARRAY, MAP, USER][slot];
+            for &p in list {
+                // SAFETY: free-list entries are dropped objects of this kind, freed once, here.
+                unsafe { dealloc_obj(kind, p) }
+            }
         }
     }
 }
@@ -762,6 +835,24 @@ mod tests {
         unsafe { h.collect(&[], Some((lo, lo + 16))) };
         assert_eq!(h.len(), 2);
         assert_eq!(str_of(more[3]), "3");
+    }
+
+    #[test]
+    fn swept_memory_is_reused() {
+        let mut h = Heap::with_stress(false);
+        let a = h.alloc_array(vec![Val::int(1)]);
+        let u = h.alloc_user(3, 2);
+        unsafe { h.collect(&[], None) };
+        assert!(h.is_empty());
+        // The next objects of each kind take the swept memory, freshly initialized.
+        let b = h.alloc_array(vec![]);
+        let v = h.alloc_user(1, 1);
+        assert_eq!((b.bits, v.bits), (a.bits, u.bits));
+        assert!(array_mut(b).is_empty());
+        assert_eq!((user_mut(v).box_id, user_mut(v).fields.len()), (1, 1));
+        unsafe { h.collect(&[b], None) };
+        assert_eq!(h.len(), 1);
+        assert!(array_mut(b).is_empty());
     }
 
     #[test]
