@@ -25,6 +25,8 @@
 //! The next collection is due after `max(MIN_THRESHOLD, live bytes)` more bytes were allocated,
 //! so the cost of a collection (proportional to the heap) is amortized over the allocations that
 //! made it necessary. With `MIR14_GC_STRESS=1` in the environment every safepoint collects.
+//! Swept objects go to a per-kind free list (up to [`FREE_CAP`] each) and are reused by the next
+//! allocations of their kind before the allocator is asked.
 //!
 //! # Strings
 //!
