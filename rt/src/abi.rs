@@ -8,6 +8,16 @@
 //!
 //! Every function here is `extern "C"` and never unwinds: runtime errors are traps (values),
 //! and the runtime itself does not panic on any input a verified module can produce.
+//!
+//! # Garbage collection
+//!
+//! Runtime functions that may allocate are safepoints: on entry they ask the heap whether a
+//! collection is due and, if so, collect with these roots: their own operands (precise), the
+//! runtime's roots (pinned constants, the shadow root stack), and the native stack between the
+//! collection point and the frame of [`run_compiled`], scanned conservatively after the
+//! callee-saved registers are spilled into it (x86-64: rbx, rbp, r12–r15, rdi, rsi; aarch64:
+//! x19–x29). Compiled code keeps every value live across a call in a stack slot or a
+//! callee-saved register, so this finds all of them.
 
 use crate::{Config, Host, Io, Runtime, Trap, Val};
 use mir14_mir::{
@@ -111,6 +121,9 @@ pub struct Ctx {
     strings: Vec<Val>,
     fields: Vec<u32>,
     methods: Vec<u32>,
+    /// The highest native stack address compiled code of this run can use (set by
+    /// [`run_compiled`]; 0 until then, and then no collection runs).
+    stack_top: usize,
 }
 
 impl Ctx {
@@ -123,7 +136,11 @@ impl Ctx {
         syms: &Symbols,
     ) -> Ctx {
         let mut rt = Runtime::new(module, config, io);
-        let strings = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
+        let strings: Vec<Val> = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
+        // String constants live as long as the code that refers to them.
+        for &s in &strings {
+            rt.heap.pin(s);
+        }
         let fields = syms.fields.iter().map(|s| rt.field_id(s)).collect();
         let methods = syms.methods.iter().map(|s| rt.method_id(s)).collect();
         let max_depth = rt.config.max_depth;
@@ -135,7 +152,80 @@ impl Ctx {
             strings,
             fields,
             methods,
+            stack_top: 0,
         }
+    }
+}
+
+/// Collects garbage if a collection is due: the safepoint at the entry of a runtime function
+/// that may allocate. `a` and `b` are the call's operands (precise roots).
+#[inline(always)]
+fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+    if cx.rt.heap.should_collect() {
+        collect_compiled(cx, a, b);
+    }
+}
+
+/// Spills the callee-saved registers into the stack, then collects with the operands, the
+/// runtime's roots and the native stack from here up to [`Ctx::stack_top`] as roots.
+#[inline(never)]
+#[cold]
+fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+    if cx.stack_top == 0 {
+        // Not inside `run_compiled`: the stack extent is unknown, so nothing may be freed.
+        return;
+    }
+    let mut regs = [0usize; 12];
+    spill_callee_saved(&mut regs);
+    let lo = std::hint::black_box(regs.as_ptr()) as usize;
+    let hi = cx.stack_top.max(lo);
+    let mut roots = Vec::with_capacity(a.len() + b.len());
+    roots.extend_from_slice(a);
+    roots.extend_from_slice(b);
+    // SAFETY: the operands are values compiled code holds (live); `lo..hi` is this thread's
+    // stack from this frame (which holds the spilled registers) up to `run_compiled`'s frame.
+    unsafe { cx.rt.heap.collect(&roots, Some((lo, hi))) };
+    std::hint::black_box(&regs);
+}
+
+/// Stores the callee-saved registers into `buf`, so that values compiled code keeps in them
+/// are seen by the conservative stack scan.
+#[inline(always)]
+fn spill_callee_saved(buf: &mut [usize; 12]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: writes 8 words into `buf`, which has 12.
+    unsafe {
+        std::arch::asm!(
+            "mov [{0}], rbx",
+            "mov [{0} + 8], rbp",
+            "mov [{0} + 16], r12",
+            "mov [{0} + 24], r13",
+            "mov [{0} + 32], r14",
+            "mov [{0} + 40], r15",
+            "mov [{0} + 48], rdi",
+            "mov [{0} + 56], rsi",
+            in(reg) buf.as_mut_ptr(),
+            options(nostack, preserves_flags)
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: writes 11 words into `buf`, which has 12.
+    unsafe {
+        std::arch::asm!(
+            "stp x19, x20, [{0}]",
+            "stp x21, x22, [{0}, #16]",
+            "stp x23, x24, [{0}, #32]",
+            "stp x25, x26, [{0}, #48]",
+            "stp x27, x28, [{0}, #64]",
+            "str x29, [{0}, #80]",
+            in(reg) buf.as_mut_ptr(),
+            options(nostack, preserves_flags)
+        );
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        // Other targets: rely on the registers having been saved by the frames in between.
+        let _ = buf;
     }
 }
 
@@ -257,9 +347,9 @@ unsafe extern "C" fn mir14_rt_binop(
     bb: u64,
 ) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
-    let r = cx
-        .rt
-        .binop(&mut host, decode_binop(op), v(at, ab), v(bt, bb));
+    let (a, b) = (v(at, ab), v(bt, bb));
+    poll(cx, &[a, b], &[]);
+    let r = cx.rt.binop(&mut host, decode_binop(op), a, b);
     ret(cx, r)
 }
 
@@ -282,6 +372,7 @@ unsafe extern "C" fn mir14_rt_compare(
 unsafe extern "C" fn mir14_rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let x = v(t, b);
+    poll(cx, &[x], &[]);
     let r = match (kind, decode_type(ty as i64)) {
         (0, Some(ty)) => Ok(Val::bool(cx.rt.has_type(x, ty))),
         (1, Some(ty)) => cx.rt.cast(x, ty),
@@ -331,6 +422,7 @@ unsafe extern "C" fn mir14_rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val 
 unsafe extern "C" fn mir14_rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
+    poll(cx, args, &[]);
     let r = match decode_class(class as i64) {
         Some(c) => cx.rt.new_builtin(c, args),
         None => Err(Trap::type_error("bad class")),
@@ -341,6 +433,7 @@ unsafe extern "C" fn mir14_rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n
 #[no_mangle]
 unsafe extern "C" fn mir14_rt_new_user(ctx: *mut Ctx, b: u64) -> Val {
     let (cx, _) = unsafe { cx(ctx) };
+    poll(cx, &[], &[]);
     cx.rt.new_user(BoxId(b as u32))
 }
 
@@ -375,7 +468,9 @@ unsafe extern "C" fn mir14_rt_call_method(
     let (cx, mut host) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
     let mid = cx.methods.get(sym as usize).copied().unwrap_or(u32::MAX);
-    let r = cx.rt.call_method(&mut host, v(t, b), mid, args);
+    let recv = v(t, b);
+    poll(cx, &[recv], args);
+    let r = cx.rt.call_method(&mut host, recv, mid, args);
     ret(cx, r)
 }
 
@@ -389,7 +484,9 @@ unsafe extern "C" fn mir14_rt_call_value(
 ) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
-    let r = cx.rt.call_value(&mut host, v(t, b), args);
+    let f = v(t, b);
+    poll(cx, &[f], args);
+    let r = cx.rt.call_value(&mut host, f, args);
     ret(cx, r)
 }
 
@@ -397,6 +494,7 @@ unsafe extern "C" fn mir14_rt_call_value(
 unsafe extern "C" fn mir14_rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64) -> Val {
     let (cx, mut host) = unsafe { cx(ctx) };
     let args = unsafe { slice(args, n) };
+    poll(cx, args, &[]);
     let r = match ExternFn::ALL.get(id as usize) {
         Some(e) => cx.rt.call_extern(&mut host, *e, args),
         None => Err(Trap::type_error("bad extern")),
@@ -476,6 +574,9 @@ pub fn run_compiled(
     main: FuncId,
 ) -> i32 {
     let mut ctx = Box::new(Ctx::new(module, config, io, entries, syms));
+    // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
+    let marker = 0usize;
+    ctx.stack_top = std::hint::black_box(&marker) as *const usize as usize;
     let p: *mut Ctx = &mut *ctx;
     let mut host = CompiledHost { ctx: p };
     // SAFETY: `p` is live for the whole call; `main` takes no arguments.

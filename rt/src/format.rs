@@ -221,7 +221,21 @@ impl Runtime {
             USER => {
                 let b = user_mut(v).box_id as usize;
                 if let Some(f) = self.boxes.get(b).and_then(|m| m.to_string) {
-                    let r = host.call_function(self, f, &[v])?;
+                    // The user code may collect: keep the pending work (and `v`) alive.
+                    let mark = self.heap.root_mark();
+                    self.heap.push_root(v);
+                    for w in work.iter() {
+                        match *w {
+                            Work::Value(x, _)
+                            | Work::Array(x, _)
+                            | Work::Map(x, _, _)
+                            | Work::User(x, _) => self.heap.push_root(x),
+                            Work::Lit(_) => {}
+                        }
+                    }
+                    let r = host.call_function(self, f, &[v]);
+                    self.heap.pop_roots(mark);
+                    let r = r?;
                     if r.tag != STR {
                         return Err(Trap::type_error(format!(
                             "{}.toString must return String, got {}",

@@ -44,6 +44,17 @@
 //!   for `env.process.exit`, main's Integer `& 255`, else 0). Traps are located with
 //!   [`Trap::at`]`(func, block)` by the first backend frame that sees them.
 //!
+//! # Memory (see `heap.rs` and ARCHITECTURE.md)
+//!
+//! A tracing, non-moving mark-sweep collector. Allocation never collects; a backend calls
+//! [`Heap::should_collect`] before an instruction that may allocate (a *safepoint*) and, when it
+//! is due, [`Heap::collect`]`(roots, stack_range)` with its own roots: the vm passes the
+//! registers of its active frames; compiled code reaches the safepoints inside the C ABI
+//! ([`abi`]), which scans the native stack conservatively. Runtime code that keeps a `Val` in
+//! Rust memory across a [`Host::call_function`] pushes it with [`Heap::push_root`] and pops it
+//! with [`Heap::pop_roots`]; constants that live as long as the code are [`Heap::pin`]ned.
+//! `MIR14_GC_STRESS=1` (or [`Heap::set_stress`]) collects at every safepoint.
+//!
 //! # What a backend does around each MIR function (the VM does exactly this)
 //!
 //! 1. The caller checks the argument count (`TypeError` located at the call), then the callee's

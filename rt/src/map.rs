@@ -150,6 +150,11 @@ impl MapObj {
         self.entries.iter().flatten().copied().collect()
     }
 
+    /// The number of slots (live entries and tombstones).
+    pub fn slots(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The `i`-th slot (live or tombstone) and the number of slots, for iteration that may be
     /// interleaved with mutation (formatting calls user code).
     pub fn slot(&self, i: usize) -> Option<Option<(Val, Val)>> {

@@ -467,14 +467,23 @@ impl Runtime {
                 let sep = self.str_arg(recv, m, args, 0)?.to_owned();
                 let mut out = String::new();
                 let mut i = 0;
+                // A user toString may collect: keep the array alive.
+                let mark = self.heap.root_mark();
+                self.heap.push_root(recv);
                 // Re-read each step: a user toString may mutate the array.
+                let mut r = Ok(());
                 while let Some(&e) = array_mut(recv).get(i) {
                     if i > 0 {
                         out.push_str(&sep);
                     }
-                    self.fmt_into(host, e, &mut out, false)?;
+                    r = self.fmt_into(host, e, &mut out, false);
+                    if r.is_err() {
+                        break;
+                    }
                     i += 1;
                 }
+                self.heap.pop_roots(mark);
+                r?;
                 self.heap.alloc_string(out)
             }
             Sort => {

@@ -6,6 +6,7 @@ use crate::trap::{Trap, TrapKind};
 use crate::value::*;
 use mir14_mir::{BinOp, BoxClass, BoxId, CmpOp, FuncId, Operator, TypeName, UnaryOp};
 use std::cmp::Ordering;
+use std::fmt::Write as _;
 
 /// Integer `div`/`mod`/arith on two Integers (spec §4.1). `And`/`Or` are not Integer ops.
 #[inline]
@@ -178,6 +179,8 @@ impl Runtime {
         }
         let name = name.to_owned();
         let s = self.heap.alloc_str(&name);
+        // Interned for the runtime's life: a root forever.
+        self.heap.pin(s);
         self.type_strs.insert(name, s);
         s
     }
@@ -239,18 +242,35 @@ impl Runtime {
     }
 
     /// String concatenation of the string forms of `a` and `b`.
+    ///
+    /// A String `a` is extended through [`Heap::append_str`](crate::Heap::append_str), so
+    /// building a string by repeated `add` is amortized O(1) per appended byte.
     pub fn concat(&mut self, host: &mut dyn Host, a: Val, b: Val) -> Result<Val, Trap> {
-        let mut s = String::new();
         if a.tag == STR {
-            s.push_str(str_of(a));
-        } else {
-            self.fmt_into(host, a, &mut s, false)?;
+            if b.tag == STR {
+                return Ok(self.heap.append_str(a, str_of(b)));
+            }
+            let mut s = String::new();
+            if b.tag == INT {
+                let _ = write!(s, "{}", b.as_int());
+            } else {
+                // Formatting `b` may run user code, which may collect: keep `a` alive.
+                let mark = self.heap.root_mark();
+                self.heap.push_root(a);
+                let r = self.fmt_into(host, b, &mut s, false);
+                self.heap.pop_roots(mark);
+                r?;
+            }
+            return Ok(self.heap.append_str(a, &s));
         }
-        if b.tag == STR {
-            s.push_str(str_of(b));
-        } else {
-            self.fmt_into(host, b, &mut s, false)?;
-        }
+        // `a` is not a String, so `b` is. Formatting `a` may run user code: keep `b` alive.
+        let mut s = String::new();
+        let mark = self.heap.root_mark();
+        self.heap.push_root(b);
+        let r = self.fmt_into(host, a, &mut s, false);
+        self.heap.pop_roots(mark);
+        r?;
+        s.push_str(str_of(b));
         Ok(self.heap.alloc_string(s))
     }
 

@@ -362,7 +362,12 @@ impl Runtime {
                 let mut full = Vec::with_capacity(args.len() + 1);
                 full.push(obj);
                 full.extend_from_slice(args);
-                host.call_function(self, f, &full)?;
+                // `birth` may collect: keep the new instance alive until it is returned.
+                let mark = self.heap.root_mark();
+                self.heap.push_root(obj);
+                let r = host.call_function(self, f, &full);
+                self.heap.pop_roots(mark);
+                r?;
             }
             None => {
                 if !args.is_empty() {

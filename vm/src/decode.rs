@@ -537,7 +537,12 @@ fn decode_func(
                         Constant::Int(i) => Val::int(*i),
                         Constant::Float(x) => Val::float(x.get()),
                         Constant::Bool(b) => Val::bool(*b),
-                        Constant::Str(s) => rt.heap.alloc_str(s),
+                        Constant::Str(s) => {
+                            // Constants live as long as the code: a root forever.
+                            let v = rt.heap.alloc_str(s);
+                            rt.heap.pin(v);
+                            v
+                        }
                         Constant::Void => Val::VOID,
                         Constant::Func(g) => {
                             if g.index() >= module.functions.len() {

@@ -268,12 +268,22 @@ impl<'p> Interp<'p> {
                 pc = e.pc as usize;
             }};
         }
+        // A safepoint before an operation that may allocate: collect if due, with the registers
+        // of every active frame as roots.
+        macro_rules! gc {
+            () => {
+                if rt.heap.should_collect() {
+                    self.collect_garbage(rt, base + f.nregs as usize);
+                }
+            };
+        }
         macro_rules! arith {
             ($dst:expr, $a:expr, $b:expr, $wrap:ident, $op:expr) => {{
                 let (x, y) = (r!($a), r!($b));
                 if x.tag == INT && y.tag == INT {
                     w!($dst, Val::int(x.as_int().$wrap(y.as_int())));
                 } else {
+                    gc!();
                     let v = tr!(rt.binop(self, $op, x, y));
                     w!($dst, v);
                 }
@@ -308,6 +318,7 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_add(imm)));
                     } else {
+                        gc!();
                         let v = tr!(rt.binop(self, BinOp::Add, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -317,6 +328,7 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_sub(imm)));
                     } else {
+                        gc!();
                         let v = tr!(rt.binop(self, BinOp::Sub, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -379,7 +391,10 @@ impl<'p> Interp<'p> {
                         .flatten()
                     {
                         Some(r) => Val::int(tr!(r)),
-                        None => tr!(rt.binop(self, op, x, y)),
+                        None => {
+                            gc!();
+                            tr!(rt.binop(self, op, x, y))
+                        }
                     };
                     w!(dst, v);
                 }
@@ -401,6 +416,7 @@ impl<'p> Interp<'p> {
                 }
                 Op::Check { dst, a, ty } => w!(dst, Val::bool(rt.has_type(r!(a), ty))),
                 Op::Cast { dst, a, ty } => {
+                    gc!();
                     let v = tr!(rt.cast(r!(a), ty));
                     w!(dst, v);
                 }
@@ -524,6 +540,7 @@ impl<'p> Interp<'p> {
                         ));
                         switch_top!();
                     } else {
+                        gc!();
                         let a = self.gather(f, base, args);
                         let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
                         w!(dst, v);
@@ -574,6 +591,7 @@ impl<'p> Interp<'p> {
                             switch_top!();
                         }
                         ValueCall::Operator(o) => {
+                            gc!();
                             let a = self.gather(f, base, args);
                             let s = a.as_slice();
                             let v = tr!(rt.apply_operator(self, o, s[0], s[1]));
@@ -581,44 +599,48 @@ impl<'p> Interp<'p> {
                         }
                     }
                 }
-                Op::New { dst, class, args } => match class {
-                    BoxClass::User(b) => {
-                        let obj = rt.new_user(b);
-                        w!(dst, obj);
-                        match rt.birth_of(b) {
-                            Some(birth) => {
-                                save_pc!();
-                                let scratch = base + f.nregs as usize - 1;
-                                tr!(self.invoke(
-                                    rt,
-                                    f,
-                                    base,
-                                    birth.0,
-                                    Some(obj),
-                                    args,
-                                    scratch,
-                                    false
-                                ));
-                                switch_top!();
-                            }
-                            None => {
-                                if args.len != 0 {
-                                    tr!(Err(Trap::type_error(format!(
+                Op::New { dst, class, args } => {
+                    gc!();
+                    match class {
+                        BoxClass::User(b) => {
+                            let obj = rt.new_user(b);
+                            w!(dst, obj);
+                            match rt.birth_of(b) {
+                                Some(birth) => {
+                                    save_pc!();
+                                    let scratch = base + f.nregs as usize - 1;
+                                    tr!(self.invoke(
+                                        rt,
+                                        f,
+                                        base,
+                                        birth.0,
+                                        Some(obj),
+                                        args,
+                                        scratch,
+                                        false
+                                    ));
+                                    switch_top!();
+                                }
+                                None => {
+                                    if args.len != 0 {
+                                        tr!(Err(Trap::type_error(format!(
                                         "wrong number of arguments to new {}: expected 0, got {}",
                                         rt.box_name(b.0),
                                         args.len
                                     ))));
+                                    }
                                 }
                             }
                         }
+                        other => {
+                            let a = self.gather(f, base, args);
+                            let v = tr!(rt.new_builtin(other, a.as_slice()));
+                            w!(dst, v);
+                        }
                     }
-                    other => {
-                        let a = self.gather(f, base, args);
-                        let v = tr!(rt.new_builtin(other, a.as_slice()));
-                        w!(dst, v);
-                    }
-                },
+                }
                 Op::Extern { dst, e, args } => {
+                    gc!();
                     let a = self.gather(f, base, args);
                     let v = tr!(rt.call_extern(self, e, a.as_slice()));
                     w!(dst, v);
@@ -629,6 +651,23 @@ impl<'p> Interp<'p> {
                     )));
                 }
             }
+        }
+    }
+
+    /// Collects garbage with the registers below `top` (the windows of every active frame) as
+    /// roots, then clears the registers above it.
+    ///
+    /// Invariant: every heap value in `regs` points to a live object. Registers below `top`
+    /// are roots; those above are cleared here, so a stale value of an ended activation never
+    /// survives a collection that could free its object.
+    #[cold]
+    #[inline(never)]
+    fn collect_garbage(&mut self, rt: &mut Runtime, top: usize) {
+        let top = top.min(self.regs.len());
+        // SAFETY: by the invariant above, every heap value below `top` is live.
+        unsafe { rt.heap.collect(&self.regs[..top], None) };
+        for r in &mut self.regs[top..] {
+            *r = Val::VOID;
         }
     }
 

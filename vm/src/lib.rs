@@ -11,6 +11,12 @@
 //! [`mir14_rt::Host`]; they nest natively, and when the native stack runs low the nested call
 //! continues on a fresh thread, so no depth below the limit can overflow it.
 //!
+//! Garbage collection: every instruction that may allocate (`new`, `extern`, builtin method
+//! calls, operator-box calls, `typeop cast`, and the non-Integer paths of `binop`) is a
+//! safepoint; when the heap says a collection is due, the registers of all active frames are
+//! the roots, and the registers above them are cleared so that no stale value outlives its
+//! object.
+//!
 //! Measured (release, user+sys CPU, best of 5) against CPython 3.11: fib(32) 2.7–3.0× faster,
 //! tarai(12, 6, 0) 2.6× faster.
 //!
