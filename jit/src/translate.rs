@@ -24,6 +24,7 @@ use cranelift_module::{
     DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult,
 };
 use mir14_mir::analysis::BackEdges;
+use mir14_mir::infer::{self, FuncTypes, ModuleTypes, Ty};
 use mir14_mir::{
     BinOp, Block, BoxClass, Callee, CmpOp, Constant, FuncId, Function, Inst, Module as MirModule,
     TypeOpKind, UnaryOp, Value,
@@ -116,6 +117,14 @@ pub fn translate_module<M: Module>(
 ) -> ModuleResult<Translated> {
     let ptr = module.target_config().pointer_type();
     let symbols = Symbols::collect(mir);
+    // Whole-module type inference; `MIR14_UNTYPED=1` turns it off (every value takes the
+    // generic path), which the differential test uses to check that types change nothing.
+    let types: Option<ModuleTypes> = if std::env::var_os("MIR14_UNTYPED").is_some_and(|v| v == "1")
+    {
+        None
+    } else {
+        Some(infer::infer(mir))
+    };
     // Import the runtime.
     let mut rt_ids = Vec::new();
     for (name, params, results) in RUNTIME_IMPORTS {
@@ -151,6 +160,7 @@ pub fn translate_module<M: Module>(
                 mir,
                 func: f,
                 func_id: id,
+                types: types.as_ref().map(|t| t.func(id)),
                 rt_ids: &rt_ids,
                 rt_refs: HashMap::new(),
                 direct: &direct,
@@ -237,6 +247,34 @@ pub fn array_signature<M: Module>(module: &M) -> Signature {
     sig
 }
 
+/// The runtime tag of every value of an inferred type (`None` for `Unknown` and `Bottom`).
+fn tag_of(t: Ty) -> Option<u64> {
+    Some(match t {
+        Ty::Integer => tags::INT,
+        Ty::Float => tags::FLOAT,
+        Ty::Bool => tags::BOOL,
+        Ty::String => tags::STR,
+        Ty::Void => tags::VOID,
+        Ty::Array => tags::ARRAY,
+        Ty::Map => tags::MAP,
+        Ty::Function => tags::FUNC,
+        Ty::Operator => tags::OP,
+        Ty::User(_) => tags::USER,
+        Ty::Bottom | Ty::Unknown => return None,
+    })
+}
+
+/// A condition known at compile time or computed at run time.
+#[derive(Copy, Clone)]
+enum Cond {
+    /// Always true.
+    True,
+    /// Always false.
+    False,
+    /// An `i8` truth value computed at run time.
+    Dyn(ir::Value),
+}
+
 /// A MIR value in Cranelift: its tag and bits.
 #[derive(Copy, Clone)]
 struct Pair {
@@ -250,6 +288,8 @@ struct FnTranslator<'a, 'b, M: Module> {
     mir: &'a MirModule,
     func: &'a Function,
     func_id: FuncId,
+    /// The inferred types of this function's values (`None`: inference is off).
+    types: Option<&'a FuncTypes>,
     rt_ids: &'a [ClFuncId],
     rt_refs: HashMap<usize, ir::FuncRef>,
     direct: &'a [ClFuncId],
@@ -394,17 +434,63 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         (t, b)
     }
 
+    /// The tag every value of `v` has, if its type is known.
+    fn known_tag(&self, v: Value) -> Option<u64> {
+        self.types.and_then(|t| tag_of(t.ty(v)))
+    }
+
+    /// Defines `v`. A value of known type keeps only its bits in a variable: its tag is a
+    /// constant at every use.
     fn def(&mut self, v: Value, p: Pair) {
         let (t, b) = self.vars_of(v);
-        self.b.def_var(t, p.tag);
+        if self.known_tag(v).is_none() {
+            self.b.def_var(t, p.tag);
+        }
         self.b.def_var(b, p.bits);
     }
 
     fn use_(&mut self, v: Value) -> Pair {
         let (t, b) = self.vars_of(v);
+        let tag = match self.known_tag(v) {
+            Some(k) => self.iconst(k as i64),
+            None => self.b.use_var(t),
+        };
         Pair {
-            tag: self.b.use_var(t),
+            tag,
             bits: self.b.use_var(b),
+        }
+    }
+
+    /// The constant an `iconst` defined `x` with, if it is one.
+    fn const_of(&self, x: ir::Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        if let ir::ValueDef::Result(inst, 0) = dfg.value_def(x) {
+            if let ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } = dfg.insts[inst]
+            {
+                return Some(imm.bits());
+            }
+        }
+        None
+    }
+
+    /// Whether the tag `t` equals `tag`, folded when `t` is a constant.
+    fn tag_is(&mut self, t: ir::Value, tag: u64) -> Cond {
+        match self.const_of(t) {
+            Some(k) if k as u64 == tag => Cond::True,
+            Some(_) => Cond::False,
+            None => Cond::Dyn(self.b.ins().icmp_imm_s(IntCC::Equal, t, tag as i64)),
+        }
+    }
+
+    /// The conjunction of two conditions, folded.
+    fn and(&mut self, x: Cond, y: Cond) -> Cond {
+        match (x, y) {
+            (Cond::False, _) | (_, Cond::False) => Cond::False,
+            (Cond::True, c) | (c, Cond::True) => c,
+            (Cond::Dyn(a), Cond::Dyn(b)) => Cond::Dyn(self.b.ins().band(a, b)),
         }
     }
 
@@ -551,18 +637,24 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 else_block,
             } => {
                 let c = self.use_(*cond);
-                let is_bool = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, c.tag, tags::BOOL as i64);
-                let ok = self.b.create_block();
-                let bad = self.b.create_block();
-                self.b.ins().brif(is_bool, ok, &[], bad, &[]);
-                self.b.switch_to_block(bad);
-                self.call_rt_val(Rt::BranchFail, &[c.tag, c.bits], bid);
-                // mir14_rt_branch_fail always traps; the fall-through is unreachable.
-                self.b.ins().jump(ok, &[]);
-                self.b.switch_to_block(ok);
+                let is_bool = self.tag_is(c.tag, tags::BOOL);
+                if !matches!(is_bool, Cond::True) {
+                    let ok = self.b.create_block();
+                    let bad = self.b.create_block();
+                    match is_bool {
+                        Cond::Dyn(x) => {
+                            self.b.ins().brif(x, ok, &[], bad, &[]);
+                        }
+                        _ => {
+                            self.b.ins().jump(bad, &[]);
+                        }
+                    }
+                    self.b.switch_to_block(bad);
+                    self.call_rt_val(Rt::BranchFail, &[c.tag, c.bits], bid);
+                    // mir14_rt_branch_fail always traps; the fall-through is unreachable.
+                    self.b.ins().jump(ok, &[]);
+                    self.b.switch_to_block(ok);
+                }
                 // Edges that need phi copies or a fuel check get a block of their own,
                 // filled after the branch (the builder fills one block at a time).
                 let t = self.edge_target(bid, *then_block, blocks, dom);
@@ -743,12 +835,18 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     }
 
     /// Emits `if cond { fast } else { rt slow path }`, joining into one result.
+    /// A condition known at compile time emits only the path taken.
     fn fast_or_slow(
         &mut self,
-        cond: ir::Value,
+        cond: Cond,
         fast: impl FnOnce(&mut Self) -> Pair,
         slow: impl FnOnce(&mut Self) -> Pair,
     ) -> Pair {
+        let cond = match cond {
+            Cond::True => return fast(self),
+            Cond::False => return slow(self),
+            Cond::Dyn(c) => c,
+        };
         let fast_b = self.b.create_block();
         let slow_b = self.b.create_block();
         let join = self.b.create_block();
@@ -769,10 +867,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         Pair { tag: jt, bits: jb }
     }
 
-    fn both_tag(&mut self, a: Pair, c: Pair, tag: u64) -> ir::Value {
-        let x = self.b.ins().icmp_imm_s(IntCC::Equal, a.tag, tag as i64);
-        let y = self.b.ins().icmp_imm_s(IntCC::Equal, c.tag, tag as i64);
-        self.b.ins().band(x, y)
+    fn both_tag(&mut self, a: Pair, c: Pair, tag: u64) -> Cond {
+        let x = self.tag_is(a.tag, tag);
+        let y = self.tag_is(c.tag, tag);
+        self.and(x, y)
     }
 
     fn unary(&mut self, op: UnaryOp, a: Pair, at: Block) -> Pair {
@@ -781,7 +879,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             UnaryOp::BitNot => (tags::INT, |b, x| b.ins().bnot(x)),
             UnaryOp::Not => (tags::BOOL, |b, x| b.ins().bxor_imm_s(x, 1)),
         };
-        let cond = self.b.ins().icmp_imm_s(IntCC::Equal, a.tag, tag as i64);
+        let cond = self.tag_is(a.tag, tag);
         self.fast_or_slow(
             cond,
             |s| Pair {
@@ -820,10 +918,17 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 // Fast only when both are Integers and the divisor is neither 0 nor -1
                 // (the runtime handles the zero trap and MIN / -1).
                 let ints = self.both_tag(a, c, tags::INT);
-                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, 0);
-                let nm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, -1);
-                let ok = self.b.ins().band(nz, nm1);
-                let cond = self.b.ins().band(ints, ok);
+                let ok = match self.const_of(c.bits) {
+                    Some(0 | -1) => Cond::False,
+                    Some(_) => Cond::True,
+                    None if matches!(ints, Cond::False) => Cond::False,
+                    None => {
+                        let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, 0);
+                        let nm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, -1);
+                        Cond::Dyn(self.b.ins().band(nz, nm1))
+                    }
+                };
+                let cond = self.and(ints, ok);
                 self.fast_or_slow(
                     cond,
                     |s| {

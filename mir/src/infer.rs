@@ -218,7 +218,9 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                 Inst::Load { dest, .. } => (*dest, Ty::Unknown),
                 Inst::Phi { dest, inputs } => (
                     *dest,
-                    inputs.iter().fold(Ty::Bottom, |acc, (_, v)| acc.join(ty(*v))),
+                    inputs
+                        .iter()
+                        .fold(Ty::Bottom, |acc, (_, v)| acc.join(ty(*v))),
                 ),
                 // `birth` is a method, so its parameters are open already.
                 Inst::NewBox { dest, class, .. } => (
@@ -254,7 +256,9 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                         }
                         // A static method call runs exactly `@B.m` (or traps).
                         Callee::Method {
-                            box_name: Some(bx), method, ..
+                            box_name: Some(bx),
+                            method,
+                            ..
                         } => match m.method(*bx, method) {
                             Some(g) if g.index() < funcs.len() => funcs[g.index()].ret,
                             _ => Ty::Unknown,
