@@ -63,6 +63,9 @@ const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
     ("mir14_rt_extern", "ipi", 2),
     ("mir14_rt_check_params", "ipi", 2),
     ("mir14_rt_check_ret", "iii", 2),
+    ("mir14_rt_array_push", "iii", 2),
+    ("mir14_rt_array_get", "iii", 2),
+    ("mir14_rt_array_length", "i", 2),
 ];
 
 /// Indexes into `RUNTIME_IMPORTS`.
@@ -87,6 +90,9 @@ enum Rt {
     Extern,
     CheckParams,
     CheckRet,
+    ArrayPush,
+    ArrayGet,
+    ArrayLength,
 }
 
 /// What translating a module declared: the Cranelift ids of every function's entries.
@@ -139,11 +145,30 @@ pub fn translate_module<M: Module>(
         }
         rt_ids.push(module.declare_function(name, Linkage::Import, &sig)?);
     }
+    // Parameters whose type is known and unannotated travel without their tag: every caller is
+    // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
+    let tagless: Vec<Vec<bool>> = mir
+        .functions
+        .iter()
+        .map(|(id, f)| {
+            f.params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.ty.is_none()
+                        && types.as_ref().is_some_and(|t| {
+                            !t.open[id.index()]
+                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
+                        })
+                })
+                .collect()
+        })
+        .collect();
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
-    for (id, f) in mir.functions.iter() {
-        let sig = direct_signature(module, f.params.len());
+    for id in mir.functions.keys() {
+        let sig = direct_signature(module, &tagless[id.index()]);
         direct.push(module.declare_function(&direct_name(id.index()), Linkage::Local, &sig)?);
         let asig = array_signature(module);
         array.push(module.declare_function(&array_name(id.index()), Linkage::Export, &asig)?);
@@ -151,7 +176,7 @@ pub fn translate_module<M: Module>(
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     for (id, f) in mir.functions.iter() {
-        ctx.func.signature = direct_signature(module, f.params.len());
+        ctx.func.signature = direct_signature(module, &tagless[id.index()]);
         ctx.func.name = UserFuncName::user(0, direct[id.index()].as_u32());
         {
             let mut t = FnTranslator {
@@ -164,6 +189,7 @@ pub fn translate_module<M: Module>(
                 rt_ids: &rt_ids,
                 rt_refs: HashMap::new(),
                 direct: &direct,
+                tagless: &tagless,
                 symbols: &symbols,
                 vars: HashMap::new(),
                 ctx_val: None,
@@ -175,7 +201,14 @@ pub fn translate_module<M: Module>(
             t.translate()?;
             t.b.finalize(module.target_config());
         }
+        let dump = std::env::var_os("MIR14_DUMP").is_some();
+        ctx.set_disasm(dump);
         module.define_function(direct[id.index()], &mut ctx)?;
+        if dump {
+            if let Some(c) = ctx.compiled_code() {
+                eprintln!("{}", c.vcode.clone().unwrap_or_default());
+            }
+        }
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
@@ -192,7 +225,9 @@ pub fn translate_module<M: Module>(
             let mut call_args = vec![cx];
             for i in 0..f.params.len() {
                 let off = (i * 16) as i32;
-                call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+                if !tagless[id.index()][i] {
+                    call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+                }
                 call_args.push(
                     b.ins()
                         .load(types::I64, MemFlagsData::trusted(), args, off + 8),
@@ -223,12 +258,16 @@ pub fn define_bytes<M: Module>(module: &mut M, name: &str, bytes: Vec<u8>) -> Mo
     Ok(id)
 }
 
-fn direct_signature<M: Module>(module: &M, nparams: usize) -> Signature {
+/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`.
+fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
     sig.params
         .push(AbiParam::new(module.target_config().pointer_type()));
-    for _ in 0..nparams * 2 {
-        sig.params.push(AbiParam::new(types::I64));
+    for t in tagless {
+        let n = if *t { 1 } else { 2 };
+        for _ in 0..n {
+            sig.params.push(AbiParam::new(types::I64));
+        }
     }
     sig.returns.push(AbiParam::new(types::I64));
     sig.returns.push(AbiParam::new(types::I64));
@@ -293,6 +332,8 @@ struct FnTranslator<'a, 'b, M: Module> {
     rt_ids: &'a [ClFuncId],
     rt_refs: HashMap<usize, ir::FuncRef>,
     direct: &'a [ClFuncId],
+    /// Per function and parameter: whether the parameter's tag is left out of the call.
+    tagless: &'a [Vec<bool>],
     symbols: &'a Symbols,
     vars: HashMap<Value, (Variable, Variable)>,
     ctx_val: Option<ir::Value>,
@@ -375,11 +416,20 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.trap_if_nonzero(r[0], mir_entry);
         }
         let mut pairs = Vec::new();
+        let mut k = 1;
         for (i, p) in f.params.iter().enumerate() {
-            let pair = Pair {
-                tag: params[1 + 2 * i],
-                bits: params[2 + 2 * i],
+            let tag = if self.tagless[self.func_id.index()][i] {
+                let t = self.known_tag(p.value).unwrap_or(tags::VOID);
+                self.iconst(t as i64)
+            } else {
+                k += 1;
+                params[k - 1]
             };
+            let pair = Pair {
+                tag,
+                bits: params[k],
+            };
+            k += 1;
             self.def(p.value, pair);
             pairs.push(pair);
         }
@@ -565,8 +615,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .module
             .declare_func_in_func(self.direct[f.index()], self.b.func);
         let mut all = vec![self.ctx()];
-        for p in args {
-            all.push(p.tag);
+        for (i, p) in args.iter().enumerate() {
+            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+                all.push(p.tag);
+            }
             all.push(p.bits);
         }
         let call = self.b.ins().call(fref, &all);
@@ -742,6 +794,43 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                             }
                             // The verifier guarantees the method exists.
                             None => r,
+                        }
+                    }
+                    // Builtin ArrayBox methods on a receiver known to be an ArrayBox.
+                    Callee::Method {
+                        box_name: None,
+                        method,
+                        receiver,
+                    } if self.known_tag(*receiver) == Some(tags::ARRAY)
+                        && matches!(
+                            (method.as_str(), vals.len()),
+                            ("push", 1) | ("get", 1) | ("length", 0)
+                        ) =>
+                    {
+                        let r = self.use_(*receiver);
+                        match method.as_str() {
+                            "push" => {
+                                // Never traps.
+                                let x =
+                                    self.call_rt(Rt::ArrayPush, &[r.bits, vals[0].tag, vals[0].bits]);
+                                Pair {
+                                    tag: x[0],
+                                    bits: x[1],
+                                }
+                            }
+                            "get" => self.call_rt_val(
+                                Rt::ArrayGet,
+                                &[r.bits, vals[0].tag, vals[0].bits],
+                                bid,
+                            ),
+                            _ => {
+                                // Never traps.
+                                let x = self.call_rt(Rt::ArrayLength, &[r.bits]);
+                                Pair {
+                                    tag: x[0],
+                                    bits: x[1],
+                                }
+                            }
                         }
                     }
                     Callee::Method {
