@@ -57,7 +57,11 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     let start = Instant::now();
-    let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() { "none" } else { "speed" })?;
+    let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
+        "none"
+    } else {
+        "speed"
+    })?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
     for (name, ptr) in rtabi::symbols().into_iter().chain(rtabi::speed_symbols()) {
         jb.symbol(name, ptr);

@@ -8,8 +8,18 @@
 //!   plus an "array" entry `mir14_a<i>(ctx, args, nargs) -> (tag, bits)` (exported) that the
 //!   runtime uses for dynamic calls;
 //! - runtime functions are imported by their `#[no_mangle]` names, `mir14_rt_*`;
+//! - a parameter whose inferred type is known (and not annotated) travels without its tag
+//!   (only its bits) in the direct entry: [`mir14_mir::infer`] proved every caller passes that
+//!   type, so the tag is a constant;
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
 //!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
+//!
+//! Types: the translator runs [`mir14_mir::infer::infer`] on the module. A value of known type
+//! keeps only its bits in a Cranelift variable (its tag is a constant), tag tests on it fold at
+//! translation time, and only values of unknown type take the generic path (inline fast cases,
+//! then the runtime). Environment knobs for development and testing: `MIR14_UNTYPED=1` turns
+//! inference off (the differential test `tests/typed.rs` compares both), `MIR14_DUMP=1`
+//! prints the machine code of every function to stderr.
 
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
@@ -811,8 +821,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         match method.as_str() {
                             "push" => {
                                 // Never traps.
-                                let x =
-                                    self.call_rt(Rt::ArrayPush, &[r.bits, vals[0].tag, vals[0].bits]);
+                                let x = self
+                                    .call_rt(Rt::ArrayPush, &[r.bits, vals[0].tag, vals[0].bits]);
                                 Pair {
                                     tag: x[0],
                                     bits: x[1],
