@@ -43,6 +43,8 @@ WORKLOADS = {
     "arrays": (["1000000"], ["100"]),
 }
 MIR14 = ["vm", "jit", "aot"]
+# Seconds one run may take before it counts as a failure.
+TIMEOUT = 30
 OTHERS = ["c", "python3", "lua5.4", "luajit"]
 INSTALL = {
     "c": "sudo apt-get install -y gcc",
@@ -72,7 +74,11 @@ class Failure(Exception):
 def run_once(cmd):
     """Runs `cmd`; returns (wall seconds, stdout bytes); raises Failure on a failure."""
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"{' '.join(cmd)} took over {TIMEOUT} s and was stopped") from None
     dt = time.perf_counter() - t0
     if r.returncode != 0:
         err = r.stderr.decode(errors="replace").strip().splitlines()

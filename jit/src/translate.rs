@@ -205,6 +205,7 @@ pub fn translate_module<M: Module>(
                 ctx_val: None,
                 arg_slot: None,
                 trap_block: None,
+                trap_landings: HashMap::new(),
                 opts,
                 ptr,
             };
@@ -349,6 +350,8 @@ struct FnTranslator<'a, 'b, M: Module> {
     ctx_val: Option<ir::Value>,
     arg_slot: Option<ir::StackSlot>,
     trap_block: Option<ir::Block>,
+    /// Per MIR block, its landing block on the way to `trap_block`.
+    trap_landings: HashMap<Block, ir::Block>,
     opts: TranslateOptions,
     ptr: ir::Type,
 }
@@ -465,6 +468,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
         }
 
+        let mut landings: Vec<(Block, ir::Block)> =
+            self.trap_landings.iter().map(|(a, b)| (*a, *b)).collect();
+        landings.sort_by_key(|(a, _)| a.index());
+        for (at, landing) in landings {
+            self.b.switch_to_block(landing);
+            let blk = self.iconst(at.index() as i64);
+            self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        }
         self.b.switch_to_block(trap_block);
         let blk = self.b.block_params(trap_block)[0];
         let fid = self.iconst(self.func_id.index() as i64);
@@ -597,12 +608,22 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     fn branch_to_trap(&mut self, cond: ir::Value, at: Block) {
         let cont = self.b.create_block();
-        let blk = self.iconst(at.index() as i64);
-        let trap = self.trap_block.expect("trap block");
-        self.b
-            .ins()
-            .brif(cond, trap, &[BlockArg::Value(blk)], cont, &[]);
+        let landing = self.trap_landing(at);
+        self.b.ins().brif(cond, landing, &[], cont, &[]);
         self.b.switch_to_block(cont);
+    }
+
+    /// The cold block that passes MIR block `at` to the trap exit: one per MIR block, so the
+    /// block number is materialized only on the trap path (not in a register at every check).
+    fn trap_landing(&mut self, at: Block) -> ir::Block {
+        if let Some(b) = self.trap_landings.get(&at) {
+            return *b;
+        }
+        // Filled at the end of the function (the builder fills one block at a time).
+        let landing = self.b.create_block();
+        self.b.set_cold_block(landing);
+        self.trap_landings.insert(at, landing);
+        landing
     }
 
     /// Stores `vals` into the argument slot and returns its address.
