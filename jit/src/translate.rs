@@ -234,9 +234,9 @@ pub fn translate_module<M: Module>(
             let params = b.block_params(entry).to_vec();
             let (cx, args) = (params[0], params[1]);
             let mut call_args = vec![cx];
-            for i in 0..f.params.len() {
+            for (i, no_tag) in tagless[id.index()].iter().enumerate() {
                 let off = (i * 16) as i32;
-                if !tagless[id.index()][i] {
+                if !no_tag {
                     call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
                 }
                 call_args.push(
