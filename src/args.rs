@@ -24,9 +24,13 @@ usage:
                                     compile to a standalone native executable
   mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]
                                     run @main on every backend and compare the results
+  mir14 fuzz [--seconds N] [--seed S] [--backends vm,jit,aot]
+                                    differential fuzzing of generated programs
+                                    (`mir14 fuzz --help` lists every flag)
   mir14 help [COMMAND]              show this help, or a command's help
 
-FILE is MIR14 text, or the JSON form if its name ends in `.json`.
+FILE is MIR14 text, or the JSON form if its name ends in `.json`, or an ny program if its
+name ends in `.ny` (compiled to MIR14 first; `mir14 run prog.ny --emit-mir` prints the MIR14).
 Bad input of any kind prints `error: ...` and exits with status 2.
 ";
 
@@ -69,6 +73,8 @@ Verifies FILE and runs its @main. ARGS become the program's `env.args()`.
   --backend B     vm (the reference interpreter), jit or aot
   --fuel N        allow N units of fuel (function entries and taken back edges)
   --max-depth N   trap StackOverflow when the call depth would exceed N (default 100000)
+  --emit-mir      print the MIR14 text of FILE instead of running it (as `mir14 fmt FILE`;
+                  useful for an ny program, FILE.ny)
 The exit status is @main's Integer result & 255 (0 for any other result), 101 after a trap,
 2 for bad input.
 ";

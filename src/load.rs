@@ -62,6 +62,9 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             ));
         }
     };
+    if crate::ny::is_ny(path) {
+        return crate::ny::load_ny(file, src);
+    }
     if is_json(path) {
         match from_json_with_map(&src) {
             Ok((module, map)) => Ok(Loaded {

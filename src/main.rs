@@ -8,7 +8,9 @@
 mod args;
 mod cfg;
 mod diag;
+mod fuzz;
 mod load;
+mod ny;
 mod parity;
 mod run;
 
@@ -21,6 +23,14 @@ use std::path::Path;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    // `mir14 fuzz` (src/fuzz.rs) parses its own flags.
+    if args.first().is_some_and(|a| a == "fuzz") {
+        let rest: Vec<String> = args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        std::process::exit(fuzz::main(&rest));
+    }
     // Unlocked handles: a backend may write to stdout from another thread while `cli` waits
     // for it, so no lock may be held across `run::execute`.
     let code = cli(&args, &mut io::stdout(), &mut io::stderr());
@@ -29,6 +39,9 @@ fn main() {
 
 /// Runs one invocation, writing to `out` and `err`, and returns the exit status.
 fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    // `mir14 run prog.ny --emit-mir` is `mir14 fmt prog.ny` (src/ny.rs).
+    let rewritten = ny::rewrite_emit_mir(args);
+    let args = rewritten.as_deref().unwrap_or(args);
     let command = match parse_args(args) {
         Ok(c) => c,
         Err(message) => return fail(err, &format!("error: {message}\n")),

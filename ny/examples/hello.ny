@@ -1,0 +1,4 @@
+// The smallest ny program.
+function main() {
+  print("Hello, ny!")
+}

@@ -1,0 +1,113 @@
+//! The ny front end in the command-line tool: a file whose name ends in `.ny` is compiled to
+//! MIR14 by `mir14-ny` before any command sees it, and `mir14 run prog.ny --emit-mir` prints the
+//! MIR14 text instead of running (it is `mir14 fmt prog.ny`).
+
+use crate::diag::{render_at, Severity};
+use crate::load::{Loaded, Source};
+use mir14_mir::SourceMap;
+use std::ffi::OsString;
+use std::path::Path;
+
+/// True if `path` names an ny source file (its name ends in `.ny`).
+pub fn is_ny(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("ny")
+}
+
+/// Compiles ny source `src` (read from `file`) to a module. Errors are rendered as
+/// `file:line:col: error: message` with the source line and a caret line.
+pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
+    match mir14_ny::compile(&src) {
+        // The module has no MIR text of its own: verifier findings (which would be bugs of the
+        // compiler) print without a position, naming their entity.
+        Ok(module) => Ok(Loaded {
+            module,
+            file,
+            source: Source::Text(src, SourceMap::default()),
+        }),
+        Err(e) => Err(render_at(
+            &file,
+            &src,
+            e.span,
+            Severity::Error,
+            &e.message,
+            true,
+        )),
+    }
+}
+
+/// `mir14 run FILE --emit-mir [other run flags]` is `mir14 fmt FILE`: returns the rewritten
+/// arguments, or `None` when the arguments do not ask for `--emit-mir`. Only flags before `--`
+/// count; the run flags that take a value are dropped with their value.
+pub fn rewrite_emit_mir(args: &[OsString]) -> Option<Vec<OsString>> {
+    if args.first().and_then(|a| a.to_str()) != Some("run") {
+        return None;
+    }
+    let rest = &args[1..];
+    let end = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
+    let rest = &rest[..end];
+    if !rest.iter().any(|a| a == "--emit-mir") {
+        return None;
+    }
+    let mut out = vec![OsString::from("fmt")];
+    let mut i = 0;
+    while i < rest.len() {
+        let a = &rest[i];
+        i += 1;
+        let text = a.to_str().unwrap_or("");
+        if text == "--emit-mir" {
+            continue;
+        }
+        if ["--backend", "--fuel", "--max-depth"].contains(&text) {
+            i += 1;
+            continue;
+        }
+        let name = text.split_once('=').map_or(text, |(n, _)| n);
+        if ["--backend", "--fuel", "--max-depth"].contains(&name) {
+            continue;
+        }
+        out.push(a.clone());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn emit_mir_becomes_fmt() {
+        assert_eq!(
+            rewrite_emit_mir(&os(&["run", "p.ny", "--backend", "vm", "--emit-mir"])),
+            Some(os(&["fmt", "p.ny"]))
+        );
+        assert_eq!(
+            rewrite_emit_mir(&os(&["run", "--emit-mir", "--fuel=3", "p.ny", "--", "x"])),
+            Some(os(&["fmt", "p.ny"]))
+        );
+        assert_eq!(
+            rewrite_emit_mir(&os(&["run", "p.ny", "--", "--emit-mir"])),
+            None
+        );
+        assert_eq!(rewrite_emit_mir(&os(&["fmt", "--emit-mir"])), None);
+        assert_eq!(rewrite_emit_mir(&os(&["run", "p.ny"])), None);
+    }
+
+    #[test]
+    fn ny_files_compile_and_report_errors_with_positions() {
+        assert!(is_ny(Path::new("a/b.ny")));
+        assert!(!is_ny(Path::new("b.mir")));
+        let ok = load_ny("p.ny".into(), "function main() { print(1) }".into()).ok();
+        assert!(ok.is_some_and(|l| l.module.function_by_name("main").is_some()));
+        let err = load_ny("p.ny".into(), "function main() {\n  print(x)\n}\n".into())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "p.ny:2:9: error: unknown variable x\n  print(x)\n        ^\n"
+        );
+    }
+}

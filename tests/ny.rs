@@ -1,0 +1,151 @@
+//! The ny front end through the `mir14` binary: every example program under `ny/examples/` runs
+//! on each backend and must print exactly its `NAME.out` (expected output written by hand; for
+//! `json.ny`, `json.out` is Python's `json.dumps(json.load(f), indent=2, ensure_ascii=False)`
+//! plus a newline for the document `json.in`), with stdin `NAME.in` and exit status `NAME.exit`
+//! (0 when absent), and nothing on stderr. Also: error reporting and `--emit-mir`.
+
+mod common;
+
+use common::{diff, mir14};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The backends every example runs on.
+const BACKENDS: [&str; 3] = ["vm", "jit", "aot"];
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ny/examples")
+}
+
+#[test]
+fn examples_run_on_every_backend() {
+    let dir = examples_dir();
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .expect("ny/examples exists")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "ny").then(|| p.file_stem()?.to_str().map(String::from))?
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "examples found: {names:?}");
+    let mut failures = Vec::new();
+    for name in &names {
+        let read = |ext: &str| fs::read(dir.join(format!("{name}.{ext}"))).ok();
+        let expected = read("out").unwrap_or_else(|| panic!("{name}.out is missing"));
+        let stdin = read("in").unwrap_or_default();
+        let status: i32 = read("exit")
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .trim()
+                    .parse()
+                    .expect("a status")
+            })
+            .unwrap_or(0);
+        for backend in BACKENDS {
+            let file = format!("{name}.ny");
+            let o = mir14(&["run", &file, "--backend", backend], &dir, &stdin);
+            if o.stdout != expected || o.code != Some(status) || !o.stderr.is_empty() {
+                failures.push(format!(
+                    "{name} on {backend}: status {:?} (expected {status}), stderr {:?}\n{}",
+                    o.code,
+                    o.err(),
+                    diff(&expected, &o.stdout)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn json_expected_output_is_pythons() {
+    // The expected file must be what Python prints, not what we print: spot-check features
+    // that only a faithful json.dumps(indent=2, ensure_ascii=False) has.
+    let out = fs::read_to_string(examples_dir().join("json.out")).expect("json.out");
+    assert!(out.starts_with("{\n  \"version\": 1,\n  \"records\": [\n    {\n"));
+    assert!(
+        out.contains("\\u0001\\u001f"),
+        "control characters as \\u00XX"
+    );
+    assert!(
+        out.contains("日本語") && out.contains("😀"),
+        "non-ASCII kept"
+    );
+    assert!(
+        out.contains("e+") || out.contains("e-"),
+        "a float in exponent form"
+    );
+    assert!(out.ends_with("}\n"));
+}
+
+#[test]
+fn errors_are_located_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("mir14-ny-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "function main() {\n  local x = 1 +\n}\n",
+            "bad.ny:3:1: error: expected an expression, found `}`\n}\n^\n",
+        ),
+        (
+            "function main() {\n  print(\"a\n}\n",
+            "bad.ny:2:9: error: unterminated string\n  print(\"a\n        ^\n",
+        ),
+        (
+            "function main() {\n  y = 2\n}\n",
+            "bad.ny:2:3: error: undeclared variable y (declare it with `local`)\n  y = 2\n  ^\n",
+        ),
+        (
+            "function main() {\n  break\n}\n",
+            "bad.ny:2:3: error: break outside of a loop\n  break\n  ^^^^^\n",
+        ),
+        (
+            "function f(a) { return a }\nfunction main() { f(1, 2) }\n",
+            "bad.ny:2:19: error: wrong number of arguments to f: expected 1, got 2\n\
+             function main() { f(1, 2) }\n                  ^^^^^^^\n",
+        ),
+    ];
+    for (src, expected) in cases {
+        fs::write(dir.join("bad.ny"), src).unwrap();
+        let o = mir14(&["run", "bad.ny"], &dir, b"");
+        assert_eq!(o.code, Some(2), "{src}");
+        assert_eq!(o.err(), expected, "{src}");
+        assert!(o.stdout.is_empty());
+    }
+    // No @main: the usual message.
+    fs::write(dir.join("lib.ny"), "function f() { return 1 }\n").unwrap();
+    let o = mir14(&["run", "lib.ny"], &dir, b"");
+    assert_eq!(
+        (o.code, o.err()),
+        (Some(2), "error: no function @main in lib.ny\n".into())
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn emit_mir_prints_verifiable_mir14_text() {
+    let dir = examples_dir();
+    let o = mir14(
+        &["run", "loops.ny", "--backend", "vm", "--emit-mir"],
+        &dir,
+        b"",
+    );
+    assert_eq!(o.code, Some(0), "{}", o.err());
+    let text = o.out();
+    assert!(text.contains("fn @main() {\n  loop header="), "{text}");
+    assert!(text.contains("fn @find(%arr, %x) {"), "{text}");
+    // The text is MIR14 that the tool reads back and runs to the same output.
+    let tmp = std::env::temp_dir().join(format!("mir14-ny-emit-{}.mir", std::process::id()));
+    fs::write(&tmp, &text).unwrap();
+    let o = mir14(
+        &["run", tmp.to_str().unwrap(), "--backend", "vm"],
+        &dir,
+        b"",
+    );
+    fs::remove_file(&tmp).unwrap();
+    assert_eq!(o.stdout, fs::read(dir.join("loops.out")).unwrap());
+    // `mir14 fmt` on a .ny file is the same text.
+    let f = mir14(&["fmt", "loops.ny"], &dir, b"");
+    assert_eq!(f.out(), text);
+}
