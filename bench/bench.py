@@ -1,12 +1,26 @@
 #!/usr/bin/env python3
-"""The mir14 benchmark harness: runs each workload on the mir14 backends and on reference
-implementations, prints median wall times and ratios (never absolute claims: the machines are
-shared and noisy, so compare columns of one run).
+"""The mir14 benchmark suite.
 
-usage: python3 bench/bench.py [--mir14 PATH] [--runs N] [--backends vm,jit] [WORKLOAD...]
+Runs each workload on the mir14 backends (vm, jit, aot) and on the same algorithm in C
+(gcc -O2), CPython, Lua 5.4 and LuaJIT, checks that every implementation prints the same
+output, prints the median wall time of each and the ratios the speed goals are stated in, and
+draws a bar chart (an SVG written by this script, no plotting library). It also reports JIT
+compile time per 100 MIR instructions.
 
-Build first: cargo build --release (the default PATH is target/release/mir14).
-Each workload is bench/NAME.mir with a Python equivalent bench/NAME.py; outputs must agree.
+usage:
+  python3 bench/bench.py                      # full sizes, 5 runs, release build
+  python3 bench/bench.py --ci                 # tiny sizes, one run: only checks that every
+                                              # workload runs and all implementations agree
+  python3 bench/bench.py --runs 3 fib tarai   # some workloads
+  options: --profile release|debug  --no-build  --svg PATH  --impls vm,jit,aot,c,python3,lua5.4,luajit
+
+By default the script first builds mir14 and the compile-time example with cargo (use
+--no-build to skip). Times are whole-process wall times (start-up and, for jit, compilation
+included; for aot the executable is built beforehand and only its run is timed). The machines
+are shared and noisy: compare the columns of one run, not runs on different days.
+
+Reference implementations are optional; a missing one is skipped with a message. On a fresh
+Debian or Ubuntu machine: sudo apt-get install -y gcc python3 lua5.4 luajit
 """
 import argparse
 import os
@@ -14,62 +28,302 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = ["fib", "tarai", "intloop", "strbuild", "arrays"]
+ROOT = os.path.dirname(HERE)
+
+# name: (full-size arguments, CI arguments)
+WORKLOADS = {
+    "tarai": (["12", "6", "0"], ["6", "3", "0"]),
+    "fib": (["32"], ["15"]),
+    "intloop": (["100000000"], ["1000"]),
+    "strbuild": (["1000000"], ["100"]),
+    "arrays": (["1000000"], ["100"]),
+}
+MIR14 = ["vm", "jit", "aot"]
+# Seconds one run may take before it counts as a failure.
+TIMEOUT = 30
+OTHERS = ["c", "python3", "lua5.4", "luajit"]
+INSTALL = {
+    "c": "sudo apt-get install -y gcc",
+    "python3": "sudo apt-get install -y python3",
+    "lua5.4": "sudo apt-get install -y lua5.4",
+    "luajit": "sudo apt-get install -y luajit",
+}
+# The ratios printed after the table: (numerator, denominator, goal text).
+RATIOS = [
+    ("jit", "c", "jit/C (goal: tarai, fib, intloop <= 2.0)"),
+    ("jit", "luajit", "jit/LuaJIT (goal: tarai, fib < 1.0)"),
+    ("vm", "python3", "vm/CPython (goal: tarai, fib <= 0.5)"),
+    ("vm", "lua5.4", "vm/Lua 5.4 (goal: tarai, fib <= 1.0)"),
+    ("jit", "vm", "jit/vm"),
+    ("aot", "c", "aot/C"),
+]
+COLORS = {
+    "vm": "#8c564b", "jit": "#1f77b4", "aot": "#17becf", "c": "#2ca02c",
+    "python3": "#ff7f0e", "lua5.4": "#9467bd", "luajit": "#d62728",
+}
+
+
+class Failure(Exception):
+    """An implementation failed on a workload."""
+
+
+def run_once(cmd):
+    """Runs `cmd`; returns (wall seconds, stdout bytes); raises Failure on a failure."""
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"{' '.join(cmd)} took over {TIMEOUT} s and was stopped") from None
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        err = r.stderr.decode(errors="replace").strip().splitlines()
+        raise Failure(f"{' '.join(cmd)} exited with status {r.returncode}: "
+                      f"{err[0] if err else ''}")
+    return dt, r.stdout
 
 
 def timed(cmd, runs):
-    """Median wall time of `cmd` over `runs` runs, and its stdout (which must not vary)."""
+    """Median wall time of `cmd` over `runs` runs (one run when the first takes over 10 s),
+    and its stdout (which must not vary)."""
     times, outs = [], set()
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-        times.append(time.perf_counter() - t0)
-        if r.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed with status {r.returncode}:\n{r.stderr.decode()}")
-        outs.add(r.stdout)
+    for k in range(runs):
+        dt, out = run_once(cmd)
+        times.append(dt)
+        outs.add(out)
+        if k == 0 and dt > 10:
+            break
     if len(outs) != 1:
-        sys.exit(f"{' '.join(cmd)}: output varies between runs")
+        raise Failure(f"{' '.join(cmd)}: output varies between runs")
     return statistics.median(times), outs.pop()
 
 
+def build(profile):
+    """Builds the mir14 tool and the compile-time example."""
+    flag = ["--release"] if profile == "release" else []
+    for cmd in (["cargo", "build", "-p", "mir14"] + flag,
+                ["cargo", "build", "-p", "mir14-jit", "--example", "compile_time"] + flag):
+        print("+", " ".join(cmd), flush=True)
+        if subprocess.run(cmd, cwd=ROOT, check=False).returncode != 0:
+            sys.exit("FAILED: cargo build")
+
+
+def commands(impls, tmp, mir14, ci):
+    """The command prefix of each available implementation for each workload (arguments are
+    appended), building what must be built (C programs, aot executables) first."""
+    cmds = {}
+    for impl in impls:
+        per = {}
+        for w in WORKLOADS:
+            mir = os.path.join(HERE, w + ".mir")
+            if impl in ("vm", "jit"):
+                per[w] = [mir14, "run", "--backend", impl, mir, "--"]
+            elif impl == "aot":
+                exe = os.path.join(tmp, w + ".aot")
+                r = subprocess.run([mir14, "build", mir, "-o", exe], capture_output=True,
+                                   check=False)
+                if r.returncode != 0:
+                    sys.exit(f"FAILED: mir14 build {mir}:\n{r.stderr.decode(errors='replace')}")
+                per[w] = [exe]
+            elif impl == "c":
+                exe = os.path.join(tmp, w + ".c.exe")
+                src = os.path.join(HERE, w + ".c")
+                r = subprocess.run(["gcc", "-O2", "-o", exe, src], capture_output=True,
+                                   check=False)
+                if r.returncode != 0:
+                    sys.exit(f"FAILED: gcc -O2 {src}:\n{r.stderr.decode(errors='replace')}")
+                per[w] = [exe]
+            elif impl == "python3":
+                per[w] = [shutil.which("python3") or sys.executable, os.path.join(HERE, w + ".py")]
+            else:
+                per[w] = [shutil.which(impl), os.path.join(HERE, w + ".lua")]
+        cmds[impl] = per
+    del ci
+    return cmds
+
+
+def available(impl):
+    """Whether a reference implementation can run here."""
+    tool = {"c": "gcc"}.get(impl, impl)
+    return shutil.which(tool) is not None
+
+
+def compile_time(profile, tmp, runs):
+    """JIT compile time per 100 MIR instructions: the example's report for the workloads and
+    for a generated module large enough that the per-instruction cost shows."""
+    exe = os.path.join(ROOT, "target", profile, "examples", "compile_time")
+    if not os.path.exists(exe):
+        print(f"compile time: skipped, {exe} is missing "
+              f"(cargo build -p mir14-jit --example compile_time"
+              f"{' --release' if profile == 'release' else ''})")
+        return []
+    big = os.path.join(tmp, "compile_big.mir")
+    with open(big, "w") as f:
+        f.write(generated_module(100))
+    files = [os.path.join(HERE, w + ".mir") for w in WORKLOADS] + [big]
+    r = subprocess.run([exe, "--runs", str(max(runs, 3))] + files, capture_output=True,
+                       check=False)
+    if r.returncode != 0:
+        sys.exit(f"FAILED: compile_time:\n{r.stderr.decode(errors='replace')}")
+    return r.stdout.decode().splitlines()
+
+
+def generated_module(nfuncs):
+    """A module of `nfuncs` functions of straight-line arithmetic, a loop and calls."""
+    out = []
+    for k in range(nfuncs):
+        out.append(f"fn @g{k}(%a, %b) {{\n  loop header=head body=body latch=body exit=done\n"
+                   "entry:\n  %zero = const 0\n  %one = const 1\n  %k = const 3\n  jump head\n"
+                   "head:\n  %i = phi [entry: %zero], [body: %i1]\n"
+                   "  %s = phi [entry: %a], [body: %s5]\n"
+                   "  %c = compare lt %i, %b\n  branch %c, body, done\nbody:\n"
+                   "  %s1 = binop add %s, %i\n  %s2 = binop mul %s1, %k\n"
+                   "  %s3 = binop bxor %s2, %i\n  %s4 = binop sub %s3, %one\n"
+                   "  %s5 = binop mod %s4, %k\n  %i1 = binop add %i, %one\n  jump head\n"
+                   "done:\n")
+        if k + 1 < nfuncs:
+            out.append(f"  %r = call @g{k + 1}(%s, %b)\n  ret %r\n}}\n\n")
+        else:
+            out.append("  ret %s\n}\n\n")
+    out.append("fn @main() {\nbb0:\n  %a = const 1\n  %b = const 10\n"
+               "  %r = call @g0(%a, %b)\n  extern env.console.log(%r)\n  ret\n}\n")
+    return "".join(out)
+
+
+def svg_chart(results, cols, path, title):
+    """A grouped bar chart of time relative to C (or to the first column), log scale."""
+    import math
+    base = "c" if "c" in cols else cols[0]
+    rows = [w for w in results if base in results[w]]
+    vals = [results[w][c] / results[w][base] for w in rows for c in cols if c in results[w]]
+    if not vals:
+        return
+    lo = math.floor(math.log10(min(vals)))
+    hi = math.ceil(math.log10(max(vals)))
+    hi = max(hi, lo + 1)
+    bw, gap, left, top, ph = 14, 26, 70, 50, 300
+    gw = bw * len(cols) + gap
+    width = left + gw * len(rows) + 160
+    height = top + ph + 60
+    y = lambda v: top + ph - (math.log10(v) - lo) / (hi - lo) * ph
+    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+         f'font-family="sans-serif" font-size="11">',
+         f'<rect width="{width}" height="{height}" fill="white"/>',
+         f'<text x="{left}" y="20" font-size="14">{title}</text>',
+         f'<text x="{left}" y="36">median wall time relative to {base} (log scale, lower is '
+         f'better)</text>']
+    for e in range(lo, hi + 1):
+        yy = y(10 ** e)
+        s.append(f'<line x1="{left}" x2="{left + gw * len(rows)}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                 f'stroke="#ccc"/>')
+        s.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{10.0 ** e:g}x</text>')
+    for i, w in enumerate(rows):
+        x0 = left + i * gw + gap / 2
+        for j, c in enumerate(cols):
+            if c not in results[w]:
+                continue
+            v = results[w][c] / results[w][base]
+            yy = y(v)
+            s.append(f'<rect x="{x0 + j * bw:.1f}" y="{min(yy, y(10 ** lo)):.1f}" '
+                     f'width="{bw - 2}" height="{abs(y(10 ** lo) - yy):.1f}" '
+                     f'fill="{COLORS.get(c, "#777")}"><title>{w} {c}: {v:.2f}x '
+                     f'({results[w][c]:.3f} s)</title></rect>')
+        s.append(f'<text x="{x0 + bw * len(cols) / 2:.1f}" y="{top + ph + 16}" '
+                 f'text-anchor="middle">{w}</text>')
+    lx = left + gw * len(rows) + 20
+    for j, c in enumerate(cols):
+        s.append(f'<rect x="{lx}" y="{top + j * 18}" width="12" height="12" '
+                 f'fill="{COLORS.get(c, "#777")}"/>')
+        s.append(f'<text x="{lx + 18}" y="{top + j * 18 + 10}">{c}</text>')
+    s.append("</svg>\n")
+    with open(path, "w") as f:
+        f.write("\n".join(s))
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mir14", default=os.path.join(HERE, "..", "target", "release", "mir14"))
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--backends", default="vm,jit")
-    ap.add_argument("workloads", nargs="*", default=WORKLOADS)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ci", action="store_true",
+                    help="tiny sizes, one run: check that the workloads run and agree")
+    ap.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5)")
+    ap.add_argument("--profile", default=None, help="cargo profile of mir14 (release|debug)")
+    ap.add_argument("--no-build", action="store_true", help="do not run cargo build first")
+    ap.add_argument("--impls", default=",".join(MIR14 + OTHERS))
+    ap.add_argument("--svg", default=None, help="where to write the chart (default: none "
+                    "in --ci mode, else bench/results.svg)")
+    ap.add_argument("workloads", nargs="*", default=list(WORKLOADS))
     a = ap.parse_args()
-    backends = a.backends.split(",")
-    python = shutil.which("python3")
-    cols = backends + (["python3"] if python else [])
-    print(f"median wall time of {a.runs} runs (seconds); ratios in the last columns")
-    print(f"{'workload':10}" + "".join(f"{c:>10}" for c in cols)
-          + (f"{'vm/jit':>9}" if "vm" in backends and "jit" in backends else "")
-          + (f"{'py/vm':>8}" if python and "vm" in backends else "")
-          + (f"{'py/jit':>8}" if python and "jit" in backends else ""))
+    runs = a.runs or (1 if a.ci else 5)
+    profile = a.profile or ("debug" if a.ci else "release")
     for w in a.workloads:
-        mir = os.path.join(HERE, w + ".mir")
-        row, out = {}, None
-        for b in backends:
-            row[b], o = timed([a.mir14, "run", "--backend", b, mir], a.runs)
-            if out is not None and o != out:
-                sys.exit(f"{w}: backend {b} printed different output")
-            out = o
-        if python:
-            row["python3"], o = timed([python, os.path.join(HERE, w + ".py")], a.runs)
-            if o != out:
-                sys.exit(f"{w}: python3 printed {o!r}, mir14 printed {out!r}")
-        line = f"{w:10}" + "".join(f"{row[c]:10.3f}" for c in cols)
-        if "vm" in row and "jit" in row:
-            line += f"{row['vm'] / row['jit']:8.1f}x"
-        if python and "vm" in row:
-            line += f"{row['python3'] / row['vm']:7.1f}x"
-        if python and "jit" in row:
-            line += f"{row['python3'] / row['jit']:7.1f}x"
-        print(line)
+        if w not in WORKLOADS:
+            sys.exit(f"unknown workload {w}; known: {', '.join(WORKLOADS)}")
+    if not a.no_build:
+        build(profile)
+    mir14 = os.path.join(ROOT, "target", profile, "mir14")
+    if not os.path.exists(mir14):
+        sys.exit(f"{mir14} is missing: cargo build -p mir14"
+                 f"{' --release' if profile == 'release' else ''}")
+    impls = []
+    for i in a.impls.split(","):
+        if i in OTHERS and not available(i):
+            print(f"skipping {i}: not installed (on Debian: {INSTALL[i]})")
+            continue
+        if i not in MIR14 + OTHERS:
+            sys.exit(f"unknown implementation {i}")
+        impls.append(i)
+    with tempfile.TemporaryDirectory(prefix="mir14-bench-") as tmp:
+        cmds = commands(impls, tmp, mir14, a.ci)
+        results, failures = {}, []
+        mode = "CI mode (tiny sizes, not a measurement)" if a.ci else f"median of {runs} runs"
+        print(f"wall time in seconds, {mode}")
+        print(f"{'workload':10}" + "".join(f"{c:>9}" for c in impls))
+        for w in a.workloads:
+            args = WORKLOADS[w][1 if a.ci else 0]
+            row, ref = {}, None
+            for impl in impls:
+                try:
+                    t, out = timed(cmds[impl][w] + args, runs)
+                    if ref is not None and out != ref[1]:
+                        raise Failure(f"{w}: {impl} printed {out!r}, {ref[0]} printed "
+                                      f"{ref[1]!r}")
+                except Failure as e:
+                    # A failure is fatal in CI mode; a measurement goes on without that cell.
+                    if a.ci:
+                        sys.exit(f"FAILED: {e}")
+                    failures.append(str(e))
+                    continue
+                if ref is None:
+                    ref = (impl, out)
+                row[impl] = t
+            results[w] = row
+            print(f"{w:10}" + "".join(f"{row[c]:9.3f}" if c in row else f"{'FAILED':>9}"
+                                      for c in impls), flush=True)
+        print()
+        print("ratios (time / time; below 1 means the first is faster)")
+        header = f"{'':44}" + "".join(f"{w:>9}" for w in a.workloads)
+        print(header)
+        for num, den, text in RATIOS:
+            if num in impls and den in impls:
+                print(f"{text:44}" + "".join(
+                    f"{results[w][num] / results[w][den]:9.2f}"
+                    if num in results[w] and den in results[w] else f"{'-':>9}"
+                    for w in a.workloads))
+        for f in failures:
+            print(f"FAILED: {f}")
+        print()
+        for line in compile_time(profile, tmp, runs):
+            print(line)
+        svg = a.svg or (None if a.ci else os.path.join(HERE, "results.svg"))
+        if svg:
+            svg_chart(results, impls, svg,
+                      f"mir14 benchmarks, {time.strftime('%Y-%m-%d')}")
+            print(f"chart written to {svg}")
+    if a.ci:
+        print("bench CI check: every workload ran and all implementations agree")
 
 
 if __name__ == "__main__":

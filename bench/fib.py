@@ -1,5 +1,11 @@
+import sys
+sys.setrecursionlimit(10000)
+
+
 def fib(n):
     if n < 2:
         return n
     return fib(n - 1) + fib(n - 2)
-print(fib(32))
+
+
+print(fib(int(sys.argv[1])))

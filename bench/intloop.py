@@ -1,4 +1,6 @@
+import sys
+
 s = 0
-for i in range(10_000_000):
+for i in range(int(sys.argv[1])):
     s += (i * i) % 7
 print(s)

@@ -1,4 +1,6 @@
+import sys
+
 s = ""
-for i in range(20000):
+for i in range(int(sys.argv[1])):
     s = s + "ab"
 print(len(s))

@@ -45,6 +45,8 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
     set(&mut fb, "opt_level", opt_level)?;
     set(&mut fb, "is_pic", "false")?;
     set(&mut fb, "preserve_frame_pointers", "true")?;
+    // The IR verifier costs more than code generation itself; the translator is tested.
+    set(&mut fb, "enable_verifier", "false")?;
     set(&mut fb, "use_colocated_libcalls", "false")?;
     let isa_builder = cranelift_native::builder().map_err(|e| format!("host ISA: {e}"))?;
     isa_builder
@@ -55,9 +57,13 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     let start = Instant::now();
-    let isa = isa("speed")?;
+    let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
+        "none"
+    } else {
+        "speed"
+    })?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    for (name, ptr) in rtabi::symbols() {
+    for (name, ptr) in rtabi::symbols().into_iter().chain(rtabi::speed_symbols()) {
         jb.symbol(name, ptr);
     }
     let arena =

@@ -8,8 +8,18 @@
 //!   plus an "array" entry `mir14_a<i>(ctx, args, nargs) -> (tag, bits)` (exported) that the
 //!   runtime uses for dynamic calls;
 //! - runtime functions are imported by their `#[no_mangle]` names, `mir14_rt_*`;
+//! - a parameter whose inferred type is known (and not annotated) travels without its tag
+//!   (only its bits) in the direct entry: [`mir14_mir::infer`] proved every caller passes that
+//!   type, so the tag is a constant;
 //! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
 //!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
+//!
+//! Types: the translator runs [`mir14_mir::infer::infer`] on the module. A value of known type
+//! keeps only its bits in a Cranelift variable (its tag is a constant), tag tests on it fold at
+//! translation time, and only values of unknown type take the generic path (inline fast cases,
+//! then the runtime). Environment knobs for development and testing: `MIR14_UNTYPED=1` turns
+//! inference off (the differential test `tests/typed.rs` compares both), `MIR14_DUMP=1`
+//! prints the machine code of every function to stderr.
 
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
@@ -24,6 +34,7 @@ use cranelift_module::{
     DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult,
 };
 use mir14_mir::analysis::BackEdges;
+use mir14_mir::infer::{self, FuncTypes, ModuleTypes, Ty};
 use mir14_mir::{
     BinOp, Block, BoxClass, Callee, CmpOp, Constant, FuncId, Function, Inst, Module as MirModule,
     TypeOpKind, UnaryOp, Value,
@@ -62,6 +73,9 @@ const RUNTIME_IMPORTS: &[(&str, &str, usize)] = &[
     ("mir14_rt_extern", "ipi", 2),
     ("mir14_rt_check_params", "ipi", 2),
     ("mir14_rt_check_ret", "iii", 2),
+    ("mir14_rt_array_push", "iii", 2),
+    ("mir14_rt_array_get", "iii", 2),
+    ("mir14_rt_array_length", "i", 2),
 ];
 
 /// Indexes into `RUNTIME_IMPORTS`.
@@ -86,6 +100,9 @@ enum Rt {
     Extern,
     CheckParams,
     CheckRet,
+    ArrayPush,
+    ArrayGet,
+    ArrayLength,
 }
 
 /// What translating a module declared: the Cranelift ids of every function's entries.
@@ -116,6 +133,14 @@ pub fn translate_module<M: Module>(
 ) -> ModuleResult<Translated> {
     let ptr = module.target_config().pointer_type();
     let symbols = Symbols::collect(mir);
+    // Whole-module type inference; `MIR14_UNTYPED=1` turns it off (every value takes the
+    // generic path), which the differential test uses to check that types change nothing.
+    let types: Option<ModuleTypes> = if std::env::var_os("MIR14_UNTYPED").is_some_and(|v| v == "1")
+    {
+        None
+    } else {
+        Some(infer::infer(mir))
+    };
     // Import the runtime.
     let mut rt_ids = Vec::new();
     for (name, params, results) in RUNTIME_IMPORTS {
@@ -130,11 +155,30 @@ pub fn translate_module<M: Module>(
         }
         rt_ids.push(module.declare_function(name, Linkage::Import, &sig)?);
     }
+    // Parameters whose type is known and unannotated travel without their tag: every caller is
+    // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
+    let tagless: Vec<Vec<bool>> = mir
+        .functions
+        .iter()
+        .map(|(id, f)| {
+            f.params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.ty.is_none()
+                        && types.as_ref().is_some_and(|t| {
+                            !t.open[id.index()]
+                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
+                        })
+                })
+                .collect()
+        })
+        .collect();
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
-    for (id, f) in mir.functions.iter() {
-        let sig = direct_signature(module, f.params.len());
+    for id in mir.functions.keys() {
+        let sig = direct_signature(module, &tagless[id.index()]);
         direct.push(module.declare_function(&direct_name(id.index()), Linkage::Local, &sig)?);
         let asig = array_signature(module);
         array.push(module.declare_function(&array_name(id.index()), Linkage::Export, &asig)?);
@@ -142,7 +186,7 @@ pub fn translate_module<M: Module>(
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     for (id, f) in mir.functions.iter() {
-        ctx.func.signature = direct_signature(module, f.params.len());
+        ctx.func.signature = direct_signature(module, &tagless[id.index()]);
         ctx.func.name = UserFuncName::user(0, direct[id.index()].as_u32());
         {
             let mut t = FnTranslator {
@@ -151,21 +195,31 @@ pub fn translate_module<M: Module>(
                 mir,
                 func: f,
                 func_id: id,
+                types: types.as_ref().map(|t| t.func(id)),
                 rt_ids: &rt_ids,
                 rt_refs: HashMap::new(),
                 direct: &direct,
+                tagless: &tagless,
                 symbols: &symbols,
                 vars: HashMap::new(),
                 ctx_val: None,
                 arg_slot: None,
                 trap_block: None,
+                trap_landings: HashMap::new(),
                 opts,
                 ptr,
             };
             t.translate()?;
             t.b.finalize(module.target_config());
         }
+        let dump = std::env::var_os("MIR14_DUMP").is_some();
+        ctx.set_disasm(dump);
         module.define_function(direct[id.index()], &mut ctx)?;
+        if dump {
+            if let Some(c) = ctx.compiled_code() {
+                eprintln!("{}", c.vcode.clone().unwrap_or_default());
+            }
+        }
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
@@ -180,9 +234,11 @@ pub fn translate_module<M: Module>(
             let params = b.block_params(entry).to_vec();
             let (cx, args) = (params[0], params[1]);
             let mut call_args = vec![cx];
-            for i in 0..f.params.len() {
+            for (i, no_tag) in tagless[id.index()].iter().enumerate() {
                 let off = (i * 16) as i32;
-                call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+                if !no_tag {
+                    call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+                }
                 call_args.push(
                     b.ins()
                         .load(types::I64, MemFlagsData::trusted(), args, off + 8),
@@ -213,12 +269,16 @@ pub fn define_bytes<M: Module>(module: &mut M, name: &str, bytes: Vec<u8>) -> Mo
     Ok(id)
 }
 
-fn direct_signature<M: Module>(module: &M, nparams: usize) -> Signature {
+/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`.
+fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
     sig.params
         .push(AbiParam::new(module.target_config().pointer_type()));
-    for _ in 0..nparams * 2 {
-        sig.params.push(AbiParam::new(types::I64));
+    for t in tagless {
+        let n = if *t { 1 } else { 2 };
+        for _ in 0..n {
+            sig.params.push(AbiParam::new(types::I64));
+        }
     }
     sig.returns.push(AbiParam::new(types::I64));
     sig.returns.push(AbiParam::new(types::I64));
@@ -237,6 +297,34 @@ pub fn array_signature<M: Module>(module: &M) -> Signature {
     sig
 }
 
+/// The runtime tag of every value of an inferred type (`None` for `Unknown` and `Bottom`).
+fn tag_of(t: Ty) -> Option<u64> {
+    Some(match t {
+        Ty::Integer => tags::INT,
+        Ty::Float => tags::FLOAT,
+        Ty::Bool => tags::BOOL,
+        Ty::String => tags::STR,
+        Ty::Void => tags::VOID,
+        Ty::Array => tags::ARRAY,
+        Ty::Map => tags::MAP,
+        Ty::Function => tags::FUNC,
+        Ty::Operator => tags::OP,
+        Ty::User(_) => tags::USER,
+        Ty::Bottom | Ty::Unknown => return None,
+    })
+}
+
+/// A condition known at compile time or computed at run time.
+#[derive(Copy, Clone)]
+enum Cond {
+    /// Always true.
+    True,
+    /// Always false.
+    False,
+    /// An `i8` truth value computed at run time.
+    Dyn(ir::Value),
+}
+
 /// A MIR value in Cranelift: its tag and bits.
 #[derive(Copy, Clone)]
 struct Pair {
@@ -250,14 +338,20 @@ struct FnTranslator<'a, 'b, M: Module> {
     mir: &'a MirModule,
     func: &'a Function,
     func_id: FuncId,
+    /// The inferred types of this function's values (`None`: inference is off).
+    types: Option<&'a FuncTypes>,
     rt_ids: &'a [ClFuncId],
     rt_refs: HashMap<usize, ir::FuncRef>,
     direct: &'a [ClFuncId],
+    /// Per function and parameter: whether the parameter's tag is left out of the call.
+    tagless: &'a [Vec<bool>],
     symbols: &'a Symbols,
     vars: HashMap<Value, (Variable, Variable)>,
     ctx_val: Option<ir::Value>,
     arg_slot: Option<ir::StackSlot>,
     trap_block: Option<ir::Block>,
+    /// Per MIR block, its landing block on the way to `trap_block`.
+    trap_landings: HashMap<Block, ir::Block>,
     opts: TranslateOptions,
     ptr: ir::Type,
 }
@@ -335,11 +429,20 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.trap_if_nonzero(r[0], mir_entry);
         }
         let mut pairs = Vec::new();
+        let mut k = 1;
         for (i, p) in f.params.iter().enumerate() {
-            let pair = Pair {
-                tag: params[1 + 2 * i],
-                bits: params[2 + 2 * i],
+            let tag = if self.tagless[self.func_id.index()][i] {
+                let t = self.known_tag(p.value).unwrap_or(tags::VOID);
+                self.iconst(t as i64)
+            } else {
+                k += 1;
+                params[k - 1]
             };
+            let pair = Pair {
+                tag,
+                bits: params[k],
+            };
+            k += 1;
             self.def(p.value, pair);
             pairs.push(pair);
         }
@@ -365,6 +468,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
         }
 
+        let mut landings: Vec<(Block, ir::Block)> =
+            self.trap_landings.iter().map(|(a, b)| (*a, *b)).collect();
+        landings.sort_by_key(|(a, _)| a.index());
+        for (at, landing) in landings {
+            self.b.switch_to_block(landing);
+            let blk = self.iconst(at.index() as i64);
+            self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        }
         self.b.switch_to_block(trap_block);
         let blk = self.b.block_params(trap_block)[0];
         let fid = self.iconst(self.func_id.index() as i64);
@@ -394,17 +505,63 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         (t, b)
     }
 
+    /// The tag every value of `v` has, if its type is known.
+    fn known_tag(&self, v: Value) -> Option<u64> {
+        self.types.and_then(|t| tag_of(t.ty(v)))
+    }
+
+    /// Defines `v`. A value of known type keeps only its bits in a variable: its tag is a
+    /// constant at every use.
     fn def(&mut self, v: Value, p: Pair) {
         let (t, b) = self.vars_of(v);
-        self.b.def_var(t, p.tag);
+        if self.known_tag(v).is_none() {
+            self.b.def_var(t, p.tag);
+        }
         self.b.def_var(b, p.bits);
     }
 
     fn use_(&mut self, v: Value) -> Pair {
         let (t, b) = self.vars_of(v);
+        let tag = match self.known_tag(v) {
+            Some(k) => self.iconst(k as i64),
+            None => self.b.use_var(t),
+        };
         Pair {
-            tag: self.b.use_var(t),
+            tag,
             bits: self.b.use_var(b),
+        }
+    }
+
+    /// The constant an `iconst` defined `x` with, if it is one.
+    fn const_of(&self, x: ir::Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        if let ir::ValueDef::Result(inst, 0) = dfg.value_def(x) {
+            if let ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } = dfg.insts[inst]
+            {
+                return Some(imm.bits());
+            }
+        }
+        None
+    }
+
+    /// Whether the tag `t` equals `tag`, folded when `t` is a constant.
+    fn tag_is(&mut self, t: ir::Value, tag: u64) -> Cond {
+        match self.const_of(t) {
+            Some(k) if k as u64 == tag => Cond::True,
+            Some(_) => Cond::False,
+            None => Cond::Dyn(self.b.ins().icmp_imm_s(IntCC::Equal, t, tag as i64)),
+        }
+    }
+
+    /// The conjunction of two conditions, folded.
+    fn and(&mut self, x: Cond, y: Cond) -> Cond {
+        match (x, y) {
+            (Cond::False, _) | (_, Cond::False) => Cond::False,
+            (Cond::True, c) | (c, Cond::True) => c,
+            (Cond::Dyn(a), Cond::Dyn(b)) => Cond::Dyn(self.b.ins().band(a, b)),
         }
     }
 
@@ -451,12 +608,22 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     fn branch_to_trap(&mut self, cond: ir::Value, at: Block) {
         let cont = self.b.create_block();
-        let blk = self.iconst(at.index() as i64);
-        let trap = self.trap_block.expect("trap block");
-        self.b
-            .ins()
-            .brif(cond, trap, &[BlockArg::Value(blk)], cont, &[]);
+        let landing = self.trap_landing(at);
+        self.b.ins().brif(cond, landing, &[], cont, &[]);
         self.b.switch_to_block(cont);
+    }
+
+    /// The cold block that passes MIR block `at` to the trap exit: one per MIR block, so the
+    /// block number is materialized only on the trap path (not in a register at every check).
+    fn trap_landing(&mut self, at: Block) -> ir::Block {
+        if let Some(b) = self.trap_landings.get(&at) {
+            return *b;
+        }
+        // Filled at the end of the function (the builder fills one block at a time).
+        let landing = self.b.create_block();
+        self.b.set_cold_block(landing);
+        self.trap_landings.insert(at, landing);
+        landing
     }
 
     /// Stores `vals` into the argument slot and returns its address.
@@ -479,8 +646,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .module
             .declare_func_in_func(self.direct[f.index()], self.b.func);
         let mut all = vec![self.ctx()];
-        for p in args {
-            all.push(p.tag);
+        for (i, p) in args.iter().enumerate() {
+            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+                all.push(p.tag);
+            }
             all.push(p.bits);
         }
         let call = self.b.ins().call(fref, &all);
@@ -551,18 +720,24 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 else_block,
             } => {
                 let c = self.use_(*cond);
-                let is_bool = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, c.tag, tags::BOOL as i64);
-                let ok = self.b.create_block();
-                let bad = self.b.create_block();
-                self.b.ins().brif(is_bool, ok, &[], bad, &[]);
-                self.b.switch_to_block(bad);
-                self.call_rt_val(Rt::BranchFail, &[c.tag, c.bits], bid);
-                // mir14_rt_branch_fail always traps; the fall-through is unreachable.
-                self.b.ins().jump(ok, &[]);
-                self.b.switch_to_block(ok);
+                let is_bool = self.tag_is(c.tag, tags::BOOL);
+                if !matches!(is_bool, Cond::True) {
+                    let ok = self.b.create_block();
+                    let bad = self.b.create_block();
+                    match is_bool {
+                        Cond::Dyn(x) => {
+                            self.b.ins().brif(x, ok, &[], bad, &[]);
+                        }
+                        _ => {
+                            self.b.ins().jump(bad, &[]);
+                        }
+                    }
+                    self.b.switch_to_block(bad);
+                    self.call_rt_val(Rt::BranchFail, &[c.tag, c.bits], bid);
+                    // mir14_rt_branch_fail always traps; the fall-through is unreachable.
+                    self.b.ins().jump(ok, &[]);
+                    self.b.switch_to_block(ok);
+                }
                 // Edges that need phi copies or a fuel check get a block of their own,
                 // filled after the branch (the builder fills one block at a time).
                 let t = self.edge_target(bid, *then_block, blocks, dom);
@@ -650,6 +825,43 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                             }
                             // The verifier guarantees the method exists.
                             None => r,
+                        }
+                    }
+                    // Builtin ArrayBox methods on a receiver known to be an ArrayBox.
+                    Callee::Method {
+                        box_name: None,
+                        method,
+                        receiver,
+                    } if self.known_tag(*receiver) == Some(tags::ARRAY)
+                        && matches!(
+                            (method.as_str(), vals.len()),
+                            ("push", 1) | ("get", 1) | ("length", 0)
+                        ) =>
+                    {
+                        let r = self.use_(*receiver);
+                        match method.as_str() {
+                            "push" => {
+                                // Never traps.
+                                let x = self
+                                    .call_rt(Rt::ArrayPush, &[r.bits, vals[0].tag, vals[0].bits]);
+                                Pair {
+                                    tag: x[0],
+                                    bits: x[1],
+                                }
+                            }
+                            "get" => self.call_rt_val(
+                                Rt::ArrayGet,
+                                &[r.bits, vals[0].tag, vals[0].bits],
+                                bid,
+                            ),
+                            _ => {
+                                // Never traps.
+                                let x = self.call_rt(Rt::ArrayLength, &[r.bits]);
+                                Pair {
+                                    tag: x[0],
+                                    bits: x[1],
+                                }
+                            }
                         }
                     }
                     Callee::Method {
@@ -743,12 +955,18 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     }
 
     /// Emits `if cond { fast } else { rt slow path }`, joining into one result.
+    /// A condition known at compile time emits only the path taken.
     fn fast_or_slow(
         &mut self,
-        cond: ir::Value,
+        cond: Cond,
         fast: impl FnOnce(&mut Self) -> Pair,
         slow: impl FnOnce(&mut Self) -> Pair,
     ) -> Pair {
+        let cond = match cond {
+            Cond::True => return fast(self),
+            Cond::False => return slow(self),
+            Cond::Dyn(c) => c,
+        };
         let fast_b = self.b.create_block();
         let slow_b = self.b.create_block();
         let join = self.b.create_block();
@@ -769,10 +987,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         Pair { tag: jt, bits: jb }
     }
 
-    fn both_tag(&mut self, a: Pair, c: Pair, tag: u64) -> ir::Value {
-        let x = self.b.ins().icmp_imm_s(IntCC::Equal, a.tag, tag as i64);
-        let y = self.b.ins().icmp_imm_s(IntCC::Equal, c.tag, tag as i64);
-        self.b.ins().band(x, y)
+    fn both_tag(&mut self, a: Pair, c: Pair, tag: u64) -> Cond {
+        let x = self.tag_is(a.tag, tag);
+        let y = self.tag_is(c.tag, tag);
+        self.and(x, y)
     }
 
     fn unary(&mut self, op: UnaryOp, a: Pair, at: Block) -> Pair {
@@ -781,7 +999,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             UnaryOp::BitNot => (tags::INT, |b, x| b.ins().bnot(x)),
             UnaryOp::Not => (tags::BOOL, |b, x| b.ins().bxor_imm_s(x, 1)),
         };
-        let cond = self.b.ins().icmp_imm_s(IntCC::Equal, a.tag, tag as i64);
+        let cond = self.tag_is(a.tag, tag);
         self.fast_or_slow(
             cond,
             |s| Pair {
@@ -820,10 +1038,17 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 // Fast only when both are Integers and the divisor is neither 0 nor -1
                 // (the runtime handles the zero trap and MIN / -1).
                 let ints = self.both_tag(a, c, tags::INT);
-                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, 0);
-                let nm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, -1);
-                let ok = self.b.ins().band(nz, nm1);
-                let cond = self.b.ins().band(ints, ok);
+                let ok = match self.const_of(c.bits) {
+                    Some(0 | -1) => Cond::False,
+                    Some(_) => Cond::True,
+                    None if matches!(ints, Cond::False) => Cond::False,
+                    None => {
+                        let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, 0);
+                        let nm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, c.bits, -1);
+                        Cond::Dyn(self.b.ins().band(nz, nm1))
+                    }
+                };
+                let cond = self.and(ints, ok);
                 self.fast_or_slow(
                     cond,
                     |s| {

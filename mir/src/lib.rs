@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod builder;
 pub mod entity;
+pub mod infer;
 pub mod ir;
 pub mod json;
 pub mod span;

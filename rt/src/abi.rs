@@ -793,6 +793,53 @@ fn decode_cmp(x: u64) -> CmpOp {
     CmpOp::ALL.get(x as usize).copied().unwrap_or(CmpOp::Eq)
 }
 
+// ----- speed (issue 7): ArrayBox fast paths -----
+//
+// The translator calls these instead of `mir14_rt_call_method` when type inference proved the
+// receiver is an ArrayBox. They do exactly what the generic builtin method does, and hand every
+// unusual case (a non-Integer or out-of-range index) to the generic call, so traps are the same.
+
+/// `call %a.push(%v)` on a receiver known to be an ArrayBox (`a` is its bits).
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_array_push(_ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
+    crate::array_mut(v(crate::ARRAY, a)).push(v(vt, vb));
+    Val::VOID
+}
+
+/// `call %a.get(%i)` on a receiver known to be an ArrayBox: the element when `%i` is an
+/// in-range Integer, else the generic method call (which traps as the spec says).
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_array_get(ctx: *mut Ctx, a: u64, it: u64, ib: u64) -> Val {
+    let recv = v(crate::ARRAY, a);
+    if it == crate::INT {
+        if let Some(x) = crate::array_mut(recv).get(ib as usize) {
+            return *x;
+        }
+    }
+    let (cx, mut host) = unsafe { cx(ctx) };
+    let mid = cx.rt.method_id("get");
+    let r = cx.rt.call_method(&mut host, recv, mid, &[v(it, ib)]);
+    ret(cx, r)
+}
+
+/// `call %a.length()` on a receiver known to be an ArrayBox.
+#[no_mangle]
+unsafe extern "C" fn mir14_rt_array_length(_ctx: *mut Ctx, a: u64) -> Val {
+    Val::int(crate::array_mut(v(crate::ARRAY, a)).len() as i64)
+}
+
+/// The runtime functions of the block above, by symbol name (the JIT registers them next to
+/// [`symbols`]).
+pub fn speed_symbols() -> Vec<(&'static str, *const u8)> {
+    vec![
+        ("mir14_rt_array_push", mir14_rt_array_push as *const u8),
+        ("mir14_rt_array_get", mir14_rt_array_get as *const u8),
+        ("mir14_rt_array_length", mir14_rt_array_length as *const u8),
+    ]
+}
+
+// ----- end of the speed block -----
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,563 @@
+//! Whole-module type inference: a sound lattice type for every SSA value of a closed module.
+//!
+//! The lattice is flat: [`Ty::Bottom`] (no value seen yet: unreachable or not yet analysed)
+//! below one concrete type per runtime kind, below [`Ty::Unknown`]. A value typed `Integer`
+//! holds an Integer on *every* execution that defines it; instructions that trap on other
+//! operand types give their result type regardless of the operands (the result is only defined
+//! when the instruction did not trap).
+//!
+//! Parameter types come from every call site of a function, joined, and are iterated with
+//! return types to a fixpoint. A function's parameters are `Unknown` (callable with anything)
+//! when it can be called other than by a visible `call @f`/`call %r.B::m`:
+//! - `@main` (called by the tool),
+//! - a function whose FunctionBox escapes through `const @f` (called by `call %fv(...)`, by the
+//!   runtime, or by anything the box is passed to),
+//! - every method `@B.m` (dynamic dispatch `call %r.m(...)`, and the runtime's calls of `birth`,
+//!   `toString` and `apply`). Any function whose name contains a `.` counts as a method.
+//!
+//! A parameter annotation (`%n: Integer`) is checked at entry, so the parameter then has the
+//! annotated type; a return annotation likewise fixes the function's return type.
+
+use crate::{
+    BinOp, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind,
+    UnaryOp, Value,
+};
+
+/// The inferred type of a value.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// No value reaches here (unreachable, or not yet analysed).
+    #[default]
+    Bottom,
+    /// Always an Integer.
+    Integer,
+    /// Always a Float.
+    Float,
+    /// Always a Bool.
+    Bool,
+    /// Always a String.
+    String,
+    /// Always `void`.
+    Void,
+    /// Always an ArrayBox.
+    Array,
+    /// Always a MapBox.
+    Map,
+    /// Always a FunctionBox.
+    Function,
+    /// Always an operator box (of some operator).
+    Operator,
+    /// Always an instance of this user box.
+    User(crate::BoxId),
+    /// Anything.
+    Unknown,
+}
+
+impl Ty {
+    /// The least upper bound of two types.
+    pub fn join(self, other: Ty) -> Ty {
+        match (self, other) {
+            (Ty::Bottom, x) | (x, Ty::Bottom) => x,
+            (a, b) if a == b => a,
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// The type a `TypeName` denotes, if it is a single lattice type (`Any` is `Unknown`).
+    pub fn of_name(t: TypeName) -> Ty {
+        match t {
+            TypeName::Integer => Ty::Integer,
+            TypeName::Float => Ty::Float,
+            TypeName::Bool => Ty::Bool,
+            TypeName::String => Ty::String,
+            TypeName::Void => Ty::Void,
+            TypeName::Array => Ty::Array,
+            TypeName::Map => Ty::Map,
+            TypeName::Function => Ty::Function,
+            TypeName::Operator(_) => Ty::Operator,
+            TypeName::User(b) => Ty::User(b),
+            TypeName::Any => Ty::Unknown,
+        }
+    }
+
+    /// True for Integer and Float.
+    fn is_number(self) -> bool {
+        matches!(self, Ty::Integer | Ty::Float)
+    }
+}
+
+/// The inferred types of one function.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FuncTypes {
+    /// The type of every value, by `Value` index.
+    pub values: Vec<Ty>,
+    /// The joined type of the parameters on entry (after annotation checks).
+    pub params: Vec<Ty>,
+    /// The joined type of every value the function returns (`Bottom` if it never returns).
+    pub ret: Ty,
+}
+
+impl FuncTypes {
+    /// The type of `v` (`Unknown` for a value out of range).
+    pub fn ty(&self, v: Value) -> Ty {
+        self.values.get(v.index()).copied().unwrap_or(Ty::Unknown)
+    }
+}
+
+/// The inferred types of a whole module, by `FuncId` index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModuleTypes {
+    /// One entry per function.
+    pub funcs: Vec<FuncTypes>,
+    /// Functions whose parameters are `Unknown` because they can be called from outside a
+    /// visible direct call (main, escaping FunctionBoxes, methods).
+    pub open: Vec<bool>,
+}
+
+impl ModuleTypes {
+    /// The types of function `f`.
+    pub fn func(&self, f: FuncId) -> &FuncTypes {
+        &self.funcs[f.index()]
+    }
+}
+
+/// Infers types for every value of a verified module.
+pub fn infer(m: &Module) -> ModuleTypes {
+    let n = m.functions.len();
+    // Which functions can be entered from outside a visible direct call.
+    let mut open = vec![false; n];
+    for (id, f) in m.functions.iter() {
+        if f.name == "main" || f.name.contains('.') {
+            open[id.index()] = true;
+        }
+    }
+    for f in m.functions.values() {
+        for b in f.blocks.values() {
+            for inst in &b.insts {
+                if let Inst::Const {
+                    value: Constant::Func(g),
+                    ..
+                } = inst
+                {
+                    if g.index() < n {
+                        open[g.index()] = true;
+                    }
+                }
+            }
+        }
+    }
+    let mut funcs: Vec<FuncTypes> = m
+        .functions
+        .iter()
+        .map(|(id, f)| FuncTypes {
+            values: vec![Ty::Bottom; f.values.len()],
+            params: f
+                .params
+                .iter()
+                .map(|p| match p.ty {
+                    Some(t) => Ty::of_name(t),
+                    None if open[id.index()] => Ty::Unknown,
+                    None => Ty::Bottom,
+                })
+                .collect(),
+            ret: f.ret_type.map(Ty::of_name).unwrap_or(Ty::Bottom),
+        })
+        .collect();
+    // Iterate to a fixpoint: every type only ever rises, and the lattice has height 3.
+    loop {
+        let mut changed = false;
+        for (id, f) in m.functions.iter() {
+            changed |= analyse(m, f, id, &mut funcs);
+        }
+        if !changed {
+            break;
+        }
+    }
+    ModuleTypes { funcs, open }
+}
+
+/// One pass over function `id`: raises its value types, its return type and its callees'
+/// parameter types. Returns whether anything changed.
+fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> bool {
+    let me = id.index();
+    let mut changed = false;
+    let mut vals = std::mem::take(&mut funcs[me].values);
+    for (p, t) in f.params.iter().zip(funcs[me].params.clone()) {
+        raise(&mut vals, p.value, t, &mut changed);
+    }
+    let annotated_ret = f.ret_type.is_some();
+    for b in f.blocks.values() {
+        for inst in &b.insts {
+            let ty = |v: Value| vals.get(v.index()).copied().unwrap_or(Ty::Unknown);
+            let (dest, t) = match inst {
+                Inst::Const { dest, value } => (*dest, const_ty(value)),
+                Inst::Unary { dest, op, arg } => (
+                    *dest,
+                    match op {
+                        UnaryOp::Neg => match ty(*arg) {
+                            Ty::Integer => Ty::Integer,
+                            Ty::Float => Ty::Float,
+                            Ty::Bottom => Ty::Bottom,
+                            _ => Ty::Unknown,
+                        },
+                        UnaryOp::Not => Ty::Bool,
+                        UnaryOp::BitNot => Ty::Integer,
+                    },
+                ),
+                Inst::Binary { dest, op, lhs, rhs } => (*dest, binop_ty(*op, ty(*lhs), ty(*rhs))),
+                Inst::Compare { dest, .. } => (*dest, Ty::Bool),
+                Inst::TypeOp { dest, op, arg } => (
+                    *dest,
+                    match op {
+                        TypeOpKind::Check(_) => Ty::Bool,
+                        TypeOpKind::TypeOf => Ty::String,
+                        TypeOpKind::Cast(TypeName::Any) => ty(*arg),
+                        TypeOpKind::Cast(t) => Ty::of_name(*t),
+                    },
+                ),
+                Inst::Load { dest, .. } => (*dest, Ty::Unknown),
+                Inst::Phi { dest, inputs } => (
+                    *dest,
+                    inputs
+                        .iter()
+                        .fold(Ty::Bottom, |acc, (_, v)| acc.join(ty(*v))),
+                ),
+                // `birth` is a method, so its parameters are open already.
+                Inst::NewBox { dest, class, .. } => (
+                    *dest,
+                    match class {
+                        BoxClass::Array => Ty::Array,
+                        BoxClass::Map => Ty::Map,
+                        BoxClass::Operator(_) => Ty::Operator,
+                        BoxClass::Primitive(t) => Ty::of_name(*t),
+                        BoxClass::User(b) => Ty::User(*b),
+                    },
+                ),
+                Inst::Call { dest, callee, args } => {
+                    let r = match callee {
+                        Callee::Global(g) if g.index() < funcs.len() => {
+                            let gf = &m.functions[*g];
+                            let g = g.index();
+                            for (i, a) in args.iter().enumerate() {
+                                // An annotated parameter has its annotated type (checked).
+                                if gf.params.get(i).is_none_or(|p| p.ty.is_some()) {
+                                    continue;
+                                }
+                                let at = ty(*a);
+                                if let Some(pt) = funcs[g].params.get_mut(i) {
+                                    let j = pt.join(at);
+                                    if j != *pt {
+                                        *pt = j;
+                                        changed = true;
+                                    }
+                                }
+                            }
+                            funcs[g].ret
+                        }
+                        // A static method call runs exactly `@B.m` (or traps).
+                        Callee::Method {
+                            box_name: Some(bx),
+                            method,
+                            ..
+                        } => match m.method(*bx, method) {
+                            Some(g) if g.index() < funcs.len() => funcs[g.index()].ret,
+                            _ => Ty::Unknown,
+                        },
+                        _ => Ty::Unknown,
+                    };
+                    match dest {
+                        Some(d) => (*d, r),
+                        None => continue,
+                    }
+                }
+                Inst::ExternCall { dest: Some(d), .. } => (*d, Ty::Unknown),
+                Inst::Return { value } => {
+                    if !annotated_ret {
+                        let t = value.map(ty).unwrap_or(Ty::Void);
+                        let j = funcs[me].ret.join(t);
+                        if j != funcs[me].ret {
+                            funcs[me].ret = j;
+                            changed = true;
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            raise(&mut vals, dest, t, &mut changed);
+        }
+    }
+    funcs[me].values = vals;
+    changed
+}
+
+/// Joins `t` into the type of `v`.
+fn raise(vals: &mut [Ty], v: Value, t: Ty, changed: &mut bool) {
+    if let Some(slot) = vals.get_mut(v.index()) {
+        let j = slot.join(t);
+        if j != *slot {
+            *slot = j;
+            *changed = true;
+        }
+    }
+}
+
+/// The type of a literal.
+fn const_ty(c: &Constant) -> Ty {
+    match c {
+        Constant::Int(_) => Ty::Integer,
+        Constant::Float(_) => Ty::Float,
+        Constant::Bool(_) => Ty::Bool,
+        Constant::Str(_) => Ty::String,
+        Constant::Void => Ty::Void,
+        Constant::Func(_) => Ty::Function,
+    }
+}
+
+/// The result type of `binop op` on operands of types `a` and `b` (spec §4.1): the type of
+/// every result the operation can produce without trapping.
+fn binop_ty(op: BinOp, a: Ty, b: Ty) -> Ty {
+    if a == Ty::Bottom || b == Ty::Bottom {
+        return Ty::Bottom;
+    }
+    match op {
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+            if op == BinOp::Add && (a == Ty::String || b == Ty::String) {
+                // Concatenation, or a trap (String + Void, or number + String is concatenation too).
+                return Ty::String;
+            }
+            match (a, b) {
+                (Ty::Integer, Ty::Integer) => Ty::Integer,
+                (x, y) if x.is_number() && y.is_number() => Ty::Float,
+                _ => Ty::Unknown,
+            }
+        }
+        // Integer × Integer only, else a trap.
+        BinOp::Band | BinOp::Bor | BinOp::Bxor | BinOp::Shl | BinOp::Shr => Ty::Integer,
+        // Bool × Bool only, else a trap.
+        BinOp::And | BinOp::Or => Ty::Bool,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+
+    fn types_of(src: &str) -> (Module, ModuleTypes) {
+        let (m, _) = parse(src).expect("parses");
+        let t = infer(&m);
+        (m, t)
+    }
+
+    /// The type of value named `name` in function `func`.
+    fn ty(m: &Module, t: &ModuleTypes, func: &str, name: &str) -> Ty {
+        let f = m.function_by_name(func).expect("function");
+        let fd = &m.functions[f];
+        let v = fd
+            .values
+            .keys()
+            .find(|v| fd.value_name(*v) == name)
+            .expect("value");
+        t.func(f).ty(v)
+    }
+
+    const FIB: &str = "fn @fib(%n) {
+bb0:
+  %two = const 2
+  %c = compare lt %n, %two
+  branch %c, base, rec
+base:
+  ret %n
+rec:
+  %one = const 1
+  %a = binop sub %n, %one
+  %fa = call @fib(%a)
+  %b = binop sub %n, %two
+  %fb = call @fib(%b)
+  %r = binop add %fa, %fb
+  ret %r
+}
+
+fn @main() {
+bb0:
+  %n = const 32
+  %r = call @fib(%n)
+  extern env.console.log(%r)
+  ret
+}
+";
+
+    #[test]
+    fn recursive_integer_function_is_integer_throughout() {
+        let (m, t) = types_of(FIB);
+        for v in ["n", "a", "fa", "b", "fb", "r", "two"] {
+            assert_eq!(ty(&m, &t, "fib", v), Ty::Integer, "%{v}");
+        }
+        assert_eq!(ty(&m, &t, "fib", "c"), Ty::Bool);
+        let fib = m.function_by_name("fib").unwrap();
+        assert_eq!(t.func(fib).ret, Ty::Integer);
+        assert_eq!(t.func(fib).params, vec![Ty::Integer]);
+        assert!(!t.open[fib.index()]);
+        assert!(t.open[m.function_by_name("main").unwrap().index()]);
+    }
+
+    #[test]
+    fn call_sites_with_different_types_join_to_unknown() {
+        let src = "fn @id(%x) {
+bb0:
+  ret %x
+}
+
+fn @main() {
+bb0:
+  %a = const 1
+  %b = const 2.5
+  %r = call @id(%a)
+  %s = call @id(%b)
+  %k = binop add %r, %s
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        assert_eq!(ty(&m, &t, "id", "x"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "r"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "k"), Ty::Unknown);
+    }
+
+    #[test]
+    fn escaping_function_box_makes_parameters_unknown() {
+        let src = "fn @f(%x) {
+bb0:
+  %one = const 1
+  %y = binop add %x, %one
+  ret %y
+}
+
+fn @main() {
+bb0:
+  %a = const 1
+  %r = call @f(%a)
+  %g = const @f
+  %s = const \"s\"
+  %q = call %g(%s)
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        // @f is also called with a String through the FunctionBox.
+        assert_eq!(ty(&m, &t, "f", "x"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "f", "y"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "q"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "g"), Ty::Function);
+    }
+
+    #[test]
+    fn methods_have_unknown_parameters_and_annotations_are_trusted() {
+        let src = "box P { x }
+
+fn @P.get(%me, %k) {
+bb0:
+  ret %k
+}
+
+fn @sq(%n: Integer) -> Integer {
+bb0:
+  %r = binop mul %n, %n
+  ret %r
+}
+
+fn @main() {
+bb0:
+  %p = new P()
+  %a = const 3
+  %b = call %p.P::get(%a)
+  %c = call %p.get(%a)
+  %d = call @sq(%a)
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        assert_eq!(ty(&m, &t, "P.get", "me"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "P.get", "k"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "p"), Ty::User(crate::BoxId(0)));
+        assert_eq!(ty(&m, &t, "main", "b"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "c"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "sq", "n"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "sq", "r"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "d"), Ty::Integer);
+    }
+
+    #[test]
+    fn loop_phis_reach_a_fixpoint() {
+        let src = "fn @main() {
+entry:
+  %zero = const 0
+  %one = const 1
+  %half = const 0.5
+  %n = const 10
+  %e = const \"\"
+  jump head
+head:
+  %i = phi [entry: %zero], [body: %i1]
+  %x = phi [entry: %zero], [body: %x1]
+  %s = phi [entry: %e], [body: %s1]
+  %c = compare lt %i, %n
+  branch %c, body, done
+body:
+  %i1 = binop add %i, %one
+  %x1 = binop add %x, %half
+  %s1 = binop add %s, %one
+  jump head
+done:
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        assert_eq!(ty(&m, &t, "main", "i"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "i1"), Ty::Integer);
+        // %x is 0 on entry and a Float after: no single type.
+        assert_eq!(ty(&m, &t, "main", "x"), Ty::Unknown);
+        // Unknown + Float may be a concatenation (if %x were a String): Unknown too.
+        assert_eq!(ty(&m, &t, "main", "x1"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "s"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "s1"), Ty::String);
+    }
+
+    #[test]
+    fn trapping_operations_type_their_results() {
+        let src = "fn @main() {
+bb0:
+  %a = const \"x\"
+  %b = const 1
+  %c = binop band %a, %b
+  %d = unary not %b
+  %e = binop div %b, %b
+  %f = typeop cast %b Float
+  %g = typeop typeof %b
+  %h = extern env.args()
+  %i = unary neg %h
+  %j = binop sub %h, %b
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        assert_eq!(ty(&m, &t, "main", "c"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "d"), Ty::Bool);
+        assert_eq!(ty(&m, &t, "main", "e"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "f"), Ty::Float);
+        assert_eq!(ty(&m, &t, "main", "g"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "h"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "i"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "j"), Ty::Unknown);
+    }
+
+    #[test]
+    fn join_is_a_flat_lattice() {
+        assert_eq!(Ty::Bottom.join(Ty::Integer), Ty::Integer);
+        assert_eq!(Ty::Integer.join(Ty::Bottom), Ty::Integer);
+        assert_eq!(Ty::Integer.join(Ty::Integer), Ty::Integer);
+        assert_eq!(Ty::Integer.join(Ty::Float), Ty::Unknown);
+        assert_eq!(Ty::Unknown.join(Ty::Bottom), Ty::Unknown);
+    }
+}
