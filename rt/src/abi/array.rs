@@ -1,0 +1,37 @@
+//! ArrayBox fast paths (issue 7).
+//!
+//! The translator calls these instead of `mir14_rt_call_method` when type inference proved the
+//! receiver is an ArrayBox. They do exactly what the generic builtin method does, and hand every
+//! unusual case (a non-Integer or out-of-range index) to the generic call, so traps are the same.
+
+use super::ctx::{cx, ret, v};
+use super::Ctx;
+use crate::Val;
+
+rt_functions! {
+    /// `call %a.push(%v)` on a receiver known to be an ArrayBox (`a` is its bits).
+    ARRAY_PUSH = fn mir14_rt_array_push(_ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
+        crate::array_mut(v(crate::ARRAY, a)).push(v(vt, vb));
+        Val::VOID
+    }
+
+    /// `call %a.get(%i)` on a receiver known to be an ArrayBox: the element when `%i` is an
+    /// in-range Integer, else the generic method call (which traps as the spec says).
+    ARRAY_GET = fn mir14_rt_array_get(ctx: *mut Ctx, a: u64, it: u64, ib: u64) -> Val {
+        let recv = v(crate::ARRAY, a);
+        if it == crate::INT {
+            if let Some(x) = crate::array_mut(recv).get(ib as usize) {
+                return *x;
+            }
+        }
+        let (cx, mut host) = unsafe { cx(ctx) };
+        let mid = cx.rt.method_id("get");
+        let r = cx.rt.call_method(&mut host, recv, mid, &[v(it, ib)]);
+        ret(cx, r)
+    }
+
+    /// `call %a.length()` on a receiver known to be an ArrayBox.
+    ARRAY_LENGTH = fn mir14_rt_array_length(_ctx: *mut Ctx, a: u64) -> Val {
+        Val::int(crate::array_mut(v(crate::ARRAY, a)).len() as i64)
+    }
+}

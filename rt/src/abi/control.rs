@@ -1,0 +1,68 @@
+//! Runtime functions for the control flow of compiled functions: the depth limit, fuel,
+//! locating traps, branch conditions, and the checks of annotated parameters and results.
+
+use super::ctx::{cx, ret, slice, v};
+use super::Ctx;
+use crate::{Trap, Val};
+use mir14_mir::{Block, FuncId};
+
+rt_functions! {
+    /// Entering function `f` at the depth limit: always traps `StackOverflow` at `f`'s entry.
+    STACK_OVERFLOW = fn mir14_rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
+        let (cx, _) = unsafe { cx(ctx) };
+        let msg = format!("call depth exceeded {}", cx.max_depth);
+        let t = Trap::new(crate::TrapKind::StackOverflow, msg).at(FuncId(f as u32), Block(0));
+        ret(cx, Err(t))
+    }
+
+    /// A taken back edge: one unit of fuel. Returns 0, or 1 with a trap pending.
+    FUEL = fn mir14_rt_fuel(ctx: *mut Ctx) -> u64 {
+        let (cx, _) = unsafe { cx(ctx) };
+        match cx.rt.spend_fuel() {
+            Ok(()) => 0,
+            Err(t) => {
+                cx.rt.pending = Some(t);
+                1
+            }
+        }
+    }
+
+    /// Locates the pending trap at (function, block) unless it is located already.
+    TRAP_AT = fn mir14_rt_trap_at(ctx: *mut Ctx, f: u64, b: u64) {
+        let (cx, _) = unsafe { cx(ctx) };
+        if let Some(t) = cx.rt.pending.take() {
+            cx.rt.pending = Some(t.at(FuncId(f as u32), Block(b as u32)));
+        }
+    }
+
+    /// A Branch on a non-Bool: always traps.
+    BRANCH_FAIL = fn mir14_rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
+        let (cx, _) = unsafe { cx(ctx) };
+        let msg = format!(
+            "branch condition must be Bool, got {}",
+            cx.rt.type_name(v(t, b))
+        );
+        ret(cx, Err(Trap::type_error(msg)))
+    }
+
+    /// Checks the arguments of function `f` against its parameter annotations.
+    CHECK_PARAMS = fn mir14_rt_check_params(ctx: *mut Ctx, f: u64, args: *const Val, n: u64) -> Val {
+        let (cx, _) = unsafe { cx(ctx) };
+        let args = unsafe { slice(args, n) };
+        let r = cx
+            .rt
+            .check_params(FuncId(f as u32), args)
+            .map(|()| Val::VOID);
+        ret(cx, r)
+    }
+
+    /// Checks the result of function `f` against its return annotation.
+    CHECK_RET = fn mir14_rt_check_ret(ctx: *mut Ctx, f: u64, t: u64, b: u64) -> Val {
+        let (cx, _) = unsafe { cx(ctx) };
+        let r = cx
+            .rt
+            .check_return(FuncId(f as u32), v(t, b))
+            .map(|()| Val::VOID);
+        ret(cx, r)
+    }
+}

@@ -1,0 +1,123 @@
+//! The context of a compiled run ([`Ctx`]) and the helpers every runtime function uses to
+//! reach it, report traps and call back into compiled code.
+
+use super::{ArrayEntry, Symbols, TRAP};
+use crate::{Config, Host, Io, Runtime, Trap, Val};
+use mir14_mir::{FuncId, Module};
+
+/// The context of a compiled run: the call depth (read and written inline by compiled code at
+/// [`CTX_DEPTH`] and [`CTX_MAX_DEPTH`]), the runtime, the compiled functions and resolved symbols.
+#[repr(C)]
+pub struct Ctx {
+    /// The number of active MIR activations (compiled code keeps it; spec §5).
+    pub depth: u64,
+    /// The depth limit (`--max-depth`).
+    pub max_depth: u64,
+    /// The runtime.
+    pub rt: Runtime,
+    pub(super) entries: Vec<ArrayEntry>,
+    pub(super) strings: Vec<Val>,
+    pub(super) fields: Vec<u32>,
+    pub(super) methods: Vec<u32>,
+    /// The highest native stack address compiled code of this run can use (set by
+    /// [`run_compiled`]; 0 until then, and then no collection runs).
+    pub(super) stack_top: usize,
+}
+
+impl Ctx {
+    /// Builds the context for a run of `module`.
+    pub fn new(
+        module: &Module,
+        config: Config,
+        io: Io,
+        entries: &[ArrayEntry],
+        syms: &Symbols,
+    ) -> Ctx {
+        let mut rt = Runtime::new(module, config, io);
+        let strings: Vec<Val> = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
+        // String constants live as long as the code that refers to them.
+        for &s in &strings {
+            rt.heap.pin(s);
+        }
+        let fields = syms.fields.iter().map(|s| rt.field_id(s)).collect();
+        let methods = syms.methods.iter().map(|s| rt.method_id(s)).collect();
+        let max_depth = rt.config.max_depth;
+        Ctx {
+            depth: 0,
+            max_depth,
+            rt,
+            entries: entries.to_vec(),
+            strings,
+            fields,
+            methods,
+            stack_top: 0,
+        }
+    }
+}
+
+/// Byte offset of [`Ctx::depth`].
+pub const CTX_DEPTH: i32 = 0;
+/// Byte offset of [`Ctx::max_depth`].
+pub const CTX_MAX_DEPTH: i32 = 8;
+
+/// The [`Host`] of compiled code: runs a module function through its array entry.
+pub(super) struct CompiledHost {
+    pub(super) ctx: *mut Ctx,
+}
+
+impl Host for CompiledHost {
+    fn call_function(&mut self, _rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        // SAFETY: `ctx` is the live context of this run; the entry table covers every function.
+        let entry = unsafe { (&(*self.ctx).entries)[f.index()] };
+        // SAFETY: compiled array entries read exactly `args.len()` values (arity was checked).
+        let v = unsafe { entry(self.ctx, args.as_ptr(), args.len() as u64) };
+        if v.tag == TRAP {
+            // SAFETY: as above.
+            let pending = unsafe { (*self.ctx).rt.pending.take() };
+            return Err(pending.unwrap_or_else(|| Trap::type_error("lost trap")));
+        }
+        Ok(v)
+    }
+}
+
+/// Stores the result of a runtime operation: the value, or the trap (pending) and `TRAP`.
+#[inline]
+pub(super) fn ret(cx: &mut Ctx, r: Result<Val, Trap>) -> Val {
+    match r {
+        Ok(v) => v,
+        Err(t) => {
+            cx.rt.pending = Some(t);
+            Val { tag: TRAP, bits: 0 }
+        }
+    }
+}
+
+/// Reborrows the context and makes a host for callbacks.
+///
+/// # Safety
+/// `ctx` must be the live context of the current run.
+#[inline]
+pub(super) unsafe fn cx<'a>(ctx: *mut Ctx) -> (&'a mut Ctx, CompiledHost) {
+    // SAFETY: guaranteed by the caller.
+    (unsafe { &mut *ctx }, CompiledHost { ctx })
+}
+
+/// The argument list `args[..n]`.
+///
+/// # Safety
+/// `args` must point to `n` values (or be anything when `n == 0`).
+#[inline]
+pub(super) unsafe fn slice<'a>(args: *const Val, n: u64) -> &'a [Val] {
+    if n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(args, n as usize) }
+    }
+}
+
+/// The value with `tag` and `bits`.
+#[inline]
+pub(super) fn v(tag: u64, bits: u64) -> Val {
+    Val { tag, bits }
+}

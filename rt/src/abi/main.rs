@@ -1,0 +1,151 @@
+//! Running compiled code: [`run_compiled`] (JIT and AOT alike), and the start-up entry of AOT
+//! executables, [`mir14_rt_main`] (its table entry [`MAIN`] gives the AOT backend its
+//! signature).
+
+use super::{ArrayEntry, CompiledHost, Ctx, Symbols};
+use crate::{Config, Host, Io};
+use mir14_mir::{FuncId, Module};
+
+/// The native stack a compiled run needs so that no program within `max_depth` MIR calls can
+/// overflow it: a generous bound per activation (a compiled frame plus, for calls made through
+/// the runtime, the runtime's own frames), capped at 16 GiB of address space.
+pub fn stack_size_for(max_depth: u64) -> usize {
+    const PER_CALL: u64 = 8 << 10;
+    let bytes = (64u64 << 20).saturating_add(max_depth.saturating_mul(PER_CALL));
+    bytes.min(16 << 30) as usize
+}
+
+/// Runs compiled `main` with a fresh runtime and reports the outcome like the interpreter:
+/// flushes stdout, prints a trap line, and returns the exit status.
+pub fn run_compiled(
+    module: &Module,
+    config: Config,
+    io: Io,
+    entries: &[ArrayEntry],
+    syms: &Symbols,
+    main: FuncId,
+) -> i32 {
+    let mut ctx = Box::new(Ctx::new(module, config, io, entries, syms));
+    // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
+    let marker = 0usize;
+    ctx.stack_top = std::hint::black_box(&marker) as *const usize as usize;
+    let p: *mut Ctx = &mut *ctx;
+    let mut host = CompiledHost { ctx: p };
+    // SAFETY: `p` is live for the whole call; `main` takes no arguments.
+    let r = host.call_function(unsafe { &mut (*p).rt }, main, &[]);
+    ctx.rt.finish(r)
+}
+
+rt_functions! {
+    /// The entry point of a standalone (AOT) executable, called by the C `main` that the AOT
+    /// backend generates: rebuilds the module from its canonical text, runs `@main` (function
+    /// `main_index`) on a thread with a stack for `max_depth` calls via [`run_compiled`] with the
+    /// process's real streams and `argv[1..]` as the program arguments, flushes stdout, and returns
+    /// the exit status exactly as the interpreter reports it.
+    ///
+    /// `fuel_enabled != 0` means the program was built with `--fuel fuel`. Never unwinds: an
+    /// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
+    /// and returns status 101.
+    ///
+    /// # Safety
+    /// `argv` must hold `argc` valid C strings; `text` must point to `len` bytes; `entries` to `n`
+    /// array entries compiled from exactly that text by the shared translator.
+    #[allow(clippy::too_many_arguments)]
+    pub MAIN = fn mir14_rt_main(
+        argc: std::ffi::c_int,
+        argv: *const *const std::ffi::c_char,
+        text: *const u8,
+        len: usize,
+        entries: *const ArrayEntry,
+        n: usize,
+        main_index: u64,
+        max_depth: u64,
+        fuel_enabled: u64,
+        fuel: u64,
+    ) -> std::ffi::c_int {
+        ignore_sigpipe();
+        let mut args = Vec::new();
+        for i in 1..argc.max(0) as usize {
+            // SAFETY: the C runtime passes `argc` valid, NUL-terminated strings.
+            let p = unsafe { *argv.add(i) };
+            if p.is_null() {
+                break;
+            }
+            // SAFETY: as above.
+            let a = unsafe { std::ffi::CStr::from_ptr(p) };
+            args.push(a.to_string_lossy().into_owned());
+        }
+        // SAFETY: guaranteed by the caller (the generated `main` passes its own data).
+        let text = unsafe { std::slice::from_raw_parts(text, len) };
+        let entries: &[ArrayEntry] = if n == 0 {
+            &[]
+        } else {
+            // SAFETY: guaranteed by the caller.
+            unsafe { std::slice::from_raw_parts(entries, n) }
+        };
+        let config = Config {
+            max_depth,
+            fuel: (fuel_enabled != 0).then_some(fuel),
+            args,
+        };
+        let r = std::panic::catch_unwind(|| aot_main(text, entries, main_index, config));
+        match r {
+            Ok(Ok(status)) => status,
+            Ok(Err(msg)) => {
+                // Not `eprintln!`, which panics when stderr is closed.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "error: {msg}");
+                101
+            }
+            Err(_) => 101,
+        }
+    }
+}
+
+/// The body of [`mir14_rt_main`]: rebuild the module and run it on a large-stack thread.
+fn aot_main(
+    text: &[u8],
+    entries: &[ArrayEntry],
+    main_index: u64,
+    config: Config,
+) -> Result<i32, String> {
+    let text = std::str::from_utf8(text).map_err(|e| format!("corrupt embedded module: {e}"))?;
+    let (module, _) = mir14_mir::parse(text).map_err(|d| {
+        let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
+        format!("corrupt embedded module: {first}")
+    })?;
+    if entries.len() != module.functions.len() || main_index as usize >= entries.len() {
+        return Err("corrupt embedded module: entry table does not match".into());
+    }
+    let syms = Symbols::collect(&module);
+    let main = FuncId(main_index as u32);
+    let stack = stack_size_for(config.max_depth);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("mir14-main".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                run_compiled(&module, config, Io::real(), entries, &syms, main)
+            })
+            .map_err(|e| format!("cannot start the main thread: {e}"))?
+            .join()
+            .map_err(|_| "the runtime panicked".to_string())
+    })
+}
+
+/// Ignores SIGPIPE like the Rust runtime does at start-up (a C `main` skips that), so that a
+/// closed stdout is a write error in every backend rather than a signal in AOT executables.
+fn ignore_sigpipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(sig: std::ffi::c_int, handler: usize) -> usize;
+        }
+        const SIGPIPE: std::ffi::c_int = 13;
+        const SIG_IGN: usize = 1;
+        // SAFETY: installing SIG_IGN for SIGPIPE is always sound.
+        unsafe {
+            signal(SIGPIPE, SIG_IGN);
+        }
+    }
+}
