@@ -5,7 +5,7 @@
 //!
 //! 1. **Object file** ([`compile_object`]): the module is printed in canonical text
 //!    ([`mir14_mir::print`]) and re-parsed; the re-parsed module is what gets translated, by the
-//!    one translator shared with the JIT ([`mir14_jit::translate_module`], over a
+//!    one translator shared with the JIT ([`mir14_codegen::translate_module`], over a
 //!    [`cranelift_object::ObjectModule`], `is_pic=true`, baseline CPU features of the host
 //!    architecture so the executable runs on any CPU of that architecture). The object also holds
 //!    * `mir14_text`: the canonical text, from which the runtime rebuilds its metadata and the
@@ -14,7 +14,8 @@
 //!    * `mir14_entries`: the array entry of every function, by function index (function-address
 //!      relocations);
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel)` (in `mir14_rt::abi`) and returns its status.
+//!      main_index, max_depth, fuel_enabled, fuel)` (in `mir14_rt::abi`, imported with the
+//!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
 //!      The limits (`--max-depth`, `--fuel`) are baked in here.
 //! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
 //!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
@@ -44,7 +45,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use mir14_jit::translate::{translate_module, TranslateOptions};
+use mir14_codegen::{imports, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -126,14 +127,11 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         .map_err(|e| format!("object builder: {e}"))?;
     let mut obj = ObjectModule::new(ob);
     let err = |e: cranelift_module::ModuleError| format!("AOT compilation failed: {e:?}");
-    let t = translate_module(
-        &mut obj,
-        &mir,
-        TranslateOptions {
-            fuel: opts.fuel.is_some(),
-        },
-    )
-    .map_err(err)?;
+    let topts = TranslateOptions {
+        fuel: opts.fuel.is_some(),
+        ..TranslateOptions::from_env()
+    };
+    let t = translate_module(&mut obj, &mir, topts).map_err(err)?;
     let ptr = obj.target_config().pointer_type();
     let ptr_bytes = ptr.bytes() as usize;
 
@@ -161,19 +159,9 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     }
     obj.define_data(table_id, &desc).map_err(err)?;
 
-    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64)`.
-    let mut rt_sig = obj.make_signature();
-    rt_sig.params.push(AbiParam::new(types::I32));
-    for ty in [ptr, ptr, ptr, ptr, ptr] {
-        rt_sig.params.push(AbiParam::new(ty));
-    }
-    for _ in 0..4 {
-        rt_sig.params.push(AbiParam::new(types::I64));
-    }
-    rt_sig.returns.push(AbiParam::new(types::I32));
-    let rt_main = obj
-        .declare_function("mir14_rt_main", Linkage::Import, &rt_sig)
-        .map_err(err)?;
+    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64)`,
+    // with the signature of its entry in the runtime's table.
+    let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
 
     // `int main(int argc, char **argv)`.
     let mut main_sig = obj.make_signature();

@@ -1,19 +1,18 @@
-//! `mir14-jit`: the Cranelift JIT backend, and the translator it shares with `mir14-aot`.
+//! `mir14-jit`: the Cranelift JIT backend, a thin driver over the shared translator.
 //!
-//! [`translate::translate_module`] lowers a verified module to Cranelift IR, generic over
-//! [`cranelift_module::Module`]; this crate drives it with a [`JITModule`] and runs `@main` on a
-//! thread whose stack is large enough for the configured call depth.
-
-pub mod translate;
+//! [`mir14_codegen::translate_module`] lowers a verified module to Cranelift IR, generic over
+//! [`cranelift_module::Module`]; this crate drives it with a [`JITModule`] (binding every
+//! runtime function of [`mir14_rt::abi::imports`] to its address) and runs `@main` on a thread
+//! whose stack is large enough for the configured call depth.
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
+use mir14_codegen::{translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use mir14_rt::abi::{self as rtabi, ArrayEntry};
 use mir14_rt::{Config, Io};
 use std::time::{Duration, Instant};
-pub use translate::{translate_module, TranslateOptions, Translated};
 
 /// A module compiled to native code in this process.
 pub struct Compiled {
@@ -63,14 +62,18 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
         "speed"
     })?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    for (name, ptr) in rtabi::symbols().into_iter().chain(rtabi::speed_symbols()) {
-        jb.symbol(name, ptr);
+    for f in rtabi::imports() {
+        jb.symbol(f.name, f.addr());
     }
     let arena =
         ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
     jb.memory_provider(Box::new(arena));
     let mut module = JITModule::new(jb);
-    let t = translate_module(&mut module, mir, TranslateOptions { fuel })
+    let opts = TranslateOptions {
+        fuel,
+        ..TranslateOptions::from_env()
+    };
+    let t = translate_module(&mut module, mir, opts)
         .map_err(|e| format!("JIT compilation failed: {e:?}"))?;
     module
         .finalize_definitions()

@@ -1,0 +1,429 @@
+//! The translator of one MIR function: the prologue (depth, fuel, parameter checks), the blocks
+//! with their phi copies on edges, the trap exit, and the helpers the instruction and operator
+//! translators (`inst.rs`, `ops.rs`) share.
+
+mod inst;
+mod ops;
+
+use crate::imports::RuntimeImports;
+use crate::TranslateOptions;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, types, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_module::{FuncId as ClFuncId, Module, ModuleResult};
+use mir14_mir::analysis::BackEdges;
+use mir14_mir::infer::{FuncTypes, Ty};
+use mir14_mir::{Block, FuncId, Function, Inst, Module as MirModule, Value};
+use mir14_rt as tags;
+use mir14_rt::abi::{self as rtabi, control, RtFunction, Symbols, TRAP};
+use std::collections::HashMap;
+
+/// The runtime tag of every value of an inferred type (`None` for `Unknown` and `Bottom`).
+pub(crate) fn tag_of(t: Ty) -> Option<u64> {
+    Some(match t {
+        Ty::Integer => tags::INT,
+        Ty::Float => tags::FLOAT,
+        Ty::Bool => tags::BOOL,
+        Ty::String => tags::STR,
+        Ty::Void => tags::VOID,
+        Ty::Array => tags::ARRAY,
+        Ty::Map => tags::MAP,
+        Ty::Function => tags::FUNC,
+        Ty::Operator => tags::OP,
+        Ty::User(_) => tags::USER,
+        Ty::Bottom | Ty::Unknown => return None,
+    })
+}
+
+/// A condition known at compile time or computed at run time.
+#[derive(Copy, Clone)]
+enum Cond {
+    /// Always true.
+    True,
+    /// Always false.
+    False,
+    /// An `i8` truth value computed at run time.
+    Dyn(ir::Value),
+}
+
+/// A MIR value in Cranelift: its tag and bits.
+#[derive(Copy, Clone)]
+struct Pair {
+    tag: ir::Value,
+    bits: ir::Value,
+}
+
+/// The state of translating one function.
+pub(crate) struct FnTranslator<'a, 'b, M: Module> {
+    pub(crate) b: FunctionBuilder<'b>,
+    pub(crate) module: &'a mut M,
+    pub(crate) mir: &'a MirModule,
+    pub(crate) func: &'a Function,
+    pub(crate) func_id: FuncId,
+    /// The inferred types of this function's values (`None`: inference is off).
+    pub(crate) types: Option<&'a FuncTypes>,
+    /// The runtime functions the module imports.
+    pub(crate) imports: &'a RuntimeImports,
+    /// The runtime functions this function refers to, by name.
+    pub(crate) rt_refs: HashMap<&'static str, ir::FuncRef>,
+    pub(crate) direct: &'a [ClFuncId],
+    /// Per function and parameter: whether the parameter's tag is left out of the call.
+    pub(crate) tagless: &'a [Vec<bool>],
+    pub(crate) symbols: &'a Symbols,
+    pub(crate) vars: HashMap<Value, (Variable, Variable)>,
+    pub(crate) ctx_val: Option<ir::Value>,
+    pub(crate) arg_slot: Option<ir::StackSlot>,
+    pub(crate) trap_block: Option<ir::Block>,
+    /// Per MIR block, its landing block on the way to `trap_block`.
+    pub(crate) trap_landings: HashMap<Block, ir::Block>,
+    pub(crate) opts: TranslateOptions,
+    pub(crate) ptr: ir::Type,
+}
+
+impl<M: Module> FnTranslator<'_, '_, M> {
+    /// Translates the function into the builder.
+    pub(crate) fn translate(&mut self) -> ModuleResult<()> {
+        let f = self.func;
+        let dom = BackEdges::fuel_edges(f);
+        let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        self.ctx_val = Some(params[0]);
+        let max_args = f
+            .blocks
+            .values()
+            .flat_map(|b| b.insts.iter())
+            .map(|i| match i {
+                Inst::Call { args, .. }
+                | Inst::ExternCall { args, .. }
+                | Inst::NewBox { args, .. } => args.len(),
+                _ => 0,
+            })
+            .chain([f.params.len()])
+            .max()
+            .unwrap_or(0);
+        if max_args > 0 {
+            let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                (max_args * 16) as u32,
+                3,
+            ));
+            self.arg_slot = Some(slot);
+        }
+        // The trap exit: record where (the MIR block index is the block parameter), return TRAP.
+        let trap_block = self.b.create_block();
+        self.b.append_block_param(trap_block, types::I64);
+        self.trap_block = Some(trap_block);
+
+        let mir_entry = Block(0);
+        // Prologue (spec §5): the depth check and increment, inline; then fuel; then the
+        // parameter annotations.
+        let cx = self.ctx();
+        let depth = self
+            .b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), cx, rtabi::CTX_DEPTH);
+        let max = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            cx,
+            rtabi::CTX_MAX_DEPTH,
+        );
+        let over = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max);
+        let overflow = self.b.create_block();
+        let go = self.b.create_block();
+        self.b.ins().brif(over, overflow, &[], go, &[]);
+        self.b.set_cold_block(overflow);
+        self.b.switch_to_block(overflow);
+        let fid = self.iconst(self.func_id.index() as i64);
+        self.call_rt(control::STACK_OVERFLOW, &[fid]);
+        let blk = self.iconst(0);
+        self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        self.b.switch_to_block(go);
+        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), depth1, cx, rtabi::CTX_DEPTH);
+        if self.opts.fuel {
+            let r = self.call_rt(control::FUEL, &[]);
+            self.trap_if_nonzero(r[0], mir_entry);
+        }
+        let mut pairs = Vec::new();
+        let mut k = 1;
+        for (i, p) in f.params.iter().enumerate() {
+            let tag = if self.tagless[self.func_id.index()][i] {
+                let t = self.known_tag(p.value).unwrap_or(tags::VOID);
+                self.iconst(t as i64)
+            } else {
+                k += 1;
+                params[k - 1]
+            };
+            let pair = Pair {
+                tag,
+                bits: params[k],
+            };
+            k += 1;
+            self.def(p.value, pair);
+            pairs.push(pair);
+        }
+        if f.params.iter().any(|p| p.ty.is_some()) {
+            let fid = self.iconst(self.func_id.index() as i64);
+            let addr = self.spill_args(&pairs);
+            let n = self.iconst(pairs.len() as i64);
+            let r = self.call_rt(control::CHECK_PARAMS, &[fid, addr, n]);
+            self.trap_if_trap(r[0], mir_entry);
+        }
+        self.b.ins().jump(blocks[0], &[]);
+
+        for (bid, bd) in f.blocks.iter() {
+            self.b.switch_to_block(blocks[bid.index()]);
+            for inst in &bd.insts {
+                self.inst(bid, inst, &blocks, &dom)?;
+            }
+            if bd.insts.last().is_none_or(|i| !i.is_terminator()) {
+                // Verified modules always end blocks with a terminator; stay well-formed anyway.
+                let t = self.iconst(TRAP as i64);
+                let z = self.iconst(0);
+                self.b.ins().return_(&[t, z]);
+            }
+        }
+
+        let mut landings: Vec<(Block, ir::Block)> =
+            self.trap_landings.iter().map(|(a, b)| (*a, *b)).collect();
+        landings.sort_by_key(|(a, _)| a.index());
+        for (at, landing) in landings {
+            self.b.switch_to_block(landing);
+            let blk = self.iconst(at.index() as i64);
+            self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        }
+        self.b.switch_to_block(trap_block);
+        let blk = self.b.block_params(trap_block)[0];
+        let fid = self.iconst(self.func_id.index() as i64);
+        self.call_rt(control::TRAP_AT, &[fid, blk]);
+        let t = self.iconst(TRAP as i64);
+        let z = self.iconst(0);
+        self.b.ins().return_(&[t, z]);
+        self.b.seal_all_blocks();
+        Ok(())
+    }
+
+    fn ctx(&self) -> ir::Value {
+        self.ctx_val.expect("context")
+    }
+
+    fn iconst(&mut self, x: i64) -> ir::Value {
+        self.b.ins().iconst(types::I64, x)
+    }
+
+    fn vars_of(&mut self, v: Value) -> (Variable, Variable) {
+        if let Some(p) = self.vars.get(&v) {
+            return *p;
+        }
+        let t = self.b.declare_var(types::I64);
+        let b = self.b.declare_var(types::I64);
+        self.vars.insert(v, (t, b));
+        (t, b)
+    }
+
+    /// The tag every value of `v` has, if its type is known.
+    fn known_tag(&self, v: Value) -> Option<u64> {
+        self.types.and_then(|t| tag_of(t.ty(v)))
+    }
+
+    /// Defines `v`. A value of known type keeps only its bits in a variable: its tag is a
+    /// constant at every use.
+    fn def(&mut self, v: Value, p: Pair) {
+        let (t, b) = self.vars_of(v);
+        if self.known_tag(v).is_none() {
+            self.b.def_var(t, p.tag);
+        }
+        self.b.def_var(b, p.bits);
+    }
+
+    fn use_(&mut self, v: Value) -> Pair {
+        let (t, b) = self.vars_of(v);
+        let tag = match self.known_tag(v) {
+            Some(k) => self.iconst(k as i64),
+            None => self.b.use_var(t),
+        };
+        Pair {
+            tag,
+            bits: self.b.use_var(b),
+        }
+    }
+
+    /// The constant an `iconst` defined `x` with, if it is one.
+    fn const_of(&self, x: ir::Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        if let ir::ValueDef::Result(inst, 0) = dfg.value_def(x) {
+            if let ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } = dfg.insts[inst]
+            {
+                return Some(imm.bits());
+            }
+        }
+        None
+    }
+
+    /// Whether the tag `t` equals `tag`, folded when `t` is a constant.
+    fn tag_is(&mut self, t: ir::Value, tag: u64) -> Cond {
+        match self.const_of(t) {
+            Some(k) if k as u64 == tag => Cond::True,
+            Some(_) => Cond::False,
+            None => Cond::Dyn(self.b.ins().icmp_imm_s(IntCC::Equal, t, tag as i64)),
+        }
+    }
+
+    /// The conjunction of two conditions, folded.
+    fn and(&mut self, x: Cond, y: Cond) -> Cond {
+        match (x, y) {
+            (Cond::False, _) | (_, Cond::False) => Cond::False,
+            (Cond::True, c) | (c, Cond::True) => c,
+            (Cond::Dyn(a), Cond::Dyn(b)) => Cond::Dyn(self.b.ins().band(a, b)),
+        }
+    }
+
+    /// The reference to runtime function `f` in this function (imported on first use).
+    fn rt_ref(&mut self, f: &RtFunction) -> ir::FuncRef {
+        if let Some(r) = self.rt_refs.get(f.name) {
+            return *r;
+        }
+        let id = self.imports.id(f);
+        let r = self.module.declare_func_in_func(id, self.b.func);
+        self.rt_refs.insert(f.name, r);
+        r
+    }
+
+    /// Calls a runtime function with the context first; returns its results.
+    fn call_rt(&mut self, which: RtFunction, args: &[ir::Value]) -> Vec<ir::Value> {
+        let fref = self.rt_ref(&which);
+        let mut all = vec![self.ctx()];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call(fref, &all);
+        self.b.inst_results(call).to_vec()
+    }
+
+    /// Calls a runtime function returning a value; branches to the trap exit on `TRAP`.
+    fn call_rt_val(&mut self, which: RtFunction, args: &[ir::Value], at: Block) -> Pair {
+        let r = self.call_rt(which, args);
+        self.trap_if_trap(r[0], at);
+        Pair {
+            tag: r[0],
+            bits: r[1],
+        }
+    }
+
+    fn trap_if_trap(&mut self, tag: ir::Value, at: Block) {
+        let is_trap = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TRAP as i64);
+        self.branch_to_trap(is_trap, at);
+    }
+
+    fn trap_if_nonzero(&mut self, status: ir::Value, at: Block) {
+        let is_trap = self.b.ins().icmp_imm_s(IntCC::NotEqual, status, 0);
+        self.branch_to_trap(is_trap, at);
+    }
+
+    fn branch_to_trap(&mut self, cond: ir::Value, at: Block) {
+        let cont = self.b.create_block();
+        let landing = self.trap_landing(at);
+        self.b.ins().brif(cond, landing, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// The cold block that passes MIR block `at` to the trap exit: one per MIR block, so the
+    /// block number is materialized only on the trap path (not in a register at every check).
+    fn trap_landing(&mut self, at: Block) -> ir::Block {
+        if let Some(b) = self.trap_landings.get(&at) {
+            return *b;
+        }
+        // Filled at the end of the function (the builder fills one block at a time).
+        let landing = self.b.create_block();
+        self.b.set_cold_block(landing);
+        self.trap_landings.insert(at, landing);
+        landing
+    }
+
+    /// Stores `vals` into the argument slot and returns its address.
+    fn spill_args(&mut self, vals: &[Pair]) -> ir::Value {
+        let Some(slot) = self.arg_slot else {
+            return self.iconst(0);
+        };
+        for (i, p) in vals.iter().enumerate() {
+            let off = (i * 16) as i32;
+            let addr = self.b.ins().stack_addr(self.ptr, slot, off);
+            self.b.ins().store(MemFlagsData::trusted(), p.tag, addr, 0);
+            self.b.ins().store(MemFlagsData::trusted(), p.bits, addr, 8);
+        }
+        self.b.ins().stack_addr(self.ptr, slot, 0)
+    }
+
+    /// A direct call to a MIR function; traps propagate.
+    fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+        let fref = self
+            .module
+            .declare_func_in_func(self.direct[f.index()], self.b.func);
+        let mut all = vec![self.ctx()];
+        for (i, p) in args.iter().enumerate() {
+            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+                all.push(p.tag);
+            }
+            all.push(p.bits);
+        }
+        let call = self.b.ins().call(fref, &all);
+        let r = self.b.inst_results(call).to_vec();
+        self.trap_if_trap(r[0], at);
+        Pair {
+            tag: r[0],
+            bits: r[1],
+        }
+    }
+
+    /// The phi copies (parallel: read every input, then write every result) and the fuel check
+    /// for the edge `from → to`, emitted at the current position.
+    fn edge_inline(&mut self, from: Block, to: Block, dom: &BackEdges) {
+        let f = self.func;
+        let mut copies = Vec::new();
+        for inst in &f.blocks[to].insts {
+            let Inst::Phi { dest, inputs } = inst else {
+                break;
+            };
+            if let Some((_, v)) = inputs.iter().find(|(b, _)| *b == from) {
+                copies.push((*dest, *v));
+            }
+        }
+        let read: Vec<(Value, Pair)> = copies.iter().map(|(d, v)| (*d, self.use_(*v))).collect();
+        for (d, p) in read {
+            self.def(d, p);
+        }
+        if self.opts.fuel && dom.contains(from, to) {
+            let r = self.call_rt(control::FUEL, &[]);
+            self.trap_if_nonzero(r[0], to);
+        }
+    }
+
+    /// The Cranelift block a Branch jumps to for the edge `from → to`, and whether it is a new
+    /// edge block that must still be filled with the edge's copies and fuel check.
+    fn edge_target(
+        &mut self,
+        from: Block,
+        to: Block,
+        blocks: &[ir::Block],
+        dom: &BackEdges,
+    ) -> (ir::Block, bool) {
+        let has_phis = matches!(self.func.blocks[to].insts.first(), Some(Inst::Phi { .. }));
+        let back = self.opts.fuel && dom.contains(from, to);
+        if !has_phis && !back {
+            return (blocks[to.index()], false);
+        }
+        (self.b.create_block(), true)
+    }
+}

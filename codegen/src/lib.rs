@@ -1,0 +1,90 @@
+//! `mir14-codegen`: the one translator from verified MIR14 to Cranelift IR, generic over
+//! [`cranelift_module::Module`], driven by the JIT (`mir14-jit`, a `JITModule`) and by the AOT
+//! backend (`mir14-aot`, an `ObjectModule`) alike.
+//!
+//! Calling convention of translated code (see `mir14_rt::abi`):
+//! - every MIR value is a pair of `i64`s (tag, bits) held in two Cranelift variables;
+//! - MIR function number `i`, `@f(a, b)`, becomes
+//!   `mir14_f<i>(ctx, a.tag, a.bits, b.tag, b.bits) -> (tag, bits)` (the "direct" entry, local),
+//!   plus an "array" entry `mir14_a<i>(ctx, args, nargs) -> (tag, bits)` (exported) that the
+//!   runtime uses for dynamic calls;
+//! - runtime functions are imported by their `#[no_mangle]` names, `mir14_rt_*`, with the
+//!   signatures of their entries in the runtime's one table ([`mir14_rt::abi::imports`],
+//!   turned into Cranelift signatures by [`imports`]);
+//! - a parameter whose inferred type is known (and not annotated) travels without its tag
+//!   (only its bits) in the direct entry: [`mir14_mir::infer`] proved every caller passes that
+//!   type, so the tag is a constant;
+//! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
+//!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
+//!
+//! Types: the translator runs [`mir14_mir::infer::infer`] on the module. A value of known type
+//! keeps only its bits in a Cranelift variable (its tag is a constant), tag tests on it fold at
+//! translation time, and only values of unknown type take the generic path (inline fast cases,
+//! then the runtime). [`TranslateOptions`] holds the options;
+//! [`TranslateOptions::from_env`] reads the knobs for development and testing: `MIR14_UNTYPED=1`
+//! turns inference off (the differential test `tests/typed.rs` compares both), `MIR14_DUMP=1`
+//! prints the machine code of every function to stderr.
+//!
+//! # Layout
+//!
+//! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
+//!   entry signatures, [`define_bytes`];
+//! - [`imports`]: runtime functions as Cranelift imports;
+//! - `function`: the translator of one function (prologue, blocks, phis, traps), with
+//!   `function/inst.rs` (one MIR instruction) and `function/ops.rs` (operators: inline fast
+//!   paths on known or tested tags, the runtime otherwise).
+
+// `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
+#![allow(clippy::result_large_err)]
+
+mod function;
+pub mod imports;
+mod module;
+
+pub use module::{array_signature, define_bytes, translate_module, Translated};
+
+/// Options that change the generated code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TranslateOptions {
+    /// Emit fuel checks (`mir14_rt_fuel`) at function entries and on taken back edges.
+    pub fuel: bool,
+    /// Run type inference and specialize on known types (the default); `false` sends every
+    /// value down the generic path.
+    pub typed: bool,
+    /// Print the machine code of every function to stderr.
+    pub dump: bool,
+}
+
+impl Default for TranslateOptions {
+    /// No fuel checks, typed, no dump.
+    fn default() -> TranslateOptions {
+        TranslateOptions {
+            fuel: false,
+            typed: true,
+            dump: false,
+        }
+    }
+}
+
+impl TranslateOptions {
+    /// The defaults with the environment knobs applied: `MIR14_UNTYPED=1` (untyped) and
+    /// `MIR14_DUMP` (dump machine code).
+    pub fn from_env() -> TranslateOptions {
+        TranslateOptions {
+            typed: std::env::var_os("MIR14_UNTYPED").is_none_or(|v| v != "1"),
+            dump: std::env::var_os("MIR14_DUMP").is_some(),
+            ..TranslateOptions::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_typed_without_fuel() {
+        let o = TranslateOptions::default();
+        assert!(o.typed && !o.fuel && !o.dump);
+    }
+}
