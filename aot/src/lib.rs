@@ -45,7 +45,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use mir14_codegen::{imports, translate_module, TranslateOptions};
+use mir14_codegen::{define_bytes, imports, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -137,12 +137,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
 
     // The canonical text.
     let text_len = text.len();
-    let text_id = obj
-        .declare_data("mir14_text", Linkage::Local, false, false)
-        .map_err(err)?;
-    let mut desc = DataDescription::new();
-    desc.define(text.into_bytes().into_boxed_slice());
-    obj.define_data(text_id, &desc).map_err(err)?;
+    let text_id = define_bytes(&mut obj, "mir14_text", text.into_bytes()).map_err(err)?;
 
     // The table of array entries.
     let n = t.array.len();

@@ -14,8 +14,9 @@
 //! - a parameter whose inferred type is known (and not annotated) travels without its tag
 //!   (only its bits) in the direct entry: [`mir14_mir::infer`] proved every caller passes that
 //!   type, so the tag is a constant;
-//! - a returned tag of [`TRAP`] means "a trap is pending in the runtime": every caller returns
-//!   `TRAP` at once, recording the innermost location first (`mir14_rt_trap_at`).
+//! - a returned tag of [`TRAP`](mir14_rt::abi::TRAP) means "a trap is pending in the
+//!   runtime": every caller returns `TRAP` at once, recording the innermost location first
+//!   (`mir14_rt_trap_at`).
 //!
 //! Types: the translator runs [`mir14_mir::infer::infer`] on the module. A value of known type
 //! keeps only its bits in a Cranelift variable (its tag is a constant), tag tests on it fold at

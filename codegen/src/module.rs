@@ -188,3 +188,45 @@ pub fn array_signature<M: Module>(module: &M) -> Signature {
     sig.returns.push(AbiParam::new(types::I64));
     sig
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::settings::{self, Configurable};
+    use cranelift_object::{ObjectBuilder, ObjectModule};
+
+    fn object_module() -> ObjectModule {
+        let mut fb = settings::builder();
+        fb.set("is_pic", "true").unwrap();
+        let isa = cranelift_native::builder()
+            .unwrap()
+            .finish(settings::Flags::new(fb))
+            .unwrap();
+        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).unwrap();
+        ObjectModule::new(ob)
+    }
+
+    const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\
+                       fn @main() {\nbb0:\n  %x = const 1\n  %s = const \"hi\"\n  \
+                       %y = call @add(%x, %x)\n  ret %y\n}\n";
+
+    #[test]
+    fn translates_with_every_option() {
+        let (mir, _) = mir14_mir::parse(SRC).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        for (fuel, typed) in [(false, true), (true, true), (false, false), (true, false)] {
+            let mut obj = object_module();
+            let opts = TranslateOptions {
+                fuel,
+                typed,
+                dump: false,
+            };
+            let t = translate_module(&mut obj, &mir, opts).unwrap();
+            assert_eq!(t.direct.len(), 2);
+            assert_eq!(t.array.len(), 2);
+            assert_eq!(t.symbols.strings, ["hi"]);
+            let bytes = obj.finish().emit().unwrap();
+            assert!(!bytes.is_empty());
+        }
+    }
+}

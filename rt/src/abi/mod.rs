@@ -25,7 +25,7 @@
 //!   `rt_functions!`, which also makes its [`RtFunction`] entry (name, Cranelift-free signature,
 //!   address); [`imports`] lists every function compiled code imports, the JIT binds their
 //!   names from it and `mir14-codegen` makes their import signatures from it.
-//! - [`control`], [`values`], [`calls`], [`array`]: the functions compiled code imports, by
+//! - [`control`], [`values`], [`calls`], [`array`](mod@array): the functions compiled code imports, by
 //!   concept; [`main`]: [`run_compiled`] and the AOT start-up entry [`mir14_rt_main`].
 //! - [`symbols`] (names by index), [`encode`] (operand encodings), `ctx` (the run's
 //!   [`Ctx`]), `gc` (safepoints and the conservative stack scan).

@@ -1,4 +1,4 @@
-//! The one table of runtime functions: [`rt_functions!`] defines each `extern "C"` function
+//! The one table of runtime functions: the `rt_functions!` macro defines each `extern "C"` function
 //! and, from the same tokens, its [`RtFunction`] entry (name, parameter and result types,
 //! address). The JIT's symbol table, the translator's import signatures and the AOT start-up
 //! call are all made from these entries, so a definition and its description cannot disagree.
@@ -95,10 +95,19 @@ impl RtFunction {
 
 /// Defines runtime functions and their table entries.
 ///
-/// Each item `ID = fn name(params) -> ret { body }` (attributes and a visibility before `ID`
-/// allowed) becomes a `#[no_mangle] unsafe extern "C" fn name`, and a `pub const ID:
-/// RtFunction` describing it (types from [`AbiValue`] and [`AbiReturn`]); the invocation also
-/// defines `pub const FUNCTIONS: &[RtFunction]`, every entry of the invocation in order.
+/// Each item `ID = fn name(params) -> ret { body }` becomes a `#[no_mangle] unsafe extern "C"
+/// fn name` (doc comments and attributes before `ID` go to the function, and so does a
+/// visibility: `pub ID = fn ...` makes the function public) and a `pub const ID: RtFunction`
+/// describing it, its types given by [`AbiValue`] and [`AbiReturn`] (a parameter or result
+/// type without an impl there is a compile error). The invocation also defines
+/// `pub const FUNCTIONS: &[RtFunction]`: every entry of the invocation, in order.
+///
+/// ```text
+/// rt_functions! {
+///     /// A taken back edge: one unit of fuel. Returns 0, or 1 with a trap pending.
+///     FUEL = fn mir14_rt_fuel(ctx: *mut Ctx) -> u64 { ... }
+/// }
+/// ```
 macro_rules! rt_functions {
     (@ret) => { () };
     (@ret $t:ty) => { $t };
