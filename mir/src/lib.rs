@@ -12,6 +12,7 @@ pub mod entity;
 pub mod infer;
 pub mod ir;
 pub mod json;
+pub mod named;
 pub mod span;
 pub mod text;
 pub mod verify;
