@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod builder;
+pub mod display;
 pub mod entity;
 pub mod infer;
 pub mod ir;
