@@ -20,7 +20,7 @@ mod loops;
 pub(crate) mod tests;
 
 pub use crate::display::{block_name, function_name, value_name};
-pub use callgraph::*;
+pub use callgraph::{CallEdge, CallGraph, CallKind};
 pub use cfg::Cfg;
 pub use defs::{def_sites, DefSite};
 pub use dominators::DomTree;
