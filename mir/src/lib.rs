@@ -1,7 +1,9 @@
 //! `mir14-mir`: the MIR14 intermediate representation.
 //!
 //! Entities and the 14 instructions ([`ir`]), the text form ([`text`]: lexer, parser, printer),
-//! the JSON form ([`json`]), the [`verify()`](verify::verify)er, [`analysis`] (CFG, dominators, loops, LoopForm
+//! the JSON form ([`json`]), the named document both forms go through ([`named`]: name syntax,
+//! raising, resolution), the spellings of entities, locations and string literals ([`display`]),
+//! the [`verify()`](verify::verify)er, [`analysis`] (CFG, dominators, loops, LoopForm
 //! inference, call graph) and the [`builder`] API for frontends.
 //!
 //! Architecture invariant: this crate does no I/O and knows nothing of any backend.

@@ -1,5 +1,9 @@
 //! [`BuildError`]: every misuse of the builder API, and the name checks that report it.
 
+#[cfg(doc)]
+use super::{FunctionBuilder, Loop, ModuleBuilder, Variable};
+#[cfg(doc)]
+use crate::ir::Callee;
 use crate::ir::{Block, BoxId, FuncId, Value};
 use std::fmt;
 

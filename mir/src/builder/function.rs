@@ -41,7 +41,7 @@ pub(super) struct PhiState {
 ///
 /// Created by [`ModuleBuilder::function_builder`] (or [`FunctionBuilder::new`] for a function on
 /// its own). The entry block (`bb0`) exists from the start and is the first insertion block. See
-/// the [module documentation](self) for the rules on dead code, sealing and loops.
+/// the [module documentation](crate::builder) for the rules on dead code, sealing and loops.
 #[derive(Debug)]
 pub struct FunctionBuilder {
     pub(super) tag: u32,

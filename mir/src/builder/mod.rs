@@ -186,7 +186,7 @@ pub use function::FunctionBuilder;
 pub use handles::{Loop, Variable};
 pub use module::ModuleBuilder;
 
-#[allow(unused_imports)] // for the intra-doc links above
+#[cfg(doc)]
 use crate::ir::{Block, Function, LoopForm, Module, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 

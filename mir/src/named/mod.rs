@@ -3,10 +3,10 @@
 //! before resolving names; the printer raises a module to it. So the text and JSON forms name,
 //! resolve and check names identically.
 //!
-//! * [`raise`]: a [`Module`] to its document (never panics; dangling ids get the `?` spellings of
+//! * `raise`: a [`Module`] to its document (never panics; dangling ids get the `?` spellings of
 //!   [`crate::display`]).
-//! * [`lower`]: a document to a [`Module`], resolving names (first declaration wins; values
-//!   numbered canonically); [`check_names`] checks that every name is legal in the text form.
+//! * `lower`: a document to a [`Module`], resolving names (first declaration wins; values
+//!   numbered canonically); `check_names` checks that every name is legal in the text form.
 //! * [`syntax`]: what an identifier, a value name, a function name and a float literal are.
 
 mod raise;
@@ -17,7 +17,7 @@ pub(crate) use raise::{raise, raise_fn, raise_inst};
 pub(crate) use resolve::{check_names, lower};
 
 use crate::display::EntityNames;
-#[allow(unused_imports)] // for the intra-doc links above
+#[cfg(doc)]
 use crate::ir::Module;
 use crate::ir::{Block, BoxId, FuncId, Ieee64};
 use serde::de::{self, Visitor};
