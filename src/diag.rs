@@ -5,7 +5,7 @@
 //! whatever the tab width. A span that runs past its first line is underlined to the end of that
 //! line; an empty span (end of input, for example) gets one caret.
 
-use mir14_mir::{line_col, Location, Module, Span};
+use mir14_mir::{line_col, Span};
 use std::fmt::Write as _;
 
 /// How serious a diagnostic is.
@@ -76,69 +76,15 @@ pub fn render_plain(file: &str, severity: Severity, message: &str) -> String {
     format!("{file}: {}: {message}\n", severity.word())
 }
 
-/// Describes an entity for readers without source positions (JSON input):
-/// `in @f, block bb1, instruction 3` (instructions counted from 1 within their block), or an
-/// empty string for the module as a whole. Never panics, even for ids out of range.
-pub fn describe_location(module: &Module, loc: Location) -> String {
-    let func = |f: mir14_mir::FuncId| {
-        module.functions.get(f).map_or_else(
-            || format!("in function #{}", f.index()),
-            |fd| format!("in @{}", fd.name),
-        )
-    };
-    let block = |f: mir14_mir::FuncId, b: mir14_mir::Block| {
-        module
-            .functions
-            .get(f)
-            .and_then(|fd| fd.blocks.get(b))
-            .map_or_else(
-                || format!("block #{}", b.index()),
-                |bd| format!("block {}", bd.label),
-            )
-    };
-    match loc {
-        Location::Module => String::new(),
-        Location::Box(b) => module.boxes.get(b).map_or_else(
-            || format!("in box #{}", b.index()),
-            |bd| format!("in box {}", bd.name),
-        ),
-        Location::Function(f) => func(f),
-        Location::Param(f, i) => {
-            let name = module
-                .functions
-                .get(f)
-                .and_then(|fd| fd.params.get(i))
-                .and_then(|p| {
-                    module
-                        .functions
-                        .get(f)
-                        .and_then(|fd| fd.values.get(p.value))
-                })
-                .map_or_else(|| format!("#{}", i + 1), |v| format!("%{}", v.name));
-            format!("{}, parameter {name}", func(f))
-        }
-        Location::Block(f, b) => format!("{}, {}", func(f), block(f, b)),
-        Location::Inst(f, b, i) => {
-            format!("{}, {}, instruction {}", func(f), block(f, b), i + 1)
-        }
-        Location::Loop(f, i) => format!("{}, loop declaration {}", func(f), i + 1),
-    }
-}
-
-/// `message` prefixed by the entity's description (`in @f, block bb1: message`).
-pub fn located_message(module: &Module, loc: Location, message: &str) -> String {
-    let place = describe_location(module, loc);
-    if place.is_empty() {
-        message.to_string()
-    } else {
-        format!("{place}: {message}")
-    }
-}
+/// `message` prefixed by the description of an entity, for readers without source positions
+/// (JSON input: `in @f, block bb1, instruction 3: message`); the one description of locations
+/// is `mir14_mir::display::describe_location`.
+pub use mir14_mir::display::located_message;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mir14_mir::{BlockData, Function, Inst};
+    use mir14_mir::{Function, Location, Module};
 
     #[test]
     fn caret_under_span() {
@@ -196,32 +142,14 @@ mod tests {
     }
 
     #[test]
-    fn locations_described_for_json_input() {
+    fn plain_and_located_messages() {
+        // The description itself is tested in `mir14_mir::display`; here, the message the
+        // loader prints for JSON input.
         let mut m = Module::new();
-        let mut f = Function::new("main");
-        let b = f.blocks.push(BlockData {
-            label: "bb0".into(),
-            insts: vec![Inst::Return { value: None }],
-        });
-        let fid = m.functions.push(f);
+        let fid = m.functions.push(Function::new("main"));
         assert_eq!(
-            describe_location(&m, Location::Inst(fid, b, 0)),
-            "in @main, block bb0, instruction 1"
-        );
-        assert_eq!(describe_location(&m, Location::Module), "");
-        assert_eq!(
-            located_message(&m, Location::Block(fid, b), "oops"),
-            "in @main, block bb0: oops"
-        );
-        assert_eq!(
-            describe_location(&m, Location::Loop(fid, 0)),
-            "in @main, loop declaration 1"
-        );
-        // Stale ids do not panic.
-        let ghost = mir14_mir::FuncId(7);
-        assert_eq!(
-            describe_location(&m, Location::Param(ghost, 1)),
-            "in function #7, parameter #2"
+            located_message(&m, Location::Function(fid), "oops"),
+            "in @main: oops"
         );
         assert_eq!(
             render_plain("x.json", Severity::Error, "m"),

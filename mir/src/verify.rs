@@ -27,7 +27,8 @@
 //!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
 //!   so `jump exit` breaks and `ret` inside the loop verify.
 
-use crate::analysis::{block_name, check_loopform, function_name, value_name, Cfg, DomTree};
+use crate::analysis::{check_loopform, Cfg, DomTree};
+use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
 use crate::ir::{
     Block, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind, Value,
 };
@@ -221,7 +222,7 @@ impl<'a> Verifier<'a> {
     fn check_type(&mut self, loc: Location, t: TypeName) {
         if let TypeName::User(b) = t {
             if !self.m.boxes.contains(b) {
-                self.err(loc, format!("unknown box ?{}", b.0));
+                self.err(loc, format!("unknown box {}", box_name(self.m, b)));
             }
         }
     }
@@ -420,7 +421,7 @@ impl<'a> Verifier<'a> {
         let expected = match class {
             BoxClass::User(bx) => {
                 let Some(decl) = m.boxes.get(bx) else {
-                    self.err(at, format!("unknown box ?{}", bx.0));
+                    self.err(at, format!("unknown box {}", box_name(m, bx)));
                     return;
                 };
                 match self.function_named(&format!("{}.birth", decl.name)) {
@@ -443,10 +444,7 @@ impl<'a> Verifier<'a> {
                 ) =>
             {
                 // Only the five primitive types have `*Box` constructors.
-                let name = match t {
-                    TypeName::User(b) => m.boxes.get(b).map_or("?", |d| d.name.as_str()),
-                    other => other.builtin_name().unwrap_or("?"),
-                };
+                let name = type_name(m, t);
                 self.err(at, format!("{name} is not a primitive box class"));
                 return;
             }
@@ -455,10 +453,7 @@ impl<'a> Verifier<'a> {
                 None => return,
             },
         };
-        let name = match class {
-            BoxClass::User(bx) => m.boxes[bx].name.clone(),
-            other => other.builtin_name().unwrap_or("?").to_string(),
-        };
+        let name = class_name(m, class);
         arity_err(self, at, format!("new {name}"), expected, got);
     }
 
@@ -482,7 +477,7 @@ impl<'a> Verifier<'a> {
                 ..
             } => {
                 let Some(decl) = m.boxes.get(*bx) else {
-                    self.err(at, format!("unknown box ?{}", bx.0));
+                    self.err(at, format!("unknown box {}", box_name(m, *bx)));
                     return;
                 };
                 let full = format!("{}.{}", decl.name, method);

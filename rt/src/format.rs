@@ -12,25 +12,9 @@ pub fn fmt_float(f: f64) -> String {
     format!("{f:?}")
 }
 
-/// Appends `s` quoted with the escapes of spec §1 (`\n \t \r \\ \"`, `\u{..}` for other control
-/// characters).
-pub fn quote_into(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// Appends `s` quoted with the escapes of the text form (spec §1); the one quoting function of
+/// the project lives in `mir14_mir::display`.
+pub use mir14_mir::display::quote_into;
 
 impl Runtime {
     /// The top-level string form of `v` (what `toString` and `env.console.log` print).

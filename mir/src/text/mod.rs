@@ -5,7 +5,7 @@
 //! identifiers, unique within their scope, box names that are not builtin type names). The
 //! grammar is in `spec/MIR14.md` §1–2.
 //!
-//! Both directions go through the named document of [`crate::json`] (the JSON schema): the
+//! Both directions go through the named document of [`crate::named`] (also the JSON schema): the
 //! parser builds it from tokens and lowers it (resolving names), the printer raises a module to
 //! it. So the text and JSON forms resolve names identically.
 //!
@@ -16,7 +16,7 @@
 //!   ``invalid value name `%1a` ``, ``expected a value name after `%` ``,
 //!   ``expected a function name after `@` ``; a raw newline in a string is `unterminated string`.
 //! - Resolution errors (`unknown function @f`, ...) are all reported, each spanning the name.
-//! - The printer never panics: dangling ids print as `%?12`, `?bb3`, `@?5`, `?box2`.
+//! - The printer never panics: dangling ids print as `%?12`, `?3`, `@?5`, `?2` ([`crate::display`]).
 
 pub mod lexer;
 pub mod parser;

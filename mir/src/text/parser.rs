@@ -2,7 +2,7 @@
 //!
 //! Parsing has two stages. A recursive-descent pass over the tokens (the grammar of
 //! spec/MIR14.md §2 is flat, so nothing recurses on the input) builds the named document of
-//! [`crate::json`] and records the span of every entity; it stops at the first syntax error.
+//! [`crate::named`] and records the span of every entity; it stops at the first syntax error.
 //! Then the document is lowered: names of functions, boxes, types, externs and blocks are
 //! resolved anywhere in the module, and every resolution error is reported (located at the
 //! instruction, parameter, loop declaration or function header that holds the name).
@@ -17,7 +17,7 @@
 
 use super::lexer::{lex, Token, TokenKind};
 use crate::ir::{BinOp, CmpOp, Module, UnaryOp};
-use crate::json::{
+use crate::named::{
     lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, InstDoc, LoopDoc, ModuleDoc,
     ParamDoc, PhiInputDoc,
 };

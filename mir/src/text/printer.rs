@@ -2,11 +2,11 @@
 //!
 //! The module is first raised to its named document (the same one the JSON form serializes), so
 //! the printer never indexes an arena: a module that does not verify still prints. Ids that point
-//! nowhere print as `%?12` (values), `?bb3` (blocks), `@?5` (functions) and `?box2` (boxes); such
-//! text does not parse back.
+//! nowhere print with the spellings of [`crate::display`]: `%?12` (values), `?3` (blocks), `@?5`
+//! (functions) and `?2` (boxes); such text does not parse back.
 
 use crate::ir::{Function, Inst, Module};
-use crate::json::{
+use crate::named::{
     raise, raise_fn, raise_inst, BlockDoc, CalleeDoc, ConstDoc, FuncDoc, InstDoc, ModuleDoc,
 };
 use std::fmt::Write;
@@ -44,26 +44,7 @@ pub(crate) fn print_doc(doc: &ModuleDoc) -> String {
     items.join("\n")
 }
 
-/// Escapes a string literal's contents and adds the quotes (spec §2.1).
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::display::quote;
 
 fn print_fn(f: &FuncDoc) -> String {
     let mut out = String::new();
@@ -283,17 +264,17 @@ mod tests {
         let text = print(&m);
         assert_eq!(
             text,
-            "fn @main(%?7: ?box3) -> ?box1 {\n  loop header=?bb4 body=bb0 latch=bb0 exit=?bb9\n\
-             bb0:\n  %?12 = const @?5\n  %?1 = new ?box2(%?40)\n  call @?env.args()\n  \
-             extern ?()\n  jump ?bb3\n}\n"
+            "fn @main(%?7: ?3) -> ?1 {\n  loop header=?4 body=bb0 latch=bb0 exit=?9\n\
+             bb0:\n  %?12 = const @?5\n  %?1 = new ?2(%?40)\n  call @?env.args()\n  \
+             extern ?()\n  jump ?3\n}\n"
         );
         let f = &m.functions[FuncId(0)];
         assert_eq!(
             print_inst(&m, f, &f.blocks[Block(0)].insts[1]),
-            "%?1 = new ?box2(%?40)"
+            "%?1 = new ?2(%?40)"
         );
-        assert!(print_function(&m, f).starts_with("fn @main(%?7: ?box3)"));
+        assert!(print_function(&m, f).starts_with("fn @main(%?7: ?3)"));
         // The JSON form does not panic either.
-        assert!(crate::json::to_json(&m).contains("?bb3"));
+        assert!(crate::json::to_json(&m).contains("\"target\": \"?3\""));
     }
 }

@@ -1,0 +1,264 @@
+//! LoopForms (spec §7.3): regions, the L1–L6 check, inference of undeclared canonical loops and
+//! the loop warnings of `mir14 check`.
+
+use super::*;
+use crate::display::block_name;
+use crate::ir::{Block, Function, Inst, LoopForm, Module};
+use crate::span::Location;
+use std::collections::BTreeSet;
+
+/// The REGION of a LoopForm (spec §7.3): every block reachable from the header without passing
+/// through the exit, the header included and the exit excluded. The traversal follows CFG
+/// successors and never enters `lf.exit`, so `break` blocks (`jump exit`) and blocks ending in
+/// `ret` inside the loop belong to the region, and every edge leaving the region goes to the
+/// exit. Blocks out of range are skipped; an out-of-range header gives an empty set.
+pub fn loop_region(f: &Function, cfg: &Cfg, lf: &LoopForm) -> BTreeSet<Block> {
+    let mut region = BTreeSet::new();
+    if lf.header.index() >= cfg.num_blocks() || !f.blocks.contains(lf.header) {
+        return region;
+    }
+    // Depth-first from the header; the header itself is in even when it is the exit.
+    let mut stack = vec![lf.header];
+    while let Some(b) = stack.pop() {
+        if !region.insert(b) {
+            continue;
+        }
+        for &s in cfg.successors(b) {
+            if s != lf.exit && !region.contains(&s) {
+                stack.push(s);
+            }
+        }
+    }
+    region
+}
+
+/// Checks one LoopForm against the CFG (spec §7.3, checks L1–L4 in that order) and returns every
+/// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
+/// when the LoopForm is valid. Does not check that no two declarations share a header.
+///
+/// The loop's blocks are its region ([`loop_region`]): by construction every edge leaving the
+/// region goes to the exit. `body == header` (a one-block loop) and `latch == header` are
+/// allowed.
+pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> Vec<String> {
+    let mut errs = Vec::new();
+    let n = cfg.num_blocks();
+    for b in [lf.header, lf.body, lf.latch, lf.exit] {
+        if b.index() >= n {
+            errs.push(format!("unknown block {}", block_name(f, b)));
+        }
+    }
+    if !errs.is_empty() {
+        errs.dedup();
+        return errs;
+    }
+    let name = |b: Block| block_name(f, b);
+    let (header, latch) = (lf.header, lf.latch);
+    let region = loop_region(f, cfg, lf);
+    let in_region = |b: Block| region.contains(&b);
+    // L1: the header dominates every block of the region.
+    for &b in &region {
+        if !dom.dominates(header, b) {
+            errs.push(format!(
+                "loop header {} does not dominate {}",
+                name(header),
+                name(b)
+            ));
+        }
+    }
+    // L2: the latch jumps back to the header and is in the region.
+    if !cfg.successors(latch).contains(&header) {
+        errs.push(format!(
+            "latch {} has no edge to header {}",
+            name(latch),
+            name(header)
+        ));
+    } else if !in_region(latch) {
+        errs.push(format!(
+            "latch {} is not inside the loop of header {}",
+            name(latch),
+            name(header)
+        ));
+    }
+    // L3: every other edge into the header from the region, or any other back edge into the
+    // header (from a block the header dominates, e.g. behind the exit), is reported.
+    for &p in cfg.predecessors(header) {
+        let back = cfg.is_reachable(p) && dom.dominates(header, p);
+        if p != latch && (in_region(p) || back) {
+            errs.push(format!(
+                "back edge from {} to header {} is not from the latch",
+                name(p),
+                name(header)
+            ));
+        }
+    }
+    // L3: the latch's only back edge goes to the header.
+    for &s in cfg.successors(latch) {
+        if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
+            errs.push(format!(
+                "latch {} also has a back edge to {}",
+                name(latch),
+                name(s)
+            ));
+        }
+    }
+    // L4: the header ends in a branch to body (in the region) and exit, in either order.
+    let header_ok = match f.blocks.get(header).and_then(|d| d.insts.last()) {
+        Some(Inst::Branch {
+            then_block,
+            else_block,
+            ..
+        }) => {
+            let targets = (*then_block, *else_block);
+            (targets == (lf.body, lf.exit) || targets == (lf.exit, lf.body))
+                && lf.body != lf.exit
+                && in_region(lf.body)
+                && !in_region(lf.exit)
+        }
+        _ => false,
+    };
+    if !header_ok {
+        errs.push(format!(
+            "header {} must end with a branch to body {} and exit {}",
+            name(header),
+            name(lf.body),
+            name(lf.exit)
+        ));
+    }
+    // L5: the exit is the only way out: no block of the region but the header is reachable from
+    // the exit without passing through the header (blocks already failing L1 are not repeated).
+    if !in_region(lf.exit) {
+        let mut seen = vec![false; n];
+        let mut stack = vec![lf.exit];
+        seen[lf.exit.index()] = true;
+        while let Some(b) = stack.pop() {
+            for &s in cfg.successors(b) {
+                if s != header && !seen[s.index()] {
+                    seen[s.index()] = true;
+                    stack.push(s);
+                }
+            }
+        }
+        for &b in &region {
+            if b != header && seen[b.index()] && dom.dominates(header, b) {
+                errs.push(format!(
+                    "block {} of the loop at {} is also reachable from exit {}",
+                    name(b),
+                    name(header),
+                    name(lf.exit)
+                ));
+            }
+        }
+    }
+    errs
+}
+
+/// The result of [`infer_loopforms`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoopInference {
+    /// LoopForms inferred for undeclared natural loops already in canonical shape, by header.
+    pub loops: Vec<LoopForm>,
+    /// Loops that are not in canonical form: the header (or, for irreducible control flow, the
+    /// block the cycle is entered at) and a message
+    /// `loop at bb1 is not in canonical form: <reason>`.
+    pub warnings: Vec<(Block, String)>,
+}
+
+/// Infers a LoopForm for every natural loop of `f` that has no declared LoopForm (no entry of
+/// `f.loops` with that header) and is already canonical: a single latch, a header ending in a
+/// Branch with one target inside the natural loop (the body) and one outside (the exit), and
+/// the candidate `LoopForm { header, body, latch, exit }` passing [`check_loopform`] (region
+/// semantics: break blocks and returning blocks inside the loop are fine, a region reaching a
+/// block the header does not dominate is not). Each other undeclared loop gets a warning; so
+/// does each irreducible cycle (legal IR, never an error).
+pub fn infer_loopforms(f: &Function) -> LoopInference {
+    let (cfg, dom) = DomTree::of(f);
+    let back = BackEdges::new(&cfg, &dom);
+    let mut out = LoopInference::default();
+    let name = |b: Block| block_name(f, b);
+    for nl in natural_loops(&cfg, &back) {
+        if f.loops.iter().any(|l| l.header == nl.header) {
+            continue;
+        }
+        let warn = |reason: String| {
+            (
+                nl.header,
+                format!(
+                    "loop at {} is not in canonical form: {}",
+                    name(nl.header),
+                    reason
+                ),
+            )
+        };
+        // Exactly one latch.
+        if nl.latches.len() != 1 {
+            let names: Vec<String> = nl.latches.iter().map(|&b| name(b)).collect();
+            let reason = match names.as_slice() {
+                [a, b] => format!("two latches {a} and {b}"),
+                [init @ .., last] => {
+                    format!("{} latches {} and {}", names.len(), init.join(", "), last)
+                }
+                [] => "no latch".to_string(),
+            };
+            out.warnings.push(warn(reason));
+            continue;
+        }
+        let latch = nl.latches[0];
+        // The header branches to one block inside the loop and one outside.
+        let targets = match f.blocks.get(nl.header).and_then(|d| d.insts.last()) {
+            Some(Inst::Branch {
+                then_block,
+                else_block,
+                ..
+            }) => Some((*then_block, *else_block)),
+            _ => None,
+        };
+        let split = targets.and_then(|(t, e)| match (nl.contains(t), nl.contains(e)) {
+            (true, false) => Some((t, e)),
+            (false, true) => Some((e, t)),
+            _ => None,
+        });
+        let Some((body, exit)) = split else {
+            out.warnings.push(warn(format!(
+                "header {} does not end with a branch to one block inside the loop and one outside it",
+                name(nl.header)
+            )));
+            continue;
+        };
+        let lf = LoopForm {
+            header: nl.header,
+            body,
+            latch,
+            exit,
+        };
+        // The rest (the region's dominance, the latch's other back edges) as the verifier
+        // checks it.
+        match check_loopform(f, &cfg, &dom, &lf).into_iter().next() {
+            Some(reason) => out.warnings.push(warn(reason)),
+            None => out.loops.push(lf),
+        }
+    }
+    for (from, to) in irreducible_entries(&cfg, &dom) {
+        out.warnings.push((
+            to,
+            format!(
+                "loop at {} is not in canonical form: irreducible control flow (the edge from {} to {} is not a back edge)",
+                name(to),
+                name(from),
+                name(to)
+            ),
+        ));
+    }
+    out
+}
+
+/// The loop warnings of every function of `m` (for `mir14 check`), each located at the label of
+/// the loop header's block.
+pub fn module_loop_warnings(m: &Module) -> Vec<(Location, String)> {
+    let mut out = Vec::new();
+    for (id, f) in m.functions.iter() {
+        for (b, msg) in infer_loopforms(f).warnings {
+            out.push((Location::Block(id, b), msg));
+        }
+    }
+    out
+}
