@@ -241,13 +241,13 @@ type FuzzBackends = Vec<fuzz::Backend>;
 #[derive(Args, Debug)]
 pub struct FuzzArgs {
     /// Stop starting new programs after N seconds
-    #[arg(long, value_name = "N", default_value_t = 60, value_parser = non_negative)]
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = non_negative, allow_hyphen_values = true)]
     pub seconds: u64,
     /// The campaign seed [default: from the clock, printed]
-    #[arg(long, value_name = "S", value_parser = non_negative)]
+    #[arg(long, value_name = "S", value_parser = non_negative, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Stop after N programs
-    #[arg(long, value_name = "N", value_parser = non_negative)]
+    #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub programs: Option<u64>,
     /// The backends to compare, at least two: `vm`, `jit`, `aot`, or `NAME=COMMAND ARGS` (run as
     /// `COMMAND ARGS FILE --fuel F --max-depth D`)
@@ -255,26 +255,32 @@ pub struct FuzzArgs {
         long,
         value_name = "LIST",
         default_value = "vm,jit",
-        value_parser = fuzz::parse_backends
+        value_parser = fuzz::parse_backends,
+        allow_hyphen_values = true
     )]
     pub backends: FuzzBackends,
     /// The fuel of every run (unless varied, see above)
-    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = non_negative)]
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = non_negative, allow_hyphen_values = true)]
     pub fuel: u64,
     /// The call depth limit of every run (unless varied)
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = positive)]
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = positive, allow_hyphen_values = true)]
     pub max_depth: u64,
     /// Kill a run after N milliseconds (it then counts as the outcome `timeout`)
-    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = non_negative)]
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = non_negative, allow_hyphen_values = true)]
     pub timeout_ms: u64,
     /// Where divergent programs and their outputs are saved
-    #[arg(long, value_name = "DIR", default_value = "fuzz-out")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "fuzz-out",
+        allow_hyphen_values = true
+    )]
     pub out: PathBuf,
     /// Save divergent programs without shrinking them
     #[arg(long)]
     pub no_shrink: bool,
     /// The time budget for shrinking one divergent program
-    #[arg(long, value_name = "N", default_value_t = 60, value_parser = non_negative)]
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = non_negative, allow_hyphen_values = true)]
     pub shrink_seconds: u64,
     /// Stop after the first divergence
     #[arg(long)]
@@ -333,7 +339,10 @@ pub fn command() -> clap::Command {
             .args_override_self(true)
             .mut_subcommands(finish)
     }
-    finish(Cli::command())
+    let mut cli = finish(Cli::command());
+    // The `help` command exists once clap has completed the definition.
+    cli.build();
+    cli.mut_subcommand("help", finish)
 }
 
 /// Parses the arguments after the program name.
