@@ -73,25 +73,10 @@ pub struct Options {
     pub shrink_seconds: u64,
 }
 
-const USAGE: &str = "usage: mir14 fuzz [--seconds N] [--seed S] [--programs N] \
-[--backends vm,jit,aot|NAME=COMMAND,...] [--fuel N] [--max-depth N] [--timeout-ms N] \
-[--out DIR] [--no-shrink] [--shrink-seconds N] [--stop-on-divergence] [--fixed-limits]";
-
-/// Runs `mir14 fuzz` with the arguments after `fuzz`; returns the exit status.
-pub fn main(args: &[String]) -> i32 {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        let _ = writeln!(std::io::stdout(), "{USAGE}");
-        return 0;
-    }
-    let opts = match parse_options(args) {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}\n{USAGE}");
-            return 2;
-        }
-    };
+/// Runs the campaign `opts` (from `mir14 fuzz`'s flags, src/cli.rs); returns the exit status.
+pub fn main(opts: &Options) -> i32 {
     let mut out = std::io::stdout();
-    let (n, d, status) = match campaign(&opts, &mut out) {
+    let (n, d, status) = match campaign(opts, &mut out) {
         Ok((n, d)) => (n, d, i32::from(d > 0)),
         Err((n, d, e)) => {
             let _ = out.flush();
@@ -107,75 +92,8 @@ pub fn main(args: &[String]) -> i32 {
 /// A program every backend must run to exit status 7 with no output, before the campaign.
 const PROBE: &str = "fn @main() {\nbb0:\n  %x = const 7\n  ret %x\n}\n";
 
-/// Parses the flags of `mir14 fuzz`.
-pub fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options {
-        seconds: 60,
-        seed: clock_seed(),
-        programs: None,
-        backends: Vec::new(),
-        fuel: 100_000,
-        fuel_checks: true,
-        max_depth: 200,
-        timeout: Duration::from_secs(10),
-        out: PathBuf::from("fuzz-out"),
-        shrink: true,
-        stop_on_divergence: false,
-        vary_limits: true,
-        shrink_seconds: 60,
-    };
-    let mut backends = "vm,jit".to_string();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        if flag == "--no-shrink" {
-            opts.shrink = false;
-            continue;
-        }
-        if flag == "--stop-on-divergence" {
-            opts.stop_on_divergence = true;
-            continue;
-        }
-        if flag == "--fixed-limits" {
-            opts.vary_limits = false;
-            continue;
-        }
-        let mut value = || -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{flag} needs a value"))
-        };
-        let num = |s: String| -> Result<u64, String> {
-            s.parse::<u64>()
-                .map_err(|_| format!("{flag} needs a non-negative integer, got `{s}`"))
-        };
-        match flag {
-            "--seconds" => opts.seconds = num(value()?)?,
-            "--seed" => opts.seed = num(value()?)?,
-            "--programs" => opts.programs = Some(num(value()?)?),
-            "--fuel" => opts.fuel = num(value()?)?,
-            "--max-depth" => {
-                opts.max_depth = num(value()?)?;
-                if opts.max_depth == 0 {
-                    return Err("--max-depth needs N >= 1".into());
-                }
-            }
-            "--timeout-ms" => opts.timeout = Duration::from_millis(num(value()?)?),
-            "--shrink-seconds" => opts.shrink_seconds = num(value()?)?,
-            "--out" => opts.out = PathBuf::from(value()?),
-            "--backends" => backends = value()?,
-            _ => return Err(format!("unknown flag `{a}`")),
-        }
-    }
-    opts.backends = parse_backends(&backends)?;
-    Ok(opts)
-}
-
-/// Parses `vm,jit,aot` or `NAME=COMMAND ARGS,...`.
+/// Parses the value of `--backends`: `vm,jit,aot` or `NAME=COMMAND ARGS,...`. An error is the
+/// reason the list is not valid (the caller names the flag and the value).
 pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
     let exe = std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
@@ -186,7 +104,7 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
             Some((name, cmd)) => {
                 let command: Vec<String> = cmd.split_whitespace().map(String::from).collect();
                 if name.is_empty() || command.is_empty() {
-                    return Err(format!("bad backend `{part}`: expected NAME=COMMAND"));
+                    return Err(format!("bad backend `{part}`, expected NAME=COMMAND"));
                 }
                 Backend {
                     name: name.into(),
@@ -199,7 +117,7 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
             },
             None => {
                 return Err(format!(
-                    "unknown backend `{part}` (vm, jit, aot or NAME=COMMAND)"
+                    "unknown backend `{part}`, expected vm, jit, aot or NAME=COMMAND"
                 ))
             }
         };
@@ -209,7 +127,7 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
         out.push(b);
     }
     if out.len() < 2 {
-        return Err("--backends needs at least two backends".into());
+        return Err("at least two backends are needed".into());
     }
     Ok(out)
 }
@@ -242,8 +160,8 @@ fn limit_flags(opts: &Options) -> String {
     }
 }
 
-/// A seed from the clock.
-fn clock_seed() -> u64 {
+/// A seed from the clock (the default of `--seed`).
+pub fn clock_seed() -> u64 {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -1198,11 +1116,8 @@ mod tests {
     use super::*;
 
     fn opts(backends: &str) -> Options {
-        let args: Vec<String> = ["--backends", backends, "--seed", "5", "--programs", "3"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        parse_options(&args).expect("options")
+        crate::cli::tests::fuzz_options(&["--backends", backends, "--seed", "5", "--programs", "3"])
+            .expect("options")
     }
 
     #[test]
@@ -1217,10 +1132,6 @@ mod tests {
         assert!(parse_backends("vm").is_err());
         assert!(parse_backends("vm,vm").is_err());
         assert!(parse_backends("vm,gpu").is_err());
-        assert!(parse_options(&["--seconds".to_string()]).is_err());
-        assert!(parse_options(&["--bogus".to_string()]).is_err());
-        let o = parse_options(&["--seconds=7".to_string(), "--no-shrink".to_string()]).unwrap();
-        assert_eq!((o.seconds, o.shrink), (7, false));
     }
 
     #[test]

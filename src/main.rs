@@ -1,12 +1,13 @@
-//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run`, `build` and `parity`
-//! (see `mir14 --help`).
+//! The `mir14` command-line tool: `check`, `fmt`, `json`, `cfg`, `run`, `build`, `parity`,
+//! `fuzz` and `completions` (see `mir14 --help`; the flags are declared in src/cli.rs).
 //!
-//! Exit status: 0 on success, 2 for bad input of any kind (unreadable file, syntax error,
-//! invalid IR, bad flag), and for `run` the program's own status. The tool never panics on any
+//! Exit status: 0 on success (and for `--help` and `--version`), 2 for bad input of any kind
+//! (unreadable file, syntax error, invalid IR, bad flag, unknown command), and for `run` the
+//! program's own status. The tool never panics on any
 //! input; a closed stdout (`mir14 fmt big.mir | head`) ends it quietly with status 0.
 
-mod args;
 mod cfg;
+mod cli;
 mod diag;
 mod fuzz;
 mod load;
@@ -14,7 +15,7 @@ mod ny;
 mod parity;
 mod run;
 
-use args::{parse_args, Command};
+use cli::{Command, Parsed};
 use load::Loaded;
 use mir14_mir::{analysis, json};
 use std::ffi::OsString;
@@ -23,14 +24,6 @@ use std::path::Path;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    // `mir14 fuzz` (src/fuzz.rs) parses its own flags.
-    if args.first().is_some_and(|a| a == "fuzz") {
-        let rest: Vec<String> = args[1..]
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        std::process::exit(fuzz::main(&rest));
-    }
     // Unlocked handles: a backend may write to stdout from another thread while `cli` waits
     // for it, so no lock may be held across `run::execute`.
     let code = cli(&args, &mut io::stdout(), &mut io::stderr());
@@ -39,28 +32,30 @@ fn main() {
 
 /// Runs one invocation, writing to `out` and `err`, and returns the exit status.
 fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    // `mir14 run prog.ny --emit-mir` is `mir14 fmt prog.ny` (src/ny.rs).
-    let rewritten = ny::rewrite_emit_mir(args);
-    let args = rewritten.as_deref().unwrap_or(args);
-    let command = match parse_args(args) {
-        Ok(c) => c,
-        Err(message) => return fail(err, &format!("error: {message}\n")),
+    let command = match cli::parse(args) {
+        Parsed::Run(c) => c,
+        Parsed::Help(text) => return emit(out, err, &text),
+        Parsed::Error(message) => return fail(err, &format!("error: {message}\n")),
     };
     match command {
-        Command::Help(text) => emit(out, err, text),
-        Command::Version => emit(out, err, &format!("mir14 {}\n", env!("CARGO_PKG_VERSION"))),
-        Command::Check(path) => check(&path, err),
-        Command::Fmt(path) => with_verified(&path, err, |l, err| {
+        Command::Check(input) => check(&input.file, err),
+        // `mir14 run FILE --emit-mir` is `mir14 fmt FILE`.
+        Command::Fmt(cli::Input { file })
+        | Command::Run(cli::RunArgs {
+            file,
+            emit_mir: true,
+            ..
+        }) => with_verified(&file, err, |l, err| {
             emit(out, err, &mir14_mir::print(&l.module))
         }),
-        Command::Json(path) => with_verified(&path, err, |l, err| {
+        Command::Json(input) => with_verified(&input.file, err, |l, err| {
             let mut json = json::to_json(&l.module);
             if !json.ends_with('\n') {
                 json.push('\n');
             }
             emit(out, err, &json)
         }),
-        Command::Cfg(path, function) => with_verified(&path, err, |l, err| {
+        Command::Cfg(cli::CfgArgs { file, function }) => with_verified(&file, err, |l, err| {
             let printed = mir14_mir::print(&l.module);
             match cfg::render(&l.module, function.as_deref(), &printed, |f| {
                 analysis::infer_loopforms(f).loops
@@ -76,7 +71,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 ),
             }
         }),
-        Command::Run(path, opts) => with_verified(&path, err, |l, err| {
+        Command::Run(run) => with_verified(&run.file, err, |l, err| {
             let main = l.module.function_by_name("main");
             if main.is_none() {
                 return fail(err, &format!("error: no function @main in {}\n", l.file));
@@ -84,17 +79,17 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // Anything this tool wrote must precede the program's own output.
             let _ = out.flush();
             let _ = err.flush();
-            run::execute(&l.module, &opts)
+            run::execute(&l.module, &run.options())
         }),
-        Command::Build(path, opts) => with_verified(&path, err, |l, err| {
+        Command::Build(build) => with_verified(&build.file, err, |l, err| {
             if l.module.function_by_name("main").is_none() {
                 return fail(err, &format!("error: no function @main in {}\n", l.file));
             }
             let aot = mir14_aot::AotOptions {
-                max_depth: opts.max_depth,
-                fuel: opts.fuel,
+                max_depth: build.limits.max_depth,
+                fuel: build.limits.fuel,
             };
-            match mir14_aot::build_executable(&l.module, &opts.output, &aot) {
+            match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,
                 Err(e) => {
                     // Not bad input: the toolchain failed (no C compiler, a link error).
@@ -103,12 +98,14 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 }
             }
         }),
-        Command::Parity(path, opts) => with_verified(&path, err, |l, err| {
+        Command::Parity(p) => with_verified(&p.file, err, |l, err| {
             if l.module.function_by_name("main").is_none() {
                 return fail(err, &format!("error: no function @main in {}\n", l.file));
             }
-            parity::parity(&path, &opts, out, err)
+            parity::parity(&p.file, &p.options(), out, err)
         }),
+        Command::Fuzz(f) => fuzz::main(&f.options()),
+        Command::Completions(c) => emit_bytes(out, err, &cli::completions(c.shell)),
     }
 }
 
@@ -123,7 +120,12 @@ fn fail(err: &mut dyn Write, text: &str) -> i32 {
 /// Writes a command's output to stdout: status 0, also when the reader has gone away (broken
 /// pipe); 2 with a message on `err` for any other write error.
 fn emit(out: &mut dyn Write, err: &mut dyn Write, text: &str) -> i32 {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    emit_bytes(out, err, text.as_bytes())
+}
+
+/// [`emit`] for bytes.
+fn emit_bytes(out: &mut dyn Write, err: &mut dyn Write, bytes: &[u8]) -> i32 {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => fail(

@@ -1,11 +1,10 @@
 //! The ny front end in the command-line tool: a file whose name ends in `.ny` is compiled to
-//! MIR14 by `mir14-ny` before any command sees it, and `mir14 run prog.ny --emit-mir` prints the
-//! MIR14 text instead of running (it is `mir14 fmt prog.ny`).
+//! MIR14 by `mir14-ny` before any command sees it. (`mir14 run prog.ny --emit-mir`, which prints
+//! the MIR14 text instead of running it, is a flag of `run` in src/cli.rs.)
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
 use mir14_mir::SourceMap;
-use std::ffi::OsString;
 use std::path::Path;
 
 /// True if `path` names an ny source file (its name ends in `.ny`).
@@ -35,66 +34,9 @@ pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
     }
 }
 
-/// `mir14 run FILE --emit-mir [other run flags]` is `mir14 fmt FILE`: returns the rewritten
-/// arguments, or `None` when the arguments do not ask for `--emit-mir`. Only flags before `--`
-/// count; the run flags that take a value are dropped with their value.
-pub fn rewrite_emit_mir(args: &[OsString]) -> Option<Vec<OsString>> {
-    if args.first().and_then(|a| a.to_str()) != Some("run") {
-        return None;
-    }
-    let rest = &args[1..];
-    let end = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
-    let rest = &rest[..end];
-    if !rest.iter().any(|a| a == "--emit-mir") {
-        return None;
-    }
-    let mut out = vec![OsString::from("fmt")];
-    let mut i = 0;
-    while i < rest.len() {
-        let a = &rest[i];
-        i += 1;
-        let text = a.to_str().unwrap_or("");
-        if text == "--emit-mir" {
-            continue;
-        }
-        if ["--backend", "--fuel", "--max-depth"].contains(&text) {
-            i += 1;
-            continue;
-        }
-        let name = text.split_once('=').map_or(text, |(n, _)| n);
-        if ["--backend", "--fuel", "--max-depth"].contains(&name) {
-            continue;
-        }
-        out.push(a.clone());
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn os(args: &[&str]) -> Vec<OsString> {
-        args.iter().map(OsString::from).collect()
-    }
-
-    #[test]
-    fn emit_mir_becomes_fmt() {
-        assert_eq!(
-            rewrite_emit_mir(&os(&["run", "p.ny", "--backend", "vm", "--emit-mir"])),
-            Some(os(&["fmt", "p.ny"]))
-        );
-        assert_eq!(
-            rewrite_emit_mir(&os(&["run", "--emit-mir", "--fuel=3", "p.ny", "--", "x"])),
-            Some(os(&["fmt", "p.ny"]))
-        );
-        assert_eq!(
-            rewrite_emit_mir(&os(&["run", "p.ny", "--", "--emit-mir"])),
-            None
-        );
-        assert_eq!(rewrite_emit_mir(&os(&["fmt", "--emit-mir"])), None);
-        assert_eq!(rewrite_emit_mir(&os(&["run", "p.ny"])), None);
-    }
 
     #[test]
     fn ny_files_compile_and_report_errors_with_positions() {

@@ -6,8 +6,8 @@ use std::io::Write;
 /// The call depth limit when `--max-depth` is not given (spec §5).
 pub const DEFAULT_MAX_DEPTH: u64 = 100_000;
 
-/// An executor of MIR14.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// An executor of MIR14 (`--backend vm|jit|aot`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
     /// The reference interpreter (`mir14-vm`).
     Vm,
@@ -27,16 +27,6 @@ impl Backend {
             Backend::Vm => "vm",
             Backend::Jit => "jit",
             Backend::Aot => "aot",
-        }
-    }
-
-    /// The backend named `vm`, `jit` or `aot`.
-    pub fn from_name(name: &str) -> Option<Backend> {
-        match name {
-            "vm" => Some(Backend::Vm),
-            "jit" => Some(Backend::Jit),
-            "aot" => Some(Backend::Aot),
-            _ => None,
         }
     }
 }

@@ -28,9 +28,23 @@ fn options() -> &'static fuzz::Options {
             .collect();
         let backends = fuzz::parse_backends(&spec.join(","))
             .unwrap_or_else(|e| panic!("MIR14_FUZZ_BACKENDS: {e}"));
-        let mut opts = fuzz::parse_options(&[]).expect("default options");
-        opts.backends = backends;
-        opts
+        // `mir14 fuzz`'s defaults (see `mir14 help fuzz`); only the backends, the limits and the
+        // timeout matter to `run_all`.
+        fuzz::Options {
+            seconds: 60,
+            seed: 0,
+            programs: None,
+            backends,
+            fuel: 100_000,
+            fuel_checks: true,
+            max_depth: 200,
+            timeout: std::time::Duration::from_secs(10),
+            out: "fuzz-out".into(),
+            shrink: true,
+            stop_on_divergence: false,
+            vary_limits: true,
+            shrink_seconds: 60,
+        }
     })
 }
 
