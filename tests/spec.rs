@@ -28,9 +28,9 @@
 mod common;
 
 use common::{mir14, program};
-use mir14_harness::{diff, Outcome};
 use libtest_mimic::{Arguments, Failed, Trial};
 use mir14_harness::spec::{all_files, mir_files, spec_tests_dir, RunTest};
+use mir14_harness::{diff, Outcome};
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};

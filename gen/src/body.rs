@@ -4,9 +4,8 @@
 
 use crate::plan::{Gen, Kind, Sig, Ty};
 use mir14_mir::{
-    BinOp, Block, BlockData, BoxClass, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId,
-    Function, Ieee64, Inst, LoopForm, Operator, Param, TypeName, TypeOpKind, UnaryOp,
-    Value, ValueData,
+    BinOp, Block, BlockData, BoxClass, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId, Function,
+    Ieee64, Inst, LoopForm, Operator, Param, TypeName, TypeOpKind, UnaryOp, Value, ValueData,
 };
 
 /// The innermost loop being generated.
@@ -1427,4 +1426,3 @@ impl<'g, 's> FnGen<'g, 's> {
         dest
     }
 }
-

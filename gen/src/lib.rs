@@ -39,10 +39,10 @@ mod plan;
 pub mod shrink;
 pub mod source;
 
-#[cfg(feature = "arbitrary")]
-pub use source::BytesSource;
 pub use mutate::mutate;
 pub use shrink::shrink;
+#[cfg(feature = "arbitrary")]
+pub use source::BytesSource;
 pub use source::{Rng, Source};
 
 use body::FnGen;

@@ -296,4 +296,3 @@ impl Gen<'_> {
             .collect()
     }
 }
-

@@ -195,7 +195,9 @@ mod tests {
     fn diff_shows_changes_with_context() {
         let d = diff(b"a\nb\nc\n", b"a\nB\nc");
         assert_eq!(d, "  a\n- b\n- c\n+ B\n+ c  <no newline at end>\n");
-        let long: Vec<u8> = (0..10).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+        let long: Vec<u8> = (0..10)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
         let mut other = long.clone();
         other[0] = b'X';
         assert_eq!(diff(&long, &other), "- 0\n+ X\n  1\n  2\n  3\n  ...\n");

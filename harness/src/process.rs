@@ -309,12 +309,14 @@ mod tests {
     #[test]
     fn several_run_at_once() {
         let t = Instant::now();
-        let running: Vec<Running> = (0..3)
-            .map(|_| spawn(&mut sh("sleep 0.4"), None))
-            .collect();
+        let running: Vec<Running> = (0..3).map(|_| spawn(&mut sh("sleep 0.4"), None)).collect();
         for r in running {
             assert_eq!(r.wait(Duration::from_secs(30)).status, Status::Exit(0));
         }
-        assert!(t.elapsed() < Duration::from_millis(1100), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(1100),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

@@ -90,15 +90,18 @@ impl RunTest {
                     .collect()
             })
             .unwrap_or_default();
-        let exit = match sibling("exit")? {
-            None => None,
-            Some(b) => Some(String::from_utf8_lossy(&b).trim().parse::<i32>().map_err(|_| {
-                format!(
-                    "{} does not hold a decimal exit status",
-                    path.with_extension("exit").display()
-                )
-            })?),
-        };
+        let exit =
+            match sibling("exit")? {
+                None => None,
+                Some(b) => Some(String::from_utf8_lossy(&b).trim().parse::<i32>().map_err(
+                    |_| {
+                        format!(
+                            "{} does not hold a decimal exit status",
+                            path.with_extension("exit").display()
+                        )
+                    },
+                )?),
+            };
         Ok(RunTest {
             path: path.to_path_buf(),
             flags,
@@ -123,20 +126,6 @@ impl RunTest {
     /// The expected exit status (0 when `NAME.exit` is absent).
     pub fn want_exit(&self) -> i32 {
         self.exit.unwrap_or(0)
-    }
-
-    /// The value of the flag `name` (`--fuel 10` or `--fuel=10`) in `NAME.flags`, if given.
-    pub fn flag(&self, name: &str) -> Option<&str> {
-        let mut words = self.flags.iter();
-        while let Some(w) = words.next() {
-            if w == name {
-                return words.next().map(String::as_str);
-            }
-            if let Some(v) = w.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
-                return Some(v);
-            }
-        }
-        None
     }
 }
 
@@ -182,15 +171,17 @@ mod tests {
         let p = dir.join("t.mir");
         fs::write(&p, "").unwrap();
         let t = RunTest::load(&p).unwrap();
-        assert_eq!((t.want_out(), t.want_err(), t.want_exit()), (&b""[..], &b""[..], 0));
+        assert_eq!(
+            (t.want_out(), t.want_err(), t.want_exit()),
+            (&b""[..], &b""[..], 0)
+        );
         assert!(t.flags.is_empty() && t.args.is_empty() && t.out.is_none());
         fs::write(dir.join("t.flags"), "--fuel 10 --max-depth=3\n").unwrap();
         fs::write(dir.join("t.exit"), "7\n").unwrap();
         fs::write(dir.join("t.out"), "x\n").unwrap();
         fs::write(dir.join("t.args"), "a\nb c\n").unwrap();
         let t = RunTest::load(&p).unwrap();
-        assert_eq!((t.flag("--fuel"), t.flag("--max-depth")), (Some("10"), Some("3")));
-        assert_eq!(t.flag("--other"), None);
+        assert_eq!(t.flags, vec!["--fuel", "10", "--max-depth=3"]);
         assert_eq!((t.want_exit(), t.want_out()), (7, &b"x\n"[..]));
         assert_eq!(t.args, vec!["a", "b c"]);
         fs::write(dir.join("t.exit"), "seven\n").unwrap();
