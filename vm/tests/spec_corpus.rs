@@ -25,8 +25,10 @@ fn spec_run_corpus() {
             }
         };
         let test = RunTest::load(f).unwrap_or_else(|e| panic!("{e}"));
-        let mut config = Config::default();
-        config.args = test.args.clone();
+        let mut config = Config {
+            args: test.args.clone(),
+            ..Config::default()
+        };
         let fl: Vec<&str> = test.flags.iter().map(String::as_str).collect();
         for w in fl.windows(2) {
             match w[0] {
