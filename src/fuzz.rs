@@ -27,7 +27,7 @@
 //! flags.
 
 use mir14_gen::shrink;
-use mir14_harness::first_difference;
+use mir14_harness::first_divergence;
 pub use mir14_harness::{Outcome, Status};
 use mir14_mir::{Function, Module};
 use std::io::Write;
@@ -423,12 +423,8 @@ fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
 /// The first difference between the first backend's outcome and another's (see
 /// [`mir14_harness::first_difference`]), or `None` when every backend agrees.
 pub fn divergence(backends: &[Backend], outcomes: &[Outcome]) -> Option<String> {
-    let (a, first) = (&backends.first()?.name, outcomes.first()?);
-    backends
-        .iter()
-        .zip(outcomes)
-        .skip(1)
-        .find_map(|(b, o)| first_difference(a, first, &b.name, o))
+    let names: Vec<&str> = backends.iter().map(|b| b.name.as_str()).collect();
+    first_divergence(&names, outcomes)
 }
 
 /// Saves `NAME.mir`, `NAME.flags` and `NAME.BACKEND.{out,err,status}` in `dir`.

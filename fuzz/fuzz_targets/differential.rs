@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mir14_harness::{first_difference, Status};
+use mir14_harness::{first_divergence, Status};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -62,9 +62,7 @@ fuzz_target!(|data: &[u8]| {
             panic!("cannot run the backends (set MIR14_BIN): {e}");
         }
     }
-    for (name, o) in names.iter().zip(&outcomes).skip(1) {
-        if let Some(diff) = first_difference(&names[0], &outcomes[0], name, o) {
-            panic!("backends diverge: {diff}\n{}", mir14_mir::print(&module));
-        }
+    if let Some(diff) = first_divergence(names, &outcomes) {
+        panic!("backends diverge: {diff}\n{}", mir14_mir::print(&module));
     }
 });

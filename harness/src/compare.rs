@@ -38,6 +38,18 @@ pub fn first_difference(a_name: &str, a: &Outcome, b_name: &str, b: &Outcome) ->
     None
 }
 
+/// The first difference between the first run's outcome and any other's (runs named by
+/// `names`, in the same order as `outcomes`; see [`first_difference`]), or `None` when they all
+/// agree.
+pub fn first_divergence<S: AsRef<str>>(names: &[S], outcomes: &[Outcome]) -> Option<String> {
+    let (a, first) = (names.first()?.as_ref(), outcomes.first()?);
+    names
+        .iter()
+        .zip(outcomes)
+        .skip(1)
+        .find_map(|(b, o)| first_difference(a, first, b.as_ref(), o))
+}
+
 /// A line diff of `expected` against `actual` (`- ` expected only, `+ ` actual only, three
 /// lines of context), or an explanation when they differ only in invalid UTF-8 bytes.
 pub fn diff(expected: &[u8], actual: &[u8]) -> String {
@@ -189,6 +201,24 @@ mod tests {
             first_difference("a", &t, "b", &outcome("", "", Status::Exit(0))).unwrap(),
             "exit status: a timed out, b exit 0"
         );
+    }
+
+    #[test]
+    fn the_first_diverging_run_is_reported() {
+        let ok = outcome("1\n", "", Status::Exit(0));
+        let bad = outcome("2\n", "", Status::Exit(0));
+        let runs = [
+            ok.clone(),
+            ok.clone(),
+            bad,
+            outcome("", "", Status::Timeout),
+        ];
+        assert_eq!(first_divergence(&["a", "b"], &runs[..2]), None);
+        assert_eq!(
+            first_divergence(&["a", "b", "c", "d"], &runs).unwrap(),
+            "stdout line 1:\n  a: \"1\\n\"\n  c: \"2\\n\""
+        );
+        assert_eq!(first_divergence::<&str>(&[], &[]), None);
     }
 
     #[test]

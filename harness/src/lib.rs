@@ -4,7 +4,8 @@
 //! - [`process`]: one process runner with limits (stdin, a wall-clock timeout, the process in its
 //!   own process group, killed as a group on timeout) and its one result type, [`Outcome`].
 //! - [`compare`]: [`first_difference`] between two outcomes (status, then the first differing
-//!   line of stdout or stderr) and a readable line [`diff`] for test failures.
+//!   line of stdout or stderr), [`first_divergence`] among several, and a readable line [`diff`]
+//!   for test failures.
 //! - [`spec`]: the conformance suite's layout (spec/MIR14.md §8): the walker of `spec/tests/`
 //!   ([`mir_files`]) and the loader of a run test's expectation files ([`RunTest`]).
 //!
@@ -14,6 +15,6 @@ pub mod compare;
 pub mod process;
 pub mod spec;
 
-pub use compare::{diff, first_difference};
+pub use compare::{diff, first_difference, first_divergence};
 pub use process::{run, spawn, Outcome, Running, Status};
 pub use spec::{all_files, mir_files, spec_tests_dir, RunTest};
