@@ -21,15 +21,18 @@
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
-//! is then shrunk ([`shrink`]) to a small module that still verifies and still diverges, saved
-//! there as `shrunk.mir` with its outputs. The last line printed is exactly
+//! is then shrunk ([`mir14_gen::shrink`]) to a small module that still verifies and still
+//! diverges, saved there as `shrunk.mir` with its outputs. The last line printed is exactly
 //! `fuzz: N programs, D divergences`; the exit status is 1 if D > 0, 0 otherwise, and 2 for bad
 //! flags.
 
-use mir14_mir::{Block, Callee, Constant, FuncId, Function, Inst, Module};
-use std::io::{Read, Write};
+use mir14_gen::shrink;
+use mir14_harness::first_divergence;
+pub use mir14_harness::{Outcome, Status};
+use mir14_mir::{Function, Module};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// How one backend is started.
@@ -168,43 +171,6 @@ pub fn clock_seed() -> u64 {
     (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
 }
 
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Exited with this status.
-    Exit(i32),
-    /// Killed by a signal (or ended without a status).
-    Signal(i32),
-    /// Did not finish within the timeout (and was killed).
-    Timeout,
-    /// Could not be started.
-    SpawnError(String),
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Status::Exit(c) => write!(f, "exit {c}"),
-            Status::Signal(s) => write!(f, "signal {s}"),
-            Status::Timeout => write!(f, "timeout"),
-            Status::SpawnError(e) => write!(f, "cannot start: {e}"),
-        }
-    }
-}
-
-/// What a backend did with a program.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// Everything written to stdout.
-    pub stdout: Vec<u8>,
-    /// Everything written to stderr.
-    pub stderr: Vec<u8>,
-    /// How it ended.
-    pub status: Status,
-    /// How long it ran (wall clock).
-    pub time: Duration,
-}
-
 /// Runs the campaign; prints progress and divergences to `log`. Returns (programs,
 /// divergences), or, when a backend cannot run programs at all (it cannot be started, or fails
 /// the probe program), the counts so far and the reason: comparing backends that do not run is
@@ -273,7 +239,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
             let _ = std::fs::remove_dir_all(&tmp);
             return Err((n, d, format!("cannot run backend {}: {e}", b.name)));
         }
-        if let Some(diff) = first_difference(&opts.backends, &outcomes) {
+        if let Some(diff) = divergence(&opts.backends, &outcomes) {
             d += 1;
             let _ = writeln!(
                 log,
@@ -298,7 +264,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
                     }
                     tests += 1;
                     let o = run_all(&sopts, m, &tmp.join(format!("{seed}-shrink.mir")));
-                    first_difference(&sopts.backends, &o).is_some()
+                    divergence(&sopts.backends, &o).is_some()
                 });
                 let o = run_all(opts, &small, &tmp.join(format!("{seed}-shrunk.mir")));
                 save(&dir, "shrunk", &small, opts, &o);
@@ -346,183 +312,37 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
     Ok((n, d))
 }
 
-/// Writes `module` to `file` and runs it on every backend (all at once); the file is kept.
+/// Writes `module` to `file` and runs it on every backend (all at once, empty stdin, each
+/// killed with its process group after `opts.timeout`); the file is kept.
 pub fn run_all(opts: &Options, module: &Module, file: &Path) -> Vec<Outcome> {
     if let Err(e) = std::fs::write(file, mir14_mir::print(module)) {
-        let o = Outcome {
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            status: Status::SpawnError(format!("cannot write {}: {e}", file.display())),
-            time: Duration::ZERO,
-        };
+        let o = Outcome::spawn_error(format!("cannot write {}: {e}", file.display()));
         return vec![o; opts.backends.len()];
     }
-    let running: Vec<_> = opts.backends.iter().map(|b| start(b, opts, file)).collect();
-    running
-        .into_iter()
-        .map(|r| finish(r, opts.timeout))
-        .collect()
+    let running: Vec<_> = opts
+        .backends
+        .iter()
+        .map(|b| mir14_harness::spawn(&mut command(b, opts, file), None))
+        .collect();
+    running.into_iter().map(|r| r.wait(opts.timeout)).collect()
 }
 
-/// A started backend process with its output readers.
-type Running = Result<
-    (
-        std::process::Child,
-        std::sync::mpsc::Receiver<Vec<u8>>,
-        std::sync::mpsc::Receiver<Vec<u8>>,
-        Instant,
-    ),
-    String,
->;
-
-fn start(b: &Backend, opts: &Options, file: &Path) -> Running {
+/// The command that runs `file` on backend `b`: its command, the file, then the limit flags.
+fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
     let mut cmd = Command::new(&b.command[0]);
     cmd.args(&b.command[1..]).arg(file);
     if opts.fuel_checks {
         cmd.arg("--fuel").arg(opts.fuel.to_string());
     }
-    cmd.arg("--max-depth")
-        .arg(opts.max_depth.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group, so that a timeout kills whatever it started too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
-    let reader = |r: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut r) = r {
-                let _ = r.read_to_end(&mut buf);
-            }
-            let _ = tx.send(buf);
-        });
-        rx
-    };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    Ok((child, out, err, started))
+    cmd.arg("--max-depth").arg(opts.max_depth.to_string());
+    cmd
 }
 
-fn finish(r: Running, timeout: Duration) -> Outcome {
-    let (mut child, out, err, started) = match r {
-        Ok(x) => x,
-        Err(e) => {
-            return Outcome {
-                stdout: Vec::new(),
-                stderr: Vec::new(),
-                status: Status::SpawnError(e),
-                time: Duration::ZERO,
-            }
-        }
-    };
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break exit_status(s),
-            Ok(None) if started.elapsed() >= timeout => {
-                kill_group(&child);
-                let _ = child.kill();
-                let _ = child.wait();
-                break Status::Timeout;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => break Status::SpawnError(e.to_string()),
-        }
-    };
-    // A grandchild may still hold the pipes open: wait for the output only briefly then.
-    let grace = if status == Status::Timeout {
-        Duration::from_millis(500)
-    } else {
-        timeout
-    };
-    Outcome {
-        stdout: out.recv_timeout(grace).unwrap_or_default(),
-        stderr: err.recv_timeout(grace).unwrap_or_default(),
-        status,
-        time: started.elapsed(),
-    }
-}
-
-/// Kills the process group led by `child` (unix).
-fn kill_group(child: &std::process::Child) {
-    #[cfg(unix)]
-    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals that process group; no memory is involved.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = child;
-}
-
-#[cfg(unix)]
-fn exit_status(s: std::process::ExitStatus) -> Status {
-    use std::os::unix::process::ExitStatusExt;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => Status::Exit(c),
-        (None, Some(sig)) => Status::Signal(sig),
-        (None, None) => Status::Signal(0),
-    }
-}
-
-#[cfg(not(unix))]
-fn exit_status(s: std::process::ExitStatus) -> Status {
-    match s.code() {
-        Some(c) => Status::Exit(c),
-        None => Status::Signal(0),
-    }
-}
-
-/// Describes the first difference between the first backend's outcome and another's.
-pub fn first_difference(backends: &[Backend], outcomes: &[Outcome]) -> Option<String> {
-    let (a, first) = (&backends.first()?.name, outcomes.first()?);
-    for (b, o) in backends.iter().zip(outcomes).skip(1) {
-        let b = &b.name;
-        if o.status != first.status {
-            return Some(format!(
-                "status differs: {a} {}, {b} {}",
-                first.status, o.status
-            ));
-        }
-        for (stream, x, y) in [
-            ("stdout", &first.stdout, &o.stdout),
-            ("stderr", &first.stderr, &o.stderr),
-        ] {
-            if x != y {
-                let line = first_differing_line(x, y);
-                return Some(format!("{stream} differs: {a} {line:?} vs {b} {:?}", {
-                    first_differing_line(y, x)
-                }));
-            }
-        }
-    }
-    None
-}
-
-/// The first line of `x` that differs from the line at the same position in `y`.
-fn first_differing_line(x: &[u8], y: &[u8]) -> String {
-    let xs: Vec<&[u8]> = x.split(|c| *c == b'\n').collect();
-    let ys: Vec<&[u8]> = y.split(|c| *c == b'\n').collect();
-    for (i, l) in xs.iter().enumerate() {
-        if ys.get(i) != Some(l) {
-            return String::from_utf8_lossy(l).chars().take(200).collect();
-        }
-    }
-    String::new()
+/// The first difference between the first backend's outcome and another's (see
+/// [`mir14_harness::first_difference`]), or `None` when every backend agrees.
+pub fn divergence(backends: &[Backend], outcomes: &[Outcome]) -> Option<String> {
+    let names: Vec<&str> = backends.iter().map(|b| b.name.as_str()).collect();
+    first_divergence(&names, outcomes)
 }
 
 /// Saves `NAME.mir`, `NAME.flags` and `NAME.BACKEND.{out,err,status}` in `dir`.
@@ -544,571 +364,6 @@ fn save(dir: &Path, name: &str, module: &Module, opts: &Options, outcomes: &[Out
             format!("{}\n", o.status),
         );
     }
-}
-
-// ---- shrinking -------------------------------------------------------------------------------
-
-/// Shrinks `module` by delta debugging: repeatedly tries to delete functions, loop declarations
-/// and chunks of instructions (halving the chunk size down to single instructions), to replace
-/// instructions by constants and branches by jumps (dropping the blocks that become
-/// unreachable), keeping each change after which the module still verifies and `interesting`
-/// still holds. Stops at a fixed point or after `max_tests` calls of `interesting`.
-pub fn shrink(
-    module: &Module,
-    max_tests: u32,
-    interesting: &mut dyn FnMut(&Module) -> bool,
-) -> Module {
-    let mut best = module.clone();
-    let mut tests = 0u32;
-    let mut try_it = |cand: Module, best: &mut Module, tests: &mut u32| -> bool {
-        if *tests >= max_tests || cand == *best || mir14_mir::verify(&cand).is_err() {
-            return false;
-        }
-        *tests += 1;
-        if interesting(&cand) {
-            *best = cand;
-            true
-        } else {
-            false
-        }
-    };
-    loop {
-        let before = best.clone();
-        // Whole functions (not @main), last first so that ids of earlier ones stay put.
-        for f in (0..best.functions.len()).rev() {
-            if let Some(c) = remove_function(&best, FuncId(f as u32)) {
-                try_it(c, &mut best, &mut tests);
-            }
-        }
-        // Box declarations nothing refers to.
-        for b in (0..best.boxes.len()).rev() {
-            if let Some(c) = remove_box(&best, mir14_mir::BoxId(b as u32)) {
-                try_it(c, &mut best, &mut tests);
-            }
-        }
-        for f in 0..best.functions.len() {
-            let fid = FuncId(f as u32);
-            // Unused parameters.
-            for p in (0..best.functions[fid].params.len()).rev() {
-                if let Some(c) = remove_param(&best, fid, p) {
-                    try_it(c, &mut best, &mut tests);
-                }
-            }
-            // Loop declarations.
-            for l in (0..best.functions[fid].loops.len()).rev() {
-                let mut c = best.clone();
-                if l < c.functions[fid].loops.len() {
-                    c.functions[fid].loops.remove(l);
-                    try_it(c, &mut best, &mut tests);
-                }
-            }
-            // Terminators to a bare `ret` (cutting off everything after).
-            for b in 0..best.functions[fid].blocks.len() {
-                if let Some(c) = terminator_to_ret(&best, fid, Block(b as u32)) {
-                    try_it(c, &mut best, &mut tests);
-                }
-            }
-            // Branches to jumps.
-            for b in 0..best.functions[fid].blocks.len() {
-                for side in [true, false] {
-                    if let Some(c) = branch_to_jump(&best, fid, Block(b as u32), side) {
-                        if try_it(c, &mut best, &mut tests) {
-                            break;
-                        }
-                    }
-                }
-            }
-            // Jump chains merged into one block.
-            let mut b = 0;
-            while b < best.functions[fid].blocks.len() {
-                let merged = match merge_jump(&best, fid, Block(b as u32)) {
-                    Some(c) => try_it(c, &mut best, &mut tests),
-                    None => false,
-                };
-                if !merged {
-                    b += 1;
-                }
-            }
-            // Chunks of instructions, halving.
-            let mut chunk = best.functions[fid].inst_count().max(1);
-            while chunk >= 1 {
-                let mut start = 0;
-                while start < best.functions[fid].inst_count() {
-                    let kept = match remove_insts(&best, fid, start, chunk) {
-                        Some(c) => try_it(c, &mut best, &mut tests),
-                        None => false,
-                    };
-                    if !kept {
-                        start += chunk;
-                    }
-                }
-                if chunk == 1 {
-                    break;
-                }
-                chunk /= 2;
-            }
-            // Instructions to constants.
-            for b in 0..best.functions[fid].blocks.len() {
-                let mut i = 0;
-                let len = |m: &Module| {
-                    m.functions[fid]
-                        .blocks
-                        .get(Block(b as u32))
-                        .map_or(0, |d| d.insts.len())
-                };
-                while i < len(&best) {
-                    for k in [Constant::Int(0), Constant::Void] {
-                        if let Some(c) = to_const(&best, fid, Block(b as u32), i, k) {
-                            if try_it(c, &mut best, &mut tests) {
-                                break;
-                            }
-                        }
-                    }
-                    i += 1;
-                }
-            }
-        }
-        if best == before || tests >= max_tests {
-            return best;
-        }
-    }
-}
-
-/// `m` without function `f` (not `@main`, and only if nothing refers to it), ids renumbered.
-fn remove_function(m: &Module, f: FuncId) -> Option<Module> {
-    if m.functions[f].name == "main" {
-        return None;
-    }
-    let mut refers = false;
-    for g in m.functions.values() {
-        for b in g.blocks.values() {
-            for i in &b.insts {
-                match i {
-                    Inst::Call {
-                        callee: Callee::Global(x),
-                        ..
-                    }
-                    | Inst::Const {
-                        value: Constant::Func(x),
-                        ..
-                    } if *x == f => refers = true,
-                    _ => {}
-                }
-            }
-        }
-    }
-    // A method named by a static callee or used implicitly (birth, toString, apply) may go:
-    // the verifier rejects the static case, and the others change behaviour only.
-    if refers {
-        return None;
-    }
-    let mut c = Module::new();
-    c.boxes = m.boxes.clone();
-    for (id, g) in m.functions.iter() {
-        if id != f {
-            c.functions.push(g.clone());
-        }
-    }
-    let remap = |x: &mut FuncId| {
-        if x.0 > f.0 {
-            x.0 -= 1;
-        }
-    };
-    for g in c.functions.values_mut() {
-        for b in g.blocks.values_mut() {
-            for i in &mut b.insts {
-                match i {
-                    Inst::Call {
-                        callee: Callee::Global(x),
-                        ..
-                    }
-                    | Inst::Const {
-                        value: Constant::Func(x),
-                        ..
-                    } => remap(x),
-                    _ => {}
-                }
-            }
-        }
-    }
-    Some(c)
-}
-
-/// `m` without box `b`, if no instruction, annotation or method function refers to it (box ids
-/// renumbered).
-fn remove_box(m: &Module, b: mir14_mir::BoxId) -> Option<Module> {
-    use mir14_mir::{BoxClass, BoxId, TypeName, TypeOpKind};
-    let prefix = format!("{}.", m.boxes[b].name);
-    let is = |t: &TypeName| *t == TypeName::User(b);
-    for f in m.functions.values() {
-        if f.name.starts_with(&prefix)
-            || f.params.iter().any(|p| p.ty.as_ref().is_some_and(is))
-            || f.ret_type.as_ref().is_some_and(is)
-        {
-            return None;
-        }
-        for data in f.blocks.values() {
-            for i in &data.insts {
-                let refers = match i {
-                    Inst::NewBox { class, .. } => *class == BoxClass::User(b),
-                    Inst::TypeOp {
-                        op: TypeOpKind::Check(t) | TypeOpKind::Cast(t),
-                        ..
-                    } => is(t),
-                    Inst::Call {
-                        callee: Callee::Method { box_name, .. },
-                        ..
-                    } => *box_name == Some(b),
-                    _ => false,
-                };
-                if refers {
-                    return None;
-                }
-            }
-        }
-    }
-    let mut c = m.clone();
-    let mut boxes = mir14_mir::entity::Arena::new();
-    for (id, d) in m.boxes.iter() {
-        if id != b {
-            boxes.push(d.clone());
-        }
-    }
-    c.boxes = boxes;
-    let remap = |x: &mut BoxId| {
-        if x.0 > b.0 {
-            x.0 -= 1;
-        }
-    };
-    let remap_ty = |t: &mut TypeName| {
-        if let TypeName::User(x) = t {
-            remap(x);
-        }
-    };
-    for f in c.functions.values_mut() {
-        for p in &mut f.params {
-            if let Some(t) = &mut p.ty {
-                remap_ty(t);
-            }
-        }
-        if let Some(t) = &mut f.ret_type {
-            remap_ty(t);
-        }
-        for data in f.blocks.values_mut() {
-            for i in &mut data.insts {
-                match i {
-                    Inst::NewBox {
-                        class: BoxClass::User(x),
-                        ..
-                    } => remap(x),
-                    Inst::TypeOp {
-                        op: TypeOpKind::Check(t) | TypeOpKind::Cast(t),
-                        ..
-                    } => remap_ty(t),
-                    Inst::Call {
-                        callee:
-                            Callee::Method {
-                                box_name: Some(x), ..
-                            },
-                        ..
-                    } => remap(x),
-                    _ => {}
-                }
-            }
-        }
-    }
-    Some(c)
-}
-
-/// `m` with parameter `p` of `f` removed, if `f` does not use it, and the matching argument
-/// removed from every call that names `f` statically (`call @f`, `call %r.B::m`, `new B` for a
-/// `birth`). Calls through values or dynamic dispatch keep their arguments.
-fn remove_param(m: &Module, f: FuncId, p: usize) -> Option<Module> {
-    let func = &m.functions[f];
-    let v = func.params.get(p)?.value;
-    let mut used = false;
-    for data in func.blocks.values() {
-        for i in &data.insts {
-            i.for_each_use(|u| used |= u == v);
-        }
-    }
-    if used {
-        return None;
-    }
-    let name = func.name.clone();
-    let method = name.split_once('.');
-    let mut c = m.clone();
-    c.functions[f].params.remove(p);
-    c.functions[f].canonicalize();
-    for g in c.functions.values_mut() {
-        for data in g.blocks.values_mut() {
-            for i in &mut data.insts {
-                let drop = match i {
-                    Inst::Call {
-                        callee: Callee::Global(x),
-                        args,
-                        ..
-                    } if *x == f => Some((args, p)),
-                    Inst::Call {
-                        callee:
-                            Callee::Method {
-                                box_name: Some(b),
-                                method: mname,
-                                ..
-                            },
-                        args,
-                        ..
-                    } if p >= 1 && method == Some((m.boxes[*b].name.as_str(), mname.as_str())) => {
-                        Some((args, p - 1))
-                    }
-                    Inst::NewBox {
-                        class: mir14_mir::BoxClass::User(b),
-                        args,
-                        ..
-                    } if p >= 1 && method == Some((m.boxes[*b].name.as_str(), "birth")) => {
-                        Some((args, p - 1))
-                    }
-                    _ => None,
-                };
-                if let Some((args, k)) = drop {
-                    if k < args.len() {
-                        args.remove(k);
-                    }
-                }
-            }
-        }
-    }
-    for g in c.functions.values_mut() {
-        g.canonicalize();
-    }
-    Some(c)
-}
-
-/// `m` with `count` instructions of function `f` removed, starting at the `start`-th (in block
-/// order). Terminators stay; an instruction whose result is still used makes the candidate
-/// invalid, which the verifier then rejects.
-fn remove_insts(m: &Module, f: FuncId, start: usize, count: usize) -> Option<Module> {
-    let mut c = m.clone();
-    let func = &mut c.functions[f];
-    let mut k = 0usize;
-    let mut removed = false;
-    for b in func.blocks.values_mut() {
-        let mut keep = Vec::with_capacity(b.insts.len());
-        for inst in b.insts.drain(..) {
-            let in_range = k >= start && k < start + count;
-            k += 1;
-            if in_range && !inst.is_terminator() {
-                removed = true;
-                continue;
-            }
-            keep.push(inst);
-        }
-        b.insts = keep;
-    }
-    if !removed {
-        return None;
-    }
-    func.canonicalize();
-    Some(c)
-}
-
-/// `m` with the `i`-th instruction of block `b` of `f`, if it defines a value, replaced by
-/// `const k`.
-fn to_const(m: &Module, f: FuncId, b: Block, i: usize, k: Constant) -> Option<Module> {
-    let inst = m.functions[f].blocks.get(b)?.insts.get(i)?;
-    let dest = inst.dest()?;
-    if matches!(inst, Inst::Const { .. } | Inst::Phi { .. }) {
-        return None;
-    }
-    let mut c = m.clone();
-    c.functions[f].blocks[b].insts[i] = Inst::Const { dest, value: k };
-    Some(c)
-}
-
-/// `m` with the branch ending block `b` of `f` replaced by a jump to its then (`side`) or else
-/// target, the blocks that become unreachable removed and the phis adjusted.
-fn branch_to_jump(m: &Module, f: FuncId, b: Block, side: bool) -> Option<Module> {
-    let Some(Inst::Branch {
-        then_block,
-        else_block,
-        ..
-    }) = m.functions[f].blocks.get(b)?.insts.last()
-    else {
-        return None;
-    };
-    let (keep, drop) = if side {
-        (*then_block, *else_block)
-    } else {
-        (*else_block, *then_block)
-    };
-    let mut c = m.clone();
-    let func = &mut c.functions[f];
-    if let Some(last) = func.blocks[b].insts.last_mut() {
-        *last = Inst::Jump { target: keep };
-    }
-    if keep != drop {
-        // `b` is no longer a predecessor of `drop`.
-        for inst in &mut func.blocks[drop].insts {
-            if let Inst::Phi { inputs, .. } = inst {
-                inputs.retain(|(p, _)| *p != b);
-            }
-        }
-    }
-    remove_unreachable(func);
-    Some(c)
-}
-
-/// `m` with the jump or branch ending block `b` of `f` replaced by a bare `ret`.
-fn terminator_to_ret(m: &Module, f: FuncId, b: Block) -> Option<Module> {
-    let last = m.functions[f].blocks.get(b)?.insts.last()?;
-    if !matches!(last, Inst::Jump { .. } | Inst::Branch { .. }) {
-        return None;
-    }
-    let mut c = m.clone();
-    let func = &mut c.functions[f];
-    let succs = func.successors(b);
-    if let Some(last) = func.blocks[b].insts.last_mut() {
-        *last = Inst::Return { value: None };
-    }
-    for s in succs {
-        for inst in &mut func.blocks[s].insts {
-            if let Inst::Phi { inputs, .. } = inst {
-                inputs.retain(|(p, _)| *p != b);
-            }
-        }
-    }
-    remove_unreachable(func);
-    Some(c)
-}
-
-/// `m` with block `a` of `f`, which ends in `jump B`, merged with `B` when `a` is `B`'s only
-/// predecessor (`B`'s phis, which then have one input, are replaced by that input).
-fn merge_jump(m: &Module, f: FuncId, a: Block) -> Option<Module> {
-    let func = &m.functions[f];
-    let Some(Inst::Jump { target }) = func.blocks.get(a)?.insts.last() else {
-        return None;
-    };
-    let b = *target;
-    if b == a || b == Block(0) {
-        return None;
-    }
-    let preds = func
-        .blocks
-        .keys()
-        .filter(|p| func.successors(*p).contains(&b))
-        .count();
-    if preds != 1 {
-        return None;
-    }
-    let mut c = m.clone();
-    let func = &mut c.functions[f];
-    let moved = std::mem::take(&mut func.blocks[b].insts);
-    let mut subst: Vec<(mir14_mir::Value, mir14_mir::Value)> = Vec::new();
-    let mut rest = Vec::new();
-    for inst in moved {
-        match inst {
-            Inst::Phi { dest, inputs } if inputs.len() == 1 && inputs[0].1 != dest => {
-                subst.push((dest, inputs[0].1))
-            }
-            other => rest.push(other),
-        }
-    }
-    let body = &mut func.blocks[a].insts;
-    body.pop();
-    body.extend(rest);
-    // Uses of the removed phis take their input; edges from `b` now leave from `a`.
-    for data in func.blocks.values_mut() {
-        for inst in &mut data.insts {
-            inst.map_uses(|u| {
-                // Phis of one block read their inputs in parallel: one step of substitution.
-                if let Some((_, v)) = subst.iter().find(|(d, _)| d == u) {
-                    *u = *v;
-                }
-            });
-            if let Inst::Phi { inputs, .. } = inst {
-                for (p, _) in inputs.iter_mut() {
-                    if *p == b {
-                        *p = a;
-                    }
-                }
-            }
-        }
-    }
-    for l in &mut func.loops {
-        for x in [&mut l.header, &mut l.body, &mut l.latch, &mut l.exit] {
-            if *x == b {
-                *x = a;
-            }
-        }
-    }
-    // `b` is now empty and unreachable; drop it.
-    remove_unreachable(func);
-    Some(c)
-}
-
-/// Removes blocks unreachable from the entry (renumbering blocks, dropping phi inputs from
-/// removed blocks and loop declarations that name them).
-fn remove_unreachable(func: &mut Function) {
-    let n = func.blocks.len();
-    if n == 0 {
-        return;
-    }
-    let mut seen = vec![false; n];
-    let mut stack = vec![Block(0)];
-    while let Some(b) = stack.pop() {
-        if b.index() >= n || seen[b.index()] {
-            continue;
-        }
-        seen[b.index()] = true;
-        stack.extend(func.successors(b));
-    }
-    if seen.iter().all(|s| *s) {
-        return;
-    }
-    let mut map = vec![None; n];
-    let mut blocks = mir14_mir::entity::Arena::new();
-    for (id, data) in func.blocks.iter() {
-        if seen[id.index()] {
-            map[id.index()] = Some(blocks.push(data.clone()));
-        }
-    }
-    let new = |b: Block| map.get(b.index()).copied().flatten();
-    for data in blocks.values_mut() {
-        for inst in &mut data.insts {
-            match inst {
-                Inst::Phi { inputs, .. } => {
-                    inputs.retain(|(p, _)| new(*p).is_some());
-                    for (p, _) in inputs.iter_mut() {
-                        *p = new(*p).unwrap_or(*p);
-                    }
-                }
-                Inst::Jump { target } => *target = new(*target).unwrap_or(*target),
-                Inst::Branch {
-                    then_block,
-                    else_block,
-                    ..
-                } => {
-                    *then_block = new(*then_block).unwrap_or(*then_block);
-                    *else_block = new(*else_block).unwrap_or(*else_block);
-                }
-                _ => {}
-            }
-        }
-    }
-    func.blocks = blocks;
-    func.loops = func
-        .loops
-        .iter()
-        .filter_map(|l| {
-            Some(mir14_mir::LoopForm {
-                header: new(l.header)?,
-                body: new(l.body)?,
-                latch: new(l.latch)?,
-                exit: new(l.exit)?,
-            })
-        })
-        .collect();
-    func.canonicalize();
 }
 
 #[cfg(test)]
@@ -1183,16 +438,16 @@ mod tests {
         assert!(r[0]
             .stdout
             .ends_with(b"p.mir --fuel 100000 --max-depth 200\n"));
-        assert_eq!(first_difference(&o.backends, &r), None);
+        assert_eq!(divergence(&o.backends, &r), None);
         let o = opts("a=/bin/echo one,b=/bin/echo two");
         let r = run_all(&o, &m, &dir.join("p.mir"));
-        let d = first_difference(&o.backends, &r).expect("differs");
-        assert!(d.starts_with("stdout differs: a"), "{d}");
+        let d = divergence(&o.backends, &r).expect("differs");
+        assert!(d.starts_with("stdout line 1:\n  a: \"one "), "{d}");
         let o = opts("a=/bin/true,b=/bin/false");
         let r = run_all(&o, &m, &dir.join("p.mir"));
         assert_eq!(
-            first_difference(&o.backends, &r).unwrap(),
-            "status differs: a exit 0, b exit 1"
+            divergence(&o.backends, &r).unwrap(),
+            "exit status: a exit 0, b exit 1"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -1213,93 +468,9 @@ mod tests {
         assert_eq!(r[0].status, Status::Timeout);
         assert_eq!(r[1].status, Status::Exit(0));
         assert_eq!(
-            first_difference(&o.backends, &r).unwrap(),
-            "status differs: a timeout, b exit 0"
+            divergence(&o.backends, &r).unwrap(),
+            "exit status: a timed out, b exit 0"
         );
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    /// Counts `binop div` instructions, the "bug" the shrinker keeps.
-    fn has_div(m: &Module) -> bool {
-        m.functions.values().any(|f| {
-            f.blocks.values().any(|b| {
-                b.insts.iter().any(|i| {
-                    matches!(
-                        i,
-                        Inst::Binary {
-                            op: mir14_mir::BinOp::Div,
-                            ..
-                        }
-                    )
-                })
-            })
-        })
-    }
-
-    #[test]
-    fn shrinks_to_a_small_verified_module_that_stays_interesting() {
-        let mut found = 0;
-        for seed in 0..40u64 {
-            let m = mir14_gen::generate(seed);
-            if !has_div(&m) {
-                continue;
-            }
-            found += 1;
-            let small = shrink(&m, 3000, &mut |c| has_div(c));
-            assert!(mir14_mir::verify(&small).is_ok());
-            assert!(has_div(&small));
-            let before: usize = m.functions.values().map(Function::inst_count).sum();
-            let after: usize = small.functions.values().map(Function::inst_count).sum();
-            assert!(after < before, "seed {seed}: {after} !< {before}");
-            // The smallest module with a div: its operands, the div, a terminator (and the
-            // operands' consts): no more than a handful of instructions, in @main alone.
-            assert!(
-                after <= 8,
-                "seed {seed}: {after}\n{}",
-                mir14_mir::print(&small)
-            );
-        }
-        assert!(found > 5);
-    }
-
-    #[test]
-    fn unused_boxes_go_and_ids_follow() {
-        let src = "box A { x }\n\nbox B { y }\n\nbox C {}\n\nfn @main() {\nbb0:\n  %c = new C()\n  %k = typeop check %c C\n  ret\n}\n";
-        let (m, _) = mir14_mir::parse(src).unwrap();
-        let small = shrink(&m, 100, &mut |c| {
-            mir14_mir::print(c).contains("typeop check")
-        });
-        assert_eq!(
-            mir14_mir::print(&small),
-            "box C {}\n\nfn @main() {\nbb0:\n  %c = const 0\n  %k = typeop check %c C\n  ret\n}\n"
-        );
-        assert!(remove_box(&m, mir14_mir::BoxId(2)).is_none());
-    }
-
-    #[test]
-    fn unused_parameters_go_with_their_arguments() {
-        let src = "box P { x }\n\nfn @P.birth(%me, %a, %b) {\nbb0:\n  store %me.x = %b\n  ret\n}\n\nfn @f(%u, %w) {\nbb0:\n  ret %w\n}\n\nfn @main() {\nbb0:\n  %1 = const 1\n  %2 = const 2\n  %p = new P(%1, %2)\n  %r = call @f(%1, %2)\n  ret %r\n}\n";
-        let (m, _) = mir14_mir::parse(src).unwrap();
-        let c = remove_param(&m, FuncId(1), 0).unwrap();
-        assert!(mir14_mir::verify(&c).is_ok());
-        assert!(mir14_mir::print(&c).contains("fn @f(%w) {"));
-        assert!(mir14_mir::print(&c).contains("%r = call @f(%2)"));
-        let c = remove_param(&m, FuncId(0), 1).unwrap();
-        assert!(mir14_mir::verify(&c).is_ok());
-        assert!(mir14_mir::print(&c).contains("%p = new P(%2)"));
-        assert!(remove_param(&m, FuncId(0), 2).is_none());
-        assert!(remove_param(&m, FuncId(1), 1).is_none());
-    }
-
-    #[test]
-    fn branch_to_jump_drops_unreachable_blocks() {
-        let src = "fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  jump j\nb:\n  jump j\nj:\n  %x = phi [a: %c], [b: %c]\n  ret\n}\n";
-        let (m, _) = mir14_mir::parse(src).unwrap();
-        let c = branch_to_jump(&m, FuncId(0), Block(0), true).unwrap();
-        assert!(mir14_mir::verify(&c).is_ok());
-        assert_eq!(
-            mir14_mir::print(&c),
-            "fn @main() {\nbb0:\n  %c = const true\n  jump a\na:\n  jump j\nj:\n  %x = phi [a: %c]\n  ret\n}\n"
-        );
     }
 }

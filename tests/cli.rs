@@ -46,8 +46,8 @@ fn put(dir: &Path, name: &str, contents: &[u8]) {
 }
 
 /// Asserts exit status 2, a one-line-or-more `error:` message, and no panic.
-fn assert_bad(o: &common::Outcome, must_contain: &str) {
-    assert_eq!(o.code, Some(2), "status; stderr:\n{}", o.err());
+fn assert_bad(o: &mir14_harness::Outcome, must_contain: &str) {
+    assert_eq!(o.code(), Some(2), "status; stderr:\n{}", o.err());
     assert!(!o.panicked(), "panicked:\n{}", o.err());
     assert!(o.out().is_empty(), "stdout should be empty:\n{}", o.out());
     assert!(
@@ -118,7 +118,7 @@ fn help_goes_to_stdout() {
         &["run", "--help"],
     ] {
         let o = mir14(args, &dir, b"");
-        assert_eq!(o.code, Some(0));
+        assert_eq!(o.code(), Some(0));
         assert!(o.out().contains("usage"), "{args:?}: {}", o.out());
         assert!(o.err().is_empty());
     }
@@ -147,10 +147,10 @@ fn empty_file_is_an_empty_module() {
     let dir = scratch("empty");
     put(&dir, "e.mir", b"");
     let o = mir14(&["check", "e.mir"], &dir, b"");
-    assert_eq!(o.code, Some(0), "{}", o.err());
+    assert_eq!(o.code(), Some(0), "{}", o.err());
     assert!(o.err().is_empty() && o.out().is_empty());
     let o = mir14(&["fmt", "e.mir"], &dir, b"");
-    assert_eq!(o.code, Some(0), "{}", o.err());
+    assert_eq!(o.code(), Some(0), "{}", o.err());
     // Nothing to run.
     assert_bad(
         &mir14(&["run", "e.mir"], &dir, b""),
@@ -247,7 +247,7 @@ fn fmt_is_a_fixed_point() {
     let dir = scratch("fmt");
     put(&dir, "p.mir", LOOP.as_bytes());
     let first = mir14(&["fmt", "p.mir"], &dir, b"");
-    assert_eq!(first.code, Some(0), "{}", first.err());
+    assert_eq!(first.code(), Some(0), "{}", first.err());
     assert!(
         !first.out().contains("counts to ten"),
         "comments are dropped"
@@ -257,7 +257,7 @@ fn fmt_is_a_fixed_point() {
         .starts_with("fn @main() {\n  loop header=bb1 body=bb2 latch=bb2 exit=bb3\n"));
     put(&dir, "q.mir", &first.stdout);
     let second = mir14(&["fmt", "q.mir"], &dir, b"");
-    assert_eq!(second.code, Some(0), "{}", second.err());
+    assert_eq!(second.code(), Some(0), "{}", second.err());
     assert_eq!(first.out(), second.out());
 }
 
@@ -266,14 +266,14 @@ fn json_round_trip_through_the_cli() {
     let dir = scratch("roundtrip");
     put(&dir, "p.mir", LOOP.as_bytes());
     let json = mir14(&["json", "p.mir"], &dir, b"");
-    assert_eq!(json.code, Some(0), "{}", json.err());
+    assert_eq!(json.code(), Some(0), "{}", json.err());
     assert!(json.out().contains("\"mir14\""), "{}", json.out());
     put(&dir, "p.json", &json.stdout);
     let check = mir14(&["check", "p.json"], &dir, b"");
-    assert_eq!(check.code, Some(0), "{}", check.err());
+    assert_eq!(check.code(), Some(0), "{}", check.err());
     let text = mir14(&["fmt", "p.json"], &dir, b"");
     let direct = mir14(&["fmt", "p.mir"], &dir, b"");
-    assert_eq!(text.code, Some(0), "{}", text.err());
+    assert_eq!(text.code(), Some(0), "{}", text.err());
     assert_eq!(text.out(), direct.out());
     let again = mir14(&["json", "p.json"], &dir, b"");
     assert_eq!(again.out(), json.out());
@@ -284,7 +284,7 @@ fn cfg_draws_blocks_edges_and_loops() {
     let dir = scratch("cfg");
     put(&dir, "p.mir", LOOP.as_bytes());
     let o = mir14(&["cfg", "p.mir"], &dir, b"");
-    assert_eq!(o.code, Some(0), "{}", o.err());
+    assert_eq!(o.code(), Some(0), "{}", o.err());
     let dot = o.out();
     assert!(dot.starts_with("digraph mir14 {\n"), "{dot}");
     assert!(dot.contains("label=\"@main\";"), "{dot}");
@@ -359,11 +359,11 @@ fn truncated_programs_never_panic() {
         let o = mir14(&["check", "t.mir"], &dir, b"");
         assert!(!o.panicked(), "prefix {cut}: {}", o.err());
         assert!(
-            matches!(o.code, Some(0) | Some(2)),
+            matches!(o.code(), Some(0) | Some(2)),
             "prefix {cut}: {}",
-            o.status_text()
+            o.status
         );
-        if o.code == Some(2) {
+        if o.code() == Some(2) {
             assert!(o.err().starts_with("t.mir:"), "prefix {cut}: {}", o.err());
         }
     }
@@ -379,7 +379,7 @@ fn truncated_programs_never_panic() {
         put(&dir, "m.mir", &b);
         let o = mir14(&["check", "m.mir"], &dir, b"");
         assert!(!o.panicked(), "byte {at}: {}", o.err());
-        assert!(matches!(o.code, Some(0) | Some(2)));
+        assert!(matches!(o.code(), Some(0) | Some(2)));
     }
 }
 
@@ -396,7 +396,7 @@ fn examples_check_cleanly() {
     assert!(examples.iter().any(|p| p.ends_with("hello.mir")));
     for path in examples {
         let o = mir14(&[OsStr::new("check"), path.as_os_str()], &root, b"");
-        assert_eq!(o.code, Some(0), "{}: {}", path.display(), o.err());
+        assert_eq!(o.code(), Some(0), "{}: {}", path.display(), o.err());
         assert!(o.err().is_empty(), "{}: {}", path.display(), o.err());
     }
 }
@@ -410,7 +410,7 @@ fn json_verifier_errors_name_the_entity_and_its_position() {
         b"fn @main() {\nbb0:\n  %a = const 1\n  ret %a\n}\n",
     );
     let json = mir14(&["json", "t.mir"], &dir, b"");
-    assert_eq!(json.code, Some(0), "{}", json.err());
+    assert_eq!(json.code(), Some(0), "{}", json.err());
     let text = json.out();
     let broken = text.replacen("\"value\": \"a\"", "\"value\": \"nope\"", 1);
     assert_ne!(broken, text, "the JSON form changed shape:\n{text}");
@@ -442,7 +442,7 @@ fn build_writes_a_standalone_executable() {
     let dir = scratch("build_standalone");
     put(&dir, "loop.mir", LOOP.as_bytes());
     let o = mir14(&["build", "loop.mir", "-o", "counter"], &dir, b"");
-    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    assert_eq!(o.code(), Some(0), "build failed:\n{}", o.err());
     assert_eq!(o.out(), "");
     assert_eq!(o.err(), "");
     // Moved away from everything the build used, it still runs.
@@ -453,7 +453,7 @@ fn build_writes_a_standalone_executable() {
     assert_eq!(o.out(), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
     assert_eq!(o.err(), "");
     // @main returns 10.
-    assert_eq!(o.code, Some(10));
+    assert_eq!(o.code(), Some(10));
 }
 
 #[test]
@@ -467,14 +467,14 @@ fn build_bakes_in_fuel_and_depth() {
         &dir,
         b"",
     );
-    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    assert_eq!(o.code(), Some(0), "build failed:\n{}", o.err());
     let o = common::program(&dir.join("short"), &["--fuel", "1000"], &dir, b"");
     assert_eq!(o.out(), "0\n1\n2\n3\n4\n");
     assert_eq!(
         o.err(),
         "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
     );
-    assert_eq!(o.code, Some(101));
+    assert_eq!(o.code(), Some(101));
     // A depth limit of 1 lets main run but no call.
     put(
         &dir,
@@ -486,14 +486,14 @@ fn build_bakes_in_fuel_and_depth() {
         &dir,
         b"",
     );
-    assert_eq!(o.code, Some(0), "build failed:\n{}", o.err());
+    assert_eq!(o.code(), Some(0), "build failed:\n{}", o.err());
     let o = common::program(&dir.join("flat"), &[] as &[&str], &dir, b"");
     assert_eq!(o.out(), "");
     assert_eq!(
         o.err(),
         "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n"
     );
-    assert_eq!(o.code, Some(101));
+    assert_eq!(o.code(), Some(101));
 }
 
 #[test]
@@ -516,7 +516,7 @@ fn build_and_run_aot_report_bad_input_like_run() {
         b"",
         &[("CC", "/nonexistent/cc")],
     );
-    assert_eq!(o.code, Some(1), "stderr:\n{}", o.err());
+    assert_eq!(o.code(), Some(1), "stderr:\n{}", o.err());
     assert!(o.err().starts_with("error: "), "{}", o.err());
     assert!(o.err().contains("apt-get install gcc"), "{}", o.err());
 }
@@ -528,7 +528,7 @@ fn run_backend_aot_runs_the_program() {
     let o = mir14(&["run", "--backend", "aot", "loop.mir"], &dir, b"");
     assert_eq!(o.out(), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
     assert_eq!(o.err(), "");
-    assert_eq!(o.code, Some(10));
+    assert_eq!(o.code(), Some(10));
     // Program arguments and stdin reach the executable.
     put(
         &dir,
@@ -542,7 +542,7 @@ fn run_backend_aot_runs_the_program() {
     );
     assert_eq!(o.out(), "[\"x\", \"--fuel\"]\nfirst line");
     assert_eq!(o.err(), "");
-    assert_eq!(o.code, Some(0));
+    assert_eq!(o.code(), Some(0));
 }
 
 #[test]
@@ -556,7 +556,7 @@ fn parity_runs_every_backend_with_the_same_input() {
     );
     let o = mir14(&["parity", "echo.mir", "--", "x", "y"], &dir, b"hello\n");
     assert_eq!(
-        o.code,
+        o.code(),
         Some(0),
         "stdout:\n{}\nstderr:\n{}",
         o.out(),

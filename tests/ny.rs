@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{diff, mir14};
+use common::mir14;
+use mir14_harness::diff;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -45,10 +46,10 @@ fn examples_run_on_every_backend() {
         for backend in BACKENDS {
             let file = format!("{name}.ny");
             let o = mir14(&["run", &file, "--backend", backend], &dir, &stdin);
-            if o.stdout != expected || o.code != Some(status) || !o.stderr.is_empty() {
+            if o.stdout != expected || o.code() != Some(status) || !o.stderr.is_empty() {
                 failures.push(format!(
                     "{name} on {backend}: status {:?} (expected {status}), stderr {:?}\n{}",
-                    o.code,
+                    o.code(),
                     o.err(),
                     diff(&expected, &o.stdout)
                 ));
@@ -109,7 +110,7 @@ fn errors_are_located_and_exit_2() {
     for (src, expected) in cases {
         fs::write(dir.join("bad.ny"), src).unwrap();
         let o = mir14(&["run", "bad.ny"], &dir, b"");
-        assert_eq!(o.code, Some(2), "{src}");
+        assert_eq!(o.code(), Some(2), "{src}");
         assert_eq!(o.err(), expected, "{src}");
         assert!(o.stdout.is_empty());
     }
@@ -117,7 +118,7 @@ fn errors_are_located_and_exit_2() {
     fs::write(dir.join("lib.ny"), "function f() { return 1 }\n").unwrap();
     let o = mir14(&["run", "lib.ny"], &dir, b"");
     assert_eq!(
-        (o.code, o.err()),
+        (o.code(), o.err()),
         (Some(2), "error: no function @main in lib.ny\n".into())
     );
     fs::remove_dir_all(&dir).unwrap();
@@ -131,7 +132,7 @@ fn emit_mir_prints_verifiable_mir14_text() {
         &dir,
         b"",
     );
-    assert_eq!(o.code, Some(0), "{}", o.err());
+    assert_eq!(o.code(), Some(0), "{}", o.err());
     let text = o.out();
     assert!(text.contains("fn @main() {\n  loop header="), "{text}");
     assert!(text.contains("fn @find(%arr, %x) {"), "{text}");

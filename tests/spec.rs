@@ -27,8 +27,10 @@
 
 mod common;
 
-use common::{diff, mir14, program, Outcome};
+use common::{mir14, program};
 use libtest_mimic::{Arguments, Failed, Trial};
+use mir14_harness::spec::{all_files, mir_files, spec_tests_dir, RunTest};
+use mir14_harness::{diff, Outcome};
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,9 +48,7 @@ const BLESS_BACKEND: &str = "vm";
 
 fn main() {
     let args = Arguments::from_args();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("spec")
-        .join("tests");
+    let root = spec_tests_dir();
     let mut trials = vec![{
         let root = root.clone();
         Trial::test("layout", move || layout(&root))
@@ -159,10 +159,7 @@ fn aot_dir() -> PathBuf {
 
 /// A file name unique to one test: its path below `spec/tests/run` with `/` as `__`.
 fn path_key(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("spec")
-        .join("tests")
-        .join("run");
+    let root = spec_tests_dir().join("run");
     let rel = path.strip_prefix(&root).unwrap_or(path).with_extension("");
     rel.to_string_lossy().replace(['/', '\\'], "__")
 }
@@ -170,45 +167,23 @@ fn path_key(path: &Path) -> String {
 /// `mir14 build [NAME.flags] NAME.mir -o DIR/KEY` in the test's directory.
 fn build_one(path: &Path, dir: &Path, key: String) -> Result<PathBuf, String> {
     let exe = dir.join(key);
-    let flags = fs::read(sibling(path, "flags"))
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let test = RunTest::load(path)?;
     let file = file_name(path);
     let exe_text = exe.to_string_lossy().into_owned();
     let mut argv: Vec<&str> = vec!["build"];
-    argv.extend(flags.split_whitespace());
+    argv.extend(test.flags.iter().map(String::as_str));
     argv.extend([file.as_str(), "-o", exe_text.as_str()]);
     let o = run_in(path, &argv, b"");
-    if o.code != Some(0) || o.timed_out {
+    if o.code() != Some(0) || o.timed_out() {
         return Err(format!(
             "`mir14 {}` in {}: {}; stderr:\n{}",
             argv.join(" "),
             dir_of(path).display(),
-            o.status_text(),
+            o.status,
             o.err()
         ));
     }
     Ok(exe)
-}
-
-/// The `.mir` files of `dir` (and its subdirectories if `recursive`), sorted.
-fn mir_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if recursive {
-                found.extend(mir_files(&path, true));
-            }
-        } else if path.extension().is_some_and(|e| e == "mir") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
 }
 
 /// The file name without its extension.
@@ -237,11 +212,7 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
 
 /// Reads an optional expectation file.
 fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, Failed> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display()).into()),
-    }
+    mir14_harness::spec::read_opt(path).map_err(Failed::from)
 }
 
 /// Reads a file that must exist.
@@ -256,10 +227,10 @@ fn run_in(path: &Path, args: &[&str], stdin: &[u8]) -> Outcome {
 
 /// Fails unless the invocation exited 0 with empty stderr; returns its stdout.
 fn expect_success(what: &str, o: &Outcome) -> Result<Vec<u8>, Failed> {
-    if o.code != Some(0) || !o.stderr.is_empty() {
+    if o.code() != Some(0) || !o.stderr.is_empty() {
         return Err(format!(
             "`{what}`: expected exit status 0 and no stderr, got {}; stderr:\n{}",
-            o.status_text(),
+            o.status,
             o.err()
         )
         .into());
@@ -317,24 +288,6 @@ fn layout(root: &Path) -> Result<(), Failed> {
     } else {
         Err(problems.join("\n").into())
     }
-}
-
-/// Every file under `dir`.
-fn all_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if recursive {
-                    found.extend(all_files(&path, true));
-                }
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 /// The `; error: PHRASE` annotations of a source text: (1-based line, phrase).
@@ -421,8 +374,8 @@ fn invalid(path: &Path) -> Result<(), Failed> {
     if o.panicked() {
         problems.push("mir14 panicked".to_string());
     }
-    if o.code != Some(2) {
-        problems.push(format!("expected exit status 2, got {}", o.status_text()));
+    if o.code() != Some(2) {
+        problems.push(format!("expected exit status 2, got {}", o.status));
     }
     let errors = reported_errors(&file, &stderr);
     let src_lines: Vec<&str> = src.lines().collect();
@@ -476,11 +429,11 @@ fn valid(path: &Path) -> Result<(), Failed> {
     // check: exit 0; stderr exactly the expected warnings.
     let o = run_in(path, &["check", &file], b"");
     let warn = read_opt(&sibling(path, "warn"))?.unwrap_or_default();
-    if o.code != Some(0) {
+    if o.code() != Some(0) {
         // Nothing else can work on a program that does not check.
         return Err(format!(
             "`check`: expected exit status 0, got {}; stderr:\n{}",
-            o.status_text(),
+            o.status,
             o.err()
         )
         .into());
@@ -588,16 +541,6 @@ fn fmt(path: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-/// The lines of a `.args` file: one argument per line; a final newline ends the last one.
-fn args_of(bytes: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_suffix('\n').unwrap_or(&text);
-    if text.is_empty() && bytes.is_empty() {
-        return Vec::new();
-    }
-    text.split('\n').map(str::to_string).collect()
-}
-
 /// Records `bytes` in `path` for bless mode, with as little churn as possible: an existing file
 /// is rewritten only if it differs; a missing file is created only if `bytes` is not what its
 /// absence already means (`is_default`). Nothing is ever deleted.
@@ -613,20 +556,18 @@ fn bless_file(path: &Path, bytes: &[u8], is_default: bool) -> Result<(), Failed>
 /// `spec/tests/run/**/NAME.mir` on one backend.
 fn run(path: &Path, backend: &str, aot: &AotBatch) -> Result<(), Failed> {
     let file = file_name(path);
-    let flags = read_opt(&sibling(path, "flags"))?
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let program_args = args_of(&read_opt(&sibling(path, "args"))?.unwrap_or_default());
-    let stdin = read_opt(&sibling(path, "in"))?.unwrap_or_default();
+    let test = RunTest::load(path)?;
+    let (program_args, stdin) = (&test.args, &test.stdin);
+    let flags = test.flags.join(" ");
     let mut argv: Vec<&str> = vec!["run", "--backend", backend];
-    argv.extend(flags.split_whitespace());
+    argv.extend(test.flags.iter().map(String::as_str));
     argv.push(&file);
     argv.push("--");
     argv.extend(program_args.iter().map(String::as_str));
     let (o, command) = if backend == "aot" {
         // The executable built from `mir14 build [flags] NAME.mir`, run with the program args.
         let exe = aot.executable(path)?;
-        let o = program(&exe, &program_args, dir_of(path), &stdin);
+        let o = program(&exe, program_args, dir_of(path), stdin);
         let command = format!(
             "{} {} (built by `mir14 build {flags} {file}`)",
             exe.display(),
@@ -635,28 +576,24 @@ fn run(path: &Path, backend: &str, aot: &AotBatch) -> Result<(), Failed> {
         (o, command)
     } else {
         (
-            run_in(path, &argv, &stdin),
+            run_in(path, &argv, stdin),
             format!("mir14 {}", argv.join(" ")),
         )
     };
 
     if std::env::var_os("MIR14_BLESS").is_some_and(|v| v == "1") && backend == BLESS_BACKEND {
-        let Some(code) = o.code.filter(|_| !o.timed_out) else {
-            return Err(format!("cannot bless: `{command}` {}", o.status_text()).into());
+        let Some(code) = o.code().filter(|_| !o.timed_out()) else {
+            return Err(format!("cannot bless: `{command}` {}", o.status).into());
         };
         bless_file(&sibling(path, "out"), &o.stdout, o.stdout.is_empty())?;
         bless_file(&sibling(path, "err"), &o.stderr, o.stderr.is_empty())?;
         let exit_path = sibling(path, "exit");
-        let recorded = read_opt(&exit_path)?
-            .and_then(|b| String::from_utf8_lossy(&b).trim().parse::<i32>().ok());
-        if recorded.unwrap_or(0) != code {
+        if test.want_exit() != code {
             bless_file(&exit_path, format!("{code}\n").as_bytes(), code == 0)?;
         }
         return Ok(());
     }
 
-    let want_out = read_opt(&sibling(path, "out"))?;
-    let want_err = read_opt(&sibling(path, "err"))?;
     // How to name an expectation file in messages, noting when it is absent (= empty).
     let named = |ext: &str, present: bool| {
         let name = format!("{}.{ext}", stem(path));
@@ -667,34 +604,27 @@ fn run(path: &Path, backend: &str, aot: &AotBatch) -> Result<(), Failed> {
         }
     };
     let (out_name, err_name) = (
-        named("out", want_out.is_some()),
-        named("err", want_err.is_some()),
+        named("out", test.out.is_some()),
+        named("err", test.err.is_some()),
     );
-    let (want_out, want_err) = (want_out.unwrap_or_default(), want_err.unwrap_or_default());
-    let want_code = match read_opt(&sibling(path, "exit"))? {
-        None => 0,
-        Some(b) => String::from_utf8_lossy(&b)
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| format!("{}.exit does not hold a decimal exit status", stem(path)))?,
-    };
+    let (want_out, want_err, want_code) = (test.want_out(), test.want_err(), test.want_exit());
     let mut problems = Vec::new();
-    if o.code != Some(want_code) || o.timed_out {
+    if o.code() != Some(want_code) || o.timed_out() {
         problems.push(format!(
             "exit status: expected {want_code}, got {}",
-            o.status_text()
+            o.status
         ));
     }
     if o.stdout != want_out {
         problems.push(format!(
             "stdout differs from {out_name} (expected -, actual +):\n{}",
-            diff(&want_out, &o.stdout)
+            diff(want_out, &o.stdout)
         ));
     }
     if o.stderr != want_err {
         problems.push(format!(
             "stderr differs from {err_name} (expected -, actual +):\n{}",
-            diff(&want_err, &o.stderr)
+            diff(want_err, &o.stderr)
         ));
     }
     if problems.is_empty() {
@@ -733,13 +663,6 @@ fn self_test() -> Result<(), Failed> {
         && errs[1].message == "in @f: x";
     if !ok {
         return Err(format!("reported_errors: {errs:?}").into());
-    }
-    if args_of(b"") != Vec::<String>::new()
-        || args_of(b"\n") != vec![String::new()]
-        || args_of(b"a b\nc") != vec!["a b".to_string(), "c".to_string()]
-        || args_of(b"a\n\nb\n") != vec!["a".to_string(), String::new(), "b".to_string()]
-    {
-        return Err("args_of".into());
     }
     let d = diff(b"a\nb\nc\n", b"a\nB\nc");
     if d != "  a\n- b\n- c\n+ B\n+ c  <no newline at end>\n" {

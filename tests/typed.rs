@@ -7,9 +7,11 @@
 
 mod common;
 
-use common::{diff, program_env, Outcome, BIN};
+use common::{program_env, BIN};
+use mir14_harness::spec::{mir_files, spec_tests_dir, RunTest};
+use mir14_harness::{diff, Outcome};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Runs `mir14 run --backend jit [flags] FILE -- args` typed or untyped.
 fn run_jit(file: &Path, flags: &[String], args: &[String], stdin: &[u8], typed: bool) -> Outcome {
@@ -31,57 +33,30 @@ fn run_jit(file: &Path, flags: &[String], args: &[String], stdin: &[u8], typed: 
 fn compare(file: &Path, flags: &[String], args: &[String], stdin: &[u8]) -> Option<String> {
     let t = run_jit(file, flags, args, stdin, true);
     let u = run_jit(file, flags, args, stdin, false);
-    if t.timed_out || u.timed_out {
+    if t.timed_out() || u.timed_out() {
         return Some(format!("{}: timed out", file.display()));
     }
-    if t.stdout != u.stdout || t.stderr != u.stderr || t.code != u.code {
+    if t.stdout != u.stdout || t.stderr != u.stderr || t.code() != u.code() {
         return Some(format!(
             "{}: typed and untyped JIT differ\nstdout:\n{}stderr:\n{}status: {:?} vs {:?}",
             file.display(),
             diff(&u.stdout, &t.stdout),
             diff(&u.stderr, &t.stderr),
-            u.code,
-            t.code
+            u.code(),
+            t.code()
         ));
     }
     None
 }
 
-fn mir_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            mir_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "mir") {
-            out.push(p);
-        }
-    }
-}
-
-fn lines(p: &Path) -> Vec<String> {
-    fs::read_to_string(p)
-        .map(|s| s.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
 #[test]
 fn every_spec_run_program_is_the_same_typed_and_untyped() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    mir_files(&root.join("spec/tests/run"), &mut files);
+    let files = mir_files(&spec_tests_dir().join("run"), true);
     assert!(files.len() > 100, "found only {} run tests", files.len());
     let mut failures = Vec::new();
     for f in &files {
-        let flags: Vec<String> = fs::read_to_string(f.with_extension("flags"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        let args = lines(&f.with_extension("args"));
-        let stdin = fs::read(f.with_extension("in")).unwrap_or_default();
-        failures.extend(compare(f, &flags, &args, &stdin));
+        let t = RunTest::load(f).unwrap_or_else(|e| panic!("{e}"));
+        failures.extend(compare(f, &t.flags, &t.args, &t.stdin));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -175,12 +150,12 @@ fn typed_corner_cases_keep_their_semantics() {
         let p = dir.join(format!("{name}.mir"));
         fs::write(&p, src).expect("write");
         let o = run_jit(&p, &[], &[], b"", true);
-        if o.out() != *out || o.err() != *err || o.code != Some(*code) {
+        if o.out() != *out || o.err() != *err || o.code() != Some(*code) {
             failures.push(format!(
                 "{name}: got stdout {:?} stderr {:?} {}",
                 o.out(),
                 o.err(),
-                o.status_text()
+                o.status
             ));
         }
         failures.extend(compare(&p, &[], &[], b""));

@@ -1439,15 +1439,9 @@ mod tests {
     // ---- conformance: spec/tests/invalid and spec/tests/valid through the parser ---------
 
     fn spec_tests(dir: &str) -> Vec<std::path::PathBuf> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../spec/tests")
-            .join(dir);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("spec/tests directory")
-            .map(|e| e.expect("dir entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "mir"))
-            .collect();
-        files.sort();
+        let files =
+            mir14_harness::spec::mir_files(&mir14_harness::spec_tests_dir().join(dir), false);
+        assert!(!files.is_empty(), "no spec/tests/{dir} files");
         files
     }
 

@@ -2,30 +2,14 @@
 //! `run/` and `valid/` parse, format to a fixed point that parses to an equal module, and
 //! round-trip through JSON; files under `invalid/` must not make the parser panic.
 
+use mir14_harness::spec::{mir_files, spec_tests_dir};
 use mir14_mir::json::{from_json, to_json};
 use mir14_mir::{line_col, parse, print};
-use std::path::{Path, PathBuf};
-
-fn mir_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            mir_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mir") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn spec_programs_round_trip() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/tests");
-    let mut files = Vec::new();
-    mir_files(&root, &mut files);
-    files.sort();
+    let root = spec_tests_dir();
+    let files = mir_files(&root, true);
     assert!(!files.is_empty(), "no .mir files under {}", root.display());
     let mut failures = Vec::new();
     for path in &files {

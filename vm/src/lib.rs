@@ -24,7 +24,7 @@
 //!
 //! - [`run`]`(module, config) -> i32`: runs `@main` with the process's stdin/stdout/stderr,
 //!   prints a trap line itself, returns the exit status (spec §4, §6).
-//! - [`run_captured`]`(module, config, stdin) -> Outcome`: the same with in-memory streams.
+//! - [`run_captured`]`(module, config, stdin) -> Captured`: the same with in-memory streams.
 //! - [`execute`]`(module, rt) -> Result<Result<Val, Trap>, String>`: runs `@main` on the current
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
@@ -44,9 +44,10 @@ pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
 
 use interp::STACK_SIZE;
 
-/// What a captured run produced.
+/// What an in-process run with captured streams produced (a process run is
+/// `mir14_harness::Outcome`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Captured {
     /// Everything written to stdout.
     pub stdout: Vec<u8>,
     /// Everything written to stderr (including a trap line).
@@ -112,16 +113,16 @@ pub fn run(module: &Module, config: &Config) -> i32 {
 }
 
 /// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
-pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Outcome {
+pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Captured {
     on_big_stack(|| {
         let (status, rt) = run_io(module, config, Io::captured(stdin.to_vec()));
-        Outcome {
+        Captured {
             stdout: rt.captured_stdout().to_vec(),
             stderr: rt.captured_stderr().to_vec(),
             status,
         }
     })
-    .unwrap_or_else(|e| Outcome {
+    .unwrap_or_else(|e| Captured {
         stdout: Vec::new(),
         stderr: format!("error: {e}\n").into_bytes(),
         status: 2,

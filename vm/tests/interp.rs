@@ -4,18 +4,18 @@
 
 mod common;
 
-use mir14_vm::{run_captured, Config, Outcome};
+use mir14_vm::{run_captured, Captured, Config};
 
-fn run_cfg(src: &str, config: &Config) -> Outcome {
+fn run_cfg(src: &str, config: &Config) -> Captured {
     let m = common::parse(src).unwrap_or_else(|e| panic!("parse: {e}"));
     run_captured(&m, config, b"")
 }
 
-fn run(src: &str) -> Outcome {
+fn run(src: &str) -> Captured {
     run_cfg(src, &Config::default())
 }
 
-fn expect(o: &Outcome, out: &str, err: &str, status: i32) {
+fn expect(o: &Captured, out: &str, err: &str, status: i32) {
     assert_eq!(
         (
             String::from_utf8_lossy(&o.stdout).as_ref(),

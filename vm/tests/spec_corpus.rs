@@ -7,33 +7,12 @@
 
 mod common;
 
+use mir14_harness::spec::{mir_files, spec_tests_dir, RunTest};
 use mir14_vm::{run_captured, Config};
-use std::path::{Path, PathBuf};
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mir") {
-            out.push(p);
-        }
-    }
-}
-
-fn read(p: PathBuf) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_default()
-}
 
 #[test]
 fn spec_run_corpus() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/tests/run");
-    let mut files = Vec::new();
-    collect(&root, &mut files);
-    files.sort();
+    let files = mir_files(&spec_tests_dir().join("run"), true);
     let only = std::env::var("SPEC_FILTER").unwrap_or_default();
     let mut failures = Vec::new();
     let mut ran = 0;
@@ -42,8 +21,8 @@ fn spec_run_corpus() {
         if !f.to_string_lossy().contains(&only) {
             continue;
         }
-        let with = |ext: &str| f.with_extension(ext);
-        if with("flags").exists() {
+        let test = RunTest::load(f).unwrap_or_else(|e| panic!("{e}"));
+        if !test.flags.is_empty() {
             with_flags += 1;
             continue;
         }
@@ -55,25 +34,21 @@ fn spec_run_corpus() {
                 continue;
             }
         };
-        let mut config = Config::default();
-        let args = String::from_utf8(read(with("args"))).unwrap();
-        config.args = args.lines().map(str::to_owned).collect();
-        let out = run_captured(&module, &config, &read(with("in")));
+        let config = Config {
+            args: test.args.clone(),
+            ..Config::default()
+        };
+        let out = run_captured(&module, &config, &test.stdin);
         ran += 1;
-        let exit: i32 = String::from_utf8(read(with("exit")))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap_or(0);
-        let (eo, ee) = (read(with("out")), read(with("err")));
+        let (eo, ee, exit) = (test.want_out(), test.want_err(), test.want_exit());
         if out.stdout != eo || out.stderr != ee || out.status != exit {
             failures.push(format!(
                 "{}:\n  stdout {:?}\n  want   {:?}\n  stderr {:?}\n  want   {:?}\n  status {} want {}",
                 f.display(),
                 String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&eo),
+                String::from_utf8_lossy(eo),
                 String::from_utf8_lossy(&out.stderr),
-                String::from_utf8_lossy(&ee),
+                String::from_utf8_lossy(ee),
                 out.status,
                 exit
             ));

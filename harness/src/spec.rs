@@ -1,0 +1,193 @@
+//! The conformance suite's layout (spec/MIR14.md §8): where it is, which programs it holds, and
+//! what a run test expects.
+//!
+//! A run test `run/**/NAME.mir` has optional files beside it: `NAME.flags` (run flags, split at
+//! white space), `NAME.args` (program arguments, one a line), `NAME.in` (stdin), and the
+//! expectations `NAME.out`, `NAME.err` (absent: empty) and `NAME.exit` (a decimal exit status;
+//! absent: 0).
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// The conformance suite's directory, `spec/tests/` of this repository.
+pub fn spec_tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("spec")
+        .join("tests")
+}
+
+/// The `.mir` files of `dir` (and of its subdirectories if `recursive`), sorted; none if `dir`
+/// cannot be read.
+pub fn mir_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = all_files(dir, recursive)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "mir"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Every file of `dir` (and of its subdirectories if `recursive`), sorted.
+pub fn all_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if recursive {
+                found.extend(all_files(&path, true));
+            }
+        } else {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Reads an optional file: `None` if it does not exist, an error if it cannot be read.
+pub fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// A run test with its inputs and expectations, as read from the files beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunTest {
+    /// The program, `NAME.mir`.
+    pub path: PathBuf,
+    /// The run flags of `NAME.flags` (e.g. `--fuel 100`), in order.
+    pub flags: Vec<String>,
+    /// The program arguments of `NAME.args`.
+    pub args: Vec<String>,
+    /// The standard input, `NAME.in`.
+    pub stdin: Vec<u8>,
+    /// The expected stdout, `NAME.out`, if present (absent: empty).
+    pub out: Option<Vec<u8>>,
+    /// The expected stderr, `NAME.err`, if present (absent: empty).
+    pub err: Option<Vec<u8>>,
+    /// The expected exit status, `NAME.exit`, if present (absent: 0).
+    pub exit: Option<i32>,
+}
+
+impl RunTest {
+    /// Reads the files beside the program `path`; an error names a file that cannot be read or
+    /// an `.exit` file that does not hold a decimal exit status.
+    pub fn load(path: &Path) -> Result<RunTest, String> {
+        let sibling = |ext: &str| read_opt(&path.with_extension(ext));
+        let flags = sibling("flags")?
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let exit =
+            match sibling("exit")? {
+                None => None,
+                Some(b) => Some(String::from_utf8_lossy(&b).trim().parse::<i32>().map_err(
+                    |_| {
+                        format!(
+                            "{} does not hold a decimal exit status",
+                            path.with_extension("exit").display()
+                        )
+                    },
+                )?),
+            };
+        Ok(RunTest {
+            path: path.to_path_buf(),
+            flags,
+            args: args_of(&sibling("args")?.unwrap_or_default()),
+            stdin: sibling("in")?.unwrap_or_default(),
+            out: sibling("out")?,
+            err: sibling("err")?,
+            exit,
+        })
+    }
+
+    /// The expected stdout (empty when `NAME.out` is absent).
+    pub fn want_out(&self) -> &[u8] {
+        self.out.as_deref().unwrap_or_default()
+    }
+
+    /// The expected stderr (empty when `NAME.err` is absent).
+    pub fn want_err(&self) -> &[u8] {
+        self.err.as_deref().unwrap_or_default()
+    }
+
+    /// The expected exit status (0 when `NAME.exit` is absent).
+    pub fn want_exit(&self) -> i32 {
+        self.exit.unwrap_or(0)
+    }
+}
+
+/// The lines of a `.args` file: one argument per line; a final newline ends the last one.
+pub fn args_of(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    if text.is_empty() && bytes.is_empty() {
+        return Vec::new();
+    }
+    text.split('\n').map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_are_lines() {
+        assert_eq!(args_of(b""), Vec::<String>::new());
+        assert_eq!(args_of(b"\n"), vec![String::new()]);
+        assert_eq!(args_of(b"a b\nc"), vec!["a b", "c"]);
+        assert_eq!(args_of(b"a\n\nb\n"), vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn the_suite_is_found_and_walked() {
+        let root = spec_tests_dir();
+        let run = mir_files(&root.join("run"), true);
+        assert!(run.len() > 100, "{} run tests", run.len());
+        let mut sorted = run.clone();
+        sorted.sort();
+        assert_eq!(run, sorted);
+        let top = mir_files(&root.join("run"), false);
+        assert!(top.len() < run.len());
+        assert!(mir_files(&root.join("no-such-dir"), true).is_empty());
+    }
+
+    #[test]
+    fn a_run_test_loads_with_defaults_and_flags() {
+        let dir = std::env::temp_dir().join(format!("mir14-harness-spec-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("t.mir");
+        fs::write(&p, "").unwrap();
+        let t = RunTest::load(&p).unwrap();
+        assert_eq!(
+            (t.want_out(), t.want_err(), t.want_exit()),
+            (&b""[..], &b""[..], 0)
+        );
+        assert!(t.flags.is_empty() && t.args.is_empty() && t.out.is_none());
+        fs::write(dir.join("t.flags"), "--fuel 10 --max-depth=3\n").unwrap();
+        fs::write(dir.join("t.exit"), "7\n").unwrap();
+        fs::write(dir.join("t.out"), "x\n").unwrap();
+        fs::write(dir.join("t.args"), "a\nb c\n").unwrap();
+        let t = RunTest::load(&p).unwrap();
+        assert_eq!(t.flags, vec!["--fuel", "10", "--max-depth=3"]);
+        assert_eq!((t.want_exit(), t.want_out()), (7, &b"x\n"[..]));
+        assert_eq!(t.args, vec!["a", "b c"]);
+        fs::write(dir.join("t.exit"), "seven\n").unwrap();
+        assert!(RunTest::load(&p)
+            .unwrap_err()
+            .ends_with("t.exit does not hold a decimal exit status"));
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
