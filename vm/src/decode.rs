@@ -232,13 +232,13 @@ impl DFunc {
     }
 }
 
-/// A decoded module.
+/// A decoded module: what an [`crate::Interp`] runs.
 #[derive(Debug)]
-pub(crate) struct Program {
-    pub funcs: Vec<DFunc>,
+pub struct Program {
+    pub(crate) funcs: Vec<DFunc>,
     /// Function names (without `@`), for messages.
-    pub names: Vec<String>,
-    pub main: Option<FuncId>,
+    pub(crate) names: Vec<String>,
+    pub(crate) main: Option<FuncId>,
 }
 
 /// Decodes `module` (interning names and string constants in `rt`). Fails on structural errors

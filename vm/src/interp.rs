@@ -3,6 +3,7 @@
 //! formatting, ...) re-enter [`Interp::run`] through [`Host::call_function`].
 
 use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
+use crate::tier::Tier;
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
     int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
@@ -19,13 +20,21 @@ struct Frame {
 }
 
 /// The interpreter state: the decoded program, the register file and the frame stack.
-pub(crate) struct Interp<'p> {
+pub struct Interp<'p> {
     prog: &'p Program,
     regs: Vec<Val>,
     frames: Vec<Frame>,
     fuel_on: bool,
     /// Below this native stack address a runtime-made call continues on a fresh thread.
     stack_low: usize,
+    /// Back edges take the slow path (fuel, tier counters).
+    slow_back: bool,
+    /// The tiered engine this interpreter runs under, if any (see [`crate::tier`]).
+    tier: Option<*mut (dyn Tier + 'p)>,
+    /// Per function: calls plus taken back edges while interpreted (tiered runs only).
+    heat: Vec<u64>,
+    /// The tier threshold: above it, calls and back edges go to the tier's hooks.
+    threshold: u64,
 }
 
 /// The native stack of each interpreter thread (the first and every hop).
@@ -76,7 +85,79 @@ impl<'p> Interp<'p> {
             frames: Vec::with_capacity(256),
             fuel_on: rt.fuel.is_some(),
             stack_low: stack_low_here(),
+            slow_back: rt.fuel.is_some(),
+            tier: None,
+            heat: Vec::new(),
+            threshold: u64::MAX,
         }
+    }
+
+    /// Runs under the tiered engine `tier`: a function whose calls plus taken back edges exceed
+    /// `threshold` has its calls offered to [`Tier::call`] and its back edges to
+    /// [`Tier::back_edge`]; collections go through [`Tier::collect`]. Runtime-made calls never
+    /// move to another thread (compiled frames may be below them on this native stack).
+    ///
+    /// # Safety
+    /// `tier` must stay valid, and not be used otherwise while the interpreter runs.
+    pub unsafe fn set_tier(&mut self, tier: *mut (dyn Tier + 'p), threshold: u64) {
+        self.tier = Some(tier);
+        self.threshold = threshold;
+        self.heat = vec![0; self.prog.funcs.len()];
+        self.slow_back = true;
+        self.stack_low = 0;
+    }
+
+    /// The registers of every active frame (the collector's precise roots); the registers
+    /// above them are cleared, so no stale value outlives its object.
+    pub fn roots(&mut self) -> &[Val] {
+        let top = self.top().min(self.regs.len());
+        for r in &mut self.regs[top..] {
+            *r = Val::VOID;
+        }
+        &self.regs[..top]
+    }
+
+    /// Offers a call of `callee` (arguments in `regs[new_base..]`) to the tier once the callee
+    /// is hot; `Some` when the tier ran it.
+    #[inline(never)]
+    fn tier_call(
+        &mut self,
+        rt: &mut Runtime,
+        callee: u32,
+        new_base: usize,
+        n: usize,
+    ) -> Option<Result<Val, Trap>> {
+        let t = self.tier?;
+        let h = &mut self.heat[callee as usize];
+        *h = h.saturating_add(1);
+        if *h <= self.threshold {
+            return None;
+        }
+        // The arguments are copied by the callee's entry before anything else runs.
+        let args = self.regs[new_base..new_base + n].as_ptr();
+        // SAFETY: `set_tier`'s contract.
+        unsafe { (*t).call(self, rt, FuncId(callee), args, n) }
+    }
+
+    /// Counts a taken back edge to `header` of `func` (frame at `base`) and, once the function
+    /// is hot, offers the rest of the activation to the tier; `Some` when it ran it.
+    #[inline(never)]
+    fn tier_back_edge(
+        &mut self,
+        rt: &mut Runtime,
+        func: usize,
+        header: u32,
+        base: usize,
+    ) -> Option<Result<Val, Trap>> {
+        let t = self.tier?;
+        let h = &mut self.heat[func];
+        *h = h.saturating_add(1);
+        if *h <= self.threshold {
+            return None;
+        }
+        let vals = self.regs[base..].as_ptr();
+        // SAFETY: `set_tier`'s contract.
+        unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals) }
     }
 
     /// The first register above the innermost frame's window.
@@ -120,6 +201,15 @@ impl<'p> Interp<'p> {
     ) -> Result<(), Trap> {
         // SAFETY: callee ids were checked against the function table when decoding.
         let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
+        if self.tier.is_some() {
+            // A compiled callee runs at once (no frame is pushed): its result goes to `ret`.
+            if let Some(r) = self.tier_call(rt, callee, new_base, df.nparams as usize) {
+                let v = r?;
+                self.ensure(ret + 1);
+                self.regs[ret] = v;
+                return Ok(());
+            }
+        }
         // Depth, then fuel (spec §5), inline for speed; same semantics as
         // `Runtime::enter_function`.
         if rt.depth >= rt.config.max_depth || self.fuel_on {
@@ -193,7 +283,7 @@ impl<'p> Interp<'p> {
 
     /// Runs until the frame stack is back to `stop` frames; returns the value returned by the
     /// frame that was on top when called.
-    pub fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
+    pub(crate) fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
         let prog: &'p Program = self.prog;
         let Some(fr) = self.frames.last().copied() else {
             return Ok(Val::VOID);
@@ -260,9 +350,26 @@ impl<'p> Interp<'p> {
                     let (d, s) = unsafe { *f.moves.get_unchecked(k as usize) };
                     w!(d, r!(s));
                 }
-                if e.back && self.fuel_on {
-                    if let Err(t) = rt.spend_fuel() {
-                        return Err(t.at(FuncId(fi as u32), Block(e.block)));
+                if e.back && self.slow_back {
+                    if self.fuel_on {
+                        if let Err(t) = rt.spend_fuel() {
+                            return Err(t.at(FuncId(fi as u32), Block(e.block)));
+                        }
+                    }
+                    if self.tier.is_some() {
+                        // On-stack replacement: the rest of this activation ran compiled.
+                        if let Some(r) = self.tier_back_edge(rt, fi, e.block, base) {
+                            let v = r.map_err(|t| t.at(FuncId(fi as u32), Block(e.block)))?;
+                            // SAFETY: the running frame is on the stack.
+                            let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                            if self.frames.len() <= stop {
+                                return Ok(v);
+                            }
+                            switch_top!();
+                            // SAFETY: `ret` is a register of the caller's window.
+                            unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+                            continue;
+                        }
                     }
                 }
                 pc = e.pc as usize;
@@ -493,8 +600,9 @@ impl<'p> Interp<'p> {
                         }
                     }
                     save_pc!();
-                    if rt.depth >= max_depth || self.fuel_on || df.check_params {
+                    if rt.depth >= max_depth || self.slow_back || df.check_params {
                         tr!(self.enter(rt, func, new_base, base + dst as usize));
+                        switch_top!();
                     } else {
                         rt.depth += 1;
                         self.frames.push(Frame {
@@ -503,11 +611,11 @@ impl<'p> Interp<'p> {
                             base: new_base as u32,
                             ret: (base + dst as usize) as u32,
                         });
+                        fi = func as usize;
+                        f = df;
+                        pc = 0;
+                        base = new_base;
                     }
-                    fi = func as usize;
-                    f = df;
-                    pc = 0;
-                    base = new_base;
                 }
                 Op::CallGlobal { dst, func, args } => {
                     save_pc!();
@@ -663,6 +771,11 @@ impl<'p> Interp<'p> {
     #[cold]
     #[inline(never)]
     fn collect_garbage(&mut self, rt: &mut Runtime, top: usize) {
+        if let Some(t) = self.tier {
+            // SAFETY: `set_tier`'s contract.
+            unsafe { (*t).collect(self, rt) };
+            return;
+        }
         let top = top.min(self.regs.len());
         // SAFETY: by the invariant above, every heap value below `top` is live.
         unsafe { rt.heap.collect(&self.regs[..top], None) };
@@ -728,6 +841,10 @@ impl<'p> Interp<'p> {
         // The result register of an outermost call is unused: point it at the scratch slot.
         let ret = new_base + df.nregs as usize - 1;
         self.enter(rt, f.0, new_base, ret)?;
+        if self.frames.len() == stop {
+            // The tier ran the call.
+            return Ok(self.regs[ret]);
+        }
         self.run(rt, stop)
     }
 }

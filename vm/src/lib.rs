@@ -29,6 +29,9 @@
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
 //!
+//! - [`tier`]: the hooks a tiered engine (`mir14-tier`) installs in an [`Interp`] over a
+//!   decoded [`tier::Program`].
+//!
 //! # Decisions beyond the spec
 //!
 //! - A module without `@main` (or one the decoder rejects) prints `error: <reason>` on stderr
@@ -38,6 +41,9 @@
 
 mod decode;
 mod interp;
+pub mod tier;
+
+pub use interp::Interp;
 
 use mir14_mir::Module;
 pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
