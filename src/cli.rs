@@ -74,8 +74,12 @@ pub enum Command {
     Cfg(CfgArgs),
     /// Run @main
     ///
-    /// Verifies FILE and runs its @main on one backend. ARGS become the program's `env.args()`;
-    /// standard input is the program's. The exit status is @main's Integer result & 255 (0 for
+    /// Verifies FILE and runs its @main on one backend. The default, tiered, starts in the
+    /// interpreter and compiles each function with Cranelift once it is hot (its calls plus
+    /// taken loop back edges exceed --tier-threshold; a hot loop moves to compiled code at its
+    /// header), so short runs skip compilation and long ones run native code; --backend
+    /// vm|jit|aot forces one engine. All give the same output. ARGS become the program's
+    /// `env.args()`; standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.
     Run(RunArgs),
@@ -159,9 +163,20 @@ pub struct RunArgs {
     /// The program: MIR14 text, the JSON form (`.json`) or ny (`.ny`)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The backend [default: jit where Cranelift supports the host, else vm]
+    /// The backend [default: tiered where Cranelift supports the host, else vm]
     #[arg(long, value_enum, value_name = "BACKEND")]
     pub backend: Option<Backend>,
+    /// Tiered backend: compile a function with Cranelift once its calls plus taken loop back
+    /// edges in the interpreter exceed N (0 compiles every function at its first call; a value
+    /// never reached keeps everything interpreted)
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = mir14_tier::DEFAULT_THRESHOLD,
+        value_parser = non_negative,
+        allow_hyphen_values = true
+    )]
+    pub tier_threshold: u64,
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
@@ -182,6 +197,7 @@ impl RunArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            tier_threshold: self.tier_threshold,
         }
     }
 }
@@ -229,6 +245,7 @@ impl ParityArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
         }
     }
 }

@@ -6,9 +6,12 @@ use std::io::Write;
 /// The call depth limit when `--max-depth` is not given (spec §5).
 pub const DEFAULT_MAX_DEPTH: u64 = 100_000;
 
-/// An executor of MIR14 (`--backend vm|jit|aot`).
+/// An executor of MIR14 (`--backend tiered|vm|jit|aot`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
+    /// Tiered (`mir14-tier`): the interpreter first, hot functions and loops compiled by
+    /// Cranelift (the default)
+    Tiered,
     /// The reference interpreter (`mir14-vm`).
     Vm,
     /// The Cranelift JIT (`mir14-jit`).
@@ -24,6 +27,7 @@ impl Backend {
     /// The backend's name as `--backend` spells it.
     pub fn name(self) -> &'static str {
         match self {
+            Backend::Tiered => "tiered",
             Backend::Vm => "vm",
             Backend::Jit => "jit",
             Backend::Aot => "aot",
@@ -31,8 +35,8 @@ impl Backend {
     }
 }
 
-/// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
-/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
+/// The backend used when `--backend` is not given: `tiered` where Cranelift supports the
+/// host architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
 pub fn default_backend() -> Backend {
     if cfg!(any(
         target_arch = "x86_64",
@@ -40,7 +44,7 @@ pub fn default_backend() -> Backend {
         target_arch = "riscv64",
         target_arch = "s390x"
     )) {
-        Backend::Jit
+        Backend::Tiered
     } else {
         Backend::Vm
     }
@@ -57,6 +61,9 @@ pub struct RunOptions {
     pub max_depth: u64,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
+    /// `--tier-threshold N`: calls plus taken back edges before a function is compiled
+    /// (tiered backend only).
+    pub tier_threshold: u64,
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -72,6 +79,12 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         args: opts.args.clone(),
     };
     match backend {
+        Backend::Tiered => {
+            let tier = mir14_tier::TierOptions {
+                threshold: opts.tier_threshold,
+            };
+            mir14_tier::run(module, &config, tier)
+        }
         Backend::Vm => mir14_vm::run(module, &config),
         Backend::Jit => match mir14_jit::run(module, &config) {
             Ok(status) => status,

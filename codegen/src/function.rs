@@ -129,7 +129,22 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             // (`vals[v]`, values that are not live at the header are loaded but unused), then
             // the loop header runs.
             let vals = params[1];
+            // Constants are rematerialized (the interpreter drops the ones it folds into
+            // immediates, so their registers are not written).
+            let mut consts = HashMap::new();
+            for bd in f.blocks.values() {
+                for inst in &bd.insts {
+                    if let Inst::Const { dest, value } = inst {
+                        consts.insert(*dest, value);
+                    }
+                }
+            }
             for v in 0..f.values.len() {
+                if let Some(c) = consts.get(&Value(v as u32)) {
+                    let p = self.constant(c, header);
+                    self.def(Value(v as u32), p);
+                    continue;
+                }
                 let off = (v * 16) as i32;
                 let bits = self
                     .b

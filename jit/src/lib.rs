@@ -34,8 +34,9 @@ impl Drop for Compiled {
     }
 }
 
-/// The host ISA with the given settings (`is_pic` must be false for the JIT).
-fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
+/// The host ISA for JIT code with Cranelift's `opt_level` (`none`, `speed`, ...), without the
+/// IR verifier.
+pub fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
     let mut fb = settings::builder();
     let set = |fb: &mut settings::Builder, k: &str, v: &str| {
         fb.set(k, v)
@@ -53,6 +54,20 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
         .map_err(|e| format!("host ISA: {e}"))
 }
 
+/// An empty [`JITModule`] for `isa` with every runtime function of
+/// [`mir14_rt::abi::imports`] bound to its address (the tiered engine, `mir14-tier`, defines
+/// functions into it one at a time).
+pub fn jit_module(isa: cranelift_codegen::isa::OwnedTargetIsa) -> Result<JITModule, String> {
+    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
+    for f in rtabi::imports() {
+        jb.symbol(f.name, f.addr());
+    }
+    let arena =
+        ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
+    jb.memory_provider(Box::new(arena));
+    Ok(JITModule::new(jb))
+}
+
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     let start = Instant::now();
@@ -61,14 +76,7 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     } else {
         "speed"
     })?;
-    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    for f in rtabi::imports() {
-        jb.symbol(f.name, f.addr());
-    }
-    let arena =
-        ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
-    jb.memory_provider(Box::new(arena));
-    let mut module = JITModule::new(jb);
+    let mut module = jit_module(isa)?;
     let opts = TranslateOptions {
         fuel,
         ..TranslateOptions::from_env()

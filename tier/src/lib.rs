@@ -1,0 +1,429 @@
+//! `mir14-tier`: tiered execution, the default engine of `mir14 run`.
+//!
+//! A run starts in the reference interpreter (`mir14-vm`) and moves hot code to Cranelift
+//! (`mir14-codegen` through a [`JITModule`]), lazily and per function; nothing is translated
+//! up front.
+//!
+//! - **Counting**: the interpreter counts, per function, its calls plus its taken back edges
+//!   (the loop headers of the shared back-edge analysis). When the count exceeds the threshold
+//!   ([`TierOptions::threshold`]; 0 compiles every function at its first call, `u64::MAX`
+//!   never compiles anything), the function is compiled and its next call runs compiled code.
+//! - **On-stack replacement**: a hot back edge in an interpreted activation compiles an OSR
+//!   entry for that loop header (the function's code entered at the header, with the
+//!   frame's registers as its values) and the rest of the activation runs there, so a long
+//!   loop is never stuck in the interpreter.
+//! - **Mixed frames**: compiled code calls MIR functions through a table of direct entries
+//!   (one slot per function, empty until it is compiled); an empty slot calls [`tier_enter`],
+//!   which runs the callee in the interpreter (compiling it first once it is hot). Calls the
+//!   runtime makes from compiled code come through the context's [`TierHooks`]. One
+//!   [`Ctx`] (and so one runtime, heap, fuel count) serves both sides; the call depth lives in
+//!   the runtime on the interpreter's side and in the context on the compiled side, and is
+//!   handed over at every switch, so it is one count.
+//! - **Collection**: every collection, wherever it starts, takes the interpreter's registers
+//!   as precise roots and the native stack (where compiled frames live) conservatively, up to
+//!   the frame of the run.
+//!
+//! # API
+//!
+//! [`run`], [`run_with_io`] and [`run_captured`] mirror `mir14_vm`'s and `mir14_jit`'s.
+
+use cranelift_jit::JITModule;
+use mir14_codegen::{LazyModule, TierLinks, TranslateOptions};
+use mir14_mir::{Block, FuncId, Module};
+use mir14_rt::abi::{self as rtabi, ArrayEntry, Ctx, TierHooks, TRAP};
+use mir14_rt::{Config, Io, Runtime, Trap, Val};
+use mir14_vm::tier::{Program, Tier};
+use mir14_vm::{Captured, Interp};
+use std::collections::HashMap;
+
+/// The threshold when none is given: a function is compiled after this many calls plus taken
+/// back edges in the interpreter.
+pub const DEFAULT_THRESHOLD: u64 = 1000;
+
+/// The options of a tiered run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TierOptions {
+    /// Calls plus taken back edges a function may spend in the interpreter before it is
+    /// compiled (0: every function is compiled at its first call; `u64::MAX`: never).
+    pub threshold: u64,
+}
+
+impl Default for TierOptions {
+    /// [`DEFAULT_THRESHOLD`].
+    fn default() -> TierOptions {
+        TierOptions {
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+/// An OSR entry: `(ctx, vals) -> Val`.
+type OsrEntry = unsafe extern "C" fn(*mut Ctx, *const Val) -> Val;
+
+/// The state of one tiered run (see the crate docs). Lives in a `Box` whose address the
+/// context's hooks and the interpreter hold.
+struct Engine<'m> {
+    ctx: *mut Ctx,
+    /// The interpreter, as last handed to a hook (nested calls go through this pointer).
+    interp: *mut Interp<'m>,
+    jit: JITModule,
+    lazy: LazyModule<'m>,
+    /// Per function: the address of its direct entry, 0 until compiled. Compiled code reads it.
+    table: Box<[usize]>,
+    /// Per function: its array entry, once compiled.
+    array: Vec<Option<ArrayEntry>>,
+    /// Functions that failed to compile (they stay interpreted).
+    failed: Vec<bool>,
+    /// OSR entries by (function, loop header).
+    osr: HashMap<(u32, u32), Option<OsrEntry>>,
+}
+
+impl Engine<'_> {
+    /// Compiles `f` if it is not compiled yet; false if it cannot be.
+    fn ensure_compiled(&mut self, f: FuncId) -> bool {
+        let i = f.index();
+        if self.array[i].is_some() {
+            return true;
+        }
+        if self.failed[i] {
+            return false;
+        }
+        let ok = self.lazy.define(&mut self.jit, f).is_ok() && self.jit.finalize_definitions().is_ok();
+        if !ok {
+            self.failed[i] = true;
+            return false;
+        }
+        let d = self.jit.get_finalized_function(self.lazy.direct(f));
+        let a = self.jit.get_finalized_function(self.lazy.array(f));
+        self.table[i] = d as usize;
+        // SAFETY: array entries are defined with the `ArrayEntry` signature.
+        self.array[i] = Some(unsafe { std::mem::transmute::<*const u8, ArrayEntry>(a) });
+        true
+    }
+
+    /// The OSR entry of `f` at `header`, compiled on first use.
+    fn osr_entry(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
+        let key = (f.0, header.0);
+        if let Some(e) = self.osr.get(&key) {
+            return *e;
+        }
+        let e = match self.lazy.define_osr(&mut self.jit, f, header) {
+            Ok(id) if self.jit.finalize_definitions().is_ok() => {
+                let p = self.jit.get_finalized_function(id);
+                // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
+                Some(unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) })
+            }
+            _ => None,
+        };
+        self.osr.insert(key, e);
+        e
+    }
+
+    /// Picks up the result of compiled code: the value, or the pending trap.
+    ///
+    /// # Safety
+    /// `self.ctx` must be live.
+    unsafe fn result(&mut self, v: Val) -> Result<Val, Trap> {
+        if v.tag == TRAP {
+            // SAFETY: guaranteed by the caller.
+            let pending = unsafe { (*self.ctx).rt.pending.take() };
+            return Err(pending.unwrap_or_else(|| Trap::type_error("lost trap")));
+        }
+        Ok(v)
+    }
+
+    /// Runs `f` from compiled code (or the runtime called from it): in compiled code if it is
+    /// compiled, else in the interpreter (which compiles it once it is hot). The depth moves
+    /// from the context to the runtime and back.
+    ///
+    /// # Safety
+    /// The engine's context and interpreter must be live.
+    unsafe fn enter(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        let ctx = self.ctx;
+        // SAFETY: guaranteed by the caller.
+        unsafe {
+            if let Some(entry) = self.array[f.index()] {
+                let v = entry(ctx, args.as_ptr(), args.len() as u64);
+                return self.result(v);
+            }
+            (*ctx).rt.depth = (*ctx).depth;
+            let r = (*self.interp).call(&mut (*ctx).rt, f, args);
+            (*ctx).depth = (*ctx).rt.depth;
+            r
+        }
+    }
+}
+
+impl Tier for Engine<'_> {
+    fn call(
+        &mut self,
+        interp: &mut Interp<'_>,
+        _rt: &mut Runtime,
+        f: FuncId,
+        args: *const Val,
+        n: usize,
+    ) -> Option<Result<Val, Trap>> {
+        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        if !self.ensure_compiled(f) {
+            return None;
+        }
+        let entry = self.array[f.index()]?;
+        let ctx = self.ctx;
+        // SAFETY: the context is live for the run; the compiled entry reads `n` arguments.
+        // Everything is reached through `ctx`, which compiled code also uses.
+        unsafe {
+            (*ctx).depth = (*ctx).rt.depth;
+            let v = entry(ctx, args, n as u64);
+            (*ctx).rt.depth = (*ctx).depth;
+            Some(self.result(v))
+        }
+    }
+
+    fn back_edge(
+        &mut self,
+        interp: &mut Interp<'_>,
+        _rt: &mut Runtime,
+        f: FuncId,
+        header: Block,
+        vals: *const Val,
+    ) -> Option<Result<Val, Trap>> {
+        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        // Later calls run compiled code too.
+        if !self.ensure_compiled(f) {
+            return None;
+        }
+        let entry = self.osr_entry(f, header)?;
+        let ctx = self.ctx;
+        // SAFETY: as in `call`; the OSR entry reads every value of `f` from the frame's
+        // registers before anything else runs.
+        unsafe {
+            (*ctx).depth = (*ctx).rt.depth;
+            let v = entry(ctx, vals);
+            (*ctx).rt.depth = (*ctx).depth;
+            Some(self.result(v))
+        }
+    }
+
+    fn collect(&mut self, interp: &mut Interp<'_>, _rt: &mut Runtime) {
+        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        // SAFETY: the context is live for the run.
+        unsafe { (*self.ctx).poll_gc() };
+    }
+}
+
+/// The engine's entry for compiled code calling a function that is not compiled
+/// ([`TierLinks::enter`]): runs it through the engine; a trap is left pending.
+///
+/// # Safety
+/// `ctx` must be the live context of a tiered run; `args` must point to `n` values.
+unsafe extern "C" fn tier_enter(ctx: *mut Ctx, f: u64, args: *const Val, n: u64) -> Val {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let Some(hooks) = (*ctx).tier else {
+            (*ctx).rt.pending = Some(Trap::type_error("no tiered engine"));
+            return Val { tag: TRAP, bits: 0 };
+        };
+        let args: &[Val] = if n == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(args, n as usize)
+        };
+        match (hooks.call)(hooks.data, ctx, FuncId(f as u32), args) {
+            Ok(v) => v,
+            Err(t) => {
+                (*ctx).rt.pending = Some(t);
+                Val { tag: TRAP, bits: 0 }
+            }
+        }
+    }
+}
+
+/// [`TierHooks::call`]: a call made by the runtime from compiled code, or by [`tier_enter`].
+///
+/// # Safety
+/// `data` must be the run's engine.
+unsafe fn hook_call(data: *mut (), _ctx: *mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { (*(data as *mut Engine<'_>)).enter(f, args) }
+}
+
+/// [`TierHooks::roots`]: the interpreter's live registers.
+///
+/// # Safety
+/// `data` must be the run's engine.
+unsafe fn hook_roots(data: *mut ()) -> (*const Val, usize) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let e = &mut *(data as *mut Engine<'_>);
+        let r = (*e.interp).roots();
+        (r.as_ptr(), r.len())
+    }
+}
+
+/// The JIT side of a run before anything is compiled.
+struct Setup<'m> {
+    jit: JITModule,
+    lazy: LazyModule<'m>,
+    table: Box<[usize]>,
+}
+
+impl<'m> Setup<'m> {
+    /// An empty JIT module with every function of `mir` declared.
+    fn new(mir: &'m Module, fuel: bool) -> Result<Setup<'m>, String> {
+        let isa = mir14_jit::isa("speed")?;
+        let mut jit = mir14_jit::jit_module(isa)?;
+        let table = vec![0usize; mir.functions.len()].into_boxed_slice();
+        let links = TierLinks {
+            table: table.as_ptr() as u64,
+            enter: tier_enter as *const u8 as u64,
+        };
+        let topts = TranslateOptions {
+            fuel,
+            ..TranslateOptions::from_env()
+        };
+        let lazy = LazyModule::new(&mut jit, mir, topts, links)
+            .map_err(|e| format!("JIT setup failed: {e:?}"))?;
+        Ok(Setup { jit, lazy, table })
+    }
+}
+
+/// Runs `@main` of a verified module tiered on the current thread with a context made for
+/// `setup`'s symbols. The outer error is a module that cannot be run.
+fn execute<'m>(
+    mir: &'m Module,
+    ctx: &mut Ctx,
+    setup: Setup<'m>,
+    opts: TierOptions,
+) -> Result<Result<Val, Trap>, String> {
+    let Setup { jit, lazy, table } = setup;
+    let prog = Program::decode(mir, &mut ctx.rt)?;
+    let main = prog
+        .main()
+        .ok_or_else(|| "module has no function @main".to_owned())?;
+    let mut interp = Interp::new(&prog, &ctx.rt);
+    let ctxp: *mut Ctx = ctx;
+    let mut engine = Box::new(Engine {
+        ctx: ctxp,
+        interp: std::ptr::null_mut(),
+        jit,
+        lazy,
+        table,
+        array: vec![None; mir.functions.len()],
+        failed: vec![false; mir.functions.len()],
+        osr: HashMap::new(),
+    });
+    engine.interp = &mut interp as *mut Interp<'_> as *mut Interp<'_>;
+    let ep: *mut Engine<'_> = &mut *engine;
+    // SAFETY: the engine outlives the interpreter's run below and is used only through it.
+    unsafe { interp.set_tier(ep, opts.threshold) };
+    // SAFETY: `ctxp` is `ctx`, live for the run.
+    unsafe {
+        (*ctxp).tier = Some(TierHooks {
+            data: ep as *mut (),
+            call: hook_call,
+            roots: hook_roots,
+        });
+    }
+    // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
+    let marker = 0usize;
+    // SAFETY: as above.
+    unsafe { (*ctxp).set_stack_top(std::hint::black_box(&marker) as *const usize as usize) };
+    // SAFETY: as above; the runtime is reached through the context from here on.
+    let r = interp.call(unsafe { &mut (*ctxp).rt }, main, &[]);
+    // SAFETY: as above.
+    unsafe { (*ctxp).tier = None };
+    drop(interp);
+    let Engine { jit, .. } = *engine;
+    // SAFETY: no compiled code runs any more.
+    unsafe { jit.free_memory() };
+    Ok(r)
+}
+
+/// Runs with `io` on the current thread, finishing the run (flush, trap line); returns the
+/// status and the runtime.
+fn run_here(mir: &Module, config: &Config, io: Io, opts: TierOptions) -> (i32, Ctx) {
+    let (mut ctx, status) = match Setup::new(mir, config.fuel.is_some()) {
+        Ok(setup) => {
+            let mut ctx = Ctx::new(mir, config.clone(), io, &[], &setup.lazy.symbols);
+            let status = match execute(mir, &mut ctx, setup, opts) {
+                Ok(result) => ctx.rt.finish(result),
+                Err(msg) => {
+                    ctx.rt.flush();
+                    ctx.rt.write_stderr(format!("error: {msg}\n").as_bytes());
+                    2
+                }
+            };
+            return (status, ctx);
+        }
+        Err(msg) => {
+            let syms = rtabi::Symbols::collect(mir);
+            (Ctx::new(mir, config.clone(), io, &[], &syms), msg)
+        }
+    };
+    ctx.rt.write_stderr(format!("error: {status}\n").as_bytes());
+    (2, ctx)
+}
+
+/// The native stack of a tiered run: enough for `max_depth` compiled activations, and for
+/// the interpreter's nesting (it never moves to another thread in a tiered run).
+fn stack_size(max_depth: u64) -> usize {
+    rtabi::stack_size_for(max_depth)
+        .saturating_mul(2)
+        .max(256 << 20)
+        .min(16 << 30)
+}
+
+/// Runs on a thread with the stack of a tiered run; the error is the reason none was made.
+fn on_stack<T: Send>(max_depth: u64, f: impl FnOnce() -> T + Send) -> Result<T, String> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("mir14-tier".into())
+            .stack_size(stack_size(max_depth))
+            .spawn_scoped(s, f);
+        match handle {
+            Ok(h) => match h.join() {
+                Ok(v) => Ok(v),
+                Err(p) => std::panic::resume_unwind(p),
+            },
+            Err(e) => Err(format!("cannot start the tiered engine's thread: {e}")),
+        }
+    })
+}
+
+/// Runs `@main` of a verified module tiered with the process's real stdin, stdout and stderr;
+/// prints a trap line itself and returns the exit status exactly as the interpreter does (2
+/// when the module has no `@main` or no thread can be made).
+pub fn run(mir: &Module, config: &Config, opts: TierOptions) -> i32 {
+    run_with_io(mir, config, opts, Io::real)
+}
+
+/// Like [`run`], with the I/O made by `io` on the thread that runs the program.
+pub fn run_with_io(
+    mir: &Module,
+    config: &Config,
+    opts: TierOptions,
+    io: impl FnOnce() -> Io + Send,
+) -> i32 {
+    on_stack(config.max_depth, || run_here(mir, config, io(), opts).0).unwrap_or_else(|e| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        2
+    })
+}
+
+/// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
+pub fn run_captured(mir: &Module, config: &Config, opts: TierOptions, stdin: &[u8]) -> Captured {
+    on_stack(config.max_depth, || {
+        let (status, ctx) = run_here(mir, config, Io::captured(stdin.to_vec()), opts);
+        Captured {
+            stdout: ctx.rt.captured_stdout().to_vec(),
+            stderr: ctx.rt.captured_stderr().to_vec(),
+            status,
+        }
+    })
+    .unwrap_or_else(|e| Captured {
+        stdout: Vec::new(),
+        stderr: format!("error: {e}\n").into_bytes(),
+        status: 2,
+    })
+}
