@@ -94,7 +94,7 @@ pub enum Command {
     Build(BuildArgs),
     /// Run @main on every backend and compare the results
     ///
-    /// Runs @main of FILE on every backend (vm, jit, aot; each as `mir14 run --backend B` in its
+    /// Runs @main of FILE on every backend (vm, jit, tiered, aot; each as `mir14 run --backend B` in its
     /// own process, with the same flags, arguments and standard input) and compares stdout,
     /// stderr and exit status byte for byte. Prints one line per backend (`vm: exit 3, stdout 17
     /// bytes, stderr 0 bytes`), then either `parity: all backends agree` (exit status 0) or
@@ -266,12 +266,13 @@ pub struct FuzzArgs {
     /// Stop after N programs
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub programs: Option<u64>,
-    /// The backends to compare, at least two: `vm`, `jit`, `aot`, or `NAME=COMMAND ARGS` (run as
+    /// The backends to compare, at least two: `vm`, `jit`, `aot`, `tiered` (its threshold is
+    /// chosen per program: 0, 1 to 20, or never reached), or `NAME=COMMAND ARGS` (run as
     /// `COMMAND ARGS FILE --fuel F --max-depth D`)
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "vm,jit",
+        default_value = "vm,jit,tiered",
         value_parser = fuzz::parse_backends,
         allow_hyphen_values = true
     )]
@@ -323,6 +324,7 @@ impl FuzzArgs {
             shrink: !self.no_shrink,
             stop_on_divergence: self.stop_on_divergence,
             vary_limits: !self.fixed_limits,
+            tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
             shrink_seconds: self.shrink_seconds,
         }
     }
@@ -782,7 +784,8 @@ pub(crate) mod tests {
     fn fuzz_flags() {
         let o = fuzz_options(&["--seconds=7", "--no-shrink", "--seed", "5"]).unwrap();
         assert_eq!((o.seconds, o.shrink, o.seed), (7, false, 5));
-        assert_eq!(o.backends.len(), 2);
+        assert_eq!(o.backends.len(), 3);
+        assert_eq!(o.backends[2].name, "tiered");
         assert_eq!((o.fuel, o.max_depth, o.programs), (100_000, 200, None));
         assert_eq!(o.timeout, Duration::from_secs(10));
         assert!(o.vary_limits && !o.stop_on_divergence && o.fuel_checks);

@@ -22,7 +22,7 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend `mir14 parity` compares, the reference interpreter first.
-    pub const ALL: [Backend; 3] = [Backend::Vm, Backend::Jit, Backend::Aot];
+    pub const ALL: [Backend; 4] = [Backend::Vm, Backend::Jit, Backend::Tiered, Backend::Aot];
 
     /// The backend's name as `--backend` spells it.
     pub fn name(self) -> &'static str {
