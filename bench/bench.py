@@ -326,5 +326,58 @@ def main():
         print("bench CI check: every workload ran and all implementations agree")
 
 
+# ----- tiered execution (issue 15): default `mir14 run` against the forced engines -----
+
+TIER_WORKLOADS = ["json_small", "json_large", "tarai", "fib", "intloop", "strbuild", "arrays"]
+
+
+def tiers(mir14, runs, ci):
+    """Times default `mir14 run` (tiered) against `--backend vm` and `--backend jit` on the
+    workloads and the JSON documents of bench/gen_json.py (1 KB and 100 KB, parsed and printed by
+    ny/examples/json.ny); prints the ratio default / min(vm, jit) per workload (goal: <= 1.1)."""
+    python = shutil.which("python3") or sys.executable
+    program = os.path.join(ROOT, "ny", "examples", "json.ny")
+    engines = [("tiered", []), ("vm", ["--backend", "vm"]), ("jit", ["--backend", "jit"])]
+    with tempfile.TemporaryDirectory(prefix="mir14-tiers-") as tmp:
+        subprocess.run([python, os.path.join(HERE, "gen_json.py"), tmp], check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"tiered execution: wall seconds, median of {runs} runs")
+        print(f"{'workload':12}" + "".join(f"{e:>9}" for e, _ in engines) + f"{'ratio':>9}")
+        worst = 0.0
+        for w in TIER_WORKLOADS:
+            row = {}
+            for name, flags in engines:
+                if w.startswith("json_"):
+                    with open(os.path.join(tmp, w + ".json"), "rb") as f:
+                        doc = f.read()
+                    cmd = [mir14, "run"] + flags + [program]
+                else:
+                    doc = b""
+                    cmd = ([mir14, "run"] + flags + [os.path.join(HERE, w + ".mir"), "--"]
+                           + WORKLOADS[w][1 if ci else 0])
+                times = []
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    r = subprocess.run(cmd, input=doc, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, check=False, timeout=TIMEOUT * 4)
+                    times.append(time.perf_counter() - t0)
+                    if r.returncode != 0:
+                        sys.exit(f"FAILED: {' '.join(cmd)}: status {r.returncode}")
+                row[name] = statistics.median(times)
+            ratio = row["tiered"] / min(row["vm"], row["jit"])
+            worst = max(worst, ratio)
+            print(f"{w:12}" + "".join(f"{row[e]:9.3f}" for e, _ in engines) + f"{ratio:9.2f}",
+                  flush=True)
+        print(f"ratio = tiered / min(vm, jit); worst {worst:.2f} (goal: <= 1.10)")
+
+
 if __name__ == "__main__":
-    main()
+    if "--tiers" in sys.argv[1:]:
+        # `bench.py --tiers [--ci] [--runs N]`: only the tiered comparison, on a release build.
+        argv = sys.argv[1:]
+        ci = "--ci" in argv
+        n = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else (1 if ci else 5)
+        prof = "debug" if ci else "release"
+        tiers(os.path.join(ROOT, "target", prof, "mir14"), n, ci)
+    else:
+        main()

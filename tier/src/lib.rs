@@ -427,3 +427,79 @@ pub fn run_captured(mir: &Module, config: &Config, opts: TierOptions, stdin: &[u
         status: 2,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(src: &str) -> Module {
+        let (m, _) = mir14_mir::parse(src).expect("parses");
+        mir14_mir::verify(&m).expect("verifies");
+        m
+    }
+
+    /// Runs `src` on the interpreter and tiered at several thresholds; all must agree.
+    fn agree(src: &str, config: &Config) -> Captured {
+        let m = module(src);
+        let want = mir14_vm::run_captured(&m, config, b"");
+        for threshold in [0, 1, 2, 3, 7, 100, u64::MAX] {
+            let got = run_captured(&m, config, TierOptions { threshold }, b"");
+            assert_eq!(got, want, "threshold {threshold}");
+        }
+        want
+    }
+
+    fn config() -> Config {
+        Config {
+            max_depth: 10_000,
+            fuel: None,
+            args: Vec::new(),
+        }
+    }
+
+    const LOOP_AND_CALLS: &str = "fn @sq(%x) {\nbb0:\n  %y = binop mul %x, %x\n  ret %y\n}\n\n\
+        fn @main() {\nentry:\n  %zero = const 0\n  %one = const 1\n  %n = const 50\n  %s0 = const \"\"\n  jump head\n\
+        head:\n  %i = phi [entry: %zero], [body: %i1]\n  %acc = phi [entry: %zero], [body: %acc1]\n  \
+        %str = phi [entry: %s0], [body: %str1]\n  %c = compare lt %i, %n\n  branch %c, body, done\n\
+        body:\n  %q = call @sq(%i)\n  %acc1 = binop add %acc, %q\n  %str1 = binop add %str, %i\n  \
+        %i1 = binop add %i, %one\n  jump head\n\
+        done:\n  extern env.console.log(%acc)\n  extern env.console.log(%str)\n  ret %acc\n}\n";
+
+    #[test]
+    fn loops_and_calls_agree_at_every_threshold() {
+        let c = agree(LOOP_AND_CALLS, &config());
+        assert!(c.stdout.starts_with(b"40425\n0123"));
+    }
+
+    #[test]
+    fn fuel_runs_out_at_the_same_place() {
+        for fuel in [1, 5, 20, 60, 200] {
+            let mut cfg = config();
+            cfg.fuel = Some(fuel);
+            let c = agree(LOOP_AND_CALLS, &cfg);
+            assert!(fuel == 200 || c.status == 101, "fuel {fuel}");
+        }
+    }
+
+    #[test]
+    fn depth_limit_and_traps_agree() {
+        let src = "fn @down(%n) {\nbb0:\n  %z = const 0\n  %c = compare eq %n, %z\n  branch %c, bb1, bb2\n\
+            bb1:\n  %u = const \"x\"\n  %bad = binop sub %u, %n\n  ret %bad\nbb2:\n  %one = const 1\n  \
+            %m = binop sub %n, %one\n  %r = call @down(%m)\n  ret %r\n}\n\n\
+            fn @main() {\nbb0:\n  %n = const 40\n  %r = call @down(%n)\n  ret %r\n}\n";
+        let c = agree(src, &config());
+        assert_eq!(c.status, 101);
+        let mut cfg = config();
+        cfg.max_depth = 25;
+        let c = agree(src, &cfg);
+        assert!(String::from_utf8_lossy(&c.stderr).contains("StackOverflow"));
+    }
+
+    #[test]
+    fn a_module_without_main_is_an_error() {
+        let m = module("fn @f() {\nbb0:\n  ret\n}\n");
+        let c = run_captured(&m, &config(), TierOptions::default(), b"");
+        assert_eq!(c.status, 2);
+        assert_eq!(c.stderr, b"error: module has no function @main\n");
+    }
+}
