@@ -503,7 +503,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         sig.returns.push(ir::AbiParam::new(types::I64));
         let sigref = self.b.import_signature(sig);
         let cx = self.ctx();
-        let call = self.b.ins().call_indirect(sigref, enter, &[cx, fid, addr, n]);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sigref, enter, &[cx, fid, addr, n]);
         let r = self.b.inst_results(call).to_vec();
         self.b
             .ins()

@@ -88,7 +88,8 @@ impl Engine<'_> {
         if self.failed[i] {
             return false;
         }
-        let ok = self.lazy.define(&mut self.jit, f).is_ok() && self.jit.finalize_definitions().is_ok();
+        let ok =
+            self.lazy.define(&mut self.jit, f).is_ok() && self.jit.finalize_definitions().is_ok();
         if !ok {
             self.failed[i] = true;
             return false;
