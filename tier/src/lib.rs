@@ -155,7 +155,7 @@ impl Engine<'_> {
     }
 }
 
-impl Tier for Engine<'_> {
+impl<'m> Tier for Engine<'m> {
     fn call(
         &mut self,
         interp: &mut Interp<'_>,
@@ -164,7 +164,7 @@ impl Tier for Engine<'_> {
         args: *const Val,
         n: usize,
     ) -> Option<Result<Val, Trap>> {
-        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
         if !self.ensure_compiled(f) {
             return None;
         }
@@ -188,7 +188,7 @@ impl Tier for Engine<'_> {
         header: Block,
         vals: *const Val,
     ) -> Option<Result<Val, Trap>> {
-        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
         // Later calls run compiled code too.
         if !self.ensure_compiled(f) {
             return None;
@@ -206,7 +206,7 @@ impl Tier for Engine<'_> {
     }
 
     fn collect(&mut self, interp: &mut Interp<'_>, _rt: &mut Runtime) {
-        self.interp = interp as *mut Interp<'_> as *mut Interp<'_>;
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
         // SAFETY: the context is live for the run.
         unsafe { (*self.ctx).poll_gc() };
     }
@@ -313,7 +313,7 @@ fn execute<'m>(
         failed: vec![false; mir.functions.len()],
         osr: HashMap::new(),
     });
-    engine.interp = &mut interp as *mut Interp<'_> as *mut Interp<'_>;
+    engine.interp = (&mut interp as *mut Interp<'_>).cast::<Interp<'_>>();
     let ep: *mut Engine<'_> = &mut *engine;
     // SAFETY: the engine outlives the interpreter's run below and is used only through it.
     unsafe { interp.set_tier(ep, opts.threshold) };
@@ -370,8 +370,7 @@ fn run_here(mir: &Module, config: &Config, io: Io, opts: TierOptions) -> (i32, C
 fn stack_size(max_depth: u64) -> usize {
     rtabi::stack_size_for(max_depth)
         .saturating_mul(2)
-        .max(256 << 20)
-        .min(16 << 30)
+        .clamp(256 << 20, 16 << 30)
 }
 
 /// Runs on a thread with the stack of a tiered run; the error is the reason none was made.
