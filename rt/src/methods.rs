@@ -274,8 +274,8 @@ impl Runtime {
                     let a = self.int_arg(recv, m, args, 0)?;
                     let b = self.int_arg(recv, m, args, 1)?;
                     let (a, b) = check_range(a, b, char_len(recv))?;
-                    let s = &str_of(recv)[byte_at(recv, a)..byte_at(recv, b)];
-                    return Ok(self.heap.alloc_str(s));
+                    let (a, b) = (byte_at(recv, a), byte_at(recv, b));
+                    return Ok(self.heap.substr(recv, a, b));
                 }
                 Concat => return self.binop(host, mir14_mir::BinOp::Add, recv, args[0]),
                 IndexOf | LastIndexOf => {
@@ -307,8 +307,10 @@ impl Runtime {
                     return Ok(self.heap.alloc_string(r));
                 }
                 Trim => {
-                    let r = str_of(recv).trim();
-                    return Ok(self.heap.alloc_str(r));
+                    let s = str_of(recv);
+                    let r = s.trim();
+                    let a = r.as_ptr() as usize - s.as_ptr() as usize;
+                    return Ok(self.heap.substr(recv, a, a + r.len()));
                 }
                 ToUpper => {
                     let r = str_of(recv).to_uppercase();
@@ -339,8 +341,7 @@ impl Runtime {
                     }
                     let b = byte_at(recv, i as usize);
                     let c = str_of(recv)[b..].chars().next().unwrap_or('\0');
-                    let mut buf = [0u8; 4];
-                    return Ok(self.heap.alloc_str(c.encode_utf8(&mut buf)));
+                    return Ok(self.heap.char_str(c));
                 }
                 ToInteger => {
                     return Ok(str_of(recv).parse::<i64>().map_or(Val::VOID, Val::int));
@@ -464,7 +465,14 @@ impl Runtime {
                     .map_or(-1, |i| i as i64),
             ),
             Join => {
-                let sep = self.str_arg(recv, m, args, 0)?.to_owned();
+                let sep = self.str_arg(recv, m, args, 0)?;
+                // Only Strings: one buffer of the exact size, no formatting.
+                if array_mut(recv).iter().all(|e| e.tag == crate::value::STR) {
+                    let sep: &str = sep;
+                    let items: &[Val] = array_mut(recv);
+                    return Ok(Some(self.heap.join_strs(items, sep)));
+                }
+                let sep = sep.to_owned();
                 let mut out = String::new();
                 let mut i = 0;
                 // A user toString may collect: keep the array alive.
