@@ -119,32 +119,30 @@ def timed(cmd, runs):
 
 
 def run_rss(cmd, stdin_path, timeout):
-    """Runs `cmd` with stdin from `stdin_path`; returns (CPU seconds (user+sys), peak RSS in KB,
-    stdout bytes); raises Failure on a failure."""
+    """Runs `cmd` with stdin from `stdin_path` under GNU time (`/usr/bin/time`: a process
+    forked from this Python script would report this script's size as its peak); returns (CPU
+    seconds (user+sys), peak RSS in KB, stdout bytes); raises Failure on a failure."""
+    gnu_time = "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        sys.exit("the json workload needs GNU time (/usr/bin/time; on Debian: "
+                 "sudo apt-get install -y time)")
     with open(stdin_path, "rb") as fin, tempfile.TemporaryFile() as fout, \
-            tempfile.TemporaryFile() as ferr:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=ferr)
-        deadline = t0 + timeout
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                p.kill()
-                p.wait()
-                raise Failure(f"{' '.join(cmd)} took over {timeout} s and was stopped")
-            time.sleep(0.002)
-        dt = ru.ru_utime + ru.ru_stime
-        p.returncode = os.waitstatus_to_exitcode(status)
+            tempfile.TemporaryFile() as ferr, tempfile.NamedTemporaryFile("r") as ftime:
+        full = [gnu_time, "-q", "-f", "%U %S %M", "-o", ftime.name] + cmd
+        try:
+            r = subprocess.run(full, stdin=fin, stdout=fout, stderr=ferr, timeout=timeout,
+                               check=False)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{' '.join(cmd)} took over {timeout} s and was stopped") from None
         fout.seek(0)
         out = fout.read()
-        if p.returncode != 0:
+        if r.returncode != 0:
             ferr.seek(0)
             err = ferr.read().decode(errors="replace").strip().splitlines()
-            raise Failure(f"{' '.join(cmd)} exited with status {p.returncode}: "
+            raise Failure(f"{' '.join(cmd)} exited with status {r.returncode}: "
                           f"{err[0] if err else ''}")
-    return dt, ru.ru_maxrss, out
+        user, system, kb = ftime.read().split()[-3:]
+    return float(user) + float(system), int(kb), out
 
 
 def json_workload(impls, mir14, tmp, ci, runs):

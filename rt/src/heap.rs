@@ -538,8 +538,17 @@ impl Heap {
         )
     }
 
-    /// An inline String holding `a` followed by `b` (`a.len() + b.len() <= INLINE`).
+    /// An inline String holding `a` followed by `b` (`a.len() + b.len() <= INLINE`); the
+    /// shared one for a single ASCII character.
     fn inline_str(&mut self, a: &[u8], b: &[u8], ascii: bool) -> Val {
+        if a.len() + b.len() == 1 && ascii {
+            return self.char_str(a.first().or(b.first()).copied().unwrap_or(0) as char);
+        }
+        self.new_inline_str(a, b, ascii)
+    }
+
+    /// A new inline String holding `a` followed by `b` (`a.len() + b.len() <= INLINE`).
+    fn new_inline_str(&mut self, a: &[u8], b: &[u8], ascii: bool) -> Val {
         let v = self.add_str(std::ptr::null(), a.len() + b.len(), 0, ascii, 0);
         // SAFETY: `v` is the String just made; its inline array has room for both parts.
         unsafe {
@@ -569,9 +578,6 @@ impl Heap {
     /// Allocates a String (a one-character ASCII String is the shared one of
     /// [`Heap::char_str`]).
     pub fn alloc_str(&mut self, s: &str) -> Val {
-        if s.len() == 1 {
-            return self.char_str(s.as_bytes()[0] as char);
-        }
         if s.len() <= INLINE {
             self.inline_str(s.as_bytes(), &[], s.is_ascii())
         } else {
@@ -592,14 +598,14 @@ impl Heap {
             if v.tag == STR {
                 return v;
             }
-            let v = self.inline_str(&[c as u8], &[], true);
+            let v = self.new_inline_str(&[c as u8], &[], true);
             self.chars[c as usize] = v;
             self.pin(v);
             return v;
         }
         let mut buf = [0u8; 4];
         let s = c.encode_utf8(&mut buf);
-        self.inline_str(s.as_bytes(), &[], false)
+        self.new_inline_str(s.as_bytes(), &[], false)
     }
 
     /// The substring of String `s` (`s.tag == STR`) between byte offsets `a <= b` (char
@@ -671,9 +677,6 @@ impl Heap {
                 let t = str_of(v).as_bytes();
                 tmp[at..at + t.len()].copy_from_slice(t);
                 at += t.len();
-            }
-            if at == 1 {
-                return self.char_str(tmp[0] as char);
             }
             return self.inline_str(&tmp[..at], &[], ascii);
         }

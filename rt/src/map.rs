@@ -97,7 +97,11 @@ impl MapKey {
         match *self {
             MapKey::Int(i) => k.tag == INT && k.as_int() == i,
             MapKey::Bool(b) => k.tag == BOOL && k.as_bool() == b,
-            MapKey::Str(s) => k.tag == STR && (k.bits == s.bits || str_of(k) == str_of(s)),
+            MapKey::Str(s) => {
+                k.tag == STR
+                    && (k.bits == s.bits
+                        || crate::ops::str_eq(str_of(k).as_bytes(), str_of(s).as_bytes()))
+            }
         }
     }
 }
@@ -113,14 +117,18 @@ const LINEAR: usize = 8;
 /// An empty hash-index bucket.
 const EMPTY: u32 = u32::MAX;
 
-/// A MapBox: entries in insertion order (with tombstones), each with its key's hash, and for
-/// larger maps an open-addressing index (linear probing) from hash to slot. The key values
-/// themselves are the keys: nothing is copied.
+/// The key tag of a deleted entry (a tombstone).
+const TOMB: u64 = u64::MAX;
+
+/// A MapBox: entries `(key, value)` in insertion order (a deleted one is a tombstone whose key
+/// tag is `TOMB`); for larger maps, each slot's key hash and an open-addressing index (linear
+/// probing) from hash to slot. The key values themselves are the keys: nothing is copied.
 #[derive(Debug, Default)]
 pub struct MapObj {
-    entries: Vec<Option<(Val, Val)>>,
+    entries: Vec<(Val, Val)>,
+    /// The key hash of every slot; empty while the map is small (no index).
     hashes: Vec<u64>,
-    /// Slot numbers; `EMPTY` or a power-of-two length at least twice the slot count. Empty
+    /// Slot numbers or `EMPTY`, a power-of-two length at least twice the slot count. Empty
     /// while the map has at most `LINEAR` slots.
     index: Vec<u32>,
     live: usize,
@@ -137,13 +145,13 @@ impl MapObj {
         self.live == 0
     }
 
-    /// The slot holding `k` (hash `h`), if any.
-    fn find(&self, k: &MapKey, h: u64) -> Option<usize> {
+    /// The slot holding `k`, if any.
+    fn find(&self, k: &MapKey) -> Option<usize> {
         if self.index.is_empty() {
-            return (0..self.entries.len()).find(|&i| {
-                self.hashes[i] == h && matches!(self.entries[i], Some((key, _)) if k.matches(key))
-            });
+            // Tombstones never match: their key tag is no key type.
+            return self.entries.iter().position(|&(key, _)| k.matches(key));
         }
+        let h = k.hash();
         let mask = self.index.len() - 1;
         let mut b = bucket(h) & mask;
         loop {
@@ -153,23 +161,29 @@ impl MapObj {
             }
             let i = i as usize;
             // A tombstone's bucket stays in the probe chain (it is skipped).
-            if self.hashes[i] == h && matches!(self.entries[i], Some((key, _)) if k.matches(key)) {
+            if self.hashes[i] == h && k.matches(self.entries[i].0) {
                 return Some(i);
             }
             b = (b + 1) & mask;
         }
     }
 
-    /// Rebuilds the index for the current slots (none while they are few).
+    /// Rebuilds the hashes and the index for the current slots (none while they are few).
     fn reindex(&mut self) {
         self.index.clear();
+        self.hashes.clear();
         if self.entries.len() <= LINEAR {
             return;
         }
+        self.hashes
+            .extend(self.entries.iter().map(|&(key, _)| match MapKey::of(key) {
+                Some(k) => k.hash(),
+                None => 0,
+            }));
         let size = (self.entries.len() * 2).next_power_of_two();
         self.index.resize(size, EMPTY);
         for i in 0..self.entries.len() {
-            if self.entries[i].is_some() {
+            if self.entries[i].0.tag != TOMB {
                 self.insert_index(i);
             }
         }
@@ -187,55 +201,43 @@ impl MapObj {
 
     /// The value stored under `k`.
     pub fn get(&self, k: &MapKey) -> Option<Val> {
-        let i = self.find(k, k.hash())?;
-        self.entries[i].map(|(_, v)| v)
+        self.find(k).map(|i| self.entries[i].1)
     }
 
     /// True when `k` is present.
     pub fn has(&self, k: &MapKey) -> bool {
-        self.find(k, k.hash()).is_some()
+        self.find(k).is_some()
     }
 
     /// Stores `v` under `k` (`key` is the original key value): an existing key keeps its place
     /// (and its first key value), a new key goes to the end.
     pub fn set(&mut self, k: MapKey, key: Val, v: Val) {
-        let h = k.hash();
-        if let Some(i) = self.find(&k, h) {
-            if let Some((_, x)) = &mut self.entries[i] {
-                *x = v;
-            }
+        if let Some(i) = self.find(&k) {
+            self.entries[i].1 = v;
             return;
         }
         let i = self.entries.len();
-        self.entries.push(Some((key, v)));
-        self.hashes.push(h);
+        self.entries.push((key, v));
         self.live += 1;
         if self.entries.len() > LINEAR && self.entries.len() * 2 > self.index.len() {
             self.reindex();
         } else if !self.index.is_empty() {
+            self.hashes.push(k.hash());
             self.insert_index(i);
         }
     }
 
     /// Removes `k`; true if it was present.
     pub fn delete(&mut self, k: &MapKey) -> bool {
-        let Some(i) = self.find(k, k.hash()) else {
+        let Some(i) = self.find(k) else {
             return false;
         };
-        self.entries[i] = None;
+        self.entries[i].0 = Val { tag: TOMB, bits: 0 };
+        self.entries[i].1 = Val::VOID;
         self.live -= 1;
         // Compact when tombstones outnumber live entries.
         if self.entries.len() > LINEAR && self.entries.len() > 2 * self.live {
-            let mut j = 0;
-            for i in 0..self.entries.len() {
-                if self.entries[i].is_some() {
-                    self.entries[j] = self.entries[i];
-                    self.hashes[j] = self.hashes[i];
-                    j += 1;
-                }
-            }
-            self.entries.truncate(j);
-            self.hashes.truncate(j);
+            self.entries.retain(|e| e.0.tag != TOMB);
             self.reindex();
         }
         true
@@ -251,7 +253,11 @@ impl MapObj {
 
     /// The live entries in insertion order.
     pub fn entries(&self) -> Vec<(Val, Val)> {
-        self.entries.iter().flatten().copied().collect()
+        self.entries
+            .iter()
+            .filter(|e| e.0.tag != TOMB)
+            .copied()
+            .collect()
     }
 
     /// The number of slots (live entries and tombstones).
@@ -261,13 +267,14 @@ impl MapObj {
 
     /// The bytes the map holds outside its object (for the collector's accounting).
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * 40 + self.hashes.capacity() * 8 + self.index.capacity() * 4
+        self.entries.capacity() * 32 + self.hashes.capacity() * 8 + self.index.capacity() * 4
     }
 
-    /// The `i`-th slot (live or tombstone), for iteration that may be interleaved with
-    /// mutation (formatting calls user code).
+    /// The `i`-th slot (`None` past the end; `Some(None)` for a tombstone), for iteration that
+    /// may be interleaved with mutation (formatting calls user code).
     pub fn slot(&self, i: usize) -> Option<Option<(Val, Val)>> {
-        self.entries.get(i).copied()
+        let e = *self.entries.get(i)?;
+        Some(if e.0.tag == TOMB { None } else { Some(e) })
     }
 }
 
