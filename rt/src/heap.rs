@@ -49,10 +49,11 @@
 //! (the result is a new view of the same buffer); otherwise the result gets a new buffer with
 //! room to grow (twice its length). So `s = s + x` in a loop is amortized O(|x|) per append.
 //! A result of at most [`INLINE`] bytes (a short substring, a one-character String, a short
-//! concatenation) is always made inline; one-character ASCII Strings ([`Heap::char_str`]) are
-//! made once per heap and reused. For non-ASCII text, scalar-value indexes are mapped to byte
-//! offsets by a sampled index (the byte offset of every [`SAMPLE`]-th scalar value), built on
-//! first use.
+//! concatenation) is always made inline; one-character Strings ([`Heap::char_str`]: every ASCII
+//! character, the first [`WIDE_CHARS`] others) are made once per heap and reused. For non-ASCII
+//! text, scalar-value indexes are mapped to byte offsets by a sampled index (the byte offset of
+//! every [`SAMPLE`]-th scalar value; an interval of [`SAMPLE`] bytes is ASCII and needs no
+//! scan), built on first use.
 //!
 //! Invariant relied on by every accessor: a `Val` whose tag is `STR`, `ARRAY`, `MAP` or `USER`
 //! and that is reachable from a root holds a pointer made by this heap to a live object.
@@ -64,6 +65,9 @@ use std::cell::{Cell, OnceCell};
 
 /// Strings of at most this many bytes are stored inside their object.
 pub const INLINE: usize = 23;
+/// At most this many one-character Strings of non-ASCII characters are shared (and live as
+/// long as the heap).
+pub const WIDE_CHARS: usize = 4096;
 /// The sampling interval of the scalar-value index of non-ASCII Strings.
 pub const SAMPLE: usize = 16;
 
@@ -352,6 +356,8 @@ pub struct Heap {
     count: usize,
     /// The one-character ASCII Strings made so far, by byte (void: not made yet).
     chars: [Val; 128],
+    /// The shared one-character Strings of other characters (at most [`WIDE_CHARS`]).
+    wide_chars: FxHashMap<char, Val>,
     /// Values that are roots forever.
     pinned: Vec<Val>,
     /// The shadow root stack.
@@ -390,6 +396,7 @@ impl Heap {
             page_hi: 0,
             count: 0,
             chars: [Val::VOID; 128],
+            wide_chars: FxHashMap::default(),
             pinned: Vec::new(),
             roots: Vec::new(),
             allocated: 0,
@@ -590,7 +597,8 @@ impl Heap {
         self.alloc_str(&s)
     }
 
-    /// The one-character String `c`: made once per heap for ASCII characters, inline otherwise.
+    /// The one-character String `c`: made once per heap for ASCII characters and for the first
+    /// [`WIDE_CHARS`] other characters asked for; inline.
     #[inline]
     pub fn char_str(&mut self, c: char) -> Val {
         if c.is_ascii() {
@@ -603,9 +611,17 @@ impl Heap {
             self.pin(v);
             return v;
         }
+        if let Some(&v) = self.wide_chars.get(&c) {
+            return v;
+        }
         let mut buf = [0u8; 4];
         let s = c.encode_utf8(&mut buf);
-        self.new_inline_str(s.as_bytes(), &[], false)
+        let v = self.new_inline_str(s.as_bytes(), &[], false);
+        if self.wide_chars.len() < WIDE_CHARS {
+            self.wide_chars.insert(c, v);
+            self.pin(v);
+        }
+        v
     }
 
     /// The substring of String `s` (`s.tag == STR`) between byte offsets `a <= b` (char

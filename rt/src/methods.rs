@@ -74,6 +74,21 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
     })
 }
 
+/// Runs `f` on `recv` followed by `args`, in a stack buffer when there are few of them.
+#[inline]
+fn with_receiver<R>(recv: Val, args: &[Val], f: impl FnOnce(&[Val]) -> R) -> R {
+    if args.len() < 8 {
+        let mut buf = [Val::VOID; 8];
+        buf[0] = recv;
+        buf[1..=args.len()].copy_from_slice(args);
+        return f(&buf[..=args.len()]);
+    }
+    let mut full = Vec::with_capacity(args.len() + 1);
+    full.push(recv);
+    full.extend_from_slice(args);
+    f(&full)
+}
+
 /// The number of Unicode scalar values of a String value.
 fn char_len(v: Val) -> usize {
     str_obj(v).char_len()
@@ -124,8 +139,7 @@ impl Runtime {
 
     /// Checks a user method call's argument count (`Point.norm`: arity minus the receiver).
     pub fn check_method_arity(&self, f: FuncId, nargs: usize) -> Result<(), Trap> {
-        let name = self.func_name(f).to_owned();
-        self.check_arity_named(&name, f, 1, nargs)
+        self.check_arity_named(self.func_name(f), f, 1, nargs)
     }
 
     /// `call %r.m(args)` in full: a user method through `host`, else a builtin.
@@ -138,10 +152,7 @@ impl Runtime {
     ) -> Result<Val, Trap> {
         if let Some(f) = self.find_user_method(recv, mid) {
             self.check_method_arity(f, args.len())?;
-            let mut full = Vec::with_capacity(args.len() + 1);
-            full.push(recv);
-            full.extend_from_slice(args);
-            return host.call_function(self, f, &full);
+            return with_receiver(recv, args, |full| host.call_function(self, f, full));
         }
         self.call_builtin_method(host, recv, mid, args)
     }
@@ -188,10 +199,7 @@ impl Runtime {
         args: &[Val],
     ) -> Result<Val, Trap> {
         let f = self.resolve_static_method(recv, b, mid, args.len())?;
-        let mut full = Vec::with_capacity(args.len() + 1);
-        full.push(recv);
-        full.extend_from_slice(args);
-        host.call_function(self, f, &full)
+        with_receiver(recv, args, |full| host.call_function(self, f, full))
     }
 
     fn unknown_method(&self, recv: Val, mid: u32) -> Trap {
