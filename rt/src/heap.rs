@@ -4,9 +4,10 @@
 //! # Objects and pages
 //!
 //! Objects live in *pages*: 64 KiB blocks, aligned to their size, each holding slots of one
-//! kind ([`StrObj`], [`ArrayObj`], [`MapObj`], [`UserObj`], each wrapped in a `GcBox` with a
-//! state byte after the payload). The payload sits at offset 0 of its slot, so the pointer in a
-//! [`Val`] is both the object's identity and a pointer to its payload. Each kind has a free
+//! kind ([`StrObj`], [`ArrayObj`], [`MapObj`], [`UserObj`]) after a header of one state byte
+//! per slot. A slot is exactly the payload, so the pointer in a [`Val`] is both the object's
+//! identity and a pointer to its payload, and the state of the object at `p` is found from
+//! `p` alone (page = `p` rounded down to 64 KiB, slot index). Each kind has a free
 //! list of slots threaded through the free slots themselves; allocating is popping it (a new
 //! page is carved into free slots when it is empty), so making an object never calls the
 //! system allocator (a payload's own vectors still do). A slot's state is free, white
@@ -61,7 +62,7 @@
 use crate::map::{FxHashMap, MapObj};
 use crate::value::{Val, ARRAY, MAP, STR, USER};
 use std::alloc::Layout;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, UnsafeCell};
 
 /// Strings of at most this many bytes are stored inside their object.
 pub const INLINE: usize = 23;
@@ -125,10 +126,11 @@ pub struct StrObj {
     len: usize,
     /// 0: inline; odd: owns the buffer at `base - 1`; even: a view of the owner at `base`.
     base: usize,
-    index: OnceCell<Box<CharIndex>>,
     /// True when the text is ASCII, so that scalar-value indexes are byte indexes.
     pub ascii: bool,
-    inline: [u8; INLINE],
+    /// Inline: the text. Otherwise, when not ASCII: the first word (unaligned) is the address
+    /// of the [`CharIndex`], 0 until built.
+    inline: UnsafeCell<[u8; INLINE]>,
 }
 
 impl StrObj {
@@ -171,8 +173,17 @@ impl StrObj {
         }
     }
 
+    /// The scalar-value index of a non-ASCII String that is not inline (built on first use).
     fn char_idx(&self) -> &CharIndex {
-        self.index.get_or_init(|| {
+        debug_assert!(!self.ascii && self.base != 0);
+        let slot = self.inline.get() as *mut usize;
+        // SAFETY: a non-inline String's inline bytes hold only the index address (unaligned);
+        // once set it never changes until the String is dropped.
+        unsafe {
+            let p = slot.read_unaligned();
+            if p != 0 {
+                return &*(p as *const CharIndex);
+            }
             let mut samples = Vec::with_capacity(self.len / SAMPLE + 1);
             let mut chars = 0;
             for (b, _) in self.as_str().char_indices() {
@@ -181,17 +192,21 @@ impl StrObj {
                 }
                 chars += 1;
             }
-            Box::new(CharIndex {
+            let x = Box::into_raw(Box::new(CharIndex {
                 chars,
                 samples: samples.into_boxed_slice(),
-            })
-        })
+            }));
+            slot.write_unaligned(x as usize);
+            &*x
+        }
     }
 
     /// The length in Unicode scalar values.
     pub fn char_len(&self) -> usize {
         if self.ascii {
             self.len
+        } else if self.base == 0 {
+            count_chars(self.as_str().as_bytes())
         } else {
             self.char_idx().chars
         }
@@ -201,6 +216,14 @@ impl StrObj {
     pub fn byte_at(&self, i: usize) -> usize {
         if self.ascii {
             return i.min(self.len);
+        }
+        if self.base == 0 {
+            // Inline: at most INLINE bytes to scan.
+            return self
+                .as_str()
+                .char_indices()
+                .nth(i)
+                .map_or(self.len, |(b, _)| b);
         }
         let x = self.char_idx();
         if i >= x.chars {
@@ -224,12 +247,20 @@ impl StrObj {
         if self.ascii {
             return b;
         }
+        if self.base == 0 {
+            return count_chars(&self.as_str().as_bytes()[..b.min(self.len)]);
+        }
         let x = self.char_idx();
         let k = x.samples.partition_point(|&o| o <= b).saturating_sub(1);
         let from = x.samples.get(k).copied().unwrap_or(0);
-        let bytes = &self.as_str().as_bytes()[from..b.min(self.len)];
-        k * SAMPLE + bytes.iter().filter(|&&c| (c as i8) >= -0x40).count()
+        k * SAMPLE + count_chars(&self.as_str().as_bytes()[from..b.min(self.len)])
     }
+}
+
+/// The number of scalar values in UTF-8 bytes (the bytes that are not continuation bytes).
+#[inline]
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&c| (c as i8) >= -0x40).count()
 }
 
 /// The byte length of the UTF-8 sequence starting with `b`.
@@ -245,6 +276,16 @@ fn utf8_width(b: u8) -> usize {
 
 impl Drop for StrObj {
     fn drop(&mut self) {
+        if self.base != 0 && !self.ascii {
+            let x = {
+                // SAFETY: a non-inline String's inline bytes hold the index address or 0.
+                unsafe { (self.inline.get() as *const usize).read_unaligned() }
+            };
+            if x != 0 {
+                // SAFETY: the index was made by `Box::into_raw` in `char_idx`, freed once here.
+                drop(unsafe { Box::from_raw(x as *mut CharIndex) });
+            }
+        }
         if self.base & 1 == 1 {
             let b = (self.base - 1) as *mut BufHead;
             // SAFETY: an owner's buffer was made by `new_buf` with its capacity and is freed
@@ -268,13 +309,6 @@ pub struct UserObj {
     pub box_id: u32,
     /// The field values, in the order the box declares them.
     pub fields: Vec<Val>,
-}
-
-/// A slot: the payload first (so the object's address is the payload's), then the state.
-#[repr(C)]
-struct GcBox<T> {
-    value: T,
-    state: Cell<u8>,
 }
 
 /// Slot states.
@@ -303,26 +337,40 @@ fn kind_slot(kind: u64) -> usize {
 /// The heap kind of a space index.
 const KINDS: [u64; 4] = [STR, ARRAY, MAP, USER];
 
-/// The slot size and state-byte offset of each space.
-const fn space_geometry(k: usize) -> (usize, usize) {
-    match k {
-        0 => (
-            std::mem::size_of::<GcBox<StrObj>>(),
-            std::mem::offset_of!(GcBox<StrObj>, state),
-        ),
-        1 => (
-            std::mem::size_of::<GcBox<ArrayObj>>(),
-            std::mem::offset_of!(GcBox<ArrayObj>, state),
-        ),
-        2 => (
-            std::mem::size_of::<GcBox<MapObj>>(),
-            std::mem::offset_of!(GcBox<MapObj>, state),
-        ),
-        _ => (
-            std::mem::size_of::<GcBox<UserObj>>(),
-            std::mem::offset_of!(GcBox<UserObj>, state),
-        ),
+/// The geometry of the pages of a space: slot size, slots per page, and the offset of the
+/// first slot (the page starts with one state byte per slot).
+#[derive(Clone, Copy)]
+struct Geometry {
+    size: usize,
+    n: usize,
+    hdr: usize,
+}
+
+/// The page geometry of a slot size.
+const fn geometry_of(size: usize) -> Geometry {
+    let mut n = PAGE / (size + 1);
+    while (n + 63) / 64 * 64 + n * size > PAGE {
+        n -= 1;
     }
+    Geometry {
+        size,
+        n,
+        hdr: (n + 63) / 64 * 64,
+    }
+}
+
+/// The page geometry of each space.
+const GEOMETRY: [Geometry; 4] = [
+    geometry_of(std::mem::size_of::<StrObj>()),
+    geometry_of(std::mem::size_of::<ArrayObj>()),
+    geometry_of(std::mem::size_of::<MapObj>()),
+    geometry_of(std::mem::size_of::<UserObj>()),
+];
+
+/// The page geometry of space `k`.
+#[inline(always)]
+fn space_geometry(k: usize) -> Geometry {
+    GEOMETRY[k]
 }
 
 /// The objects of one kind: its pages and its free list.
@@ -340,8 +388,11 @@ struct Space {
 /// `p` must be a slot of a page of space `k`.
 #[inline(always)]
 unsafe fn state<'a>(k: usize, p: usize) -> &'a Cell<u8> {
-    // SAFETY: guaranteed by the caller; the state byte is inside the slot.
-    unsafe { &*((p + space_geometry(k).1) as *const Cell<u8>) }
+    let g = space_geometry(k);
+    let page = p & !(PAGE - 1);
+    let i = (p - page - g.hdr) / g.size;
+    // SAFETY: guaranteed by the caller; the page starts with the slots' state bytes.
+    unsafe { &*((page + i) as *const Cell<u8>) }
 }
 
 /// The heap: pages of objects, the collector's roots and its accounting.
@@ -481,19 +532,21 @@ impl Heap {
     #[cold]
     fn grow(&mut self, k: usize) {
         let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
-        // SAFETY: non-zero size. Zeroed: every slot's state is FREE.
-        let page = unsafe { std::alloc::alloc_zeroed(layout) } as usize;
+        // SAFETY: non-zero size.
+        let page = unsafe { std::alloc::alloc(layout) } as usize;
         if page == 0 {
             std::alloc::handle_alloc_error(layout);
         }
+        let g = space_geometry(k);
+        // SAFETY: the header lies in the fresh page. Every slot's state is FREE.
+        unsafe { std::ptr::write_bytes(page as *mut u8, FREE, g.hdr) };
         self.page_kind.insert(page, k as u8);
         self.page_lo = self.page_lo.min(page);
         self.page_hi = self.page_hi.max(page + PAGE);
         self.spaces[k].pages.push(page);
-        let size = space_geometry(k).0;
         let mut next = self.spaces[k].free;
-        for i in (0..PAGE / size).rev() {
-            let p = page + i * size;
+        for i in (0..g.n).rev() {
+            let p = page + g.hdr + i * g.size;
             // SAFETY: `p` is a slot of the fresh page.
             unsafe { *(p as *mut usize) = next };
             next = p;
@@ -503,18 +556,14 @@ impl Heap {
 
     #[inline]
     fn add<T>(&mut self, kind: u64, value: T, bytes: usize) -> Val {
-        let p = self.slot(kind_slot(kind));
-        // SAFETY: `p` is a free slot of this kind's space, sized and aligned for `GcBox<T>`.
+        let k = kind_slot(kind);
+        let p = self.slot(k);
+        // SAFETY: `p` is a free slot of this kind's space, sized and aligned for `T`.
         unsafe {
-            std::ptr::write(
-                p as *mut GcBox<T>,
-                GcBox {
-                    value,
-                    state: Cell::new(WHITE),
-                },
-            )
-        };
-        self.allocated += bytes + std::mem::size_of::<GcBox<T>>();
+            std::ptr::write(p as *mut T, value);
+            state(k, p).set(WHITE);
+        }
+        self.allocated += bytes + std::mem::size_of::<T>();
         Val {
             tag: kind,
             bits: p as u64,
@@ -537,9 +586,8 @@ impl Heap {
                 ptr,
                 len,
                 base,
-                index: OnceCell::new(),
                 ascii,
-                inline: [0; INLINE],
+                inline: UnsafeCell::new([0; INLINE]),
             },
             bytes,
         )
@@ -560,9 +608,10 @@ impl Heap {
         // SAFETY: `v` is the String just made; its inline array has room for both parts.
         unsafe {
             let o = &mut *(v.bits as *mut StrObj);
-            o.inline[..a.len()].copy_from_slice(a);
-            o.inline[a.len()..a.len() + b.len()].copy_from_slice(b);
-            o.ptr = o.inline.as_ptr();
+            let inline = o.inline.get_mut();
+            inline[..a.len()].copy_from_slice(a);
+            inline[a.len()..a.len() + b.len()].copy_from_slice(b);
+            o.ptr = inline.as_ptr();
         }
         v
     }
@@ -757,9 +806,9 @@ impl Heap {
         }
         let page = w & !(PAGE - 1);
         let k = *self.page_kind.get(&page)? as usize;
-        let size = space_geometry(k).0;
+        let g = space_geometry(k);
         let off = w - page;
-        if off % size != 0 || off / size >= PAGE / size {
+        if off < g.hdr || (off - g.hdr) % g.size != 0 || (off - g.hdr) / g.size >= g.n {
             return None;
         }
         // SAFETY: `w` is a slot of a page of space `k`.
@@ -822,8 +871,7 @@ impl Heap {
     /// Sweeps space `k`: frees white objects, whitens black ones, rebuilds the free list in
     /// address order and returns spare empty pages. Returns the live size in bytes.
     fn sweep(&mut self, k: usize) -> usize {
-        let (size, _) = space_geometry(k);
-        let n = PAGE / size;
+        let g = space_geometry(k);
         let mut live = 0usize;
         let mut pages = std::mem::take(&mut self.spaces[k].pages);
         pages.sort_unstable();
@@ -832,12 +880,12 @@ impl Heap {
         let mut freed = 0;
         for &page in &pages {
             let mut used = 0;
-            for i in 0..n {
-                let p = page + i * size;
-                // SAFETY: `p` is a slot of a page of space `k`; allocated slots hold live
-                // objects of that kind until dropped here, once.
+            for i in 0..g.n {
+                let p = page + g.hdr + i * g.size;
+                // SAFETY: `p` is a slot of a page of space `k`, byte `i` of the page its state;
+                // allocated slots hold live objects of that kind until dropped here, once.
                 unsafe {
-                    let st = state(k, p);
+                    let st = &*((page + i) as *const Cell<u8>);
                     match st.get() {
                         BLACK => {
                             st.set(WHITE);
@@ -867,11 +915,11 @@ impl Heap {
         // The free list, lowest address first.
         let mut next = 0usize;
         for &page in kept.iter().rev() {
-            for i in (0..n).rev() {
-                let p = page + i * size;
+            for i in (0..g.n).rev() {
+                let p = page + g.hdr + i * g.size;
                 // SAFETY: as above; a free slot's first word links the list.
                 unsafe {
-                    if state(k, p).get() == FREE {
+                    if *((page + i) as *const u8) == FREE {
                         *(p as *mut usize) = next;
                         next = p;
                     }
@@ -959,7 +1007,7 @@ unsafe fn size_of_obj(kind: u64, p: usize) -> usize {
     match kind {
         STR => {
             let o = str_obj(v);
-            std::mem::size_of::<GcBox<StrObj>>()
+            std::mem::size_of::<StrObj>()
                 + if o.base & 1 == 1 {
                     // SAFETY: an owner's buffer is live.
                     unsafe { (*((o.base - 1) as *const BufHead)).cap }
@@ -967,9 +1015,9 @@ unsafe fn size_of_obj(kind: u64, p: usize) -> usize {
                     0
                 }
         }
-        ARRAY => std::mem::size_of::<GcBox<ArrayObj>>() + array_mut(v).capacity() * 16,
-        MAP => std::mem::size_of::<GcBox<MapObj>>() + map_mut(v).heap_bytes(),
-        _ => std::mem::size_of::<GcBox<UserObj>>() + user_mut(v).fields.len() * 16,
+        ARRAY => std::mem::size_of::<ArrayObj>() + array_mut(v).capacity() * 16,
+        MAP => std::mem::size_of::<MapObj>() + map_mut(v).heap_bytes(),
+        _ => std::mem::size_of::<UserObj>() + user_mut(v).fields.len() * 16,
     }
 }
 
@@ -993,10 +1041,10 @@ impl Drop for Heap {
     fn drop(&mut self) {
         let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
         for k in 0..4 {
-            let (size, _) = space_geometry(k);
+            let g = space_geometry(k);
             for &page in &self.spaces[k].pages {
-                for i in 0..PAGE / size {
-                    let p = page + i * size;
+                for i in 0..g.n {
+                    let p = page + g.hdr + i * g.size;
                     // SAFETY: allocated slots hold live objects, dropped once, here; then the
                     // page (made by `grow` with this layout) is freed.
                     unsafe {
@@ -1094,6 +1142,17 @@ mod tests {
         }
         assert_eq!(o.byte_at(1000), text.len());
         assert_eq!(o.char_index(text.len()), 1000);
+        // A view of it gets its own index; both are freed by a collection.
+        let (a, b) = (o.byte_at(100), o.byte_at(900));
+        let view = h.substr(v, a, b);
+        let vo = str_obj(view);
+        assert_eq!(vo.char_len(), 800);
+        assert_eq!(vo.byte_at(5), offsets[105] - offsets[100]);
+        assert_eq!(vo.char_index(offsets[105] - offsets[100]), 5);
+        unsafe { h.collect(&[], None) };
+        assert!(h.is_empty());
+        // The layout the page sizes assume.
+        assert_eq!(std::mem::size_of::<StrObj>(), 48);
     }
 
     #[test]
@@ -1260,7 +1319,7 @@ mod tests {
     #[test]
     fn empty_pages_are_returned() {
         let mut h = Heap::with_stress(false);
-        let n = 40 * PAGE / space_geometry(0).0;
+        let n = 40 * space_geometry(0).n;
         for i in 0..n {
             h.alloc_str(&format!("s{i}"));
         }
@@ -1277,7 +1336,7 @@ mod tests {
     fn threshold_tracks_allocation() {
         let mut h = Heap::with_stress(false);
         assert!(!h.should_collect());
-        for _ in 0..(MIN_THRESHOLD / 64) {
+        for _ in 0..(MIN_THRESHOLD / 32) {
             h.alloc_str("xy");
         }
         assert!(h.should_collect());
