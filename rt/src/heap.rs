@@ -30,7 +30,8 @@
 //!
 //! Marking is an explicit work list; sweeping walks the pages of each kind once, drops the
 //! payloads of white objects, turns black ones white and rebuilds the free lists in address
-//! order; pages left empty beyond a few spare ones per kind go back to the system allocator.
+//! order; empty pages beyond as many as are in use (at least a few per kind) go back to the
+//! system allocator.
 //! The cost of a collection is linear in the heap (live objects and the free slots between
 //! them), with no sorting. The next collection is due after `max(MIN_THRESHOLD, live bytes)`
 //! more bytes were allocated, so it is amortized over the allocations that made it necessary.
@@ -318,8 +319,9 @@ const BLACK: u8 = 2;
 
 /// The size and alignment of a page.
 const PAGE: usize = 1 << 16;
-/// Empty pages kept per kind after a sweep (the rest are returned).
-const SPARE_PAGES: usize = 4;
+/// Empty pages kept per kind after a sweep at least (and up to as many as the pages in use):
+/// enough for the allocation between two collections of a small heap.
+const SPARE_PAGES: usize = MIN_THRESHOLD / PAGE;
 /// Collection starts after this many bytes at least (and after the live size, when larger).
 const MIN_THRESHOLD: usize = 4 << 20;
 
@@ -349,13 +351,13 @@ struct Geometry {
 /// The page geometry of a slot size.
 const fn geometry_of(size: usize) -> Geometry {
     let mut n = PAGE / (size + 1);
-    while (n + 63) / 64 * 64 + n * size > PAGE {
+    while n.div_ceil(64) * 64 + n * size > PAGE {
         n -= 1;
     }
     Geometry {
         size,
         n,
-        hdr: (n + 63) / 64 * 64,
+        hdr: n.div_ceil(64) * 64,
     }
 }
 
@@ -808,7 +810,7 @@ impl Heap {
         let k = *self.page_kind.get(&page)? as usize;
         let g = space_geometry(k);
         let off = w - page;
-        if off < g.hdr || (off - g.hdr) % g.size != 0 || (off - g.hdr) / g.size >= g.n {
+        if off < g.hdr || !(off - g.hdr).is_multiple_of(g.size) || (off - g.hdr) / g.size >= g.n {
             return None;
         }
         // SAFETY: `w` is a slot of a page of space `k`.
@@ -875,8 +877,7 @@ impl Heap {
         let mut live = 0usize;
         let mut pages = std::mem::take(&mut self.spaces[k].pages);
         pages.sort_unstable();
-        let mut kept = Vec::with_capacity(pages.len());
-        let mut spare = 0;
+        let mut empty = Vec::with_capacity(pages.len());
         let mut freed = 0;
         for &page in &pages {
             let mut used = 0;
@@ -901,13 +902,21 @@ impl Heap {
                     }
                 }
             }
-            if used == 0 && spare >= SPARE_PAGES {
+            empty.push(used == 0);
+        }
+        // Empty pages are kept, up to as many as the pages in use (the allocation until the
+        // next collection will want them) and at least SPARE_PAGES; the rest are returned.
+        let in_use = empty.iter().filter(|e| !**e).count();
+        let mut spare = in_use.max(SPARE_PAGES);
+        let mut kept = Vec::with_capacity(pages.len());
+        for (&page, &e) in pages.iter().zip(&empty) {
+            if e && spare == 0 {
                 self.page_kind.remove(&page);
                 let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
                 // SAFETY: the page was made by `grow` with this layout and holds no object.
                 unsafe { std::alloc::dealloc(page as *mut u8, layout) };
             } else {
-                spare += (used == 0) as usize;
+                spare -= e as usize;
                 kept.push(page);
             }
         }
@@ -1040,7 +1049,7 @@ unsafe fn drop_payload(kind: u64, p: usize) {
 impl Drop for Heap {
     fn drop(&mut self) {
         let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
-        for k in 0..4 {
+        for (k, &kind) in KINDS.iter().enumerate() {
             let g = space_geometry(k);
             for &page in &self.spaces[k].pages {
                 for i in 0..g.n {
@@ -1049,7 +1058,7 @@ impl Drop for Heap {
                     // page (made by `grow` with this layout) is freed.
                     unsafe {
                         if state(k, p).get() != FREE {
-                            drop_payload(KINDS[k], p);
+                            drop_payload(kind, p);
                         }
                     }
                 }
@@ -1319,11 +1328,11 @@ mod tests {
     #[test]
     fn empty_pages_are_returned() {
         let mut h = Heap::with_stress(false);
-        let n = 40 * space_geometry(0).n;
+        let n = (SPARE_PAGES + 40) * space_geometry(0).n;
         for i in 0..n {
             h.alloc_str(&format!("s{i}"));
         }
-        assert!(h.spaces[0].pages.len() >= 40);
+        assert!(h.spaces[0].pages.len() >= SPARE_PAGES + 40);
         unsafe { h.collect(&[], None) };
         assert!(h.is_empty());
         assert_eq!(h.spaces[0].pages.len(), SPARE_PAGES);
