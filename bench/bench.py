@@ -24,7 +24,8 @@ The `json` workload parses and pretty-prints JSON documents made by bench/gen_js
 and 1 MB and 5 MB: copies of the 100 KB document in one array; in --ci mode 1 KB) with
 ny/examples/json.ny on vm, jit and aot and with the same algorithm in Lua (bench/json.lua) on
 Lua 5.4 and LuaJIT. Every output is checked byte for byte against Python's
-`json.dumps(json.loads(doc), indent=2, ensure_ascii=False)`; peak RSS is printed beside the times,
+`json.dumps(json.loads(doc), indent=2, ensure_ascii=False)`; peak RSS (measured with GNU time,
+/usr/bin/time; without it, `-`) is printed beside the times,
 and the ratios the JSON goals of issue 14 are stated in follow the table. Its times are CPU times
 (user+sys) of the whole process, which a busy shared machine disturbs less than wall times.
 
@@ -34,6 +35,7 @@ Debian or Ubuntu machine: sudo apt-get install -y gcc python3 lua5.4 luajit
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -119,21 +121,26 @@ def timed(cmd, runs):
 
 
 def run_rss(cmd, stdin_path, timeout):
-    """Runs `cmd` with stdin from `stdin_path` under GNU time (`/usr/bin/time`: a process
-    forked from this Python script would report this script's size as its peak); returns (CPU
-    seconds (user+sys), peak RSS in KB, stdout bytes); raises Failure on a failure."""
+    """Runs `cmd` with stdin from `stdin_path`; returns (CPU seconds (user+sys), peak RSS in KB
+    or None, stdout bytes); raises Failure on a failure. The peak RSS comes from GNU time
+    (`/usr/bin/time`; a process forked from this Python script would report this script's size
+    as its peak), None without it."""
     gnu_time = "/usr/bin/time"
-    if not os.path.exists(gnu_time):
-        sys.exit("the json workload needs GNU time (/usr/bin/time; on Debian: "
-                 "sudo apt-get install -y time)")
     with open(stdin_path, "rb") as fin, tempfile.TemporaryFile() as fout, \
             tempfile.TemporaryFile() as ferr, tempfile.NamedTemporaryFile("r") as ftime:
-        full = [gnu_time, "-q", "-f", "%U %S %M", "-o", ftime.name] + cmd
+        full = cmd
+        if os.path.exists(gnu_time):
+            full = [gnu_time, "-q", "-f", "%M", "-o", ftime.name] + cmd
+        # CPU time from this process's children's usage (microseconds; GNU time prints
+        # hundredths).
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             r = subprocess.run(full, stdin=fin, stdout=fout, stderr=ferr, timeout=timeout,
                                check=False)
         except subprocess.TimeoutExpired:
             raise Failure(f"{' '.join(cmd)} took over {timeout} s and was stopped") from None
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
         fout.seek(0)
         out = fout.read()
         if r.returncode != 0:
@@ -141,8 +148,8 @@ def run_rss(cmd, stdin_path, timeout):
             err = ferr.read().decode(errors="replace").strip().splitlines()
             raise Failure(f"{' '.join(cmd)} exited with status {r.returncode}: "
                           f"{err[0] if err else ''}")
-        user, system, kb = ftime.read().split()[-3:]
-    return float(user) + float(system), int(kb), out
+        words = ftime.read().split()
+    return cpu, int(words[-1]) if words else None, out
 
 
 def json_workload(impls, mir14, tmp, ci, runs):
@@ -198,10 +205,13 @@ def json_workload(impls, mir14, tmp, ci, runs):
                     sys.exit(f"FAILED: {e}")
                 failures.append(str(e))
                 continue
-            row[impl] = (statistics.median(times), statistics.median(rss) / 1024)
+            row[impl] = (statistics.median(times),
+                         None if None in rss else statistics.median(rss) / 1024)
         res[label] = row
-        print(f"{label:10}" + "".join(f"{row[c][0]:9.3f} /{row[c][1]:5.0f}" if c in row
-                                      else f"{'FAILED':>16}" for c in impls), flush=True)
+        print(f"{label:10}" + "".join(
+            (f"{row[c][0]:9.3f} /{row[c][1]:5.0f}" if row[c][1] is not None
+             else f"{row[c][0]:9.3f} /    -") if c in row else f"{'FAILED':>16}"
+            for c in impls), flush=True)
     for f in failures:
         print(f"FAILED: {f}")
     if ci:
@@ -211,7 +221,7 @@ def json_workload(impls, mir14, tmp, ci, runs):
     def ratio(text, f):
         try:
             print(f"{text:52}{f():9.2f}")
-        except (KeyError, ZeroDivisionError):
+        except (KeyError, TypeError, ZeroDivisionError):
             print(f"{text:52}{'-':>9}")
 
     t = {d: {c: v[0] for c, v in row.items()} for d, row in res.items()}
