@@ -60,7 +60,7 @@ JSON_DOCS = ([("json_trivial", "trivial"), ("json_large", "100 KB"), ("json_1mb"
               ("json_5mb", "5 MB")], [("json_trivial", "trivial"), ("json_small", "1 KB")])
 JSON_IMPLS = ["vm", "jit", "aot", "lua5.4", "luajit"]
 # Seconds one run of the JSON workload may take.
-JSON_TIMEOUT = 120
+JSON_TIMEOUT = 300
 # Seconds one run may take before it counts as a failure.
 TIMEOUT = 30
 OTHERS = ["c", "python3", "lua5.4", "luajit"]
