@@ -1,24 +1,48 @@
-//! The syntax tree of ny programs, as the parser builds it and the compiler reads it.
+//! The syntax tree of Nyash programs, as the parser builds it and the compiler reads it.
 
 use mir14_mir::Span;
 
-/// A whole source file: box declarations and functions, in source order.
+/// A whole source file: imports, box declarations, functions and top-level statements, in source
+/// order.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Program {
-    /// The `box` declarations.
+    /// The `using` imports.
+    pub usings: Vec<Using>,
+    /// The `box` and `static box` declarations.
     pub boxes: Vec<BoxDef>,
     /// The top-level `function`s.
     pub functions: Vec<FuncDef>,
+    /// Statements written outside any box or function (script mode), in order.
+    pub stmts: Vec<Stmt>,
+    /// Where the first top-level statement is written.
+    pub stmts_span: Option<Span>,
+    /// `using ... as Alias` names of static boxes whose name differs: alias to box name.
+    pub aliases: std::collections::HashMap<String, String>,
 }
 
-/// `box Name { init { f, g } method(params) { ... } ... }`.
+/// `using "path" [as Alias]` (a file) or `using a.b.c [as Alias]` (a module by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Using {
+    /// The path or the dotted module name as written.
+    pub target: String,
+    /// True for a quoted file path, false for a dotted module name.
+    pub is_path: bool,
+    /// The name given with `as`.
+    pub alias: Option<String>,
+    /// Where the directive is written.
+    pub span: Span,
+}
+
+/// `[static] box Name { fields, methods }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxDef {
     /// The box's name.
     pub name: String,
     /// Where the name is written.
     pub span: Span,
-    /// The fields declared by `init { ... }`, with their positions.
+    /// True for a `static box` (a singleton namespace whose methods are called as `Name.m()`).
+    pub is_static: bool,
+    /// The fields declared by `init { ... }` or bare declarations, with their positions.
     pub fields: Vec<(String, Span)>,
     /// The methods (`birth` is the constructor).
     pub methods: Vec<FuncDef>,
@@ -49,9 +73,9 @@ pub enum Stmt {
         /// The initial value (`null` when absent).
         init: Option<Expr>,
     },
-    /// `target = value`; the target is a variable or a field access.
+    /// `target = value`; the target is a variable, a field access or an index.
     Assign {
-        /// A [`ExprKind::Var`] or [`ExprKind::Field`].
+        /// A [`ExprKind::Var`], [`ExprKind::Field`] or [`ExprKind::Index`].
         target: Expr,
         /// The assigned value.
         value: Expr,
@@ -80,6 +104,13 @@ pub enum Stmt {
     Return(Option<Expr>, Span),
     /// An expression evaluated for its effect.
     Expr(Expr),
+    /// A bare block `{ ... }`: a scope of its own.
+    Block(Vec<Stmt>),
+    /// Several statements in the enclosing scope (`local a, b`).
+    Seq(Vec<Stmt>),
+    /// `fini { ... }`: statements run when the enclosing scope exits (in any way), the last
+    /// registered first. `{ ... } cleanup { ... }` and `local x fini { ... }` are built from it.
+    Fini(Vec<Stmt>, Span),
 }
 
 /// An expression with its source span.
@@ -158,6 +189,10 @@ pub enum ExprKind {
     Method(Box<Expr>, String, Vec<Expr>),
     /// `obj.name`: a field read.
     Field(Box<Expr>, String),
+    /// `obj[index]`: `obj.get(index)`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `cond ? a : b`.
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `new Class(args)`.
     New(String, Vec<Expr>),
     /// `[a, b, ...]`: a new ArrayBox.
@@ -167,11 +202,27 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// True if the expression always gives a Bool (a literal, a comparison, `!`, `&&`, `||`), so
+    /// a condition needs no truthiness conversion.
+    pub fn is_bool(&self) -> bool {
+        match &self.kind {
+            ExprKind::Bool(_) | ExprKind::And(..) | ExprKind::Or(..) => true,
+            ExprKind::Unary(UnOp::Not, _) => true,
+            ExprKind::Binary(op, _, _) => !matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+            ),
+            ExprKind::Ternary(_, a, b) => a.is_bool() && b.is_bool(),
+            _ => false,
+        }
+    }
+
     /// True if evaluating the expression needs control flow (`&&` / `||` anywhere inside).
     pub fn has_control_flow(&self) -> bool {
         let any = |es: &[Expr]| es.iter().any(Expr::has_control_flow);
         match &self.kind {
-            ExprKind::And(..) | ExprKind::Or(..) => true,
+            ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Ternary(..) => true,
+            ExprKind::Index(a, b) => a.has_control_flow() || b.has_control_flow(),
             ExprKind::Int(_)
             | ExprKind::Float(_)
             | ExprKind::Str(_)

@@ -1,21 +1,30 @@
-//! The compiler from the ny syntax tree to a MIR14 [`Module`], through the public builder API
+//! The compiler from the Nyash syntax tree to a MIR14 [`Module`], through the public builder API
 //! only ([`ModuleBuilder`], [`FunctionBuilder`], [`Variable`]s for SSA, the loop helper for
 //! LoopForms).
 //!
-//! Mapping (see `ny/README.md`): a top-level `function f` is `@f`; a method `m` of `box B` is
-//! `@B.m` with the receiver `me` as its first parameter; `birth` is the constructor `new B(...)`
-//! runs; locals are builder [`Variable`]s; `if` is a `branch` to fresh blocks; `loop(c)` is the
-//! builder's loop (condition in the header, or — when the condition itself needs control flow,
-//! `a && b` — an infinite loop whose body starts with `break_if(!c)`); `&&` and `||` are branches
-//! that define a result variable on both paths.
+//! Mapping (see `ny/README.md`): a top-level `function f` is `@f`; a method `m` of `box B` or
+//! `static box B` is `@B.m` with the receiver `me` as its first parameter (`void` for a static
+//! box, whose methods are called statically: `B.m(x)` is `call @B.m(void, x)`); `birth` is the
+//! constructor `new B(...)` runs; the entry `@main` is built from the top-level statements, or
+//! calls `Main.main`; locals are builder [`Variable`]s; `if` is a `branch` to fresh blocks;
+//! `loop(c)` is the builder's loop (condition in the header, or — when the condition itself
+//! needs control flow, `a && b` — an infinite loop whose body starts with `break_if(!c)`); `&&`
+//! and `||` are branches that define a result variable on both paths. A condition that is not
+//! syntactically a Bool goes through `@__ny_truthy` (Integer, Float and String to Bool), built
+//! into the module only when some condition needs it. `fini` blocks are emitted at every exit of
+//! their scope.
 
 use crate::ast::*;
 use crate::Error;
 use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
 use mir14_mir::{
-    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, UnaryOp, Value,
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, TypeName,
+    UnaryOp, Value,
 };
 use std::collections::{HashMap, HashSet};
+
+/// The name of the generated truthiness helper (names starting with `__ny_` are reserved).
+pub const TRUTHY: &str = "__ny_truthy";
 
 /// What the compiler knows about the module while compiling bodies.
 struct Globals {
@@ -27,13 +36,40 @@ struct Globals {
     fields: HashSet<String>,
     /// Per box: its methods and their parameter counts without the receiver.
     methods: HashMap<BoxId, HashMap<String, usize>>,
+    /// Method functions by box and name.
+    method_ids: HashMap<(BoxId, String), FuncId>,
     /// Box names by id.
     box_names: HashMap<BoxId, String>,
+    /// The static boxes.
+    statics: HashSet<BoxId>,
+    /// `using ... as Alias` names of static boxes: alias to box name.
+    aliases: HashMap<String, String>,
+    /// The truthiness helper, when some condition needs it.
+    truthy: Option<FuncId>,
+}
+
+impl Globals {
+    /// The static box a name (not a local variable) stands for: its own name or an alias.
+    fn static_box(&self, name: &str) -> Option<BoxId> {
+        let name = self.aliases.get(name).map_or(name, String::as_str);
+        let &(id, _) = self.boxes.get(name)?;
+        self.statics.contains(&id).then_some(id)
+    }
 }
 
 /// Attaches a source position to a builder error.
 fn at<T>(span: Span, r: Result<T, BuildError>) -> Result<T, Error> {
     r.map_err(|e| Error::new(span, e.to_string()))
+}
+
+/// The entry point a program has.
+enum Entry<'p> {
+    /// Top-level statements: the body of `@main`.
+    Script(&'p [Stmt], Span),
+    /// `Main.main` of a static or instance box `Main`, with its parameter count (0 or 1).
+    MainBox(BoxId, FuncId, usize, bool),
+    /// A top-level `function main()`.
+    Function,
 }
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
@@ -44,7 +80,11 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         boxes: HashMap::new(),
         fields: HashSet::new(),
         methods: HashMap::new(),
+        method_ids: HashMap::new(),
         box_names: HashMap::new(),
+        statics: HashSet::new(),
+        aliases: prog.aliases.clone(),
+        truthy: None,
     };
     // Declare every box and function first, so bodies may refer to later ones.
     let mut methods = Vec::new();
@@ -57,6 +97,15 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                     format!("duplicate field {f} in box {}", b.name),
                 ));
             }
+            if b.is_static {
+                return Err(Error::new(
+                    *span,
+                    format!(
+                        "static box {} declares field {f}: fields of static boxes are not supported",
+                        b.name
+                    ),
+                ));
+            }
         }
         let fields: Vec<&str> = b.fields.iter().map(|(f, _)| f.as_str()).collect();
         let id = at(b.span, mb.declare_box(&b.name, &fields))?;
@@ -65,6 +114,9 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         g.boxes
             .insert(b.name.clone(), (id, birth.map_or(0, |m| m.params.len())));
         g.box_names.insert(id, b.name.clone());
+        if b.is_static {
+            g.statics.insert(id);
+        }
         g.methods.insert(
             id,
             b.methods
@@ -80,9 +132,11 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 ),
                 e => Error::new(m.span, e.to_string()),
             })?;
+            g.method_ids.insert((id, m.name.clone()), fid);
             methods.push((fid, id, m));
         }
     }
+    let entry = find_entry(prog, &g)?;
     let mut funcs = Vec::new();
     for f in &prog.functions {
         if f.name == "print" || f.name == "typeof" {
@@ -91,9 +145,18 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 format!("{} is a builtin function", f.name),
             ));
         }
+        if f.name.starts_with("__ny_") {
+            return Err(Error::new(
+                f.span,
+                format!("{} is a reserved name (names starting with __ny_)", f.name),
+            ));
+        }
         let fid = at(f.span, mb.declare_function(&f.name))?;
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
+    }
+    if prog.needs_truthy() {
+        g.truthy = Some(at(Span::new(0, 0), mb.declare_function(TRUTHY))?);
     }
     for (fid, id, m) in methods {
         let fb = compile_function(&mb, &g, fid, m, Some(id))?;
@@ -103,8 +166,194 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
     }
+    match entry {
+        Entry::Function => {}
+        Entry::Script(stmts, span) => {
+            let fid = at(span, mb.declare_function("main"))?;
+            let def = FuncDef {
+                name: "main".to_string(),
+                span,
+                params: Vec::new(),
+                body: stmts.to_vec(),
+            };
+            let fb = compile_function(&mb, &g, fid, &def, None)?;
+            at(span, mb.define_function(fb))?;
+        }
+        Entry::MainBox(b, method, argc, is_static) => {
+            let sp = Span::new(0, 0);
+            let fid = at(sp, mb.declare_function("main"))?;
+            let mut fb = at(sp, mb.function_builder(fid))?;
+            let recv = if is_static {
+                at(sp, fb.void())?
+            } else {
+                at(sp, fb.new_box(BoxClass::User(b), &[]))?
+            };
+            let mut args = vec![recv];
+            if argc == 1 {
+                args.push(at(sp, fb.extern_call(ExternFn::from_name("env.args").ok_or_else(|| Error::new(sp, "env.args is missing"))?, &[]))?);
+            }
+            let r = at(sp, fb.call_global(method, &args))?;
+            at(sp, fb.ret(Some(r)))?;
+            at(sp, mb.define_function(fb))?;
+        }
+    }
+    if let Some(t) = g.truthy {
+        let fb = truthy_function(&mb, t).map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
+        at(Span::new(0, 0), mb.define_function(fb))?;
+    }
     mb.finish()
         .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+}
+
+/// Decides where the program starts (see `ny/README.md`, "Program entry").
+fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
+    let main_box = g.boxes.get("Main").and_then(|&(id, birth)| {
+        let argc = *g.methods.get(&id)?.get("main")?;
+        Some((id, birth, argc))
+    });
+    let main_fn = prog.functions.iter().find(|f| f.name == "main");
+    if let Some(span) = prog.stmts_span {
+        if main_box.is_some() {
+            return Err(Error::new(
+                span,
+                "top-level statements and Main.main: a program has one entry point",
+            ));
+        }
+        if let Some(f) = main_fn {
+            return Err(Error::new(
+                f.span,
+                "top-level statements and function main: a program has one entry point",
+            ));
+        }
+        return Ok(Entry::Script(&prog.stmts, span));
+    }
+    if let Some((id, birth, argc)) = main_box {
+        let span = prog
+            .boxes
+            .iter()
+            .find(|b| b.name == "Main")
+            .map_or(Span::new(0, 0), |b| b.span);
+        if let Some(f) = main_fn {
+            return Err(Error::new(
+                f.span,
+                "function main and Main.main: a program has one entry point",
+            ));
+        }
+        if argc > 1 {
+            return Err(Error::new(
+                span,
+                "Main.main takes at most one parameter (the arguments, an ArrayBox of Strings)",
+            ));
+        }
+        let is_static = g.statics.contains(&id);
+        if !is_static && birth != 0 {
+            return Err(Error::new(
+                span,
+                "box Main is the entry point: its birth must take no parameters",
+            ));
+        }
+        let fid = g.method_ids[&(id, "main".to_string())];
+        return Ok(Entry::MainBox(id, fid, argc, is_static));
+    }
+    match main_fn {
+        Some(f) if !f.params.is_empty() => Err(Error::new(
+            f.span,
+            "function main takes no parameters: read the arguments with env.args(), or write `static box Main { main(args) { ... } }`",
+        )),
+        Some(_) => Ok(Entry::Function),
+        None => Err(Error::new(
+            Span::new(0, 0),
+            "no entry point: write `static box Main { main() { ... } }`, a `function main()` or top-level statements",
+        )),
+    }
+}
+
+/// `@__ny_truthy(%x)`: Bool as is, Integer and Float `!= 0`, String `!= ""`; anything else is
+/// returned unchanged, so that the `branch` using it traps with `TypeError` (Void and boxes have
+/// no truth value).
+fn truthy_function(mb: &ModuleBuilder, f: FuncId) -> Result<FunctionBuilder, BuildError> {
+    let mut fb = mb.function_builder(f)?;
+    let x = fb.add_param(None);
+    fb.set_value_name(x, "x")?;
+    let cases: [(TypeName, fn(&mut FunctionBuilder) -> Result<Value, BuildError>); 3] = [
+        (TypeName::Integer, |fb| fb.iconst(0)),
+        (TypeName::Float, |fb| fb.fconst(0.0)),
+        (TypeName::String, |fb| fb.sconst("")),
+    ];
+    for (ty, zero) in cases {
+        let is = fb.type_check(x, ty)?;
+        let yes = fb.create_block();
+        let no = fb.create_block();
+        fb.branch(is, yes, no)?;
+        fb.switch_to_block(yes)?;
+        fb.seal_block(yes)?;
+        let z = zero(&mut fb)?;
+        let r = fb.compare(CmpOp::Ne, x, z)?;
+        fb.ret(Some(r))?;
+        fb.switch_to_block(no)?;
+        fb.seal_block(no)?;
+    }
+    fb.ret(Some(x))?;
+    Ok(fb)
+}
+
+impl Program {
+    /// True if some condition is not syntactically a Bool (and so needs `@__ny_truthy`).
+    pub fn needs_truthy(&self) -> bool {
+        let bodies = self
+            .boxes
+            .iter()
+            .flat_map(|b| b.methods.iter())
+            .chain(self.functions.iter())
+            .map(|f| f.body.as_slice())
+            .chain(std::iter::once(self.stmts.as_slice()));
+        bodies.into_iter().any(|b| b.iter().any(stmt_needs_truthy))
+    }
+}
+
+fn stmt_needs_truthy(s: &Stmt) -> bool {
+    let any = |ss: &[Stmt]| ss.iter().any(stmt_needs_truthy);
+    match s {
+        Stmt::Local { init, .. } => init.as_ref().is_some_and(expr_needs_truthy),
+        Stmt::Assign { target, value } => expr_needs_truthy(target) || expr_needs_truthy(value),
+        Stmt::If { cond, then, els } => {
+            !cond.is_bool()
+                || expr_needs_truthy(cond)
+                || any(then)
+                || els.as_deref().is_some_and(any)
+        }
+        Stmt::Loop { cond, body } => !cond.is_bool() || expr_needs_truthy(cond) || any(body),
+        Stmt::Break(_) | Stmt::Continue(_) => false,
+        Stmt::Return(e, _) => e.as_ref().is_some_and(expr_needs_truthy),
+        Stmt::Expr(e) => expr_needs_truthy(e),
+        Stmt::Block(b) | Stmt::Seq(b) | Stmt::Fini(b, _) => any(b),
+    }
+}
+
+fn expr_needs_truthy(e: &Expr) -> bool {
+    let any = |es: &[Expr]| es.iter().any(expr_needs_truthy);
+    let cond = |c: &Expr| !c.is_bool() || expr_needs_truthy(c);
+    match &e.kind {
+        ExprKind::And(a, b) | ExprKind::Or(a, b) => cond(a) || cond(b),
+        ExprKind::Unary(UnOp::Not, a) => cond(a),
+        ExprKind::Ternary(c, a, b) => cond(c) || expr_needs_truthy(a) || expr_needs_truthy(b),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Null
+        | ExprKind::Me
+        | ExprKind::Var(_) => false,
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) => expr_needs_truthy(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            expr_needs_truthy(a) || expr_needs_truthy(b)
+        }
+        ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
+        ExprKind::Method(r, _, args) => expr_needs_truthy(r) || any(args),
+        ExprKind::Map(kvs) => kvs
+            .iter()
+            .any(|(k, v)| expr_needs_truthy(k) || expr_needs_truthy(v)),
+    }
 }
 
 /// Builds the body of one function or method.
@@ -119,9 +368,10 @@ fn compile_function(
     let mut c = FnCompiler {
         fb,
         g,
-        scopes: vec![HashMap::new()],
+        scopes: vec![Scope::default()],
         loops: Vec::new(),
         me: None,
+        fini_floor: None,
     };
     if let Some(b) = method_of {
         let me = c.fb.add_param(None);
@@ -129,46 +379,86 @@ fn compile_function(
         c.me = Some((me, b));
     }
     for (name, span) in &def.params {
-        if c.scopes[0].contains_key(name) {
+        if c.scopes[0].vars.contains_key(name) {
             return Err(Error::new(*span, format!("duplicate parameter {name}")));
         }
         let p = c.fb.add_param(None);
         at(*span, c.fb.set_value_name(p, name))?;
         let var = c.fb.declare_var();
         at(*span, c.fb.def_var(var, p))?;
-        c.scopes[0].insert(name.clone(), var);
+        c.scopes[0].vars.insert(name.clone(), var);
     }
     c.stmts(&def.body)?;
-    // Falling off the end returns null.
+    // Falling off the end runs the body's `fini` blocks and returns null.
     if c.fb.current_block().is_some() {
+        c.run_finis(0, def.span)?;
         at(def.span, c.fb.ret(None))?;
     }
     Ok(c.fb)
+}
+
+/// A lexical scope: its variables and its `fini` blocks registered so far.
+#[derive(Default)]
+struct Scope {
+    vars: HashMap<String, Variable>,
+    finis: Vec<Vec<Stmt>>,
 }
 
 /// The state of compiling one function body.
 struct FnCompiler<'g> {
     fb: FunctionBuilder,
     g: &'g Globals,
-    /// Lexical scopes of local variables, innermost last.
-    scopes: Vec<HashMap<String, Variable>>,
-    /// The open loops, innermost last.
-    loops: Vec<Loop>,
+    /// Lexical scopes, innermost last.
+    scopes: Vec<Scope>,
+    /// The open loops with the number of scopes outside their body, innermost last.
+    loops: Vec<(Loop, usize)>,
     /// The receiver and its box, in methods.
     me: Option<(Value, BoxId)>,
+    /// Inside a `fini` block: the number of loops open when it started.
+    fini_floor: Option<usize>,
 }
 
 impl FnCompiler<'_> {
     fn lookup(&self, name: &str) -> Option<Variable> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.iter().rev().find_map(|s| s.vars.get(name).copied())
     }
 
-    /// Compiles statements in a new scope.
+    /// Compiles statements in a new scope, then its `fini` blocks if the end is reachable.
     fn scoped(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(Scope::default());
         let r = self.stmts(stmts);
+        let depth = self.scopes.len() - 1;
+        let r = r.and_then(|()| {
+            if self.fb.current_block().is_some() {
+                self.run_finis(depth, Span::new(0, 0))
+            } else {
+                Ok(())
+            }
+        });
         self.scopes.pop();
         r
+    }
+
+    /// Emits the `fini` blocks of scopes `from..` (innermost scope first, each scope's blocks
+    /// last registered first), each seeing only the variables of its own scope and outer ones.
+    fn run_finis(&mut self, from: usize, span: Span) -> Result<(), Error> {
+        for k in (from..self.scopes.len()).rev() {
+            let n = self.scopes[k].finis.len();
+            for j in (0..n).rev() {
+                let body = self.scopes[k].finis[j].clone();
+                let inner = self.scopes.split_off(k + 1);
+                let saved_floor = self.fini_floor.replace(self.loops.len());
+                // The block's own registrations are not visible to it.
+                let later = self.scopes[k].finis.split_off(j);
+                let r = self.scoped(&body);
+                self.scopes[k].finis.extend(later);
+                self.fini_floor = saved_floor;
+                self.scopes.extend(inner);
+                r?;
+                let _ = span;
+            }
+        }
+        Ok(())
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
@@ -188,7 +478,14 @@ impl FnCompiler<'_> {
                 let var = self.fb.declare_var();
                 at(*span, self.fb.def_var(var, v))?;
                 if let Some(scope) = self.scopes.last_mut() {
-                    scope.insert(name.clone(), var);
+                    scope.vars.insert(name.clone(), var);
+                }
+            }
+            Stmt::Seq(ss) => self.stmts(ss)?,
+            Stmt::Block(ss) => self.scoped(ss)?,
+            Stmt::Fini(body, _) => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.finis.push(body.clone());
                 }
             }
             Stmt::Assign { target, value } => match &target.kind {
@@ -203,20 +500,31 @@ impl FnCompiler<'_> {
                     at(target.span, self.fb.def_var(var, v))?;
                 }
                 ExprKind::Field(obj, field) => {
-                    self.check_field(field, target.span)?;
+                    self.check_field(obj, field, target.span)?;
                     let o = self.expr(obj)?;
                     let v = self.expr(value)?;
                     at(target.span, self.fb.store(o, field, v))?;
                 }
+                ExprKind::Index(obj, index) => {
+                    let o = self.expr(obj)?;
+                    let i = self.expr(index)?;
+                    let v = self.expr(value)?;
+                    let callee = Callee::Method {
+                        box_name: None,
+                        method: "set".to_string(),
+                        receiver: o,
+                    };
+                    at(target.span, self.fb.call_discard(callee, &[i, v]))?;
+                }
                 _ => {
                     return Err(Error::new(
                         target.span,
-                        "only a variable or a field can be assigned",
+                        "only a variable, a field or an element can be assigned",
                     ))
                 }
             },
             Stmt::If { cond, then, els } => {
-                let c = self.expr(cond)?;
+                let c = self.cond(cond)?;
                 let sp = cond.span;
                 let then_b = self.fb.create_block();
                 let join = self.fb.create_block();
@@ -245,46 +553,70 @@ impl FnCompiler<'_> {
                     // The header holds straight-line code only: test at the top of the body.
                     let t = at(sp, self.fb.bconst(true))?;
                     at(sp, self.fb.loop_condition(&lp, t))?;
-                    let c = self.expr(cond)?;
+                    let c = self.cond(cond)?;
                     let nc = at(sp, self.fb.unary(UnaryOp::Not, c))?;
                     at(sp, self.fb.break_if(&lp, nc))?;
                 } else {
-                    let c = self.expr(cond)?;
+                    let c = self.cond(cond)?;
                     at(sp, self.fb.loop_condition(&lp, c))?;
                 }
-                self.loops.push(lp);
+                self.loops.push((lp, self.scopes.len()));
                 let r = self.scoped(body);
-                let Some(lp) = self.loops.pop() else {
-                    return Err(Error::new(sp, "internal compiler error: loop stack"));
+                let Some((lp, _)) = self.loops.pop() else {
+                    return Err(Error::new(sp, "loop stack underflow"));
                 };
                 r?;
                 at(sp, self.fb.end_loop(lp))?;
             }
             Stmt::Break(span) | Stmt::Continue(span) => {
-                let Some(lp) = self.loops.last() else {
-                    let word = if matches!(s, Stmt::Break(_)) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
+                let word = if matches!(s, Stmt::Break(_)) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                let Some(&(_, depth)) = self.loops.last() else {
                     return Err(Error::new(*span, format!("{word} outside of a loop")));
                 };
-                if matches!(s, Stmt::Break(_)) {
+                if self.fini_floor.is_some_and(|f| self.loops.len() <= f) {
+                    return Err(Error::new(*span, format!("{word} out of a fini block")));
+                }
+                self.run_finis(depth, *span)?;
+                let Some((lp, _)) = self.loops.last() else {
+                    return Err(Error::new(*span, format!("{word} outside of a loop")));
+                };
+                if word == "break" {
                     at(*span, self.fb.break_loop(lp))?;
                 } else {
                     at(*span, self.fb.continue_loop(lp))?;
                 }
             }
             Stmt::Return(value, span) => {
+                if self.fini_floor.is_some() {
+                    return Err(Error::new(*span, "return out of a fini block"));
+                }
                 let v = match value {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
+                self.run_finis(0, *span)?;
                 at(*span, self.fb.ret(v))?;
             }
             Stmt::Expr(e) => self.effect(e)?,
         }
         Ok(())
+    }
+
+    /// A condition as a Bool: the value itself when the expression is syntactically a Bool,
+    /// else `call @__ny_truthy(value)`.
+    fn cond(&mut self, e: &Expr) -> Result<Value, Error> {
+        let v = self.expr(e)?;
+        if e.is_bool() {
+            return Ok(v);
+        }
+        let Some(t) = self.g.truthy else {
+            return Err(Error::new(e.span, "truthiness helper not declared"));
+        };
+        at(e.span, self.fb.call_global(t, &[v]))
     }
 
     /// `jump target` unless the insertion block already ended (return, break, continue).
@@ -295,7 +627,16 @@ impl FnCompiler<'_> {
         Ok(())
     }
 
-    fn check_field(&self, field: &str, span: Span) -> Result<(), Error> {
+    fn check_field(&self, obj: &Expr, field: &str, span: Span) -> Result<(), Error> {
+        if let (ExprKind::Me, Some((_, b))) = (&obj.kind, self.me) {
+            if self.g.statics.contains(&b) {
+                let name = self.g.box_names.get(&b).map_or("", String::as_str);
+                return Err(Error::new(
+                    span,
+                    format!("static box {name} has no field {field} (fields of static boxes are not supported)"),
+                ));
+            }
+        }
         if self.g.fields.contains(field) {
             Ok(())
         } else {
@@ -319,12 +660,54 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
                     return at(e.span, self.fb.extern_call_discard(f, &a));
                 }
+                if let Some((f, a)) = self.static_call(recv, m, args, e.span)? {
+                    return at(e.span, self.fb.call_global(f, &a).map(|_| ()));
+                }
                 let callee = self.method_callee(recv, m, args.len(), e.span)?;
                 let a = self.exprs(args)?;
                 at(e.span, self.fb.call_discard(callee, &a))
             }
             _ => self.expr(e).map(|_| ()),
         }
+    }
+
+    /// `B.m(args)` with `B` a static box (or an alias of one, and not a local variable), or
+    /// `me.m(args)` inside a static box: the function `@B.m` and its arguments (`void` first).
+    fn static_call(
+        &mut self,
+        recv: &Expr,
+        m: &str,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<Option<(FuncId, Vec<Value>)>, Error> {
+        let b = match &recv.kind {
+            ExprKind::Var(name) if self.lookup(name).is_none() => self.g.static_box(name),
+            ExprKind::Me => self.me.map(|(_, b)| b).filter(|b| self.g.statics.contains(b)),
+            _ => None,
+        };
+        let Some(b) = b else {
+            return Ok(None);
+        };
+        self.static_method(b, m, args, span).map(Some)
+    }
+
+    /// The call of method `m` of static box `b`: `@B.m` and `void` followed by the arguments.
+    fn static_method(
+        &mut self,
+        b: BoxId,
+        m: &str,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<(FuncId, Vec<Value>), Error> {
+        let name = self.g.box_names.get(&b).map_or("", String::as_str).to_string();
+        let Some(&f) = self.g.method_ids.get(&(b, m.to_string())) else {
+            return Err(Error::new(span, format!("static box {name} has no method {m}")));
+        };
+        let arity = self.g.methods[&b][m];
+        self.check_arity(&format!("{name}.{m}"), arity, args.len(), span)?;
+        let mut a = vec![at(span, self.fb.void())?];
+        a.extend(self.exprs(args)?);
+        Ok((f, a))
     }
 
     /// The callee of `recv.m(...)` with `argc` arguments. On `me`, a method of the enclosing
@@ -428,13 +811,13 @@ impl FnCompiler<'_> {
                     Err(Error::new(sp, format!("unknown variable {name}")))
                 }
             }
-            ExprKind::Unary(op, a) => {
+            ExprKind::Unary(UnOp::Not, a) => {
+                let v = self.cond(a)?;
+                at(sp, self.fb.unary(UnaryOp::Not, v))
+            }
+            ExprKind::Unary(UnOp::Neg, a) => {
                 let v = self.expr(a)?;
-                let op = match op {
-                    UnOp::Neg => UnaryOp::Neg,
-                    UnOp::Not => UnaryOp::Not,
-                };
-                at(sp, self.fb.unary(op, v))
+                at(sp, self.fb.unary(UnaryOp::Neg, v))
             }
             ExprKind::Binary(op, a, b) => {
                 let l = self.expr(a)?;
@@ -462,6 +845,27 @@ impl FnCompiler<'_> {
             }
             ExprKind::And(a, b) => self.short_circuit(a, b, true, sp),
             ExprKind::Or(a, b) => self.short_circuit(a, b, false, sp),
+            ExprKind::Ternary(c, a, b) => {
+                let result = self.fb.declare_var();
+                let cv = self.cond(c)?;
+                let yes = self.fb.create_block();
+                let no = self.fb.create_block();
+                let join = self.fb.create_block();
+                at(sp, self.fb.branch(cv, yes, no))?;
+                at(sp, self.fb.switch_to_block(yes))?;
+                at(sp, self.fb.seal_block(yes))?;
+                let va = self.expr(a)?;
+                at(sp, self.fb.def_var(result, va))?;
+                at(sp, self.fb.jump(join))?;
+                at(sp, self.fb.switch_to_block(no))?;
+                at(sp, self.fb.seal_block(no))?;
+                let vb = self.expr(b)?;
+                at(sp, self.fb.def_var(result, vb))?;
+                at(sp, self.fb.jump(join))?;
+                at(sp, self.fb.switch_to_block(join))?;
+                at(sp, self.fb.seal_block(join))?;
+                at(sp, self.fb.use_var(result))
+            }
             ExprKind::Call(name, args) => {
                 if let Some(var) = self.lookup(name) {
                     let f = at(sp, self.fb.use_var(var))?;
@@ -477,12 +881,26 @@ impl FnCompiler<'_> {
                     let a = self.expr(&args[0])?;
                     return at(sp, self.fb.type_of(a));
                 }
-                let Some(&(f, arity)) = self.g.functions.get(name) else {
-                    return Err(Error::new(sp, format!("unknown function {name}")));
-                };
-                self.check_arity(name, arity, args.len(), sp)?;
-                let a = self.exprs(args)?;
-                at(sp, self.fb.call_global(f, &a))
+                if let Some(&(f, arity)) = self.g.functions.get(name) {
+                    self.check_arity(name, arity, args.len(), sp)?;
+                    let a = self.exprs(args)?;
+                    return at(sp, self.fb.call_global(f, &a));
+                }
+                // A bare call of a method of the enclosing box: `f(x)` is `me.f(x)`.
+                if let Some((_, b)) = self.me {
+                    if self.g.methods.get(&b).is_some_and(|ms| ms.contains_key(name)) {
+                        let me = Expr {
+                            kind: ExprKind::Me,
+                            span: sp,
+                        };
+                        let call = Expr {
+                            kind: ExprKind::Method(Box::new(me), name.clone(), args.clone()),
+                            span: sp,
+                        };
+                        return self.expr(&call);
+                    }
+                }
+                Err(Error::new(sp, format!("unknown function {name}")))
             }
             ExprKind::Method(recv, m, args) => {
                 if let Some(f) = self.extern_name(recv, m, sp)? {
@@ -490,17 +908,36 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
                     return at(sp, self.fb.extern_call(f, &a));
                 }
+                if let Some((f, a)) = self.static_call(recv, m, args, sp)? {
+                    return at(sp, self.fb.call_global(f, &a));
+                }
                 let callee = self.method_callee(recv, m, args.len(), sp)?;
                 let a = self.exprs(args)?;
                 at(sp, self.fb.call(callee, &a))
             }
             ExprKind::Field(obj, field) => {
-                self.check_field(field, sp)?;
+                self.check_field(obj, field, sp)?;
                 let o = self.expr(obj)?;
                 at(sp, self.fb.load(o, field))
             }
+            ExprKind::Index(obj, index) => {
+                let o = self.expr(obj)?;
+                let i = self.expr(index)?;
+                let callee = Callee::Method {
+                    box_name: None,
+                    method: "get".to_string(),
+                    receiver: o,
+                };
+                at(sp, self.fb.call(callee, &[i]))
+            }
             ExprKind::New(class, args) => {
                 let (cls, arity) = if let Some(&(id, arity)) = self.g.boxes.get(class) {
+                    if self.g.statics.contains(&id) {
+                        return Err(Error::new(
+                            sp,
+                            format!("{class} is a static box: call its methods as {class}.m()"),
+                        ));
+                    }
                     (BoxClass::User(id), Some(arity))
                 } else if let Some(cls) = BoxClass::builtin(class) {
                     (cls, cls.builtin_arity())
@@ -534,11 +971,12 @@ impl FnCompiler<'_> {
         }
     }
 
-    /// `a && b` (`and`) or `a || b`: `a` must be a Bool; `b` is evaluated only when `a` does not
-    /// decide the result, which is then `b`'s value.
+    /// `a && b` (`and`) or `a || b` (`or`): a Bool. `a` is a condition (truthiness applies);
+    /// `b` is evaluated only when `a` does not decide the result, which is then `b` as a
+    /// condition.
     fn short_circuit(&mut self, a: &Expr, b: &Expr, and: bool, sp: Span) -> Result<Value, Error> {
         let result = self.fb.declare_var();
-        let va = self.expr(a)?;
+        let va = self.cond(a)?;
         at(sp, self.fb.def_var(result, va))?;
         let rhs = self.fb.create_block();
         let join = self.fb.create_block();
@@ -549,7 +987,7 @@ impl FnCompiler<'_> {
         }
         at(sp, self.fb.switch_to_block(rhs))?;
         at(sp, self.fb.seal_block(rhs))?;
-        let vb = self.expr(b)?;
+        let vb = self.cond(b)?;
         at(sp, self.fb.def_var(result, vb))?;
         at(sp, self.fb.jump(join))?;
         at(sp, self.fb.switch_to_block(join))?;
