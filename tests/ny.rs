@@ -24,13 +24,18 @@ fn examples_run_on_every_backend() {
         .expect("ny/examples exists")
         .filter_map(|e| {
             let p = e.ok()?.path();
-            (p.extension()? == "ny").then(|| p.file_stem()?.to_str().map(String::from))?
+            let ext = p.extension()?.to_str()?.to_string();
+            let stem = p.file_stem()?.to_str()?.to_string();
+            ["ny", "hako"]
+                .contains(&ext.as_str())
+                .then(|| format!("{stem}.{ext}"))
         })
         .collect();
     names.sort();
     assert!(names.len() >= 6, "examples found: {names:?}");
     let mut failures = Vec::new();
-    for name in &names {
+    for file in &names {
+        let name = file.rsplit_once('.').map_or(file.as_str(), |(n, _)| n);
         let read = |ext: &str| fs::read(dir.join(format!("{name}.{ext}"))).ok();
         let expected = read("out").unwrap_or_else(|| panic!("{name}.out is missing"));
         let stdin = read("in").unwrap_or_default();
@@ -43,8 +48,7 @@ fn examples_run_on_every_backend() {
             })
             .unwrap_or(0);
         for backend in BACKENDS {
-            let file = format!("{name}.ny");
-            let o = mir14(&["run", &file, "--backend", backend], &dir, &stdin);
+            let o = mir14(&["run", file, "--backend", backend], &dir, &stdin);
             if o.stdout != expected || o.code != Some(status) || !o.stderr.is_empty() {
                 failures.push(format!(
                     "{name} on {backend}: status {:?} (expected {status}), stderr {:?}\n{}",
@@ -113,12 +117,17 @@ fn errors_are_located_and_exit_2() {
         assert_eq!(o.err(), expected, "{src}");
         assert!(o.stdout.is_empty());
     }
-    // No @main: the usual message.
+    // No entry point.
     fs::write(dir.join("lib.ny"), "function f() { return 1 }\n").unwrap();
     let o = mir14(&["run", "lib.ny"], &dir, b"");
     assert_eq!(
         (o.code, o.err()),
-        (Some(2), "error: no function @main in lib.ny\n".into())
+        (
+            Some(2),
+            "lib.ny:1:1: error: no entry point: write `static box Main { main() { ... } }`, \
+             a `function main()` or top-level statements\nfunction f() { return 1 }\n^\n"
+                .into()
+        )
     );
     fs::remove_dir_all(&dir).unwrap();
 }

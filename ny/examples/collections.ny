@@ -14,7 +14,7 @@ function main() {
   print(m)
   print(m.keys())
   print(m.has("three"))
-  local lit = {"xs": [1, "b", null], "n": {"k": true}}
+  local lit = %{"xs" => [1, "b", null], "n" => %{"k" => true}}
   print(lit)
   print(lit.get("xs").get(1))
   local words = "the quick brown fox".split(" ")

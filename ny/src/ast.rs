@@ -193,11 +193,13 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `cond ? a : b`.
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `{ stmts; tail }`: the statements in a scope of their own, then the tail's value.
+    BlockExpr(Vec<Stmt>, Box<Expr>),
     /// `new Class(args)`.
     New(String, Vec<Expr>),
     /// `[a, b, ...]`: a new ArrayBox.
     Array(Vec<Expr>),
-    /// `{k: v, ...}`: a new MapBox.
+    /// `%{k => v, ...}`: a new MapBox.
     Map(Vec<(Expr, Expr)>),
 }
 
@@ -213,6 +215,7 @@ impl Expr {
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
             ),
             ExprKind::Ternary(_, a, b) => a.is_bool() && b.is_bool(),
+            ExprKind::BlockExpr(_, tail) => tail.is_bool(),
             _ => false,
         }
     }
@@ -221,7 +224,10 @@ impl Expr {
     pub fn has_control_flow(&self) -> bool {
         let any = |es: &[Expr]| es.iter().any(Expr::has_control_flow);
         match &self.kind {
-            ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Ternary(..) => true,
+            ExprKind::And(..)
+            | ExprKind::Or(..)
+            | ExprKind::Ternary(..)
+            | ExprKind::BlockExpr(..) => true,
             ExprKind::Index(a, b) => a.has_control_flow() || b.has_control_flow(),
             ExprKind::Int(_)
             | ExprKind::Float(_)

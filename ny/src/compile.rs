@@ -136,7 +136,6 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
             methods.push((fid, id, m));
         }
     }
-    let entry = find_entry(prog, &g)?;
     let mut funcs = Vec::new();
     for f in &prog.functions {
         if f.name == "print" || f.name == "typeof" {
@@ -166,7 +165,7 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
     }
-    match entry {
+    match find_entry(prog, &g)? {
         Entry::Function => {}
         Entry::Script(stmts, span) => {
             let fid = at(span, mb.declare_function("main"))?;
@@ -190,7 +189,14 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
             };
             let mut args = vec![recv];
             if argc == 1 {
-                args.push(at(sp, fb.extern_call(ExternFn::from_name("env.args").ok_or_else(|| Error::new(sp, "env.args is missing"))?, &[]))?);
+                args.push(at(
+                    sp,
+                    fb.extern_call(
+                        ExternFn::from_name("env.args")
+                            .ok_or_else(|| Error::new(sp, "env.args is missing"))?,
+                        &[],
+                    ),
+                )?);
             }
             let r = at(sp, fb.call_global(method, &args))?;
             at(sp, fb.ret(Some(r)))?;
@@ -275,7 +281,10 @@ fn truthy_function(mb: &ModuleBuilder, f: FuncId) -> Result<FunctionBuilder, Bui
     let mut fb = mb.function_builder(f)?;
     let x = fb.add_param(None);
     fb.set_value_name(x, "x")?;
-    let cases: [(TypeName, fn(&mut FunctionBuilder) -> Result<Value, BuildError>); 3] = [
+    let cases: [(
+        TypeName,
+        fn(&mut FunctionBuilder) -> Result<Value, BuildError>,
+    ); 3] = [
         (TypeName::Integer, |fb| fb.iconst(0)),
         (TypeName::Float, |fb| fb.fconst(0.0)),
         (TypeName::String, |fb| fb.sconst("")),
@@ -353,7 +362,25 @@ fn expr_needs_truthy(e: &Expr) -> bool {
         ExprKind::Map(kvs) => kvs
             .iter()
             .any(|(k, v)| expr_needs_truthy(k) || expr_needs_truthy(v)),
+        ExprKind::BlockExpr(body, tail) => {
+            body.iter().any(stmt_needs_truthy) || expr_needs_truthy(tail)
+        }
     }
+}
+
+/// The first `return`, `break` or `continue` in `stmts` that is not inside a loop of its own
+/// (for `break`/`continue`) — block expressions cannot leave by an exit statement.
+fn exit_in(stmts: &[Stmt], in_loop: bool) -> Option<Span> {
+    stmts.iter().find_map(|s| match s {
+        Stmt::Return(_, sp) => Some(*sp),
+        Stmt::Break(sp) | Stmt::Continue(sp) if !in_loop => Some(*sp),
+        Stmt::If { then, els, .. } => {
+            exit_in(then, in_loop).or_else(|| els.as_deref().and_then(|e| exit_in(e, in_loop)))
+        }
+        Stmt::Loop { body, .. } => exit_in(body, true),
+        Stmt::Block(b) | Stmt::Seq(b) => exit_in(b, in_loop),
+        _ => None,
+    })
 }
 
 /// Builds the body of one function or method.
@@ -420,7 +447,10 @@ struct FnCompiler<'g> {
 
 impl FnCompiler<'_> {
     fn lookup(&self, name: &str) -> Option<Variable> {
-        self.scopes.iter().rev().find_map(|s| s.vars.get(name).copied())
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.vars.get(name).copied())
     }
 
     /// Compiles statements in a new scope, then its `fini` blocks if the end is reachable.
@@ -682,7 +712,10 @@ impl FnCompiler<'_> {
     ) -> Result<Option<(FuncId, Vec<Value>)>, Error> {
         let b = match &recv.kind {
             ExprKind::Var(name) if self.lookup(name).is_none() => self.g.static_box(name),
-            ExprKind::Me => self.me.map(|(_, b)| b).filter(|b| self.g.statics.contains(b)),
+            ExprKind::Me => self
+                .me
+                .map(|(_, b)| b)
+                .filter(|b| self.g.statics.contains(b)),
             _ => None,
         };
         let Some(b) = b else {
@@ -699,9 +732,17 @@ impl FnCompiler<'_> {
         args: &[Expr],
         span: Span,
     ) -> Result<(FuncId, Vec<Value>), Error> {
-        let name = self.g.box_names.get(&b).map_or("", String::as_str).to_string();
+        let name = self
+            .g
+            .box_names
+            .get(&b)
+            .map_or("", String::as_str)
+            .to_string();
         let Some(&f) = self.g.method_ids.get(&(b, m.to_string())) else {
-            return Err(Error::new(span, format!("static box {name} has no method {m}")));
+            return Err(Error::new(
+                span,
+                format!("static box {name} has no method {m}"),
+            ));
         };
         let arity = self.g.methods[&b][m];
         self.check_arity(&format!("{name}.{m}"), arity, args.len(), span)?;
@@ -888,7 +929,12 @@ impl FnCompiler<'_> {
                 }
                 // A bare call of a method of the enclosing box: `f(x)` is `me.f(x)`.
                 if let Some((_, b)) = self.me {
-                    if self.g.methods.get(&b).is_some_and(|ms| ms.contains_key(name)) {
+                    if self
+                        .g
+                        .methods
+                        .get(&b)
+                        .is_some_and(|ms| ms.contains_key(name))
+                    {
                         let me = Expr {
                             kind: ExprKind::Me,
                             span: sp,
@@ -953,6 +999,25 @@ impl FnCompiler<'_> {
             ExprKind::Array(items) => {
                 let a = self.exprs(items)?;
                 at(sp, self.fb.new_box(BoxClass::Array, &a))
+            }
+            ExprKind::BlockExpr(body, tail) => {
+                if let Some(x) = exit_in(body, false) {
+                    return Err(Error::new(
+                        x,
+                        "return, break and continue cannot leave a block expression",
+                    ));
+                }
+                self.scopes.push(Scope::default());
+                let r = self.stmts(body).and_then(|()| self.expr(tail));
+                let depth = self.scopes.len() - 1;
+                let r = r.and_then(|v| {
+                    if self.fb.current_block().is_some() {
+                        self.run_finis(depth, sp)?;
+                    }
+                    Ok(v)
+                });
+                self.scopes.pop();
+                r
             }
             ExprKind::Map(kvs) => {
                 let m = at(sp, self.fb.new_box(BoxClass::Map, &[]))?;

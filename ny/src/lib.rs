@@ -88,9 +88,9 @@ pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
         .stack_size(STACK_BYTES)
         .spawn(run)
     {
-        Ok(h) => h.join().unwrap_or_else(|_| {
-            Err(Error::new(Span::new(0, 0), "the compiler thread panicked"))
-        }),
+        Ok(h) => h
+            .join()
+            .unwrap_or_else(|_| Err(Error::new(Span::new(0, 0), "the compiler thread panicked"))),
         Err(e) => Err(Error::new(
             Span::new(0, 0),
             format!("cannot start the compiler thread: {e}"),
@@ -181,9 +181,8 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
         let boxes = if let Some(b) = seen.get(&key) {
             b.clone()
         } else {
-            let text = std::fs::read_to_string(&found).map_err(|e| {
-                Error::new(u.span, format!("cannot read {}: {e}", found.display()))
-            })?;
+            let text = std::fs::read_to_string(&found)
+                .map_err(|e| Error::new(u.span, format!("cannot read {}: {e}", found.display())))?;
             let last = files.last().map_or(0, |f| f.base + f.text.len() + 1);
             files.push(SourceFile {
                 name: found.display().to_string(),

@@ -99,7 +99,9 @@ impl Parser {
         if self.depth > MAX_DEPTH {
             return Err(Error::new(
                 self.peek().span,
-                format!("nesting too deep (more than {MAX_DEPTH} levels of expressions and blocks)"),
+                format!(
+                    "nesting too deep (more than {MAX_DEPTH} levels of expressions and blocks)"
+                ),
             ));
         }
         Ok(())
@@ -154,7 +156,8 @@ impl Parser {
             } else if self.is_word("box") {
                 self.next();
                 prog.boxes.push(self.box_def(false)?);
-            } else if self.is_word("static") && matches!(&self.peek_at(1).tok, Tok::Ident(w) if w == "box")
+            } else if self.is_word("static")
+                && matches!(&self.peek_at(1).tok, Tok::Ident(w) if w == "box")
             {
                 self.next();
                 self.next();
@@ -501,7 +504,7 @@ impl Parser {
 
     fn ternary(&mut self) -> Result<Expr, Error> {
         let c = self.binary(0)?;
-        if !(self.is_punct("?") && !self.peek().newline) {
+        if !self.is_punct("?") {
             return Ok(c);
         }
         self.next();
@@ -532,9 +535,13 @@ impl Parser {
         let mut chain = 0;
         let r = loop {
             let t = self.peek();
+            // A line break before `+` or `-` ends the expression (`-x` may start a statement);
+            // no other binary operator can start a statement, so it continues the expression.
+            let breaks = t.newline && matches!(t.tok, Tok::Punct("+") | Tok::Punct("-"));
             let op: &str = match &t.tok {
-                Tok::Punct(p) if !t.newline && LEVELS[level].contains(p) => p,
-                Tok::Ident(w) if !t.newline && LEVELS[level].contains(&w.as_str()) => {
+                _ if breaks => break Ok(lhs),
+                Tok::Punct(p) if LEVELS[level].contains(p) => p,
+                Tok::Ident(w) if LEVELS[level].contains(&w.as_str()) => {
                     if w == "or" {
                         "||"
                     } else {
@@ -628,7 +635,9 @@ impl Parser {
         let mut chain = 0;
         let r = loop {
             // Each postfix operation nests the tree one level deeper.
-            if self.is_punct(".") || (self.is_punct("(") || self.is_punct("[")) && !self.peek().newline {
+            if self.is_punct(".")
+                || (self.is_punct("(") || self.is_punct("[")) && !self.peek().newline
+            {
                 chain += 1;
                 if let Err(err) = self.enter() {
                     break Err(err);
@@ -736,9 +745,8 @@ impl Parser {
                     span: Span::new(t.span.start as usize, end),
                 })
             }
-            Tok::Punct("{") | Tok::Punct("%{") => {
-                // `%{k => v, ...}` (Nyash), or `{k: v, ...}` (the older form).
-                let arrow = t.tok == Tok::Punct("%{");
+            Tok::Punct("%{") => {
+                // `%{k => v, ...}`.
                 self.next();
                 let mut kvs = Vec::new();
                 loop {
@@ -746,7 +754,7 @@ impl Parser {
                         break;
                     }
                     let k = self.expr()?;
-                    self.expect_punct(if arrow { "=>" } else { ":" })?;
+                    self.expect_punct("=>")?;
                     let v = self.expr()?;
                     kvs.push((k, v));
                     if self.eat_punct("}") {
@@ -758,6 +766,22 @@ impl Parser {
                 Ok(Expr {
                     kind: ExprKind::Map(kvs),
                     span: Span::new(t.span.start as usize, end),
+                })
+            }
+            Tok::Punct("{") => {
+                // A block expression `{ stmt* tail }`: its value is the tail expression's.
+                let mut body = self.block()?;
+                let end = self.tokens[self.pos - 1].span.end as usize;
+                let span = Span::new(t.span.start as usize, end);
+                let Some(Stmt::Expr(tail)) = body.pop() else {
+                    return Err(Error::new(
+                        span,
+                        "a block expression must end with an expression (its value)",
+                    ));
+                };
+                Ok(Expr {
+                    kind: ExprKind::BlockExpr(body, Box::new(tail)),
+                    span,
                 })
             }
             Tok::Ident(w) => match w.as_str() {
@@ -858,7 +882,7 @@ mod tests {
     #[test]
     fn statements_boxes_and_line_breaks() {
         let src = "box P {\n init { x, y }\n birth(x) { me.x = x }\n get() { return me.x }\n}\n\
-                   function main() {\n local p = new P(1)\n local a = [1, 2]; local m = {\"k\": a}\n\
+                   function main() {\n local p = new P(1)\n local a = [1, 2]; local m = %{\"k\" => a}\n\
                    if p.get() == 1 { print(1) } else if false { } else { return }\n\
                    loop(true) { break\n continue }\n return\n}";
         let prog = parse(src).unwrap();
@@ -891,19 +915,29 @@ mod tests {
             (24, "expected a variable name, found `=`".to_string())
         );
         assert_eq!(
-            err("function main() { print(1) print(2) }"),
+            err("function f() { 1 = 2 }"),
             (
-                27,
-                "expected the end of the statement, found `print`".to_string()
+                17,
+                "only a variable, a field or an element can be assigned".to_string()
             )
         );
         assert_eq!(
-            err("x = 1"),
-            (0, "expected `box` or `function`, found `x`".to_string())
+            err("static box M { x = 1 }"),
+            (
+                17,
+                "field initializers are not supported: assign the field in `birth`".to_string()
+            )
         );
         assert_eq!(
-            err("function f() { 1 = 2 }"),
-            (17, "only a variable or a field can be assigned".to_string())
+            err("local x = { local y = 1 }"),
+            (
+                10,
+                "a block expression must end with an expression (its value)".to_string()
+            )
+        );
+        assert_eq!(
+            err("box A from B { }"),
+            (6, "box inheritance (`from`) is not supported".to_string())
         );
         assert_eq!(
             err("function f() { return (1 + }"),
