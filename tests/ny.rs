@@ -158,3 +158,134 @@ fn emit_mir_prints_verifiable_mir14_text() {
     let f = mir14(&["fmt", "loops.ny"], &dir, b"");
     assert_eq!(f.out(), text);
 }
+
+/// Runs `src` written to `name` in a fresh temporary directory (with `extra` files beside it)
+/// on `backend`: (status, stdout, stderr).
+fn run_in_temp(
+    tag: &str,
+    name: &str,
+    src: &str,
+    extra: &[(&str, &str)],
+    backend: &str,
+) -> (Option<i32>, String, String) {
+    let dir = std::env::temp_dir().join(format!("mir14-ny-{tag}-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(name), src).unwrap();
+    for (f, text) in extra {
+        let p = dir.join(f);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    let o = mir14(&["run", name, "--backend", backend], &dir, b"");
+    fs::remove_dir_all(&dir).unwrap();
+    (
+        o.code,
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.err(),
+    )
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    // Issue 21: these used to overflow the stack (3,440 parentheses, 7,200 ifs, 15,000 terms).
+    let n = 5000;
+    let parens = format!("print({}1{})\n", "(".repeat(n), ")".repeat(n));
+    let ifs = format!(
+        "local x = 1\n{}print(x)\n{}",
+        "if x {\n".repeat(8000),
+        "}\n".repeat(8000)
+    );
+    let plus = format!("print({})\n", vec!["1"; 20000].join(" + "));
+    for (src, at) in [(&parens, "1:1005"), (&ifs, "1002:4"), (&plus, "1:3997")] {
+        let (code, out, err) = run_in_temp("deep", "deep.hako", src, &[], "vm");
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty());
+        assert!(
+            err.starts_with(&format!(
+                "deep.hako:{at}: error: nesting too deep (more than 1000 levels of expressions and blocks)\n"
+            )),
+            "{err}"
+        );
+    }
+    // Just under the limit compiles and runs on every backend.
+    let ok = format!("print({}1{})\n", "(".repeat(990), ")".repeat(990));
+    let ok_ifs = format!(
+        "local x = 1\n{}print(x)\n{}",
+        "if x == 1 {\n".repeat(900),
+        "}\n".repeat(900)
+    );
+    for backend in BACKENDS {
+        for src in [&ok, &ok_ifs] {
+            let (code, out, err) = run_in_temp("deepok", "ok.hako", src, &[], backend);
+            assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+        }
+    }
+}
+
+#[test]
+fn nyash_entry_points_and_using() {
+    // Script mode: top-level statements, exit status from `return`.
+    let (code, out, _) = run_in_temp("script", "s.nyash", "print(1)\nreturn 7\n", &[], "vm");
+    assert_eq!((code, out.as_str()), (Some(7), "1\n"));
+    // An instance `box Main`: `new Main()`, then `main()`.
+    let src =
+        "box Main {\n  n\n  birth() { me.n = 41 }\n  main() { print(me.n + 1)\n return me.n }\n}\n";
+    let (code, out, _) = run_in_temp("inst", "m.hako", src, &[], "jit");
+    assert_eq!((code, out.as_str()), (Some(41), "42\n"));
+    // `using` resolves from the importing file's directory, then its parents; an import of an
+    // import is relative to that file.
+    let lib = "using \"util/two.hako\"\nstatic box One { get() { return Two.get() - 1 } }\n";
+    let two = "static box Two { get() { return 2 } }\n";
+    let src = "using \"lib/one.hako\" as Uno\nstatic box Main { main() { print(Uno.get() + One.get()) } }\n";
+    let files = [("lib/one.hako", lib), ("lib/util/two.hako", two)];
+    let (code, out, err) = run_in_temp("using", "p.hako", src, &files, "aot");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2\n", ""));
+    // Errors: a missing file; an error inside an imported file names that file.
+    let (code, _, err) = run_in_temp(
+        "miss",
+        "p.hako",
+        "using \"nope.hako\"\nprint(1)\n",
+        &[],
+        "vm",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("p.hako:1:1: error: cannot find \"nope.hako\""),
+        "{err}"
+    );
+    let bad = [("bad.hako", "static box B {\n  f() { return x }\n}\n")];
+    let (code, _, err) = run_in_temp(
+        "bad",
+        "p.hako",
+        "using \"bad.hako\"\nprint(B.f())\n",
+        &bad,
+        "vm",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains(
+            "bad.hako:2:16: error: unknown variable x\n  f() { return x }\n               ^\n"
+        ),
+        "{err}"
+    );
+    // `function main(args)` is a clear error (it was an internal compiler error).
+    let (code, _, err) = run_in_temp("fmain", "f.ny", "function main(args) { }\n", &[], "vm");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("f.ny:1:10: error: function main takes no parameters"),
+        "{err}"
+    );
+    // A condition that is neither Bool, Integer, Float nor String traps.
+    let (code, _, err) = run_in_temp(
+        "truthy",
+        "t.hako",
+        "local v = null\nif v { print(1) }\n",
+        &[],
+        "vm",
+    );
+    assert_eq!(code, Some(101));
+    assert!(
+        err.contains("branch condition must be Bool, got Void"),
+        "{err}"
+    );
+}
