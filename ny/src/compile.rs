@@ -274,6 +274,9 @@ fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
     }
 }
 
+/// Emits the "zero" a type's truthiness compares against.
+type ZeroOf = fn(&mut FunctionBuilder) -> Result<Value, BuildError>;
+
 /// `@__ny_truthy(%x)`: Bool as is, Integer and Float `!= 0`, String `!= ""`; anything else is
 /// returned unchanged, so that the `branch` using it traps with `TypeError` (Void and boxes have
 /// no truth value).
@@ -281,10 +284,7 @@ fn truthy_function(mb: &ModuleBuilder, f: FuncId) -> Result<FunctionBuilder, Bui
     let mut fb = mb.function_builder(f)?;
     let x = fb.add_param(None);
     fb.set_value_name(x, "x")?;
-    let cases: [(
-        TypeName,
-        fn(&mut FunctionBuilder) -> Result<Value, BuildError>,
-    ); 3] = [
+    let cases: [(TypeName, ZeroOf); 3] = [
         (TypeName::Integer, |fb| fb.iconst(0)),
         (TypeName::Float, |fb| fb.fconst(0.0)),
         (TypeName::String, |fb| fb.sconst("")),
@@ -418,7 +418,7 @@ fn compile_function(
     c.stmts(&def.body)?;
     // Falling off the end runs the body's `fini` blocks and returns null.
     if c.fb.current_block().is_some() {
-        c.run_finis(0, def.span)?;
+        c.run_finis(0)?;
         at(def.span, c.fb.ret(None))?;
     }
     Ok(c.fb)
@@ -460,7 +460,7 @@ impl FnCompiler<'_> {
         let depth = self.scopes.len() - 1;
         let r = r.and_then(|()| {
             if self.fb.current_block().is_some() {
-                self.run_finis(depth, Span::new(0, 0))
+                self.run_finis(depth)
             } else {
                 Ok(())
             }
@@ -471,7 +471,7 @@ impl FnCompiler<'_> {
 
     /// Emits the `fini` blocks of scopes `from..` (innermost scope first, each scope's blocks
     /// last registered first), each seeing only the variables of its own scope and outer ones.
-    fn run_finis(&mut self, from: usize, span: Span) -> Result<(), Error> {
+    fn run_finis(&mut self, from: usize) -> Result<(), Error> {
         for k in (from..self.scopes.len()).rev() {
             let n = self.scopes[k].finis.len();
             for j in (0..n).rev() {
@@ -485,7 +485,6 @@ impl FnCompiler<'_> {
                 self.fini_floor = saved_floor;
                 self.scopes.extend(inner);
                 r?;
-                let _ = span;
             }
         }
         Ok(())
@@ -610,7 +609,7 @@ impl FnCompiler<'_> {
                 if self.fini_floor.is_some_and(|f| self.loops.len() <= f) {
                     return Err(Error::new(*span, format!("{word} out of a fini block")));
                 }
-                self.run_finis(depth, *span)?;
+                self.run_finis(depth)?;
                 let Some((lp, _)) = self.loops.last() else {
                     return Err(Error::new(*span, format!("{word} outside of a loop")));
                 };
@@ -628,7 +627,7 @@ impl FnCompiler<'_> {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
-                self.run_finis(0, *span)?;
+                self.run_finis(0)?;
                 at(*span, self.fb.ret(v))?;
             }
             Stmt::Expr(e) => self.effect(e)?,
@@ -1012,7 +1011,7 @@ impl FnCompiler<'_> {
                 let depth = self.scopes.len() - 1;
                 let r = r.and_then(|v| {
                     if self.fb.current_block().is_some() {
-                        self.run_finis(depth, sp)?;
+                        self.run_finis(depth)?;
                     }
                     Ok(v)
                 });
@@ -1219,6 +1218,76 @@ mod tests {
         assert_eq!(
             error("function f() { }\nfunction f() { }"),
             ("duplicate function @f".into(), 26)
+        );
+    }
+
+    #[test]
+    fn nyash_forms_compute_what_they_say() {
+        // Static boxes: `X.m()`, `me.m()`/`this.m()` and bare `m()` inside; the exit status is
+        // Main.main's result.
+        let src = "static box Util {\n twice(x) { return x * 2 }\n quad(x) { return me.twice(this.twice(x)) }\n\
+                   oct(x) { return twice(quad(x)) }\n}\n\
+                   static box Main { main() { print(Util.oct(1))\n return 4 } }";
+        assert_eq!(run(src), ("8\n".into(), 4));
+        // Truthiness of Integer, Float and String; `and`/`or`/`not` give Bools; ternary.
+        let src = "local r = \"\"\nif 0 { r = r + \"a\" }\nif 2 { r = r + \"b\" }\nif 0.5 { r = r + \"c\" }\n\
+                   if \"\" { r = r + \"d\" }\nif \"x\" { r = r + \"e\" }\n\
+                   print(r + \" \" + (1 and \"s\") + \" \" + (0 or \"\") + \" \" + not 0 + \" \" + (3 > 2 ? 1 : 2))";
+        assert_eq!(run(src).0, "bce true false true 1\n");
+        // Indexing reads and writes arrays and maps; `local a, b`.
+        let src =
+            "local a, m\na = [1, 2]\nm = %{\"k\" => 5}\na[0] = a[1] + m[\"k\"]\nm[\"j\"] = 1\n\
+                   print(a + \" \" + m.size() + \" \" + a.size())";
+        assert_eq!(run(src).0, "[7, 2] 2 2\n");
+        // `fini` runs at every exit of its scope, last registered first; `cleanup` after the
+        // block; loops run the `fini`s of the scopes they leave.
+        let src = "static box Main {\n f(log) {\n fini { log.push(\"f1\") }\n local x = 1 fini { log.push(\"f2\") }\n\
+                   if x == 1 { return log.push(\"ret\") }\n log.push(\"never\")\n }\n\
+                   main() {\n local log = []\n me.f(log)\n local i = 0\n\
+                   while i < 2 { i += 1\n { fini { log.push(\"L\" + i) }\n if i == 1 { continue }\n break } }\n\
+                   { log.push(\"b\") } cleanup { log.push(\"c\") }\n print(log.join(\",\"))\n }\n}";
+        assert_eq!(run(src).0, "ret,f2,f1,L1,L2,b,c\n");
+        // Block expressions: the statements run in their own scope, the tail is the value.
+        let src = "local x = 1\nlocal y = { local x = 10\n x * 2 }\nif ({ local z = y\n z > 5 }) { print(x + y) }";
+        assert_eq!(run(src).0, "21\n");
+        // An instance `box Main` gets a `new Main()` as the receiver of `main`.
+        let src = "box Main {\n n\n birth() { me.n = 3 }\n main() { return n() + me.n }\n n() { return 1 } }";
+        assert_eq!(run(src).1, 4);
+    }
+
+    #[test]
+    fn nyash_compile_errors() {
+        assert_eq!(
+            error("static box S { x\n m() { } }\nprint(1)").0,
+            "static box S declares field x: fields of static boxes are not supported"
+        );
+        assert_eq!(
+            error("static box S { m() { } }\nprint(S.n())").0,
+            "static box S has no method n"
+        );
+        assert_eq!(
+            error("static box S { m() { } }\nprint(new S())").0,
+            "S is a static box: call its methods as S.m()"
+        );
+        assert_eq!(
+            error("local x = { if true { return 1 }\n 2 }").0,
+            "return, break and continue cannot leave a block expression"
+        );
+        assert_eq!(
+            error("loop(true) { fini { break }\n break }").0,
+            "break out of a fini block"
+        );
+        assert_eq!(
+            error("print(1)\nstatic box Main { main() { } }").0,
+            "top-level statements and Main.main: a program has one entry point"
+        );
+        assert_eq!(
+            error("using \"x.hako\"\nprint(1)").0,
+            "`using` needs a program read from a file"
+        );
+        assert_eq!(
+            error("function __ny_truthy(x) { }\nprint(1)").0,
+            "__ny_truthy is a reserved name (names starting with __ny_)"
         );
     }
 }
