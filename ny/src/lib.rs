@@ -1,6 +1,8 @@
-//! `mir14-ny`: ny, a small language with a Nyash-like surface (`box` declarations with fields
-//! and methods, `local`, `if`/`else`, `loop(cond)` with `break`/`continue`, functions, strings,
-//! arrays, maps, method calls, `print`), compiled to MIR14 through the public builder API only.
+//! `mir14-ny`: Nyash, the language of the hakorune project (static and instance `box`es with
+//! fields and methods, `birth`, `me`/`this`, `local`, `if`/`else`, `loop`/`while` with
+//! `break`/`continue`, `and`/`or`/`not`, `?:`, indexing, array and map literals, block
+//! expressions, `fini`/`cleanup`, `using` of other files, `print`), compiled to MIR14 through
+//! the public builder API only.
 //!
 //! The language is described in `ny/README.md`. Pipeline: [`lexer`] → [`parser`] (a syntax tree,
 //! [`ast`]) → [`compile`](compile::compile_program) (builder calls) → [`mir14_mir::Module`].
