@@ -195,6 +195,8 @@ pub enum ExprKind {
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `{ stmts; tail }`: the statements in a scope of their own, then the tail's value.
     BlockExpr(Vec<Stmt>, Box<Expr>),
+    /// `(x = value)`: assigns the variable `x` (written at the span) and gives the value.
+    AssignVar(String, Span, Box<Expr>),
     /// `new Class(args)`.
     New(String, Vec<Expr>),
     /// `[a, b, ...]`: a new ArrayBox.
@@ -236,7 +238,9 @@ impl Expr {
             | ExprKind::Null
             | ExprKind::Me
             | ExprKind::Var(_) => false,
-            ExprKind::Unary(_, a) | ExprKind::Field(a, _) => a.has_control_flow(),
+            ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => {
+                a.has_control_flow()
+            }
             ExprKind::Binary(_, a, b) => a.has_control_flow() || b.has_control_flow(),
             ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
             ExprKind::Method(r, _, args) => r.has_control_flow() || any(args),

@@ -213,9 +213,21 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
 
 /// Decides where the program starts (see `ny/README.md`, "Program entry").
 fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
-    let main_box = g.boxes.get("Main").and_then(|&(id, birth)| {
+    let with_main = |name: &str| {
+        let &(id, birth) = g.boxes.get(name)?;
         let argc = *g.methods.get(&id)?.get("main")?;
-        Some((id, birth, argc))
+        Some((name.to_string(), id, birth, argc))
+    };
+    // `Main`, else the one static box that has a `main` method.
+    let main_box = with_main("Main").or_else(|| {
+        let mut found = prog
+            .boxes
+            .iter()
+            .filter(|b| b.is_static && b.methods.iter().any(|m| m.name == "main"));
+        match (found.next(), found.next()) {
+            (Some(b), None) => with_main(&b.name),
+            _ => None,
+        }
     });
     let main_fn = prog.functions.iter().find(|f| f.name == "main");
     if let Some(span) = prog.stmts_span {
@@ -233,11 +245,11 @@ fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
         }
         return Ok(Entry::Script(&prog.stmts, span));
     }
-    if let Some((id, birth, argc)) = main_box {
+    if let Some((name, id, birth, argc)) = main_box {
         let span = prog
             .boxes
             .iter()
-            .find(|b| b.name == "Main")
+            .find(|b| b.name == name)
             .map_or(Span::new(0, 0), |b| b.span);
         if let Some(f) = main_fn {
             return Err(Error::new(
@@ -353,7 +365,9 @@ fn expr_needs_truthy(e: &Expr) -> bool {
         | ExprKind::Null
         | ExprKind::Me
         | ExprKind::Var(_) => false,
-        ExprKind::Unary(_, a) | ExprKind::Field(a, _) => expr_needs_truthy(a),
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => {
+            expr_needs_truthy(a)
+        }
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
             expr_needs_truthy(a) || expr_needs_truthy(b)
         }
@@ -998,6 +1012,17 @@ impl FnCompiler<'_> {
             ExprKind::Array(items) => {
                 let a = self.exprs(items)?;
                 at(sp, self.fb.new_box(BoxClass::Array, &a))
+            }
+            ExprKind::AssignVar(name, nspan, value) => {
+                let Some(var) = self.lookup(name) else {
+                    return Err(Error::new(
+                        *nspan,
+                        format!("undeclared variable {name} (declare it with `local`)"),
+                    ));
+                };
+                let v = self.expr(value)?;
+                at(sp, self.fb.def_var(var, v))?;
+                Ok(v)
             }
             ExprKind::BlockExpr(body, tail) => {
                 if let Some(x) = exit_in(body, false) {

@@ -265,7 +265,8 @@ impl Parser {
                 // `static name(...)` inside a box: the same as a method.
                 self.next();
             }
-            if self.is_word("weak") && !is_call {
+            if (self.is_word("weak") || self.is_word("method")) && !is_call {
+                // `method name(...)` is another spelling of a method declaration.
                 self.next();
             }
             if matches!(self.peek_at(1).tok, Tok::Punct("(")) {
@@ -732,6 +733,21 @@ impl Parser {
             }
             Tok::Punct("(") => {
                 self.next();
+                // `(x = e)`: an assignment as an expression, whose value is `e`'s.
+                if let (Tok::Ident(name), Tok::Punct("=")) =
+                    (&self.peek().tok, &self.peek_at(1).tok)
+                {
+                    if !KEYWORDS.contains(&name.as_str()) {
+                        let (name, nspan) = self.name("a variable name")?;
+                        self.next();
+                        let value = self.expr()?;
+                        let end = self.expect_punct(")")?.end as usize;
+                        return Ok(Expr {
+                            kind: ExprKind::AssignVar(name, nspan, Box::new(value)),
+                            span: Span::new(t.span.start as usize, end),
+                        });
+                    }
+                }
                 let e = self.expr()?;
                 self.expect_punct(")")?;
                 Ok(e)
