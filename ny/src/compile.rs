@@ -199,6 +199,27 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 )?);
             }
             let r = at(sp, fb.call_global(method, &args))?;
+            // A Bool result is the status 1 (true) or 0 (false), as upstream's runner gives.
+            let is_bool = at(sp, fb.type_check(r, TypeName::Bool))?;
+            let yes = fb.create_block();
+            let no = fb.create_block();
+            at(sp, fb.branch(is_bool, yes, no))?;
+            at(sp, fb.switch_to_block(yes))?;
+            at(sp, fb.seal_block(yes))?;
+            let one = at(sp, fb.iconst(1))?;
+            let zero = at(sp, fb.iconst(0))?;
+            let t = at(sp, fb.bconst(true))?;
+            let is_true = at(sp, fb.compare(CmpOp::Eq, r, t))?;
+            let t_block = fb.create_block();
+            let f_block = fb.create_block();
+            at(sp, fb.branch(is_true, t_block, f_block))?;
+            for (b, v) in [(t_block, one), (f_block, zero)] {
+                at(sp, fb.switch_to_block(b))?;
+                at(sp, fb.seal_block(b))?;
+                at(sp, fb.ret(Some(v)))?;
+            }
+            at(sp, fb.switch_to_block(no))?;
+            at(sp, fb.seal_block(no))?;
             at(sp, fb.ret(Some(r)))?;
             at(sp, mb.define_function(fb))?;
         }
@@ -1278,6 +1299,15 @@ mod tests {
         // An instance `box Main` gets a `new Main()` as the receiver of `main`.
         let src = "box Main {\n n\n birth() { me.n = 3 }\n main() { return n() + me.n }\n n() { return 1 } }";
         assert_eq!(run(src).1, 4);
+        // A Bool result of main is the status 1 or 0; the one static box with `main` is the
+        // entry when there is no `Main`; `method`/`func` spell methods.
+        assert_eq!(
+            run("static box App { method main() { return 2 > 1 } }").1,
+            1
+        );
+        assert_eq!(run("static box App { func main() { return false } }").1, 0);
+        // `&&` and `||` share a precedence level, left to right: (true || x) && false.
+        assert_eq!(run("print(true || false && false)").0, "false\n");
     }
 
     #[test]

@@ -265,8 +265,9 @@ impl Parser {
                 // `static name(...)` inside a box: the same as a method.
                 self.next();
             }
-            if (self.is_word("weak") || self.is_word("method")) && !is_call {
-                // `method name(...)` is another spelling of a method declaration.
+            if (self.is_word("weak") || self.is_word("method") || self.is_word("func")) && !is_call
+            {
+                // `method name(...)` and `func name(...)` are other spellings of a method.
                 self.next();
             }
             if matches!(self.peek_at(1).tok, Tok::Punct("(")) {
@@ -494,8 +495,8 @@ impl Parser {
         Ok(Stmt::Assign { target: e, value })
     }
 
-    /// `expr := ternary`: `or ['?' expr ':' expr]`, then precedence climbing from `||` (lowest)
-    /// to unary operators.
+    /// `expr := ternary`: `logic ['?' expr ':' expr]`, then precedence climbing from `&&`/`||`
+    /// (lowest) to unary operators.
     pub fn expr(&mut self) -> Result<Expr, Error> {
         self.enter()?;
         let r = self.ternary();
@@ -521,9 +522,10 @@ impl Parser {
 
     /// Binary operators of precedence level `level` and higher.
     fn binary(&mut self, level: usize) -> Result<Expr, Error> {
-        const LEVELS: [&[&str]; 6] = [
-            &["||", "or"],
-            &["&&", "and"],
+        // `&&` and `||` share one level (upstream's grammar: `logic := compare (('&&' | '||')
+        // compare)*`), so `a || b && c` is `(a || b) && c`.
+        const LEVELS: [&[&str]; 5] = [
+            &["||", "or", "&&", "and"],
             &["==", "!="],
             &["<", "<=", ">", ">="],
             &["+", "-"],
@@ -888,6 +890,10 @@ mod tests {
         assert_eq!(
             show(&expr_of("a < b + 1 == c && !d || e")),
             "((((a Lt (b Add 1)) Eq c) && (Not d)) || e)"
+        );
+        assert_eq!(
+            show(&expr_of("a || b and c or d")),
+            "(((a || b) && c) || d)"
         );
         assert_eq!(show(&expr_of("-x * 2")), "((Neg x) Mul 2)");
         assert_eq!(show(&expr_of("-5 % 3")), "(-5 Mod 3)");
