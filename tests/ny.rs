@@ -268,11 +268,15 @@ fn nyash_entry_points_and_using() {
         ),
         "{err}"
     );
-    // `function main(args)` is a clear error (it was an internal compiler error).
-    let (code, _, err) = run_in_temp("fmain", "f.ny", "function main(args) { }\n", &[], "vm");
+    // `function main(args)` gets the arguments (it was an internal compiler error); more
+    // parameters are a clear error.
+    let src = "function main(args) { print(args.length())\n return 5 }\n";
+    let (code, out, _) = run_in_temp("fmain", "f.ny", src, &[], "vm");
+    assert_eq!((code, out.as_str()), (Some(5), "0\n"));
+    let (code, _, err) = run_in_temp("fmain2", "f.ny", "function main(a, b) { }\n", &[], "vm");
     assert_eq!(code, Some(2));
     assert!(
-        err.starts_with("f.ny:1:10: error: function main takes no parameters"),
+        err.starts_with("f.ny:1:10: error: function main takes at most one parameter"),
         "{err}"
     );
     // A condition that is neither Bool, Integer, Float nor String traps.

@@ -70,6 +70,8 @@ enum Entry<'p> {
     MainBox(BoxId, FuncId, usize, bool),
     /// A top-level `function main()`.
     Function,
+    /// A top-level `function main(args)`, declared as `@__ny_main`.
+    MainFunction(FuncId),
 }
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
@@ -150,7 +152,14 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 format!("{} is a reserved name (names starting with __ny_)", f.name),
             ));
         }
-        let fid = at(f.span, mb.declare_function(&f.name))?;
+        // `function main(args)` cannot be `@main` (which has no parameters): it is
+        // `@__ny_main`, called by a generated `@main` with `env.args()`.
+        let mir_name = if f.name == "main" && !f.params.is_empty() {
+            "__ny_main"
+        } else {
+            f.name.as_str()
+        };
+        let fid = at(f.span, mb.declare_function(mir_name))?;
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
     }
@@ -177,6 +186,15 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
             };
             let fb = compile_function(&mb, &g, fid, &def, None)?;
             at(span, mb.define_function(fb))?;
+        }
+        Entry::MainFunction(f) => {
+            let sp = Span::new(0, 0);
+            let fid = at(sp, mb.declare_function("main"))?;
+            let mut fb = at(sp, mb.function_builder(fid))?;
+            let args = at(sp, fb.extern_call(ExternFn::Args, &[]))?;
+            let r = at(sp, fb.call_global(f, &[args]))?;
+            at(sp, fb.ret(Some(r)))?;
+            at(sp, mb.define_function(fb))?;
         }
         Entry::MainBox(b, method, argc, is_static) => {
             let sp = Span::new(0, 0);
@@ -295,10 +313,13 @@ fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
         return Ok(Entry::MainBox(id, fid, argc, is_static));
     }
     match main_fn {
-        Some(f) if !f.params.is_empty() => Err(Error::new(
+        Some(f) if f.params.len() > 1 => Err(Error::new(
             f.span,
-            "function main takes no parameters: read the arguments with env.args(), or write `static box Main { main(args) { ... } }`",
+            "function main takes at most one parameter (the arguments, an ArrayBox of Strings)",
         )),
+        Some(_) if g.functions.get("main").is_some_and(|&(_, n)| n == 1) => {
+            Ok(Entry::MainFunction(g.functions["main"].0))
+        }
         Some(_) => Ok(Entry::Function),
         None => Err(Error::new(
             Span::new(0, 0),
