@@ -209,15 +209,23 @@ impl Expr {
     /// True if the expression always gives a Bool (a literal, a comparison, `!`, `&&`, `||`), so
     /// a condition needs no truthiness conversion.
     pub fn is_bool(&self) -> bool {
+        self.is_bool_with(&std::collections::HashSet::new())
+    }
+
+    /// [`Expr::is_bool`], also counting the variables named in `vars` (locals that only ever
+    /// hold Bools, see [`bool_locals`]) as Bools.
+    pub fn is_bool_with(&self, vars: &std::collections::HashSet<String>) -> bool {
         match &self.kind {
             ExprKind::Bool(_) | ExprKind::And(..) | ExprKind::Or(..) => true,
             ExprKind::Unary(UnOp::Not, _) => true,
+            ExprKind::Var(v) => vars.contains(v),
             ExprKind::Binary(op, _, _) => !matches!(
                 op,
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
             ),
-            ExprKind::Ternary(_, a, b) => a.is_bool() && b.is_bool(),
-            ExprKind::BlockExpr(_, tail) => tail.is_bool(),
+            ExprKind::Ternary(_, a, b) => a.is_bool_with(vars) && b.is_bool_with(vars),
+            ExprKind::BlockExpr(_, tail) => tail.is_bool_with(vars),
+            ExprKind::AssignVar(_, _, v) => v.is_bool_with(vars),
             _ => false,
         }
     }
@@ -248,5 +256,111 @@ impl Expr {
                 .iter()
                 .any(|(k, v)| k.has_control_flow() || v.has_control_flow()),
         }
+    }
+}
+
+/// The local variables of a body (not its parameters) that only ever hold Bools: every
+/// declaration has a Bool initializer and every assignment a Bool value (a fixpoint, so `a = b`
+/// with `b` such a variable counts). Conditions on them need no truthiness conversion.
+pub fn bool_locals(params: &[(String, Span)], body: &[Stmt]) -> std::collections::HashSet<String> {
+    let mut assigned: Vec<(String, Option<&Expr>)> = Vec::new();
+    for s in body {
+        collect_stmt(s, &mut assigned);
+    }
+    let mut set: std::collections::HashSet<String> = assigned
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| !params.iter().any(|(p, _)| p == n))
+        .collect();
+    loop {
+        let before = set.len();
+        for (n, e) in &assigned {
+            if set.contains(n) && !e.is_some_and(|e| e.is_bool_with(&set)) {
+                set.remove(n);
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+/// Every variable definition in `s`: (name, value; `None` for a declaration without one).
+fn collect_stmt<'a>(s: &'a Stmt, out: &mut Vec<(String, Option<&'a Expr>)>) {
+    match s {
+        Stmt::Local { name, init, .. } => {
+            out.push((name.clone(), init.as_ref()));
+            if let Some(e) = init {
+                collect_expr(e, out);
+            }
+        }
+        Stmt::Assign { target, value } => {
+            if let ExprKind::Var(n) = &target.kind {
+                out.push((n.clone(), Some(value)));
+            } else {
+                collect_expr(target, out);
+            }
+            collect_expr(value, out);
+        }
+        Stmt::If { cond, then, els } => {
+            collect_expr(cond, out);
+            then.iter().for_each(|s| collect_stmt(s, out));
+            els.iter().flatten().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Loop { cond, body } => {
+            collect_expr(cond, out);
+            body.iter().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Return(Some(e), _) | Stmt::Expr(e) => collect_expr(e, out),
+        Stmt::Block(b) | Stmt::Seq(b) | Stmt::Fini(b, _) => {
+            b.iter().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Return(None, _) | Stmt::Break(_) | Stmt::Continue(_) => {}
+    }
+}
+
+/// The definitions inside an expression (`(x = e)`, block expressions).
+fn collect_expr<'a>(e: &'a Expr, out: &mut Vec<(String, Option<&'a Expr>)>) {
+    let each = |es: &'a [Expr], out: &mut Vec<(String, Option<&'a Expr>)>| {
+        es.iter().for_each(|e| collect_expr(e, out));
+    };
+    match &e.kind {
+        ExprKind::AssignVar(n, _, v) => {
+            out.push((n.clone(), Some(v)));
+            collect_expr(v, out);
+        }
+        ExprKind::BlockExpr(body, tail) => {
+            body.iter().for_each(|s| collect_stmt(s, out));
+            collect_expr(tail, out);
+        }
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) => collect_expr(a, out),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Index(a, b) => {
+            collect_expr(a, out);
+            collect_expr(b, out);
+        }
+        ExprKind::Ternary(c, a, b) => {
+            collect_expr(c, out);
+            collect_expr(a, out);
+            collect_expr(b, out);
+        }
+        ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => each(args, out),
+        ExprKind::Method(r, _, args) => {
+            collect_expr(r, out);
+            each(args, out);
+        }
+        ExprKind::Map(kvs) => kvs.iter().for_each(|(k, v)| {
+            collect_expr(k, out);
+            collect_expr(v, out);
+        }),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Null
+        | ExprKind::Me
+        | ExprKind::Var(_) => {}
     }
 }

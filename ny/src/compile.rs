@@ -368,38 +368,40 @@ impl Program {
             .iter()
             .flat_map(|b| b.methods.iter())
             .chain(self.functions.iter())
-            .map(|f| f.body.as_slice())
-            .chain(std::iter::once(self.stmts.as_slice()));
-        bodies.into_iter().any(|b| b.iter().any(stmt_needs_truthy))
+            .map(|f| (f.params.as_slice(), f.body.as_slice()))
+            .chain(std::iter::once((&[][..], self.stmts.as_slice())));
+        bodies.into_iter().any(|(params, body)| {
+            let vars = bool_locals(params, body);
+            body.iter().any(|s| stmt_needs_truthy(s, &vars))
+        })
     }
 }
 
-fn stmt_needs_truthy(s: &Stmt) -> bool {
-    let any = |ss: &[Stmt]| ss.iter().any(stmt_needs_truthy);
+fn stmt_needs_truthy(s: &Stmt, vars: &HashSet<String>) -> bool {
+    let any = |ss: &[Stmt]| ss.iter().any(|s| stmt_needs_truthy(s, vars));
+    let expr = |e: &Expr| expr_needs_truthy(e, vars);
     match s {
-        Stmt::Local { init, .. } => init.as_ref().is_some_and(expr_needs_truthy),
-        Stmt::Assign { target, value } => expr_needs_truthy(target) || expr_needs_truthy(value),
+        Stmt::Local { init, .. } => init.as_ref().is_some_and(expr),
+        Stmt::Assign { target, value } => expr(target) || expr(value),
         Stmt::If { cond, then, els } => {
-            !cond.is_bool()
-                || expr_needs_truthy(cond)
-                || any(then)
-                || els.as_deref().is_some_and(any)
+            !cond.is_bool_with(vars) || expr(cond) || any(then) || els.as_deref().is_some_and(any)
         }
-        Stmt::Loop { cond, body } => !cond.is_bool() || expr_needs_truthy(cond) || any(body),
+        Stmt::Loop { cond, body } => !cond.is_bool_with(vars) || expr(cond) || any(body),
         Stmt::Break(_) | Stmt::Continue(_) => false,
-        Stmt::Return(e, _) => e.as_ref().is_some_and(expr_needs_truthy),
-        Stmt::Expr(e) => expr_needs_truthy(e),
+        Stmt::Return(e, _) => e.as_ref().is_some_and(expr),
+        Stmt::Expr(e) => expr(e),
         Stmt::Block(b) | Stmt::Seq(b) | Stmt::Fini(b, _) => any(b),
     }
 }
 
-fn expr_needs_truthy(e: &Expr) -> bool {
-    let any = |es: &[Expr]| es.iter().any(expr_needs_truthy);
-    let cond = |c: &Expr| !c.is_bool() || expr_needs_truthy(c);
+fn expr_needs_truthy(e: &Expr, vars: &HashSet<String>) -> bool {
+    let sub = |e: &Expr| expr_needs_truthy(e, vars);
+    let any = |es: &[Expr]| es.iter().any(sub);
+    let cond = |c: &Expr| !c.is_bool_with(vars) || sub(c);
     match &e.kind {
         ExprKind::And(a, b) | ExprKind::Or(a, b) => cond(a) || cond(b),
         ExprKind::Unary(UnOp::Not, a) => cond(a),
-        ExprKind::Ternary(c, a, b) => cond(c) || expr_needs_truthy(a) || expr_needs_truthy(b),
+        ExprKind::Ternary(c, a, b) => cond(c) || sub(a) || sub(b),
         ExprKind::Int(_)
         | ExprKind::Float(_)
         | ExprKind::Str(_)
@@ -407,19 +409,13 @@ fn expr_needs_truthy(e: &Expr) -> bool {
         | ExprKind::Null
         | ExprKind::Me
         | ExprKind::Var(_) => false,
-        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => {
-            expr_needs_truthy(a)
-        }
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            expr_needs_truthy(a) || expr_needs_truthy(b)
-        }
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => sub(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => sub(a) || sub(b),
         ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
-        ExprKind::Method(r, _, args) => expr_needs_truthy(r) || any(args),
-        ExprKind::Map(kvs) => kvs
-            .iter()
-            .any(|(k, v)| expr_needs_truthy(k) || expr_needs_truthy(v)),
+        ExprKind::Method(r, _, args) => sub(r) || any(args),
+        ExprKind::Map(kvs) => kvs.iter().any(|(k, v)| sub(k) || sub(v)),
         ExprKind::BlockExpr(body, tail) => {
-            body.iter().any(stmt_needs_truthy) || expr_needs_truthy(tail)
+            body.iter().any(|s| stmt_needs_truthy(s, vars)) || sub(tail)
         }
     }
 }
@@ -455,6 +451,7 @@ fn compile_function(
         loops: Vec::new(),
         me: None,
         fini_floor: None,
+        bool_vars: bool_locals(&def.params, &def.body),
     };
     if let Some(b) = method_of {
         let me = c.fb.add_param(None);
@@ -499,6 +496,8 @@ struct FnCompiler<'g> {
     me: Option<(Value, BoxId)>,
     /// Inside a `fini` block: the number of loops open when it started.
     fini_floor: Option<usize>,
+    /// The locals that only ever hold Bools (see [`bool_locals`]).
+    bool_vars: HashSet<String>,
 }
 
 impl FnCompiler<'_> {
@@ -695,7 +694,7 @@ impl FnCompiler<'_> {
     /// else `call @__ny_truthy(value)`.
     fn cond(&mut self, e: &Expr) -> Result<Value, Error> {
         let v = self.expr(e)?;
-        if e.is_bool() {
+        if e.is_bool_with(&self.bool_vars) {
             return Ok(v);
         }
         let Some(t) = self.g.truthy else {
@@ -1329,6 +1328,18 @@ mod tests {
         assert_eq!(run("static box App { func main() { return false } }").1, 0);
         // `&&` and `||` share a precedence level, left to right: (true || x) && false.
         assert_eq!(run("print(true || false && false)").0, "false\n");
+    }
+
+    #[test]
+    fn bool_only_locals_need_no_truthiness() {
+        // `f` only ever holds Bools (also through `g = f`), so no helper is generated; `n` is
+        // once an Integer, so conditions on it go through the helper.
+        let m = compile_src("local f = false\nlocal g = f\nif 1 < 2 { f = true }\nif g { print(1) }\nif f { print(2) }")
+            .unwrap();
+        assert!(m.function_by_name(super::TRUTHY).is_none());
+        let m = compile_src("local n = false\nn = 1\nif n { print(n) }").unwrap();
+        assert!(m.function_by_name(super::TRUTHY).is_some());
+        assert_eq!(run("local n = false\nn = 1\nif n { print(n) }").0, "1\n");
     }
 
     #[test]
