@@ -1008,6 +1008,34 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
                     return at(sp, self.fb.extern_call(f, &a));
                 }
+                // `x.is("T")` and `x.as("T")` with a type name literal are `typeop check` and
+                // `typeop cast` (as upstream lowers them).
+                if let (
+                    true,
+                    [Expr {
+                        kind: ExprKind::Str(t),
+                        span: tspan,
+                    }],
+                ) = (m == "is" || m == "as", args.as_slice())
+                {
+                    let ty = TypeName::builtin(t)
+                        .or_else(|| {
+                            self.g
+                                .boxes
+                                .get(t.as_str())
+                                .map(|&(id, _)| TypeName::User(id))
+                        })
+                        .ok_or_else(|| Error::new(*tspan, format!("unknown type {t}")))?;
+                    let v = self.expr(recv)?;
+                    return at(
+                        sp,
+                        if m == "is" {
+                            self.fb.type_check(v, ty)
+                        } else {
+                            self.fb.type_cast(v, ty)
+                        },
+                    );
+                }
                 if let Some((f, a)) = self.static_call(recv, m, args, sp)? {
                     return at(sp, self.fb.call_global(f, &a));
                 }
@@ -1326,6 +1354,11 @@ mod tests {
             1
         );
         assert_eq!(run("static box App { func main() { return false } }").1, 0);
+        // `is`/`as` with a type name are typeops.
+        assert_eq!(
+            run("box P { }\nlocal p = new P()\nprint(1.is(\"IntegerBox\") + \" \" + p.is(\"P\") + \" \" + \"s\".is(\"Integer\") + \" \" + 2.as(\"Integer\"))").0,
+            "true true false 2\n"
+        );
         // `&&` and `||` share a precedence level, left to right: (true || x) && false.
         assert_eq!(run("print(true || false && false)").0, "false\n");
     }
