@@ -1,6 +1,7 @@
 //! The Nyash front end in the command-line tool: a file whose name ends in `.hako`, `.nyash` or
-//! `.ny` is compiled to MIR14 by `mir14-ny` before any command sees it, and `mir14 run prog.ny --emit-mir` prints the
-//! MIR14 text instead of running (it is `mir14 fmt prog.ny`).
+//! `.ny` is compiled to MIR14 by `mir14-ny` before any command sees it, and
+//! `mir14 run prog.hako --emit-mir` prints the MIR14 text instead of running (it is
+//! `mir14 fmt prog.hako`).
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
