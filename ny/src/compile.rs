@@ -481,6 +481,8 @@ fn compile_function(
 #[derive(Default)]
 struct Scope {
     vars: HashMap<String, Variable>,
+    /// The names declared with `local` in this block.
+    locals: HashSet<String>,
     finis: Vec<Vec<Stmt>>,
 }
 
@@ -562,6 +564,14 @@ impl FnCompiler<'_> {
                 let var = self.fb.declare_var();
                 at(*span, self.fb.def_var(var, v))?;
                 if let Some(scope) = self.scopes.last_mut() {
+                    // Declaring a name twice in one block is an error (upstream's rule); an
+                    // inner block may shadow.
+                    if !scope.locals.insert(name.clone()) {
+                        return Err(Error::new(
+                            *span,
+                            format!("{name} is already declared in this block"),
+                        ));
+                    }
                     scope.vars.insert(name.clone(), var);
                 }
             }
@@ -1377,6 +1387,10 @@ mod tests {
 
     #[test]
     fn nyash_compile_errors() {
+        assert_eq!(
+            error("local a = 1\nif a { local a = 2 }\nlocal a = 3").0,
+            "a is already declared in this block"
+        );
         assert_eq!(
             error("static box S { x\n m() { } }\nprint(1)").0,
             "static box S declares field x: fields of static boxes are not supported"
