@@ -58,7 +58,7 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
         (INT, Abs | ToFloat) => Some(0),
         (INT, Min | Max) => Some(1),
         (FLOAT, Abs | Floor | Ceil | Round | Sqrt | ToInteger) => Some(0),
-        (ARRAY, Length | Pop | Clear | Sort | Reverse) => Some(0),
+        (ARRAY, Length | Size | Pop | Clear | Sort | Reverse) => Some(0),
         (ARRAY, Get | Push | Remove | Contains | IndexOf | Join) => Some(1),
         (ARRAY, Set | Insert | Slice) => Some(2),
         (MAP, Size | Keys | Values | Clear) => Some(0),
@@ -417,7 +417,8 @@ impl Runtime {
         use Builtin::*;
         let len = array_mut(recv).len();
         Ok(Some(match m {
-            Length => Val::int(len as i64),
+            // `size()` is Nyash's name for the length of an ArrayBox.
+            Length | Size => Val::int(len as i64),
             Get => {
                 let i = self.int_arg(recv, m, args, 0)?;
                 if i < 0 || i as u64 >= len as u64 {
@@ -739,6 +740,7 @@ mod tests {
         let a = r
             .heap
             .alloc_array(vec![Val::int(3), Val::float(1.5), Val::int(2)]);
+        assert_eq!(call(&mut r, a, "size", &[]), Ok(Val::int(3)));
         assert_eq!(call(&mut r, a, "sort", &[]), Ok(Val::VOID));
         assert_eq!(r.to_string_form(&mut NoHost, a).unwrap(), "[1.5, 2, 3]");
         call(&mut r, a, "push", &[Val::int(9)]).unwrap();
