@@ -696,7 +696,7 @@ pub(crate) mod tests {
             ),
             (
                 &["run", "a.mir", "--backend", "gpu"],
-                "unknown backend `gpu` (expected vm, jit or aot)",
+                "unknown backend `gpu` (expected tiered, vm, jit or aot)",
             ),
             (
                 &["run", "a.mir", "b.mir"],

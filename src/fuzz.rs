@@ -448,7 +448,19 @@ mod tests {
             tier_threshold: 0,
             ..o.clone()
         };
-        assert!((0..50).all(|s| program_options(&fixed, s) == fixed));
+        // Fixed limits stay fixed; the tiered threshold still varies per program.
+        assert!((0..50).all(|s| {
+            let p = program_options(&fixed, s);
+            p == Options {
+                tier_threshold: p.tier_threshold,
+                ..fixed.clone()
+            }
+        }));
+        let thresholds: Vec<u64> = (0..200)
+            .map(|s| program_options(&o, s).tier_threshold)
+            .collect();
+        assert!(thresholds.contains(&0) && thresholds.contains(&u64::MAX));
+        assert!(thresholds.iter().any(|t| (1..=20).contains(t)));
     }
 
     #[test]
