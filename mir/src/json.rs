@@ -7,7 +7,9 @@
 //! duplicates wins; values numbered canonically), so `from_json(&to_json(m)) == m`.
 //!
 //! ```text
-//! module   = {"mir14": 1, "boxes": [box...], "functions": [function...]}   (boxes/functions optional)
+//! module   = {"mir14": 1, "imports": [import...], "boxes": [box...],     (imports, boxes,
+//!             "functions": [function...]}                                      functions optional)
+//! import   = {"name": "c.strlen", "params": ["String"], "result": "Integer"} (params optional)
 //! box      = {"name": "Point", "fields": ["x", "y"]}                         (fields optional)
 //! function = {"name": "main", "params": [param...], "ret_type": "Integer",  (params, ret_type,
 //!             "loops": [loop...], "blocks": [block...]}                        loops optional)
@@ -338,6 +340,11 @@ mod locate {
                 b"boxes" => sc.array(d, |_, sc, d| {
                     let sp = sc.keyed(d, b"name")?;
                     map.boxes.push(sp);
+                    Some(())
+                })?,
+                b"imports" => sc.array(d, |_, sc, d| {
+                    let sp = sc.keyed(d, b"name")?;
+                    map.imports.push(sp);
                     Some(())
                 })?,
                 b"functions" => sc.array(d, |_, sc, d| {

@@ -90,6 +90,7 @@
 
 pub mod abi;
 mod externs;
+pub mod ffi;
 mod format;
 mod heap;
 mod map;
@@ -99,7 +100,9 @@ mod runtime;
 mod trap;
 mod value;
 
+pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
+pub use mir14_mir::FfiType;
 pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
 pub use methods::{builtin_arity, Builtin};
