@@ -153,6 +153,16 @@ pub struct Limits {
     pub max_depth: u64,
 }
 
+/// The `--lib` flags of `run` and `parity`: libraries searched for `import c.NAME` functions.
+#[derive(Args, Debug, Clone, PartialEq)]
+pub struct RunLibs {
+    /// Search the shared library LIB for imported C functions: a path (`./libfoo.so`) or a name
+    /// (`m` for libm.so on the system search path); repeatable, searched in order, the C
+    /// library last
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
+}
+
 /// `mir14 run FILE [flags] [-- ARGS...]`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -165,6 +175,9 @@ pub struct RunArgs {
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
+    /// The libraries of imported C functions.
+    #[command(flatten)]
+    pub libs: RunLibs,
     /// Print the MIR14 text of FILE instead of running it (as `mir14 fmt FILE`; for an ny
     /// program, FILE.ny)
     #[arg(long)]
@@ -182,6 +195,7 @@ impl RunArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            libs: self.libs.libs.clone(),
         }
     }
 }
@@ -205,6 +219,11 @@ pub struct BuildArgs {
     /// The limits baked into the executable.
     #[command(flatten)]
     pub limits: Limits,
+    /// Link LIB into the executable for imported C functions: a static archive (`PATH.a`), a
+    /// shared library (`PATH.so`, found at run time through its directory) or a name (`m` for
+    /// `-lm`); repeatable
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
 }
 
 /// `mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]`.
@@ -216,6 +235,9 @@ pub struct ParityArgs {
     /// The limits every backend runs with.
     #[command(flatten)]
     pub limits: Limits,
+    /// The libraries of imported C functions, the same for every backend.
+    #[command(flatten)]
+    pub libs: RunLibs,
     /// The program's arguments, for `env.args()`
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -229,6 +251,7 @@ impl ParityArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            libs: self.libs.libs.clone(),
         }
     }
 }

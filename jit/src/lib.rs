@@ -54,8 +54,18 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
 }
 
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
+/// Its C imports are resolved in the C library only (see [`compile_with`]).
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
+    compile_with(mir, fuel, &Config::default())
+}
+
+/// Compiles a verified module whose imports resolve with `config` (its `--lib` libraries and
+/// host functions): every import is resolved first ([`mir14_rt::ffi::resolve_imports`]; the
+/// error names the first missing one), and each C import's symbol is bound to its address, so
+/// compiled code calls it directly.
+pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Compiled, String> {
     let start = Instant::now();
+    let targets = mir14_rt::ffi::resolve_imports(mir, config)?;
     let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
         "none"
     } else {
@@ -64,6 +74,11 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
     for f in rtabi::imports() {
         jb.symbol(f.name, f.addr());
+    }
+    for (d, t) in mir.imports.values().zip(&targets) {
+        if let mir14_rt::ffi::ImportTarget::C(addr) = t {
+            jb.symbol(d.name.clone(), *addr as *const u8);
+        }
     }
     let arena =
         ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
@@ -107,7 +122,7 @@ pub fn run_with_io(
     config: &Config,
     io: impl FnOnce() -> Io + Send,
 ) -> Result<i32, String> {
-    let compiled = compile(mir, config.fuel.is_some())?;
+    let compiled = compile_with(mir, config.fuel.is_some(), config)?;
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;

@@ -37,6 +37,7 @@
 //!   `TypeError: block does not end with a terminator`.
 
 mod decode;
+mod ffi;
 mod interp;
 
 use mir14_mir::Module;
@@ -62,6 +63,9 @@ pub struct Captured {
 /// main's value or the trap (already located) that ended the program. The caller finishes the
 /// run with [`Runtime::finish`].
 pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, String> {
+    // Every import resolves before anything runs (spec §Imports).
+    let targets = mir14_rt::ffi::resolve_imports(module, &rt.config)?;
+    rt.link_imports(&targets);
     let prog = decode::decode(module, rt)?;
     let Some(main) = prog.main else {
         return Err("module has no function @main".to_owned());
