@@ -96,6 +96,10 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,
+                // A C import that a static library given with --lib lacks: bad input.
+                Err(e) if e.starts_with("undefined C function") => {
+                    fail(err, &format!("error: {e}\n"))
+                }
                 Err(e) => {
                     // Not bad input: the toolchain failed (no C compiler, a link error).
                     fail(err, &format!("error: {e}\n"));

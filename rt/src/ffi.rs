@@ -468,8 +468,15 @@ impl Runtime {
     /// byte), a copy of the C string (NULL is `void`; invalid UTF-8 becomes U+FFFD), or `void`.
     /// Frees the argument strings of the call.
     pub fn ffi_result(&mut self, idx: usize, raw: u64) -> Val {
-        self.ffi_scratch.clear();
         let ret = self.imports.get(idx).map_or(FfiType::Void, |m| m.ret);
+        // The result may point into an argument: copy it before the arguments are freed.
+        let v = self.ffi_value(ret, raw);
+        self.ffi_scratch.clear();
+        v
+    }
+
+    /// The value of raw C result `raw` of type `ret`.
+    fn ffi_value(&mut self, ret: FfiType, raw: u64) -> Val {
         match ret {
             FfiType::Integer => Val::int(raw as i64),
             FfiType::Float => Val::float(f64::from_bits(raw)),
