@@ -92,6 +92,7 @@ pub mod abi;
 mod externs;
 pub mod ffi;
 mod format;
+mod frontend_methods;
 mod heap;
 mod map;
 mod methods;
