@@ -147,3 +147,59 @@ pub fn run_with_io(
     })?;
     Ok(status)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_rt::{FfiType, HostFunctions, HostValue};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    fn parse(src: &str) -> MirModule {
+        let (m, _) = mir14_mir::parse(src).expect("parses");
+        mir14_mir::verify(&m).expect("verifies");
+        m
+    }
+
+    #[test]
+    fn host_functions_are_called_from_compiled_code() {
+        let m = parse("import host.add(Integer, Float) -> Integer\nfn @main() {\nbb0:\n  %a = const 40\n  %b = const 2.5\n  %r = extern host.add(%a, %b)\n  %s = extern host.add(%r, %b)\n  ret %s\n}\n");
+        let calls = Arc::new(AtomicI64::new(0));
+        let c = Arc::clone(&calls);
+        let mut host = HostFunctions::new();
+        host.register(
+            "add",
+            &[FfiType::Integer, FfiType::Float],
+            FfiType::Integer,
+            move |a| {
+                c.fetch_add(1, Ordering::SeqCst);
+                match a {
+                    [HostValue::Integer(i), HostValue::Float(x)] => {
+                        Ok(HostValue::Integer(i + *x as i64))
+                    }
+                    _ => Ok(HostValue::Void),
+                }
+            },
+        );
+        let config = Config {
+            host,
+            ..Config::default()
+        };
+        let status = run_with_io(&m, &config, || Io::captured(Vec::new())).unwrap();
+        assert_eq!(status, 44);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn c_functions_resolve_before_compilation() {
+        let m = parse("import c.labs(Integer) -> Integer\nimport c.no_such_c_function_xyz() -> Void\nfn @main() {\nbb0:\n  ret\n}\n");
+        let e = run_with_io(&m, &Config::default(), || Io::captured(Vec::new())).err();
+        assert_eq!(
+            e.as_deref(),
+            Some("undefined C function c.no_such_c_function_xyz: no library given with --lib defines it")
+        );
+        let m = parse("import c.labs(Integer) -> Integer\nfn @main() {\nbb0:\n  %n = const -9\n  %r = extern c.labs(%n)\n  ret %r\n}\n");
+        let status = run_with_io(&m, &Config::default(), || Io::captured(Vec::new())).unwrap();
+        assert_eq!(status, 9);
+    }
+}
