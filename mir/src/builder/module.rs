@@ -100,8 +100,6 @@ impl ModuleBuilder {
     ///     .unwrap();
     /// let main = mb.declare_function("main").unwrap();
     /// let mut fb = mb.function_builder(main).unwrap();
-    /// let entry = fb.create_block();
-    /// fb.switch_to_block(entry).unwrap();
     /// let s = fb.sconst("four").unwrap();
     /// let n = fb.import_call(strlen, &[s]).unwrap();
     /// fb.ret(Some(n)).unwrap();

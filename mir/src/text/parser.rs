@@ -1204,7 +1204,7 @@ mod tests {
             ),
             (
                 "garbage",
-                "expected `box` or `fn`, found `garbage`",
+                "expected `box`, `fn` or `import`, found `garbage`",
                 "garbage",
             ),
             (
