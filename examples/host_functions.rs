@@ -33,19 +33,27 @@ fn main() {
     // A running total kept by the embedder, shared by both runs.
     let total = Arc::new(AtomicI64::new(0));
     let mut host = HostFunctions::new();
-    host.register("shout", &[FfiType::String], FfiType::String, |args| {
-        match args {
+    host.register(
+        "shout",
+        &[FfiType::String],
+        FfiType::String,
+        |args| match args {
             [HostValue::String(s)] => Ok(HostValue::String(s.to_uppercase() + "!")),
             _ => Err(Trap::type_error("shout takes one String")),
-        }
-    });
+        },
+    );
     let t = Arc::clone(&total);
-    host.register("tally", &[FfiType::Integer], FfiType::Integer, move |args| {
-        let [HostValue::Integer(n)] = args else {
-            return Err(Trap::type_error("tally takes one Integer"));
-        };
-        Ok(HostValue::Integer(t.fetch_add(*n, Ordering::SeqCst) + n))
-    });
+    host.register(
+        "tally",
+        &[FfiType::Integer],
+        FfiType::Integer,
+        move |args| {
+            let [HostValue::Integer(n)] = args else {
+                return Err(Trap::type_error("tally takes one Integer"));
+            };
+            Ok(HostValue::Integer(t.fetch_add(*n, Ordering::SeqCst) + n))
+        },
+    );
     let config = Config {
         host,
         ..Config::default()
@@ -55,5 +63,8 @@ fn main() {
     let status = mir14_vm::run(&module, &config);
     println!("-- jit");
     let jit_status = mir14_jit::run(&module, &config).expect("the JIT compiles the program");
-    println!("-- exit statuses: vm {status}, jit {jit_status}; total {}", total.load(Ordering::SeqCst));
+    println!(
+        "-- exit statuses: vm {status}, jit {jit_status}; total {}",
+        total.load(Ordering::SeqCst)
+    );
 }

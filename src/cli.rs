@@ -78,6 +78,11 @@ pub enum Command {
     /// standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.
+    ///
+    /// C functions that FILE declares with `import c.NAME(T, ...) -> T` are looked up, before
+    /// anything runs, in each `--lib` library in order and then in the C library; a missing one
+    /// prints `error: undefined C function c.NAME: ...` and exits with status 2. `--lib m` loads
+    /// libm by name; `--lib ./libfoo.so` loads a file.
     Run(RunArgs),
     /// Compile to a standalone native executable
     ///
@@ -87,6 +92,12 @@ pub enum Command {
     /// ARGS become `env.args()`. The limits are fixed when building; the executable takes no
     /// flags of its own. The exit status is 0 on success, 2 for bad input, 1 if compiling or
     /// linking fails (e.g. no C compiler).
+    ///
+    /// C functions that FILE imports (`import c.NAME(...) -> T`) are linked from the `--lib`
+    /// libraries (a static archive `PATH.a` is linked in; a shared library `PATH.so` is found at
+    /// run time through its directory; `NAME` is `-lNAME`) and the C library. An import that
+    /// none of them defines is an error (status 2) naming it; host functions (`import host.*`)
+    /// cannot be built into an executable.
     Build(BuildArgs),
     /// Run @main on every backend and compare the results
     ///
@@ -311,6 +322,10 @@ pub struct FuzzArgs {
     /// Run every program with `--fuel` and `--max-depth` exactly as given
     #[arg(long)]
     pub fixed_limits: bool,
+    /// Pass `--lib LIB` to every run (libraries of imported C functions; see `mir14 help run`);
+    /// repeatable
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
 }
 
 impl FuzzArgs {
@@ -330,6 +345,7 @@ impl FuzzArgs {
             stop_on_divergence: self.stop_on_divergence,
             vary_limits: !self.fixed_limits,
             shrink_seconds: self.shrink_seconds,
+            libs: self.libs.clone(),
         }
     }
 }

@@ -17,6 +17,10 @@
 //! `EXE [NAME.args]` (same directory, stdin and expectations). The executables are built in one
 //! batch, on two threads, by the first AOT trial that runs (only for the selected tests), into
 //! one directory under Cargo's target temp directory; each trial then only runs its executable.
+//! A test that expects exit status 2 may have its build refused (bad input, e.g. an imported C
+//! function that no library defines): what `mir14 build` printed then stands for the run.
+//! `--lib X.so` in `NAME.flags` names the library built from `X.c` beside the test
+//! ([`mir14_harness::spec::RunTest::load`] builds it and rewrites the flag).
 //!
 //! Every command runs in the test file's directory with the bare file name as its argument, so
 //! expected diagnostics and `.warn` files read `NAME.mir:3:5: ...`.

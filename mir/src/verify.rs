@@ -29,8 +29,9 @@
 
 use crate::analysis::{check_loopform, Cfg, DomTree};
 use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
-use crate::ir::{FfiType, ImportKind,
-    Block, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind, Value,
+use crate::ir::{
+    Block, BoxClass, Callee, Constant, FfiType, FuncId, Function, ImportKind, Inst, Module,
+    TypeName, TypeOpKind, Value,
 };
 use crate::span::{Location, VerifyError};
 use std::collections::{HashMap, HashSet};
@@ -133,7 +134,10 @@ impl<'a> Verifier<'a> {
             } else if d.name.starts_with("mir14_") {
                 self.err(
                     at,
-                    format!("import name {} uses the reserved prefix mir14_", d.full_name()),
+                    format!(
+                        "import name {} uses the reserved prefix mir14_",
+                        d.full_name()
+                    ),
                 );
             } else if !seen.insert((d.kind, &d.name)) {
                 self.err(at, format!("duplicate import {}", d.full_name()));

@@ -286,7 +286,9 @@ pub fn open_library(spec: &str) -> Result<*mut c_void, String> {
         let abs = if p.is_absolute() {
             p.to_path_buf()
         } else {
-            std::env::current_dir().map_err(|e| fail(e.to_string()))?.join(p)
+            std::env::current_dir()
+                .map_err(|e| fail(e.to_string()))?
+                .join(p)
         };
         return dl_open(&abs.to_string_lossy()).map_err(fail);
     }
@@ -601,7 +603,10 @@ mod tests {
         let e = rt.ffi_args(0, &[s], &mut out).unwrap_err();
         assert_eq!(e.message, "argument 1 of c.strlen contains a NUL character");
         let e = rt.ffi_args(0, &[Val::int(1)], &mut out).unwrap_err();
-        assert_eq!(e.message, "argument 1 of c.strlen must be String, got Integer");
+        assert_eq!(
+            e.message,
+            "argument 1 of c.strlen must be String, got Integer"
+        );
         let r = rt.call_host(1, &[Val::int(2), Val::float(0.5)]).unwrap();
         assert_eq!(r, Val::float(2.5));
         assert_eq!(rt.ffi_result(0, 7), Val::int(7));

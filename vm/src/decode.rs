@@ -726,9 +726,7 @@ fn decode_func(
                             idx: i.0,
                             args: list(args, None)?,
                         },
-                        _ => {
-                            return Err(format!("@{name}: extern call without an extern callee"))
-                        }
+                        _ => return Err(format!("@{name}: extern call without an extern callee")),
                     }
                 }
             };

@@ -43,9 +43,8 @@ impl Interfaces {
             .imports
             .iter()
             .map(|m| {
-                (m.kind == ImportKind::C).then(|| {
-                    Cif::new(m.params.iter().map(|t| ffi_type(*t)), ffi_type(m.ret))
-                })
+                (m.kind == ImportKind::C)
+                    .then(|| Cif::new(m.params.iter().map(|t| ffi_type(*t)), ffi_type(m.ret)))
             })
             .collect();
         Interfaces { cifs }

@@ -464,10 +464,5 @@ fn host_functions_trap_and_are_checked() {
         2,
     );
     let src = src.replace("-> String", "-> Integer");
-    expect(
-        &run_cfg(&src, &cfg),
-        "0\n",
-        "",
-        0,
-    );
+    expect(&run_cfg(&src, &cfg), "0\n", "", 0);
 }

@@ -63,10 +63,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.call_rt_val(ffi::FFI_ARGS, &[idx, addr, n], at);
         let mut words = Vec::with_capacity(params.len());
         for (k, t) in params.iter().enumerate() {
-            let w = self
-                .b
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), addr, (k * 16 + 8) as i32);
+            let w = self.b.ins().load(
+                types::I64,
+                MemFlagsData::trusted(),
+                addr,
+                (k * 16 + 8) as i32,
+            );
             let w = match t {
                 FfiType::Float => self.b.ins().bitcast(types::F64, MemFlagsData::new(), w),
                 FfiType::Bool => self.b.ins().ireduce(types::I8, w),

@@ -5,8 +5,8 @@ use super::error::check_name;
 use super::loops::Route;
 use super::*;
 use crate::ir::{
-    BinOp, Block, BoxClass, Callee, CmpOp, Constant, ExternFn, FuncId, Ieee64, ImportId, Inst, TypeName,
-    TypeOpKind, UnaryOp, Value,
+    BinOp, Block, BoxClass, Callee, CmpOp, Constant, ExternFn, FuncId, Ieee64, ImportId, Inst,
+    TypeName, TypeOpKind, UnaryOp, Value,
 };
 use crate::named::syntax::is_ident;
 

@@ -32,7 +32,10 @@ pub(crate) fn check_names(doc: &ModuleDoc) -> Vec<LowerError> {
     }
     for (i, d) in doc.imports.iter().enumerate() {
         let loc = Location::Import(ImportId(i as u32));
-        let ok = d.name.split_once('.').is_some_and(|(p, n)| is_ident(p) && is_ident(n));
+        let ok = d
+            .name
+            .split_once('.')
+            .is_some_and(|(p, n)| is_ident(p) && is_ident(n));
         check(ok, loc, "import", &d.name);
     }
     for (fi, f) in doc.functions.iter().enumerate() {

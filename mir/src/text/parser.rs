@@ -18,8 +18,8 @@
 use super::lexer::{lex, Token, TokenKind};
 use crate::ir::{BinOp, CmpOp, Module, UnaryOp};
 use crate::named::{
-    lower, BlockDoc, BoxDoc, CalleeDoc, ImportDoc, ConstDoc, FloatLit, FuncDoc, InstDoc, LoopDoc, ModuleDoc,
-    ParamDoc, PhiInputDoc,
+    lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, ImportDoc, InstDoc, LoopDoc,
+    ModuleDoc, ParamDoc, PhiInputDoc,
 };
 use crate::span::{Diagnostic, FunctionSpans, SourceMap, Span};
 
