@@ -597,7 +597,7 @@ bb0:
         let dir = tempfile::tempdir().unwrap();
         let shallow = AotOptions {
             max_depth: 50,
-            fuel: None,
+            ..AotOptions::default()
         };
         let exe = build_in(dir.path(), "shallow", DEEP, &shallow);
         // Run-time flags are program arguments now, not limits.
@@ -707,7 +707,7 @@ bb0:
             &m,
             &AotOptions {
                 max_depth: 7,
-                fuel: None,
+                ..AotOptions::default()
             },
         )
         .unwrap();
