@@ -16,8 +16,8 @@
 //! code users get by default (no fuel checks) is fuzzed too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
 //! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
-//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`, then any `--lib L`), which lets the
-//! fuzzer compare any two runners (e.g. two builds of the JIT).
+//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`, then any
+//! `--lib L`), which lets the fuzzer compare any two runners (e.g. two builds of the JIT).
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
