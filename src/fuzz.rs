@@ -16,8 +16,8 @@
 //! code users get by default (no fuel checks) is fuzzed too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
 //! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
-//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`), which lets the
-//! fuzzer compare any two runners (e.g. two builds of the JIT).
+//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`, then any
+//! `--lib L`), which lets the fuzzer compare any two runners (e.g. two builds of the JIT).
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
@@ -77,6 +77,8 @@ pub struct Options {
     pub tier_threshold: u64,
     /// The time budget for shrinking one divergent program.
     pub shrink_seconds: u64,
+    /// `--lib LIB` passed to every run (libraries of imported C functions).
+    pub libs: Vec<String>,
 }
 
 /// Runs the campaign `opts` (from `mir14 fuzz`'s flags, src/cli.rs); returns the exit status.
@@ -167,15 +169,18 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
 /// The limit flags a program runs with, as `mir14 run` takes them (with the tiered backend's
 /// threshold when it is compared).
 fn limit_flags(opts: &Options) -> String {
-    let mut s = if opts.fuel_checks {
+    let mut flags = if opts.fuel_checks {
         format!("--fuel {} --max-depth {}", opts.fuel, opts.max_depth)
     } else {
         format!("--max-depth {}", opts.max_depth)
     };
-    if opts.backends.iter().any(is_tiered) {
-        s.push_str(&format!(" --tier-threshold {}", opts.tier_threshold));
+    for l in &opts.libs {
+        flags.push_str(&format!(" --lib {l}"));
     }
-    s
+    if opts.backends.iter().any(is_tiered) {
+        flags.push_str(&format!(" --tier-threshold {}", opts.tier_threshold));
+    }
+    flags
 }
 
 /// Whether `b` is the built-in `tiered` backend (which takes `--tier-threshold`).
@@ -355,6 +360,9 @@ fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
         cmd.arg("--fuel").arg(opts.fuel.to_string());
     }
     cmd.arg("--max-depth").arg(opts.max_depth.to_string());
+    for l in &opts.libs {
+        cmd.arg("--lib").arg(l);
+    }
     if is_tiered(b) {
         cmd.arg("--tier-threshold")
             .arg(opts.tier_threshold.to_string());

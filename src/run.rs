@@ -64,6 +64,8 @@ pub struct RunOptions {
     /// `--tier-threshold N`: calls plus taken back edges before a function is compiled
     /// (tiered backend only).
     pub tier_threshold: u64,
+    /// `--lib LIB`: the libraries searched for imported C functions, in order.
+    pub libs: Vec<String>,
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -77,6 +79,8 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
+        libs: opts.libs.clone(),
+        ..mir14_rt::Config::default()
     };
     match backend {
         Backend::Tiered => {
@@ -104,7 +108,13 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
     let aot = mir14_aot::AotOptions {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
+        libs: opts.libs.clone(),
     };
+    // Every import resolves before anything runs, with the other backends' message.
+    if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return 2;
+    }
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,
         Err(e) => {

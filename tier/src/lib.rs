@@ -270,9 +270,12 @@ struct Setup<'m> {
 
 impl<'m> Setup<'m> {
     /// An empty JIT module with every function of `mir` declared.
-    fn new(mir: &'m Module, fuel: bool) -> Result<Setup<'m>, String> {
+    /// Imports are resolved first (the error names the first missing one).
+    fn new(mir: &'m Module, config: &Config) -> Result<Setup<'m>, String> {
+        let fuel = config.fuel.is_some();
+        let targets = mir14_rt::ffi::resolve_imports(mir, config)?;
         let isa = mir14_jit::isa("speed")?;
-        let mut jit = mir14_jit::jit_module(isa)?;
+        let mut jit = mir14_jit::jit_module(isa, mir, &targets)?;
         let table = vec![0usize; mir.functions.len()].into_boxed_slice();
         let links = TierLinks {
             table: table.as_ptr() as u64,
@@ -343,7 +346,7 @@ fn execute<'m>(
 /// Runs with `io` on the current thread, finishing the run (flush, trap line); returns the
 /// status and the runtime.
 fn run_here(mir: &Module, config: &Config, io: Io, opts: TierOptions) -> (i32, Ctx) {
-    let (mut ctx, status) = match Setup::new(mir, config.fuel.is_some()) {
+    let (mut ctx, status) = match Setup::new(mir, config) {
         Ok(setup) => {
             let mut ctx = Ctx::new(mir, config.clone(), io, &[], &setup.lazy.symbols);
             let status = match execute(mir, &mut ctx, setup, opts) {
@@ -452,8 +455,7 @@ mod tests {
     fn config() -> Config {
         Config {
             max_depth: 10_000,
-            fuel: None,
-            args: Vec::new(),
+            ..Config::default()
         }
     }
 
