@@ -52,7 +52,8 @@ impl<'m> LazyModule<'m> {
     ) -> ModuleResult<LazyModule<'m>> {
         let types: Option<ModuleTypes> = opts.typed.then(|| infer::infer(mir));
         let tagless = tagless_params(mir, types.as_ref());
-        let imports = RuntimeImports::declare_all(module)?;
+        let mut imports = RuntimeImports::declare_all(module)?;
+        imports.declare_c_imports(module, mir)?;
         let mut direct = Vec::new();
         let mut array = Vec::new();
         for id in mir.functions.keys() {

@@ -263,6 +263,8 @@ unsafe fn hook_roots(data: *mut ()) -> (*const Val, usize) {
 
 /// The JIT side of a run before anything is compiled.
 struct Setup<'m> {
+    /// Where each import resolved.
+    targets: Vec<mir14_rt::ffi::ImportTarget>,
     jit: JITModule,
     lazy: LazyModule<'m>,
     table: Box<[usize]>,
@@ -287,7 +289,12 @@ impl<'m> Setup<'m> {
         };
         let lazy = LazyModule::new(&mut jit, mir, topts, links)
             .map_err(|e| format!("JIT setup failed: {e:?}"))?;
-        Ok(Setup { jit, lazy, table })
+        Ok(Setup {
+            targets,
+            jit,
+            lazy,
+            table,
+        })
     }
 }
 
@@ -299,7 +306,13 @@ fn execute<'m>(
     setup: Setup<'m>,
     opts: TierOptions,
 ) -> Result<Result<Val, Trap>, String> {
-    let Setup { jit, lazy, table } = setup;
+    let Setup {
+        targets,
+        jit,
+        lazy,
+        table,
+    } = setup;
+    ctx.rt.link_imports(&targets);
     let prog = Program::decode(mir, &mut ctx.rt)?;
     let main = prog
         .main()
