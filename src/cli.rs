@@ -182,6 +182,7 @@ impl RunArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            debug: None,
         }
     }
 }
@@ -229,6 +230,7 @@ impl ParityArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            debug: None,
         }
     }
 }

@@ -155,6 +155,13 @@ impl Loaded {
         }
     }
 
+    /// Where each instruction was written, for the positions of backtraces (spec §6): in the
+    /// file's text, JSON or (for a frontend program) the frontend's source.
+    pub fn debug_info(&self) -> mir14_rt::DebugInfo {
+        let (Source::Text(src, map) | Source::Json(src, map)) = &self.source;
+        mir14_rt::DebugInfo::from_source_map(&self.file, src, &self.module, map)
+    }
+
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).
     pub fn position(&self, loc: Location) -> Option<u32> {
         match &self.source {

@@ -79,7 +79,9 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // Anything this tool wrote must precede the program's own output.
             let _ = out.flush();
             let _ = err.flush();
-            run::execute(&l.module, &run.options())
+            let mut opts = run.options();
+            opts.debug = Some(std::sync::Arc::new(l.debug_info()));
+            run::execute(&l.module, &opts)
         }),
         Command::Build(build) => with_verified(&build.file, err, |l, err| {
             if l.module.function_by_name("main").is_none() {
@@ -88,6 +90,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let aot = mir14_aot::AotOptions {
                 max_depth: build.limits.max_depth,
                 fuel: build.limits.fuel,
+                debug: Some(std::sync::Arc::new(l.debug_info())),
             };
             match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,

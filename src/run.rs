@@ -57,6 +57,8 @@ pub struct RunOptions {
     pub max_depth: u64,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
+    /// The source positions of backtraces.
+    pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -70,6 +72,7 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
+        debug: opts.debug.clone(),
     };
     match backend {
         Backend::Vm => mir14_vm::run(module, &config),
@@ -91,6 +94,7 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
     let aot = mir14_aot::AotOptions {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
+        debug: opts.debug.clone(),
     };
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,

@@ -13,8 +13,10 @@
 //!      and run time agree on every index);
 //!    * `mir14_entries`: the array entry of every function, by function index (function-address
 //!      relocations);
+//!    * `mir14_debug`: the source positions of backtraces ([`mir14_rt::DebugInfo::encode`]),
+//!      if the caller gave them; the executable carries these, never the source;
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel)` (in `mir14_rt::abi`, imported with the
+//!      main_index, max_depth, fuel_enabled, fuel, debug, debug_len)` (in `mir14_rt::abi`, imported with the
 //!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
 //!      The limits (`--max-depth`, `--fuel`) are baked in here.
 //! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
@@ -64,6 +66,8 @@ pub struct AotOptions {
     pub max_depth: u64,
     /// The fuel (`--fuel N`); `None` means unlimited, and the code carries no fuel checks.
     pub fuel: Option<u64>,
+    /// The source positions backtraces print, embedded in the executable (not the source).
+    pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
 }
 
 impl Default for AotOptions {
@@ -71,6 +75,7 @@ impl Default for AotOptions {
         AotOptions {
             max_depth: 100_000,
             fuel: None,
+            debug: None,
         }
     }
 }
@@ -138,6 +143,10 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     // The canonical text.
     let text_len = text.len();
     let text_id = define_bytes(&mut obj, "mir14_text", text.into_bytes()).map_err(err)?;
+    // The source positions (the re-parsed module numbers everything as the original does).
+    let debug = opts.debug.as_ref().map(|d| d.encode()).unwrap_or_default();
+    let debug_len = debug.len();
+    let debug_id = define_bytes(&mut obj, "mir14_debug", debug.into_bytes()).map_err(err)?;
 
     // The table of array entries.
     let n = t.array.len();
@@ -154,7 +163,8 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     }
     obj.define_data(table_id, &desc).map_err(err)?;
 
-    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64)`,
+    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64,
+    // const u8*, usize)`,
     // with the signature of its entry in the runtime's table.
     let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
 
@@ -181,6 +191,9 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let table_gv = obj.declare_data_in_func(table_id, b.func);
         let text_ptr = b.ins().symbol_value(ptr, text_gv);
         let table_ptr = b.ins().symbol_value(ptr, table_gv);
+        let debug_gv = obj.declare_data_in_func(debug_id, b.func);
+        let debug_ptr = b.ins().symbol_value(ptr, debug_gv);
+        let debug_len = b.ins().iconst(ptr, debug_len as i64);
         let len = b.ins().iconst(ptr, text_len as i64);
         let count = b.ins().iconst(ptr, n as i64);
         let main_index = b.ins().iconst(types::I64, main_id.index() as i64);
@@ -192,7 +205,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel,
+                fuel, debug_ptr, debug_len,
             ],
         );
         let status = b.inst_results(call)[0];
@@ -536,7 +549,7 @@ bb0:
         let dir = tempfile::tempdir().unwrap();
         let shallow = AotOptions {
             max_depth: 50,
-            fuel: None,
+            ..AotOptions::default()
         };
         let exe = build_in(dir.path(), "shallow", DEEP, &shallow);
         // Run-time flags are program arguments now, not limits.
@@ -646,7 +659,7 @@ bb0:
             &m,
             &AotOptions {
                 max_depth: 7,
-                fuel: None,
+                ..AotOptions::default()
             },
         )
         .unwrap();

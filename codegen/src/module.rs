@@ -24,14 +24,17 @@ pub struct Translated {
     pub symbols: Symbols,
 }
 
-/// The symbol name of a function's direct entry.
-fn direct_name(i: usize) -> String {
-    format!("mir14_f{i}")
+/// The symbol name of a function's direct entry: `mir14.` and the MIR name (`mir14.main`,
+/// `mir14.Point.toString`), so native tools (nm, gdb, perf) show MIR names. MIR names are
+/// unique in a module, so symbols are too.
+pub fn direct_name(name: &str) -> String {
+    format!("mir14.{name}")
 }
 
-/// The symbol name of a function's array entry.
-fn array_name(i: usize) -> String {
-    format!("mir14_a{i}")
+/// The symbol name of a function's array entry (`mir14_array.main`); the prefix differs from
+/// [`direct_name`]'s, so the two never clash.
+pub fn array_name(name: &str) -> String {
+    format!("mir14_array.{name}")
 }
 
 /// Declares and defines every function of `mir` in `module`.
@@ -69,11 +72,11 @@ pub fn translate_module<M: Module>(
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
-    for id in mir.functions.keys() {
+    for (id, f) in mir.functions.iter() {
         let sig = direct_signature(module, &tagless[id.index()]);
-        direct.push(module.declare_function(&direct_name(id.index()), Linkage::Local, &sig)?);
+        direct.push(module.declare_function(&direct_name(&f.name), Linkage::Local, &sig)?);
         let asig = array_signature(module);
-        array.push(module.declare_function(&array_name(id.index()), Linkage::Export, &asig)?);
+        array.push(module.declare_function(&array_name(&f.name), Linkage::Export, &asig)?);
     }
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
@@ -98,6 +101,7 @@ pub fn translate_module<M: Module>(
                 arg_slot: None,
                 trap_block: None,
                 trap_landings: HashMap::new(),
+                cur_inst: mir14_rt::Site::ENTRY,
                 opts,
                 ptr,
             };

@@ -89,6 +89,7 @@
 //!   `wrong number of arguments to new MapBox: expected 0, got 1`.
 
 pub mod abi;
+mod debug;
 mod externs;
 mod format;
 mod heap;
@@ -106,6 +107,7 @@ pub use methods::{builtin_arity, Builtin};
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };
-pub use runtime::{BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source};
-pub use trap::{Trap, TrapKind};
+pub use runtime::{BoxMeta, Config, BACKTRACE_FULL, BACKTRACE_KEEP, FuncMeta, Host, Io, Runtime, Sink, Source};
+pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
+pub use trap::{Site, Trap, TrapKind};
 pub use value::*;

@@ -3,10 +3,16 @@
 use crate::heap::{user_mut, Heap};
 use crate::map::FxHashMap;
 use crate::methods::Builtin;
-use crate::trap::{Trap, TrapKind};
+use crate::debug::DebugInfo;
+use crate::trap::{Site, Trap, TrapKind};
 use crate::value::{Val, INT, USER};
 use mir14_mir::{Block, BoxId, FuncId, Module, TypeName};
 use std::io::{BufRead, BufWriter, Cursor, Stderr, Stdout, Write};
+
+/// Backtraces of at most this many frames are printed in full.
+pub const BACKTRACE_FULL: usize = 20;
+/// Of a longer backtrace, this many innermost and outermost frames are printed.
+pub const BACKTRACE_KEEP: usize = 10;
 
 /// Limits and program arguments of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +23,9 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// The program's arguments, returned by `env.args()`.
     pub args: Vec<String>,
+    /// Where the module's instructions were written, for the positions in backtraces (spec §6);
+    /// `None` prints frames without positions.
+    pub debug: Option<std::sync::Arc<DebugInfo>>,
 }
 
 impl Default for Config {
@@ -25,6 +34,7 @@ impl Default for Config {
             max_depth: 100_000,
             fuel: None,
             args: Vec::new(),
+            debug: None,
         }
     }
 }
@@ -606,7 +616,44 @@ impl Runtime {
         Some(s)
     }
 
-    /// Finishes a run: flushes stdout; for a trap prints its line on stderr. Returns the exit
+    /// The line of one backtrace frame: `  at @f, label (FILE:LINE:COL)`, without the position
+    /// when none is recorded.
+    pub fn frame_line(&self, site: Site) -> String {
+        let label = self
+            .funcs
+            .get(site.func.index())
+            .and_then(|m| m.labels.get(site.block.index()))
+            .map_or("?", |l| l.as_str());
+        let mut s = format!("  at @{}, {}", self.func_name(site.func), label);
+        if let Some(d) = &self.config.debug {
+            if let Some(p) = d.position(site) {
+                s.push_str(&format!(" ({}:{}:{})", d.file, p.line, p.col));
+            }
+        }
+        s
+    }
+
+    /// The backtrace lines of a trap (spec §6), each ending in a newline: one per frame,
+    /// innermost first; of more than [`BACKTRACE_FULL`] frames only the first and last
+    /// [`BACKTRACE_KEEP`] are printed, with a line counting the others between them.
+    pub fn backtrace(&self, t: &Trap) -> String {
+        let n = t.backtrace.len();
+        let mut s = String::new();
+        for (i, site) in t.backtrace.iter().enumerate() {
+            if n > BACKTRACE_FULL && i >= BACKTRACE_KEEP && i < n - BACKTRACE_KEEP {
+                if i == BACKTRACE_KEEP {
+                    let skipped = n - 2 * BACKTRACE_KEEP;
+                    s.push_str(&format!("  ... {skipped} more frames ...\n"));
+                }
+                continue;
+            }
+            s.push_str(&self.frame_line(*site));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Finishes a run: flushes stdout; for a trap prints its line and backtrace on stderr. Returns the exit
     /// status: main's Integer result `& 255`, 0 for any other result, 101 for a trap, the code for
     /// `Exit`.
     pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
@@ -617,8 +664,10 @@ impl Runtime {
             Err(t) => match t.kind {
                 TrapKind::Exit(code) => code,
                 _ => {
-                    let line = self.trap_line(&t).unwrap_or_default();
-                    self.write_stderr(format!("{line}\n").as_bytes());
+                    let mut text = self.trap_line(&t).unwrap_or_default();
+                    text.push('\n');
+                    text.push_str(&self.backtrace(&t));
+                    self.write_stderr(text.as_bytes());
                     let _ = self.io.stderr.flush();
                     101
                 }

@@ -5,7 +5,7 @@ use mir14_mir::{
     BinOp, Block, BoxClass, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId, Function, Inst,
     Module, TypeName, TypeOpKind, UnaryOp,
 };
-use mir14_rt::{Runtime, Val};
+use mir14_rt::{Runtime, Site, Val};
 
 /// A decoded instruction. Register operands are indexes into the frame's register window.
 #[derive(Clone, Debug)]
@@ -213,6 +213,8 @@ pub(crate) struct DFunc {
     pub nregs: u32,
     pub nparams: u32,
     pub code: Vec<Op>,
+    /// The index in its block of the MIR instruction each op comes from (by pc), for backtraces.
+    pub insts: Vec<u32>,
     /// The first pc of each block (by block index), non-decreasing.
     pub block_starts: Vec<u32>,
     pub edges: Vec<Edge>,
@@ -229,6 +231,12 @@ impl DFunc {
         let i = self.block_starts.partition_point(|&s| s as usize <= pc);
         // Several empty-start blocks cannot share a pc: every block has at least one op.
         Block(i.saturating_sub(1) as u32)
+    }
+
+    /// The site of the op at `pc` in function `f`: its block and MIR instruction index.
+    pub fn site(&self, f: u32, pc: usize) -> Site {
+        let inst = self.insts.get(pc).copied().unwrap_or(0);
+        Site::new(FuncId(f), self.block_of(pc), inst)
     }
 }
 
@@ -270,6 +278,7 @@ fn decode_func(
             nregs: nvalues.max(f.params.len() as u32) + 1,
             nparams: f.params.len() as u32,
             code: vec![Op::FallOff],
+            insts: vec![0],
             block_starts: vec![0],
             edges: Vec::new(),
             moves: Vec::new(),
@@ -311,6 +320,7 @@ fn decode_func(
 
     let mut temps = 0u32; // phi temporaries, allocated after the values
     let mut code = Vec::new();
+    let mut insts: Vec<u32> = Vec::new();
     let mut block_starts = Vec::with_capacity(nblocks);
     let mut edges: Vec<Edge> = Vec::new();
     let mut moves: Vec<(u32, u32)> = Vec::new();
@@ -423,6 +433,7 @@ fn decode_func(
         let mut idx = 0;
         while idx < b.insts.len() {
             let inst = &b.insts[idx];
+            let here = idx as u32;
             idx += 1;
             if let Inst::Const { dest, .. } = inst {
                 if dead_const(*dest) {
@@ -484,6 +495,7 @@ fn decode_func(
                     _ => return Err(format!("@{name}: bad immediate form")),
                 };
                 code.push(op);
+                insts.push(here);
                 if terminated {
                     break;
                 }
@@ -510,6 +522,7 @@ fn decode_func(
                             t,
                             f: e,
                         });
+                        insts.push(here);
                         break;
                     }
                 }
@@ -712,12 +725,14 @@ fn decode_func(
                 }
             };
             code.push(op);
+            insts.push(here);
             if terminated {
                 break;
             }
         }
         if !terminated {
             code.push(Op::FallOff);
+            insts.push(b.insts.len().saturating_sub(1) as u32);
         }
     }
     // Patch edge targets and the scratch register.
@@ -763,6 +778,7 @@ fn decode_func(
         nregs: scratch + 1,
         nparams: f.params.len() as u32,
         code,
+        insts,
         block_starts,
         edges,
         moves,

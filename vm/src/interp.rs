@@ -5,7 +5,7 @@
 use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
-    int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
 };
 
 /// One activation: its function, where to resume, its register window, and the absolute
@@ -122,14 +122,18 @@ impl<'p> Interp<'p> {
         let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
         // Depth, then fuel (spec §5), inline for speed; same semantics as
         // `Runtime::enter_function`.
+        // A trap here happens in the callee's frame, which is not pushed yet: its entry site
+        // starts the backtrace.
+        let at_entry = |t: Trap| t.frame(Site::entry(FuncId(callee)));
         if rt.depth >= rt.config.max_depth || self.fuel_on {
-            rt.enter_function(FuncId(callee))?;
+            rt.enter_function(FuncId(callee)).map_err(at_entry)?;
         } else {
             rt.depth += 1;
         }
         if df.check_params {
             let n = df.nparams as usize;
-            rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])?;
+            rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])
+                .map_err(at_entry)?;
         }
         self.frames.push(Frame {
             func: callee,
@@ -217,12 +221,12 @@ impl<'p> Interp<'p> {
                 unsafe { *self.regs.get_unchecked_mut(base + $i as usize) = v }
             }};
         }
-        // Locates an error at the current instruction.
+        // Locates an error at the current instruction and unwinds this run's frames.
         macro_rules! tr {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(t) => return Err(t.at(FuncId(fi as u32), f.block_of(pc - 1))),
+                    Err(t) => return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop)),
                 }
             };
         }
@@ -262,7 +266,8 @@ impl<'p> Interp<'p> {
                 }
                 if e.back && self.fuel_on {
                     if let Err(t) = rt.spend_fuel() {
-                        return Err(t.at(FuncId(fi as u32), Block(e.block)));
+                        let site = Site::new(FuncId(fi as u32), Block(e.block), Site::ARRIVE);
+                        return Err(self.unwind(t, site, stop));
                     }
                 }
                 pc = e.pc as usize;
@@ -652,6 +657,23 @@ impl<'p> Interp<'p> {
                 }
             }
         }
+    }
+
+    /// A trap leaves this run (the frames above `stop`): appends `site` (where the innermost
+    /// frame is) and the call site of every frame below it to the backtrace, innermost first,
+    /// and drops those frames.
+    #[cold]
+    #[inline(never)]
+    fn unwind(&mut self, mut t: Trap, site: Site, stop: usize) -> Trap {
+        t.push_frame(site);
+        let n = self.frames.len();
+        for fr in self.frames[stop.min(n)..n.saturating_sub(1)].iter().rev() {
+            // A frame below the top was suspended in a call: its saved pc is just after it.
+            let df = &self.prog.funcs[fr.func as usize];
+            t.push_frame(df.site(fr.func, (fr.pc as usize).saturating_sub(1)));
+        }
+        self.frames.truncate(stop.min(n));
+        t
     }
 
     /// Collects garbage with the registers below `top` (the windows of every active frame) as

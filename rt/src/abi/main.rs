@@ -3,7 +3,7 @@
 //! signature).
 
 use super::{ArrayEntry, CompiledHost, Ctx, Symbols};
-use crate::{Config, Host, Io};
+use crate::{Config, DebugInfo, Host, Io};
 use mir14_mir::{FuncId, Module};
 
 /// The native stack a compiled run needs so that no program within `max_depth` MIR calls can
@@ -43,7 +43,9 @@ rt_functions! {
     /// process's real streams and `argv[1..]` as the program arguments, flushes stdout, and returns
     /// the exit status exactly as the interpreter reports it.
     ///
-    /// `fuel_enabled != 0` means the program was built with `--fuel fuel`. Never unwinds: an
+    /// `fuel_enabled != 0` means the program was built with `--fuel fuel`. `debug` points to
+    /// `debug_len` bytes of [`DebugInfo::encode`] text (the source positions of backtraces), or
+    /// `debug_len` is 0 for none. Never unwinds: an
     /// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
     /// and returns status 101.
     ///
@@ -62,6 +64,8 @@ rt_functions! {
         max_depth: u64,
         fuel_enabled: u64,
         fuel: u64,
+        debug: *const u8,
+        debug_len: usize,
     ) -> std::ffi::c_int {
         ignore_sigpipe();
         let mut args = Vec::new();
@@ -83,10 +87,21 @@ rt_functions! {
             // SAFETY: guaranteed by the caller.
             unsafe { std::slice::from_raw_parts(entries, n) }
         };
+        let debug = if debug_len == 0 {
+            None
+        } else {
+            // SAFETY: guaranteed by the caller.
+            let bytes = unsafe { std::slice::from_raw_parts(debug, debug_len) };
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(DebugInfo::decode)
+                .map(std::sync::Arc::new)
+        };
         let config = Config {
             max_depth,
             fuel: (fuel_enabled != 0).then_some(fuel),
             args,
+            debug,
         };
         let r = std::panic::catch_unwind(|| aot_main(text, entries, main_index, config));
         match r {
