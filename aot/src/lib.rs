@@ -16,7 +16,7 @@
 //!    * `mir14_debug`: the source positions of backtraces ([`mir14_rt::DebugInfo::encode`]),
 //!      if the caller gave them; the executable carries these, never the source;
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel, debug, debug_len)` (in `mir14_rt::abi`, imported with the
+//!      main_index, max_depth, fuel_enabled, fuel, debug, debug_len, profile)` (in `mir14_rt::abi`, imported with the
 //!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
 //!      The limits (`--max-depth`, `--fuel`) are baked in here.
 //! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
@@ -68,6 +68,9 @@ pub struct AotOptions {
     pub fuel: Option<u64>,
     /// The source positions backtraces print, embedded in the executable (not the source).
     pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
+    /// `--profile`: the code carries profiling calls and the executable prints the profile
+    /// table after its run.
+    pub profile: bool,
 }
 
 impl Default for AotOptions {
@@ -76,6 +79,7 @@ impl Default for AotOptions {
             max_depth: 100_000,
             fuel: None,
             debug: None,
+            profile: false,
         }
     }
 }
@@ -134,6 +138,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     let err = |e: cranelift_module::ModuleError| format!("AOT compilation failed: {e:?}");
     let topts = TranslateOptions {
         fuel: opts.fuel.is_some(),
+        profile: opts.profile,
         ..TranslateOptions::from_env()
     };
     let t = translate_module(&mut obj, &mir, topts).map_err(err)?;
@@ -164,7 +169,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     obj.define_data(table_id, &desc).map_err(err)?;
 
     // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64,
-    // const u8*, usize)`,
+    // const u8*, usize, u64)`,
     // with the signature of its entry in the runtime's table.
     let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
 
@@ -194,6 +199,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let debug_gv = obj.declare_data_in_func(debug_id, b.func);
         let debug_ptr = b.ins().symbol_value(ptr, debug_gv);
         let debug_len = b.ins().iconst(ptr, debug_len as i64);
+        let profile = b.ins().iconst(types::I64, opts.profile as i64);
         let len = b.ins().iconst(ptr, text_len as i64);
         let count = b.ins().iconst(ptr, n as i64);
         let main_index = b.ins().iconst(types::I64, main_id.index() as i64);
@@ -205,7 +211,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel, debug_ptr, debug_len,
+                fuel, debug_ptr, debug_len, profile,
             ],
         );
         let status = b.inst_results(call)[0];

@@ -163,6 +163,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b
             .ins()
             .store(MemFlagsData::trusted(), depth1, cx, rtabi::CTX_DEPTH);
+        if self.opts.profile {
+            let fid = self.iconst(self.func_id.index() as i64);
+            self.call_rt(control::PROF_ENTER, &[fid]);
+        }
         if self.opts.fuel {
             let r = self.call_rt(control::FUEL, &[]);
             self.trap_if_nonzero(r[0], mir_entry);
@@ -223,6 +227,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let site = self.b.block_params(trap_block).to_vec();
         let fid = self.iconst(self.func_id.index() as i64);
         self.call_rt(control::TRAP_AT, &[fid, site[0], site[1]]);
+        // A trap ends the run, so the profile needs no `leave` here: it charges the frames
+        // still active at its end.
         let t = self.iconst(TRAP as i64);
         let z = self.iconst(0);
         self.b.ins().return_(&[t, z]);

@@ -42,7 +42,9 @@ mod function;
 pub mod imports;
 mod module;
 
-pub use module::{array_signature, define_bytes, translate_module, Translated};
+pub use module::{
+    array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
+};
 
 /// Options that change the generated code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -54,6 +56,9 @@ pub struct TranslateOptions {
     pub typed: bool,
     /// Print the machine code of every function to stderr.
     pub dump: bool,
+    /// `--profile`: call `mir14_rt_prof_enter` after the depth check of every function entry
+    /// and `mir14_rt_prof_leave` at every return (a trap ends the run).
+    pub profile: bool,
 }
 
 impl Default for TranslateOptions {
@@ -63,6 +68,7 @@ impl Default for TranslateOptions {
             fuel: false,
             typed: true,
             dump: false,
+            profile: false,
         }
     }
 }

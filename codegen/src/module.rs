@@ -22,6 +22,9 @@ pub struct Translated {
     pub array: Vec<ClFuncId>,
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
+    /// The machine code size in bytes of each function's (direct, array) entry, by `FuncId`
+    /// index (for perf maps).
+    pub sizes: Vec<(u32, u32)>,
 }
 
 /// The symbol name of a function's direct entry: `mir14.` and the MIR name (`mir14.main`,
@@ -80,6 +83,10 @@ pub fn translate_module<M: Module>(
     }
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
+    let mut sizes = Vec::new();
+    let code_size = |ctx: &cranelift_codegen::Context| {
+        ctx.compiled_code().map_or(0, |c| c.code_info().total_size)
+    };
     for (id, f) in mir.functions.iter() {
         ctx.func.signature = direct_signature(module, &tagless[id.index()]);
         ctx.func.name = UserFuncName::user(0, direct[id.index()].as_u32());
@@ -111,6 +118,7 @@ pub fn translate_module<M: Module>(
         let dump = opts.dump;
         ctx.set_disasm(dump);
         module.define_function(direct[id.index()], &mut ctx)?;
+        let direct_size = code_size(&ctx);
         if dump {
             if let Some(c) = ctx.compiled_code() {
                 eprintln!("{}", c.vcode.clone().unwrap_or_default());
@@ -147,12 +155,14 @@ pub fn translate_module<M: Module>(
             b.finalize(module.target_config());
         }
         module.define_function(array[id.index()], &mut ctx)?;
+        sizes.push((direct_size, code_size(&ctx)));
         module.clear_context(&mut ctx);
     }
     Ok(Translated {
         direct,
         array,
         symbols,
+        sizes,
     })
 }
 
@@ -224,6 +234,7 @@ mod tests {
                 fuel,
                 typed,
                 dump: false,
+                profile: fuel,
             };
             let t = translate_module(&mut obj, &mir, opts).unwrap();
             assert_eq!(t.direct.len(), 2);

@@ -8,7 +8,7 @@
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
-use mir14_codegen::{translate_module, TranslateOptions};
+use mir14_codegen::{array_name, direct_name, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use mir14_rt::abi::{self as rtabi, ArrayEntry};
 use mir14_rt::{Config, Io};
@@ -23,6 +23,34 @@ pub struct Compiled {
     pub symbols: rtabi::Symbols,
     /// How long translation and code generation took.
     pub compile_time: Duration,
+    /// Each function entry's code: (address, size in bytes, symbol name), the direct and the
+    /// array entry of every function.
+    pub code: Vec<(usize, u32, String)>,
+}
+
+impl Compiled {
+    /// The lines of a perf map (`/tmp/perf-PID.map`, read by `perf report`): `ADDR SIZE NAME`
+    /// in hex, one per function entry, named like the AOT symbols (`mir14.main`).
+    pub fn perf_map(&self) -> String {
+        let mut s = String::new();
+        for (addr, size, name) in &self.code {
+            s.push_str(&format!("{addr:x} {size:x} {name}\n"));
+        }
+        s
+    }
+
+    /// Appends [`Compiled::perf_map`] to `/tmp/perf-PID.map` of this process.
+    pub fn write_perf_map(&self) -> Result<(), String> {
+        use std::io::Write;
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        f.write_all(self.perf_map().as_bytes())
+            .map_err(|e| format!("cannot write {path}: {e}"))
+    }
 }
 
 impl Drop for Compiled {
@@ -55,6 +83,17 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
 
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
+    compile_with(
+        mir,
+        TranslateOptions {
+            fuel,
+            ..TranslateOptions::from_env()
+        },
+    )
+}
+
+/// Compiles a verified module with the translator options `opts` (fuel checks, profiling).
+pub fn compile_with(mir: &MirModule, opts: TranslateOptions) -> Result<Compiled, String> {
     let start = Instant::now();
     let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
         "none"
@@ -69,10 +108,6 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
         ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
     jb.memory_provider(Box::new(arena));
     let mut module = JITModule::new(jb);
-    let opts = TranslateOptions {
-        fuel,
-        ..TranslateOptions::from_env()
-    };
     let t = translate_module(&mut module, mir, opts)
         .map_err(|e| format!("JIT compilation failed: {e:?}"))?;
     module
@@ -87,11 +122,31 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
             unsafe { std::mem::transmute::<*const u8, ArrayEntry>(p) }
         })
         .collect();
+    let mut code = Vec::new();
+    for ((f, (d, a)), sizes) in mir
+        .functions
+        .values()
+        .zip(t.direct.iter().zip(&t.array))
+        .zip(&t.sizes)
+    {
+        let name = &f.name;
+        code.push((
+            module.get_finalized_function(*d) as usize,
+            sizes.0,
+            direct_name(name),
+        ));
+        code.push((
+            module.get_finalized_function(*a) as usize,
+            sizes.1,
+            array_name(name),
+        ));
+    }
     Ok(Compiled {
         module: Some(module),
         entries,
         symbols: t.symbols,
         compile_time: start.elapsed(),
+        code,
     })
 }
 
@@ -107,7 +162,27 @@ pub fn run_with_io(
     config: &Config,
     io: impl FnOnce() -> Io + Send,
 ) -> Result<i32, String> {
-    let compiled = compile(mir, config.fuel.is_some())?;
+    run_with(mir, config, false, io)
+}
+
+/// Like [`run_with_io`]; with `perf_map` the code's perf map is written to
+/// `/tmp/perf-PID.map` first ([`Compiled::write_perf_map`]). `config.profile` compiles the
+/// profiling calls in.
+pub fn run_with(
+    mir: &MirModule,
+    config: &Config,
+    perf_map: bool,
+    io: impl FnOnce() -> Io + Send,
+) -> Result<i32, String> {
+    let opts = TranslateOptions {
+        fuel: config.fuel.is_some(),
+        profile: config.profile,
+        ..TranslateOptions::from_env()
+    };
+    let compiled = compile_with(mir, opts)?;
+    if perf_map {
+        compiled.write_perf_map()?;
+    }
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;

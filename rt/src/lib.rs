@@ -96,10 +96,12 @@ mod heap;
 mod map;
 mod methods;
 mod ops;
+mod profile;
 mod runtime;
 mod trap;
 mod value;
 
+pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
 pub use format::{fmt_float, quote_into};
 pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
@@ -107,7 +109,9 @@ pub use methods::{builtin_arity, Builtin};
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };
-pub use runtime::{BoxMeta, Config, BACKTRACE_FULL, BACKTRACE_KEEP, FuncMeta, Host, Io, Runtime, Sink, Source};
-pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
+pub use profile::{FuncProfile, Profile};
+pub use runtime::{
+    BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source, BACKTRACE_FULL, BACKTRACE_KEEP,
+};
 pub use trap::{Site, Trap, TrapKind};
 pub use value::*;

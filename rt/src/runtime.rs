@@ -1,9 +1,10 @@
 //! The [`Runtime`]: heap, run-time module metadata, I/O, limits and counters.
 
+use crate::debug::DebugInfo;
 use crate::heap::{user_mut, Heap};
 use crate::map::FxHashMap;
 use crate::methods::Builtin;
-use crate::debug::DebugInfo;
+use crate::profile::Profile;
 use crate::trap::{Site, Trap, TrapKind};
 use crate::value::{Val, INT, USER};
 use mir14_mir::{Block, BoxId, FuncId, Module, TypeName};
@@ -26,6 +27,9 @@ pub struct Config {
     /// Where the module's instructions were written, for the positions in backtraces (spec §6);
     /// `None` prints frames without positions.
     pub debug: Option<std::sync::Arc<DebugInfo>>,
+    /// `--profile`: count calls and self time per function ([`Runtime::profile`]) and print the
+    /// table after the run.
+    pub profile: bool,
 }
 
 impl Default for Config {
@@ -35,6 +39,7 @@ impl Default for Config {
             fuel: None,
             args: Vec::new(),
             debug: None,
+            profile: false,
         }
     }
 }
@@ -165,6 +170,9 @@ pub struct Runtime {
     pub fuel: Option<u64>,
     /// A trap waiting to be picked up (for C ABI wrappers that cannot return a `Result`).
     pub pending: Option<Trap>,
+    /// The profile of `--profile` runs (backends call [`Profile::enter`] and
+    /// [`Profile::leave`] around each activation).
+    pub profile: Option<Box<Profile>>,
     /// Per function, by `FuncId` index.
     pub funcs: Vec<FuncMeta>,
     /// Per user box, by `BoxId` index.
@@ -213,6 +221,9 @@ impl Runtime {
                 labels: f.blocks.values().map(|b| b.label.clone()).collect(),
             })
             .collect();
+        let profile = config
+            .profile
+            .then(|| Box::new(Profile::new(funcs.len(), false)));
         let mut rt = Runtime {
             heap: Heap::new(),
             io,
@@ -220,6 +231,7 @@ impl Runtime {
             config,
             depth: 0,
             pending: None,
+            profile,
             funcs,
             boxes: Vec::new(),
             method_names: Vec::new(),
@@ -658,6 +670,18 @@ impl Runtime {
     /// `Exit`.
     pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
         self.flush();
+        let status = self.finish_status(result);
+        if let Some(mut p) = self.profile.take() {
+            p.finish();
+            let table = p.table(|f| self.func_name(f).to_string());
+            self.write_stderr(table.as_bytes());
+            let _ = self.io.stderr.flush();
+        }
+        status
+    }
+
+    /// [`Runtime::finish`] without the profile.
+    fn finish_status(&mut self, result: Result<Val, Trap>) -> i32 {
         match result {
             Ok(v) if v.tag == INT => (v.as_int() & 255) as i32,
             Ok(_) => 0,

@@ -124,6 +124,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 self.b
                     .ins()
                     .store(MemFlagsData::trusted(), d1, cx, rtabi::CTX_DEPTH);
+                if self.opts.profile {
+                    self.call_rt(control::PROF_LEAVE, &[]);
+                }
                 self.b.ins().return_(&[p.tag, p.bits]);
             }
             Inst::Phi { .. } => {

@@ -38,6 +38,22 @@ rt_functions! {
         }
     }
 
+    /// `--profile`: an activation of function `f` starts.
+    PROF_ENTER = fn mir14_rt_prof_enter(ctx: *mut Ctx, f: u64) {
+        let (cx, _) = unsafe { cx(ctx) };
+        if let Some(p) = cx.rt.profile.as_mut() {
+            p.enter(FuncId(f as u32));
+        }
+    }
+
+    /// `--profile`: the innermost activation ends (a return, or a trap passing it).
+    PROF_LEAVE = fn mir14_rt_prof_leave(ctx: *mut Ctx) {
+        let (cx, _) = unsafe { cx(ctx) };
+        if let Some(p) = cx.rt.profile.as_mut() {
+            p.leave();
+        }
+    }
+
     /// A Branch on a non-Bool: always traps.
     BRANCH_FAIL = fn mir14_rt_branch_fail(ctx: *mut Ctx, t: u64, b: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };

@@ -45,7 +45,8 @@ rt_functions! {
     ///
     /// `fuel_enabled != 0` means the program was built with `--fuel fuel`. `debug` points to
     /// `debug_len` bytes of [`DebugInfo::encode`] text (the source positions of backtraces), or
-    /// `debug_len` is 0 for none. Never unwinds: an
+    /// `debug_len` is 0 for none. `profile != 0`: the code was compiled with profiling calls
+    /// and the run prints the profile table (`mir14 run --profile`). Never unwinds: an
     /// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
     /// and returns status 101.
     ///
@@ -66,6 +67,7 @@ rt_functions! {
         fuel: u64,
         debug: *const u8,
         debug_len: usize,
+        profile: u64,
     ) -> std::ffi::c_int {
         ignore_sigpipe();
         let mut args = Vec::new();
@@ -102,6 +104,7 @@ rt_functions! {
             fuel: (fuel_enabled != 0).then_some(fuel),
             args,
             debug,
+            profile: profile != 0,
         };
         let r = std::panic::catch_unwind(|| aot_main(text, entries, main_index, config));
         match r {
