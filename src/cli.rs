@@ -169,6 +169,21 @@ pub struct RunArgs {
     /// program, FILE.ny)
     #[arg(long)]
     pub emit_mir: bool,
+    /// Print each executed instruction with its operands' values to stderr (runs on the
+    /// interpreter: implies --backend vm)
+    #[arg(long)]
+    pub trace: bool,
+    /// Print each call with its arguments and each return with its result to stderr (runs on
+    /// the interpreter: implies --backend vm)
+    #[arg(long)]
+    pub trace_calls: bool,
+    /// After the run, print a table of functions with call counts and self time (on vm also
+    /// instruction counts) to stderr, longest self time first
+    #[arg(long)]
+    pub profile: bool,
+    /// Write the JIT code's symbols to /tmp/perf-PID.map for `perf report` (jit backend)
+    #[arg(long)]
+    pub perf_map: bool,
     /// The program's arguments, for `env.args()`
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -183,6 +198,10 @@ impl RunArgs {
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
             debug: None,
+            trace: self.trace,
+            trace_calls: self.trace_calls,
+            profile: self.profile,
+            perf_map: self.perf_map,
         }
     }
 }
@@ -206,6 +225,10 @@ pub struct BuildArgs {
     /// The limits baked into the executable.
     #[command(flatten)]
     pub limits: Limits,
+    /// Compile profiling in: the executable prints the profile table of `run --profile` after
+    /// each run
+    #[arg(long)]
+    pub profile: bool,
 }
 
 /// `mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]`.
@@ -231,6 +254,10 @@ impl ParityArgs {
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
             debug: None,
+            trace: false,
+            trace_calls: false,
+            profile: false,
+            perf_map: false,
         }
     }
 }

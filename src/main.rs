@@ -91,6 +91,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 max_depth: build.limits.max_depth,
                 fuel: build.limits.fuel,
                 debug: Some(std::sync::Arc::new(l.debug_info())),
+                profile: build.profile,
             };
             match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,

@@ -59,6 +59,46 @@ pub struct RunOptions {
     pub args: Vec<String>,
     /// The source positions of backtraces.
     pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
+    /// `--trace`: each executed instruction (interpreter only).
+    pub trace: bool,
+    /// `--trace-calls`: calls and returns (interpreter only).
+    pub trace_calls: bool,
+    /// `--profile`: the profile table after the run.
+    pub profile: bool,
+    /// `--perf-map`: write /tmp/perf-PID.map (JIT only).
+    pub perf_map: bool,
+}
+
+impl RunOptions {
+    /// The backend the run uses: `--backend`, else the interpreter when tracing (traced runs
+    /// stay on the interpreter), else [`default_backend`]. An error names a flag that the
+    /// requested backend cannot honour.
+    pub fn resolve_backend(&self) -> Result<Backend, String> {
+        let tracing = self.trace || self.trace_calls;
+        let flag = if self.trace {
+            "--trace"
+        } else {
+            "--trace-calls"
+        };
+        let backend = match self.backend {
+            Some(b) => b,
+            None if tracing => Backend::Vm,
+            None => default_backend(),
+        };
+        if tracing && backend != Backend::Vm {
+            return Err(format!(
+                "`{flag}` runs on the interpreter: use `--backend vm` (not `{}`)",
+                backend.name()
+            ));
+        }
+        if self.perf_map && backend != Backend::Jit {
+            return Err(format!(
+                "`--perf-map` describes JIT code: use `--backend jit` (not `{}`)",
+                backend.name()
+            ));
+        }
+        Ok(backend)
+    }
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -67,22 +107,35 @@ pub struct RunOptions {
 ///
 /// This is the single dispatch point from the command line to the backends.
 pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
-    let backend = opts.backend.unwrap_or_else(default_backend);
+    let backend = match opts.resolve_backend() {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            return 2;
+        }
+    };
     let config = mir14_rt::Config {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
         debug: opts.debug.clone(),
+        profile: opts.profile,
+    };
+    let observe = mir14_vm::Observe {
+        trace: opts.trace,
+        trace_calls: opts.trace_calls,
     };
     match backend {
-        Backend::Vm => mir14_vm::run(module, &config),
-        Backend::Jit => match mir14_jit::run(module, &config) {
-            Ok(status) => status,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: {e}");
-                2
+        Backend::Vm => mir14_vm::run_observed(module, &config, observe),
+        Backend::Jit => {
+            match mir14_jit::run_with(module, &config, opts.perf_map, mir14_rt::Io::real) {
+                Ok(status) => status,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
+                    2
+                }
             }
-        },
+        }
         Backend::Aot => execute_aot(module, opts),
     }
 }
@@ -95,6 +148,7 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         debug: opts.debug.clone(),
+        profile: opts.profile,
     };
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,

@@ -65,11 +65,11 @@ impl Profile {
         self.stack.pop();
     }
 
-    /// Counts one executed instruction of `f`.
+    /// Counts `n` executed instructions of `f`.
     #[inline]
-    pub fn count_inst(&mut self, f: u32) {
+    pub fn count_insts(&mut self, f: u32, n: u64) {
         if let Some(p) = self.funcs.get_mut(f as usize) {
-            p.insts += 1;
+            p.insts += n;
         }
     }
 
@@ -125,10 +125,9 @@ mod tests {
     fn counts_calls_and_instructions_and_sorts_by_time() {
         let mut p = Profile::new(3, true);
         p.enter(FuncId(0));
-        p.count_inst(0);
+        p.count_insts(0, 1);
         p.enter(FuncId(1));
-        p.count_inst(1);
-        p.count_inst(1);
+        p.count_insts(1, 2);
         std::thread::sleep(Duration::from_millis(5));
         p.leave();
         p.finish();

@@ -3,6 +3,7 @@
 //! formatting, ...) re-enter [`Interp::run`] through [`Host::call_function`].
 
 use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
+use crate::observe::{op_insts, Observer};
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
     int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
@@ -26,6 +27,10 @@ pub(crate) struct Interp<'p> {
     fuel_on: bool,
     /// Below this native stack address a runtime-made call continues on a fresh thread.
     stack_low: usize,
+    /// Whether the run is observed (trace or profile): it then runs `run_loop::<true>`.
+    observing: bool,
+    /// The trace printer, when tracing.
+    obs: Option<Observer<'p>>,
 }
 
 /// The native stack of each interpreter thread (the first and every hop).
@@ -76,6 +81,54 @@ impl<'p> Interp<'p> {
             frames: Vec::with_capacity(256),
             fuel_on: rt.fuel.is_some(),
             stack_low: stack_low_here(),
+            observing: rt.profile.is_some(),
+            obs: None,
+        }
+    }
+
+    /// Observes the run with `obs` (trace lines on stderr).
+    pub fn observe(&mut self, obs: Observer<'p>) {
+        self.observing = true;
+        self.obs = Some(obs);
+    }
+
+    /// The observation hook before the op at `pc` of function `fi` runs.
+    #[cold]
+    #[inline(never)]
+    fn observe_op(&mut self, rt: &mut Runtime, fi: usize, pc: usize, base: usize) {
+        // The MIR instructions this op executes (phis and folded constants before it
+        // included), so that counts and traces are in MIR terms, not decoded ops.
+        let (b, from, to) = op_insts(self.prog, fi, pc);
+        if let Some(p) = rt.profile.as_mut() {
+            p.count_insts(fi as u32, u64::from(to + 1 - from));
+        }
+        if let Some(o) = self.obs.as_mut() {
+            o.trace_insts(rt, &self.regs, fi as u32, base, b, from, to);
+        }
+    }
+
+    /// The observation hook when function `fi` returns `v`.
+    #[cold]
+    #[inline(never)]
+    fn observe_ret(&mut self, rt: &mut Runtime, fi: usize, v: Val) {
+        if let Some(o) = self.obs.as_mut() {
+            o.ret(rt, fi as u32, v);
+        }
+        if let Some(p) = rt.profile.as_mut() {
+            p.leave();
+        }
+    }
+
+    /// The observation hook when an activation of `callee` with its window at `base` starts.
+    #[cold]
+    #[inline(never)]
+    fn observe_enter(&mut self, rt: &mut Runtime, callee: u32, base: usize) {
+        if let Some(p) = rt.profile.as_mut() {
+            p.enter(FuncId(callee));
+        }
+        let n = self.prog.funcs[callee as usize].nparams as usize;
+        if let Some(o) = self.obs.as_mut() {
+            o.call(rt, callee, &self.regs[base..base + n]);
         }
     }
 
@@ -141,6 +194,9 @@ impl<'p> Interp<'p> {
             base: new_base as u32,
             ret: ret as u32,
         });
+        if self.observing {
+            self.observe_enter(rt, callee, new_base);
+        }
         Ok(())
     }
 
@@ -198,6 +254,15 @@ impl<'p> Interp<'p> {
     /// Runs until the frame stack is back to `stop` frames; returns the value returned by the
     /// frame that was on top when called.
     pub fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
+        if self.observing {
+            self.run_loop::<true>(rt, stop)
+        } else {
+            self.run_loop::<false>(rt, stop)
+        }
+    }
+
+    /// [`Interp::run`], with the observation hooks compiled in when `OBS`.
+    fn run_loop<const OBS: bool>(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
         let prog: &'p Program = self.prog;
         let Some(fr) = self.frames.last().copied() else {
             return Ok(Val::VOID);
@@ -312,6 +377,9 @@ impl<'p> Interp<'p> {
             // SAFETY: every block ends with a terminator or `FallOff`, and edges target block
             // starts, so `pc` stays inside `code`.
             let op = unsafe { f.code.get_unchecked(pc) };
+            if OBS {
+                self.observe_op(rt, fi, pc, base);
+            }
             pc += 1;
             match *op {
                 Op::Const { dst, val } => w!(dst, val),
@@ -456,6 +524,9 @@ impl<'p> Interp<'p> {
                     if f.check_ret {
                         tr!(rt.check_return(FuncId(fi as u32), v));
                     }
+                    if OBS {
+                        self.observe_ret(rt, fi, v);
+                    }
                     rt.depth -= 1;
                     // SAFETY: the running frame is on the stack.
                     let done = unsafe { self.frames.pop().unwrap_unchecked() };
@@ -470,6 +541,9 @@ impl<'p> Interp<'p> {
                     let v = Val::VOID;
                     if f.check_ret {
                         tr!(rt.check_return(FuncId(fi as u32), v));
+                    }
+                    if OBS {
+                        self.observe_ret(rt, fi, v);
                     }
                     rt.depth -= 1;
                     // SAFETY: the running frame is on the stack.
@@ -498,7 +572,7 @@ impl<'p> Interp<'p> {
                         }
                     }
                     save_pc!();
-                    if rt.depth >= max_depth || self.fuel_on || df.check_params {
+                    if OBS || rt.depth >= max_depth || self.fuel_on || df.check_params {
                         tr!(self.enter(rt, func, new_base, base + dst as usize));
                     } else {
                         rt.depth += 1;

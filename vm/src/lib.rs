@@ -38,6 +38,9 @@
 
 mod decode;
 mod interp;
+mod observe;
+
+pub use observe::Observe;
 
 use mir14_mir::Module;
 pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
@@ -62,18 +65,34 @@ pub struct Captured {
 /// main's value or the trap (already located) that ended the program. The caller finishes the
 /// run with [`Runtime::finish`].
 pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, String> {
+    execute_observed(module, rt, Observe::default())
+}
+
+/// [`execute`], printing what `observe` asks for on stderr as the program runs; with
+/// `rt.profile` set (`Config::profile`) it also counts each function's instructions.
+pub fn execute_observed(
+    module: &Module,
+    rt: &mut Runtime,
+    observe: Observe,
+) -> Result<Result<Val, Trap>, String> {
     let prog = decode::decode(module, rt)?;
     let Some(main) = prog.main else {
         return Err("module has no function @main".to_owned());
     };
+    if let Some(p) = rt.profile.as_mut() {
+        p.counts_insts = true;
+    }
     let mut interp = interp::Interp::new(&prog, rt);
+    if observe.any() {
+        interp.observe(observe::Observer::new(module, observe));
+    }
     Ok(interp.call(rt, main, &[]))
 }
 
 /// Runs with `io`, finishing the run (flush, trap line); returns the status and the runtime.
-fn run_io(module: &Module, config: &Config, io: Io) -> (i32, Runtime) {
+fn run_io(module: &Module, config: &Config, io: Io, observe: Observe) -> (i32, Runtime) {
     let mut rt = Runtime::new(module, config.clone(), io);
-    let status = match execute(module, &mut rt) {
+    let status = match execute_observed(module, &mut rt, observe) {
         Ok(result) => rt.finish(result),
         Err(msg) => {
             rt.flush();
@@ -106,7 +125,12 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
 /// result, 101 after a trap, `code & 255` after `env.process.exit(code)`, 2 when the module has
 /// no `@main` (or cannot be run at all).
 pub fn run(module: &Module, config: &Config) -> i32 {
-    on_big_stack(|| run_io(module, config, Io::real()).0).unwrap_or_else(|e| {
+    run_observed(module, config, Observe::default())
+}
+
+/// [`run`], printing what `observe` asks for (`--trace`, `--trace-calls`) on stderr.
+pub fn run_observed(module: &Module, config: &Config, observe: Observe) -> i32 {
+    on_big_stack(|| run_io(module, config, Io::real(), observe).0).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         2
     })
@@ -115,7 +139,12 @@ pub fn run(module: &Module, config: &Config) -> i32 {
 /// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
 pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Captured {
     on_big_stack(|| {
-        let (status, rt) = run_io(module, config, Io::captured(stdin.to_vec()));
+        let (status, rt) = run_io(
+            module,
+            config,
+            Io::captured(stdin.to_vec()),
+            Observe::default(),
+        );
         Captured {
             stdout: rt.captured_stdout().to_vec(),
             stderr: rt.captured_stderr().to_vec(),
