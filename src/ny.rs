@@ -4,7 +4,6 @@
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
-use mir14_mir::SourceMap;
 use std::path::Path;
 
 /// True if `path` names an ny source file (its name ends in `.ny`).
@@ -15,13 +14,13 @@ pub fn is_ny(path: &Path) -> bool {
 /// Compiles ny source `src` (read from `file`) to a module. Errors are rendered as
 /// `file:line:col: error: message` with the source line and a caret line.
 pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
-    match mir14_ny::compile(&src) {
-        // The module has no MIR text of its own: verifier findings (which would be bugs of the
-        // compiler) print without a position, naming their entity.
-        Ok(module) => Ok(Loaded {
+    match mir14_ny::compile_with_map(&src) {
+        // The module has no MIR text of its own: the source map holds the ny spans of the
+        // instructions (backtrace positions in the ny source).
+        Ok((module, map)) => Ok(Loaded {
             module,
             file,
-            source: Source::Text(src, SourceMap::default()),
+            source: Source::Text(src, map),
         }),
         Err(e) => Err(render_at(
             &file,

@@ -38,6 +38,12 @@ fn at<T>(span: Span, r: Result<T, BuildError>) -> Result<T, Error> {
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
 pub fn compile_program(prog: &Program) -> Result<Module, Error> {
+    compile_program_with_map(prog).map(|(m, _)| m)
+}
+
+/// [`compile_program`], with the source map of the ny source: each instruction made for an
+/// expression carries that expression's span (for the positions of backtraces).
+pub fn compile_program_with_map(prog: &Program) -> Result<(Module, mir14_mir::SourceMap), Error> {
     let mut mb = ModuleBuilder::new();
     let mut g = Globals {
         functions: HashMap::new(),
@@ -103,7 +109,7 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
     }
-    mb.finish()
+    mb.finish_with_source_map()
         .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
 }
 
@@ -407,7 +413,17 @@ impl FnCompiler<'_> {
         es.iter().map(|e| self.expr(e)).collect()
     }
 
+    /// Compiles `e`; its instructions carry its span (restored afterwards, so an operator's
+    /// own instruction, made after its operands, carries the operator's span).
     fn expr(&mut self, e: &Expr) -> Result<Value, Error> {
+        let saved = self.fb.span();
+        self.fb.set_span(Some(e.span));
+        let r = self.expr_inner(e);
+        self.fb.set_span(saved);
+        r
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<Value, Error> {
         let sp = e.span;
         match &e.kind {
             ExprKind::Int(x) => at(sp, self.fb.iconst(*x)),

@@ -59,8 +59,14 @@ impl std::error::Error for Error {}
 /// A module the verifier rejects would be a bug of this compiler; it is reported as an error at
 /// the start of the file whose message lists the verifier's findings.
 pub fn compile(src: &str) -> Result<Module, Error> {
+    compile_with_map(src).map(|(m, _)| m)
+}
+
+/// [`compile`], with the source map of `src`: the span of the expression each instruction was
+/// made for (what backtraces print as positions in the ny source).
+pub fn compile_with_map(src: &str) -> Result<(Module, mir14_mir::SourceMap), Error> {
     let prog = parser::parse(src)?;
-    let module = compile::compile_program(&prog)?;
+    let (module, map) = compile::compile_program_with_map(&prog)?;
     if let Err(errors) = mir14_mir::verify(&module) {
         let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
         return Err(Error::new(
@@ -71,5 +77,5 @@ pub fn compile(src: &str) -> Result<Module, Error> {
             ),
         ));
     }
-    Ok(module)
+    Ok((module, map))
 }
