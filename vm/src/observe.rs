@@ -67,8 +67,8 @@ impl<'p> Observer<'p> {
         &self.module.functions[FuncId(f)]
     }
 
-    /// The value of `v` in the frame of `f` at `base`.
-    fn value(&mut self, rt: &mut Runtime, regs: &[Val], f: u32, base: usize, v: Value) -> String {
+    /// The constant defining `v` in function `f`, if a `const` defines it.
+    fn constant(&mut self, f: u32, v: Value) -> Option<Constant> {
         let func = self.func(f);
         let table = self.consts[f as usize].get_or_insert_with(|| {
             let mut t = vec![None; func.values.len()];
@@ -83,30 +83,35 @@ impl<'p> Observer<'p> {
             }
             t
         });
-        if let Some(Some(c)) = table.get(v.index()) {
-            let c = c.clone();
-            return match c {
-                Constant::Func(g) => format!("@{}", rt.func_name(g)),
-                other => {
-                    let val = match other {
-                        Constant::Int(i) => Val::int(i),
-                        Constant::Float(x) => Val::float(x.get()),
-                        Constant::Bool(b) => Val::bool(b),
-                        Constant::Void => Val::VOID,
-                        Constant::Str(s) => {
-                            let mut q = String::new();
-                            mir14_rt::quote_into(&s, &mut q);
-                            return q;
-                        }
-                        Constant::Func(_) => Val::VOID,
-                    };
-                    show(rt, val)
-                }
-            };
+        table.get(v.index()).cloned().flatten()
+    }
+
+    /// The `Val` of `v` in the frame of `f` at `base`: its register, or its constant (`None`
+    /// for String and function constants, which are shown from the constant itself).
+    fn val(&mut self, regs: &[Val], f: u32, base: usize, v: Value) -> Option<Val> {
+        match self.constant(f, v) {
+            Some(Constant::Int(i)) => Some(Val::int(i)),
+            Some(Constant::Float(x)) => Some(Val::float(x.get())),
+            Some(Constant::Bool(b)) => Some(Val::bool(b)),
+            Some(Constant::Void) => Some(Val::VOID),
+            Some(_) => None,
+            None => regs.get(base + v.index()).copied(),
         }
-        match regs.get(base + v.index()) {
-            Some(val) => show(rt, *val),
-            None => "?".to_string(),
+    }
+
+    /// The shown value of `v` in the frame of `f` at `base`.
+    fn value(&mut self, rt: &mut Runtime, regs: &[Val], f: u32, base: usize, v: Value) -> String {
+        match self.constant(f, v) {
+            Some(Constant::Str(s)) => {
+                let mut q = String::new();
+                mir14_rt::quote_into(&s, &mut q);
+                q
+            }
+            Some(Constant::Func(g)) => format!("@{}", rt.func_name(g)),
+            _ => match self.val(regs, f, base, v) {
+                Some(x) => show(rt, x),
+                None => "?".to_string(),
+            },
         }
     }
 
@@ -132,9 +137,52 @@ impl<'p> Observer<'p> {
             return;
         };
         let mut out = String::new();
+        // A compare fused with the branch after it has not written its result yet: the
+        // branch line shows the result computed here.
+        let mut fused: Option<(Value, String)> = None;
         for i in from..=to {
             let Some(inst) = bd.insts.get(i as usize) else {
                 break;
+            };
+            if let (Inst::Compare { dest, op, lhs, rhs }, true) = (inst, i < to) {
+                let a = self.val(regs, f, base, *lhs);
+                let b = self.val(regs, f, base, *rhs);
+                // Without both values (a String constant operand) the result shows as `?`.
+                fused = Some((*dest, "?".to_string()));
+                if let (Some(a), Some(b)) = (a, b) {
+                    match rt.compare(*op, a, b) {
+                        Ok(r) => fused = Some((*dest, show(rt, r))),
+                        // The compare traps: the branch never runs.
+                        Err(_) => {
+                            out.push_str(&self.line(rt, regs, f, base, block, i, None));
+                            break;
+                        }
+                    }
+                }
+            }
+            out.push_str(&self.line(rt, regs, f, base, block, i, fused.clone()));
+        }
+        rt.write_stderr(out.as_bytes());
+    }
+
+    /// The trace line of instruction `i` of `block`; `known` gives a value not yet in its
+    /// register.
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        &mut self,
+        rt: &mut Runtime,
+        regs: &[Val],
+        f: u32,
+        base: usize,
+        block: Block,
+        i: u32,
+        known: Option<(Value, String)>,
+    ) -> String {
+        let mut out = String::new();
+        let func = self.func(f);
+        if let Some(bd) = func.blocks.get(block) {
+            let Some(inst) = bd.insts.get(i as usize) else {
+                return out;
             };
             let text = print_inst(self.module, func, inst);
             out.push_str(&format!("trace: @{}, {}: {}", func.name, bd.label, text));
@@ -149,7 +197,10 @@ impl<'p> Observer<'p> {
                         continue;
                     }
                     seen.push(v);
-                    let shown = self.value(rt, regs, f, base, v);
+                    let shown = match &known {
+                        Some((k, text)) if *k == v => text.clone(),
+                        _ => self.value(rt, regs, f, base, v),
+                    };
                     parts.push(format!("{} = {}", value_name(func, v), shown));
                 }
                 if !parts.is_empty() {
@@ -158,7 +209,7 @@ impl<'p> Observer<'p> {
             }
             out.push('\n');
         }
-        rt.write_stderr(out.as_bytes());
+        out
     }
 
     /// A call of `f` with `args` has entered (depth already counted).
