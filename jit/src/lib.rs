@@ -207,3 +207,41 @@ pub fn run_with(
     })?;
     Ok(status)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perf_map_names_every_entry_after_its_mir_function() {
+        let src = "box Point {}\n\nfn @Point.norm(%p) {\nbb0:\n  ret %p\n}\n\nfn @main() {\nbb0:\n  ret\n}\n";
+        let (m, _) = mir14_mir::parse(src).unwrap();
+        mir14_mir::verify(&m).unwrap();
+        let c = compile(&m, false).unwrap();
+        let map = c.perf_map();
+        let mut names = Vec::new();
+        for line in map.lines() {
+            let w: Vec<&str> = line.split(' ').collect();
+            assert_eq!(w.len(), 3, "{line}");
+            let addr = usize::from_str_radix(w[0], 16).unwrap();
+            let size = usize::from_str_radix(w[1], 16).unwrap();
+            assert!(addr != 0 && size > 0, "{line}");
+            names.push(w[2]);
+        }
+        assert_eq!(
+            names,
+            [
+                "mir14.Point.norm",
+                "mir14_array.Point.norm",
+                "mir14.main",
+                "mir14_array.main"
+            ]
+        );
+        // The entry named `mir14_array.main` is the one the runtime calls.
+        let main_entry = c.entries[1] as usize;
+        assert!(c
+            .code
+            .iter()
+            .any(|(a, _, n)| *a == main_entry && n == "mir14_array.main"));
+    }
+}

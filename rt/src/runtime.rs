@@ -738,7 +738,7 @@ mod tests {
         let cfg = Config {
             max_depth: 2,
             fuel: Some(2),
-            args: vec![],
+            ..Config::default()
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
         rt.enter_function(FuncId(0)).unwrap();
@@ -819,5 +819,41 @@ mod tests {
         assert_eq!(r.read_line().as_deref(), Some(""));
         assert_eq!(r.read_line().as_deref(), Some("last"));
         assert_eq!(r.read_line(), None);
+    }
+
+    #[test]
+    fn backtraces_name_frames_with_positions_and_elide_the_middle() {
+        let src = "fn @main() {\nbb0:\n  %x = const 1\n  ret %x\n}\n";
+        let (m, map) = mir14_mir::parse(src).unwrap();
+        let debug = DebugInfo::from_source_map("p.mir", src, &m, &map);
+        let cfg = Config {
+            debug: Some(std::sync::Arc::new(debug)),
+            ..Config::default()
+        };
+        let rt = Runtime::new(&m, cfg, Io::captured(vec![]));
+        let main = FuncId(0);
+        let t = Trap::type_error("x").frame(Site::new(main, Block(0), 1));
+        assert_eq!(rt.backtrace(&t), "  at @main, bb0 (p.mir:4:3)\n");
+        // An instruction without a position, and the entry (the `fn` line).
+        let t = Trap::type_error("x")
+            .frame(Site::new(main, Block(0), 9))
+            .frame(Site::entry(main));
+        assert_eq!(
+            rt.backtrace(&t),
+            "  at @main, bb0\n  at @main, bb0 (p.mir:1:1)\n"
+        );
+        let mut t = Trap::type_error("x");
+        for _ in 0..BACKTRACE_FULL {
+            t.push_frame(Site::new(main, Block(0), 1));
+        }
+        assert_eq!(rt.backtrace(&t).lines().count(), BACKTRACE_FULL);
+        t.push_frame(Site::entry(main));
+        let text = rt.backtrace(&t);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2 * BACKTRACE_KEEP + 1);
+        assert_eq!(lines[BACKTRACE_KEEP], "  ... 1 more frames ...");
+        assert_eq!(lines.last(), Some(&"  at @main, bb0 (p.mir:1:1)"));
+        // The location is the innermost frame's.
+        assert_eq!(t.location, Some((main, Block(0))));
     }
 }

@@ -223,8 +223,10 @@ impl ModuleBuilder {
             let name = self.module.functions.as_slice()[i].name.clone();
             return Err(BuildError::UndefinedFunction(name));
         }
-        let mut map = SourceMap::default();
-        map.functions = self.spans;
+        let mut map = SourceMap {
+            functions: self.spans,
+            ..SourceMap::default()
+        };
         map.functions
             .resize(self.module.functions.len(), FunctionSpans::default());
         Ok((self.module, map))
