@@ -470,9 +470,10 @@ fn build_bakes_in_fuel_and_depth() {
     assert_eq!(o.code(), Some(0), "build failed:\n{}", o.err());
     let o = common::program(&dir.join("short"), &["--fuel", "1000"], &dir, b"");
     assert_eq!(o.out(), "0\n1\n2\n3\n4\n");
+    // Arriving at the loop header `bb1` (line 9) over the back edge spends the sixth unit.
     assert_eq!(
         o.err(),
-        "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+        "error: OutOfFuel: fuel exhausted (in @main, bb1)\n  at @main, bb1 (loop.mir:9:1)\n"
     );
     assert_eq!(o.code(), Some(101));
     // A depth limit of 1 lets main run but no call.
@@ -491,7 +492,8 @@ fn build_bakes_in_fuel_and_depth() {
     assert_eq!(o.out(), "");
     assert_eq!(
         o.err(),
-        "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n"
+        "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n  at @f, bb0 (call.mir:1:1)\n  \
+         at @main, bb0 (call.mir:8:3)\n"
     );
     assert_eq!(o.code(), Some(101));
 }

@@ -486,7 +486,7 @@ bb0:
         assert_eq!(out.stdout, b"partial");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            "error: DivisionByZero: division by zero (in @main, bb0)\n"
+            "error: DivisionByZero: division by zero (in @main, bb0)\n  at @main, bb0\n"
         );
         assert_eq!(out.status.code(), Some(101));
         // Both streams into one file: stdout's bytes come first.
@@ -501,7 +501,7 @@ bb0:
         assert_eq!(status.code(), Some(101));
         assert_eq!(
             std::fs::read_to_string(&log).unwrap(),
-            "partialerror: DivisionByZero: division by zero (in @main, bb0)\n"
+            "partialerror: DivisionByZero: division by zero (in @main, bb0)\n  at @main, bb0\n"
         );
     }
 
@@ -561,10 +561,16 @@ bb0:
         // Run-time flags are program arguments now, not limits.
         let out = run_exe(&exe, &["--max-depth", "1000"], b"");
         assert_eq!(out.stdout, b"");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "error: StackOverflow: call depth exceeded 50 (in @down, bb0)\n"
+        // Built without source positions: frames print without them. 51 frames: the entry of
+        // the 50th @down, the 49 active ones, @main; the middle 31 are elided.
+        let mut want = String::from(
+            "error: StackOverflow: call depth exceeded 50 (in @down, bb0)\n  at @down, bb0\n",
         );
+        want += &"  at @down, more\n".repeat(9);
+        want += "  ... 31 more frames ...\n";
+        want += &"  at @down, more\n".repeat(9);
+        want += "  at @main, bb0\n";
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want);
         assert_eq!(out.status.code(), Some(101));
         // 102 activations fit the default limit.
         let exe = build_in(dir.path(), "deep", DEEP, &AotOptions::default());
@@ -622,7 +628,7 @@ bb2:
         assert_eq!(out.stdout, b"");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+            "error: OutOfFuel: fuel exhausted (in @main, bb1)\n  at @main, bb1\n"
         );
         assert_eq!(out.status.code(), Some(101));
         // Without fuel the loop is not counted at all.
