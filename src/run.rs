@@ -67,6 +67,8 @@ pub struct RunOptions {
     pub profile: bool,
     /// `--perf-map`: write /tmp/perf-PID.map (JIT only).
     pub perf_map: bool,
+    /// `--lib LIB`: the libraries searched for imported C functions, in order.
+    pub libs: Vec<String>,
 }
 
 impl RunOptions {
@@ -120,6 +122,8 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         args: opts.args.clone(),
         debug: opts.debug.clone(),
         profile: opts.profile,
+        libs: opts.libs.clone(),
+        ..mir14_rt::Config::default()
     };
     let observe = mir14_vm::Observe {
         trace: opts.trace,
@@ -149,7 +153,13 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
         fuel: opts.fuel,
         debug: opts.debug.clone(),
         profile: opts.profile,
+        libs: opts.libs.clone(),
     };
+    // Every import resolves before anything runs, with the other backends' message.
+    if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return 2;
+    }
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,
         Err(e) => {

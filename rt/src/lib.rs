@@ -91,7 +91,9 @@
 pub mod abi;
 mod debug;
 mod externs;
+pub mod ffi;
 mod format;
+mod frontend_methods;
 mod heap;
 mod map;
 mod methods;
@@ -102,10 +104,12 @@ mod trap;
 mod value;
 
 pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
+pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
 pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
 pub use methods::{builtin_arity, Builtin};
+pub use mir14_mir::FfiType;
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };

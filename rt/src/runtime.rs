@@ -30,6 +30,11 @@ pub struct Config {
     /// `--profile`: count calls and self time per function ([`Runtime::profile`]) and print the
     /// table after the run.
     pub profile: bool,
+    /// The libraries searched for `import c.NAME` functions, in order (`--lib`): a path to a
+    /// shared library or a name `NAME` for `libNAME.so`; the C library is always searched last.
+    pub libs: Vec<String>,
+    /// The host functions registered by an embedding program (`import host.NAME`).
+    pub host: crate::ffi::HostFunctions,
 }
 
 impl Default for Config {
@@ -40,6 +45,8 @@ impl Default for Config {
             args: Vec::new(),
             debug: None,
             profile: false,
+            libs: Vec::new(),
+            host: crate::ffi::HostFunctions::new(),
         }
     }
 }
@@ -193,6 +200,10 @@ pub struct Runtime {
     pub(crate) printing_set:
         std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::map::FxHasher>>,
     stdin_eof: bool,
+    /// The module's imports, by `ImportId` index (spec §Imports).
+    pub imports: Vec<crate::ffi::ImportMeta>,
+    /// The C strings passed to the import being called (freed at the next call).
+    pub(crate) ffi_scratch: Vec<std::ffi::CString>,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -224,7 +235,10 @@ impl Runtime {
         let profile = config
             .profile
             .then(|| Box::new(Profile::new(funcs.len(), false)));
+        let imports = crate::ffi::ImportMeta::of_module(module, &config);
         let mut rt = Runtime {
+            imports,
+            ffi_scratch: Vec::new(),
             heap: Heap::new(),
             io,
             fuel: config.fuel,
