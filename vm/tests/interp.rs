@@ -446,7 +446,7 @@ fn host_functions_trap_and_are_checked() {
     expect(
         &run_cfg(src, &cfg),
         "void\n",
-        "error: TypeError: two is not allowed (in @main, bb0)\n",
+        "error: TypeError: two is not allowed (in @main, bb0)\n  at @main, bb0\n",
         101,
     );
     let mut other = HostFunctions::new();
