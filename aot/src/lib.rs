@@ -14,9 +14,10 @@
 //!    * `mir14_entries`: the array entry of every function, by function index (function-address
 //!      relocations);
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel)` (in `mir14_rt::abi`, imported with the
+//!      main_index, max_depth, fuel_enabled, fuel, stack_per_call)` (in `mir14_rt::abi`, imported with the
 //!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
-//!      The limits (`--max-depth`, `--fuel`) are baked in here.
+//!      The limits (`--max-depth`, `--fuel`) and the stack bound per MIR call measured by the
+//!      translator are baked in here.
 //! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
 //!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
 //! 3. **Link**: `cc prog.o libmir14rt.a -o prog` plus the native libraries that rustc reported for
@@ -154,7 +155,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     }
     obj.define_data(table_id, &desc).map_err(err)?;
 
-    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64)`,
+    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64 x 5)`,
     // with the signature of its entry in the runtime's table.
     let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
 
@@ -187,12 +188,13 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let depth = b.ins().iconst(types::I64, opts.max_depth as i64);
         let fuel_on = b.ins().iconst(types::I64, opts.fuel.is_some() as i64);
         let fuel = b.ins().iconst(types::I64, opts.fuel.unwrap_or(0) as i64);
+        let per_call = b.ins().iconst(types::I64, t.stack_per_call as i64);
         let fref = obj.declare_func_in_func(rt_main, b.func);
         let call = b.ins().call(
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel,
+                fuel, per_call,
             ],
         );
         let status = b.inst_results(call)[0];
