@@ -147,7 +147,7 @@ pub struct Limits {
         long,
         value_name = "N",
         default_value_t = DEFAULT_MAX_DEPTH,
-        value_parser = non_negative,
+        value_parser = positive,
         allow_hyphen_values = true
     )]
     pub max_depth: u64,
@@ -169,8 +169,9 @@ pub struct RunArgs {
     /// program, FILE.ny)
     #[arg(long)]
     pub emit_mir: bool,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -216,8 +217,9 @@ pub struct ParityArgs {
     /// The limits every backend runs with.
     #[command(flatten)]
     pub limits: Limits,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -484,6 +486,13 @@ fn non_negative(value: &str) -> Result<u64, String> {
     value
         .parse::<u64>()
         .map_err(|_| format!("too large; the largest is {}", u64::MAX))
+}
+
+/// A program argument: its bytes decoded as UTF-8, each invalid sequence becoming U+FFFD
+/// (spec §5.3), exactly as a built executable decodes its `argv`.
+fn lossy() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| s.to_string_lossy().into_owned())
 }
 
 /// Parses an integer of at least 1.
