@@ -90,3 +90,33 @@ fn non_utf8_program_arguments_are_decoded_lossily() {
         assert_eq!(o.out(), "[\"x\", \"a\u{fffd}b\"]\n", "{backend}");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stdout_write_errors_are_reported_on_every_backend() {
+    use std::process::{Command, Stdio};
+    let dir = scratch("dev_full");
+    put(
+        &dir,
+        "p.mir",
+        b"fn @main() {\nbb0:\n  %s = const \"hello\"\n  extern env.console.log(%s)\n  %r = const 7\n  ret %r\n}\n",
+    );
+    let mut seen = Vec::new();
+    for backend in ["vm", "jit", "aot"] {
+        let out = Command::new(common::BIN)
+            .args(["run", "--backend", backend, "p.mir"])
+            .current_dir(&dir)
+            .stdout(fs::File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(101), "{backend}: {err}");
+        assert!(
+            err.starts_with("error: IoError: cannot write to stdout: No space left on device"),
+            "{backend}: {err}"
+        );
+        seen.push(err);
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+}

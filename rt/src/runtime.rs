@@ -175,6 +175,9 @@ pub struct Runtime {
     pub(crate) printing_set:
         std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::map::FxHasher>>,
     stdin_eof: bool,
+    /// The first error writing stdout (other than a broken pipe), reported at the end of the
+    /// run; output after it is dropped.
+    stdout_error: Option<String>,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -223,6 +226,7 @@ impl Runtime {
             printing: Vec::new(),
             printing_set: Default::default(),
             stdin_eof: false,
+            stdout_error: None,
         };
         // Intern every builtin method name first.
         for b in Builtin::ALL {
@@ -525,20 +529,44 @@ impl Runtime {
 
     // ----- I/O -----
 
-    /// Writes bytes to the program's stdout (buffered). Write errors are ignored.
+    /// Writes bytes to the program's stdout (buffered). The first write error is remembered
+    /// for [`Runtime::finish`] (spec §4.1); output after it is dropped.
     pub fn write_stdout(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.write_all(b);
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.write_all(b);
+            self.note_stdout(r);
+        }
     }
 
-    /// Writes bytes to the program's stderr, flushing stdout first. Write errors are ignored.
+    /// Writes bytes to the program's stderr, flushing stdout first. Errors writing stderr are
+    /// ignored (nothing remains to report them on).
     pub fn write_stderr(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.flush();
+        self.flush();
         let _ = self.io.stderr.write_all(b);
     }
 
-    /// Flushes stdout.
+    /// Flushes stdout, remembering a write error like [`Runtime::write_stdout`].
     pub fn flush(&mut self) {
-        let _ = self.io.stdout.flush();
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.flush();
+            self.note_stdout(r);
+        }
+    }
+
+    /// Records the outcome of a stdout write: a broken pipe (the reader went away) is not an
+    /// error of the program and is ignored, as everywhere in the tool; any other error is kept.
+    fn note_stdout(&mut self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                self.stdout_error = Some(e.to_string());
+                // Drop the rest of the buffer: writing it again would fail again.
+                if let Sink::Stdout(w) =
+                    std::mem::replace(&mut self.io.stdout, Sink::Buffer(Vec::new()))
+                {
+                    let (_, _) = w.into_parts();
+                }
+            }
+        }
     }
 
     /// Reads one line from stdin without its `\n` (and a `\r` before it); `None` at end of input.
@@ -611,6 +639,20 @@ impl Runtime {
     /// `Exit`.
     pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
         self.flush();
+        let status = self.finish_result(result);
+        match self.stdout_error.take() {
+            Some(e) => {
+                let line = format!("error: IoError: cannot write to stdout: {e}\n");
+                let _ = self.io.stderr.write_all(line.as_bytes());
+                let _ = self.io.stderr.flush();
+                101
+            }
+            None => status,
+        }
+    }
+
+    /// The status of a finished run, with the trap line printed (see [`Runtime::finish`]).
+    fn finish_result(&mut self, result: Result<Val, Trap>) -> i32 {
         match result {
             Ok(v) if v.tag == INT => (v.as_int() & 255) as i32,
             Ok(_) => 0,
