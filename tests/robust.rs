@@ -120,3 +120,116 @@ fn stdout_write_errors_are_reported_on_every_backend() {
     }
     assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
 }
+
+/// Loops forever.
+#[cfg(target_os = "linux")]
+const FOREVER: &str = "fn @main() {\nbb0:\n  jump bb1\nbb1:\n  jump bb1\n}\n";
+
+/// The pids of the processes whose parent is `parent` (Linux `/proc`).
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces, so split after the last `)`.
+        let Some(rest) = stat.rsplit_once(')').map(|r| r.1) else {
+            continue;
+        };
+        if rest.split_whitespace().nth(1) == Some(&parent.to_string()) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Starts `mir14 run --backend aot` on [`FOREVER`] with `TMPDIR` in a scratch directory and
+/// waits until the compiled program runs; returns the `mir14` child, the program's pid and the
+/// temporary directory root.
+#[cfg(target_os = "linux")]
+fn start_forever(test: &str) -> (std::process::Child, u32, PathBuf) {
+    use std::process::{Command, Stdio};
+    let dir = scratch(test);
+    let tmp = dir.join("tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    put(&dir, "p.mir", FOREVER.as_bytes());
+    let child = Command::new(common::BIN)
+        .args(["run", "--backend", "aot", "p.mir"])
+        .current_dir(&dir)
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        // The compiled program is the child of `mir14` that is not the C compiler.
+        let prog = children_of(child.id()).into_iter().find(|p| {
+            fs::read_link(format!("/proc/{p}/exe"))
+                .is_ok_and(|e| e.file_name().is_some_and(|n| n == "prog"))
+        });
+        if let Some(p) = prog {
+            return (child, p, tmp);
+        }
+        assert!(start.elapsed().as_secs() < 120, "the program never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits at most a minute for `child` to end (killing it then, which fails the test).
+#[cfg(target_os = "linux")]
+fn wait_a_minute(mut child: std::process::Child) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed().as_secs() > 60 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mir14 did not end within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn sigterm_to_run_aot_kills_the_program_and_cleans_up() {
+    use std::os::unix::process::ExitStatusExt;
+    let (child, prog, tmp) = start_forever("sigterm");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = wait_a_minute(child);
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    // The program is gone (not even a zombie: `mir14` reaped it) and so is the directory.
+    assert!(
+        !Path::new(&format!("/proc/{prog}")).exists(),
+        "program {prog} still runs"
+    );
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "temporary files left"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_in_the_aot_program_is_reported_as_a_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let (child, prog, tmp) = start_forever("child_signal");
+    // SAFETY: signalling our grandchild, which is still running.
+    unsafe { libc::kill(prog as i32, libc::SIGUSR1) };
+    let status = wait_a_minute(child);
+    assert_eq!(status.signal(), Some(libc::SIGUSR1), "{status:?}");
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "temporary files left"
+    );
+}

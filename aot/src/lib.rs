@@ -46,6 +46,8 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+mod signals;
+
 use mir14_codegen::{define_bytes, imports, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use std::ffi::OsString;
@@ -360,16 +362,54 @@ pub fn build_executable(module: &MirModule, out: &Path, opts: &AotOptions) -> Re
 
 /// Builds `module` into a temporary directory and runs it with `args`, the executable inheriting
 /// this process's stdin, stdout and stderr; returns its exit status. The executable is removed
-/// afterwards. Errors: building fails, or the executable cannot start or dies from a signal.
+/// afterwards. Errors: building fails, or the executable cannot start.
+///
+/// Signals: a termination signal (SIGTERM, SIGINT, SIGHUP) sent to this process meanwhile is
+/// forwarded to the executable; when the executable dies by a signal, or this process received
+/// one, the temporary directory is removed and this process dies by that signal (so a crash is
+/// reported as a crash, like a JIT run, never as an error exit).
 pub fn run(module: &MirModule, opts: &AotOptions, args: &[String]) -> Result<i32, String> {
+    let guard = signals::Guard::new();
+    // The temporary directory is gone when `build_and_run` returns.
+    let result = build_and_run(module, opts, args, &guard);
+    if let Some(sig) = guard.finish() {
+        signals::die_by(sig);
+    }
+    let status = result?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            signals::die_by(sig);
+        }
+    }
+    exit_code(status)
+}
+
+/// Builds the executable in a temporary directory and runs it, the child registered with
+/// `guard` so that termination signals reach it.
+fn build_and_run(
+    module: &MirModule,
+    opts: &AotOptions,
+    args: &[String],
+    guard: &signals::Guard,
+) -> Result<std::process::ExitStatus, String> {
     let linker = Linker::new()?;
     let exe = linker.dir.path().join("prog");
     linker.build(module, &exe, opts)?;
-    let status = Command::new(&exe)
-        .args(args)
-        .status()
+    if guard.received().is_some() {
+        return Err("interrupted".into());
+    }
+    let mut cmd = Command::new(&exe);
+    cmd.args(args);
+    signals::unblock_in_child(&mut cmd);
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    exit_code(status)
+    guard.set_child(child.id());
+    child
+        .wait()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))
 }
 
 /// The exit code of a finished executable; death by a signal is an error.
