@@ -151,6 +151,10 @@ pub struct Limits {
         allow_hyphen_values = true
     )]
     pub max_depth: u64,
+    /// Trap OutOfMemory when more than BYTES of heap objects are live [default: half of the
+    /// machine's memory]
+    #[arg(long, value_name = "BYTES", value_parser = positive, allow_hyphen_values = true)]
+    pub max_heap: Option<u64>,
 }
 
 /// `mir14 run FILE [flags] [-- ARGS...]`.
@@ -182,6 +186,7 @@ impl RunArgs {
             backend: self.backend,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
         }
     }
@@ -230,6 +235,7 @@ impl ParityArgs {
             backend: None,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
         }
     }

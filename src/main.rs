@@ -97,6 +97,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let aot = mir14_aot::AotOptions {
                 max_depth: build.limits.max_depth,
                 fuel: build.limits.fuel,
+                max_heap: build.limits.max_heap,
             };
             match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,
@@ -139,7 +140,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Writes diagnostics to stderr and returns exit status 2.
-
 fn fail(err: &mut dyn Write, text: &str) -> i32 {
     // Nothing sensible remains to be done if stderr itself is closed.
     let _ = err.write_all(text.as_bytes());

@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// `--max-depth N`: the call depth limit.
     pub max_depth: u64,
+    /// `--max-heap BYTES`: the memory limit; `None` is [`mir14_rt::default_max_heap`].
+    pub max_heap: Option<u64>,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
 }
@@ -70,6 +72,7 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
+        max_heap: opts.max_heap.unwrap_or_else(mir14_rt::default_max_heap),
     };
     match backend {
         Backend::Vm => mir14_vm::run(module, &config),
@@ -91,6 +94,7 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
     let aot = mir14_aot::AotOptions {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
+        max_heap: opts.max_heap,
     };
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,

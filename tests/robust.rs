@@ -166,6 +166,7 @@ fn start_forever(test: &str) -> (std::process::Child, u32, PathBuf) {
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
+    let mut child = child;
     loop {
         // The compiled program is the child of `mir14` that is not the C compiler.
         let prog = children_of(child.id()).into_iter().find(|p| {
@@ -175,7 +176,11 @@ fn start_forever(test: &str) -> (std::process::Child, u32, PathBuf) {
         if let Some(p) = prog {
             return (child, p, tmp);
         }
-        assert!(start.elapsed().as_secs() < 120, "the program never started");
+        if start.elapsed().as_secs() > 120 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the program never started");
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -232,4 +237,39 @@ fn a_signal_in_the_aot_program_is_reported_as_a_signal() {
         0,
         "temporary files left"
     );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn hello_runs_in_one_gigabyte_of_address_space() {
+    use std::process::Command;
+    let dir = scratch("ulimit");
+    put(
+        &dir,
+        "hello.mir",
+        b"fn @main() {\nbb0:\n  %s = const \"hi\"\n  extern env.console.log(%s)\n  ret\n}\n",
+    );
+    for backend in ["vm", "jit"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576 && exec '{}' run --backend {backend} hello.mir",
+                common::BIN
+            ))
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{backend}: {err}");
+        assert_eq!(out.stdout, b"hi\n", "{backend}");
+    }
+}
+
+#[test]
+fn max_heap_must_be_positive() {
+    let dir = scratch("max_heap0");
+    put(&dir, "p.mir", ARGS.as_bytes());
+    let o = mir14(&["run", "p.mir", "--max-heap", "0"], &dir, b"");
+    assert_eq!(o.code(), Some(2), "{}", o.err());
+    assert!(o.err().contains("--max-heap"), "{}", o.err());
 }

@@ -67,6 +67,9 @@ pub struct AotOptions {
     pub max_depth: u64,
     /// The fuel (`--fuel N`); `None` means unlimited, and the code carries no fuel checks.
     pub fuel: Option<u64>,
+    /// The memory limit (`--max-heap BYTES`); `None` means the default of the machine the
+    /// executable runs on ([`mir14_rt::default_max_heap`]).
+    pub max_heap: Option<u64>,
 }
 
 impl Default for AotOptions {
@@ -74,6 +77,7 @@ impl Default for AotOptions {
         AotOptions {
             max_depth: 100_000,
             fuel: None,
+            max_heap: None,
         }
     }
 }
@@ -191,12 +195,15 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let fuel_on = b.ins().iconst(types::I64, opts.fuel.is_some() as i64);
         let fuel = b.ins().iconst(types::I64, opts.fuel.unwrap_or(0) as i64);
         let per_call = b.ins().iconst(types::I64, t.stack_per_call as i64);
+        let max_heap = b
+            .ins()
+            .iconst(types::I64, opts.max_heap.unwrap_or(0) as i64);
         let fref = obj.declare_func_in_func(rt_main, b.func);
         let call = b.ins().call(
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel, per_call,
+                fuel, per_call, max_heap,
             ],
         );
         let status = b.inst_results(call)[0];
@@ -578,7 +585,7 @@ bb0:
         let dir = tempfile::tempdir().unwrap();
         let shallow = AotOptions {
             max_depth: 50,
-            fuel: None,
+            ..AotOptions::default()
         };
         let exe = build_in(dir.path(), "shallow", DEEP, &shallow);
         // Run-time flags are program arguments now, not limits.
@@ -688,7 +695,7 @@ bb0:
             &m,
             &AotOptions {
                 max_depth: 7,
-                fuel: None,
+                ..AotOptions::default()
             },
         )
         .unwrap();

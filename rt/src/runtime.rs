@@ -17,6 +17,32 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// The program's arguments, returned by `env.args()`.
     pub args: Vec<String>,
+    /// The memory limit in bytes (`--max-heap`): past it the program traps `OutOfMemory`.
+    pub max_heap: u64,
+}
+
+/// The memory limit when `--max-heap` is not given: half of the machine's physical memory
+/// (Linux `/proc/meminfo`; 4 GiB where it cannot be read), so that a program that allocates
+/// without end traps before the machine runs out.
+pub fn default_max_heap() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb.saturating_mul(1024))
+    });
+    total.map_or(4 << 30, |t| (t / 2).max(64 << 20))
+}
+
+impl Runtime {
+    /// The `OutOfMemory` trap of the memory limit (spec §6), if the heap is exhausted.
+    pub fn memory_trap(&self) -> Option<Trap> {
+        self.heap.exhausted().then(|| {
+            Trap::new(
+                TrapKind::OutOfMemory,
+                format!("memory limit of {} bytes exceeded", self.heap.limit()),
+            )
+        })
+    }
 }
 
 impl Default for Config {
@@ -25,6 +51,7 @@ impl Default for Config {
             max_depth: 100_000,
             fuel: None,
             args: Vec::new(),
+            max_heap: default_max_heap(),
         }
     }
 }
@@ -228,6 +255,7 @@ impl Runtime {
             stdin_eof: false,
             stdout_error: None,
         };
+        rt.heap.set_limit(rt.config.max_heap);
         // Intern every builtin method name first.
         for b in Builtin::ALL {
             rt.method_id(b.name());
@@ -708,6 +736,7 @@ mod tests {
             max_depth: 2,
             fuel: Some(2),
             args: vec![],
+            max_heap: 1 << 30,
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
         rt.enter_function(FuncId(0)).unwrap();

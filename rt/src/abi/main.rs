@@ -50,7 +50,8 @@ rt_functions! {
     /// the exit status exactly as the interpreter reports it.
     ///
     /// `fuel_enabled != 0` means the program was built with `--fuel fuel`; `stack_per_call` is
-    /// the translator's bound on the native stack of one MIR call ([`stack_size_for`]). Never unwinds: an
+    /// the translator's bound on the native stack of one MIR call ([`stack_size_for`]);
+    /// `max_heap` the memory limit (0: [`crate::default_max_heap`]). Never unwinds: an
     /// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
     /// and returns status 101.
     ///
@@ -70,6 +71,7 @@ rt_functions! {
         fuel_enabled: u64,
         fuel: u64,
         stack_per_call: u64,
+        max_heap: u64,
     ) -> std::ffi::c_int {
         ignore_sigpipe();
         let mut args = Vec::new();
@@ -95,6 +97,11 @@ rt_functions! {
             max_depth,
             fuel: (fuel_enabled != 0).then_some(fuel),
             args,
+            max_heap: if max_heap == 0 {
+                crate::default_max_heap()
+            } else {
+                max_heap
+            },
         };
         let r = std::panic::catch_unwind(|| {
             aot_main(text, entries, main_index, config, stack_per_call)

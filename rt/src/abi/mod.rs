@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(calls::EXTERN.params[2], AbiType::Ptr);
         assert_eq!(main::MAIN.name, "mir14_rt_main");
         assert_eq!(main::MAIN.params[0], AbiType::I32);
-        assert_eq!(main::MAIN.params.len(), 11);
+        assert_eq!(main::MAIN.params.len(), 12);
         assert_eq!(main::MAIN.returns, &[AbiType::I32]);
         assert_eq!(main::MAIN.addr(), mir14_rt_main as *const u8);
     }
