@@ -158,10 +158,14 @@ pub struct Limits {
         long,
         value_name = "N",
         default_value_t = DEFAULT_MAX_DEPTH,
-        value_parser = non_negative,
+        value_parser = positive,
         allow_hyphen_values = true
     )]
     pub max_depth: u64,
+    /// Trap OutOfMemory when more than BYTES of heap objects are live [default: half of the
+    /// machine's memory]
+    #[arg(long, value_name = "BYTES", value_parser = positive, allow_hyphen_values = true)]
+    pub max_heap: Option<u64>,
 }
 
 /// The `--lib` flags of `run` and `parity`: libraries searched for `import c.NAME` functions.
@@ -193,8 +197,9 @@ pub struct RunArgs {
     /// program, FILE.ny)
     #[arg(long)]
     pub emit_mir: bool,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -205,6 +210,7 @@ impl RunArgs {
             backend: self.backend,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
             libs: self.libs.libs.clone(),
         }
@@ -249,8 +255,9 @@ pub struct ParityArgs {
     /// The libraries of imported C functions, the same for every backend.
     #[command(flatten)]
     pub libs: RunLibs,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -261,6 +268,7 @@ impl ParityArgs {
             backend: None,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
             libs: self.libs.libs.clone(),
         }
@@ -523,6 +531,13 @@ fn non_negative(value: &str) -> Result<u64, String> {
     value
         .parse::<u64>()
         .map_err(|_| format!("too large; the largest is {}", u64::MAX))
+}
+
+/// A program argument: its bytes decoded as UTF-8, each invalid sequence becoming U+FFFD
+/// (spec §5.3), exactly as a built executable decodes its `argv`.
+fn lossy() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| s.to_string_lossy().into_owned())
 }
 
 /// Parses an integer of at least 1.

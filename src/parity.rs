@@ -32,6 +32,9 @@ pub fn run_backend(
     for l in &opts.libs {
         cmd.arg("--lib").arg(l);
     }
+    if let Some(h) = opts.max_heap {
+        cmd.arg("--max-heap").arg(h.to_string());
+    }
     cmd.arg(file).arg("--").args(&opts.args);
     let o = mir14_harness::run(&mut cmd, Some(stdin), timeout);
     match o.status {

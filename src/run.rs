@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// `--max-depth N`: the call depth limit.
     pub max_depth: u64,
+    /// `--max-heap BYTES`: the memory limit; `None` is [`mir14_rt::default_max_heap`].
+    pub max_heap: Option<u64>,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
     /// `--lib LIB`: the libraries searched for imported C functions, in order.
@@ -73,6 +75,7 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         fuel: opts.fuel,
         args: opts.args.clone(),
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap.unwrap_or_else(mir14_rt::default_max_heap),
         ..mir14_rt::Config::default()
     };
     match backend {
@@ -96,6 +99,7 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap,
     };
     // Every import resolves before anything runs, with the other backends' message.
     if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {

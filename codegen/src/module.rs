@@ -22,6 +22,60 @@ pub struct Translated {
     pub array: Vec<ClFuncId>,
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
+    /// The most native stack one MIR call can take, in bytes, measured from the real frame
+    /// sizes of the compiled code (see [`stack_per_call`]).
+    pub stack_per_call: u64,
+}
+
+/// The native stack one MIR call into `f` can take: the real size of its direct entry's frame
+/// (plus the saved frame pointer and return address), and, when the runtime can call `f` (a
+/// method, or a function whose address is taken), its array entry's frame and the runtime's own
+/// frames between two compiled frames ([`mir14_rt::abi::RUNTIME_REENTRY_STACK`]).
+fn stack_per_call(direct: u64, array: u64, runtime_callable: bool) -> u64 {
+    if runtime_callable {
+        direct + array + mir14_rt::abi::RUNTIME_REENTRY_STACK
+    } else {
+        direct
+    }
+}
+
+/// The real native frame size of the function just compiled in `ctx`: the frame below the
+/// frame pointer plus the saved frame pointer and return address.
+fn frame_size(ctx: &cranelift_codegen::Context) -> u64 {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(FRAME_FALLBACK, |l| u64::from(l.frame_to_fp_offset) + 16)
+}
+
+/// The frame size assumed when Cranelift does not report one (never, in practice).
+const FRAME_FALLBACK: u64 = 64 << 10;
+
+/// Which functions the runtime can call (through their array entries): methods, whose name
+/// contains `.`, and functions whose address is taken (`const @f`).
+fn runtime_callable(mir: &MirModule) -> Vec<bool> {
+    use mir14_mir::{Constant, Inst};
+    let n = mir.functions.len();
+    let mut open: Vec<bool> = mir
+        .functions
+        .values()
+        .map(|f| f.name.contains('.'))
+        .collect();
+    for f in mir.functions.values() {
+        for b in f.blocks.values() {
+            for inst in &b.insts {
+                if let Inst::Const {
+                    value: Constant::Func(g),
+                    ..
+                } = inst
+                {
+                    if g.index() < n {
+                        open[g.index()] = true;
+                    }
+                }
+            }
+        }
+    }
+    open
 }
 
 /// The symbol name of a function's direct entry.
@@ -76,6 +130,8 @@ pub fn translate_module<M: Module>(
         let asig = array_signature(module);
         array.push(module.declare_function(&array_name(id.index()), Linkage::Export, &asig)?);
     }
+    let callable = runtime_callable(mir);
+    let mut per_call = 0u64;
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     for (id, f) in mir.functions.iter() {
@@ -113,6 +169,7 @@ pub fn translate_module<M: Module>(
                 eprintln!("{}", c.vcode.clone().unwrap_or_default());
             }
         }
+        let direct_frame = frame_size(&ctx);
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
@@ -144,12 +201,19 @@ pub fn translate_module<M: Module>(
             b.finalize(module.target_config());
         }
         module.define_function(array[id.index()], &mut ctx)?;
+        let array_frame = frame_size(&ctx);
         module.clear_context(&mut ctx);
+        per_call = per_call.max(stack_per_call(
+            direct_frame,
+            array_frame,
+            callable[id.index()],
+        ));
     }
     Ok(Translated {
         direct,
         array,
         symbols,
+        stack_per_call: per_call,
     })
 }
 
@@ -212,6 +276,24 @@ mod tests {
                        %y = call @add(%x, %x)\n  ret %y\n}\n";
 
     #[test]
+    fn stack_per_call_grows_with_the_frame() {
+        let args = vec!["%z"; 600].join(", ");
+        let src = format!(
+            "fn @main() {{\nbb0:\n  %z = const 0\n  %a = new ArrayBox({args})\n  ret %a\n}}\n"
+        );
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        let t = translate_module(&mut object_module(), &mir, TranslateOptions::default()).unwrap();
+        // The 600-argument array occupies 16 bytes per argument of the frame.
+        assert!(t.stack_per_call >= 600 * 16, "{}", t.stack_per_call);
+        assert_eq!(
+            stack_per_call(100, 50, true),
+            150 + mir14_rt::abi::RUNTIME_REENTRY_STACK
+        );
+        assert_eq!(stack_per_call(100, 50, false), 100);
+    }
+
+    #[test]
     fn translates_with_every_option() {
         let (mir, _) = mir14_mir::parse(SRC).unwrap();
         mir14_mir::verify(&mir).unwrap();
@@ -226,6 +308,12 @@ mod tests {
             assert_eq!(t.direct.len(), 2);
             assert_eq!(t.array.len(), 2);
             assert_eq!(t.symbols.strings, ["hi"]);
+            // Real frame sizes: small functions, no runtime-callable one.
+            assert!(
+                t.stack_per_call > 0 && t.stack_per_call < 4096,
+                "{}",
+                t.stack_per_call
+            );
             let bytes = obj.finish().emit().unwrap();
             assert!(!bytes.is_empty());
         }

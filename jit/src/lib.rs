@@ -23,6 +23,8 @@ pub struct Compiled {
     pub symbols: rtabi::Symbols,
     /// How long translation and code generation took.
     pub compile_time: Duration,
+    /// The most native stack one MIR call takes (from the real frame sizes).
+    pub stack_per_call: u64,
 }
 
 impl Drop for Compiled {
@@ -107,6 +109,7 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
         entries,
         symbols: t.symbols,
         compile_time: start.elapsed(),
+        stack_per_call: t.stack_per_call,
     })
 }
 
@@ -126,7 +129,7 @@ pub fn run_with_io(
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;
-    let stack = rtabi::stack_size_for(config.max_depth);
+    let stack = rtabi::stack_size_for(config.max_depth, compiled.stack_per_call);
     let status = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-jit".into())

@@ -110,6 +110,6 @@ pub use mir14_mir::FfiType;
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };
-pub use runtime::{BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source};
+pub use runtime::{default_max_heap, BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source};
 pub use trap::{Trap, TrapKind};
 pub use value::*;

@@ -21,8 +21,10 @@ pub enum TrapKind {
     StackOverflow,
     /// The fuel ran out.
     OutOfFuel,
-    /// A file could not be read.
+    /// A file could not be read, or stdout could not be written.
     IoError,
+    /// The live heap grew past the memory limit (`--max-heap`).
+    OutOfMemory,
     /// Not a trap: `env.process.exit(code)`; the status is `code & 255`.
     Exit(i32),
 }
@@ -40,6 +42,7 @@ impl TrapKind {
             TrapKind::StackOverflow => "StackOverflow",
             TrapKind::OutOfFuel => "OutOfFuel",
             TrapKind::IoError => "IoError",
+            TrapKind::OutOfMemory => "OutOfMemory",
             TrapKind::Exit(_) => "Exit",
         }
     }

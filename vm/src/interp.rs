@@ -274,6 +274,9 @@ impl<'p> Interp<'p> {
             () => {
                 if rt.heap.should_collect() {
                     self.collect_garbage(rt, base + f.nregs as usize);
+                    if let Some(t) = rt.memory_trap() {
+                        return Err(t.at(FuncId(fi as u32), f.block_of(pc - 1)));
+                    }
                 }
             };
         }

@@ -188,17 +188,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     {
                         let r = self.use_(*receiver);
                         match method.as_str() {
-                            "push" => {
-                                // Never traps.
-                                let x = self.call_rt(
-                                    array::ARRAY_PUSH,
-                                    &[r.bits, vals[0].tag, vals[0].bits],
-                                );
-                                Pair {
-                                    tag: x[0],
-                                    bits: x[1],
-                                }
-                            }
+                            // Traps only past the memory limit.
+                            "push" => self.call_rt_val(
+                                array::ARRAY_PUSH,
+                                &[r.bits, vals[0].tag, vals[0].bits],
+                                bid,
+                            ),
                             "get" => self.call_rt_val(
                                 array::ARRAY_GET,
                                 &[r.bits, vals[0].tag, vals[0].bits],

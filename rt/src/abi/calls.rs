@@ -25,7 +25,9 @@ rt_functions! {
         let args = unsafe { slice(args, n) };
         let mid = cx.methods.get(sym as usize).copied().unwrap_or(u32::MAX);
         let recv = v(t, b);
-        poll(cx, &[recv], args);
+        if let Err(t) = poll(cx, &[recv], args) {
+            return ret(cx, Err(t));
+        }
         let r = cx.rt.call_method(&mut host, recv, mid, args);
         ret(cx, r)
     }
@@ -35,7 +37,9 @@ rt_functions! {
         let (cx, mut host) = unsafe { cx(ctx) };
         let args = unsafe { slice(args, n) };
         let f = v(t, b);
-        poll(cx, &[f], args);
+        if let Err(t) = poll(cx, &[f], args) {
+            return ret(cx, Err(t));
+        }
         let r = cx.rt.call_value(&mut host, f, args);
         ret(cx, r)
     }
@@ -44,7 +48,9 @@ rt_functions! {
     EXTERN = fn mir14_rt_extern(ctx: *mut Ctx, id: u64, args: *const Val, n: u64) -> Val {
         let (cx, mut host) = unsafe { cx(ctx) };
         let args = unsafe { slice(args, n) };
-        poll(cx, args, &[]);
+        if let Err(t) = poll(cx, args, &[]) {
+            return ret(cx, Err(t));
+        }
         let r = match ExternFn::ALL.get(id as usize) {
             Some(e) => cx.rt.call_extern(&mut host, *e, args),
             None => Err(Trap::type_error("bad extern")),

@@ -50,7 +50,7 @@ pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,
 };
-pub use main::{mir14_rt_main, run_compiled, stack_size_for};
+pub use main::{mir14_rt_main, run_compiled, stack_size_for, RUNTIME_REENTRY_STACK};
 pub use symbols::Symbols;
 pub use table::{AbiReturn, AbiType, AbiValue, RtFunction};
 
@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(calls::EXTERN.params[2], AbiType::Ptr);
         assert_eq!(main::MAIN.name, "mir14_rt_main");
         assert_eq!(main::MAIN.params[0], AbiType::I32);
-        assert_eq!(main::MAIN.params.len(), 10);
+        assert_eq!(main::MAIN.params.len(), 12);
         assert_eq!(main::MAIN.returns, &[AbiType::I32]);
         assert_eq!(main::MAIN.addr(), mir14_rt_main as *const u8);
     }
