@@ -421,7 +421,12 @@ impl Parser<'_> {
                     }
                     "call" => {
                         self.bump();
-                        self.call(None)
+                        self.call(None, false)
+                    }
+                    "tail" => {
+                        self.bump();
+                        self.expect_word("call")?;
+                        self.call(None, true)
                     }
                     "extern" => {
                         self.bump();
@@ -437,7 +442,7 @@ impl Parser<'_> {
     /// The instructions of the form `%d = ...`, after the `=`.
     fn def_inst(&mut self, dest: String) -> PResult<InstDoc> {
         let what = "an instruction (`const`, `unary`, `binop`, `compare`, `typeop`, `load`, \
-                    `phi`, `new`, `call` or `extern`)";
+                    `phi`, `new`, `call`, `tail call` or `extern`)";
         if *self.kind() != TokenKind::Ident {
             return Err(self.expected(what));
         }
@@ -539,7 +544,12 @@ impl Parser<'_> {
             }
             "call" => {
                 self.bump();
-                self.call(Some(dest))
+                self.call(Some(dest), false)
+            }
+            "tail" => {
+                self.bump();
+                self.expect_word("call")?;
+                self.call(Some(dest), true)
             }
             "extern" => {
                 self.bump();
@@ -579,7 +589,8 @@ impl Parser<'_> {
         Ok(lit)
     }
 
-    fn call(&mut self, dest: Option<String>) -> PResult<InstDoc> {
+    /// A call after `call` (or `tail call`).
+    fn call(&mut self, dest: Option<String>, tail: bool) -> PResult<InstDoc> {
         let callee = match self.kind() {
             TokenKind::Func => CalleeDoc {
                 function: Some(self.func_name()?),
@@ -616,7 +627,12 @@ impl Parser<'_> {
             _ => return Err(self.expected("a function name or a value name")),
         };
         let args = self.args()?;
-        Ok(InstDoc::Call { dest, callee, args })
+        Ok(InstDoc::Call {
+            dest,
+            tail,
+            callee,
+            args,
+        })
     }
 
     fn extern_call(&mut self, dest: Option<String>) -> PResult<InstDoc> {
@@ -926,6 +942,7 @@ mod tests {
                     dest: Some(v(2)),
                     callee: Callee::Global(FuncId(1)),
                     args: vec![v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -934,6 +951,7 @@ mod tests {
                     dest: None,
                     callee: Callee::Global(FuncId(1)),
                     args: vec![],
+                    tail: false,
                 },
             ),
             (
@@ -946,6 +964,7 @@ mod tests {
                         receiver: v(0),
                     },
                     args: vec![],
+                    tail: false,
                 },
             ),
             (
@@ -958,6 +977,7 @@ mod tests {
                         receiver: v(0),
                     },
                     args: vec![v(1), v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -966,6 +986,7 @@ mod tests {
                     dest: Some(v(2)),
                     callee: Callee::Value(v(1)),
                     args: vec![v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -1248,7 +1269,8 @@ mod tests {
             Inst::Call {
                 dest: None,
                 callee: Callee::Global(FuncId(0)),
-                args: vec![]
+                args: vec![],
+                tail: false,
             }
         );
         assert_eq!(m.functions.len(), 2);

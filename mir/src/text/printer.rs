@@ -157,6 +157,7 @@ pub(crate) fn inst_text(i: &InstDoc) -> String {
         } => format!("%{dest} = new {class}({})", args(a)),
         InstDoc::Call {
             dest,
+            tail,
             callee,
             args: a,
         } => {
@@ -178,7 +179,8 @@ pub(crate) fn inst_text(i: &InstDoc) -> String {
                 CalleeDoc { value: Some(v), .. } => format!("%{v}"),
                 _ => "?".to_string(),
             };
-            format!("{}call {target}({})", dest_prefix(dest), args(a))
+            let tail = if *tail { "tail " } else { "" };
+            format!("{}{tail}call {target}({})", dest_prefix(dest), args(a))
         }
         InstDoc::Extern {
             dest,
@@ -248,6 +250,7 @@ mod tests {
                 dest: None,
                 callee: Callee::Extern(ExternFn::Args),
                 args: vec![],
+                tail: false,
             },
             Inst::ExternCall {
                 dest: None,
