@@ -196,7 +196,9 @@ fn define_tail_table<M: Module>(module: &mut M, direct: &[ClFuncId]) -> ModuleRe
     let id = module.declare_data("mir14_tail_table", Linkage::Local, false, false)?;
     let mut desc = DataDescription::new();
     let width = module.target_config().pointer_bytes() as usize;
-    desc.define_zeroinit(direct.len().max(1) * width);
+    // Explicit zero bytes, not `define_zeroinit`: an object file puts zero-initialised data in
+    // `.bss`, where the relocations that fill in the addresses would be lost.
+    desc.define(vec![0u8; direct.len().max(1) * width].into_boxed_slice());
     desc.set_align(width as u64);
     for (i, f) in direct.iter().enumerate() {
         let r = module.declare_func_in_data(*f, &mut desc);
