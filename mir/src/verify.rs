@@ -1111,6 +1111,35 @@ mod tests {
         );
     }
 
+    // ---- rule 8: tail calls ----------------------------------------------------------------
+
+    #[test]
+    fn tail_calls_must_be_in_tail_position() {
+        let src = "fn @f(%n) -> Integer {\nbb0:\n  %r = tail call @f(%n)\n  ret %r\n}\n\n\
+                   fn @g(%n) {\nbb0:\n  %r = tail call %n()\n  %x = const 1\n  ret %r\n}\n\n\
+                   fn @h(%n) -> Integer {\nbb0:\n  tail call @g(%n)\n  ret %n\n}\n\n\
+                   fn @k(%n) -> Any {\nbb0:\n  tail call %n.m()\n  ret\n}\n";
+        let (m, _) = crate::parse(src).unwrap();
+        let at = |f: u32| Location::Inst(FuncId(f), Block(0), 0);
+        assert_eq!(
+            errs(&m),
+            vec![
+                e(
+                    at(1),
+                    "tail call is not in tail position: it must be followed at once by ret %r"
+                ),
+                e(
+                    at(2),
+                    "tail call is not in tail position: it must be followed at once by ret"
+                ),
+                e(
+                    at(2),
+                    "tail call in @h must call a function declared -> Integer"
+                ),
+            ]
+        );
+    }
+
     // ---- rule 4: phis and the entry block --------------------------------------------------
 
     #[test]

@@ -197,6 +197,20 @@ mod tests {
     use crate::ir::*;
 
     #[test]
+    fn tail_calls_print_and_parse_back() {
+        let src = "fn @f(%n) {\nbb0:\n  %r = tail call @f(%n)\n  ret %r\n}\n\n\
+                   fn @g(%n) {\nbb0:\n  tail call %n.m(%n)\n  ret\n}\n";
+        let (m, _) = crate::parse(src).unwrap();
+        assert!(m
+            .functions
+            .values()
+            .all(|f| f.blocks[Block(0)].insts[0].is_tail_call()));
+        assert_eq!(print(&m), src);
+        let json = crate::json::to_json(&m);
+        assert!(json.contains("\"tail\": true"));
+    }
+
+    #[test]
     fn quoting() {
         assert_eq!(quote("a\"b\\c\n\t\r"), r#""a\"b\\c\n\t\r""#);
         assert_eq!(quote("\u{0}\u{1b}\u{7f}é😀"), "\"\\u{0}\\u{1b}\\u{7f}é😀\"");
