@@ -254,6 +254,8 @@ mod tests {
     fn object_module() -> ObjectModule {
         let mut fb = settings::builder();
         fb.set("is_pic", "true").unwrap();
+        // As the backends do: Cranelift's x86-64 `return_call` needs frame pointers.
+        fb.set("preserve_frame_pointers", "true").unwrap();
         let isa = cranelift_native::builder()
             .unwrap()
             .finish(settings::Flags::new(fb))
@@ -265,6 +267,32 @@ mod tests {
     const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\
                        fn @main() {\nbb0:\n  %x = const 1\n  %s = const \"hi\"\n  \
                        %y = call @add(%x, %x)\n  ret %y\n}\n";
+
+    /// Tail calls of every callee kind (the Cranelift verifier checks the `return_call`s).
+    const TAIL: &str = "box W { k }\n\n\
+        fn @W.m(%me, %n) {\nbb0:\n  %r = tail call %me.W::s(%n)\n  ret %r\n}\n\n\
+        fn @W.s(%me, %n) {\nbb0:\n  %r = tail call %me(%n)\n  ret %r\n}\n\n\
+        fn @W.apply(%me, %n) {\nbb0:\n  %f = const @g\n  %r = tail call %f(%me, %n)\n  ret %r\n}\n\n\
+        fn @g(%w, %n) {\nbb0:\n  %r = tail call @h(%n, %w)\n  ret %r\n}\n\n\
+        fn @h(%n, %w) {\nbb0:\n  tail call %w.m(%n)\n  ret\n}\n\n\
+        fn @main() {\nbb0:\n  %w = new W()\n  %n = const 1\n  %r = call @g(%w, %n)\n  ret %r\n}\n";
+
+    #[test]
+    fn translates_tail_calls_with_every_option() {
+        let (mir, _) = mir14_mir::parse(TAIL).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        assert!(has_dynamic_tail_call(&mir));
+        for (fuel, typed) in [(false, true), (true, true), (false, false), (true, false)] {
+            let mut obj = object_module();
+            let opts = TranslateOptions {
+                fuel,
+                typed,
+                dump: false,
+            };
+            translate_module(&mut obj, &mir, opts).unwrap();
+            assert!(!obj.finish().emit().unwrap().is_empty());
+        }
+    }
 
     #[test]
     fn translates_with_every_option() {
