@@ -185,6 +185,21 @@ mod tests {
     use crate::Rng;
 
     #[test]
+    fn about_a_third_of_modules_get_a_ring() {
+        let n = (0..300)
+            .filter(|s| {
+                let m = crate::generate(*s);
+                let main = m.function_by_name("main").unwrap();
+                let first = &m.functions[main].blocks[mir14_mir::Block(0)].insts[0];
+                m.function_by_name("tail_entry").is_some_and(
+                    |e| matches!(first, Inst::Call { callee: Callee::Global(g), .. } if *g == e),
+                )
+            })
+            .count();
+        assert!((60..=140).contains(&n), "{n} of 300");
+    }
+
+    #[test]
     fn rings_verify_and_use_every_callee_kind() {
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..200 {
