@@ -1,13 +1,7 @@
-<<<<<<< HEAD
-//! The ny front end in the command-line tool: a file whose name ends in `.ny` is compiled to
-//! MIR14 by `mir14-ny` before any command sees it. (`mir14 run prog.ny --emit-mir`, which prints
-//! the MIR14 text instead of running it, is a flag of `run` in src/cli.rs.)
-=======
 //! The Nyash front end in the command-line tool: a file whose name ends in `.hako`, `.nyash` or
 //! `.ny` is compiled to MIR14 by `mir14-ny` before any command sees it, and
 //! `mir14 run prog.hako --emit-mir` prints the MIR14 text instead of running (it is
 //! `mir14 fmt prog.hako`).
->>>>>>> nyash
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
