@@ -222,7 +222,7 @@ mod tests {
                                 } => "static",
                                 Callee::Method { .. } => "dynamic",
                                 Callee::Value(_) => "value",
-                                Callee::Extern(_) => "extern",
+                                Callee::Extern(_) | Callee::Import(_) => "extern",
                             });
                         }
                     }

@@ -259,11 +259,14 @@ impl Runtime {
         mid: u32,
         args: &[Val],
     ) -> Result<Val, Trap> {
-        let Some(m) = self.method_builtin.get(mid as usize).copied().flatten() else {
-            return Err(self.unknown_method(recv, mid));
-        };
-        let Some(arity) = builtin_arity(recv.tag, m) else {
-            return Err(self.unknown_method(recv, mid));
+        let builtin = self.method_builtin.get(mid as usize).copied().flatten();
+        let Some((m, arity)) = builtin.and_then(|m| Some((m, builtin_arity(recv.tag, m)?))) else {
+            // The conversions and Float math of `frontend_methods.rs`, by name.
+            let name = self.method_name(mid).to_string();
+            return match self.call_frontend_method(recv, &name, args) {
+                Some(r) => r,
+                None => Err(self.unknown_method(recv, mid)),
+            };
         };
         if args.len() != arity {
             return Err(Trap::type_error(format!(

@@ -204,6 +204,12 @@ pub(crate) enum Op {
         f: u32,
         args: ArgList,
     },
+    /// `extern c.NAME(args)`: import number `idx` (spec §Imports).
+    Import {
+        dst: u32,
+        idx: u32,
+        args: ArgList,
+    },
     /// The end of a block without a terminator (never in verified modules).
     FallOff,
 }
@@ -263,6 +269,8 @@ pub(crate) struct Program {
     /// Function names (without `@`), for messages.
     pub names: Vec<String>,
     pub main: Option<FuncId>,
+    /// The prepared call interfaces of the imports.
+    pub ffi: crate::ffi::Interfaces,
 }
 
 /// The tail form of a decoded call (other ops are returned unchanged).
@@ -293,6 +301,7 @@ pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, Strin
         funcs,
         names: module.functions.values().map(|f| f.name.clone()).collect(),
         main: module.function_by_name("main"),
+        ffi: crate::ffi::Interfaces::prepare(rt),
     })
 }
 
@@ -740,6 +749,11 @@ fn decode_func(
                             e: *e,
                             args: list(args, None)?,
                         },
+                        Callee::Import(i) => Op::Import {
+                            dst,
+                            idx: i.0,
+                            args: list(args, None)?,
+                        },
                     };
                     if *tail {
                         into_tail(op)
@@ -752,13 +766,18 @@ fn decode_func(
                         Some(d) => val(*d)?,
                         None => DROP,
                     };
-                    let Callee::Extern(e) = callee else {
-                        return Err(format!("@{name}: extern call without an extern callee"));
-                    };
-                    Op::Extern {
-                        dst,
-                        e: *e,
-                        args: list(args, None)?,
+                    match callee {
+                        Callee::Extern(e) => Op::Extern {
+                            dst,
+                            e: *e,
+                            args: list(args, None)?,
+                        },
+                        Callee::Import(i) if i.index() < module.imports.len() => Op::Import {
+                            dst,
+                            idx: i.0,
+                            args: list(args, None)?,
+                        },
+                        _ => return Err(format!("@{name}: extern call without an extern callee")),
                     }
                 }
             };
@@ -803,6 +822,7 @@ fn decode_func(
             | Op::CallStatic { dst, .. }
             | Op::CallValue { dst, .. }
             | Op::Extern { dst, .. }
+            | Op::Import { dst, .. }
                 if *dst == DROP =>
             {
                 *dst = scratch

@@ -71,8 +71,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 let res = self.call_rt_val(calls::TAIL_VALUE, &[f.tag, f.bits, addr, n], at);
                 self.dispatch_tail(res, f, vals, true);
             }
-            // The verifier rejects externs in calls; stay well-formed anyway.
-            Callee::Extern(_) => {
+            // The verifier rejects externs and imports in calls; stay well-formed anyway.
+            Callee::Extern(_) | Callee::Import(_) => {
                 let t = self.iconst(rtabi::TRAP as i64);
                 let z = self.iconst(0);
                 self.b.ins().return_(&[t, z]);
