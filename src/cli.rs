@@ -153,7 +153,7 @@ pub struct Limits {
     /// Allow N units of fuel (function entries and taken back edges); without it, no limit
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub fuel: Option<u64>,
-    /// Trap StackOverflow when the call depth would exceed N
+    /// Trap StackOverflow when the call depth would exceed N (a `tail call` does not add to it)
     #[arg(
         long,
         value_name = "N",

@@ -6,6 +6,7 @@ mod ffi;
 pub(crate) use ffi::c_signature;
 mod inst;
 mod ops;
+mod tail;
 
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
@@ -80,6 +81,8 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) trap_block: Option<ir::Block>,
     /// Per MIR block, its landing block on the way to `trap_block`.
     pub(crate) trap_landings: HashMap<Block, ir::Block>,
+    /// The table of direct entries for dynamic tail calls, if the module has any.
+    pub(crate) tail_table: Option<cranelift_module::DataId>,
     pub(crate) opts: TranslateOptions,
     pub(crate) ptr: ir::Type,
 }
@@ -188,6 +191,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.b.switch_to_block(blocks[bid.index()]);
             for inst in &bd.insts {
                 self.inst(bid, inst, &blocks, &dom)?;
+                // A tail call ends the block: the `ret` after it is never reached.
+                if inst.is_tail_call() {
+                    break;
+                }
             }
             if bd.insts.last().is_none_or(|i| !i.is_terminator()) {
                 // Verified modules always end blocks with a terminator; stay well-formed anyway.

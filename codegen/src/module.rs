@@ -5,12 +5,13 @@ use crate::function::{tag_of, FnTranslator};
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{
     DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult,
 };
 use mir14_mir::infer::{self, ModuleTypes};
-use mir14_mir::Module as MirModule;
+use mir14_mir::{Callee, Inst, Module as MirModule};
 use mir14_rt::abi::Symbols;
 use std::collections::HashMap;
 
@@ -132,6 +133,12 @@ pub fn translate_module<M: Module>(
     }
     let callable = runtime_callable(mir);
     let mut per_call = 0u64;
+    // Dynamic tail calls jump through a table of the direct entries (spec §5).
+    let tail_table = if has_dynamic_tail_call(mir) {
+        Some(define_tail_table(module, &direct)?)
+    } else {
+        None
+    };
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     for (id, f) in mir.functions.iter() {
@@ -155,6 +162,7 @@ pub fn translate_module<M: Module>(
                 arg_slot: None,
                 trap_block: None,
                 trap_landings: HashMap::new(),
+                tail_table,
                 opts,
                 ptr,
             };
@@ -226,9 +234,57 @@ pub fn define_bytes<M: Module>(module: &mut M, name: &str, bytes: Vec<u8>) -> Mo
     Ok(id)
 }
 
-/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`.
+/// Whether some function makes a tail call whose target is found at run time (a dynamic method
+/// call or a value call).
+fn has_dynamic_tail_call(mir: &MirModule) -> bool {
+    mir.functions
+        .values()
+        .flat_map(|f| f.blocks.values())
+        .flat_map(|b| b.insts.iter())
+        .any(|i| {
+            matches!(
+                i,
+                Inst::Call {
+                    tail: true,
+                    callee: Callee::Method { box_name: None, .. } | Callee::Value(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// The table of every function's direct entry address, by `FuncId` index: the targets of
+/// dynamic tail calls (`return_call_indirect`). Only open functions (methods and functions
+/// whose address is taken) are reached through it, and their direct entries take every
+/// parameter with its tag, so the call site knows the signature from the argument count.
+fn define_tail_table<M: Module>(module: &mut M, direct: &[ClFuncId]) -> ModuleResult<DataId> {
+    let id = module.declare_data("mir14_tail_table", Linkage::Local, false, false)?;
+    let mut desc = DataDescription::new();
+    let width = module.target_config().pointer_bytes() as usize;
+    // Explicit zero bytes, not `define_zeroinit`: an object file puts zero-initialised data in
+    // `.bss`, where the relocations that fill in the addresses would be lost.
+    desc.define(vec![0u8; direct.len().max(1) * width].into_boxed_slice());
+    desc.set_align(width as u64);
+    for (i, f) in direct.iter().enumerate() {
+        let r = module.declare_func_in_data(*f, &mut desc);
+        desc.write_function_addr((i * width) as u32, r);
+    }
+    module.define_data(id, &desc)?;
+    Ok(id)
+}
+
+/// The signature of a direct entry taking `n` tagged parameters (what a dynamic tail call site
+/// calls through the tail table).
+pub(crate) fn tagged_signature<M: Module>(module: &M, n: usize) -> Signature {
+    direct_signature(module, &vec![false; n])
+}
+
+/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`. Direct
+/// entries use Cranelift's `tail` calling convention, so that MIR tail calls become
+/// `return_call`s.
 fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
+    sig.call_conv = CallConv::Tail;
     sig.params
         .push(AbiParam::new(module.target_config().pointer_type()));
     for t in tagless {
@@ -263,6 +319,8 @@ mod tests {
     fn object_module() -> ObjectModule {
         let mut fb = settings::builder();
         fb.set("is_pic", "true").unwrap();
+        // As the backends do: Cranelift's x86-64 `return_call` needs frame pointers.
+        fb.set("preserve_frame_pointers", "true").unwrap();
         let isa = cranelift_native::builder()
             .unwrap()
             .finish(settings::Flags::new(fb))
@@ -274,6 +332,32 @@ mod tests {
     const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\
                        fn @main() {\nbb0:\n  %x = const 1\n  %s = const \"hi\"\n  \
                        %y = call @add(%x, %x)\n  ret %y\n}\n";
+
+    /// Tail calls of every callee kind (the Cranelift verifier checks the `return_call`s).
+    const TAIL: &str = "box W { k }\n\n\
+        fn @W.m(%me, %n) {\nbb0:\n  %r = tail call %me.W::s(%n)\n  ret %r\n}\n\n\
+        fn @W.s(%me, %n) {\nbb0:\n  %r = tail call %me(%n)\n  ret %r\n}\n\n\
+        fn @W.apply(%me, %n) {\nbb0:\n  %f = const @g\n  %r = tail call %f(%me, %n)\n  ret %r\n}\n\n\
+        fn @g(%w, %n) {\nbb0:\n  %r = tail call @h(%n, %w)\n  ret %r\n}\n\n\
+        fn @h(%n, %w) {\nbb0:\n  tail call %w.m(%n)\n  ret\n}\n\n\
+        fn @main() {\nbb0:\n  %w = new W()\n  %n = const 1\n  %r = call @g(%w, %n)\n  ret %r\n}\n";
+
+    #[test]
+    fn translates_tail_calls_with_every_option() {
+        let (mir, _) = mir14_mir::parse(TAIL).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        assert!(has_dynamic_tail_call(&mir));
+        for (fuel, typed) in [(false, true), (true, true), (false, false), (true, false)] {
+            let mut obj = object_module();
+            let opts = TranslateOptions {
+                fuel,
+                typed,
+                dump: false,
+            };
+            translate_module(&mut obj, &mir, opts).unwrap();
+            assert!(!obj.finish().emit().unwrap().is_empty());
+        }
+    }
 
     #[test]
     fn stack_per_call_grows_with_the_frame() {

@@ -57,6 +57,14 @@ pub use table::{AbiReturn, AbiType, AbiValue, RtFunction};
 /// The tag compiled code returns while a trap is pending.
 pub const TRAP: u64 = u64::MAX;
 
+/// The tag with which [`calls::TAIL_METHOD`] and [`calls::TAIL_VALUE`] say "tail call this
+/// function": the low 32 bits of the bits are the function's index, and bit
+/// [`TAIL_RECEIVER`] is set when the receiver (or the called user box) comes first.
+pub const TAIL_CALL: u64 = u64::MAX - 1;
+
+/// The bit of a [`TAIL_CALL`] result that says the receiver is the first argument.
+pub const TAIL_RECEIVER: u64 = 1 << 32;
+
 /// The array entry of a compiled function: `(ctx, args, nargs) -> Val`.
 pub type ArrayEntry = unsafe extern "C" fn(*mut Ctx, *const Val, u64) -> Val;
 
