@@ -156,7 +156,10 @@ impl Program {
     /// Reads the JSON form of a module and verifies it.
     pub fn from_json(name: &str, json: &str) -> Result<Program, Error> {
         let (module, map) = mir14_mir::json::from_json_with_map(json).map_err(|e| {
-            Error::Json(format!("{name}:{}:{}: error: {}", e.line, e.column, e.message))
+            Error::Json(format!(
+                "{name}:{}:{}: error: {}",
+                e.line, e.column, e.message
+            ))
         })?;
         Program::checked(module, name, json, &map)
     }
@@ -177,9 +180,9 @@ impl Program {
                         span: map.span(e.location).unwrap_or_default(),
                         message: match map.span(e.location) {
                             Some(_) => e.message.clone(),
-                            None => mir14_mir::display::located_message(
-                                &module, e.location, &e.message,
-                            ),
+                            None => {
+                                mir14_mir::display::located_message(&module, e.location, &e.message)
+                            }
                         },
                     })
                     .collect();

@@ -85,9 +85,17 @@ fn calls_with_arguments_return_values() {
     let p = program();
     each(|b| {
         let mut i = Engine::new(b).instantiate(&p).unwrap();
-        assert_eq!(i.call("fib", &[Value::int(20)]).unwrap().as_int(), Some(6765));
-        assert_eq!(i.call("@div", &[7.into(), 2.into()]).unwrap().as_int(), Some(3));
-        let f = i.call("div", &[Value::float(1.0), Value::float(4.0)]).unwrap();
+        assert_eq!(
+            i.call("fib", &[Value::int(20)]).unwrap().as_int(),
+            Some(6765)
+        );
+        assert_eq!(
+            i.call("@div", &[7.into(), 2.into()]).unwrap().as_int(),
+            Some(3)
+        );
+        let f = i
+            .call("div", &[Value::float(1.0), Value::float(4.0)])
+            .unwrap();
         assert_eq!(f.as_float(), Some(0.25), "{b}");
     });
 }
@@ -101,9 +109,15 @@ fn traps_exits_and_unknown_functions_are_errors() {
             panic!("{b}: expected a trap");
         };
         assert_eq!(t.kind, TrapKind::DivisionByZero);
-        assert_eq!(t.to_string(), "DivisionByZero: division by zero (in @div, bb0)");
+        assert_eq!(
+            t.to_string(),
+            "DivisionByZero: division by zero (in @div, bb0)"
+        );
         // The instance stays usable after a trap.
-        assert_eq!(i.call("div", &[9.into(), 3.into()]).unwrap().as_int(), Some(3));
+        assert_eq!(
+            i.call("div", &[9.into(), 3.into()]).unwrap().as_int(),
+            Some(3)
+        );
         // A wrong argument count is a TypeError, as for a MIR call.
         let Err(CallError::Trap(t)) = i.call("div", &[1.into()]) else {
             panic!("{b}: expected an arity trap");

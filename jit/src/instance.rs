@@ -86,10 +86,7 @@ impl JitInstance {
         match res {
             Ok(Ok(r)) => r,
             Ok(Err(p)) => std::panic::resume_unwind(p),
-            Err(_) => Err(Trap::new(
-                TrapKind::StackOverflow,
-                "native stack exhausted",
-            )),
+            Err(_) => Err(Trap::new(TrapKind::StackOverflow, "native stack exhausted")),
         }
     }
 }

@@ -52,10 +52,7 @@ impl Loaded {
             Ok(Ok(r)) => r,
             Ok(Err(p)) => std::panic::resume_unwind(p),
             // No thread could be made: report it as the overflow it prevents.
-            Err(_) => Err(Trap::new(
-                TrapKind::StackOverflow,
-                "native stack exhausted",
-            )),
+            Err(_) => Err(Trap::new(TrapKind::StackOverflow, "native stack exhausted")),
         }
     }
 }
