@@ -318,19 +318,32 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c.to_owned())
 }
 
-/// The Levenshtein distance between two strings, in characters.
+/// The edit distance between two strings, in characters: insertions, deletions, substitutions
+/// and transpositions of two neighbours (`mian` → `main`) each count 1 (optimal string
+/// alignment).
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// A "did you mean" help for a parser message `unknown <what> <name>` about the text `src`:
@@ -434,10 +447,13 @@ mod tests {
         let src = "a\n  use %x\n  %x = 1\n";
         let use_at = src.find("%x").unwrap();
         let def_at = src.rfind("%x").unwrap();
-        let r = Report::error("use of %x is not dominated", Some(Span::new(use_at, use_at + 2)))
-            .with_label(Span::new(def_at, def_at + 2), "%x is defined here")
-            .with_note("a definition must dominate its uses")
-            .with_help(Some("move the definition".into()));
+        let r = Report::error(
+            "use of %x is not dominated",
+            Some(Span::new(use_at, use_at + 2)),
+        )
+        .with_label(Span::new(def_at, def_at + 2), "%x is defined here")
+        .with_note("a definition must dominate its uses")
+        .with_help(Some("move the definition".into()));
         let plain = render("f.mir", src, &r, false);
         assert_eq!(
             plain,
@@ -483,7 +499,8 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let src = "box Point {}\nfn @fib(%n) {\nentry:\n  ret %n\n}\nfn @main() {\nbb0:\n  ret\n}\n";
+        let src =
+            "box Point {}\nfn @fib(%n) {\nentry:\n  ret %n\n}\nfn @main() {\nbb0:\n  ret\n}\n";
         assert_eq!(
             did_you_mean("unknown function @fob", src).as_deref(),
             Some("did you mean @fib?")
@@ -503,5 +520,7 @@ mod tests {
         assert_eq!(did_you_mean("unknown function @zzzzzz", src), None);
         assert_eq!(did_you_mean("expected `=`", src), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("mian", "main"), 1);
+        assert_eq!(edit_distance("", "ab"), 2);
     }
 }

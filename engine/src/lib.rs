@@ -212,6 +212,23 @@ pub struct LoadError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl LoadError {
+    /// Every problem rendered for a person (see `mir14-diag`): `name:line:col: error: message`,
+    /// the source line and a caret line, and a "did you mean" help for unknown names; coloured
+    /// with `color` (decide with [`mir14_diag::ColorChoice::resolve`]).
+    pub fn render(&self, color: bool) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let span = (!self.text.is_empty()).then_some(d.span);
+                let report = mir14_diag::Report::error(&d.message, span)
+                    .with_help(mir14_diag::did_you_mean(&d.message, &self.text));
+                mir14_diag::render(&self.name, &self.text, &report, color)
+            })
+            .collect()
+    }
+}
+
 impl fmt::Display for LoadError {
     /// One line per problem: `name:line:col: error: message` (the CLI's first lines).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -374,7 +391,10 @@ impl Instance {
             .function_by_name(name)
             .ok_or_else(|| CallError::UnknownFunction {
                 name: name.to_owned(),
-                suggestion: suggest(name, self.module.functions.values().map(|f| &*f.name)),
+                suggestion: mir14_diag::suggest(
+                    name,
+                    self.module.functions.values().map(|f| &*f.name),
+                ),
             })
     }
 
@@ -572,43 +592,18 @@ impl Instance {
     }
 }
 
-/// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo
-/// (at most a third of the name's length, and at least 1).
-pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_owned())
-}
-
-/// The Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn suggestions_are_close_names_only() {
-        let names = ["fib", "main", "helper"];
-        assert_eq!(suggest("fob", names), Some("fib".into()));
-        assert_eq!(suggest("helpr", names), Some("helper".into()));
-        assert_eq!(suggest("zzzzzz", names), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    fn unknown_functions_suggest_close_names() {
+        let p = Program::parse("s.mir", "fn @fib() {\nbb0:\n  ret\n}\n").unwrap();
+        let i = Engine::new(Backend::Vm).instantiate(&p).unwrap();
+        let Err(CallError::UnknownFunction { suggestion, .. }) = i.func("fbi") else {
+            panic!("expected an unknown function");
+        };
+        assert_eq!(suggestion.as_deref(), Some("fib"));
+        assert!(i.func("zzzzzz").is_err());
     }
 }

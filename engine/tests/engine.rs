@@ -270,6 +270,14 @@ fn load_errors_render_like_the_cli() {
     let e = Program::parse("p.mir", "fn @main( {").unwrap_err();
     assert!(matches!(e, Error::Parse(_)), "{e:?}");
     assert!(e.to_string().starts_with("p.mir:1:"), "{e}");
+    let src = "fn @main() {\nbb0:\n  %r = call @mian()\n  ret\n}\n";
+    let Err(Error::Parse(e)) = Program::parse("u.mir", src) else {
+        panic!("expected a parse error");
+    };
+    assert_eq!(
+        e.render(false),
+        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+    );
     let e = Program::from_json("m.json", "{").unwrap_err();
     assert!(e.to_string().starts_with("m.json:1:"), "{e}");
 }
