@@ -36,7 +36,7 @@ fn at<T>(span: Span, r: Result<T, BuildError>) -> Result<T, Error> {
     r.map_err(|e| Error::new(span, e.to_string()))
 }
 
-/// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
+/// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile()`]).
 pub fn compile_program(prog: &Program) -> Result<Module, Error> {
     let mut mb = ModuleBuilder::new();
     let mut g = Globals {
