@@ -7,6 +7,7 @@
 //! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
 
 use mir14_mir::analysis::{loop_region, Cfg};
+use mir14_mir::text::printer::print_inst;
 use mir14_mir::{Block, Function, Inst, LoopForm, Module};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -30,45 +31,6 @@ struct LoopCluster {
 /// Escapes text for a double-quoted dot string.
 fn escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// The canonical text of every instruction, by function, block and instruction, taken from the
-/// printer so that the picture shows exactly what `mir14 fmt` prints. Returns `None` if the
-/// printed text does not have the expected shape (then opcode names are shown instead).
-fn instruction_texts(module: &Module, printed: &str) -> Option<Vec<Vec<Vec<String>>>> {
-    let mut funcs: Vec<Vec<Vec<String>>> = Vec::new();
-    let mut in_fn = false;
-    for line in printed.lines() {
-        if line.starts_with("fn @") {
-            funcs.push(Vec::new());
-            in_fn = true;
-        } else if line == "}" {
-            in_fn = false;
-        } else if in_fn {
-            let blocks = funcs.last_mut()?;
-            if let Some(inst) = line.strip_prefix("  ") {
-                // Loop declarations precede the first block.
-                if blocks.is_empty() && inst.starts_with("loop ") {
-                    continue;
-                }
-                blocks.last_mut()?.push(inst.to_string());
-            } else if line.ends_with(':') {
-                blocks.push(Vec::new());
-            } else {
-                return None;
-            }
-        }
-    }
-    // The shape must match the module exactly.
-    let same_shape = funcs.len() == module.functions.len()
-        && funcs.iter().zip(module.functions.values()).all(|(fb, f)| {
-            fb.len() == f.blocks.len()
-                && fb
-                    .iter()
-                    .zip(f.blocks.values())
-                    .all(|(ib, b)| ib.len() == b.insts.len())
-        });
-    same_shape.then_some(funcs)
 }
 
 /// The loops of a function: its declarations, plus inferred LoopForms whose header no
@@ -104,16 +66,15 @@ fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
 
 /// Renders the dot text for `module`, or for the one function `only` (a name without `@`).
 /// `infer` gives the inferred LoopForms of a function. Returns `None` if `only` names no function.
+/// Instructions are shown exactly as `mir14 fmt` prints them (`print_inst`).
 pub fn render(
     module: &Module,
     only: Option<&str>,
-    printed: &str,
     infer: impl Fn(&Function) -> Vec<LoopForm>,
 ) -> Option<String> {
     if let Some(name) = only {
         module.function_by_name(name)?;
     }
-    let texts = instruction_texts(module, printed);
     let mut out = String::new();
     out.push_str("digraph mir14 {\n");
     out.push_str("  graph [fontname=\"monospace\"];\n");
@@ -126,7 +87,7 @@ pub fn render(
         let picture = Picture {
             fi,
             func,
-            texts: texts.as_ref().and_then(|t| t.get(fi)),
+            module,
             loops: loop_clusters(func, &infer(func)),
         };
         picture.emit(&mut out);
@@ -139,7 +100,7 @@ pub fn render(
 struct Picture<'a> {
     fi: usize,
     func: &'a Function,
-    texts: Option<&'a Vec<Vec<String>>>,
+    module: &'a Module,
     /// Outermost first (sorted by decreasing size).
     loops: Vec<LoopCluster>,
 }
@@ -167,13 +128,8 @@ impl Picture<'_> {
             return String::new();
         };
         let mut label = format!("{}:\\l", escape(&data.label));
-        for (ii, inst) in data.insts.iter().enumerate() {
-            let text = self
-                .texts
-                .and_then(|t| t.get(b))
-                .and_then(|t| t.get(ii))
-                .cloned()
-                .unwrap_or_else(|| inst.opcode_name().to_string());
+        for inst in &data.insts {
+            let text = print_inst(self.module, self.func, inst);
             let _ = write!(label, "  {}\\l", escape(&text));
         }
         let style = if b == 0 { ", style=bold" } else { "" };
@@ -313,30 +269,6 @@ mod tests {
         m
     }
 
-    const PRINTED: &str = "fn @main() {
-  loop header=bb1 body=bb2 latch=bb4 exit=bb5
-bb0:
-  %c = const true
-  jump bb1
-bb1:
-  branch %c, bb2, bb5
-bb2:
-  branch %c, bb3, bb4
-bb3:
-  jump bb2
-bb4:
-  jump bb1
-bb5:
-  ret
-}
-
-fn @s() {
-entry:
-  %0 = const \"a\\\"b\"
-  ret %0
-}
-";
-
     /// The inner loop, as LoopForm inference would report it.
     fn infer(f: &Function) -> Vec<LoopForm> {
         if f.name != "main" {
@@ -360,7 +292,7 @@ entry:
 
     #[test]
     fn nested_loops_become_nested_clusters() {
-        let got = render(&module(), Some("main"), PRINTED, infer).unwrap();
+        let got = render(&module(), Some("main"), infer).unwrap();
         let want = r#"digraph mir14 {
   graph [fontname="monospace"];
   node [shape=box, fontname="monospace"];
@@ -396,23 +328,18 @@ entry:
 
     #[test]
     fn quotes_escaped_and_function_filter() {
-        let got = render(&module(), Some("s"), PRINTED, infer).unwrap();
+        let got = render(&module(), Some("s"), infer).unwrap();
         assert!(!got.contains("@main"));
         assert!(got.contains(r#"label="@s";"#));
         assert!(got.contains(
             r#""f1_b0" [label="entry:\l  %0 = const \"a\\\"b\"\l  ret %0\l", style=bold];"#
         ));
-        assert!(render(&module(), Some("nope"), PRINTED, infer).is_none());
+        assert!(render(&module(), Some("nope"), infer).is_none());
         // Both functions when no filter is given.
-        let all = render(&module(), None, PRINTED, infer).unwrap();
+        let all = render(&module(), None, infer).unwrap();
         assert!(all.contains("cluster_f0") && all.contains("cluster_f1"));
     }
 
-    #[test]
-    fn opcode_names_when_printed_text_does_not_match() {
-        let got = render(&module(), Some("s"), "fn @s() {\n}\n", infer).unwrap();
-        assert!(got.contains(r#"[label="entry:\l  const\l  ret\l", style=bold]"#));
-    }
     #[test]
     fn break_and_return_blocks_inside_the_loop_cluster() {
         // The break block `brk` (jump done) and the returning block `found` are outside the
@@ -439,7 +366,7 @@ done:
 }
 ";
         let (m, _) = mir14_mir::text::parse(src).unwrap();
-        let got = render(&m, None, src, |_| Vec::new()).unwrap();
+        let got = render(&m, None, |_| Vec::new()).unwrap();
         let start = got.find("subgraph \"cluster_f0_loop0\"").unwrap();
         let end = start + got[start..].find("\n    }\n").unwrap();
         let cluster = &got[start..end];

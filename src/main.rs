@@ -56,8 +56,7 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             emit(out, err, &json)
         }),
         Command::Cfg(cli::CfgArgs { file, function }) => with_verified(&file, err, |l, err| {
-            let printed = mir14_mir::print(&l.module);
-            match cfg::render(&l.module, function.as_deref(), &printed, |f| {
+            match cfg::render(&l.module, function.as_deref(), |f| {
                 analysis::infer_loopforms(f).loops
             }) {
                 Some(dot) => emit(out, err, &dot),
