@@ -12,6 +12,7 @@ usage:
   python3 bench/bench.py --ci                 # tiny sizes, one run: only checks that every
                                               # workload runs and all implementations agree
   python3 bench/bench.py --runs 3 fib tarai   # some workloads
+  python3 bench/bench.py json                 # only the JSON workload
   options: --profile release|debug  --no-build  --svg PATH  --impls vm,jit,aot,c,python3,lua5.4,luajit
 
 By default the script first builds mir14 and the compile-time example with cargo (use
@@ -19,11 +20,22 @@ By default the script first builds mir14 and the compile-time example with cargo
 included; for aot the executable is built beforehand and only its run is timed). The machines
 are shared and noisy: compare the columns of one run, not runs on different days.
 
+The `json` workload parses and pretty-prints JSON documents made by bench/gen_json.py (100 KB,
+and 1 MB and 5 MB: copies of the 100 KB document in one array; in --ci mode 1 KB) with
+ny/examples/json.ny on vm, jit and aot and with the same algorithm in Lua (bench/json.lua) on
+Lua 5.4 and LuaJIT. Every output is checked byte for byte against Python's
+`json.dumps(json.loads(doc), indent=2, ensure_ascii=False)`; peak RSS (measured with GNU time,
+/usr/bin/time; without it, `-`) is printed beside the times,
+and the ratios the JSON goals of issue 14 are stated in follow the table. Its times are CPU times
+(user+sys) of the whole process, which a busy shared machine disturbs less than wall times.
+
 Reference implementations are optional; a missing one is skipped with a message. On a fresh
 Debian or Ubuntu machine: sudo apt-get install -y gcc python3 lua5.4 luajit
 """
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,6 +55,12 @@ WORKLOADS = {
     "arrays": (["1000000"], ["100"]),
 }
 MIR14 = ["vm", "jit", "aot"]
+# The JSON workload: documents (name written by gen_json.py, label), full size and CI size.
+JSON_DOCS = ([("json_trivial", "trivial"), ("json_large", "100 KB"), ("json_1mb", "1 MB"),
+              ("json_5mb", "5 MB")], [("json_trivial", "trivial"), ("json_small", "1 KB")])
+JSON_IMPLS = ["vm", "jit", "aot", "lua5.4", "luajit"]
+# Seconds one run of the JSON workload may take.
+JSON_TIMEOUT = 300
 # Seconds one run may take before it counts as a failure.
 TIMEOUT = 30
 OTHERS = ["c", "python3", "lua5.4", "luajit"]
@@ -100,6 +118,126 @@ def timed(cmd, runs):
     if len(outs) != 1:
         raise Failure(f"{' '.join(cmd)}: output varies between runs")
     return statistics.median(times), outs.pop()
+
+
+def run_rss(cmd, stdin_path, timeout):
+    """Runs `cmd` with stdin from `stdin_path`; returns (CPU seconds (user+sys), peak RSS in KB
+    or None, stdout bytes); raises Failure on a failure. The peak RSS comes from GNU time
+    (`/usr/bin/time`; a process forked from this Python script would report this script's size
+    as its peak), None without it."""
+    gnu_time = "/usr/bin/time"
+    with open(stdin_path, "rb") as fin, tempfile.TemporaryFile() as fout, \
+            tempfile.TemporaryFile() as ferr, tempfile.NamedTemporaryFile("r") as ftime:
+        full = cmd
+        if os.path.exists(gnu_time):
+            full = [gnu_time, "-q", "-f", "%M", "-o", ftime.name] + cmd
+        # CPU time from this process's children's usage (microseconds; GNU time prints
+        # hundredths).
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            r = subprocess.run(full, stdin=fin, stdout=fout, stderr=ferr, timeout=timeout,
+                               check=False)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{' '.join(cmd)} took over {timeout} s and was stopped") from None
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
+        fout.seek(0)
+        out = fout.read()
+        if r.returncode != 0:
+            ferr.seek(0)
+            err = ferr.read().decode(errors="replace").strip().splitlines()
+            raise Failure(f"{' '.join(cmd)} exited with status {r.returncode}: "
+                          f"{err[0] if err else ''}")
+        words = ftime.read().split()
+    return cpu, int(words[-1]) if words else None, out
+
+
+def json_workload(impls, mir14, tmp, ci, runs):
+    """The JSON workload: median time and peak RSS of each implementation on each document,
+    every output checked against Python's json module; then the goal ratios."""
+    impls = [i for i in JSON_IMPLS if i in impls]
+    python = shutil.which("python3") or sys.executable
+    subprocess.run([python, os.path.join(HERE, "gen_json.py"), tmp], check=True)
+    with open(os.path.join(tmp, "json_trivial.json"), "w") as f:
+        f.write("0\n")
+    program = os.path.join(ROOT, "ny", "examples", "json.ny")
+    cmds = {}
+    for impl in impls:
+        if impl in ("vm", "jit"):
+            cmds[impl] = [mir14, "run", "--backend", impl, program]
+        elif impl == "aot":
+            exe = os.path.join(tmp, "json.aot")
+            r = subprocess.run([mir14, "build", program, "-o", exe], capture_output=True,
+                               check=False)
+            if r.returncode != 0:
+                sys.exit(f"FAILED: mir14 build {program}:\n{r.stderr.decode(errors='replace')}")
+            cmds[impl] = [exe]
+        else:
+            cmds[impl] = [shutil.which(impl), os.path.join(HERE, "json.lua")]
+    docs = JSON_DOCS[1 if ci else 0]
+    mode = "CI mode (tiny document, not a measurement)" if ci else f"median of {runs} runs"
+    print(f"json: parse + pretty-print, CPU time (user+sys, whole process) in seconds / peak RSS "
+          f"in MB, {mode}; every output checked against Python's json.dumps(indent=2, "
+          f"ensure_ascii=False)")
+    print(f"{'document':10}" + "".join(f"{c:>16}" for c in impls))
+    res, failures = {}, []
+    for name, label in docs:
+        path = os.path.join(tmp, name + ".json")
+        with open(path, "rb") as f:
+            doc = f.read()
+        expected = (json.dumps(json.loads(doc.decode("utf-8")), indent=2, ensure_ascii=False)
+                    + "\n").encode("utf-8")
+        row = {}
+        for impl in impls:
+            times, rss = [], []
+            try:
+                for k in range(runs):
+                    dt, kb, out = run_rss(cmds[impl], path, JSON_TIMEOUT)
+                    if out != expected:
+                        raise Failure(f"json {label}: {impl}'s output differs from Python's "
+                                      f"json.dumps(indent=2, ensure_ascii=False)")
+                    times.append(dt)
+                    rss.append(kb)
+                    if k == 0 and dt > 20:
+                        break
+            except Failure as e:
+                if ci:
+                    sys.exit(f"FAILED: {e}")
+                failures.append(str(e))
+                continue
+            row[impl] = (statistics.median(times),
+                         None if None in rss else statistics.median(rss) / 1024)
+        res[label] = row
+        print(f"{label:10}" + "".join(
+            (f"{row[c][0]:9.3f} /{row[c][1]:5.0f}" if row[c][1] is not None
+             else f"{row[c][0]:9.3f} /    -") if c in row else f"{'FAILED':>16}"
+            for c in impls), flush=True)
+    for f in failures:
+        print(f"FAILED: {f}")
+    if ci:
+        return
+    print()
+
+    def ratio(text, f):
+        try:
+            print(f"{text:52}{f():9.2f}")
+        except (KeyError, TypeError, ZeroDivisionError):
+            print(f"{text:52}{'-':>9}")
+
+    t = {d: {c: v[0] for c, v in row.items()} for d, row in res.items()}
+    m = {d: {c: v[1] for c, v in row.items()} for d, row in res.items()}
+    for b, goal in [("aot", "1.0"), ("jit", "1.1"), ("vm", "1.5")]:
+        ratio(f"json 5 MB {b}/Lua 5.4 (goal <= {goal})", lambda b=b: t["5 MB"][b] / t["5 MB"]["lua5.4"])
+    for b in ("aot", "jit"):
+        ratio(f"json 5 MB {b}/LuaJIT (moonshot <= 1.0)", lambda b=b: t["5 MB"][b] / t["5 MB"]["luajit"])
+    for b in impls:
+        ratio(f"json time 5 MB / 1 MB, {b} (goal <= 5.5)", lambda b=b: t["5 MB"][b] / t["1 MB"][b])
+    for b in ("vm", "jit", "aot"):
+        ratio(f"json 5 MB peak RSS {b}/Lua 5.4 (goal <= 1.5)",
+              lambda b=b: m["5 MB"][b] / m["5 MB"]["lua5.4"])
+    ratio("json 100 KB vm/aot, trivial subtracted (goal >= 3.5)",
+          lambda: (t["100 KB"]["vm"] - t["trivial"]["vm"])
+          / (t["100 KB"]["aot"] - t["trivial"]["aot"]))
 
 
 def build(profile):
@@ -259,13 +397,16 @@ def main():
     ap.add_argument("--impls", default=",".join(MIR14 + OTHERS))
     ap.add_argument("--svg", default=None, help="where to write the chart (default: none "
                     "in --ci mode, else bench/results.svg)")
-    ap.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    ap.add_argument("workloads", nargs="*", default=[],
+                    help=f"workloads (default: all): {', '.join(WORKLOADS)}, json")
     a = ap.parse_args()
     runs = a.runs or (1 if a.ci else 5)
     profile = a.profile or ("debug" if a.ci else "release")
+    with_json = "json" in a.workloads or not a.workloads
+    a.workloads = [w for w in (a.workloads or list(WORKLOADS)) if w != "json"]
     for w in a.workloads:
         if w not in WORKLOADS:
-            sys.exit(f"unknown workload {w}; known: {', '.join(WORKLOADS)}")
+            sys.exit(f"unknown workload {w}; known: {', '.join(WORKLOADS)}, json")
     if not a.no_build:
         build(profile)
     mir14 = os.path.join(ROOT, "target", profile, "mir14")
@@ -281,52 +422,56 @@ def main():
             sys.exit(f"unknown implementation {i}")
         impls.append(i)
     with tempfile.TemporaryDirectory(prefix="mir14-bench-") as tmp:
-        cmds = commands(impls, tmp, mir14, a.ci)
-        results, failures = {}, []
-        mode = "CI mode (tiny sizes, not a measurement)" if a.ci else f"median of {runs} runs"
-        print(f"wall time in seconds, {mode}")
-        print(f"{'workload':10}" + "".join(f"{c:>9}" for c in impls))
-        for w in a.workloads:
-            args = WORKLOADS[w][1 if a.ci else 0]
-            row, ref = {}, None
-            for impl in impls:
-                try:
-                    t, out = timed(cmds[impl][w] + args, runs)
-                    if ref is not None and out != ref[1]:
-                        raise Failure(f"{w}: {impl} printed {out!r}, {ref[0]} printed "
-                                      f"{ref[1]!r}")
-                except Failure as e:
-                    # A failure is fatal in CI mode; a measurement goes on without that cell.
-                    if a.ci:
-                        sys.exit(f"FAILED: {e}")
-                    failures.append(str(e))
-                    continue
-                if ref is None:
-                    ref = (impl, out)
-                row[impl] = t
-            results[w] = row
-            print(f"{w:10}" + "".join(f"{row[c]:9.3f}" if c in row else f"{'FAILED':>9}"
-                                      for c in impls), flush=True)
-        print()
-        print("ratios (time / time; below 1 means the first is faster)")
-        header = f"{'':44}" + "".join(f"{w:>9}" for w in a.workloads)
-        print(header)
-        for num, den, text in RATIOS:
-            if num in impls and den in impls:
-                print(f"{text:44}" + "".join(
-                    f"{results[w][num] / results[w][den]:9.2f}"
-                    if num in results[w] and den in results[w] else f"{'-':>9}"
-                    for w in a.workloads))
-        for f in failures:
-            print(f"FAILED: {f}")
-        print()
-        for line in compile_time(profile, tmp, runs):
-            print(line)
-        svg = a.svg or (None if a.ci else os.path.join(HERE, "results.svg"))
-        if svg:
-            svg_chart(results, impls, svg,
-                      f"mir14 benchmarks, {time.strftime('%Y-%m-%d')}")
-            print(f"chart written to {svg}")
+        if a.workloads:
+            cmds = commands(impls, tmp, mir14, a.ci)
+            results, failures = {}, []
+            mode = "CI mode (tiny sizes, not a measurement)" if a.ci else f"median of {runs} runs"
+            print(f"wall time in seconds, {mode}")
+            print(f"{'workload':10}" + "".join(f"{c:>9}" for c in impls))
+            for w in a.workloads:
+                args = WORKLOADS[w][1 if a.ci else 0]
+                row, ref = {}, None
+                for impl in impls:
+                    try:
+                        t, out = timed(cmds[impl][w] + args, runs)
+                        if ref is not None and out != ref[1]:
+                            raise Failure(f"{w}: {impl} printed {out!r}, {ref[0]} printed "
+                                          f"{ref[1]!r}")
+                    except Failure as e:
+                        # A failure is fatal in CI mode; a measurement goes on without that cell.
+                        if a.ci:
+                            sys.exit(f"FAILED: {e}")
+                        failures.append(str(e))
+                        continue
+                    if ref is None:
+                        ref = (impl, out)
+                    row[impl] = t
+                results[w] = row
+                print(f"{w:10}" + "".join(f"{row[c]:9.3f}" if c in row else f"{'FAILED':>9}"
+                                          for c in impls), flush=True)
+            print()
+            print("ratios (time / time; below 1 means the first is faster)")
+            header = f"{'':44}" + "".join(f"{w:>9}" for w in a.workloads)
+            print(header)
+            for num, den, text in RATIOS:
+                if num in impls and den in impls:
+                    print(f"{text:44}" + "".join(
+                        f"{results[w][num] / results[w][den]:9.2f}"
+                        if num in results[w] and den in results[w] else f"{'-':>9}"
+                        for w in a.workloads))
+            for f in failures:
+                print(f"FAILED: {f}")
+            print()
+            for line in compile_time(profile, tmp, runs):
+                print(line)
+            svg = a.svg or (None if a.ci else os.path.join(HERE, "results.svg"))
+            if svg:
+                svg_chart(results, impls, svg,
+                          f"mir14 benchmarks, {time.strftime('%Y-%m-%d')}")
+                print(f"chart written to {svg}")
+        if with_json:
+            print()
+            json_workload(impls, mir14, tmp, a.ci, runs)
     if a.ci:
         print("bench CI check: every workload ran and all implementations agree")
 

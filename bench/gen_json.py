@@ -4,7 +4,9 @@
 usage: python3 bench/gen_json.py [OUTDIR]   (default: bench/)
 
 Writes OUTDIR/json_small.json (~1 KB) and OUTDIR/json_large.json (~100 KB), each the compact
-`json.dumps(doc, ensure_ascii=False)` of a generated document: nested objects and arrays,
+`json.dumps(doc, ensure_ascii=False)` of a generated document, and OUTDIR/json_1mb.json and
+OUTDIR/json_5mb.json: 10 and 50 copies of the 100 KB document wrapped in one array. The
+documents hold nested objects and arrays,
 integers, floats (plain and exponent forms, at most 15 significant digits), strings with escapes (quotes, backslashes, control
 characters) and non-ASCII text, booleans and nulls. Running it twice gives the same bytes.
 """
@@ -67,10 +69,15 @@ def document(seed, size):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    large = None
     for name, seed, size in [("json_small", 1, 1000), ("json_large", 2, 100_000)]:
         text = json.dumps(document(seed, size), ensure_ascii=False)
+        large = text
         with open(os.path.join(out, name + ".json"), "w", encoding="utf-8") as f:
             f.write(text + "\n")
+    for name, copies in [("json_1mb", 10), ("json_5mb", 50)]:
+        with open(os.path.join(out, name + ".json"), "w", encoding="utf-8") as f:
+            f.write("[" + ", ".join([large] * copies) + "]\n")
 
 
 if __name__ == "__main__":

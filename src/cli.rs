@@ -102,6 +102,11 @@ pub enum Command {
     /// standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.
+    ///
+    /// C functions that FILE declares with `import c.NAME(T, ...) -> T` are looked up, before
+    /// anything runs, in each `--lib` library in order and then in the C library; a missing one
+    /// prints `error: undefined C function c.NAME: ...` and exits with status 2. `--lib m` loads
+    /// libm by name; `--lib ./libfoo.so` loads a file.
     Run(RunArgs),
     /// Compile to a standalone native executable
     ///
@@ -111,6 +116,12 @@ pub enum Command {
     /// ARGS become `env.args()`. The limits are fixed when building; the executable takes no
     /// flags of its own. The exit status is 0 on success, 2 for bad input, 1 if compiling or
     /// linking fails (e.g. no C compiler).
+    ///
+    /// C functions that FILE imports (`import c.NAME(...) -> T`) are linked from the `--lib`
+    /// libraries (a static archive `PATH.a` is linked in; a shared library `PATH.so` is found at
+    /// run time through its directory; `NAME` is `-lNAME`) and the C library. An import that
+    /// none of them defines is an error (status 2) naming it; host functions (`import host.*`)
+    /// cannot be built into an executable.
     Build(BuildArgs),
     /// Run @main on every backend and compare the results
     ///
@@ -177,6 +188,16 @@ pub struct Limits {
     pub max_depth: u64,
 }
 
+/// The `--lib` flags of `run` and `parity`: libraries searched for `import c.NAME` functions.
+#[derive(Args, Debug, Clone, PartialEq)]
+pub struct RunLibs {
+    /// Search the shared library LIB for imported C functions: a path (`./libfoo.so`) or a name
+    /// (`m` for libm.so on the system search path); repeatable, searched in order, the C
+    /// library last
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
+}
+
 /// `mir14 run FILE [flags] [-- ARGS...]`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -189,6 +210,9 @@ pub struct RunArgs {
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
+    /// The libraries of imported C functions.
+    #[command(flatten)]
+    pub libs: RunLibs,
     /// Print the MIR14 text of FILE instead of running it (as `mir14 fmt FILE`; for an ny
     /// program, FILE.ny)
     #[arg(long)]
@@ -206,6 +230,7 @@ impl RunArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            libs: self.libs.libs.clone(),
         }
     }
 }
@@ -229,6 +254,11 @@ pub struct BuildArgs {
     /// The limits baked into the executable.
     #[command(flatten)]
     pub limits: Limits,
+    /// Link LIB into the executable for imported C functions: a static archive (`PATH.a`), a
+    /// shared library (`PATH.so`, found at run time through its directory) or a name (`m` for
+    /// `-lm`); repeatable
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
 }
 
 /// `mir14 parity FILE [--fuel N] [--max-depth N] [-- ARGS...]`.
@@ -240,6 +270,9 @@ pub struct ParityArgs {
     /// The limits every backend runs with.
     #[command(flatten)]
     pub limits: Limits,
+    /// The libraries of imported C functions, the same for every backend.
+    #[command(flatten)]
+    pub libs: RunLibs,
     /// The program's arguments, for `env.args()`
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -253,6 +286,7 @@ impl ParityArgs {
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
             args: self.args.clone(),
+            libs: self.libs.libs.clone(),
         }
     }
 }
@@ -312,6 +346,10 @@ pub struct FuzzArgs {
     /// Run every program with `--fuel` and `--max-depth` exactly as given
     #[arg(long)]
     pub fixed_limits: bool,
+    /// Pass `--lib LIB` to every run (libraries of imported C functions; see `mir14 help run`);
+    /// repeatable
+    #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
+    pub libs: Vec<String>,
 }
 
 impl FuzzArgs {
@@ -331,6 +369,7 @@ impl FuzzArgs {
             stop_on_divergence: self.stop_on_divergence,
             vary_limits: !self.fixed_limits,
             shrink_seconds: self.shrink_seconds,
+            libs: self.libs.clone(),
         }
     }
 }

@@ -16,8 +16,8 @@
 //! code users get by default (no fuel checks) is fuzzed too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
 //! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
 //! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
-//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`), which lets the
-//! fuzzer compare any two runners (e.g. two builds of the JIT).
+//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`, then any
+//! `--lib L`), which lets the fuzzer compare any two runners (e.g. two builds of the JIT).
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
@@ -74,6 +74,8 @@ pub struct Options {
     pub vary_limits: bool,
     /// The time budget for shrinking one divergent program.
     pub shrink_seconds: u64,
+    /// `--lib LIB` passed to every run (libraries of imported C functions).
+    pub libs: Vec<String>,
 }
 
 /// Runs the campaign `opts` (from `mir14 fuzz`'s flags, src/cli.rs); returns the exit status.
@@ -156,11 +158,15 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
 
 /// The limit flags a program runs with, as `mir14 run` takes them.
 fn limit_flags(opts: &Options) -> String {
-    if opts.fuel_checks {
+    let mut flags = if opts.fuel_checks {
         format!("--fuel {} --max-depth {}", opts.fuel, opts.max_depth)
     } else {
         format!("--max-depth {}", opts.max_depth)
+    };
+    for l in &opts.libs {
+        flags.push_str(&format!(" --lib {l}"));
     }
+    flags
 }
 
 /// A seed from the clock (the default of `--seed`).
@@ -335,6 +341,9 @@ fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
         cmd.arg("--fuel").arg(opts.fuel.to_string());
     }
     cmd.arg("--max-depth").arg(opts.max_depth.to_string());
+    for l in &opts.libs {
+        cmd.arg("--lib").arg(l);
+    }
     cmd
 }
 

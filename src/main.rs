@@ -87,9 +87,18 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let aot = mir14_aot::AotOptions {
                 max_depth: build.limits.max_depth,
                 fuel: build.limits.fuel,
+                libs: build.libs.clone(),
             };
+            // Every import must resolve (bad input: status 2, before anything is built).
+            if let Err(e) = mir14_aot::check_imports(&l.module, &build.libs) {
+                return fail(err, &format!("error: {e}\n"));
+            }
             match mir14_aot::build_executable(&l.module, &build.output, &aot) {
                 Ok(()) => 0,
+                // A C import that a static library given with --lib lacks: bad input.
+                Err(e) if e.starts_with("undefined C function") => {
+                    fail(err, &format!("error: {e}\n"))
+                }
                 Err(e) => {
                     // Not bad input: the toolchain failed (no C compiler, a link error).
                     fail(err, &format!("error: {e}\n"));

@@ -1,21 +1,26 @@
-//! The ny front end in the command-line tool: a file whose name ends in `.ny` is compiled to
-//! MIR14 by `mir14-ny` before any command sees it. (`mir14 run prog.ny --emit-mir`, which prints
-//! the MIR14 text instead of running it, is a flag of `run` in src/cli.rs.)
+//! The Nyash front end in the command-line tool: a file whose name ends in `.hako`, `.nyash` or
+//! `.ny` is compiled to MIR14 by `mir14-ny` before any command sees it, and
+//! `mir14 run prog.hako --emit-mir` prints the MIR14 text instead of running (it is
+//! `mir14 fmt prog.hako`).
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
 use mir14_mir::SourceMap;
 use std::path::Path;
 
-/// True if `path` names an ny source file (its name ends in `.ny`).
+/// True if `path` names a Nyash source file (its name ends in `.hako`, `.nyash` or `.ny`).
 pub fn is_ny(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()) == Some("ny")
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("hako" | "nyash" | "ny")
+    )
 }
 
-/// Compiles ny source `src` (read from `file`) to a module. Errors are rendered as
-/// `file:line:col: error: message` with the source line and a caret line.
+/// Compiles Nyash source `src` (read from `file`; `using` paths are resolved from there) to a
+/// module. Errors are rendered as `file:line:col: error: message` with the source line and a
+/// caret line (in the imported file for an error there).
 pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
-    match mir14_ny::compile(&src) {
+    match mir14_ny::compile_file(Some(Path::new(&file)), &src) {
         // The module has no MIR text of its own: verifier findings (which would be bugs of the
         // compiler) print without a position, naming their entity.
         Ok(module) => Ok(Loaded {
@@ -24,8 +29,8 @@ pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
             source: Source::Text(src, SourceMap::default()),
         }),
         Err(e) => Err(render_at(
-            &file,
-            &src,
+            e.file.as_ref().map_or(&file, |f| &f.0),
+            e.file.as_ref().map_or(&src, |f| &f.1),
             e.span,
             Severity::Error,
             &e.message,

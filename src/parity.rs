@@ -29,6 +29,9 @@ pub fn run_backend(
         cmd.arg("--fuel").arg(fuel.to_string());
     }
     cmd.arg("--max-depth").arg(opts.max_depth.to_string());
+    for l in &opts.libs {
+        cmd.arg("--lib").arg(l);
+    }
     cmd.arg(file).arg("--").args(&opts.args);
     let o = mir14_harness::run(&mut cmd, Some(stdin), timeout);
     match o.status {

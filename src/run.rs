@@ -57,6 +57,8 @@ pub struct RunOptions {
     pub max_depth: u64,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
+    /// `--lib LIB`: the libraries searched for imported C functions, in order.
+    pub libs: Vec<String>,
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -70,6 +72,8 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
+        libs: opts.libs.clone(),
+        ..mir14_rt::Config::default()
     };
     match backend {
         Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config),
@@ -116,7 +120,13 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
     let aot = mir14_aot::AotOptions {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
+        libs: opts.libs.clone(),
     };
+    // Every import resolves before anything runs, with the other backends' message.
+    if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return 2;
+    }
     match mir14_aot::run(module, &aot, &opts.args) {
         Ok(code) => code,
         Err(e) => {

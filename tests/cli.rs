@@ -635,3 +635,67 @@ fn dominance_errors_show_the_definition() {
     assert_eq!(lines[3], "d.mir:6:3: note: %x is defined here", "{err}");
     assert_eq!(lines[4], "  %x = const 1", "{err}");
 }
+
+/// `mir14 build --lib` with a static archive and a shared library (spec §4.9): the C function
+/// is linked into the executable; an import that the archive lacks is bad input (status 2)
+/// with the interpreter's message; a library that does not exist is bad input too.
+#[test]
+fn build_links_c_libraries() {
+    let dir = scratch("build_c_libraries");
+    put(
+        &dir,
+        "twice.c",
+        b"#include <stdint.h>\nint64_t twice(int64_t n) { return 2 * n; }\n",
+    );
+    let cc = |args: &[&str]| {
+        let ok = std::process::Command::new("cc")
+            .args(args)
+            .current_dir(&dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "cc {args:?}");
+    };
+    cc(&["-c", "-fPIC", "twice.c", "-o", "twice.o"]);
+    cc(&["-shared", "twice.o", "-o", "libtwice.so"]);
+    assert!(std::process::Command::new("ar")
+        .args(["rcs", "libtwice.a", "twice.o"])
+        .current_dir(&dir)
+        .status()
+        .unwrap()
+        .success());
+    let prog = "import c.twice(Integer) -> Integer\nfn @main() {\nbb0:\n  %n = const 21\n  %r = extern c.twice(%n)\n  extern env.console.log(%r)\n  ret\n}\n";
+    put(&dir, "p.mir", prog.as_bytes());
+    for lib in ["./libtwice.a", "libtwice.so"] {
+        let o = mir14(&["build", "p.mir", "-o", "p", "--lib", lib], &dir, b"");
+        assert_eq!(o.code(), Some(0), "build --lib {lib}:\n{}", o.err());
+        let o = common::program(&dir.join("p"), &[] as &[&str], &dir, b"");
+        assert_eq!((o.out(), o.code()), ("42\n".into(), Some(0)), "{}", o.err());
+    }
+    let o = mir14(
+        &["run", "--backend", "vm", "--lib", "./libtwice.so", "p.mir"],
+        &dir,
+        b"",
+    );
+    assert_eq!(o.out(), "42\n");
+    let missing = prog.replace("twice", "thrice");
+    put(&dir, "q.mir", missing.as_bytes());
+    let want = "error: undefined C function c.thrice: no library given with --lib defines it\n";
+    for lib in ["./libtwice.a", "./libtwice.so"] {
+        let o = mir14(&["build", "q.mir", "-o", "q", "--lib", lib], &dir, b"");
+        assert_bad(&o, "");
+        assert_eq!(o.err(), want);
+    }
+    let o = mir14(
+        &["run", "--backend", "jit", "--lib", "./nope.so", "p.mir"],
+        &dir,
+        b"",
+    );
+    assert_bad(&o, "error: cannot load library ./nope.so: ");
+    let o = mir14(
+        &["build", "p.mir", "-o", "p", "--lib", "./nope.a"],
+        &dir,
+        b"",
+    );
+    assert_bad(&o, "error: cannot load library ./nope.a: no such file");
+}

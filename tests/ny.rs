@@ -25,13 +25,18 @@ fn examples_run_on_every_backend() {
         .expect("ny/examples exists")
         .filter_map(|e| {
             let p = e.ok()?.path();
-            (p.extension()? == "ny").then(|| p.file_stem()?.to_str().map(String::from))?
+            let ext = p.extension()?.to_str()?.to_string();
+            let stem = p.file_stem()?.to_str()?.to_string();
+            ["ny", "hako"]
+                .contains(&ext.as_str())
+                .then(|| format!("{stem}.{ext}"))
         })
         .collect();
     names.sort();
     assert!(names.len() >= 6, "examples found: {names:?}");
     let mut failures = Vec::new();
-    for name in &names {
+    for file in &names {
+        let name = file.rsplit_once('.').map_or(file.as_str(), |(n, _)| n);
         let read = |ext: &str| fs::read(dir.join(format!("{name}.{ext}"))).ok();
         let expected = read("out").unwrap_or_else(|| panic!("{name}.out is missing"));
         let stdin = read("in").unwrap_or_default();
@@ -44,8 +49,7 @@ fn examples_run_on_every_backend() {
             })
             .unwrap_or(0);
         for backend in BACKENDS {
-            let file = format!("{name}.ny");
-            let o = mir14(&["run", &file, "--backend", backend], &dir, &stdin);
+            let o = mir14(&["run", file, "--backend", backend], &dir, &stdin);
             if o.stdout != expected || o.code() != Some(status) || !o.stderr.is_empty() {
                 failures.push(format!(
                     "{name} on {backend}: status {:?} (expected {status}), stderr {:?}\n{}",
@@ -114,12 +118,17 @@ fn errors_are_located_and_exit_2() {
         assert_eq!(o.err(), expected, "{src}");
         assert!(o.stdout.is_empty());
     }
-    // No @main: the usual message.
+    // No entry point.
     fs::write(dir.join("lib.ny"), "function f() { return 1 }\n").unwrap();
     let o = mir14(&["run", "lib.ny"], &dir, b"");
     assert_eq!(
         (o.code(), o.err()),
-        (Some(2), "error: no function @main in lib.ny\n".into())
+        (
+            Some(2),
+            "lib.ny:1:1: error: no entry point: write `static box Main { main() { ... } }`, \
+             a `function main()` or top-level statements\nfunction f() { return 1 }\n^\n"
+                .into()
+        )
     );
     fs::remove_dir_all(&dir).unwrap();
 }
@@ -149,4 +158,139 @@ fn emit_mir_prints_verifiable_mir14_text() {
     // `mir14 fmt` on a .ny file is the same text.
     let f = mir14(&["fmt", "loops.ny"], &dir, b"");
     assert_eq!(f.out(), text);
+}
+
+/// Runs `src` written to `name` in a fresh temporary directory (with `extra` files beside it)
+/// on `backend`: (status, stdout, stderr).
+fn run_in_temp(
+    tag: &str,
+    name: &str,
+    src: &str,
+    extra: &[(&str, &str)],
+    backend: &str,
+) -> (Option<i32>, String, String) {
+    let dir = std::env::temp_dir().join(format!("mir14-ny-{tag}-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(name), src).unwrap();
+    for (f, text) in extra {
+        let p = dir.join(f);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    let o = mir14(&["run", name, "--backend", backend], &dir, b"");
+    fs::remove_dir_all(&dir).unwrap();
+    (
+        o.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.err(),
+    )
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    // Issue 21: these used to overflow the stack (3,440 parentheses, 7,200 ifs, 15,000 terms).
+    let n = 5000;
+    let parens = format!("print({}1{})\n", "(".repeat(n), ")".repeat(n));
+    let ifs = format!(
+        "local x = 1\n{}print(x)\n{}",
+        "if x {\n".repeat(8000),
+        "}\n".repeat(8000)
+    );
+    let plus = format!("print({})\n", vec!["1"; 20000].join(" + "));
+    for (src, at) in [(&parens, "1:1005"), (&ifs, "1002:4"), (&plus, "1:3997")] {
+        let (code, out, err) = run_in_temp("deep", "deep.hako", src, &[], "vm");
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty());
+        assert!(
+            err.starts_with(&format!(
+                "deep.hako:{at}: error: nesting too deep (more than 1000 levels of expressions and blocks)\n"
+            )),
+            "{err}"
+        );
+    }
+    // Just under the limit compiles and runs on every backend.
+    let ok = format!("print({}1{})\n", "(".repeat(990), ")".repeat(990));
+    let ok_ifs = format!(
+        "local x = 1\n{}print(x)\n{}",
+        "if x == 1 {\n".repeat(900),
+        "}\n".repeat(900)
+    );
+    for backend in BACKENDS {
+        for src in [&ok, &ok_ifs] {
+            let (code, out, err) = run_in_temp("deepok", "ok.hako", src, &[], backend);
+            assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+        }
+    }
+}
+
+#[test]
+fn nyash_entry_points_and_using() {
+    // Script mode: top-level statements, exit status from `return`.
+    let (code, out, _) = run_in_temp("script", "s.nyash", "print(1)\nreturn 7\n", &[], "vm");
+    assert_eq!((code, out.as_str()), (Some(7), "1\n"));
+    // An instance `box Main`: `new Main()`, then `main()`.
+    let src =
+        "box Main {\n  n\n  birth() { me.n = 41 }\n  main() { print(me.n + 1)\n return me.n }\n}\n";
+    let (code, out, _) = run_in_temp("inst", "m.hako", src, &[], "jit");
+    assert_eq!((code, out.as_str()), (Some(41), "42\n"));
+    // `using` resolves from the importing file's directory, then its parents; an import of an
+    // import is relative to that file.
+    let lib = "using \"util/two.hako\"\nstatic box One { get() { return Two.get() - 1 } }\n";
+    let two = "static box Two { get() { return 2 } }\n";
+    let src = "using \"lib/one.hako\" as Uno\nstatic box Main { main() { print(Uno.get() + One.get()) } }\n";
+    let files = [("lib/one.hako", lib), ("lib/util/two.hako", two)];
+    let (code, out, err) = run_in_temp("using", "p.hako", src, &files, "aot");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2\n", ""));
+    // Errors: a missing file; an error inside an imported file names that file.
+    let (code, _, err) = run_in_temp(
+        "miss",
+        "p.hako",
+        "using \"nope.hako\"\nprint(1)\n",
+        &[],
+        "vm",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("p.hako:1:1: error: cannot find \"nope.hako\""),
+        "{err}"
+    );
+    let bad = [("bad.hako", "static box B {\n  f() { return x }\n}\n")];
+    let (code, _, err) = run_in_temp(
+        "bad",
+        "p.hako",
+        "using \"bad.hako\"\nprint(B.f())\n",
+        &bad,
+        "vm",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains(
+            "bad.hako:2:16: error: unknown variable x\n  f() { return x }\n               ^\n"
+        ),
+        "{err}"
+    );
+    // `function main(args)` gets the arguments (it was an internal compiler error); more
+    // parameters are a clear error.
+    let src = "function main(args) { print(args.length())\n return 5 }\n";
+    let (code, out, _) = run_in_temp("fmain", "f.ny", src, &[], "vm");
+    assert_eq!((code, out.as_str()), (Some(5), "0\n"));
+    let (code, _, err) = run_in_temp("fmain2", "f.ny", "function main(a, b) { }\n", &[], "vm");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("f.ny:1:10: error: function main takes at most one parameter"),
+        "{err}"
+    );
+    // A condition that is neither Bool, Integer, Float nor String traps.
+    let (code, _, err) = run_in_temp(
+        "truthy",
+        "t.hako",
+        "local v = null\nif v { print(1) }\n",
+        &[],
+        "vm",
+    );
+    assert_eq!(code, Some(101));
+    assert!(
+        err.contains("branch condition must be Bool, got Void"),
+        "{err}"
+    );
 }

@@ -65,6 +65,10 @@ pub struct AotOptions {
     pub max_depth: u64,
     /// The fuel (`--fuel N`); `None` means unlimited, and the code carries no fuel checks.
     pub fuel: Option<u64>,
+    /// The libraries linked into the executable for its `import c.NAME` functions (`--lib`):
+    /// `PATH.a` (linked in), `PATH.so` (linked, found at run time through an rpath to its
+    /// directory) or `NAME` (`-lNAME`).
+    pub libs: Vec<String>,
 }
 
 impl Default for AotOptions {
@@ -72,6 +76,7 @@ impl Default for AotOptions {
         AotOptions {
             max_depth: 100_000,
             fuel: None,
+            libs: Vec::new(),
         }
     }
 }
@@ -310,17 +315,39 @@ impl Linker {
         let obj_path = work.path().join("prog.o");
         std::fs::write(&obj_path, object)
             .map_err(|e| format!("cannot write {}: {e}", obj_path.display()))?;
-        self.link(&obj_path, out)
+        self.link_with(&obj_path, out, &opts.libs)
+            .map_err(|e| undefined_import(module, &e).unwrap_or(e))
     }
 
     /// Links the object file `obj` with the runtime into the executable `out`.
     pub fn link(&self, obj: &Path, out: &Path) -> Result<(), String> {
+        self.link_with(obj, out, &[])
+    }
+
+    /// Links the object file `obj` with the libraries `libs` (see [`AotOptions::libs`]) and
+    /// the runtime into the executable `out`.
+    pub fn link_with(&self, obj: &Path, out: &Path, libs: &[String]) -> Result<(), String> {
         let mut cmd = Command::new(&self.cc);
-        cmd.args(&self.cc_args)
-            .arg(obj)
-            .arg(&self.lib)
-            .arg("-o")
-            .arg(out);
+        cmd.args(&self.cc_args).arg(obj);
+        for l in libs {
+            if mir14_rt::ffi::lib_is_path(l) {
+                let p = std::path::absolute(l).map_err(|e| format!("library {l}: {e}"))?;
+                if !p.is_file() {
+                    return Err(format!("cannot load library {l}: no such file"));
+                }
+                if !l.ends_with(".a") {
+                    if let Some(dir) = p.parent() {
+                        let mut rpath = OsString::from("-Wl,-rpath,");
+                        rpath.push(dir);
+                        cmd.arg(rpath);
+                    }
+                }
+                cmd.arg(p);
+            } else {
+                cmd.arg(format!("-l{l}"));
+            }
+        }
+        cmd.arg(&self.lib).arg("-o").arg(out);
         if cfg!(target_os = "linux") {
             // Link the unwinder statically (libgcc_eh instead of libgcc_s), so that the
             // executable needs only the C library; drop the parts of the runtime the program
@@ -350,6 +377,40 @@ impl Linker {
         }
         Ok(())
     }
+}
+
+/// The resolution error of the first import of `module` that a linker message reports as an
+/// undefined reference, spelled as the other backends spell it.
+fn undefined_import(module: &MirModule, linker_message: &str) -> Option<String> {
+    module.imports.values().find_map(|d| {
+        let quoted = [format!("`{}'", d.name), format!("'{}'", d.name)];
+        let hit = linker_message
+            .lines()
+            .any(|l| l.contains("undefined reference") && quoted.iter().any(|q| l.contains(q)));
+        hit.then(|| mir14_rt::ffi::undefined_c_function(&d.full_name()))
+    })
+}
+
+/// Checks before building that every import of `module` will resolve, with the message the
+/// interpreter and the JIT give: host imports never do (an executable has no host to register
+/// them); C imports are looked up with `dlopen` in the shared libraries and names of `libs`
+/// and in the C library, unless a static archive (`.a`) is among `libs`, whose symbols only the
+/// linker sees (a missing one is then reported from the linker's message).
+pub fn check_imports(module: &MirModule, libs: &[String]) -> Result<(), String> {
+    let config = mir14_rt::Config {
+        libs: libs.to_vec(),
+        ..mir14_rt::Config::default()
+    };
+    mir14_rt::ffi::check_host_imports(module, &config)?;
+    if libs.iter().any(|l| l.ends_with(".a")) {
+        for l in libs.iter().filter(|l| l.ends_with(".a")) {
+            if !Path::new(l).is_file() {
+                return Err(format!("cannot load library {l}: no such file"));
+            }
+        }
+        return Ok(());
+    }
+    mir14_rt::ffi::resolve_imports(module, &config).map(|_| ())
 }
 
 /// Compiles a verified module into the standalone executable `out`.
@@ -537,7 +598,7 @@ bb0:
         let dir = tempfile::tempdir().unwrap();
         let shallow = AotOptions {
             max_depth: 50,
-            fuel: None,
+            ..AotOptions::default()
         };
         let exe = build_in(dir.path(), "shallow", DEEP, &shallow);
         // Run-time flags are program arguments now, not limits.
@@ -647,7 +708,7 @@ bb0:
             &m,
             &AotOptions {
                 max_depth: 7,
-                fuel: None,
+                ..AotOptions::default()
             },
         )
         .unwrap();

@@ -39,6 +39,8 @@ pub fn declare<M: Module>(module: &mut M, f: &RtFunction) -> ModuleResult<ClFunc
 /// declared once per module.
 pub struct RuntimeImports {
     ids: HashMap<&'static str, ClFuncId>,
+    /// The C functions of the MIR module's `import c.NAME` declarations, by import index.
+    c: Vec<Option<ClFuncId>>,
 }
 
 impl RuntimeImports {
@@ -48,7 +50,33 @@ impl RuntimeImports {
         for f in mir14_rt::abi::imports() {
             ids.insert(f.name, declare(module, f)?);
         }
-        Ok(RuntimeImports { ids })
+        Ok(RuntimeImports { ids, c: Vec::new() })
+    }
+
+    /// Declares the C function of every `import c.NAME` of `mir` as an import of `module`
+    /// under its own symbol, with its C signature: compiled code calls it directly (the JIT
+    /// binds the symbol to the resolved address, the AOT linker resolves it).
+    pub fn declare_c_imports<M: Module>(
+        &mut self,
+        module: &mut M,
+        mir: &mir14_mir::Module,
+    ) -> ModuleResult<()> {
+        self.c.clear();
+        for d in mir.imports.values() {
+            let id = if d.kind == mir14_mir::ImportKind::C {
+                let sig = crate::function::c_signature(module, &d.params, d.ret);
+                Some(module.declare_function(&d.name, Linkage::Import, &sig)?)
+            } else {
+                None
+            };
+            self.c.push(id);
+        }
+        Ok(())
+    }
+
+    /// The declared C function of import `i`, if it is a C import.
+    pub fn c_import(&self, i: mir14_mir::ImportId) -> Option<ClFuncId> {
+        self.c.get(i.index()).copied().flatten()
     }
 
     /// The id of runtime function `f`, which must be one of [`mir14_rt::abi::imports`] (the

@@ -46,7 +46,8 @@ pub fn translate_module<M: Module>(
     // down the generic path, which the differential test uses to check that types change nothing.
     let types: Option<ModuleTypes> = opts.typed.then(|| infer::infer(mir));
     // Import the runtime.
-    let imports = RuntimeImports::declare_all(module)?;
+    let mut imports = RuntimeImports::declare_all(module)?;
+    imports.declare_c_imports(module, mir)?;
     // Parameters whose type is known and unannotated travel without their tag: every caller is
     // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
     let tagless: Vec<Vec<bool>> = mir

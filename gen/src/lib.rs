@@ -151,7 +151,9 @@ mod tests {
                                         } => "callee-static",
                                         Callee::Method { .. } => "callee-dynamic",
                                         Callee::Value(_) => "callee-value",
-                                        Callee::Extern(_) => "callee-extern-in-call",
+                                        Callee::Extern(_) | Callee::Import(_) => {
+                                            "callee-extern-in-call"
+                                        }
                                     }
                                     .to_string(),
                                 );

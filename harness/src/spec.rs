@@ -5,6 +5,11 @@
 //! white space), `NAME.args` (program arguments, one a line), `NAME.in` (stdin), and the
 //! expectations `NAME.out`, `NAME.err` (absent: empty) and `NAME.exit` (a decimal exit status;
 //! absent: 0).
+//!
+//! A test that calls C functions (spec §Imports) may have a C source beside it: in its
+//! `.flags`, `--lib X.so` where `X.c` is a file of the test's directory names the shared library
+//! built from `X.c` (with `$CC`, else `cc`, into a cache under the temporary directory), and the
+//! flag is rewritten to that library's absolute path.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -90,6 +95,7 @@ impl RunTest {
                     .collect()
             })
             .unwrap_or_default();
+        let flags = with_built_libs(path, flags)?;
         let exit =
             match sibling("exit")? {
                 None => None,
@@ -127,6 +133,77 @@ impl RunTest {
     pub fn want_exit(&self) -> i32 {
         self.exit.unwrap_or(0)
     }
+}
+
+/// Rewrites each `--lib X.so` (or `--lib=X.so`) of `flags` whose `X.c` is beside the test
+/// `path` into the absolute path of the library built from it.
+fn with_built_libs(path: &Path, flags: Vec<String>) -> Result<Vec<String>, String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let source_of = |lib: &str| -> Option<PathBuf> {
+        let stem = lib.strip_suffix(".so")?;
+        let c = dir.join(format!("{stem}.c"));
+        (!stem.contains('/') && c.is_file()).then_some(c)
+    };
+    let mut out = Vec::with_capacity(flags.len());
+    let mut after_lib = false;
+    for f in flags {
+        let rewritten = if after_lib {
+            match source_of(&f) {
+                Some(c) => c_library(&c)?.to_string_lossy().into_owned(),
+                None => f,
+            }
+        } else if let Some(lib) = f.strip_prefix("--lib=") {
+            match source_of(lib) {
+                Some(c) => format!("--lib={}", c_library(&c)?.display()),
+                None => f,
+            }
+        } else {
+            f
+        };
+        after_lib = rewritten == "--lib";
+        out.push(rewritten);
+    }
+    Ok(out)
+}
+
+/// The shared library built from the C source `c`: `cc -shared -fPIC -O1 c -lm`, cached by the
+/// source's contents under `$TMPDIR/mir14-spec-clibs/` (built under a private name and renamed
+/// into place, so concurrent test processes never see half a library).
+pub fn c_library(c: &Path) -> Result<PathBuf, String> {
+    use std::hash::{Hash, Hasher};
+    let src = fs::read(c).map_err(|e| format!("cannot read {}: {e}", c.display()))?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    src.hash(&mut h);
+    let stem = c.file_stem().unwrap_or_default().to_string_lossy();
+    let dir = std::env::temp_dir().join("mir14-spec-clibs");
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let lib = dir.join(format!("{stem}-{:016x}.so", h.finish()));
+    if lib.is_file() {
+        return Ok(lib);
+    }
+    let tmp = dir.join(format!(
+        "{stem}-{}-{:?}.so.tmp",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+    let out = std::process::Command::new(&cc)
+        .args(["-shared", "-fPIC", "-O1", "-o"])
+        .arg(&tmp)
+        .arg(c)
+        .arg("-lm")
+        .output()
+        .map_err(|e| format!("cannot run the C compiler {}: {e}", cc.to_string_lossy()))?;
+    if !out.status.success() {
+        let _ = fs::remove_file(&tmp);
+        return Err(format!(
+            "cannot build {}: {}",
+            c.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    fs::rename(&tmp, &lib).map_err(|e| format!("cannot create {}: {e}", lib.display()))?;
+    Ok(lib)
 }
 
 /// The lines of a `.args` file: one argument per line; a final newline ends the last one.
@@ -184,6 +261,11 @@ mod tests {
         assert_eq!(t.flags, vec!["--fuel", "10", "--max-depth=3"]);
         assert_eq!((t.want_exit(), t.want_out()), (7, &b"x\n"[..]));
         assert_eq!(t.args, vec!["a", "b c"]);
+        fs::write(dir.join("lib1.c"), "long one(void) { return 1; }\n").unwrap();
+        fs::write(dir.join("t.flags"), "--lib lib1.so --lib=lib1.so --lib m\n").unwrap();
+        let t = RunTest::load(&p).unwrap();
+        assert!(t.flags[1].ends_with(".so") && Path::new(&t.flags[1]).is_absolute());
+        assert!(t.flags[2].starts_with("--lib=/") && t.flags[4] == "m");
         fs::write(dir.join("t.exit"), "seven\n").unwrap();
         assert!(RunTest::load(&p)
             .unwrap_err()

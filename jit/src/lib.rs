@@ -59,8 +59,18 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
 }
 
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
+/// Its C imports are resolved in the C library only (see [`compile_with`]).
 pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
+    compile_with(mir, fuel, &Config::default())
+}
+
+/// Compiles a verified module whose imports resolve with `config` (its `--lib` libraries and
+/// host functions): every import is resolved first ([`mir14_rt::ffi::resolve_imports`]; the
+/// error names the first missing one), and each C import's symbol is bound to its address, so
+/// compiled code calls it directly.
+pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Compiled, String> {
     let start = Instant::now();
+    let targets = mir14_rt::ffi::resolve_imports(mir, config)?;
     let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
         "none"
     } else {
@@ -69,6 +79,11 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
     for f in rtabi::imports() {
         jb.symbol(f.name, f.addr());
+    }
+    for (d, t) in mir.imports.values().zip(&targets) {
+        if let mir14_rt::ffi::ImportTarget::C(addr) = t {
+            jb.symbol(d.name.clone(), *addr as *const u8);
+        }
     }
     let arena =
         ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
@@ -112,7 +127,7 @@ pub fn run_with_io(
     config: &Config,
     io: impl FnOnce() -> Io + Send,
 ) -> Result<i32, String> {
-    let compiled = compile(mir, config.fuel.is_some())?;
+    let compiled = compile_with(mir, config.fuel.is_some(), config)?;
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;
@@ -136,4 +151,60 @@ pub fn run_with_io(
             .map_err(|_| "the JIT thread panicked".to_string())
     })?;
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mir14_rt::{FfiType, HostFunctions, HostValue};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    fn parse(src: &str) -> MirModule {
+        let (m, _) = mir14_mir::parse(src).expect("parses");
+        mir14_mir::verify(&m).expect("verifies");
+        m
+    }
+
+    #[test]
+    fn host_functions_are_called_from_compiled_code() {
+        let m = parse("import host.add(Integer, Float) -> Integer\nfn @main() {\nbb0:\n  %a = const 40\n  %b = const 2.5\n  %r = extern host.add(%a, %b)\n  %s = extern host.add(%r, %b)\n  ret %s\n}\n");
+        let calls = Arc::new(AtomicI64::new(0));
+        let c = Arc::clone(&calls);
+        let mut host = HostFunctions::new();
+        host.register(
+            "add",
+            &[FfiType::Integer, FfiType::Float],
+            FfiType::Integer,
+            move |a| {
+                c.fetch_add(1, Ordering::SeqCst);
+                match a {
+                    [HostValue::Integer(i), HostValue::Float(x)] => {
+                        Ok(HostValue::Integer(i + *x as i64))
+                    }
+                    _ => Ok(HostValue::Void),
+                }
+            },
+        );
+        let config = Config {
+            host,
+            ..Config::default()
+        };
+        let status = run_with_io(&m, &config, || Io::captured(Vec::new())).unwrap();
+        assert_eq!(status, 44);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn c_functions_resolve_before_compilation() {
+        let m = parse("import c.labs(Integer) -> Integer\nimport c.no_such_c_function_xyz() -> Void\nfn @main() {\nbb0:\n  ret\n}\n");
+        let e = run_with_io(&m, &Config::default(), || Io::captured(Vec::new())).err();
+        assert_eq!(
+            e.as_deref(),
+            Some("undefined C function c.no_such_c_function_xyz: no library given with --lib defines it")
+        );
+        let m = parse("import c.labs(Integer) -> Integer\nfn @main() {\nbb0:\n  %n = const -9\n  %r = extern c.labs(%n)\n  ret %r\n}\n");
+        let status = run_with_io(&m, &Config::default(), || Io::captured(Vec::new())).unwrap();
+        assert_eq!(status, 9);
+    }
 }

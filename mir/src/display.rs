@@ -163,6 +163,7 @@ pub fn describe_location(names: &impl EntityNames, loc: Location) -> String {
         Location::Block(f, b) => format!("{}, {}", func(f), block(f, b)),
         Location::Inst(f, b, i) => format!("{}, {}, instruction {}", func(f), block(f, b), i + 1),
         Location::Loop(f, i) => format!("{}, loop declaration {}", func(f), i + 1),
+        Location::Import(i) => format!("in import {}", i.0 + 1),
     }
 }
 

@@ -31,6 +31,10 @@ entity_id!(
     /// A `box` declaration of a module. Prints as the box's name, e.g. `Point`.
     BoxId
 );
+entity_id!(
+    /// An `import` declaration of a module. Prints as its dotted name, e.g. `c.puts`.
+    ImportId
+);
 
 /// A whole MIR14 program: box declarations and functions.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -39,6 +43,104 @@ pub struct Module {
     pub boxes: Arena<BoxId, BoxDecl>,
     /// The functions, in the order written. Methods of box `B` are functions named `B.m`.
     pub functions: Arena<FuncId, Function>,
+    /// The `import` declarations (C functions and host functions), in the order written.
+    pub imports: Arena<ImportId, Import>,
+}
+
+/// An `import` declaration: `import c.strlen(String) -> Integer` (spec §Imports).
+///
+/// It declares a function outside the module that `extern c.strlen(args)` calls: a C function
+/// (`c.`), resolved in the libraries given to the run, or a host function (`host.`) that the
+/// embedding program registers. Calls are checked statically against the declaration (the
+/// argument count) and dynamically (each argument's type, before the function runs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    /// Where the function comes from.
+    pub kind: ImportKind,
+    /// The symbol (for C) or the registered name (for host functions): an identifier.
+    pub name: String,
+    /// The parameter types; never [`FfiType::Void`].
+    pub params: Vec<FfiType>,
+    /// The result type.
+    pub ret: FfiType,
+}
+
+impl Import {
+    /// The dotted name that `extern` uses: `c.strlen`, `host.greet`.
+    pub fn full_name(&self) -> String {
+        format!("{}.{}", self.kind.prefix(), self.name)
+    }
+}
+
+/// Where an imported function comes from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    /// `c.NAME`: a C function of a library (or the C library itself).
+    C,
+    /// `host.NAME`: a function registered by the program that embeds mir14.
+    Host,
+}
+
+impl ImportKind {
+    /// The namespace prefix: `c` or `host`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            ImportKind::C => "c",
+            ImportKind::Host => "host",
+        }
+    }
+
+    /// The kind with this prefix.
+    pub fn from_prefix(s: &str) -> Option<ImportKind> {
+        match s {
+            "c" => Some(ImportKind::C),
+            "host" => Some(ImportKind::Host),
+            _ => None,
+        }
+    }
+}
+
+/// A type at the boundary of an imported function (spec §Imports).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FfiType {
+    /// `Integer`: C `int64_t`.
+    Integer,
+    /// `Float`: C `double`.
+    Float,
+    /// `Bool`: C `bool`.
+    Bool,
+    /// `String`: a NUL-terminated UTF-8 `const char *` (an argument is valid during the call; a
+    /// result is copied into a new String, and NULL becomes `void`).
+    String,
+    /// `Void`: a result only; the call returns `void`.
+    Void,
+}
+
+impl FfiType {
+    /// Every type, in a fixed order.
+    pub const ALL: [FfiType; 5] = [
+        FfiType::Integer,
+        FfiType::Float,
+        FfiType::Bool,
+        FfiType::String,
+        FfiType::Void,
+    ];
+
+    /// The spelling: `Integer`, `Float`, `Bool`, `String`, `Void`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FfiType::Integer => "Integer",
+            FfiType::Float => "Float",
+            FfiType::Bool => "Bool",
+            FfiType::String => "String",
+            FfiType::Void => "Void",
+        }
+    }
+
+    /// The type with this spelling.
+    pub fn from_name(s: &str) -> Option<FfiType> {
+        FfiType::ALL.into_iter().find(|t| t.name() == s)
+    }
 }
 
 /// A user box declaration: `box Point { x, y }`.
@@ -268,6 +370,9 @@ pub enum Callee {
     Value(Value),
     /// `extern env.console.log(args)`: a host function (spec §Externs).
     Extern(ExternFn),
+    /// `extern c.strlen(args)`: a function declared by an `import` of the module (spec
+    /// §Imports); only in `ExternCall`.
+    Import(ImportId),
 }
 
 /// A literal of a `const` instruction.
@@ -787,7 +892,7 @@ impl Inst {
                 match callee {
                     Callee::Method { receiver, .. } => f(*receiver),
                     Callee::Value(v) => f(*v),
-                    Callee::Global(_) | Callee::Extern(_) => {}
+                    Callee::Global(_) | Callee::Extern(_) | Callee::Import(_) => {}
                 }
                 args.iter().for_each(|v| f(*v));
             }
@@ -820,7 +925,7 @@ impl Inst {
                 match callee {
                     Callee::Method { receiver, .. } => f(receiver),
                     Callee::Value(v) => f(v),
-                    Callee::Global(_) | Callee::Extern(_) => {}
+                    Callee::Global(_) | Callee::Extern(_) | Callee::Import(_) => {}
                 }
                 args.iter_mut().for_each(f);
             }
@@ -880,6 +985,16 @@ impl Module {
         self.functions
             .iter()
             .find(|(_, f)| f.name == name)
+            .map(|(id, _)| id)
+    }
+
+    /// The import whose dotted name is `name` (`c.strlen`); the first one if declared twice.
+    pub fn import_by_name(&self, name: &str) -> Option<ImportId> {
+        let (prefix, rest) = name.split_once('.')?;
+        let kind = ImportKind::from_prefix(prefix)?;
+        self.imports
+            .iter()
+            .find(|(_, i)| i.kind == kind && i.name == rest)
             .map(|(id, _)| id)
     }
 

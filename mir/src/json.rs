@@ -7,7 +7,9 @@
 //! duplicates wins; values numbered canonically), so `from_json(&to_json(m)) == m`.
 //!
 //! ```text
-//! module   = {"mir14": 1, "boxes": [box...], "functions": [function...]}   (boxes/functions optional)
+//! module   = {"mir14": 1, "imports": [import...], "boxes": [box...],     (imports, boxes,
+//!             "functions": [function...]}                                      functions optional)
+//! import   = {"name": "c.strlen", "params": ["String"], "result": "Integer"} (params optional)
 //! box      = {"name": "Point", "fields": ["x", "y"]}                         (fields optional)
 //! function = {"name": "main", "params": [param...], "ret_type": "Integer",  (params, ret_type,
 //!             "loops": [loop...], "blocks": [block...]}                        loops optional)
@@ -340,6 +342,11 @@ mod locate {
                     map.boxes.push(sp);
                     Some(())
                 })?,
+                b"imports" => sc.array(d, |_, sc, d| {
+                    let sp = sc.keyed(d, b"name")?;
+                    map.imports.push(sp);
+                    Some(())
+                })?,
                 b"functions" => sc.array(d, |_, sc, d| {
                     let mut fs = FunctionSpans::default();
                     let r = sc.function(d, &mut fs);
@@ -370,6 +377,28 @@ mod tests {
     use crate::ir::*;
 
     const TEXT: &str = "box Point { x, y }\n\nfn @main(%n: Integer) -> Void {\n  loop header=bb1 body=bb1 latch=bb1 exit=bb2\nbb0:\n  %a = const -0.0\n  %b = const NaN\n  %c = const true\n  %d = const void\n  %e = const 0\n  %f = const \"q\\\"\"\n  %g = const @main\n  %h = binop and %c, %c\n  %i = binop band %e, %e\n  %p = new Point()\n  store %p.x = %a\n  %t = typeop check %p Point\n  call %p.Point::m(%n)\n  extern env.console.log(%b)\n  jump bb1\nbb1:\n  %k = phi [bb0: %e]\n  branch %c, bb1, bb2\nbb2:\n  ret\n}\n";
+
+    #[test]
+    fn imports_round_trip() {
+        let text = "import c.strlen(String) -> Integer\nimport host.beep() -> Void\n\nfn @main() {\nbb0:\n  %s = const \"ab\"\n  %n = extern c.strlen(%s)\n  extern host.beep()\n  ret %n\n}\n";
+        let (m, map) = crate::text::parse(text).unwrap();
+        assert_eq!(m.imports.len(), 2);
+        assert_eq!(m.import_by_name("host.beep"), Some(crate::ir::ImportId(1)));
+        assert_eq!(map.imports.len(), 2);
+        assert!(crate::verify::verify(&m).is_ok());
+        let j = to_json(&m);
+        let flat = |s: &str| s.split_whitespace().collect::<String>();
+        assert!(flat(&j).contains(&flat(
+            "\"imports\": [{\"name\": \"c.strlen\", \"params\": [\"String\"], \"result\": \"Integer\"}"
+        )));
+        let (back, jmap) = from_json_with_map(&j).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(jmap.imports.len(), 2);
+        assert_eq!(crate::text::print(&back), text);
+        // A module without imports has no "imports" key.
+        let (plain, _) = crate::text::parse(TEXT).unwrap();
+        assert!(!to_json(&plain).contains("imports"));
+    }
 
     #[test]
     fn text_json_text() {

@@ -4,7 +4,7 @@
 //! they came from. The verifier reports [`Location`]s (entities); a front end that parsed text
 //! turns them into spans with [`SourceMap::span`] and into `line:col` with [`line_col`].
 
-use crate::ir::{Block, BoxId, FuncId};
+use crate::ir::{Block, BoxId, FuncId, ImportId};
 
 /// A half-open byte range `start..end` of the source text.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -51,6 +51,8 @@ pub enum Location {
     Inst(FuncId, Block, usize),
     /// The `n`-th declared LoopForm of a function.
     Loop(FuncId, usize),
+    /// An `import` declaration.
+    Import(ImportId),
 }
 
 /// A structural error found by the verifier.
@@ -84,6 +86,8 @@ pub struct SourceMap {
     pub boxes: Vec<Span>,
     /// Each function, by function index.
     pub functions: Vec<FunctionSpans>,
+    /// Each `import` declaration, by import index.
+    pub imports: Vec<Span>,
 }
 
 impl SourceMap {
@@ -108,6 +112,7 @@ impl SourceMap {
                 .get(i)
                 .copied(),
             Location::Loop(f, i) => self.functions.get(f.index())?.loops.get(i).copied(),
+            Location::Import(i) => self.imports.get(i.index()).copied(),
         }
     }
 }

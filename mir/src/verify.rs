@@ -30,7 +30,8 @@
 use crate::analysis::{check_loopform, Cfg, DomTree};
 use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
 use crate::ir::{
-    Block, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind, Value,
+    Block, BoxClass, Callee, Constant, FfiType, FuncId, Function, ImportKind, Inst, Module,
+    TypeName, TypeOpKind, Value,
 };
 use crate::span::{Location, VerifyError};
 use std::collections::{HashMap, HashSet};
@@ -120,6 +121,36 @@ impl<'a> Verifier<'a> {
         self.fns.get(name).copied()
     }
 
+    /// Import declarations (spec §Imports): unique names that are C identifiers and do not
+    /// start with `mir14_` (the prefix of the symbols compiled code defines), no `Void`
+    /// parameter.
+    fn import_rules(&mut self) {
+        let m = self.m;
+        let mut seen: HashSet<(ImportKind, &str)> = HashSet::new();
+        for (id, d) in m.imports.iter() {
+            let at = Location::Import(id);
+            if !crate::named::syntax::is_ident(&d.name) {
+                self.err(at, format!("invalid import name {:?}", d.name));
+            } else if d.name.starts_with("mir14_") {
+                self.err(
+                    at,
+                    format!(
+                        "import name {} uses the reserved prefix mir14_",
+                        d.full_name()
+                    ),
+                );
+            } else if !seen.insert((d.kind, &d.name)) {
+                self.err(at, format!("duplicate import {}", d.full_name()));
+            }
+            if d.params.contains(&FfiType::Void) {
+                self.err(
+                    at,
+                    format!("a parameter of import {} cannot be Void", d.full_name()),
+                );
+            }
+        }
+    }
+
     fn err(&mut self, location: Location, message: String) {
         self.errors.push(VerifyError { location, message });
     }
@@ -127,6 +158,7 @@ impl<'a> Verifier<'a> {
     /// Names of boxes and functions, box fields.
     fn module_rules(&mut self) {
         let m = self.m;
+        self.import_rules();
         let mut seen_boxes: HashSet<&str> = HashSet::new();
         for (id, b) in m.boxes.iter() {
             if TypeName::builtin(&b.name).is_some() || BoxClass::builtin(&b.name).is_some() {
@@ -401,6 +433,8 @@ impl<'a> Verifier<'a> {
                         at,
                         format!("call instruction cannot call extern {}", e.name()),
                     );
+                } else if let Callee::Import(_) = callee {
+                    self.err(at, "call instruction cannot call an import".to_string());
                 } else {
                     self.call(at, callee, args.len());
                 }
@@ -409,6 +443,10 @@ impl<'a> Verifier<'a> {
                 Callee::Extern(e) => {
                     arity_err(self, at, e.name().to_string(), e.arity(), args.len())
                 }
+                Callee::Import(i) => match m.imports.get(*i) {
+                    Some(d) => arity_err(self, at, d.full_name(), d.params.len(), args.len()),
+                    None => self.err(at, format!("unknown import ?import{}", i.0)),
+                },
                 _ => self.err(at, "extern instruction must call an extern".to_string()),
             },
             _ => {}
@@ -492,7 +530,10 @@ impl<'a> Verifier<'a> {
                 }
             }
             // Dynamic calls are resolved at run time.
-            Callee::Method { box_name: None, .. } | Callee::Value(_) | Callee::Extern(_) => {}
+            Callee::Method { box_name: None, .. }
+            | Callee::Value(_)
+            | Callee::Extern(_)
+            | Callee::Import(_) => {}
         }
     }
 

@@ -26,18 +26,20 @@ box Bare {
   init { a, b }
 }
 
-function main() {
-  local p = new Point(1, 2)
-  local q = p.add(new Point(10, 20))
-  print(q)
-  print([p, q])
-  local c = new Counter()
-  c.inc().inc().inc()
-  print(c.n)
-  local b = new Bare()
-  b.a = "s"
-  print(b)
-  print(typeof(b))
-  p.x = 5
-  print(p.toString() + "!")
+static box Main {
+  main() {
+    local p = new Point(1, 2)
+    local q = p.add(new Point(10, 20))
+    print(q)
+    print([p, q])
+    local c = new Counter()
+    c.inc().inc().inc()
+    print(c.n)
+    local b = new Bare()
+    b.a = "s"
+    print(b)
+    print(typeof(b))
+    p.x = 5
+    print(p.toString() + "!")
+  }
 }

@@ -1,4 +1,6 @@
-// The smallest ny program.
-function main() {
-  print("Hello, ny!")
+// The smallest Nyash program.
+static box Main {
+  main() {
+    print("Hello, ny!")
+  }
 }

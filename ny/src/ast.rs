@@ -1,24 +1,48 @@
-//! The syntax tree of ny programs, as the parser builds it and the compiler reads it.
+//! The syntax tree of Nyash programs, as the parser builds it and the compiler reads it.
 
 use mir14_mir::Span;
 
-/// A whole source file: box declarations and functions, in source order.
+/// A whole source file: imports, box declarations, functions and top-level statements, in source
+/// order.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Program {
-    /// The `box` declarations.
+    /// The `using` imports.
+    pub usings: Vec<Using>,
+    /// The `box` and `static box` declarations.
     pub boxes: Vec<BoxDef>,
     /// The top-level `function`s.
     pub functions: Vec<FuncDef>,
+    /// Statements written outside any box or function (script mode), in order.
+    pub stmts: Vec<Stmt>,
+    /// Where the first top-level statement is written.
+    pub stmts_span: Option<Span>,
+    /// `using ... as Alias` names of static boxes whose name differs: alias to box name.
+    pub aliases: std::collections::HashMap<String, String>,
 }
 
-/// `box Name { init { f, g } method(params) { ... } ... }`.
+/// `using "path" [as Alias]` (a file) or `using a.b.c [as Alias]` (a module by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Using {
+    /// The path or the dotted module name as written.
+    pub target: String,
+    /// True for a quoted file path, false for a dotted module name.
+    pub is_path: bool,
+    /// The name given with `as`.
+    pub alias: Option<String>,
+    /// Where the directive is written.
+    pub span: Span,
+}
+
+/// `[static] box Name { fields, methods }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxDef {
     /// The box's name.
     pub name: String,
     /// Where the name is written.
     pub span: Span,
-    /// The fields declared by `init { ... }`, with their positions.
+    /// True for a `static box` (a singleton namespace whose methods are called as `Name.m()`).
+    pub is_static: bool,
+    /// The fields declared by `init { ... }` or bare declarations, with their positions.
     pub fields: Vec<(String, Span)>,
     /// The methods (`birth` is the constructor).
     pub methods: Vec<FuncDef>,
@@ -49,9 +73,9 @@ pub enum Stmt {
         /// The initial value (`null` when absent).
         init: Option<Expr>,
     },
-    /// `target = value`; the target is a variable or a field access.
+    /// `target = value`; the target is a variable, a field access or an index.
     Assign {
-        /// A [`ExprKind::Var`] or [`ExprKind::Field`].
+        /// A [`ExprKind::Var`], [`ExprKind::Field`] or [`ExprKind::Index`].
         target: Expr,
         /// The assigned value.
         value: Expr,
@@ -80,6 +104,13 @@ pub enum Stmt {
     Return(Option<Expr>, Span),
     /// An expression evaluated for its effect.
     Expr(Expr),
+    /// A bare block `{ ... }`: a scope of its own.
+    Block(Vec<Stmt>),
+    /// Several statements in the enclosing scope (`local a, b`).
+    Seq(Vec<Stmt>),
+    /// `fini { ... }`: statements run when the enclosing scope exits (in any way), the last
+    /// registered first. `{ ... } cleanup { ... }` and `local x fini { ... }` are built from it.
+    Fini(Vec<Stmt>, Span),
 }
 
 /// An expression with its source span.
@@ -158,20 +189,56 @@ pub enum ExprKind {
     Method(Box<Expr>, String, Vec<Expr>),
     /// `obj.name`: a field read.
     Field(Box<Expr>, String),
+    /// `obj[index]`: `obj.get(index)`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `cond ? a : b`.
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `{ stmts; tail }`: the statements in a scope of their own, then the tail's value.
+    BlockExpr(Vec<Stmt>, Box<Expr>),
+    /// `(x = value)`: assigns the variable `x` (written at the span) and gives the value.
+    AssignVar(String, Span, Box<Expr>),
     /// `new Class(args)`.
     New(String, Vec<Expr>),
     /// `[a, b, ...]`: a new ArrayBox.
     Array(Vec<Expr>),
-    /// `{k: v, ...}`: a new MapBox.
+    /// `%{k => v, ...}`: a new MapBox.
     Map(Vec<(Expr, Expr)>),
 }
 
 impl Expr {
+    /// True if the expression always gives a Bool (a literal, a comparison, `!`, `&&`, `||`), so
+    /// a condition needs no truthiness conversion.
+    pub fn is_bool(&self) -> bool {
+        self.is_bool_with(&std::collections::HashSet::new())
+    }
+
+    /// [`Expr::is_bool`], also counting the variables named in `vars` (locals that only ever
+    /// hold Bools, see [`bool_locals`]) as Bools.
+    pub fn is_bool_with(&self, vars: &std::collections::HashSet<String>) -> bool {
+        match &self.kind {
+            ExprKind::Bool(_) | ExprKind::And(..) | ExprKind::Or(..) => true,
+            ExprKind::Unary(UnOp::Not, _) => true,
+            ExprKind::Var(v) => vars.contains(v),
+            ExprKind::Binary(op, _, _) => !matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+            ),
+            ExprKind::Ternary(_, a, b) => a.is_bool_with(vars) && b.is_bool_with(vars),
+            ExprKind::BlockExpr(_, tail) => tail.is_bool_with(vars),
+            ExprKind::AssignVar(_, _, v) => v.is_bool_with(vars),
+            _ => false,
+        }
+    }
+
     /// True if evaluating the expression needs control flow (`&&` / `||` anywhere inside).
     pub fn has_control_flow(&self) -> bool {
         let any = |es: &[Expr]| es.iter().any(Expr::has_control_flow);
         match &self.kind {
-            ExprKind::And(..) | ExprKind::Or(..) => true,
+            ExprKind::And(..)
+            | ExprKind::Or(..)
+            | ExprKind::Ternary(..)
+            | ExprKind::BlockExpr(..) => true,
+            ExprKind::Index(a, b) => a.has_control_flow() || b.has_control_flow(),
             ExprKind::Int(_)
             | ExprKind::Float(_)
             | ExprKind::Str(_)
@@ -179,7 +246,9 @@ impl Expr {
             | ExprKind::Null
             | ExprKind::Me
             | ExprKind::Var(_) => false,
-            ExprKind::Unary(_, a) | ExprKind::Field(a, _) => a.has_control_flow(),
+            ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => {
+                a.has_control_flow()
+            }
             ExprKind::Binary(_, a, b) => a.has_control_flow() || b.has_control_flow(),
             ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
             ExprKind::Method(r, _, args) => r.has_control_flow() || any(args),
@@ -187,5 +256,111 @@ impl Expr {
                 .iter()
                 .any(|(k, v)| k.has_control_flow() || v.has_control_flow()),
         }
+    }
+}
+
+/// The local variables of a body (not its parameters) that only ever hold Bools: every
+/// declaration has a Bool initializer and every assignment a Bool value (a fixpoint, so `a = b`
+/// with `b` such a variable counts). Conditions on them need no truthiness conversion.
+pub fn bool_locals(params: &[(String, Span)], body: &[Stmt]) -> std::collections::HashSet<String> {
+    let mut assigned: Vec<(String, Option<&Expr>)> = Vec::new();
+    for s in body {
+        collect_stmt(s, &mut assigned);
+    }
+    let mut set: std::collections::HashSet<String> = assigned
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| !params.iter().any(|(p, _)| p == n))
+        .collect();
+    loop {
+        let before = set.len();
+        for (n, e) in &assigned {
+            if set.contains(n) && !e.is_some_and(|e| e.is_bool_with(&set)) {
+                set.remove(n);
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+/// Every variable definition in `s`: (name, value; `None` for a declaration without one).
+fn collect_stmt<'a>(s: &'a Stmt, out: &mut Vec<(String, Option<&'a Expr>)>) {
+    match s {
+        Stmt::Local { name, init, .. } => {
+            out.push((name.clone(), init.as_ref()));
+            if let Some(e) = init {
+                collect_expr(e, out);
+            }
+        }
+        Stmt::Assign { target, value } => {
+            if let ExprKind::Var(n) = &target.kind {
+                out.push((n.clone(), Some(value)));
+            } else {
+                collect_expr(target, out);
+            }
+            collect_expr(value, out);
+        }
+        Stmt::If { cond, then, els } => {
+            collect_expr(cond, out);
+            then.iter().for_each(|s| collect_stmt(s, out));
+            els.iter().flatten().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Loop { cond, body } => {
+            collect_expr(cond, out);
+            body.iter().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Return(Some(e), _) | Stmt::Expr(e) => collect_expr(e, out),
+        Stmt::Block(b) | Stmt::Seq(b) | Stmt::Fini(b, _) => {
+            b.iter().for_each(|s| collect_stmt(s, out));
+        }
+        Stmt::Return(None, _) | Stmt::Break(_) | Stmt::Continue(_) => {}
+    }
+}
+
+/// The definitions inside an expression (`(x = e)`, block expressions).
+fn collect_expr<'a>(e: &'a Expr, out: &mut Vec<(String, Option<&'a Expr>)>) {
+    let each = |es: &'a [Expr], out: &mut Vec<(String, Option<&'a Expr>)>| {
+        es.iter().for_each(|e| collect_expr(e, out));
+    };
+    match &e.kind {
+        ExprKind::AssignVar(n, _, v) => {
+            out.push((n.clone(), Some(v)));
+            collect_expr(v, out);
+        }
+        ExprKind::BlockExpr(body, tail) => {
+            body.iter().for_each(|s| collect_stmt(s, out));
+            collect_expr(tail, out);
+        }
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) => collect_expr(a, out),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Index(a, b) => {
+            collect_expr(a, out);
+            collect_expr(b, out);
+        }
+        ExprKind::Ternary(c, a, b) => {
+            collect_expr(c, out);
+            collect_expr(a, out);
+            collect_expr(b, out);
+        }
+        ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => each(args, out),
+        ExprKind::Method(r, _, args) => {
+            collect_expr(r, out);
+            each(args, out);
+        }
+        ExprKind::Map(kvs) => kvs.iter().for_each(|(k, v)| {
+            collect_expr(k, out);
+            collect_expr(v, out);
+        }),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Null
+        | ExprKind::Me
+        | ExprKind::Var(_) => {}
     }
 }

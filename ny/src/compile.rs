@@ -1,21 +1,30 @@
-//! The compiler from the ny syntax tree to a MIR14 [`Module`], through the public builder API
+//! The compiler from the Nyash syntax tree to a MIR14 [`Module`], through the public builder API
 //! only ([`ModuleBuilder`], [`FunctionBuilder`], [`Variable`]s for SSA, the loop helper for
 //! LoopForms).
 //!
-//! Mapping (see `ny/README.md`): a top-level `function f` is `@f`; a method `m` of `box B` is
-//! `@B.m` with the receiver `me` as its first parameter; `birth` is the constructor `new B(...)`
-//! runs; locals are builder [`Variable`]s; `if` is a `branch` to fresh blocks; `loop(c)` is the
-//! builder's loop (condition in the header, or — when the condition itself needs control flow,
-//! `a && b` — an infinite loop whose body starts with `break_if(!c)`); `&&` and `||` are branches
-//! that define a result variable on both paths.
+//! Mapping (see `ny/README.md`): a top-level `function f` is `@f`; a method `m` of `box B` or
+//! `static box B` is `@B.m` with the receiver `me` as its first parameter (`void` for a static
+//! box, whose methods are called statically: `B.m(x)` is `call @B.m(void, x)`); `birth` is the
+//! constructor `new B(...)` runs; the entry `@main` is built from the top-level statements, or
+//! calls `Main.main`; locals are builder [`Variable`]s; `if` is a `branch` to fresh blocks;
+//! `loop(c)` is the builder's loop (condition in the header, or — when the condition itself
+//! needs control flow, `a && b` — an infinite loop whose body starts with `break_if(!c)`); `&&`
+//! and `||` are branches that define a result variable on both paths. A condition that is not
+//! syntactically a Bool goes through `@__ny_truthy` (Integer, Float and String to Bool), built
+//! into the module only when some condition needs it. `fini` blocks are emitted at every exit of
+//! their scope.
 
 use crate::ast::*;
 use crate::Error;
 use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
 use mir14_mir::{
-    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, UnaryOp, Value,
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, TypeName,
+    UnaryOp, Value,
 };
 use std::collections::{HashMap, HashSet};
+
+/// The name of the generated truthiness helper (names starting with `__ny_` are reserved).
+pub const TRUTHY: &str = "__ny_truthy";
 
 /// What the compiler knows about the module while compiling bodies.
 struct Globals {
@@ -27,13 +36,42 @@ struct Globals {
     fields: HashSet<String>,
     /// Per box: its methods and their parameter counts without the receiver.
     methods: HashMap<BoxId, HashMap<String, usize>>,
+    /// Method functions by box and name.
+    method_ids: HashMap<(BoxId, String), FuncId>,
     /// Box names by id.
     box_names: HashMap<BoxId, String>,
+    /// The static boxes.
+    statics: HashSet<BoxId>,
+    /// `using ... as Alias` names of static boxes: alias to box name.
+    aliases: HashMap<String, String>,
+    /// The truthiness helper, when some condition needs it.
+    truthy: Option<FuncId>,
+}
+
+impl Globals {
+    /// The static box a name (not a local variable) stands for: its own name or an alias.
+    fn static_box(&self, name: &str) -> Option<BoxId> {
+        let name = self.aliases.get(name).map_or(name, String::as_str);
+        let &(id, _) = self.boxes.get(name)?;
+        self.statics.contains(&id).then_some(id)
+    }
 }
 
 /// Attaches a source position to a builder error.
 fn at<T>(span: Span, r: Result<T, BuildError>) -> Result<T, Error> {
     r.map_err(|e| Error::new(span, e.to_string()))
+}
+
+/// The entry point a program has.
+enum Entry<'p> {
+    /// Top-level statements: the body of `@main`.
+    Script(&'p [Stmt], Span),
+    /// `Main.main` of a static or instance box `Main`, with its parameter count (0 or 1).
+    MainBox(BoxId, FuncId, usize, bool),
+    /// A top-level `function main()`.
+    Function,
+    /// A top-level `function main(args)`, declared as `@__ny_main`.
+    MainFunction(FuncId),
 }
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile()`]).
@@ -44,7 +82,11 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         boxes: HashMap::new(),
         fields: HashSet::new(),
         methods: HashMap::new(),
+        method_ids: HashMap::new(),
         box_names: HashMap::new(),
+        statics: HashSet::new(),
+        aliases: prog.aliases.clone(),
+        truthy: None,
     };
     // Declare every box and function first, so bodies may refer to later ones.
     let mut methods = Vec::new();
@@ -57,6 +99,15 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                     format!("duplicate field {f} in box {}", b.name),
                 ));
             }
+            if b.is_static {
+                return Err(Error::new(
+                    *span,
+                    format!(
+                        "static box {} declares field {f}: fields of static boxes are not supported",
+                        b.name
+                    ),
+                ));
+            }
         }
         let fields: Vec<&str> = b.fields.iter().map(|(f, _)| f.as_str()).collect();
         let id = at(b.span, mb.declare_box(&b.name, &fields))?;
@@ -65,6 +116,9 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         g.boxes
             .insert(b.name.clone(), (id, birth.map_or(0, |m| m.params.len())));
         g.box_names.insert(id, b.name.clone());
+        if b.is_static {
+            g.statics.insert(id);
+        }
         g.methods.insert(
             id,
             b.methods
@@ -80,6 +134,7 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 ),
                 e => Error::new(m.span, e.to_string()),
             })?;
+            g.method_ids.insert((id, m.name.clone()), fid);
             methods.push((fid, id, m));
         }
     }
@@ -91,9 +146,25 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 format!("{} is a builtin function", f.name),
             ));
         }
-        let fid = at(f.span, mb.declare_function(&f.name))?;
+        if f.name.starts_with("__ny_") {
+            return Err(Error::new(
+                f.span,
+                format!("{} is a reserved name (names starting with __ny_)", f.name),
+            ));
+        }
+        // `function main(args)` cannot be `@main` (which has no parameters): it is
+        // `@__ny_main`, called by a generated `@main` with `env.args()`.
+        let mir_name = if f.name == "main" && !f.params.is_empty() {
+            "__ny_main"
+        } else {
+            f.name.as_str()
+        };
+        let fid = at(f.span, mb.declare_function(mir_name))?;
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
+    }
+    if prog.needs_truthy() {
+        g.truthy = Some(at(Span::new(0, 0), mb.declare_function(TRUTHY))?);
     }
     for (fid, id, m) in methods {
         let fb = compile_function(&mb, &g, fid, m, Some(id))?;
@@ -103,8 +174,265 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
     }
+    match find_entry(prog, &g)? {
+        Entry::Function => {}
+        Entry::Script(stmts, span) => {
+            let fid = at(span, mb.declare_function("main"))?;
+            let def = FuncDef {
+                name: "main".to_string(),
+                span,
+                params: Vec::new(),
+                body: stmts.to_vec(),
+            };
+            let fb = compile_function(&mb, &g, fid, &def, None)?;
+            at(span, mb.define_function(fb))?;
+        }
+        Entry::MainFunction(f) => {
+            let sp = Span::new(0, 0);
+            let fid = at(sp, mb.declare_function("main"))?;
+            let mut fb = at(sp, mb.function_builder(fid))?;
+            let args = at(sp, fb.extern_call(ExternFn::Args, &[]))?;
+            let r = at(sp, fb.call_global(f, &[args]))?;
+            at(sp, fb.ret(Some(r)))?;
+            at(sp, mb.define_function(fb))?;
+        }
+        Entry::MainBox(b, method, argc, is_static) => {
+            let sp = Span::new(0, 0);
+            let fid = at(sp, mb.declare_function("main"))?;
+            let mut fb = at(sp, mb.function_builder(fid))?;
+            let recv = if is_static {
+                at(sp, fb.void())?
+            } else {
+                at(sp, fb.new_box(BoxClass::User(b), &[]))?
+            };
+            let mut args = vec![recv];
+            if argc == 1 {
+                args.push(at(
+                    sp,
+                    fb.extern_call(
+                        ExternFn::from_name("env.args")
+                            .ok_or_else(|| Error::new(sp, "env.args is missing"))?,
+                        &[],
+                    ),
+                )?);
+            }
+            let r = at(sp, fb.call_global(method, &args))?;
+            // A Bool result is the status 1 (true) or 0 (false), as upstream's runner gives.
+            let is_bool = at(sp, fb.type_check(r, TypeName::Bool))?;
+            let yes = fb.create_block();
+            let no = fb.create_block();
+            at(sp, fb.branch(is_bool, yes, no))?;
+            at(sp, fb.switch_to_block(yes))?;
+            at(sp, fb.seal_block(yes))?;
+            let one = at(sp, fb.iconst(1))?;
+            let zero = at(sp, fb.iconst(0))?;
+            let t = at(sp, fb.bconst(true))?;
+            let is_true = at(sp, fb.compare(CmpOp::Eq, r, t))?;
+            let t_block = fb.create_block();
+            let f_block = fb.create_block();
+            at(sp, fb.branch(is_true, t_block, f_block))?;
+            for (b, v) in [(t_block, one), (f_block, zero)] {
+                at(sp, fb.switch_to_block(b))?;
+                at(sp, fb.seal_block(b))?;
+                at(sp, fb.ret(Some(v)))?;
+            }
+            at(sp, fb.switch_to_block(no))?;
+            at(sp, fb.seal_block(no))?;
+            at(sp, fb.ret(Some(r)))?;
+            at(sp, mb.define_function(fb))?;
+        }
+    }
+    if let Some(t) = g.truthy {
+        let fb = truthy_function(&mb, t).map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
+        at(Span::new(0, 0), mb.define_function(fb))?;
+    }
     mb.finish()
         .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+}
+
+/// Decides where the program starts (see `ny/README.md`, "Program entry").
+fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
+    let with_main = |name: &str| {
+        let &(id, birth) = g.boxes.get(name)?;
+        let argc = *g.methods.get(&id)?.get("main")?;
+        Some((name.to_string(), id, birth, argc))
+    };
+    // `Main`, else the one static box that has a `main` method.
+    let main_box = with_main("Main").or_else(|| {
+        let mut found = prog
+            .boxes
+            .iter()
+            .filter(|b| b.is_static && b.methods.iter().any(|m| m.name == "main"));
+        match (found.next(), found.next()) {
+            (Some(b), None) => with_main(&b.name),
+            _ => None,
+        }
+    });
+    let main_fn = prog.functions.iter().find(|f| f.name == "main");
+    if let Some(span) = prog.stmts_span {
+        if main_box.is_some() {
+            return Err(Error::new(
+                span,
+                "top-level statements and Main.main: a program has one entry point",
+            ));
+        }
+        if let Some(f) = main_fn {
+            return Err(Error::new(
+                f.span,
+                "top-level statements and function main: a program has one entry point",
+            ));
+        }
+        return Ok(Entry::Script(&prog.stmts, span));
+    }
+    if let Some((name, id, birth, argc)) = main_box {
+        let span = prog
+            .boxes
+            .iter()
+            .find(|b| b.name == name)
+            .map_or(Span::new(0, 0), |b| b.span);
+        if let Some(f) = main_fn {
+            return Err(Error::new(
+                f.span,
+                "function main and Main.main: a program has one entry point",
+            ));
+        }
+        if argc > 1 {
+            return Err(Error::new(
+                span,
+                "Main.main takes at most one parameter (the arguments, an ArrayBox of Strings)",
+            ));
+        }
+        let is_static = g.statics.contains(&id);
+        if !is_static && birth != 0 {
+            return Err(Error::new(
+                span,
+                "box Main is the entry point: its birth must take no parameters",
+            ));
+        }
+        let fid = g.method_ids[&(id, "main".to_string())];
+        return Ok(Entry::MainBox(id, fid, argc, is_static));
+    }
+    match main_fn {
+        Some(f) if f.params.len() > 1 => Err(Error::new(
+            f.span,
+            "function main takes at most one parameter (the arguments, an ArrayBox of Strings)",
+        )),
+        Some(_) if g.functions.get("main").is_some_and(|&(_, n)| n == 1) => {
+            Ok(Entry::MainFunction(g.functions["main"].0))
+        }
+        Some(_) => Ok(Entry::Function),
+        None => Err(Error::new(
+            Span::new(0, 0),
+            "no entry point: write `static box Main { main() { ... } }`, a `function main()` or top-level statements",
+        )),
+    }
+}
+
+/// Emits the "zero" a type's truthiness compares against.
+type ZeroOf = fn(&mut FunctionBuilder) -> Result<Value, BuildError>;
+
+/// `@__ny_truthy(%x)`: Bool as is, Integer and Float `!= 0`, String `!= ""`; anything else is
+/// returned unchanged, so that the `branch` using it traps with `TypeError` (Void and boxes have
+/// no truth value).
+fn truthy_function(mb: &ModuleBuilder, f: FuncId) -> Result<FunctionBuilder, BuildError> {
+    let mut fb = mb.function_builder(f)?;
+    let x = fb.add_param(None);
+    fb.set_value_name(x, "x")?;
+    let cases: [(TypeName, ZeroOf); 3] = [
+        (TypeName::Integer, |fb| fb.iconst(0)),
+        (TypeName::Float, |fb| fb.fconst(0.0)),
+        (TypeName::String, |fb| fb.sconst("")),
+    ];
+    for (ty, zero) in cases {
+        let is = fb.type_check(x, ty)?;
+        let yes = fb.create_block();
+        let no = fb.create_block();
+        fb.branch(is, yes, no)?;
+        fb.switch_to_block(yes)?;
+        fb.seal_block(yes)?;
+        let z = zero(&mut fb)?;
+        let r = fb.compare(CmpOp::Ne, x, z)?;
+        fb.ret(Some(r))?;
+        fb.switch_to_block(no)?;
+        fb.seal_block(no)?;
+    }
+    fb.ret(Some(x))?;
+    Ok(fb)
+}
+
+impl Program {
+    /// True if some condition is not syntactically a Bool (and so needs `@__ny_truthy`).
+    pub fn needs_truthy(&self) -> bool {
+        let bodies = self
+            .boxes
+            .iter()
+            .flat_map(|b| b.methods.iter())
+            .chain(self.functions.iter())
+            .map(|f| (f.params.as_slice(), f.body.as_slice()))
+            .chain(std::iter::once((&[][..], self.stmts.as_slice())));
+        bodies.into_iter().any(|(params, body)| {
+            let vars = bool_locals(params, body);
+            body.iter().any(|s| stmt_needs_truthy(s, &vars))
+        })
+    }
+}
+
+fn stmt_needs_truthy(s: &Stmt, vars: &HashSet<String>) -> bool {
+    let any = |ss: &[Stmt]| ss.iter().any(|s| stmt_needs_truthy(s, vars));
+    let expr = |e: &Expr| expr_needs_truthy(e, vars);
+    match s {
+        Stmt::Local { init, .. } => init.as_ref().is_some_and(expr),
+        Stmt::Assign { target, value } => expr(target) || expr(value),
+        Stmt::If { cond, then, els } => {
+            !cond.is_bool_with(vars) || expr(cond) || any(then) || els.as_deref().is_some_and(any)
+        }
+        Stmt::Loop { cond, body } => !cond.is_bool_with(vars) || expr(cond) || any(body),
+        Stmt::Break(_) | Stmt::Continue(_) => false,
+        Stmt::Return(e, _) => e.as_ref().is_some_and(expr),
+        Stmt::Expr(e) => expr(e),
+        Stmt::Block(b) | Stmt::Seq(b) | Stmt::Fini(b, _) => any(b),
+    }
+}
+
+fn expr_needs_truthy(e: &Expr, vars: &HashSet<String>) -> bool {
+    let sub = |e: &Expr| expr_needs_truthy(e, vars);
+    let any = |es: &[Expr]| es.iter().any(sub);
+    let cond = |c: &Expr| !c.is_bool_with(vars) || sub(c);
+    match &e.kind {
+        ExprKind::And(a, b) | ExprKind::Or(a, b) => cond(a) || cond(b),
+        ExprKind::Unary(UnOp::Not, a) => cond(a),
+        ExprKind::Ternary(c, a, b) => cond(c) || sub(a) || sub(b),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Null
+        | ExprKind::Me
+        | ExprKind::Var(_) => false,
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::AssignVar(_, _, a) => sub(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => sub(a) || sub(b),
+        ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
+        ExprKind::Method(r, _, args) => sub(r) || any(args),
+        ExprKind::Map(kvs) => kvs.iter().any(|(k, v)| sub(k) || sub(v)),
+        ExprKind::BlockExpr(body, tail) => {
+            body.iter().any(|s| stmt_needs_truthy(s, vars)) || sub(tail)
+        }
+    }
+}
+
+/// The first `return`, `break` or `continue` in `stmts` that is not inside a loop of its own
+/// (for `break`/`continue`) — block expressions cannot leave by an exit statement.
+fn exit_in(stmts: &[Stmt], in_loop: bool) -> Option<Span> {
+    stmts.iter().find_map(|s| match s {
+        Stmt::Return(_, sp) => Some(*sp),
+        Stmt::Break(sp) | Stmt::Continue(sp) if !in_loop => Some(*sp),
+        Stmt::If { then, els, .. } => {
+            exit_in(then, in_loop).or_else(|| els.as_deref().and_then(|e| exit_in(e, in_loop)))
+        }
+        Stmt::Loop { body, .. } => exit_in(body, true),
+        Stmt::Block(b) | Stmt::Seq(b) => exit_in(b, in_loop),
+        _ => None,
+    })
 }
 
 /// Builds the body of one function or method.
@@ -119,9 +447,11 @@ fn compile_function(
     let mut c = FnCompiler {
         fb,
         g,
-        scopes: vec![HashMap::new()],
+        scopes: vec![Scope::default()],
         loops: Vec::new(),
         me: None,
+        fini_floor: None,
+        bool_vars: bool_locals(&def.params, &def.body),
     };
     if let Some(b) = method_of {
         let me = c.fb.add_param(None);
@@ -129,46 +459,92 @@ fn compile_function(
         c.me = Some((me, b));
     }
     for (name, span) in &def.params {
-        if c.scopes[0].contains_key(name) {
+        if c.scopes[0].vars.contains_key(name) {
             return Err(Error::new(*span, format!("duplicate parameter {name}")));
         }
         let p = c.fb.add_param(None);
         at(*span, c.fb.set_value_name(p, name))?;
         let var = c.fb.declare_var();
         at(*span, c.fb.def_var(var, p))?;
-        c.scopes[0].insert(name.clone(), var);
+        c.scopes[0].vars.insert(name.clone(), var);
     }
     c.stmts(&def.body)?;
-    // Falling off the end returns null.
+    // Falling off the end runs the body's `fini` blocks and returns null.
     if c.fb.current_block().is_some() {
+        c.run_finis(0)?;
         at(def.span, c.fb.ret(None))?;
     }
     Ok(c.fb)
+}
+
+/// A lexical scope: its variables and its `fini` blocks registered so far.
+#[derive(Default)]
+struct Scope {
+    vars: HashMap<String, Variable>,
+    /// The names declared with `local` in this block.
+    locals: HashSet<String>,
+    finis: Vec<Vec<Stmt>>,
 }
 
 /// The state of compiling one function body.
 struct FnCompiler<'g> {
     fb: FunctionBuilder,
     g: &'g Globals,
-    /// Lexical scopes of local variables, innermost last.
-    scopes: Vec<HashMap<String, Variable>>,
-    /// The open loops, innermost last.
-    loops: Vec<Loop>,
+    /// Lexical scopes, innermost last.
+    scopes: Vec<Scope>,
+    /// The open loops with the number of scopes outside their body, innermost last.
+    loops: Vec<(Loop, usize)>,
     /// The receiver and its box, in methods.
     me: Option<(Value, BoxId)>,
+    /// Inside a `fini` block: the number of loops open when it started.
+    fini_floor: Option<usize>,
+    /// The locals that only ever hold Bools (see [`bool_locals`]).
+    bool_vars: HashSet<String>,
 }
 
 impl FnCompiler<'_> {
     fn lookup(&self, name: &str) -> Option<Variable> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.vars.get(name).copied())
     }
 
-    /// Compiles statements in a new scope.
+    /// Compiles statements in a new scope, then its `fini` blocks if the end is reachable.
     fn scoped(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(Scope::default());
         let r = self.stmts(stmts);
+        let depth = self.scopes.len() - 1;
+        let r = r.and_then(|()| {
+            if self.fb.current_block().is_some() {
+                self.run_finis(depth)
+            } else {
+                Ok(())
+            }
+        });
         self.scopes.pop();
         r
+    }
+
+    /// Emits the `fini` blocks of scopes `from..` (innermost scope first, each scope's blocks
+    /// last registered first), each seeing only the variables of its own scope and outer ones.
+    fn run_finis(&mut self, from: usize) -> Result<(), Error> {
+        for k in (from..self.scopes.len()).rev() {
+            let n = self.scopes[k].finis.len();
+            for j in (0..n).rev() {
+                let body = self.scopes[k].finis[j].clone();
+                let inner = self.scopes.split_off(k + 1);
+                let saved_floor = self.fini_floor.replace(self.loops.len());
+                // The block's own registrations are not visible to it.
+                let later = self.scopes[k].finis.split_off(j);
+                let r = self.scoped(&body);
+                self.scopes[k].finis.extend(later);
+                self.fini_floor = saved_floor;
+                self.scopes.extend(inner);
+                r?;
+            }
+        }
+        Ok(())
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), Error> {
@@ -188,7 +564,22 @@ impl FnCompiler<'_> {
                 let var = self.fb.declare_var();
                 at(*span, self.fb.def_var(var, v))?;
                 if let Some(scope) = self.scopes.last_mut() {
-                    scope.insert(name.clone(), var);
+                    // Declaring a name twice in one block is an error (upstream's rule); an
+                    // inner block may shadow.
+                    if !scope.locals.insert(name.clone()) {
+                        return Err(Error::new(
+                            *span,
+                            format!("{name} is already declared in this block"),
+                        ));
+                    }
+                    scope.vars.insert(name.clone(), var);
+                }
+            }
+            Stmt::Seq(ss) => self.stmts(ss)?,
+            Stmt::Block(ss) => self.scoped(ss)?,
+            Stmt::Fini(body, _) => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.finis.push(body.clone());
                 }
             }
             Stmt::Assign { target, value } => match &target.kind {
@@ -203,20 +594,31 @@ impl FnCompiler<'_> {
                     at(target.span, self.fb.def_var(var, v))?;
                 }
                 ExprKind::Field(obj, field) => {
-                    self.check_field(field, target.span)?;
+                    self.check_field(obj, field, target.span)?;
                     let o = self.expr(obj)?;
                     let v = self.expr(value)?;
                     at(target.span, self.fb.store(o, field, v))?;
                 }
+                ExprKind::Index(obj, index) => {
+                    let o = self.expr(obj)?;
+                    let i = self.expr(index)?;
+                    let v = self.expr(value)?;
+                    let callee = Callee::Method {
+                        box_name: None,
+                        method: "set".to_string(),
+                        receiver: o,
+                    };
+                    at(target.span, self.fb.call_discard(callee, &[i, v]))?;
+                }
                 _ => {
                     return Err(Error::new(
                         target.span,
-                        "only a variable or a field can be assigned",
+                        "only a variable, a field or an element can be assigned",
                     ))
                 }
             },
             Stmt::If { cond, then, els } => {
-                let c = self.expr(cond)?;
+                let c = self.cond(cond)?;
                 let sp = cond.span;
                 let then_b = self.fb.create_block();
                 let join = self.fb.create_block();
@@ -245,46 +647,70 @@ impl FnCompiler<'_> {
                     // The header holds straight-line code only: test at the top of the body.
                     let t = at(sp, self.fb.bconst(true))?;
                     at(sp, self.fb.loop_condition(&lp, t))?;
-                    let c = self.expr(cond)?;
+                    let c = self.cond(cond)?;
                     let nc = at(sp, self.fb.unary(UnaryOp::Not, c))?;
                     at(sp, self.fb.break_if(&lp, nc))?;
                 } else {
-                    let c = self.expr(cond)?;
+                    let c = self.cond(cond)?;
                     at(sp, self.fb.loop_condition(&lp, c))?;
                 }
-                self.loops.push(lp);
+                self.loops.push((lp, self.scopes.len()));
                 let r = self.scoped(body);
-                let Some(lp) = self.loops.pop() else {
-                    return Err(Error::new(sp, "internal compiler error: loop stack"));
+                let Some((lp, _)) = self.loops.pop() else {
+                    return Err(Error::new(sp, "loop stack underflow"));
                 };
                 r?;
                 at(sp, self.fb.end_loop(lp))?;
             }
             Stmt::Break(span) | Stmt::Continue(span) => {
-                let Some(lp) = self.loops.last() else {
-                    let word = if matches!(s, Stmt::Break(_)) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
+                let word = if matches!(s, Stmt::Break(_)) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                let Some(&(_, depth)) = self.loops.last() else {
                     return Err(Error::new(*span, format!("{word} outside of a loop")));
                 };
-                if matches!(s, Stmt::Break(_)) {
+                if self.fini_floor.is_some_and(|f| self.loops.len() <= f) {
+                    return Err(Error::new(*span, format!("{word} out of a fini block")));
+                }
+                self.run_finis(depth)?;
+                let Some((lp, _)) = self.loops.last() else {
+                    return Err(Error::new(*span, format!("{word} outside of a loop")));
+                };
+                if word == "break" {
                     at(*span, self.fb.break_loop(lp))?;
                 } else {
                     at(*span, self.fb.continue_loop(lp))?;
                 }
             }
             Stmt::Return(value, span) => {
+                if self.fini_floor.is_some() {
+                    return Err(Error::new(*span, "return out of a fini block"));
+                }
                 let v = match value {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
+                self.run_finis(0)?;
                 at(*span, self.fb.ret(v))?;
             }
             Stmt::Expr(e) => self.effect(e)?,
         }
         Ok(())
+    }
+
+    /// A condition as a Bool: the value itself when the expression is syntactically a Bool,
+    /// else `call @__ny_truthy(value)`.
+    fn cond(&mut self, e: &Expr) -> Result<Value, Error> {
+        let v = self.expr(e)?;
+        if e.is_bool_with(&self.bool_vars) {
+            return Ok(v);
+        }
+        let Some(t) = self.g.truthy else {
+            return Err(Error::new(e.span, "truthiness helper not declared"));
+        };
+        at(e.span, self.fb.call_global(t, &[v]))
     }
 
     /// `jump target` unless the insertion block already ended (return, break, continue).
@@ -295,7 +721,16 @@ impl FnCompiler<'_> {
         Ok(())
     }
 
-    fn check_field(&self, field: &str, span: Span) -> Result<(), Error> {
+    fn check_field(&self, obj: &Expr, field: &str, span: Span) -> Result<(), Error> {
+        if let (ExprKind::Me, Some((_, b))) = (&obj.kind, self.me) {
+            if self.g.statics.contains(&b) {
+                let name = self.g.box_names.get(&b).map_or("", String::as_str);
+                return Err(Error::new(
+                    span,
+                    format!("static box {name} has no field {field} (fields of static boxes are not supported)"),
+                ));
+            }
+        }
         if self.g.fields.contains(field) {
             Ok(())
         } else {
@@ -319,12 +754,65 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
                     return at(e.span, self.fb.extern_call_discard(f, &a));
                 }
+                if let Some((f, a)) = self.static_call(recv, m, args, e.span)? {
+                    return at(e.span, self.fb.call_global(f, &a).map(|_| ()));
+                }
                 let callee = self.method_callee(recv, m, args.len(), e.span)?;
                 let a = self.exprs(args)?;
                 at(e.span, self.fb.call_discard(callee, &a))
             }
             _ => self.expr(e).map(|_| ()),
         }
+    }
+
+    /// `B.m(args)` with `B` a static box (or an alias of one, and not a local variable), or
+    /// `me.m(args)` inside a static box: the function `@B.m` and its arguments (`void` first).
+    fn static_call(
+        &mut self,
+        recv: &Expr,
+        m: &str,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<Option<(FuncId, Vec<Value>)>, Error> {
+        let b = match &recv.kind {
+            ExprKind::Var(name) if self.lookup(name).is_none() => self.g.static_box(name),
+            ExprKind::Me => self
+                .me
+                .map(|(_, b)| b)
+                .filter(|b| self.g.statics.contains(b)),
+            _ => None,
+        };
+        let Some(b) = b else {
+            return Ok(None);
+        };
+        self.static_method(b, m, args, span).map(Some)
+    }
+
+    /// The call of method `m` of static box `b`: `@B.m` and `void` followed by the arguments.
+    fn static_method(
+        &mut self,
+        b: BoxId,
+        m: &str,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<(FuncId, Vec<Value>), Error> {
+        let name = self
+            .g
+            .box_names
+            .get(&b)
+            .map_or("", String::as_str)
+            .to_string();
+        let Some(&f) = self.g.method_ids.get(&(b, m.to_string())) else {
+            return Err(Error::new(
+                span,
+                format!("static box {name} has no method {m}"),
+            ));
+        };
+        let arity = self.g.methods[&b][m];
+        self.check_arity(&format!("{name}.{m}"), arity, args.len(), span)?;
+        let mut a = vec![at(span, self.fb.void())?];
+        a.extend(self.exprs(args)?);
+        Ok((f, a))
     }
 
     /// The callee of `recv.m(...)` with `argc` arguments. On `me`, a method of the enclosing
@@ -428,13 +916,13 @@ impl FnCompiler<'_> {
                     Err(Error::new(sp, format!("unknown variable {name}")))
                 }
             }
-            ExprKind::Unary(op, a) => {
+            ExprKind::Unary(UnOp::Not, a) => {
+                let v = self.cond(a)?;
+                at(sp, self.fb.unary(UnaryOp::Not, v))
+            }
+            ExprKind::Unary(UnOp::Neg, a) => {
                 let v = self.expr(a)?;
-                let op = match op {
-                    UnOp::Neg => UnaryOp::Neg,
-                    UnOp::Not => UnaryOp::Not,
-                };
-                at(sp, self.fb.unary(op, v))
+                at(sp, self.fb.unary(UnaryOp::Neg, v))
             }
             ExprKind::Binary(op, a, b) => {
                 let l = self.expr(a)?;
@@ -462,6 +950,27 @@ impl FnCompiler<'_> {
             }
             ExprKind::And(a, b) => self.short_circuit(a, b, true, sp),
             ExprKind::Or(a, b) => self.short_circuit(a, b, false, sp),
+            ExprKind::Ternary(c, a, b) => {
+                let result = self.fb.declare_var();
+                let cv = self.cond(c)?;
+                let yes = self.fb.create_block();
+                let no = self.fb.create_block();
+                let join = self.fb.create_block();
+                at(sp, self.fb.branch(cv, yes, no))?;
+                at(sp, self.fb.switch_to_block(yes))?;
+                at(sp, self.fb.seal_block(yes))?;
+                let va = self.expr(a)?;
+                at(sp, self.fb.def_var(result, va))?;
+                at(sp, self.fb.jump(join))?;
+                at(sp, self.fb.switch_to_block(no))?;
+                at(sp, self.fb.seal_block(no))?;
+                let vb = self.expr(b)?;
+                at(sp, self.fb.def_var(result, vb))?;
+                at(sp, self.fb.jump(join))?;
+                at(sp, self.fb.switch_to_block(join))?;
+                at(sp, self.fb.seal_block(join))?;
+                at(sp, self.fb.use_var(result))
+            }
             ExprKind::Call(name, args) => {
                 if let Some(var) = self.lookup(name) {
                     let f = at(sp, self.fb.use_var(var))?;
@@ -477,12 +986,31 @@ impl FnCompiler<'_> {
                     let a = self.expr(&args[0])?;
                     return at(sp, self.fb.type_of(a));
                 }
-                let Some(&(f, arity)) = self.g.functions.get(name) else {
-                    return Err(Error::new(sp, format!("unknown function {name}")));
-                };
-                self.check_arity(name, arity, args.len(), sp)?;
-                let a = self.exprs(args)?;
-                at(sp, self.fb.call_global(f, &a))
+                if let Some(&(f, arity)) = self.g.functions.get(name) {
+                    self.check_arity(name, arity, args.len(), sp)?;
+                    let a = self.exprs(args)?;
+                    return at(sp, self.fb.call_global(f, &a));
+                }
+                // A bare call of a method of the enclosing box: `f(x)` is `me.f(x)`.
+                if let Some((_, b)) = self.me {
+                    if self
+                        .g
+                        .methods
+                        .get(&b)
+                        .is_some_and(|ms| ms.contains_key(name))
+                    {
+                        let me = Expr {
+                            kind: ExprKind::Me,
+                            span: sp,
+                        };
+                        let call = Expr {
+                            kind: ExprKind::Method(Box::new(me), name.clone(), args.clone()),
+                            span: sp,
+                        };
+                        return self.expr(&call);
+                    }
+                }
+                Err(Error::new(sp, format!("unknown function {name}")))
             }
             ExprKind::Method(recv, m, args) => {
                 if let Some(f) = self.extern_name(recv, m, sp)? {
@@ -490,17 +1018,64 @@ impl FnCompiler<'_> {
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
                     return at(sp, self.fb.extern_call(f, &a));
                 }
+                // `x.is("T")` and `x.as("T")` with a type name literal are `typeop check` and
+                // `typeop cast` (as upstream lowers them).
+                if let (
+                    true,
+                    [Expr {
+                        kind: ExprKind::Str(t),
+                        span: tspan,
+                    }],
+                ) = (m == "is" || m == "as", args.as_slice())
+                {
+                    let ty = TypeName::builtin(t)
+                        .or_else(|| {
+                            self.g
+                                .boxes
+                                .get(t.as_str())
+                                .map(|&(id, _)| TypeName::User(id))
+                        })
+                        .ok_or_else(|| Error::new(*tspan, format!("unknown type {t}")))?;
+                    let v = self.expr(recv)?;
+                    return at(
+                        sp,
+                        if m == "is" {
+                            self.fb.type_check(v, ty)
+                        } else {
+                            self.fb.type_cast(v, ty)
+                        },
+                    );
+                }
+                if let Some((f, a)) = self.static_call(recv, m, args, sp)? {
+                    return at(sp, self.fb.call_global(f, &a));
+                }
                 let callee = self.method_callee(recv, m, args.len(), sp)?;
                 let a = self.exprs(args)?;
                 at(sp, self.fb.call(callee, &a))
             }
             ExprKind::Field(obj, field) => {
-                self.check_field(field, sp)?;
+                self.check_field(obj, field, sp)?;
                 let o = self.expr(obj)?;
                 at(sp, self.fb.load(o, field))
             }
+            ExprKind::Index(obj, index) => {
+                let o = self.expr(obj)?;
+                let i = self.expr(index)?;
+                let callee = Callee::Method {
+                    box_name: None,
+                    method: "get".to_string(),
+                    receiver: o,
+                };
+                at(sp, self.fb.call(callee, &[i]))
+            }
             ExprKind::New(class, args) => {
                 let (cls, arity) = if let Some(&(id, arity)) = self.g.boxes.get(class) {
+                    if self.g.statics.contains(&id) {
+                        return Err(Error::new(
+                            sp,
+                            format!("{class} is a static box: call its methods as {class}.m()"),
+                        ));
+                    }
                     (BoxClass::User(id), Some(arity))
                 } else if let Some(cls) = BoxClass::builtin(class) {
                     (cls, cls.builtin_arity())
@@ -516,6 +1091,36 @@ impl FnCompiler<'_> {
             ExprKind::Array(items) => {
                 let a = self.exprs(items)?;
                 at(sp, self.fb.new_box(BoxClass::Array, &a))
+            }
+            ExprKind::AssignVar(name, nspan, value) => {
+                let Some(var) = self.lookup(name) else {
+                    return Err(Error::new(
+                        *nspan,
+                        format!("undeclared variable {name} (declare it with `local`)"),
+                    ));
+                };
+                let v = self.expr(value)?;
+                at(sp, self.fb.def_var(var, v))?;
+                Ok(v)
+            }
+            ExprKind::BlockExpr(body, tail) => {
+                if let Some(x) = exit_in(body, false) {
+                    return Err(Error::new(
+                        x,
+                        "return, break and continue cannot leave a block expression",
+                    ));
+                }
+                self.scopes.push(Scope::default());
+                let r = self.stmts(body).and_then(|()| self.expr(tail));
+                let depth = self.scopes.len() - 1;
+                let r = r.and_then(|v| {
+                    if self.fb.current_block().is_some() {
+                        self.run_finis(depth)?;
+                    }
+                    Ok(v)
+                });
+                self.scopes.pop();
+                r
             }
             ExprKind::Map(kvs) => {
                 let m = at(sp, self.fb.new_box(BoxClass::Map, &[]))?;
@@ -534,11 +1139,12 @@ impl FnCompiler<'_> {
         }
     }
 
-    /// `a && b` (`and`) or `a || b`: `a` must be a Bool; `b` is evaluated only when `a` does not
-    /// decide the result, which is then `b`'s value.
+    /// `a && b` (`and`) or `a || b` (`or`): a Bool. `a` is a condition (truthiness applies);
+    /// `b` is evaluated only when `a` does not decide the result, which is then `b` as a
+    /// condition.
     fn short_circuit(&mut self, a: &Expr, b: &Expr, and: bool, sp: Span) -> Result<Value, Error> {
         let result = self.fb.declare_var();
-        let va = self.expr(a)?;
+        let va = self.cond(a)?;
         at(sp, self.fb.def_var(result, va))?;
         let rhs = self.fb.create_block();
         let join = self.fb.create_block();
@@ -549,7 +1155,7 @@ impl FnCompiler<'_> {
         }
         at(sp, self.fb.switch_to_block(rhs))?;
         at(sp, self.fb.seal_block(rhs))?;
-        let vb = self.expr(b)?;
+        let vb = self.cond(b)?;
         at(sp, self.fb.def_var(result, vb))?;
         at(sp, self.fb.jump(join))?;
         at(sp, self.fb.switch_to_block(join))?;
@@ -716,6 +1322,106 @@ mod tests {
         assert_eq!(
             error("function f() { }\nfunction f() { }"),
             ("duplicate function @f".into(), 26)
+        );
+    }
+
+    #[test]
+    fn nyash_forms_compute_what_they_say() {
+        // Static boxes: `X.m()`, `me.m()`/`this.m()` and bare `m()` inside; the exit status is
+        // Main.main's result.
+        let src = "static box Util {\n twice(x) { return x * 2 }\n quad(x) { return me.twice(this.twice(x)) }\n\
+                   oct(x) { return twice(quad(x)) }\n}\n\
+                   static box Main { main() { print(Util.oct(1))\n return 4 } }";
+        assert_eq!(run(src), ("8\n".into(), 4));
+        // Truthiness of Integer, Float and String; `and`/`or`/`not` give Bools; ternary.
+        let src = "local r = \"\"\nif 0 { r = r + \"a\" }\nif 2 { r = r + \"b\" }\nif 0.5 { r = r + \"c\" }\n\
+                   if \"\" { r = r + \"d\" }\nif \"x\" { r = r + \"e\" }\n\
+                   print(r + \" \" + (1 and \"s\") + \" \" + (0 or \"\") + \" \" + not 0 + \" \" + (3 > 2 ? 1 : 2))";
+        assert_eq!(run(src).0, "bce true false true 1\n");
+        // Indexing reads and writes arrays and maps; `local a, b`.
+        let src =
+            "local a, m\na = [1, 2]\nm = %{\"k\" => 5}\na[0] = a[1] + m[\"k\"]\nm[\"j\"] = 1\n\
+                   print(a + \" \" + m.size() + \" \" + a.size())";
+        assert_eq!(run(src).0, "[7, 2] 2 2\n");
+        // `fini` runs at every exit of its scope, last registered first; `cleanup` after the
+        // block; loops run the `fini`s of the scopes they leave.
+        let src = "static box Main {\n f(log) {\n fini { log.push(\"f1\") }\n local x = 1 fini { log.push(\"f2\") }\n\
+                   if x == 1 { return log.push(\"ret\") }\n log.push(\"never\")\n }\n\
+                   main() {\n local log = []\n me.f(log)\n local i = 0\n\
+                   while i < 2 { i += 1\n { fini { log.push(\"L\" + i) }\n if i == 1 { continue }\n break } }\n\
+                   { log.push(\"b\") } cleanup { log.push(\"c\") }\n print(log.join(\",\"))\n }\n}";
+        assert_eq!(run(src).0, "ret,f2,f1,L1,L2,b,c\n");
+        // Block expressions: the statements run in their own scope, the tail is the value.
+        let src = "local x = 1\nlocal y = { local x = 10\n x * 2 }\nif ({ local z = y\n z > 5 }) { print(x + y) }";
+        assert_eq!(run(src).0, "21\n");
+        // An instance `box Main` gets a `new Main()` as the receiver of `main`.
+        let src = "box Main {\n n\n birth() { me.n = 3 }\n main() { return n() + me.n }\n n() { return 1 } }";
+        assert_eq!(run(src).1, 4);
+        // A Bool result of main is the status 1 or 0; the one static box with `main` is the
+        // entry when there is no `Main`; `method`/`func` spell methods.
+        assert_eq!(
+            run("static box App { method main() { return 2 > 1 } }").1,
+            1
+        );
+        assert_eq!(run("static box App { func main() { return false } }").1, 0);
+        // `is`/`as` with a type name are typeops.
+        assert_eq!(
+            run("box P { }\nlocal p = new P()\nprint(1.is(\"IntegerBox\") + \" \" + p.is(\"P\") + \" \" + \"s\".is(\"Integer\") + \" \" + 2.as(\"Integer\"))").0,
+            "true true false 2\n"
+        );
+        // `&&` and `||` share a precedence level, left to right: (true || x) && false.
+        assert_eq!(run("print(true || false && false)").0, "false\n");
+    }
+
+    #[test]
+    fn bool_only_locals_need_no_truthiness() {
+        // `f` only ever holds Bools (also through `g = f`), so no helper is generated; `n` is
+        // once an Integer, so conditions on it go through the helper.
+        let m = compile_src("local f = false\nlocal g = f\nif 1 < 2 { f = true }\nif g { print(1) }\nif f { print(2) }")
+            .unwrap();
+        assert!(m.function_by_name(super::TRUTHY).is_none());
+        let m = compile_src("local n = false\nn = 1\nif n { print(n) }").unwrap();
+        assert!(m.function_by_name(super::TRUTHY).is_some());
+        assert_eq!(run("local n = false\nn = 1\nif n { print(n) }").0, "1\n");
+    }
+
+    #[test]
+    fn nyash_compile_errors() {
+        assert_eq!(
+            error("local a = 1\nif a { local a = 2 }\nlocal a = 3").0,
+            "a is already declared in this block"
+        );
+        assert_eq!(
+            error("static box S { x\n m() { } }\nprint(1)").0,
+            "static box S declares field x: fields of static boxes are not supported"
+        );
+        assert_eq!(
+            error("static box S { m() { } }\nprint(S.n())").0,
+            "static box S has no method n"
+        );
+        assert_eq!(
+            error("static box S { m() { } }\nprint(new S())").0,
+            "S is a static box: call its methods as S.m()"
+        );
+        assert_eq!(
+            error("local x = { if true { return 1 }\n 2 }").0,
+            "return, break and continue cannot leave a block expression"
+        );
+        assert_eq!(
+            error("loop(true) { fini { break }\n break }").0,
+            "break out of a fini block"
+        );
+        assert_eq!(
+            error("print(1)\nstatic box Main { main() { } }").0,
+            "top-level statements and Main.main: a program has one entry point"
+        );
+        assert_eq!(
+            error("using \"x.hako\"\nprint(1)").0,
+            "`using` needs a program read from a file"
+        );
+        assert_eq!(
+            error("function __ny_truthy(x) { }\nprint(1)").0,
+            "__ny_truthy is a reserved name (names starting with __ny_)"
         );
     }
 }

@@ -17,7 +17,8 @@ pub enum Tok {
     Float(f64),
     /// A string literal, escapes decoded.
     Str(String),
-    /// Punctuation or an operator: `( ) { } [ ] , . : ; = + - * / % == != < <= > >= && || !`.
+    /// Punctuation or an operator: `( ) { } [ ] , . : ; = + - * / % == != < <= > >= && || ! ?
+    /// => += -= *= /= %{`.
     Punct(&'static str),
     /// The end of the input.
     Eof,
@@ -48,10 +49,28 @@ pub struct Token {
 }
 
 /// Punctuation, longest first so that `==` wins over `=`.
-const PUNCT: [&str; 24] = [
-    "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ":", ";", "=", "+",
-    "-", "*", "/", "%", "<", ">",
+const PUNCT: [&str; 32] = [
+    "==", "!=", "<=", ">=", "&&", "||", "=>", "+=", "-=", "*=", "/=", "%{", "(", ")", "{", "}",
+    "[", "]", ",", ".", ":", ";", "=", "+", "-", "*", "/", "%", "<", ">", "?", "!",
 ];
+
+/// Like [`lex`], with every span (of tokens and errors) moved `base` bytes on: the spans of
+/// several files then live in one space (see [`crate::compile_file`]).
+pub fn lex_at(src: &str, base: usize) -> Result<Vec<Token>, Error> {
+    let shift = |s: Span| Span::new(s.start as usize + base, s.end as usize + base);
+    match lex(src) {
+        Ok(mut toks) => {
+            for t in &mut toks {
+                t.span = shift(t.span);
+            }
+            Ok(toks)
+        }
+        Err(mut e) => {
+            e.span = shift(e.span);
+            Err(e)
+        }
+    }
+}
 
 /// Splits `src` into tokens, ending with [`Tok::Eof`]. Stops at the first lexical error.
 pub fn lex(src: &str) -> Result<Vec<Token>, Error> {
@@ -77,6 +96,17 @@ pub fn lex(src: &str) -> Result<Vec<Token>, Error> {
             }
             continue;
         }
+        // A block comment `/* ... */` (not nested); a line break inside it counts.
+        if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            let Some(len) = src[i + 2..].find("*/") else {
+                return Err(Error::new(Span::new(i, i + 2), "unterminated comment"));
+            };
+            if src[i + 2..i + 2 + len].contains('\n') {
+                newline = true;
+            }
+            i += len + 4;
+            continue;
+        }
         let start = i;
         let tok = if c.is_ascii_alphabetic() || c == b'_' {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -91,9 +121,6 @@ pub fn lex(src: &str) -> Result<Vec<Token>, Error> {
             let (s, end) = string(src, start)?;
             i = end;
             Tok::Str(s)
-        } else if c == b'!' && bytes.get(i + 1) != Some(&b'=') {
-            i += 1;
-            Tok::Punct("!")
         } else if let Some(p) = PUNCT.iter().find(|p| src[i..].starts_with(**p)) {
             i += p.len();
             Tok::Punct(p)

@@ -1,6 +1,8 @@
-//! `mir14-ny`: ny, a small language with a Nyash-like surface (`box` declarations with fields
-//! and methods, `local`, `if`/`else`, `loop(cond)` with `break`/`continue`, functions, strings,
-//! arrays, maps, method calls, `print`), compiled to MIR14 through the public builder API only.
+//! `mir14-ny`: Nyash, the language of the hakorune project (static and instance `box`es with
+//! fields and methods, `birth`, `me`/`this`, `local`, `if`/`else`, `loop`/`while` with
+//! `break`/`continue`, `and`/`or`/`not`, `?:`, indexing, array and map literals, block
+//! expressions, `fini`/`cleanup`, `using` of other files, `print`), compiled to MIR14 through
+//! the public builder API only.
 //!
 //! The language is described in `ny/README.md`. Pipeline: [`lexer`] → [`parser`] (a syntax tree,
 //! [`ast`]) → [`compile`](compile::compile_program) (builder calls) → [`mir14_mir::Module`].
@@ -19,6 +21,8 @@ pub mod lexer;
 pub mod parser;
 
 use mir14_mir::{line_col, Module, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// A lexical, syntax or compile error, located in the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +31,9 @@ pub struct Error {
     pub span: Span,
     /// What is wrong.
     pub message: String,
+    /// For an error in a file imported with `using`: that file's name (as the importing file
+    /// names it, joined to the importer's directory) and its text; `span` is then in that text.
+    pub file: Option<(String, String)>,
 }
 
 impl Error {
@@ -35,12 +42,17 @@ impl Error {
         Error {
             span,
             message: message.into(),
+            file: None,
         }
     }
 
     /// `file:line:col: error: message` and a newline (line and column 1-based, columns in
-    /// characters).
+    /// characters). An error in an imported file names that file.
     pub fn render(&self, file: &str, src: &str) -> String {
+        let (file, src) = match &self.file {
+            Some((f, s)) => (f.as_str(), s.as_str()),
+            None => (file, src),
+        };
         let (line, col) = line_col(src, self.span.start as usize);
         format!("{file}:{line}:{col}: error: {}\n", self.message)
     }
@@ -54,22 +66,192 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Compiles ny source text to a verified MIR14 module.
+/// The stack the compiler runs on (nesting is bounded by [`parser::MAX_DEPTH`], and this is
+/// enough for that depth in a debug build).
+const STACK_BYTES: usize = 256 << 20;
+
+/// Compiles Nyash source text to a verified MIR14 module. The program cannot use `using` of
+/// files (there is no file to resolve paths against); see [`compile_file`].
 ///
 /// A module the verifier rejects would be a bug of this compiler; it is reported as an error at
 /// the start of the file whose message lists the verifier's findings.
 pub fn compile(src: &str) -> Result<Module, Error> {
-    let prog = parser::parse(src)?;
-    let module = compile::compile_program(&prog)?;
-    if let Err(errors) = mir14_mir::verify(&module) {
-        let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-        return Err(Error::new(
+    compile_file(None, src)
+}
+
+/// Compiles the Nyash program `src`, read from `path` (if any), to a verified MIR14 module.
+/// `using "p"` imports are resolved against the importing file's directory, then each of its
+/// parent directories in turn; each file is read once.
+pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+    let path = path.map(Path::to_path_buf);
+    let src = src.to_string();
+    let run = move || compile_on_this_stack(path.as_deref(), &src);
+    match std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(run)
+    {
+        Ok(h) => h
+            .join()
+            .unwrap_or_else(|_| Err(Error::new(Span::new(0, 0), "the compiler thread panicked"))),
+        Err(e) => Err(Error::new(
             Span::new(0, 0),
-            format!(
-                "internal compiler error: the generated MIR does not verify: {}",
-                list.join("; ")
-            ),
-        ));
+            format!("cannot start the compiler thread: {e}"),
+        )),
     }
-    Ok(module)
+}
+
+/// One source file of a program: its name, text and where its spans start.
+struct SourceFile {
+    name: String,
+    text: String,
+    base: usize,
+}
+
+fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+    let mut files = vec![SourceFile {
+        name: String::new(),
+        text: src.to_string(),
+        base: 0,
+    }];
+    let result = load_program(path, &mut files).and_then(|prog| {
+        let module = compile::compile_program(&prog)?;
+        if let Err(errors) = mir14_mir::verify(&module) {
+            let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            return Err(Error::new(
+                Span::new(0, 0),
+                format!(
+                    "internal compiler error: the generated MIR does not verify: {}",
+                    list.join("; ")
+                ),
+            ));
+        }
+        Ok(module)
+    });
+    // Map an error's span back to the file it is in.
+    result.map_err(|mut e| {
+        let at = e.span.start as usize;
+        if let Some(f) = files.iter().skip(1).rev().find(|f| f.base <= at) {
+            e.span = Span::new(at - f.base, e.span.end as usize - f.base);
+            e.file = Some((f.name.clone(), f.text.clone()));
+        }
+        e
+    })
+}
+
+/// Parses the main file (`files[0]`) and every file it imports, transitively, into one program.
+fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast::Program, Error> {
+    let mut prog = parser::parse_at(&files[0].text, 0)?;
+    let mut seen: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    if let Some(p) = path.and_then(|p| p.canonicalize().ok()) {
+        seen.insert(p, Vec::new());
+    }
+    // (importing file's path, its directive), in order.
+    let mut todo: Vec<(Option<PathBuf>, ast::Using)> = prog
+        .usings
+        .drain(..)
+        .rev()
+        .map(|u| (path.map(Path::to_path_buf), u))
+        .collect();
+    while let Some((from, u)) = todo.pop() {
+        if !u.is_path {
+            return Err(Error::new(
+                u.span,
+                format!(
+                    "cannot import module {}: `using` takes a file path in quotes (module names need upstream's hako.toml)",
+                    u.target
+                ),
+            ));
+        }
+        let Some(from) = from else {
+            return Err(Error::new(
+                u.span,
+                "`using` needs a program read from a file",
+            ));
+        };
+        let Some(found) = resolve(&from, &u.target) else {
+            let dir = from.parent().unwrap_or(Path::new("."));
+            return Err(Error::new(
+                u.span,
+                format!(
+                    "cannot find {:?} (looked in {} and its parent directories)",
+                    u.target,
+                    dir.display()
+                ),
+            ));
+        };
+        let key = found.canonicalize().unwrap_or_else(|_| found.clone());
+        let boxes = if let Some(b) = seen.get(&key) {
+            b.clone()
+        } else {
+            let text = std::fs::read_to_string(&found)
+                .map_err(|e| Error::new(u.span, format!("cannot read {}: {e}", found.display())))?;
+            let last = files.last().map_or(0, |f| f.base + f.text.len() + 1);
+            files.push(SourceFile {
+                name: found.display().to_string(),
+                text,
+                base: last,
+            });
+            let f = files.last().map(|f| (f.text.clone(), f.base));
+            let (text, base) = f.unwrap_or_default();
+            let mut sub = parser::parse_at(&text, base)?;
+            if let Some(span) = sub.stmts_span {
+                return Err(Error::new(
+                    span,
+                    "a file imported with `using` cannot have top-level statements",
+                ));
+            }
+            let statics: Vec<String> = sub
+                .boxes
+                .iter()
+                .filter(|b| b.is_static)
+                .map(|b| b.name.clone())
+                .collect();
+            for v in sub.usings.drain(..).rev() {
+                todo.push((Some(found.clone()), v));
+            }
+            prog.boxes.append(&mut sub.boxes);
+            prog.functions.append(&mut sub.functions);
+            seen.insert(key, statics.clone());
+            statics
+        };
+        // `as Alias` names the file's static box when its name differs.
+        if let Some(alias) = &u.alias {
+            if !boxes.contains(alias) {
+                match boxes.as_slice() {
+                    [only] => {
+                        prog.aliases.insert(alias.clone(), only.clone());
+                    }
+                    _ => {
+                        return Err(Error::new(
+                            u.span,
+                            format!(
+                                "{alias}: {:?} has {} static boxes and none is named {alias}",
+                                u.target,
+                                boxes.len()
+                            ),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Ok(prog)
+}
+
+/// The file `target` names from a file at `from`: relative to `from`'s directory, else to the
+/// nearest parent directory where it exists.
+fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
+    let t = Path::new(target);
+    if t.is_absolute() {
+        return t.is_file().then(|| t.to_path_buf());
+    }
+    let mut dir = from.parent();
+    while let Some(d) = dir {
+        let cand = d.join(t);
+        if cand.is_file() {
+            return Some(cand);
+        }
+        dir = d.parent();
+    }
+    None
 }

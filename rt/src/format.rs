@@ -48,6 +48,18 @@ impl Runtime {
         out: &mut String,
         nested: bool,
     ) -> Result<(), Trap> {
+        // Scalars and top-level Strings need no work list.
+        match v.tag {
+            STR if !nested => {
+                out.push_str(str_of(v));
+                return Ok(());
+            }
+            INT => {
+                let _ = write!(out, "{}", v.as_int());
+                return Ok(());
+            }
+            _ => {}
+        }
         let mark = self.printing.len();
         let mut work = vec![Work::Value(v, nested)];
         let r = self.fmt_work(host, &mut work, out);

@@ -1,12 +1,17 @@
 //! The box heap and its garbage collector: every String, ArrayBox, MapBox and user box
 //! instance is allocated here, and reclaimed by a tracing, non-moving mark-sweep collector.
 //!
-//! # Objects
+//! # Objects and pages
 //!
-//! Each object is a `Box<GcBox<T>>` whose payload `T` ([`StrObj`], [`ArrayObj`], [`MapObj`],
-//! [`UserObj`]) sits at offset 0, so the pointer in a [`Val`] is both the object's identity and
-//! a pointer to its payload; the mark bit follows the payload. The heap keeps every object in a
-//! list `(kind, pointer)`.
+//! Objects live in *pages*: 64 KiB blocks, aligned to their size, each holding slots of one
+//! kind ([`StrObj`], [`ArrayObj`], [`MapObj`], [`UserObj`]) after a header of one state byte
+//! per slot. A slot is exactly the payload, so the pointer in a [`Val`] is both the object's
+//! identity and a pointer to its payload, and the state of the object at `p` is found from
+//! `p` alone (page = `p` rounded down to 64 KiB, slot index). Each kind has a free
+//! list of slots threaded through the free slots themselves; allocating is popping it (a new
+//! page is carved into free slots when it is empty), so making an object never calls the
+//! system allocator (a payload's own vectors still do). A slot's state is free, white
+//! (allocated) or black (marked).
 //!
 //! # Collection
 //!
@@ -16,119 +21,277 @@
 //! - the precise roots the caller passes (the interpreter's live registers, the operands of the
 //!   runtime call compiled code is making);
 //! - for compiled code, every aligned word of a native stack range (conservative: a word is a
-//!   pointer iff it equals the address of an object; callee-saved registers are spilled to the
-//!   stack first, see [`crate::abi`]);
+//!   pointer iff it is the address of an allocated slot: its page is found in a hash set of
+//!   page addresses, then the offset must be a multiple of the page's slot size and the slot
+//!   not free; callee-saved registers are spilled to the stack first, see [`crate::abi`]);
 //! - pinned values ([`Heap::pin`]: string constants, interned type names), forever;
 //! - the shadow root stack ([`Heap::push_root`] / [`Heap::pop_roots`]): values the runtime holds
 //!   in Rust memory across a callback into MIR code.
 //!
-//! The next collection is due after `max(MIN_THRESHOLD, live bytes)` more bytes were allocated,
-//! so the cost of a collection (proportional to the heap) is amortized over the allocations that
-//! made it necessary. With `MIR14_GC_STRESS=1` in the environment every safepoint collects.
-//! Swept objects go to a per-kind free list (up to [`FREE_CAP`] each) and are reused by the next
-//! allocations of their kind before the allocator is asked.
+//! Marking is an explicit work list; sweeping walks the pages of each kind once, drops the
+//! payloads of white objects, turns black ones white and rebuilds the free lists in address
+//! order; empty pages beyond as many as are in use (at least a few per kind) go back to the
+//! system allocator.
+//! The cost of a collection is linear in the heap (live objects and the free slots between
+//! them), with no sorting. The next collection is due after `max(MIN_THRESHOLD, live bytes)`
+//! more bytes were allocated, so it is amortized over the allocations that made it necessary.
+//! With `MIR14_GC_STRESS=1` in the environment every safepoint collects.
 //!
 //! # Strings
 //!
-//! A String is a view `(buffer, length)` of a shared byte buffer ([`StrBuf`]) of fixed capacity.
-//! Bytes below the buffer's `used` mark never change, so every view is immutable. Appending to
-//! the view that ends at `used` writes the new bytes in place when they fit (the result is a new
-//! view of the same buffer); otherwise the result gets a new buffer of twice the size. Appending
-//! to any other view copies. So `s = s + x` in a loop is amortized O(|x|) per append.
+//! A String object is `(ptr, len)` of UTF-8 text held in one of three ways:
+//! - *inline*: up to [`INLINE`] bytes inside the object itself (no other memory);
+//! - *owner*: the object owns a byte buffer of fixed capacity (a header `(cap, used)` and the
+//!   bytes, one allocation) and is a view of its first `len` bytes;
+//! - *view*: `len` bytes anywhere inside the buffer of another String object, its owner, which
+//!   marking the view marks (so substrings share their text and never copy it).
+//!
+//! Bytes below a buffer's `used` mark never change, so every String is immutable. Appending to
+//! a String that ends at its buffer's `used` mark writes the new bytes in place when they fit
+//! (the result is a new view of the same buffer); otherwise the result gets a new buffer with
+//! room to grow (twice its length). So `s = s + x` in a loop is amortized O(|x|) per append.
+//! A result of at most [`INLINE`] bytes (a short substring, a one-character String, a short
+//! concatenation) is always made inline; one-character Strings ([`Heap::char_str`]: every ASCII
+//! character, the first [`WIDE_CHARS`] others) are made once per heap and reused. For non-ASCII
+//! text, scalar-value indexes are mapped to byte offsets by a sampled index (the byte offset of
+//! every [`SAMPLE`]-th scalar value; an interval of [`SAMPLE`] bytes is ASCII and needs no
+//! scan), built on first use.
 //!
 //! Invariant relied on by every accessor: a `Val` whose tag is `STR`, `ARRAY`, `MAP` or `USER`
 //! and that is reachable from a root holds a pointer made by this heap to a live object.
 
-use crate::map::MapObj;
+use crate::map::{FxHashMap, MapObj};
 use crate::value::{Val, ARRAY, MAP, STR, USER};
-use std::cell::Cell;
-use std::rc::Rc;
+use std::alloc::Layout;
+use std::cell::{Cell, UnsafeCell};
 
-/// A fixed-capacity byte buffer shared by String views. Bytes `0..used` are initialized UTF-8
-/// (at char boundaries wherever a view ends) and never change.
-#[derive(Debug)]
-pub struct StrBuf {
-    ptr: *mut u8,
+/// Strings of at most this many bytes are stored inside their object.
+pub const INLINE: usize = 23;
+/// At most this many one-character Strings of non-ASCII characters are shared (and live as
+/// long as the heap).
+pub const WIDE_CHARS: usize = 4096;
+/// The sampling interval of the scalar-value index of non-ASCII Strings.
+pub const SAMPLE: usize = 16;
+
+/// The header of a String buffer; `cap` bytes follow it.
+#[repr(C)]
+struct BufHead {
     cap: usize,
+    /// Bytes `0..used` are initialized UTF-8 and never change.
     used: Cell<usize>,
 }
 
-impl StrBuf {
-    /// A buffer holding `s` with room for `cap` bytes (`cap >= s.len()`).
-    fn with(s: &[u8], cap: usize) -> StrBuf {
-        let mut v: Vec<u8> = Vec::with_capacity(cap.max(s.len()));
-        v.extend_from_slice(s);
-        StrBuf::from_vec(v)
+/// Allocates a buffer with room for `cap` bytes, `used` = 0.
+fn new_buf(cap: usize) -> *mut BufHead {
+    let layout = buf_layout(cap);
+    // SAFETY: the layout has non-zero size.
+    let p = unsafe { std::alloc::alloc(layout) } as *mut BufHead;
+    if p.is_null() {
+        std::alloc::handle_alloc_error(layout);
     }
-
-    /// A buffer taking over `v` (its capacity included).
-    fn from_vec(v: Vec<u8>) -> StrBuf {
-        let mut v = std::mem::ManuallyDrop::new(v);
-        StrBuf {
-            ptr: v.as_mut_ptr(),
-            cap: v.capacity(),
-            used: Cell::new(v.len()),
-        }
-    }
+    // SAFETY: `p` is fresh memory for a header.
+    unsafe {
+        p.write(BufHead {
+            cap,
+            used: Cell::new(0),
+        })
+    };
+    p
 }
 
-impl Drop for StrBuf {
-    fn drop(&mut self) {
-        // SAFETY: `ptr`/`cap` came from a `Vec<u8>` that was never freed; length 0 drops no bytes.
-        unsafe { drop(Vec::from_raw_parts(self.ptr, 0, self.cap)) }
-    }
+/// The layout of a buffer of capacity `cap`.
+fn buf_layout(cap: usize) -> Layout {
+    Layout::from_size_align(std::mem::size_of::<BufHead>() + cap, 8)
+        .unwrap_or_else(|_| panic!("string of {cap} bytes is too large"))
 }
 
-/// An immutable String object: a view of the first `len` bytes of a shared buffer.
+/// The first byte of buffer `b`.
+#[inline(always)]
+fn buf_data(b: *const BufHead) -> *mut u8 {
+    // SAFETY: the bytes follow the header in the same allocation.
+    unsafe { (b as *mut u8).add(std::mem::size_of::<BufHead>()) }
+}
+
+/// The scalar-value index of a non-ASCII String: the byte offset of every [`SAMPLE`]-th scalar.
+#[derive(Debug)]
+struct CharIndex {
+    chars: usize,
+    samples: Box<[usize]>,
+}
+
+/// An immutable String object (see the module docs): inline text, a buffer it owns, or a view
+/// of another String's buffer.
 #[derive(Debug)]
 pub struct StrObj {
-    buf: Rc<StrBuf>,
+    ptr: *const u8,
     len: usize,
+    /// 0: inline; odd: owns the buffer at `base - 1`; even: a view of the owner at `base`.
+    base: usize,
     /// True when the text is ASCII, so that scalar-value indexes are byte indexes.
     pub ascii: bool,
-    /// For non-ASCII text, the byte offset of each scalar value, built on first indexing.
-    pub offsets: std::cell::OnceCell<Box<[usize]>>,
+    /// Inline: the text. Otherwise, when not ASCII: the first word (unaligned) is the address
+    /// of the [`CharIndex`], 0 until built.
+    inline: UnsafeCell<[u8; INLINE]>,
 }
 
 impl StrObj {
     /// The text.
     #[inline(always)]
     pub fn as_str(&self) -> &str {
-        // SAFETY: bytes `0..len` of the buffer are initialized UTF-8 and never change while the
-        // buffer lives (this view holds it).
-        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.buf.ptr, self.len)) }
+        // SAFETY: `ptr..ptr+len` is initialized UTF-8 that never changes while this object or
+        // its owner lives (marking this view marks the owner).
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr, self.len)) }
     }
 
-    /// The byte offsets of the scalar values (built once).
-    pub fn char_offsets(&self) -> &[usize] {
-        self.offsets
-            .get_or_init(|| self.as_str().char_indices().map(|(b, _)| b).collect())
+    /// The length in bytes.
+    #[inline(always)]
+    pub fn byte_len(&self) -> usize {
+        self.len
+    }
+
+    /// The buffer holding the text (`None` when inline).
+    #[inline]
+    fn buf(&self) -> Option<*const BufHead> {
+        if self.base == 0 {
+            None
+        } else if self.base & 1 == 1 {
+            Some((self.base - 1) as *const BufHead)
+        } else {
+            // SAFETY: a view's owner is live while the view is (heap invariant).
+            let owner = unsafe { &*(self.base as *const StrObj) };
+            Some((owner.base - 1) as *const BufHead)
+        }
+    }
+
+    /// The owner of this String's buffer (itself when it is an owner), as an address; 0 when
+    /// inline.
+    #[inline]
+    fn owner(&self) -> usize {
+        if self.base & 1 == 1 {
+            self as *const StrObj as usize
+        } else {
+            self.base
+        }
+    }
+
+    /// The scalar-value index of a non-ASCII String that is not inline (built on first use).
+    fn char_idx(&self) -> &CharIndex {
+        debug_assert!(!self.ascii && self.base != 0);
+        let slot = self.inline.get() as *mut usize;
+        // SAFETY: a non-inline String's inline bytes hold only the index address (unaligned);
+        // once set it never changes until the String is dropped.
+        unsafe {
+            let p = slot.read_unaligned();
+            if p != 0 {
+                return &*(p as *const CharIndex);
+            }
+            let mut samples = Vec::with_capacity(self.len / SAMPLE + 1);
+            let mut chars = 0;
+            for (b, _) in self.as_str().char_indices() {
+                if chars % SAMPLE == 0 {
+                    samples.push(b);
+                }
+                chars += 1;
+            }
+            let x = Box::into_raw(Box::new(CharIndex {
+                chars,
+                samples: samples.into_boxed_slice(),
+            }));
+            slot.write_unaligned(x as usize);
+            &*x
+        }
     }
 
     /// The length in Unicode scalar values.
     pub fn char_len(&self) -> usize {
         if self.ascii {
             self.len
+        } else if self.base == 0 {
+            count_chars(self.as_str().as_bytes())
         } else {
-            self.char_offsets().len()
+            self.char_idx().chars
         }
     }
 
     /// The byte offset of scalar index `i` (`i <= char_len`; `i == char_len` gives the end).
     pub fn byte_at(&self, i: usize) -> usize {
         if self.ascii {
-            i.min(self.len)
-        } else {
-            self.char_offsets().get(i).copied().unwrap_or(self.len)
+            return i.min(self.len);
         }
+        if self.base == 0 {
+            // Inline: at most INLINE bytes to scan.
+            return self
+                .as_str()
+                .char_indices()
+                .nth(i)
+                .map_or(self.len, |(b, _)| b);
+        }
+        let x = self.char_idx();
+        if i >= x.chars {
+            return self.len;
+        }
+        let bytes = self.as_str().as_bytes();
+        let k = i / SAMPLE;
+        let mut b = x.samples[k];
+        // A sample interval of SAMPLE bytes is ASCII: the offset is direct.
+        if x.samples.get(k + 1).is_some_and(|&e| e - b == SAMPLE) {
+            return b + i % SAMPLE;
+        }
+        for _ in 0..i % SAMPLE {
+            b += utf8_width(bytes[b]);
+        }
+        b
     }
 
     /// The scalar index of byte offset `b` (a char boundary).
     pub fn char_index(&self, b: usize) -> usize {
         if self.ascii {
-            b
-        } else {
-            self.char_offsets().partition_point(|&o| o < b)
+            return b;
+        }
+        if self.base == 0 {
+            return count_chars(&self.as_str().as_bytes()[..b.min(self.len)]);
+        }
+        let x = self.char_idx();
+        let k = x.samples.partition_point(|&o| o <= b).saturating_sub(1);
+        let from = x.samples.get(k).copied().unwrap_or(0);
+        k * SAMPLE + count_chars(&self.as_str().as_bytes()[from..b.min(self.len)])
+    }
+}
+
+/// The number of scalar values in UTF-8 bytes (the bytes that are not continuation bytes).
+#[inline]
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
+/// The byte length of the UTF-8 sequence starting with `b`.
+#[inline(always)]
+fn utf8_width(b: u8) -> usize {
+    match b {
+        0..=0x7f => 1,
+        0x80..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+impl Drop for StrObj {
+    fn drop(&mut self) {
+        if self.base != 0 && !self.ascii {
+            let x = {
+                // SAFETY: a non-inline String's inline bytes hold the index address or 0.
+                unsafe { (self.inline.get() as *const usize).read_unaligned() }
+            };
+            if x != 0 {
+                // SAFETY: the index was made by `Box::into_raw` in `char_idx`, freed once here.
+                drop(unsafe { Box::from_raw(x as *mut CharIndex) });
+            }
+        }
+        if self.base & 1 == 1 {
+            let b = (self.base - 1) as *mut BufHead;
+            // SAFETY: an owner's buffer was made by `new_buf` with its capacity and is freed
+            // once, here; views of it are dead (they would have marked this owner).
+            unsafe { std::alloc::dealloc(b as *mut u8, buf_layout((*b).cap)) }
         }
     }
 }
@@ -149,23 +312,20 @@ pub struct UserObj {
     pub fields: Vec<Val>,
 }
 
-/// An object as allocated: the payload first (so the object's address is the payload's), then
-/// the mark bit.
-#[repr(C)]
-struct GcBox<T> {
-    value: T,
-    mark: Cell<bool>,
-}
+/// Slot states.
+const FREE: u8 = 0;
+const WHITE: u8 = 1;
+const BLACK: u8 = 2;
 
+/// The size and alignment of a page.
+const PAGE: usize = 1 << 16;
+/// Empty pages kept per kind after a sweep at least (and up to as many as the pages in use):
+/// enough for the allocation between two collections of a small heap.
+const SPARE_PAGES: usize = MIN_THRESHOLD / PAGE;
 /// Collection starts after this many bytes at least (and after the live size, when larger).
 const MIN_THRESHOLD: usize = 4 << 20;
-/// Per-object bookkeeping charged on top of the payload (allocator header, list entry).
-const OBJ_OVERHEAD: usize = 32;
-/// At most this many freed objects of each kind are kept for reuse instead of being returned
-/// to the allocator.
-const FREE_CAP: usize = 1 << 16;
 
-/// The free-list index of a heap kind.
+/// The space index of a heap kind.
 #[inline(always)]
 fn kind_slot(kind: u64) -> usize {
     match kind {
@@ -176,12 +336,81 @@ fn kind_slot(kind: u64) -> usize {
     }
 }
 
-/// The heap: every live object, the collector's roots and its accounting.
+/// The heap kind of a space index.
+const KINDS: [u64; 4] = [STR, ARRAY, MAP, USER];
+
+/// The geometry of the pages of a space: slot size, slots per page, and the offset of the
+/// first slot (the page starts with one state byte per slot).
+#[derive(Clone, Copy)]
+struct Geometry {
+    size: usize,
+    n: usize,
+    hdr: usize,
+}
+
+/// The page geometry of a slot size.
+const fn geometry_of(size: usize) -> Geometry {
+    let mut n = PAGE / (size + 1);
+    while n.div_ceil(64) * 64 + n * size > PAGE {
+        n -= 1;
+    }
+    Geometry {
+        size,
+        n,
+        hdr: n.div_ceil(64) * 64,
+    }
+}
+
+/// The page geometry of each space.
+const GEOMETRY: [Geometry; 4] = [
+    geometry_of(std::mem::size_of::<StrObj>()),
+    geometry_of(std::mem::size_of::<ArrayObj>()),
+    geometry_of(std::mem::size_of::<MapObj>()),
+    geometry_of(std::mem::size_of::<UserObj>()),
+];
+
+/// The page geometry of space `k`.
+#[inline(always)]
+fn space_geometry(k: usize) -> Geometry {
+    GEOMETRY[k]
+}
+
+/// The objects of one kind: its pages and its free list.
+#[derive(Default)]
+struct Space {
+    /// Page addresses.
+    pages: Vec<usize>,
+    /// The first free slot (0: none); each free slot's first word is the next one.
+    free: usize,
+}
+
+/// The state byte of the slot at `p` in space `k`.
+///
+/// # Safety
+/// `p` must be a slot of a page of space `k`.
+#[inline(always)]
+unsafe fn state<'a>(k: usize, p: usize) -> &'a Cell<u8> {
+    let g = space_geometry(k);
+    let page = p & !(PAGE - 1);
+    let i = (p - page - g.hdr) / g.size;
+    // SAFETY: guaranteed by the caller; the page starts with the slots' state bytes.
+    unsafe { &*((page + i) as *const Cell<u8>) }
+}
+
+/// The heap: pages of objects, the collector's roots and its accounting.
 pub struct Heap {
-    /// Every object not yet freed: kind tag and address.
-    objects: Vec<(u64, usize)>,
-    /// How many leading entries of `objects` are sorted by address.
-    sorted: usize,
+    spaces: [Space; 4],
+    /// Every page's address and its space index.
+    page_kind: FxHashMap<usize, u8>,
+    /// The lowest page address and the end of the highest page (a quick filter for stack words).
+    page_lo: usize,
+    page_hi: usize,
+    /// The number of allocated objects.
+    count: usize,
+    /// The one-character ASCII Strings made so far, by byte (void: not made yet).
+    chars: [Val; 128],
+    /// The shared one-character Strings of other characters (at most [`WIDE_CHARS`]).
+    wide_chars: FxHashMap<char, Val>,
     /// Values that are roots forever.
     pinned: Vec<Val>,
     /// The shadow root stack.
@@ -196,9 +425,6 @@ pub struct Heap {
     collections: u64,
     /// The marking work list (kept to reuse its memory).
     work: Vec<Val>,
-    /// Memory of swept objects, per kind ([`kind_slot`]), reused by the next allocations of
-    /// that kind (payload already dropped).
-    free: [Vec<usize>; 4],
 }
 
 impl Default for Heap {
@@ -217,8 +443,13 @@ impl Heap {
     /// An empty heap; `stress` makes every safepoint collect.
     pub fn with_stress(stress: bool) -> Heap {
         Heap {
-            objects: Vec::new(),
-            sorted: 0,
+            spaces: Default::default(),
+            page_kind: FxHashMap::default(),
+            page_lo: usize::MAX,
+            page_hi: 0,
+            count: 0,
+            chars: [Val::VOID; 128],
+            wide_chars: FxHashMap::default(),
             pinned: Vec::new(),
             roots: Vec::new(),
             allocated: 0,
@@ -226,18 +457,17 @@ impl Heap {
             stress,
             collections: 0,
             work: Vec::new(),
-            free: Default::default(),
         }
     }
 
     /// The number of objects not yet freed.
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.count
     }
 
     /// True when no object is allocated.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.count == 0
     }
 
     /// The number of collections so far.
@@ -287,82 +517,255 @@ impl Heap {
 
     // ----- allocation -----
 
+    /// A free slot of space `k`, taken off its free list.
+    #[inline(always)]
+    fn slot(&mut self, k: usize) -> usize {
+        if self.spaces[k].free == 0 {
+            self.grow(k);
+        }
+        let p = self.spaces[k].free;
+        // SAFETY: a free slot's first word is the next free slot.
+        self.spaces[k].free = unsafe { *(p as *const usize) };
+        self.count += 1;
+        p
+    }
+
+    /// Adds a page to space `k`, its slots on the free list.
+    #[cold]
+    fn grow(&mut self, k: usize) {
+        let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
+        // SAFETY: non-zero size.
+        let page = unsafe { std::alloc::alloc(layout) } as usize;
+        if page == 0 {
+            std::alloc::handle_alloc_error(layout);
+        }
+        let g = space_geometry(k);
+        // SAFETY: the header lies in the fresh page. Every slot's state is FREE.
+        unsafe { std::ptr::write_bytes(page as *mut u8, FREE, g.hdr) };
+        self.page_kind.insert(page, k as u8);
+        self.page_lo = self.page_lo.min(page);
+        self.page_hi = self.page_hi.max(page + PAGE);
+        self.spaces[k].pages.push(page);
+        let mut next = self.spaces[k].free;
+        for i in (0..g.n).rev() {
+            let p = page + g.hdr + i * g.size;
+            // SAFETY: `p` is a slot of the fresh page.
+            unsafe { *(p as *mut usize) = next };
+            next = p;
+        }
+        self.spaces[k].free = next;
+    }
+
     #[inline]
     fn add<T>(&mut self, kind: u64, value: T, bytes: usize) -> Val {
-        let g = GcBox {
-            value,
-            mark: Cell::new(false),
-        };
-        let p = match self.free[kind_slot(kind)].pop() {
-            // SAFETY: free-list entries of this kind are allocations of `GcBox<T>` whose payload
-            // was dropped; writing a new one makes the object live again.
-            Some(p) => unsafe {
-                std::ptr::write(p as *mut GcBox<T>, g);
-                p
-            },
-            None => Box::into_raw(Box::new(g)) as usize,
-        };
-        self.objects.push((kind, p));
-        self.allocated += bytes + std::mem::size_of::<GcBox<T>>() + OBJ_OVERHEAD;
+        let k = kind_slot(kind);
+        let p = self.slot(k);
+        // SAFETY: `p` is a free slot of this kind's space, sized and aligned for `T`.
+        unsafe {
+            std::ptr::write(p as *mut T, value);
+            state(k, p).set(WHITE);
+        }
+        self.allocated += bytes + std::mem::size_of::<T>();
         Val {
             tag: kind,
             bits: p as u64,
         }
     }
 
-    fn add_str(&mut self, buf: Rc<StrBuf>, len: usize, ascii: bool, bytes: usize) -> Val {
+    /// A String object `(ptr, len)` with `base` (see [`StrObj`]); `bytes` extra are charged.
+    #[inline]
+    fn add_str(
+        &mut self,
+        ptr: *const u8,
+        len: usize,
+        base: usize,
+        ascii: bool,
+        bytes: usize,
+    ) -> Val {
         self.add(
             STR,
             StrObj {
-                buf,
+                ptr,
                 len,
+                base,
                 ascii,
-                offsets: std::cell::OnceCell::new(),
+                inline: UnsafeCell::new([0; INLINE]),
             },
             bytes,
         )
     }
 
-    /// Allocates a String.
+    /// An inline String holding `a` followed by `b` (`a.len() + b.len() <= INLINE`); the
+    /// shared one for a single ASCII character.
+    fn inline_str(&mut self, a: &[u8], b: &[u8], ascii: bool) -> Val {
+        if a.len() + b.len() == 1 && ascii {
+            return self.char_str(a.first().or(b.first()).copied().unwrap_or(0) as char);
+        }
+        self.new_inline_str(a, b, ascii)
+    }
+
+    /// A new inline String holding `a` followed by `b` (`a.len() + b.len() <= INLINE`).
+    fn new_inline_str(&mut self, a: &[u8], b: &[u8], ascii: bool) -> Val {
+        let v = self.add_str(std::ptr::null(), a.len() + b.len(), 0, ascii, 0);
+        // SAFETY: `v` is the String just made; its inline array has room for both parts.
+        unsafe {
+            let o = &mut *(v.bits as *mut StrObj);
+            let inline = o.inline.get_mut();
+            inline[..a.len()].copy_from_slice(a);
+            inline[a.len()..a.len() + b.len()].copy_from_slice(b);
+            o.ptr = inline.as_ptr();
+        }
+        v
+    }
+
+    /// A String owning a new buffer of capacity `cap` that holds `a` followed by `b`.
+    fn owner_str(&mut self, a: &[u8], b: &[u8], cap: usize, ascii: bool) -> Val {
+        let len = a.len() + b.len();
+        let cap = cap.max(len);
+        let buf = new_buf(cap);
+        let data = buf_data(buf);
+        // SAFETY: the buffer has room for `len` bytes; the parts are other memory.
+        unsafe {
+            std::ptr::copy_nonoverlapping(a.as_ptr(), data, a.len());
+            std::ptr::copy_nonoverlapping(b.as_ptr(), data.add(a.len()), b.len());
+            (*buf).used.set(len);
+        }
+        self.add_str(data, len, buf as usize + 1, ascii, cap + 16)
+    }
+
+    /// Allocates a String (a one-character ASCII String is the shared one of
+    /// [`Heap::char_str`]).
     pub fn alloc_str(&mut self, s: &str) -> Val {
-        let buf = Rc::new(StrBuf::with(s.as_bytes(), s.len()));
-        self.add_str(buf, s.len(), s.is_ascii(), s.len() + 48)
+        if s.len() <= INLINE {
+            self.inline_str(s.as_bytes(), &[], s.is_ascii())
+        } else {
+            self.owner_str(s.as_bytes(), &[], s.len(), s.is_ascii())
+        }
     }
 
-    /// Allocates a String, taking ownership of the text.
+    /// Allocates a String, taking the text.
     pub fn alloc_string(&mut self, s: String) -> Val {
-        let (len, ascii) = (s.len(), s.is_ascii());
-        let buf = Rc::new(StrBuf::from_vec(s.into_bytes()));
-        let bytes = buf.cap + 48;
-        self.add_str(buf, len, ascii, bytes)
+        self.alloc_str(&s)
     }
 
-    /// The String `a` followed by `text` (`a.tag == STR`). When `a` ends where its buffer's
-    /// used part ends and `text` fits, the bytes are written in place and the result shares the
-    /// buffer; otherwise the result gets a buffer with room to grow (twice its length) if `a`
-    /// was the end of its buffer, or an exact one if not. `a` and every other view are unchanged.
+    /// The one-character String `c`: made once per heap for ASCII characters and for the first
+    /// [`WIDE_CHARS`] other characters asked for; inline.
+    #[inline]
+    pub fn char_str(&mut self, c: char) -> Val {
+        if c.is_ascii() {
+            let v = self.chars[c as usize];
+            if v.tag == STR {
+                return v;
+            }
+            let v = self.new_inline_str(&[c as u8], &[], true);
+            self.chars[c as usize] = v;
+            self.pin(v);
+            return v;
+        }
+        if let Some(&v) = self.wide_chars.get(&c) {
+            return v;
+        }
+        let mut buf = [0u8; 4];
+        let s = c.encode_utf8(&mut buf);
+        let v = self.new_inline_str(s.as_bytes(), &[], false);
+        if self.wide_chars.len() < WIDE_CHARS {
+            self.wide_chars.insert(c, v);
+            self.pin(v);
+        }
+        v
+    }
+
+    /// The substring of String `s` (`s.tag == STR`) between byte offsets `a <= b` (char
+    /// boundaries): inline when short, else a view sharing `s`'s buffer.
+    pub fn substr(&mut self, s: Val, a: usize, b: usize) -> Val {
+        let o = str_obj(s);
+        if a == 0 && b == o.len {
+            return s;
+        }
+        let text = &o.as_str().as_bytes()[a..b];
+        let ascii = o.ascii || text.is_ascii();
+        if text.len() <= INLINE {
+            return self.inline_str(text, &[], ascii);
+        }
+        // Longer than INLINE, so `s` is an owner or a view.
+        let owner = o.owner();
+        self.add_str(text.as_ptr(), text.len(), owner, ascii, 0)
+    }
+
+    /// The String `a` followed by `text` (`a.tag == STR`). A short result is made inline. When
+    /// `a` ends where its buffer's used part ends and `text` fits, the bytes are written in
+    /// place and the result is a view of the same buffer; otherwise the result gets a new
+    /// buffer with room to grow (twice its length). `a` and every other String are unchanged.
     pub fn append_str(&mut self, a: Val, text: &str) -> Val {
         let o = str_obj(a);
         let ascii = o.ascii && text.is_ascii();
         let len = o.len + text.len();
-        let at_end = o.buf.used.get() == o.len;
-        if at_end && o.buf.cap - o.len >= text.len() {
-            // SAFETY: bytes `o.len..len` lie in the buffer's spare capacity, which no view
-            // covers; `text` never overlaps them (it is UTF-8 of some view, below `used`, or
-            // memory outside this buffer).
-            unsafe {
-                std::ptr::copy_nonoverlapping(text.as_ptr(), o.buf.ptr.add(o.len), text.len());
-            }
-            o.buf.used.set(len);
-            let buf = o.buf.clone();
-            return self.add_str(buf, len, ascii, text.len());
+        if text.is_empty() {
+            return a;
         }
-        let cap = if at_end { (2 * len).max(16) } else { len };
-        let mut v = Vec::with_capacity(cap);
-        v.extend_from_slice(o.as_str().as_bytes());
-        v.extend_from_slice(text.as_bytes());
-        let buf = Rc::new(StrBuf::from_vec(v));
-        self.add_str(buf, len, ascii, cap + 48)
+        if len <= INLINE {
+            return self.inline_str(o.as_str().as_bytes(), text.as_bytes(), ascii);
+        }
+        if let Some(buf) = o.buf() {
+            // SAFETY: the buffer lives while `a` does.
+            let (data, cap, used) = unsafe { (buf_data(buf), (*buf).cap, &(*buf).used) };
+            let end = o.ptr as usize + o.len - data as usize;
+            if end == used.get() && cap - end >= text.len() {
+                // SAFETY: bytes `end..end+text.len()` lie in the buffer's spare capacity,
+                // which no String covers; `text` never overlaps them (it is text of some
+                // String, below a `used` mark, or memory outside this buffer).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(text.as_ptr(), data.add(end), text.len());
+                }
+                used.set(end + text.len());
+                let (ptr, owner) = (o.ptr, o.owner());
+                return self.add_str(ptr, len, owner, ascii, text.len());
+            }
+        }
+        let (x, y) = (o.as_str().as_bytes(), text.as_bytes());
+        self.owner_str(x, y, (2 * len).max(32), ascii)
+    }
+
+    /// The Strings `items` (every one's tag is `STR`) joined with `sep`, built in one buffer of
+    /// the exact size.
+    pub fn join_strs(&mut self, items: &[Val], sep: &str) -> Val {
+        let n = items.len();
+        let len =
+            items.iter().map(|&v| str_obj(v).len).sum::<usize>() + sep.len() * n.saturating_sub(1);
+        let ascii = sep.is_ascii() && items.iter().all(|&v| str_obj(v).ascii);
+        if len <= INLINE {
+            let mut tmp = [0u8; INLINE];
+            let mut at = 0;
+            for (i, &v) in items.iter().enumerate() {
+                if i > 0 {
+                    tmp[at..at + sep.len()].copy_from_slice(sep.as_bytes());
+                    at += sep.len();
+                }
+                let t = str_of(v).as_bytes();
+                tmp[at..at + t.len()].copy_from_slice(t);
+                at += t.len();
+            }
+            return self.inline_str(&tmp[..at], &[], ascii);
+        }
+        let buf = new_buf(len);
+        let data = buf_data(buf);
+        let mut at = 0;
+        for (i, &v) in items.iter().enumerate() {
+            // SAFETY: the parts add up to `len` bytes, the buffer's capacity; they are other
+            // memory.
+            unsafe {
+                if i > 0 {
+                    std::ptr::copy_nonoverlapping(sep.as_ptr(), data.add(at), sep.len());
+                    at += sep.len();
+                }
+                let t = str_of(v).as_bytes();
+                std::ptr::copy_nonoverlapping(t.as_ptr(), data.add(at), t.len());
+                at += t.len();
+            }
+        }
+        // SAFETY: the buffer is live; `len` bytes are written.
+        unsafe { (*buf).used.set(len) };
+        self.add_str(data, len, buf as usize + 1, ascii, len + 16)
     }
 
     /// Allocates an ArrayBox holding `items`.
@@ -373,7 +776,7 @@ impl Heap {
 
     /// Allocates an empty MapBox.
     pub fn alloc_map(&mut self) -> Val {
-        self.add(MAP, MapObj::default(), 64)
+        self.add(MAP, MapObj::default(), 0)
     }
 
     /// Allocates an instance of user box `box_id` with `nfields` fields, all `void`.
@@ -397,6 +800,29 @@ impl Heap {
         self.allocated >= self.threshold
     }
 
+    /// The object whose address is `w`, if `w` is the address of an allocated slot.
+    #[inline]
+    fn object_at(&self, w: usize) -> Option<Val> {
+        if w < self.page_lo || w >= self.page_hi {
+            return None;
+        }
+        let page = w & !(PAGE - 1);
+        let k = *self.page_kind.get(&page)? as usize;
+        let g = space_geometry(k);
+        let off = w - page;
+        if off < g.hdr || !(off - g.hdr).is_multiple_of(g.size) || (off - g.hdr) / g.size >= g.n {
+            return None;
+        }
+        // SAFETY: `w` is a slot of a page of space `k`.
+        if unsafe { state(k, w) }.get() == FREE {
+            return None;
+        }
+        Some(Val {
+            tag: KINDS[k],
+            bits: w as u64,
+        })
+    }
+
     /// Collects garbage. Roots: `roots` (valid values), the pinned values, the shadow root stack
     /// and, conservatively, every aligned word in the address range `stack` (`lo..hi`).
     ///
@@ -413,29 +839,13 @@ impl Heap {
             unsafe { mark(v, &mut work) };
         }
         if let Some((lo, hi)) = stack {
-            self.sort_objects();
-            let (min, max) = match (self.objects.first(), self.objects.last()) {
-                (Some(a), Some(b)) => (a.1, b.1),
-                _ => (1, 0),
-            };
             let mut p = (lo + 7) & !7;
             while p + 8 <= hi {
                 // SAFETY: the caller guarantees the range is readable; `p` is aligned.
                 let w = unsafe { std::ptr::read_volatile(p as *const usize) };
-                if w >= min && w <= max {
-                    if let Ok(i) = self.objects.binary_search_by_key(&w, |o| o.1) {
-                        let (kind, addr) = self.objects[i];
-                        // SAFETY: `addr` is a live object of kind `kind`.
-                        unsafe {
-                            mark(
-                                Val {
-                                    tag: kind,
-                                    bits: addr as u64,
-                                },
-                                &mut work,
-                            )
-                        };
-                    }
+                if let Some(v) = self.object_at(w) {
+                    // SAFETY: `v` is an allocated object.
+                    unsafe { mark(v, &mut work) };
                 }
                 p += 8;
             }
@@ -447,35 +857,11 @@ impl Heap {
             unsafe { trace(v, &mut work) };
         }
         self.work = work;
-        // Sweep: free the unmarked, clear the marks of the rest, measure the live size.
+        // Sweep.
         let mut live = 0usize;
-        let (mut seen, mut kept_sorted, sorted) = (0usize, 0usize, self.sorted);
-        let free = &mut self.free;
-        self.objects.retain(|&(kind, p)| {
-            let in_prefix = seen < sorted;
-            seen += 1;
-            // SAFETY: every listed object is live until freed here, exactly once.
-            unsafe {
-                let m = mark_cell(kind, p);
-                if m.get() {
-                    m.set(false);
-                    live += size_of_obj(kind, p);
-                    kept_sorted += in_prefix as usize;
-                    true
-                } else {
-                    let list = &mut free[kind_slot(kind)];
-                    if list.len() < FREE_CAP {
-                        drop_payload(kind, p);
-                        list.push(p);
-                    } else {
-                        free_obj(kind, p);
-                    }
-                    false
-                }
-            }
-        });
-        // `retain` keeps order: the sorted prefix shrinks to the survivors of it.
-        self.sorted = kept_sorted;
+        for k in 0..4 {
+            live += self.sweep(k);
+        }
         self.allocated = 0;
         self.threshold = if self.stress {
             0
@@ -484,51 +870,79 @@ impl Heap {
         };
     }
 
-    /// Sorts `objects` by address: the new tail is sorted, then merged with the sorted prefix.
-    fn sort_objects(&mut self) {
-        if self.sorted >= self.objects.len() {
-            return;
-        }
-        let s = self.sorted;
-        self.objects[s..].sort_unstable_by_key(|o| o.1);
-        if s > 0 && self.objects[s - 1].1 > self.objects[s].1 {
-            let (a, b) = self.objects.split_at(s);
-            let mut merged = Vec::with_capacity(a.len() + b.len());
-            let (mut i, mut j) = (0, 0);
-            while i < a.len() && j < b.len() {
-                if a[i].1 < b[j].1 {
-                    merged.push(a[i]);
-                    i += 1;
-                } else {
-                    merged.push(b[j]);
-                    j += 1;
+    /// Sweeps space `k`: frees white objects, whitens black ones, rebuilds the free list in
+    /// address order and returns spare empty pages. Returns the live size in bytes.
+    fn sweep(&mut self, k: usize) -> usize {
+        let g = space_geometry(k);
+        let mut live = 0usize;
+        let mut pages = std::mem::take(&mut self.spaces[k].pages);
+        pages.sort_unstable();
+        let mut empty = Vec::with_capacity(pages.len());
+        let mut freed = 0;
+        for &page in &pages {
+            let mut used = 0;
+            for i in 0..g.n {
+                let p = page + g.hdr + i * g.size;
+                // SAFETY: `p` is a slot of a page of space `k`, byte `i` of the page its state;
+                // allocated slots hold live objects of that kind until dropped here, once.
+                unsafe {
+                    let st = &*((page + i) as *const Cell<u8>);
+                    match st.get() {
+                        BLACK => {
+                            st.set(WHITE);
+                            live += size_of_obj(KINDS[k], p);
+                            used += 1;
+                        }
+                        WHITE => {
+                            drop_payload(KINDS[k], p);
+                            st.set(FREE);
+                            freed += 1;
+                        }
+                        _ => {}
+                    }
                 }
             }
-            merged.extend_from_slice(&a[i..]);
-            merged.extend_from_slice(&b[j..]);
-            self.objects = merged;
+            empty.push(used == 0);
         }
-        self.sorted = self.objects.len();
+        // Empty pages are kept, up to as many as the pages in use (the allocation until the
+        // next collection will want them) and at least SPARE_PAGES; the rest are returned.
+        let in_use = empty.iter().filter(|e| !**e).count();
+        let mut spare = in_use.max(SPARE_PAGES);
+        let mut kept = Vec::with_capacity(pages.len());
+        for (&page, &e) in pages.iter().zip(&empty) {
+            if e && spare == 0 {
+                self.page_kind.remove(&page);
+                let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
+                // SAFETY: the page was made by `grow` with this layout and holds no object.
+                unsafe { std::alloc::dealloc(page as *mut u8, layout) };
+            } else {
+                spare -= e as usize;
+                kept.push(page);
+            }
+        }
+        self.count -= freed;
+        // The free list, lowest address first.
+        let mut next = 0usize;
+        for &page in kept.iter().rev() {
+            for i in (0..g.n).rev() {
+                let p = page + g.hdr + i * g.size;
+                // SAFETY: as above; a free slot's first word links the list.
+                unsafe {
+                    if *((page + i) as *const u8) == FREE {
+                        *(p as *mut usize) = next;
+                        next = p;
+                    }
+                }
+            }
+        }
+        self.spaces[k].free = next;
+        self.spaces[k].pages = kept;
+        live
     }
 }
 
-/// The mark bit of object `p` of kind `kind`.
-///
-/// # Safety
-/// `p` must be a live object of that kind.
-unsafe fn mark_cell<'a>(kind: u64, p: usize) -> &'a Cell<bool> {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        match kind {
-            STR => &(*(p as *const GcBox<StrObj>)).mark,
-            ARRAY => &(*(p as *const GcBox<ArrayObj>)).mark,
-            MAP => &(*(p as *const GcBox<MapObj>)).mark,
-            _ => &(*(p as *const GcBox<UserObj>)).mark,
-        }
-    }
-}
-
-/// Marks `v` and queues it for tracing, if it is an unmarked heap value.
+/// Marks `v` and queues it for tracing, if it is an unmarked heap value. A String view marks
+/// its owner.
 ///
 /// # Safety
 /// A heap `v` must point to a live object.
@@ -537,13 +951,22 @@ unsafe fn mark(v: Val, work: &mut Vec<Val>) {
     if !v.is_heap() {
         return;
     }
+    let p = v.bits as usize;
+    let k = kind_slot(v.tag);
     // SAFETY: guaranteed by the caller.
-    let m = unsafe { mark_cell(v.tag, v.bits as usize) };
-    if !m.get() {
-        m.set(true);
-        if v.tag != STR {
-            work.push(v);
+    let st = unsafe { state(k, p) };
+    if st.get() != WHITE {
+        return;
+    }
+    st.set(BLACK);
+    if v.tag == STR {
+        let base = str_obj(v).base;
+        if base != 0 && base & 1 == 0 {
+            // SAFETY: the owner of a live view is live.
+            unsafe { state(0, base) }.set(BLACK);
         }
+    } else {
+        work.push(v);
     }
 }
 
@@ -590,16 +1013,24 @@ unsafe fn size_of_obj(kind: u64, p: usize) -> usize {
         tag: kind,
         bits: p as u64,
     };
-    OBJ_OVERHEAD
-        + match kind {
-            STR => std::mem::size_of::<GcBox<StrObj>>() + str_obj(v).len,
-            ARRAY => std::mem::size_of::<GcBox<ArrayObj>>() + array_mut(v).capacity() * 16,
-            MAP => std::mem::size_of::<GcBox<MapObj>>() + map_mut(v).slots() * 48,
-            _ => std::mem::size_of::<GcBox<UserObj>>() + user_mut(v).fields.len() * 16,
+    match kind {
+        STR => {
+            let o = str_obj(v);
+            std::mem::size_of::<StrObj>()
+                + if o.base & 1 == 1 {
+                    // SAFETY: an owner's buffer is live.
+                    unsafe { (*((o.base - 1) as *const BufHead)).cap }
+                } else {
+                    0
+                }
         }
+        ARRAY => std::mem::size_of::<ArrayObj>() + array_mut(v).capacity() * 16,
+        MAP => std::mem::size_of::<MapObj>() + map_mut(v).heap_bytes(),
+        _ => std::mem::size_of::<UserObj>() + user_mut(v).fields.len() * 16,
+    }
 }
 
-/// Drops the payload of object `p`, keeping its memory.
+/// Drops the payload of object `p`, keeping its slot.
 ///
 /// # Safety
 /// `p` must be a live object of kind `kind`; afterwards it is uninitialized memory.
@@ -607,58 +1038,32 @@ unsafe fn drop_payload(kind: u64, p: usize) {
     // SAFETY: guaranteed by the caller.
     unsafe {
         match kind {
-            STR => std::ptr::drop_in_place(p as *mut GcBox<StrObj>),
-            ARRAY => std::ptr::drop_in_place(p as *mut GcBox<ArrayObj>),
-            MAP => std::ptr::drop_in_place(p as *mut GcBox<MapObj>),
-            _ => std::ptr::drop_in_place(p as *mut GcBox<UserObj>),
-        }
-    }
-}
-
-/// Returns the memory of a dropped object (a free-list entry) to the allocator.
-///
-/// # Safety
-/// `p` must be a free-list entry of kind `kind`, not used afterwards.
-unsafe fn dealloc_obj(kind: u64, p: usize) {
-    use std::alloc::{dealloc, Layout};
-    let layout = match kind {
-        STR => Layout::new::<GcBox<StrObj>>(),
-        ARRAY => Layout::new::<GcBox<ArrayObj>>(),
-        MAP => Layout::new::<GcBox<MapObj>>(),
-        _ => Layout::new::<GcBox<UserObj>>(),
-    };
-    // SAFETY: `p` was allocated by `Box::new` of a `GcBox` of this kind, with this layout.
-    unsafe { dealloc(p as *mut u8, layout) }
-}
-
-/// Frees object `p`.
-///
-/// # Safety
-/// `p` must be a live object of kind `kind`, made by `Box::into_raw` of its `GcBox`, and is not
-/// used afterwards.
-unsafe fn free_obj(kind: u64, p: usize) {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        match kind {
-            STR => drop(Box::from_raw(p as *mut GcBox<StrObj>)),
-            ARRAY => drop(Box::from_raw(p as *mut GcBox<ArrayObj>)),
-            MAP => drop(Box::from_raw(p as *mut GcBox<MapObj>)),
-            _ => drop(Box::from_raw(p as *mut GcBox<UserObj>)),
+            STR => std::ptr::drop_in_place(p as *mut StrObj),
+            ARRAY => std::ptr::drop_in_place(p as *mut ArrayObj),
+            MAP => std::ptr::drop_in_place(p as *mut MapObj),
+            _ => std::ptr::drop_in_place(p as *mut UserObj),
         }
     }
 }
 
 impl Drop for Heap {
     fn drop(&mut self) {
-        for &(kind, p) in &self.objects {
-            // SAFETY: every listed object is live and freed exactly once, here.
-            unsafe { free_obj(kind, p) }
-        }
-        for (slot, list) in self.free.iter().enumerate() {
-            let kind = [STR, ARRAY, MAP, USER][slot];
-            for &p in list {
-                // SAFETY: free-list entries are dropped objects of this kind, freed once, here.
-                unsafe { dealloc_obj(kind, p) }
+        let layout = Layout::from_size_align(PAGE, PAGE).expect("page layout");
+        for (k, &kind) in KINDS.iter().enumerate() {
+            let g = space_geometry(k);
+            for &page in &self.spaces[k].pages {
+                for i in 0..g.n {
+                    let p = page + g.hdr + i * g.size;
+                    // SAFETY: allocated slots hold live objects, dropped once, here; then the
+                    // page (made by `grow` with this layout) is freed.
+                    unsafe {
+                        if state(k, p).get() != FREE {
+                            drop_payload(kind, p);
+                        }
+                    }
+                }
+                // SAFETY: as above.
+                unsafe { std::alloc::dealloc(page as *mut u8, layout) };
             }
         }
     }
@@ -730,38 +1135,97 @@ mod tests {
     }
 
     #[test]
+    fn sampled_index_over_long_text() {
+        let mut h = Heap::with_stress(false);
+        // 1000 scalars of mixed widths, so that lookups cross many samples.
+        let text: String = (0..1000)
+            .map(|i| ['a', 'é', '日', '😀'][(i * 7 + i / 3) % 4])
+            .collect();
+        let v = h.alloc_str(&text);
+        let o = str_obj(v);
+        let offsets: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        assert_eq!(o.char_len(), 1000);
+        for (i, &b) in offsets.iter().enumerate() {
+            assert_eq!(o.byte_at(i), b);
+            assert_eq!(o.char_index(b), i);
+        }
+        assert_eq!(o.byte_at(1000), text.len());
+        assert_eq!(o.char_index(text.len()), 1000);
+        // A view of it gets its own index; both are freed by a collection.
+        let (a, b) = (o.byte_at(100), o.byte_at(900));
+        let view = h.substr(v, a, b);
+        let vo = str_obj(view);
+        assert_eq!(vo.char_len(), 800);
+        assert_eq!(vo.byte_at(5), offsets[105] - offsets[100]);
+        assert_eq!(vo.char_index(offsets[105] - offsets[100]), 5);
+        unsafe { h.collect(&[], None) };
+        assert!(h.is_empty());
+        // The layout the page sizes assume.
+        assert_eq!(std::mem::size_of::<StrObj>(), 48);
+    }
+
+    #[test]
+    fn inline_views_and_owners() {
+        let mut h = Heap::with_stress(false);
+        let short = h.alloc_str("short");
+        assert_eq!(str_obj(short).base, 0);
+        let long = h.alloc_str("a string longer than the inline limit");
+        assert_eq!(str_obj(long).base & 1, 1);
+        // A long substring is a view of the owner; a short one is inline.
+        let view = h.substr(long, 2, 30);
+        assert_eq!(str_of(view), "string longer than the inlin");
+        assert_eq!(str_obj(view).base, long.bits as usize);
+        let sub = h.substr(view, 0, 6);
+        assert_eq!(str_of(sub), "string");
+        assert_eq!(str_obj(sub).base, 0);
+        // A view of a view points at the owner.
+        let vv = h.substr(view, 1, 27);
+        assert_eq!(str_obj(vv).base, long.bits as usize);
+        // The view alone keeps the owner's text alive.
+        unsafe { h.collect(&[vv], None) };
+        assert_eq!(h.len(), 2);
+        assert_eq!(str_of(vv), "tring longer than the inli");
+        // One-character ASCII Strings are shared.
+        let c1 = h.char_str('x');
+        let c2 = h.char_str('x');
+        assert_eq!(c1, c2);
+        assert_eq!(h.alloc_str("x"), c1);
+        assert_eq!(str_of(h.char_str('é')), "é");
+    }
+
+    #[test]
     fn appends_share_and_copy_without_aliasing() {
         let mut h = Heap::with_stress(false);
         let s0 = h.alloc_str("ab");
-        // `s0`'s buffer is full: the first append copies into a growable buffer.
+        // Short results are inline.
         let s1 = h.append_str(s0, "cd");
         assert_eq!(str_of(s1), "abcd");
-        // `s1` ends its buffer: extended in place.
+        assert_eq!(str_obj(s1).base, 0);
+        // Past the inline limit: a growable buffer.
+        let s1 = h.append_str(s1, &"x".repeat(30));
         let s2 = h.append_str(s1, "ef");
-        assert!(Rc::ptr_eq(&str_obj(s1).buf, &str_obj(s2).buf));
-        assert_eq!(str_of(s2), "abcdef");
+        assert_eq!(str_obj(s2).base, s1.bits as usize);
+        assert_eq!(str_of(s2), format!("abcd{}ef", "x".repeat(30)));
         // Appending to the older prefix `s1` must copy and leave `s2` alone.
         let t = h.append_str(s1, "XY");
-        assert!(!Rc::ptr_eq(&str_obj(t).buf, &str_obj(s2).buf));
-        assert_eq!(str_of(t), "abcdXY");
-        assert_eq!(str_of(s2), "abcdef");
-        assert_eq!(str_of(s1), "abcd");
+        assert_ne!(str_obj(t).buf(), str_obj(s2).buf());
+        assert!(str_of(t).ends_with("xXY"));
+        assert!(str_of(s2).ends_with("xef"));
+        assert!(str_of(s1).ends_with("xx"));
         assert_eq!(str_of(s0), "ab");
         // The newest view still extends in place; `t` does too, in its own buffer.
         let s3 = h.append_str(s2, "g");
         let t2 = h.append_str(t, "Z");
-        assert_eq!(
-            (str_of(s3), str_of(t2), str_of(s2)),
-            ("abcdefg", "abcdXYZ", "abcdef")
-        );
-        // Appending a view of the same buffer to itself.
+        assert_eq!(str_obj(s3).buf(), str_obj(s2).buf());
+        assert!(str_of(s3).ends_with("xefg") && str_of(t2).ends_with("xXYZ"));
+        assert!(str_of(s2).ends_with("xef"));
+        // Appending a String of the same buffer to itself.
         let d = h.append_str(s3, str_of(s3));
-        assert_eq!(str_of(d), "abcdefgabcdefg");
-        assert_eq!(str_of(s3), "abcdefg");
+        assert_eq!(str_of(d), format!("{0}{0}", str_of(s3)));
         // Non-ASCII text keeps the flag right.
         let u = h.append_str(d, "é");
         assert!(!str_obj(u).ascii && str_obj(d).ascii);
-        assert_eq!(str_obj(u).char_len(), 15);
+        assert_eq!(str_obj(u).char_len(), str_of(d).len() + 1);
     }
 
     #[test]
@@ -769,17 +1233,17 @@ mod tests {
         let mut h = Heap::with_stress(false);
         let mut s = h.alloc_str("");
         let mut buffers = 0;
-        let mut last = std::ptr::null();
+        let mut last = None;
         for _ in 0..10_000 {
             s = h.append_str(s, "ab");
-            let p = Rc::as_ptr(&str_obj(s).buf);
-            if p != last {
+            let b = str_obj(s).buf();
+            if b != last {
                 buffers += 1;
-                last = p;
+                last = b;
             }
         }
         assert_eq!(str_of(s).len(), 20_000);
-        // Doubling: about log2(20000 / 16) + 1 buffers, far fewer than appends.
+        // Doubling: about log2(20000 / 32) + 1 buffers, far fewer than appends.
         assert!(buffers <= 12, "{buffers} buffers");
     }
 
@@ -795,7 +1259,7 @@ mod tests {
         user_mut(b).fields[0] = a;
         // A map reachable only through a pinned value keeps its keys and values.
         let m = h.alloc_map();
-        let k = h.alloc_str("k");
+        let k = h.alloc_str("key");
         let val = h.alloc_array(vec![]);
         map_mut(m).set(crate::MapKey::of(k).unwrap(), k, val);
         h.pin(m);
@@ -807,12 +1271,12 @@ mod tests {
         assert_eq!(h.len(), 5);
         assert_eq!(str_of(array_mut(keep)[0]), "kept");
         // Shadow roots keep values until popped.
-        let t = h.alloc_str("t");
+        let t = h.alloc_str("tt");
         let mark = h.root_mark();
         h.push_root(t);
         unsafe { h.collect(&[], None) };
         assert_eq!(h.len(), 4);
-        assert_eq!(str_of(t), "t");
+        assert_eq!(str_of(t), "tt");
         h.pop_roots(mark);
         unsafe { h.collect(&[], None) };
         assert_eq!(h.len(), 3);
@@ -821,7 +1285,7 @@ mod tests {
     #[test]
     fn conservative_words_keep_objects() {
         let mut h = Heap::with_stress(false);
-        let xs: Vec<Val> = (0..50).map(|i| h.alloc_str(&i.to_string())).collect();
+        let xs: Vec<Val> = (0..50).map(|i| h.alloc_str(&format!("s{i}"))).collect();
         // A fake "stack": the address of one object, an interior pointer and junk.
         let words: Vec<usize> = vec![xs[7].bits as usize, xs[9].bits as usize + 8, 12345];
         let lo = words.as_ptr() as usize;
@@ -829,14 +1293,18 @@ mod tests {
         // SAFETY: the range is the vector's memory.
         unsafe { h.collect(&[], Some((lo, hi))) };
         assert_eq!(h.len(), 1);
-        assert_eq!(str_of(xs[7]), "7");
-        // Sorting merges new objects with the sorted survivors.
-        let more: Vec<Val> = (0..20).map(|i| h.alloc_str(&i.to_string())).collect();
+        assert_eq!(str_of(xs[7]), "s7");
+        // A word naming a freed slot keeps nothing; new objects are found.
+        let more: Vec<Val> = (0..20).map(|i| h.alloc_str(&format!("m{i}"))).collect();
         let words: Vec<usize> = vec![xs[7].bits as usize, more[3].bits as usize];
         let lo = words.as_ptr() as usize;
         unsafe { h.collect(&[], Some((lo, lo + 16))) };
         assert_eq!(h.len(), 2);
-        assert_eq!(str_of(more[3]), "3");
+        assert_eq!(str_of(more[3]), "m3");
+        let words: Vec<usize> = vec![more[4].bits as usize];
+        let lo = words.as_ptr() as usize;
+        unsafe { h.collect(&[xs[7], more[3]], Some((lo, lo + 8))) };
+        assert_eq!(h.len(), 2);
     }
 
     #[test]
@@ -846,7 +1314,7 @@ mod tests {
         let u = h.alloc_user(3, 2);
         unsafe { h.collect(&[], None) };
         assert!(h.is_empty());
-        // The next objects of each kind take the swept memory, freshly initialized.
+        // The next objects of each kind take the swept slots, freshly initialized.
         let b = h.alloc_array(vec![]);
         let v = h.alloc_user(1, 1);
         assert_eq!((b.bits, v.bits), (a.bits, u.bits));
@@ -858,11 +1326,27 @@ mod tests {
     }
 
     #[test]
+    fn empty_pages_are_returned() {
+        let mut h = Heap::with_stress(false);
+        let n = (SPARE_PAGES + 40) * space_geometry(0).n;
+        for i in 0..n {
+            h.alloc_str(&format!("s{i}"));
+        }
+        assert!(h.spaces[0].pages.len() >= SPARE_PAGES + 40);
+        unsafe { h.collect(&[], None) };
+        assert!(h.is_empty());
+        assert_eq!(h.spaces[0].pages.len(), SPARE_PAGES);
+        assert_eq!(h.page_kind.len(), SPARE_PAGES);
+        let s = h.alloc_str("again");
+        assert_eq!(str_of(s), "again");
+    }
+
+    #[test]
     fn threshold_tracks_allocation() {
         let mut h = Heap::with_stress(false);
         assert!(!h.should_collect());
-        for _ in 0..(MIN_THRESHOLD / 64) {
-            h.alloc_str("x");
+        for _ in 0..(MIN_THRESHOLD / 32) {
+            h.alloc_str("xy");
         }
         assert!(h.should_collect());
         unsafe { h.collect(&[], None) };

@@ -90,7 +90,9 @@
 
 pub mod abi;
 mod externs;
+pub mod ffi;
 mod format;
+mod frontend_methods;
 mod heap;
 mod map;
 mod methods;
@@ -99,10 +101,12 @@ mod runtime;
 mod trap;
 mod value;
 
+pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
 pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
 pub use methods::{builtin_arity, Builtin};
+pub use mir14_mir::FfiType;
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };

@@ -58,7 +58,7 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
         (INT, Abs | ToFloat) => Some(0),
         (INT, Min | Max) => Some(1),
         (FLOAT, Abs | Floor | Ceil | Round | Sqrt | ToInteger) => Some(0),
-        (ARRAY, Length | Pop | Clear | Sort | Reverse) => Some(0),
+        (ARRAY, Length | Size | Pop | Clear | Sort | Reverse) => Some(0),
         (ARRAY, Get | Push | Remove | Contains | IndexOf | Join) => Some(1),
         (ARRAY, Set | Insert | Slice) => Some(2),
         (MAP, Size | Keys | Values | Clear) => Some(0),
@@ -72,6 +72,21 @@ pub fn builtin_arity(tag: u64, m: Builtin) -> Option<usize> {
         Equals => Some(1),
         _ => None,
     })
+}
+
+/// Runs `f` on `recv` followed by `args`, in a stack buffer when there are few of them.
+#[inline]
+fn with_receiver<R>(recv: Val, args: &[Val], f: impl FnOnce(&[Val]) -> R) -> R {
+    if args.len() < 8 {
+        let mut buf = [Val::VOID; 8];
+        buf[0] = recv;
+        buf[1..=args.len()].copy_from_slice(args);
+        return f(&buf[..=args.len()]);
+    }
+    let mut full = Vec::with_capacity(args.len() + 1);
+    full.push(recv);
+    full.extend_from_slice(args);
+    f(&full)
 }
 
 /// The number of Unicode scalar values of a String value.
@@ -124,8 +139,7 @@ impl Runtime {
 
     /// Checks a user method call's argument count (`Point.norm`: arity minus the receiver).
     pub fn check_method_arity(&self, f: FuncId, nargs: usize) -> Result<(), Trap> {
-        let name = self.func_name(f).to_owned();
-        self.check_arity_named(&name, f, 1, nargs)
+        self.check_arity_named(self.func_name(f), f, 1, nargs)
     }
 
     /// `call %r.m(args)` in full: a user method through `host`, else a builtin.
@@ -138,10 +152,7 @@ impl Runtime {
     ) -> Result<Val, Trap> {
         if let Some(f) = self.find_user_method(recv, mid) {
             self.check_method_arity(f, args.len())?;
-            let mut full = Vec::with_capacity(args.len() + 1);
-            full.push(recv);
-            full.extend_from_slice(args);
-            return host.call_function(self, f, &full);
+            return with_receiver(recv, args, |full| host.call_function(self, f, full));
         }
         self.call_builtin_method(host, recv, mid, args)
     }
@@ -188,10 +199,7 @@ impl Runtime {
         args: &[Val],
     ) -> Result<Val, Trap> {
         let f = self.resolve_static_method(recv, b, mid, args.len())?;
-        let mut full = Vec::with_capacity(args.len() + 1);
-        full.push(recv);
-        full.extend_from_slice(args);
-        host.call_function(self, f, &full)
+        with_receiver(recv, args, |full| host.call_function(self, f, full))
     }
 
     fn unknown_method(&self, recv: Val, mid: u32) -> Trap {
@@ -251,11 +259,14 @@ impl Runtime {
         mid: u32,
         args: &[Val],
     ) -> Result<Val, Trap> {
-        let Some(m) = self.method_builtin.get(mid as usize).copied().flatten() else {
-            return Err(self.unknown_method(recv, mid));
-        };
-        let Some(arity) = builtin_arity(recv.tag, m) else {
-            return Err(self.unknown_method(recv, mid));
+        let builtin = self.method_builtin.get(mid as usize).copied().flatten();
+        let Some((m, arity)) = builtin.and_then(|m| Some((m, builtin_arity(recv.tag, m)?))) else {
+            // The conversions and Float math of `frontend_methods.rs`, by name.
+            let name = self.method_name(mid).to_string();
+            return match self.call_frontend_method(recv, &name, args) {
+                Some(r) => r,
+                None => Err(self.unknown_method(recv, mid)),
+            };
         };
         if args.len() != arity {
             return Err(Trap::type_error(format!(
@@ -274,8 +285,8 @@ impl Runtime {
                     let a = self.int_arg(recv, m, args, 0)?;
                     let b = self.int_arg(recv, m, args, 1)?;
                     let (a, b) = check_range(a, b, char_len(recv))?;
-                    let s = &str_of(recv)[byte_at(recv, a)..byte_at(recv, b)];
-                    return Ok(self.heap.alloc_str(s));
+                    let (a, b) = (byte_at(recv, a), byte_at(recv, b));
+                    return Ok(self.heap.substr(recv, a, b));
                 }
                 Concat => return self.binop(host, mir14_mir::BinOp::Add, recv, args[0]),
                 IndexOf | LastIndexOf => {
@@ -307,8 +318,10 @@ impl Runtime {
                     return Ok(self.heap.alloc_string(r));
                 }
                 Trim => {
-                    let r = str_of(recv).trim();
-                    return Ok(self.heap.alloc_str(r));
+                    let s = str_of(recv);
+                    let r = s.trim();
+                    let a = r.as_ptr() as usize - s.as_ptr() as usize;
+                    return Ok(self.heap.substr(recv, a, a + r.len()));
                 }
                 ToUpper => {
                     let r = str_of(recv).to_uppercase();
@@ -339,8 +352,7 @@ impl Runtime {
                     }
                     let b = byte_at(recv, i as usize);
                     let c = str_of(recv)[b..].chars().next().unwrap_or('\0');
-                    let mut buf = [0u8; 4];
-                    return Ok(self.heap.alloc_str(c.encode_utf8(&mut buf)));
+                    return Ok(self.heap.char_str(c));
                 }
                 ToInteger => {
                     return Ok(str_of(recv).parse::<i64>().map_or(Val::VOID, Val::int));
@@ -408,7 +420,8 @@ impl Runtime {
         use Builtin::*;
         let len = array_mut(recv).len();
         Ok(Some(match m {
-            Length => Val::int(len as i64),
+            // `size()` is Nyash's name for the length of an ArrayBox.
+            Length | Size => Val::int(len as i64),
             Get => {
                 let i = self.int_arg(recv, m, args, 0)?;
                 if i < 0 || i as u64 >= len as u64 {
@@ -464,7 +477,14 @@ impl Runtime {
                     .map_or(-1, |i| i as i64),
             ),
             Join => {
-                let sep = self.str_arg(recv, m, args, 0)?.to_owned();
+                let sep = self.str_arg(recv, m, args, 0)?;
+                // Only Strings: one buffer of the exact size, no formatting.
+                if array_mut(recv).iter().all(|e| e.tag == crate::value::STR) {
+                    let sep: &str = sep;
+                    let items: &[Val] = array_mut(recv);
+                    return Ok(Some(self.heap.join_strs(items, sep)));
+                }
+                let sep = sep.to_owned();
                 let mut out = String::new();
                 let mut i = 0;
                 // A user toString may collect: keep the array alive.
@@ -723,6 +743,7 @@ mod tests {
         let a = r
             .heap
             .alloc_array(vec![Val::int(3), Val::float(1.5), Val::int(2)]);
+        assert_eq!(call(&mut r, a, "size", &[]), Ok(Val::int(3)));
         assert_eq!(call(&mut r, a, "sort", &[]), Ok(Val::VOID));
         assert_eq!(r.to_string_form(&mut NoHost, a).unwrap(), "[1.5, 2, 3]");
         call(&mut r, a, "push", &[Val::int(9)]).unwrap();

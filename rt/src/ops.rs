@@ -95,10 +95,22 @@ pub fn values_equal(a: Val, b: Val) -> bool {
     match (a.tag, b.tag) {
         (FLOAT, FLOAT) => a.as_float() == b.as_float(),
         (INT, FLOAT) | (FLOAT, INT) => cmp_numbers(a, b) == Some(Ordering::Equal),
-        (STR, STR) => a.bits == b.bits || str_of(a) == str_of(b),
+        (STR, STR) => a.bits == b.bits || str_eq(str_of(a).as_bytes(), str_of(b).as_bytes()),
         (x, y) if x == y => a.bits == b.bits,
         _ => false,
     }
+}
+
+/// Byte-string equality; short strings (characters, keys) are compared without a memcmp call.
+#[inline]
+pub(crate) fn str_eq(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    if x.len() <= 8 {
+        return x.iter().zip(y).all(|(a, b)| a == b);
+    }
+    x == y
 }
 
 /// The name of a builtin type tag (`None` for user boxes and unknown tags).
@@ -300,7 +312,14 @@ impl Runtime {
     pub(crate) fn order(&self, op: CmpOp, a: Val, b: Val) -> Result<Option<Ordering>, Trap> {
         match (a.tag, b.tag) {
             (INT | FLOAT, INT | FLOAT) => Ok(cmp_numbers(a, b)),
-            (STR, STR) => Ok(Some(str_of(a).as_bytes().cmp(str_of(b).as_bytes()))),
+            (STR, STR) => {
+                let (x, y) = (str_of(a).as_bytes(), str_of(b).as_bytes());
+                // One-byte Strings (scan loops compare characters): no memcmp call.
+                if x.len() == 1 && y.len() == 1 {
+                    return Ok(Some(x[0].cmp(&y[0])));
+                }
+                Ok(Some(x.cmp(y)))
+            }
             _ => Err(Trap::type_error(format!(
                 "cannot compare {} and {} with {}",
                 self.type_name(a),

@@ -17,6 +17,11 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// The program's arguments, returned by `env.args()`.
     pub args: Vec<String>,
+    /// The libraries searched for `import c.NAME` functions, in order (`--lib`): a path to a
+    /// shared library or a name `NAME` for `libNAME.so`; the C library is always searched last.
+    pub libs: Vec<String>,
+    /// The host functions registered by an embedding program (`import host.NAME`).
+    pub host: crate::ffi::HostFunctions,
 }
 
 impl Default for Config {
@@ -25,6 +30,8 @@ impl Default for Config {
             max_depth: 100_000,
             fuel: None,
             args: Vec::new(),
+            libs: Vec::new(),
+            host: crate::ffi::HostFunctions::new(),
         }
     }
 }
@@ -182,6 +189,10 @@ pub struct Runtime {
     pub(crate) printing_set:
         std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::map::FxHasher>>,
     stdin_eof: bool,
+    /// The module's imports, by `ImportId` index (spec §Imports).
+    pub imports: Vec<crate::ffi::ImportMeta>,
+    /// The C strings passed to the import being called (freed at the next call).
+    pub(crate) ffi_scratch: Vec<std::ffi::CString>,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -210,7 +221,10 @@ impl Runtime {
                 labels: f.blocks.values().map(|b| b.label.clone()).collect(),
             })
             .collect();
+        let imports = crate::ffi::ImportMeta::of_module(module, &config);
         let mut rt = Runtime {
+            imports,
+            ffi_scratch: Vec::new(),
             heap: Heap::new(),
             io,
             fuel: config.fuel,
@@ -680,7 +694,7 @@ mod tests {
         let cfg = Config {
             max_depth: 2,
             fuel: Some(2),
-            args: vec![],
+            ..Config::default()
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
         rt.enter_function(FuncId(0)).unwrap();

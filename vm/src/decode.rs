@@ -180,6 +180,12 @@ pub(crate) enum Op {
         e: ExternFn,
         args: ArgList,
     },
+    /// `extern c.NAME(args)`: import number `idx` (spec §Imports).
+    Import {
+        dst: u32,
+        idx: u32,
+        args: ArgList,
+    },
     /// The end of a block without a terminator (never in verified modules).
     FallOff,
 }
@@ -239,6 +245,8 @@ pub(crate) struct Program {
     /// Function names (without `@`), for messages.
     pub names: Vec<String>,
     pub main: Option<FuncId>,
+    /// The prepared call interfaces of the imports.
+    pub ffi: crate::ffi::Interfaces,
 }
 
 /// Decodes `module` (interning names and string constants in `rt`). Fails on structural errors
@@ -252,6 +260,7 @@ pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, Strin
         funcs,
         names: module.functions.values().map(|f| f.name.clone()).collect(),
         main: module.function_by_name("main"),
+        ffi: crate::ffi::Interfaces::prepare(rt),
     })
 }
 
@@ -694,6 +703,11 @@ fn decode_func(
                             e: *e,
                             args: list(args, None)?,
                         },
+                        Callee::Import(i) => Op::Import {
+                            dst,
+                            idx: i.0,
+                            args: list(args, None)?,
+                        },
                     }
                 }
                 Inst::ExternCall { dest, callee, args } => {
@@ -701,13 +715,18 @@ fn decode_func(
                         Some(d) => val(*d)?,
                         None => DROP,
                     };
-                    let Callee::Extern(e) = callee else {
-                        return Err(format!("@{name}: extern call without an extern callee"));
-                    };
-                    Op::Extern {
-                        dst,
-                        e: *e,
-                        args: list(args, None)?,
+                    match callee {
+                        Callee::Extern(e) => Op::Extern {
+                            dst,
+                            e: *e,
+                            args: list(args, None)?,
+                        },
+                        Callee::Import(i) if i.index() < module.imports.len() => Op::Import {
+                            dst,
+                            idx: i.0,
+                            args: list(args, None)?,
+                        },
+                        _ => return Err(format!("@{name}: extern call without an extern callee")),
                     }
                 }
             };
@@ -752,6 +771,7 @@ fn decode_func(
             | Op::CallStatic { dst, .. }
             | Op::CallValue { dst, .. }
             | Op::Extern { dst, .. }
+            | Op::Import { dst, .. }
                 if *dst == DROP =>
             {
                 *dst = scratch

@@ -645,6 +645,12 @@ impl<'p> Interp<'p> {
                     let v = tr!(rt.call_extern(self, e, a.as_slice()));
                     w!(dst, v);
                 }
+                Op::Import { dst, idx, args } => {
+                    gc!();
+                    let a = self.gather(f, base, args);
+                    let v = tr!(prog.ffi.call(rt, idx as usize, a.as_slice()));
+                    w!(dst, v);
+                }
                 Op::FallOff => {
                     tr!(Err(Trap::type_error(
                         "block does not end with a terminator"

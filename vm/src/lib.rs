@@ -32,6 +32,40 @@
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
 //!
+//! # Imported functions and host functions
+//!
+//! A module's `import c.NAME(...)` functions are resolved before anything runs (in
+//! [`Config::libs`], then the C library; see [`mir14_rt::ffi`]) and called through libffi call
+//! interfaces prepared when the module is decoded. An embedding program offers its own functions
+//! as `import host.NAME(...)` by registering them in [`Config::host`]; the JIT (`mir14-jit`)
+//! takes the same `Config`:
+//!
+//! ```
+//! use mir14_rt::{FfiType, HostFunctions, HostValue};
+//! use mir14_vm::{run_captured, Config};
+//!
+//! let src = "import host.twice(Integer) -> Integer\n\
+//!            import host.greet(String) -> String\n\
+//!            fn @main() {\nbb0:\n  %n = const 21\n  %r = extern host.twice(%n)\n  \
+//!            extern env.console.log(%r)\n  %s = const \"world\"\n  \
+//!            %g = extern host.greet(%s)\n  extern env.console.log(%g)\n  ret\n}\n";
+//! let (module, _) = mir14_mir::parse(src).unwrap();
+//! mir14_mir::verify(&module).unwrap();
+//! let mut host = HostFunctions::new();
+//! host.register("twice", &[FfiType::Integer], FfiType::Integer, |a| match a {
+//!     [HostValue::Integer(n)] => Ok(HostValue::Integer(2 * n)),
+//!     _ => unreachable!("arguments are checked against the declaration"),
+//! });
+//! host.register("greet", &[FfiType::String], FfiType::String, |a| match a {
+//!     [HostValue::String(s)] => Ok(HostValue::String(format!("hello, {s}"))),
+//!     _ => unreachable!(),
+//! });
+//! let config = Config { host, ..Config::default() };
+//! let out = run_captured(&module, &config, b"");
+//! assert_eq!(out.stdout, b"42\nhello, world\n");
+//! assert_eq!(out.status, 0);
+//! ```
+//!
 //! # Decisions beyond the spec
 //!
 //! - A module without `@main` (or one the decoder rejects) prints `error: <reason>` on stderr
@@ -40,6 +74,7 @@
 //!   `TypeError: block does not end with a terminator`.
 
 mod decode;
+mod ffi;
 mod interp;
 mod loaded;
 
@@ -68,6 +103,9 @@ pub struct Captured {
 /// main's value or the trap (already located) that ended the program. The caller finishes the
 /// run with [`Runtime::finish`].
 pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, String> {
+    // Every import resolves before anything runs (spec §Imports).
+    let targets = mir14_rt::ffi::resolve_imports(module, &rt.config)?;
+    rt.link_imports(&targets);
     let prog = decode::decode(module, rt)?;
     let Some(main) = prog.main else {
         return Err("module has no function @main".to_owned());

@@ -426,3 +426,43 @@ b:
         101,
     );
 }
+
+/// Host functions (spec §Imports): traps from the Rust side, results of the wrong type, and a
+/// registration whose signature differs from the import.
+#[test]
+fn host_functions_trap_and_are_checked() {
+    use mir14_rt::{FfiType, HostFunctions, HostValue, Trap};
+    let src = "import host.f(Integer) -> String\nfn @main() {\nbb0:\n  %n = const 1\n  %r = extern host.f(%n)\n  extern env.console.log(%r)\n  %m = const 2\n  %q = extern host.f(%m)\n  ret\n}\n";
+    let mut host = HostFunctions::new();
+    host.register("f", &[FfiType::Integer], FfiType::String, |a| match a {
+        [HostValue::Integer(1)] => Ok(HostValue::Void),
+        [HostValue::Integer(2)] => Err(Trap::type_error("two is not allowed")),
+        _ => Ok(HostValue::Integer(0)),
+    });
+    let cfg = Config {
+        host,
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(src, &cfg),
+        "void\n",
+        "error: TypeError: two is not allowed (in @main, bb0)\n",
+        101,
+    );
+    let mut other = HostFunctions::new();
+    other.register("f", &[FfiType::Integer], FfiType::Integer, |_| {
+        Ok(HostValue::Integer(0))
+    });
+    let cfg = Config {
+        host: other,
+        ..Config::default()
+    };
+    expect(
+        &run_cfg(src, &cfg),
+        "",
+        "error: host function host.f is registered as (Integer) -> Integer but imported as (Integer) -> String\n",
+        2,
+    );
+    let src = src.replace("-> String", "-> Integer");
+    expect(&run_cfg(&src, &cfg), "0\n", "", 0);
+}

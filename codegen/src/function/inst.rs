@@ -237,6 +237,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         let n = self.iconst(vals.len() as i64);
                         self.call_rt_val(calls::EXTERN, &[id, addr, n], bid)
                     }
+                    Callee::Import(i) => self.import_call(*i, &vals, bid),
                 };
                 if let Some(d) = dest {
                     self.def(*d, p);

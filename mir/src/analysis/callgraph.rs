@@ -100,7 +100,7 @@ impl CallGraph {
                             Callee::Method { box_name: None, .. } | Callee::Value(_) => {
                                 dynamic[caller.index()] = true;
                             }
-                            Callee::Extern(_) => {}
+                            Callee::Extern(_) | Callee::Import(_) => {}
                         },
                         _ => {}
                     }

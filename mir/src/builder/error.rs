@@ -73,6 +73,12 @@ pub enum BuildError {
     PhiNotLeading(String),
     /// `call` was given [`Callee::Extern`]; use [`FunctionBuilder::extern_call`].
     ExternInCall,
+    /// An import (`c.NAME` or `host.NAME`) is declared twice.
+    DuplicateImport(String),
+    /// An import declares a `Void` parameter.
+    VoidImportParameter(String),
+    /// An `ImportId` that this module builder did not declare.
+    UnknownImport(crate::ir::ImportId),
     /// A builtin constructor or an extern got the wrong number of arguments.
     WrongArgCount {
         /// `new MapBox`, `env.console.log`, ...
@@ -105,6 +111,11 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::InvalidName { kind, name } => write!(f, "invalid {kind} name `{name}`"),
             BuildError::DuplicateBox(n) => write!(f, "duplicate box {n}"),
+            BuildError::DuplicateImport(n) => write!(f, "duplicate import {n}"),
+            BuildError::VoidImportParameter(n) => {
+                write!(f, "a parameter of import {n} cannot be Void")
+            }
+            BuildError::UnknownImport(id) => write!(f, "unknown import id {}", id.0),
             BuildError::BuiltinBoxName(n) => write!(f, "box name {n} is a builtin type"),
             BuildError::DuplicateField { box_name, field } => {
                 write!(f, "duplicate field {field} in box {box_name}")

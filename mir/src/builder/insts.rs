@@ -5,8 +5,8 @@ use super::error::check_name;
 use super::loops::Route;
 use super::*;
 use crate::ir::{
-    BinOp, Block, BoxClass, Callee, CmpOp, Constant, ExternFn, FuncId, Ieee64, Inst, TypeName,
-    TypeOpKind, UnaryOp, Value,
+    BinOp, Block, BoxClass, Callee, CmpOp, Constant, ExternFn, FuncId, Ieee64, ImportId, Inst,
+    TypeName, TypeOpKind, UnaryOp, Value,
 };
 use crate::named::syntax::is_ident;
 
@@ -147,7 +147,7 @@ impl FunctionBuilder {
                 }
             }
             Callee::Value(v) => Callee::Value(Value(self.int_value(v)?)),
-            Callee::Extern(_) => return Err(BuildError::ExternInCall),
+            Callee::Extern(_) | Callee::Import(_) => return Err(BuildError::ExternInCall),
         })
     }
 
@@ -228,6 +228,29 @@ impl FunctionBuilder {
         self.push_inst(Inst::ExternCall {
             dest: None,
             callee: Callee::Extern(f),
+            args,
+        })
+    }
+
+    /// `%d = extern c.NAME(args)`: calls an import declared with
+    /// [`ModuleBuilder::declare_import`](super::ModuleBuilder::declare_import), keeping the
+    /// result. The argument count is checked against the declaration when the function is
+    /// defined.
+    pub fn import_call(&mut self, i: ImportId, args: &[Value]) -> Result<Value, BuildError> {
+        let args = self.int_values(args)?;
+        self.push_def(|d| Inst::ExternCall {
+            dest: Some(d),
+            callee: Callee::Import(i),
+            args,
+        })
+    }
+
+    /// `extern c.NAME(args)`, discarding the result (see [`FunctionBuilder::import_call`]).
+    pub fn import_call_discard(&mut self, i: ImportId, args: &[Value]) -> Result<(), BuildError> {
+        let args = self.int_values(args)?;
+        self.push_inst(Inst::ExternCall {
+            dest: None,
+            callee: Callee::Import(i),
             args,
         })
     }

@@ -3,8 +3,8 @@
 use super::error::check_name;
 use super::*;
 use crate::ir::{
-    BoxClass, BoxDecl, BoxId, Callee, Constant, FuncId, Function, Inst, Module, TypeName,
-    TypeOpKind,
+    BoxClass, BoxDecl, BoxId, Callee, Constant, FfiType, FuncId, Function, Import, ImportId,
+    ImportKind, Inst, Module, TypeName, TypeOpKind,
 };
 use crate::named::syntax::{is_func_name, is_ident};
 use std::collections::HashSet;
@@ -85,6 +85,55 @@ impl ModuleBuilder {
         check_name("method", method, is_ident)?;
         let name = format!("{}.{}", decl.name, method);
         self.declare_function(&name)
+    }
+
+    /// Declares `import c.NAME(params) -> ret` (or `host.NAME` for [`ImportKind::Host`]): a
+    /// function outside the module that [`FunctionBuilder::import_call`] calls (spec §Imports).
+    /// Errors on a bad or duplicate name, or a `Void` parameter.
+    ///
+    /// ```
+    /// use mir14_mir::builder::ModuleBuilder;
+    /// use mir14_mir::{FfiType, ImportKind};
+    /// let mut mb = ModuleBuilder::new();
+    /// let strlen = mb
+    ///     .declare_import(ImportKind::C, "strlen", &[FfiType::String], FfiType::Integer)
+    ///     .unwrap();
+    /// let main = mb.declare_function("main").unwrap();
+    /// let mut fb = mb.function_builder(main).unwrap();
+    /// let s = fb.sconst("four").unwrap();
+    /// let n = fb.import_call(strlen, &[s]).unwrap();
+    /// fb.ret(Some(n)).unwrap();
+    /// mb.define_function(fb).unwrap();
+    /// let m = mb.finish().unwrap();
+    /// assert!(mir14_mir::print(&m).starts_with("import c.strlen(String) -> Integer\n"));
+    /// assert!(mir14_mir::verify(&m).is_ok());
+    /// ```
+    pub fn declare_import(
+        &mut self,
+        kind: ImportKind,
+        name: &str,
+        params: &[FfiType],
+        ret: FfiType,
+    ) -> Result<ImportId, BuildError> {
+        check_name("import", name, is_ident)?;
+        let full = format!("{}.{}", kind.prefix(), name);
+        if self.module.import_by_name(&full).is_some() {
+            return Err(BuildError::DuplicateImport(full));
+        }
+        if params.contains(&FfiType::Void) {
+            return Err(BuildError::VoidImportParameter(full));
+        }
+        Ok(self.module.imports.push(Import {
+            kind,
+            name: name.to_string(),
+            params: params.to_vec(),
+            ret,
+        }))
+    }
+
+    /// The import declared as `name` (dotted: `c.strlen`).
+    pub fn import_by_name(&self, name: &str) -> Option<ImportId> {
+        self.module.import_by_name(name)
     }
 
     /// The box declared as `name`.
@@ -188,6 +237,24 @@ impl ModuleBuilder {
                         class: BoxClass::User(b),
                         ..
                     } => bx(*b)?,
+                    Inst::ExternCall {
+                        callee: Callee::Import(i),
+                        args,
+                        ..
+                    } => {
+                        let d = self
+                            .module
+                            .imports
+                            .get(*i)
+                            .ok_or(BuildError::UnknownImport(*i))?;
+                        if d.params.len() != args.len() {
+                            return Err(BuildError::WrongArgCount {
+                                what: d.full_name(),
+                                expected: d.params.len(),
+                                got: args.len(),
+                            });
+                        }
+                    }
                     Inst::Call { callee, .. } => match callee {
                         Callee::Global(id) => fun(*id)?,
                         Callee::Method {

@@ -38,6 +38,22 @@ pub(crate) struct ModuleDoc {
     /// The functions.
     #[serde(default)]
     pub functions: Vec<FuncDoc>,
+    /// The `import` declarations (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ImportDoc>,
+}
+
+/// An `import` declaration: `{"name": "c.strlen", "params": ["String"], "result": "Integer"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ImportDoc {
+    /// The dotted name, `c.NAME` or `host.NAME`.
+    pub name: String,
+    /// The parameter type names.
+    #[serde(default)]
+    pub params: Vec<String>,
+    /// The result type name.
+    pub result: String,
 }
 
 fn de_version<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {

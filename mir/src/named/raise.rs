@@ -19,7 +19,23 @@ pub(crate) fn raise(m: &Module) -> ModuleDoc {
             })
             .collect(),
         functions: m.functions.values().map(|f| raise_fn(m, f)).collect(),
+        imports: m
+            .imports
+            .values()
+            .map(|i| ImportDoc {
+                name: i.full_name(),
+                params: i.params.iter().map(|t| t.name().to_string()).collect(),
+                result: i.ret.name().to_string(),
+            })
+            .collect(),
     }
+}
+
+/// The dotted name of import `i` (`?import3` if it does not exist).
+fn import_name(m: &Module, i: ImportId) -> String {
+    m.imports
+        .get(i)
+        .map_or_else(|| format!("?import{}", i.0), |d| d.full_name())
 }
 
 /// The document of one instruction of function `f` of module `m`.
@@ -133,6 +149,10 @@ pub(crate) fn raise_inst(m: &Module, f: &Function, inst: &Inst) -> InstDoc {
                         function: Some(format!("?{}", e.name())),
                         ..CalleeDoc::default()
                     },
+                    Callee::Import(i) => CalleeDoc {
+                        function: Some(format!("?{}", import_name(m, *i))),
+                        ..CalleeDoc::default()
+                    },
                 },
                 args: args.iter().map(|a| v(*a)).collect(),
             },
@@ -140,6 +160,7 @@ pub(crate) fn raise_inst(m: &Module, f: &Function, inst: &Inst) -> InstDoc {
                 dest: dest.map(v),
                 name: match callee {
                     Callee::Extern(e) => e.name().to_string(),
+                    Callee::Import(i) => import_name(m, *i),
                     // Not a legal ExternCall callee.
                     _ => "?".to_string(),
                 },

@@ -30,6 +30,14 @@ pub(crate) fn check_names(doc: &ModuleDoc) -> Vec<LowerError> {
             check(is_ident(f), loc, "field", f);
         }
     }
+    for (i, d) in doc.imports.iter().enumerate() {
+        let loc = Location::Import(ImportId(i as u32));
+        let ok = d
+            .name
+            .split_once('.')
+            .is_some_and(|(p, n)| is_ident(p) && is_ident(n));
+        check(ok, loc, "import", &d.name);
+    }
     for (fi, f) in doc.functions.iter().enumerate() {
         let fid = FuncId(fi as u32);
         check(
@@ -126,6 +134,7 @@ pub(crate) struct LowerError {
 struct ModCx {
     funcs: HashMap<String, FuncId>,
     boxes: HashMap<String, BoxId>,
+    imports: HashMap<String, ImportId>,
 }
 
 /// Resolves every name of a document. Returns every resolution error found.
@@ -133,8 +142,55 @@ pub(crate) fn lower(doc: &ModuleDoc) -> Result<Module, Vec<LowerError>> {
     let mut cx = ModCx {
         funcs: HashMap::new(),
         boxes: HashMap::new(),
+        imports: HashMap::new(),
     };
     let mut module = Module::new();
+    let mut errors = Vec::new();
+    for (i, d) in doc.imports.iter().enumerate() {
+        let loc = Location::Import(ImportId(i as u32));
+        let mut err = |message: String| {
+            errors.push(LowerError {
+                loc,
+                message,
+                name: None,
+            })
+        };
+        let (kind, name) = match d.name.split_once('.') {
+            Some((p, n)) => match ImportKind::from_prefix(p) {
+                Some(k) => (k, n.to_string()),
+                None => {
+                    err(format!(
+                        "unknown import namespace {p} (expected `c` or `host`)"
+                    ));
+                    (ImportKind::C, n.to_string())
+                }
+            },
+            None => {
+                err(format!(
+                    "an import is named `c.NAME` or `host.NAME`, not {:?}",
+                    d.name
+                ));
+                (ImportKind::C, d.name.clone())
+            }
+        };
+        let mut ty = |t: &str| {
+            FfiType::from_name(t).unwrap_or_else(|| {
+                err(format!(
+                    "unknown import type {t} (expected Integer, Float, Bool, String or Void)"
+                ));
+                FfiType::Void
+            })
+        };
+        let params = d.params.iter().map(|t| ty(t)).collect();
+        let ret = ty(&d.result);
+        let id = module.imports.push(Import {
+            kind,
+            name,
+            params,
+            ret,
+        });
+        cx.imports.entry(d.name.clone()).or_insert(id);
+    }
     for b in &doc.boxes {
         let id = module.boxes.push(BoxDecl {
             name: b.name.clone(),
@@ -145,7 +201,6 @@ pub(crate) fn lower(doc: &ModuleDoc) -> Result<Module, Vec<LowerError>> {
     for (i, f) in doc.functions.iter().enumerate() {
         cx.funcs.entry(f.name.clone()).or_insert(FuncId(i as u32));
     }
-    let mut errors = Vec::new();
     for (i, f) in doc.functions.iter().enumerate() {
         let func = lower_fn(&cx, FuncId(i as u32), f, &mut errors);
         module.functions.push(func);
@@ -432,6 +487,9 @@ impl FnCx<'_> {
                 let dest = dest.as_ref().map(|d| self.value(d));
                 let callee = match ExternFn::from_name(name) {
                     Some(e) => Callee::Extern(e),
+                    None if self.m.imports.contains_key(name) => {
+                        Callee::Import(self.m.imports[name])
+                    }
                     None => {
                         self.unknown(loc, "extern", name);
                         Callee::Extern(ExternFn::ConsoleLog)

@@ -18,8 +18,8 @@
 use super::lexer::{lex, Token, TokenKind};
 use crate::ir::{BinOp, CmpOp, Module, UnaryOp};
 use crate::named::{
-    lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, InstDoc, LoopDoc, ModuleDoc,
-    ParamDoc, PhiInputDoc,
+    lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, ImportDoc, InstDoc, LoopDoc,
+    ModuleDoc, ParamDoc, PhiInputDoc,
 };
 use crate::span::{Diagnostic, FunctionSpans, SourceMap, Span};
 
@@ -211,6 +211,7 @@ impl Parser<'_> {
             mir14: 1,
             boxes: Vec::new(),
             functions: Vec::new(),
+            imports: Vec::new(),
         };
         loop {
             if *self.kind() == TokenKind::Eof {
@@ -225,8 +226,15 @@ impl Parser<'_> {
                 });
             } else if self.is_ident("fn") {
                 doc.functions.push(self.function()?);
+            } else if self.is_ident("import") {
+                let start = self.tok().span.start;
+                doc.imports.push(self.import_decl()?);
+                self.map.imports.push(Span {
+                    start,
+                    end: self.prev_end(),
+                });
             } else {
-                return Err(self.expected("`box` or `fn`"));
+                return Err(self.expected("`box`, `fn` or `import`"));
             }
         }
     }
@@ -248,6 +256,35 @@ impl Parser<'_> {
         }
         self.expect(TokenKind::RBrace, "`,` or `}`")?;
         Ok(BoxDoc { name, fields })
+    }
+
+    /// `import c.NAME(T1, T2) -> T` (the result type is required).
+    fn import_decl(&mut self) -> PResult<ImportDoc> {
+        self.bump();
+        let mut name = self.ident("an import namespace")?;
+        self.expect(TokenKind::Dot, "`.`")?;
+        name.push('.');
+        name.push_str(&self.ident("an imported function name")?);
+        self.expect(TokenKind::LParen, "`(`")?;
+        let mut params = Vec::new();
+        if *self.kind() != TokenKind::RParen {
+            loop {
+                params.push(self.ident("a type")?);
+                if *self.kind() == TokenKind::Comma {
+                    self.bump();
+                } else {
+                    break;
+                }
+            }
+        }
+        self.expect(TokenKind::RParen, "`,` or `)`")?;
+        self.expect(TokenKind::Arrow, "`->`")?;
+        let result = self.ident("a type")?;
+        Ok(ImportDoc {
+            name,
+            params,
+            result,
+        })
     }
 
     fn function(&mut self) -> PResult<FuncDoc> {
@@ -1167,7 +1204,7 @@ mod tests {
             ),
             (
                 "garbage",
-                "expected `box` or `fn`, found `garbage`",
+                "expected `box`, `fn` or `import`, found `garbage`",
                 "garbage",
             ),
             (

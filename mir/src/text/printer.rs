@@ -31,6 +31,20 @@ pub fn print_inst(module: &Module, func: &Function, inst: &Inst) -> String {
 /// Prints a named document as canonical text.
 pub(crate) fn print_doc(doc: &ModuleDoc) -> String {
     let mut items: Vec<String> = Vec::new();
+    // The imports come first, one line each, as one item.
+    if !doc.imports.is_empty() {
+        let mut lines = String::new();
+        for i in &doc.imports {
+            let _ = writeln!(
+                lines,
+                "import {}({}) -> {}",
+                i.name,
+                i.params.join(", "),
+                i.result
+            );
+        }
+        items.push(lines);
+    }
     for b in &doc.boxes {
         if b.fields.is_empty() {
             items.push(format!("box {} {{}}\n", b.name));

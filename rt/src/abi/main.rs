@@ -98,8 +98,11 @@ rt_functions! {
             max_depth,
             fuel: (fuel_enabled != 0).then_some(fuel),
             args,
+            ..Config::default()
         };
-        let r = std::panic::catch_unwind(|| aot_main(text, entries, main_index, config));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            aot_main(text, entries, main_index, config)
+        }));
         match r {
             Ok(Ok(status)) => status,
             Ok(Err(msg)) => {
@@ -127,6 +130,12 @@ fn aot_main(
     })?;
     if entries.len() != module.functions.len() || main_index as usize >= entries.len() {
         return Err("corrupt embedded module: entry table does not match".into());
+    }
+    // The linker resolved the C imports; nothing registers host functions here.
+    if let Err(e) = crate::ffi::check_host_imports(&module, &config) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return Ok(2);
     }
     let syms = Symbols::collect(&module);
     let main = FuncId(main_index as u32);

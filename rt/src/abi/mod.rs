@@ -37,6 +37,7 @@ pub mod calls;
 pub mod control;
 mod ctx;
 pub mod encode;
+pub mod ffi;
 mod gc;
 pub mod main;
 pub mod symbols;
@@ -61,11 +62,12 @@ pub type ArrayEntry = unsafe extern "C" fn(*mut Ctx, *const Val, u64) -> Val;
 
 /// The runtime functions compiled code may import, by module: every `rt_functions!` list
 /// except [`main`]'s (the start-up entry, which only the generated C `main` calls).
-static IMPORTS: [&[RtFunction]; 4] = [
+static IMPORTS: [&[RtFunction]; 5] = [
     control::FUNCTIONS,
     values::FUNCTIONS,
     calls::FUNCTIONS,
     array::FUNCTIONS,
+    ffi::FUNCTIONS,
 ];
 
 /// Every runtime function compiled code may import: the JIT binds their names to their

@@ -37,6 +37,10 @@ impl<T> AbiValue for *const T {
     const TYPE: AbiType = AbiType::Ptr;
 }
 
+impl AbiValue for *mut Val {
+    const TYPE: AbiType = AbiType::Ptr;
+}
+
 impl AbiValue for usize {
     const TYPE: AbiType = AbiType::Ptr;
 }

@@ -335,11 +335,11 @@ call %arr.push()
 log %arr
 ''', "", trap("TypeError", "wrong number of arguments to ArrayBox.push: expected 1, got 0"))
 
-case("array_unknown_method", "ArrayBox has no method size (MapBox has): UnknownMethod.", r'''
+case("array_unknown_method", "ArrayBox has no method keys (MapBox has): UnknownMethod.", r'''
 %arr = new ArrayBox()
-%r = call %arr.size()
+%r = call %arr.keys()
 log %r
-''', "", trap("UnknownMethod", "ArrayBox has no method size"))
+''', "", trap("UnknownMethod", "ArrayBox has no method keys"))
 
 case("array_identity", "Arrays have identity: a mutation through one reference is seen through the\nother; two arrays with equal contents are not equal.", r'''
 fn @id(%x) {
