@@ -168,6 +168,7 @@ impl std::fmt::Display for Location {
                 write!(f, "function #{}, block #{}, instruction {i}", func.0, b.0)
             }
             Location::Loop(func, i) => write!(f, "function #{}, loop {i}", func.0),
+            Location::Import(i) => write!(f, "import #{}", i.0),
         }
     }
 }
