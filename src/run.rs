@@ -98,7 +98,11 @@ fn execute_engine(
         Err(e) => return fail(&e),
     };
     let engine = mir14_engine::Engine::new(backend).consume_fuel(config.fuel.is_some());
-    let mut instance = match engine.instantiate(&program) {
+    let imports = mir14_engine::Imports {
+        libs: config.libs.clone(),
+        host: mir14_rt::HostFunctions::new(),
+    };
+    let mut instance = match engine.instantiate_with(&program, imports) {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };

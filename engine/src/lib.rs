@@ -77,6 +77,7 @@ mod io;
 mod value;
 
 pub use exec::Backend;
+pub use mir14_rt::{FfiType, HostFunctions, HostValue};
 pub use value::{Value, ValueRef};
 
 use exec::Executor;
@@ -118,7 +119,18 @@ impl Engine {
     /// captured output, empty stdin, no program arguments, the default depth limit (100000) and,
     /// if metered, unlimited fuel.
     pub fn instantiate(&self, program: &Program) -> Result<Instance, Error> {
-        let config = Config::default();
+        self.instantiate_with(program, Imports::default())
+    }
+
+    /// Like [`Engine::instantiate`], resolving the module's imports (`import c.NAME`,
+    /// `import host.NAME`) with `imports`: an import that does not resolve is an
+    /// [`Error::Backend`] naming it.
+    pub fn instantiate_with(&self, program: &Program, imports: Imports) -> Result<Instance, Error> {
+        let config = Config {
+            libs: imports.libs,
+            host: imports.host,
+            ..Config::default()
+        };
         let exec = exec::make(self.backend, &program.module, config, self.consume_fuel)
             .map_err(Error::Backend)?;
         let mut inst = Instance {
@@ -131,6 +143,17 @@ impl Engine {
         inst.base_roots = inst.rt().heap.root_mark();
         Ok(inst)
     }
+}
+
+/// What a module's imports resolve to (spec §Imports): the C libraries searched for
+/// `import c.NAME` (paths or `NAME` for `libNAME.so`; the C library is searched last) and the
+/// host functions registered from Rust for `import host.NAME`.
+#[derive(Default)]
+pub struct Imports {
+    /// The libraries, in search order.
+    pub libs: Vec<String>,
+    /// The host functions.
+    pub host: HostFunctions,
 }
 
 /// A verified module, ready to be instantiated on any engine.

@@ -297,3 +297,40 @@ fn run_main_reports_like_the_cli() {
         assert!(err.starts_with("error: TypeError:"), "{b}: {err}");
     });
 }
+
+#[test]
+fn host_functions_are_imports() {
+    use mir14_engine::{FfiType, HostFunctions, HostValue, Imports};
+    let p = Program::parse(
+        "h.mir",
+        "import host.twice(Integer) -> Integer\n\nfn @f(%n) {\nbb0:\n  %r = extern host.twice(%n)\n  ret %r\n}\n",
+    )
+    .unwrap();
+    each(|b| {
+        let mut host = HostFunctions::new();
+        host.register(
+            "twice",
+            &[FfiType::Integer],
+            FfiType::Integer,
+            |args| match args {
+                [HostValue::Integer(n)] => Ok(HostValue::Integer(2 * n)),
+                _ => Err(mir14_rt::Trap::type_error("twice takes an Integer")),
+            },
+        );
+        let imports = Imports {
+            host,
+            ..Imports::default()
+        };
+        let mut i = Engine::new(b).instantiate_with(&p, imports).unwrap();
+        assert_eq!(
+            i.call("f", &[Value::int(21)]).unwrap().as_int(),
+            Some(42),
+            "{b}"
+        );
+        // Without the registration the import does not resolve.
+        assert!(matches!(
+            Engine::new(b).instantiate(&p),
+            Err(Error::Backend(_))
+        ));
+    });
+}

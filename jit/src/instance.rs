@@ -1,7 +1,7 @@
 //! A compiled module with its own runtime, whose functions can be called any number of times
 //! with arguments (the embedding API of `mir14-engine` wraps it).
 
-use crate::{compile, Compiled};
+use crate::{compile_with, Compiled};
 use mir14_mir::{FuncId, Module as MirModule};
 use mir14_rt::abi::{self as rtabi, Ctx};
 use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
@@ -21,10 +21,11 @@ struct SendPtr<T>(*mut T);
 unsafe impl<T> Send for SendPtr<T> {}
 
 impl JitInstance {
-    /// Compiles a verified module and makes its runtime with `config` and `io`. With `fuel`
+    /// Compiles a verified module (its imports resolved with `config`'s libraries and host
+    /// functions) and makes its runtime with `config` and `io`. With `fuel`
     /// false no fuel checks are compiled, and the fuel of later calls is never counted.
     pub fn new(mir: &MirModule, config: Config, io: Io, fuel: bool) -> Result<JitInstance, String> {
-        let compiled = compile(mir, fuel)?;
+        let compiled = compile_with(mir, fuel, &config)?;
         let ctx = Box::new(Ctx::new(
             mir,
             config,

@@ -19,9 +19,13 @@ struct SendPtr<T>(*mut T);
 unsafe impl<T> Send for SendPtr<T> {}
 
 impl Loaded {
-    /// Decodes `module` (verified) for `rt`, which must have been made for the same module. The
-    /// error is a module the interpreter cannot run (one the verifier would reject).
+    /// Resolves the imports of `module` (verified) with `rt`'s configuration and decodes it for
+    /// `rt`, which must have been made for the same module. The error is an import that does not
+    /// resolve, or a module the interpreter cannot run (one the verifier would reject).
     pub fn new(module: &Module, rt: &mut Runtime) -> Result<Loaded, String> {
+        // Every import resolves before anything runs (spec §Imports).
+        let targets = mir14_rt::ffi::resolve_imports(module, &rt.config)?;
+        rt.link_imports(&targets);
         Ok(Loaded {
             prog: decode::decode(module, rt)?,
         })
