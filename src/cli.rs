@@ -42,6 +42,30 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+/// `--color auto|always|never`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stderr is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl From<ColorWhen> for mir14_diag::ColorChoice {
+    fn from(c: ColorWhen) -> mir14_diag::ColorChoice {
+        match c {
+            ColorWhen::Auto => mir14_diag::ColorChoice::Auto,
+            ColorWhen::Always => mir14_diag::ColorChoice::Always,
+            ColorWhen::Never => mir14_diag::ColorChoice::Never,
+        }
+    }
 }
 
 /// The commands of `mir14`.
@@ -399,7 +423,10 @@ pub fn parse(args: &[OsString]) -> Parsed {
         .try_get_matches_from(argv)
         .and_then(|m| Cli::from_arg_matches(&m));
     match result {
-        Ok(cli) => Parsed::Run(cli.command),
+        Ok(cli) => {
+            crate::diag::set_color(cli.color.into());
+            Parsed::Run(cli.command)
+        }
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             Parsed::Help(e.to_string())
         }

@@ -21,7 +21,7 @@
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
-//! is then shrunk ([`mir14_gen::shrink`]) to a small module that still verifies and still
+//! is then shrunk ([`mir14_gen::shrink()`]) to a small module that still verifies and still
 //! diverges, saved there as `shrunk.mir` with its outputs. Candidates always run with fuel checks
 //! and a timeout ([`shrink_options`]), and a candidate on which any backend timed out is never
 //! kept ([`reproduces`]). The last line printed is exactly

@@ -1,5 +1,5 @@
 //! `mir14 parity`: runs one program on every backend, each in its own process, and compares
-//! stdout, stderr and exit status byte for byte (brief §11). Subprocesses isolate the backends
+//! stdout, stderr and exit status byte for byte (spec §10). Subprocesses isolate the backends
 //! from each other, so a crash or hang in one is reported as a difference, not suffered.
 
 use crate::run::{Backend, RunOptions};

@@ -32,7 +32,7 @@ impl Backend {
 }
 
 /// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
-/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
+/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
 pub fn default_backend() -> Backend {
     if cfg!(any(
         target_arch = "x86_64",
@@ -79,16 +79,45 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         ..mir14_rt::Config::default()
     };
     match backend {
-        Backend::Vm => mir14_vm::run(module, &config),
-        Backend::Jit => match mir14_jit::run(module, &config) {
-            Ok(status) => status,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: {e}");
-                2
-            }
-        },
+        Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config),
+        Backend::Jit => execute_engine(module, mir14_engine::Backend::Jit, &config),
         Backend::Aot => execute_aot(module, opts),
     }
+}
+
+/// `--backend vm|jit`: runs `@main` in process through the embedding API (`mir14-engine`) with
+/// the process's streams. A module the backend cannot load prints `error: ...` and gives 2.
+fn execute_engine(
+    module: &Module,
+    backend: mir14_engine::Backend,
+    config: &mir14_rt::Config,
+) -> i32 {
+    let fail = |e: &dyn std::fmt::Display| {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        2
+    };
+    let program = match mir14_engine::Program::new(module.clone()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let engine = mir14_engine::Engine::new(backend).consume_fuel(config.fuel.is_some());
+    let imports = mir14_engine::Imports {
+        libs: config.libs.clone(),
+        host: mir14_rt::HostFunctions::new(),
+    };
+    let mut instance = match engine.instantiate_with(&program, imports) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    instance.inherit_stdio();
+    instance.set_args(config.args.clone());
+    instance.set_max_depth(config.max_depth);
+    if let Err(e) = instance.set_fuel(config.fuel) {
+        return fail(&e);
+    }
+    instance
+        .run_main()
+        .unwrap_or_else(|| fail(&"module has no function @main"))
 }
 
 /// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the

@@ -18,8 +18,9 @@
 //!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
 //!      The limits (`--max-depth`, `--fuel`) and the stack bound per MIR call measured by the
 //!      translator are baked in here.
-//! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
-//!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
+//! 2. **Runtime library**: `libmir14rt.a` (a staticlib wrapper of `mir14-rt` generated in
+//!    `OUT_DIR`), built in release mode by this crate's build script and embedded with
+//!    `include_bytes!` ([`runtime_library`]).
 //! 3. **Link**: `cc prog.o libmir14rt.a -o prog` plus the native libraries that rustc reported for
 //!    the static library ([`native_libs`]), in a temporary directory that is removed afterwards.
 //!    The C compiler driver is `$CC` if set (a program and leading arguments), else the first of

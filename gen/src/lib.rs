@@ -2,7 +2,7 @@
 //! fuzzing.
 //!
 //! [`generate`] makes a module from a seed (a small SplitMix64 PRNG, [`Rng`]); with the
-//! `arbitrary` feature, [`generate_from_bytes`] makes one from fuzzer bytes. Every module:
+//! `arbitrary` feature, `generate_from_bytes` makes one from fuzzer bytes. Every module:
 //!
 //! - verifies, and prints as text that parses back to an equal module (values are numbered
 //!   canonically);
@@ -30,7 +30,7 @@
 //! on their depth and fuel accounting, and on the overflow of the same shape with plain calls.
 //!
 //! [`mutate`] applies small random edits to a module (for fuzzing the verifier with modules that
-//! are almost valid); [`shrink`] reduces a module to a small one that still verifies and still
+//! are almost valid); [`shrink()`] reduces a module to a small one that still verifies and still
 //! shows a property (a divergence between backends).
 //!
 //! The generator has two layers: `plan` decides the module's shape (function signatures, user

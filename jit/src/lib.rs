@@ -3,7 +3,12 @@
 //! [`mir14_codegen::translate_module`] lowers a verified module to Cranelift IR, generic over
 //! [`cranelift_module::Module`]; this crate drives it with a [`JITModule`] (binding every
 //! runtime function of [`mir14_rt::abi::imports`] to its address) and runs `@main` on a thread
-//! whose stack is large enough for the configured call depth.
+//! whose stack is large enough for the configured call depth. [`JitInstance`] keeps a compiled
+//! module with its runtime and calls any function with arguments (what `mir14-engine` uses).
+
+mod instance;
+
+pub use instance::JitInstance;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};

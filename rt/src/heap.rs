@@ -655,7 +655,7 @@ impl Heap {
     }
 
     /// The one-character String `c`: made once per heap for ASCII characters and for the first
-    /// [`WIDE_CHARS`] other characters asked for; inline.
+    /// `WIDE_CHARS` other characters asked for; inline.
     #[inline]
     pub fn char_str(&mut self, c: char) -> Val {
         if c.is_ascii() {

@@ -71,6 +71,8 @@ pub enum Sink {
     Stderr(Stderr),
     /// An in-memory buffer (tests, the parity harness).
     Buffer(Vec<u8>),
+    /// Any writer, written as the program writes (an embedder's stream).
+    Writer(Box<dyn Write + Send>),
 }
 
 impl Write for Sink {
@@ -79,6 +81,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.write(buf),
             Sink::Stderr(w) => w.write(buf),
             Sink::Buffer(v) => v.write(buf),
+            Sink::Writer(w) => w.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -86,6 +89,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.flush(),
             Sink::Stderr(w) => w.flush(),
             Sink::Buffer(_) => Ok(()),
+            Sink::Writer(w) => w.flush(),
         }
     }
 }
@@ -96,6 +100,8 @@ pub enum Source {
     Stdin(std::io::StdinLock<'static>),
     /// An in-memory input.
     Buffer(Cursor<Vec<u8>>),
+    /// Any buffered reader (an embedder's stream).
+    Reader(Box<dyn BufRead + Send>),
 }
 
 impl Source {
@@ -103,6 +109,7 @@ impl Source {
         match self {
             Source::Stdin(r) => r,
             Source::Buffer(c) => c,
+            Source::Reader(r) => r,
         }
     }
 }
@@ -585,6 +592,14 @@ impl Runtime {
     pub fn write_stderr(&mut self, b: &[u8]) {
         self.flush();
         let _ = self.io.stderr.write_all(b);
+    }
+
+    /// Replaces the program's streams (between calls of an embedder), flushing the old stdout
+    /// first; returns the old streams. Input starts afresh: the end of the old stdin is forgotten.
+    pub fn set_io(&mut self, io: Io) -> Io {
+        self.flush();
+        self.stdin_eof = false;
+        std::mem::replace(&mut self.io, io)
     }
 
     /// Flushes stdout, remembering a write error like [`Runtime::write_stdout`].

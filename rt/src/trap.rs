@@ -88,3 +88,34 @@ impl Trap {
         self
     }
 }
+
+impl std::fmt::Display for TrapKind {
+    /// The kind's name ([`TrapKind::name`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Trap {
+    /// `Kind: message`; the location needs the runtime's names ([`crate::Runtime::trap_line`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            TrapKind::Exit(code) => write!(f, "exit with status {code}"),
+            k => write!(f, "{k}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traps_display_kind_and_message() {
+        let t = Trap::new(TrapKind::DivisionByZero, "division by zero");
+        assert_eq!(t.to_string(), "DivisionByZero: division by zero");
+        assert_eq!(Trap::exit(258).to_string(), "exit with status 2");
+    }
+}

@@ -3,7 +3,7 @@
 //! signature).
 
 use super::{ArrayEntry, CompiledHost, Ctx, Symbols};
-use crate::{Config, Host, Io};
+use crate::{Config, Host, Io, Trap, Val};
 use mir14_mir::{FuncId, Module};
 
 /// The native stack the runtime's own frames can take between two compiled frames when it
@@ -32,14 +32,25 @@ pub fn run_compiled(
     main: FuncId,
 ) -> i32 {
     let mut ctx = Box::new(Ctx::new(module, config, io, entries, syms));
+    let r = call_compiled(&mut ctx, main, &[]);
+    ctx.rt.finish(r)
+}
+
+/// Calls compiled function `f` with `args` as an outermost MIR call on the current thread (whose
+/// stack must be sized by [`stack_size_for`] the context's `max_depth`): the call counts depth and
+/// fuel like any other. The argument count must match `f`'s parameters (the runtime does not
+/// check it here), and every heap value in `args` must belong to `ctx`'s heap.
+pub fn call_compiled(ctx: &mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
     // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
     let marker = 0usize;
+    let saved = ctx.stack_top;
     ctx.stack_top = std::hint::black_box(&marker) as *const usize as usize;
-    let p: *mut Ctx = &mut *ctx;
+    let p: *mut Ctx = ctx;
     let mut host = CompiledHost { ctx: p };
-    // SAFETY: `p` is live for the whole call; `main` takes no arguments.
-    let r = host.call_function(unsafe { &mut (*p).rt }, main, &[]);
-    ctx.rt.finish(r)
+    // SAFETY: `p` is live for the whole call (borrowed mutably by this function).
+    let r = host.call_function(unsafe { &mut (*p).rt }, f, args);
+    ctx.stack_top = saved;
+    r
 }
 
 rt_functions! {

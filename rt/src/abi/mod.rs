@@ -50,7 +50,7 @@ pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,
 };
-pub use main::{mir14_rt_main, run_compiled, stack_size_for, RUNTIME_REENTRY_STACK};
+pub use main::{call_compiled, mir14_rt_main, run_compiled, stack_size_for, RUNTIME_REENTRY_STACK};
 pub use symbols::Symbols;
 pub use table::{AbiReturn, AbiType, AbiValue, RtFunction};
 
