@@ -32,7 +32,7 @@ impl Backend {
 }
 
 /// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
-/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
+/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
 pub fn default_backend() -> Backend {
     if cfg!(any(
         target_arch = "x86_64",
@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// `--max-depth N`: the call depth limit.
     pub max_depth: u64,
+    /// `--max-heap BYTES`: the memory limit; `None` is [`mir14_rt::default_max_heap`].
+    pub max_heap: Option<u64>,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
     /// The source positions of backtraces.
@@ -123,6 +125,7 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         debug: opts.debug.clone(),
         profile: opts.profile,
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap.unwrap_or_else(mir14_rt::default_max_heap),
         ..mir14_rt::Config::default()
     };
     let observe = mir14_vm::Observe {
@@ -130,8 +133,12 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
         trace_calls: opts.trace_calls,
     };
     match backend {
-        Backend::Vm => mir14_vm::run_observed(module, &config, observe),
-        Backend::Jit => {
+        // Observation (trace, profile, perf map) runs on the backends' own entry points;
+        // plain runs go through the embedding API.
+        Backend::Vm if opts.trace || opts.trace_calls || opts.profile => {
+            mir14_vm::run_observed(module, &config, observe)
+        }
+        Backend::Jit if opts.profile || opts.perf_map => {
             match mir14_jit::run_with(module, &config, opts.perf_map, mir14_rt::Io::real) {
                 Ok(status) => status,
                 Err(e) => {
@@ -140,8 +147,47 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
                 }
             }
         }
+        Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config),
+        Backend::Jit => execute_engine(module, mir14_engine::Backend::Jit, &config),
         Backend::Aot => execute_aot(module, opts),
     }
+}
+
+/// `--backend vm|jit`: runs `@main` in process through the embedding API (`mir14-engine`) with
+/// the process's streams. A module the backend cannot load prints `error: ...` and gives 2.
+fn execute_engine(
+    module: &Module,
+    backend: mir14_engine::Backend,
+    config: &mir14_rt::Config,
+) -> i32 {
+    let fail = |e: &dyn std::fmt::Display| {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        2
+    };
+    let program = match mir14_engine::Program::new(module.clone()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let engine = mir14_engine::Engine::new(backend)
+        .consume_fuel(config.fuel.is_some())
+        .debug_info(config.debug.clone());
+    let imports = mir14_engine::Imports {
+        libs: config.libs.clone(),
+        host: mir14_rt::HostFunctions::new(),
+    };
+    let mut instance = match engine.instantiate_with(&program, imports) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    instance.inherit_stdio();
+    instance.set_args(config.args.clone());
+    instance.set_max_depth(config.max_depth);
+    if let Err(e) = instance.set_fuel(config.fuel) {
+        return fail(&e);
+    }
+    instance
+        .run_main()
+        .unwrap_or_else(|| fail(&"module has no function @main"))
 }
 
 /// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the
@@ -154,6 +200,7 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
         debug: opts.debug.clone(),
         profile: opts.profile,
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap,
     };
     // Every import resolves before anything runs, with the other backends' message.
     if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {

@@ -579,6 +579,65 @@ fn parity_runs_every_backend_with_the_same_input() {
     );
 }
 
+#[test]
+fn color_flag_and_did_you_mean() {
+    let dir = scratch("color");
+    put(
+        &dir,
+        "u.mir",
+        b"fn @main() {\nbb0:\n  %r = call @mian()\n  ret\n}\n",
+    );
+    // Not a terminal: plain, with the help line after the caret line.
+    let o = mir14(&["check", "u.mir"], &dir, b"");
+    assert_bad(&o, "unknown function @mian");
+    assert_eq!(
+        o.err(),
+        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+    );
+    let never = mir14(&["check", "--color", "never", "u.mir"], &dir, b"");
+    assert_eq!(never.err(), o.err());
+    // Forced colour: escape sequences, and the same first line once they are removed.
+    let o = mir14(&["check", "u.mir", "--color=always"], &dir, b"");
+    assert_eq!(o.code(), Some(2));
+    let err = o.err();
+    assert!(err.contains("\x1b["), "{err}");
+    let first: String = err
+        .lines()
+        .next()
+        .unwrap()
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or("", |p| p.1)
+            }
+        })
+        .collect();
+    assert_eq!(first, "u.mir:3:13: error: unknown function @mian");
+    assert!(err.contains("did you mean @main?"), "{err}");
+    let bad = mir14(&["check", "u.mir", "--color", "sometimes"], &dir, b"");
+    assert_eq!(bad.code(), Some(2));
+}
+
+#[test]
+fn dominance_errors_show_the_definition() {
+    let dir = scratch("dominance");
+    put(
+        &dir,
+        "d.mir",
+        b"fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  %x = const 1\n  jump b\nb:\n  ret %x\n}\n",
+    );
+    let o = mir14(&["check", "d.mir"], &dir, b"");
+    assert_bad(&o, "is not dominated by its definition");
+    let err = o.err();
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("d.mir:9:"), "{err}");
+    assert_eq!(lines[3], "d.mir:6:3: note: %x is defined here", "{err}");
+    assert_eq!(lines[4], "  %x = const 1", "{err}");
+}
+
 /// `mir14 build --lib` with a static archive and a shared library (spec §4.9): the C function
 /// is linked into the executable; an import that the archive lacks is bad input (status 2)
 /// with the interpreter's message; a library that does not exist is bad input too.

@@ -16,11 +16,14 @@
 //!    * `mir14_debug`: the source positions of backtraces ([`mir14_rt::DebugInfo::encode`]),
 //!      if the caller gave them; the executable carries these, never the source;
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel, debug, debug_len, profile)` (in `mir14_rt::abi`, imported with the
-//!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
-//!      The limits (`--max-depth`, `--fuel`) are baked in here.
-//! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
-//!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
+//!      main_index, max_depth, fuel_enabled, fuel, stack_per_call, max_heap, debug, debug_len,
+//!      profile)` (in `mir14_rt::abi`, imported with the signature
+//!      of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
+//!      The limits (`--max-depth`, `--fuel`) and the stack bound per MIR call measured by the
+//!      translator are baked in here.
+//! 2. **Runtime library**: `libmir14rt.a` (a staticlib wrapper of `mir14-rt` generated in
+//!    `OUT_DIR`), built in release mode by this crate's build script and embedded with
+//!    `include_bytes!` ([`runtime_library`]).
 //! 3. **Link**: `cc prog.o libmir14rt.a -o prog` plus the native libraries that rustc reported for
 //!    the static library ([`native_libs`]), in a temporary directory that is removed afterwards.
 //!    The C compiler driver is `$CC` if set (a program and leading arguments), else the first of
@@ -47,6 +50,8 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+mod signals;
+
 use mir14_codegen::{define_bytes, imports, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use std::ffi::OsString;
@@ -75,6 +80,9 @@ pub struct AotOptions {
     /// `PATH.a` (linked in), `PATH.so` (linked, found at run time through an rpath to its
     /// directory) or `NAME` (`-lNAME`).
     pub libs: Vec<String>,
+    /// The memory limit (`--max-heap BYTES`); `None` means the default of the machine the
+    /// executable runs on ([`mir14_rt::default_max_heap`]).
+    pub max_heap: Option<u64>,
 }
 
 impl Default for AotOptions {
@@ -85,6 +93,7 @@ impl Default for AotOptions {
             debug: None,
             profile: false,
             libs: Vec::new(),
+            max_heap: None,
         }
     }
 }
@@ -173,7 +182,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     }
     obj.define_data(table_id, &desc).map_err(err)?;
 
-    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64,
+    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64 x 6,
     // const u8*, usize, u64)`,
     // with the signature of its entry in the runtime's table.
     let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
@@ -211,12 +220,16 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let depth = b.ins().iconst(types::I64, opts.max_depth as i64);
         let fuel_on = b.ins().iconst(types::I64, opts.fuel.is_some() as i64);
         let fuel = b.ins().iconst(types::I64, opts.fuel.unwrap_or(0) as i64);
+        let per_call = b.ins().iconst(types::I64, t.stack_per_call as i64);
+        let max_heap = b
+            .ins()
+            .iconst(types::I64, opts.max_heap.unwrap_or(0) as i64);
         let fref = obj.declare_func_in_func(rt_main, b.func);
         let call = b.ins().call(
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel, debug_ptr, debug_len, profile,
+                fuel, per_call, max_heap, debug_ptr, debug_len, profile,
             ],
         );
         let status = b.inst_results(call)[0];
@@ -438,16 +451,54 @@ pub fn build_executable(module: &MirModule, out: &Path, opts: &AotOptions) -> Re
 
 /// Builds `module` into a temporary directory and runs it with `args`, the executable inheriting
 /// this process's stdin, stdout and stderr; returns its exit status. The executable is removed
-/// afterwards. Errors: building fails, or the executable cannot start or dies from a signal.
+/// afterwards. Errors: building fails, or the executable cannot start.
+///
+/// Signals: a termination signal (SIGTERM, SIGINT, SIGHUP) sent to this process meanwhile is
+/// forwarded to the executable; when the executable dies by a signal, or this process received
+/// one, the temporary directory is removed and this process dies by that signal (so a crash is
+/// reported as a crash, like a JIT run, never as an error exit).
 pub fn run(module: &MirModule, opts: &AotOptions, args: &[String]) -> Result<i32, String> {
+    let guard = signals::Guard::new();
+    // The temporary directory is gone when `build_and_run` returns.
+    let result = build_and_run(module, opts, args, &guard);
+    if let Some(sig) = guard.finish() {
+        signals::die_by(sig);
+    }
+    let status = result?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            signals::die_by(sig);
+        }
+    }
+    exit_code(status)
+}
+
+/// Builds the executable in a temporary directory and runs it, the child registered with
+/// `guard` so that termination signals reach it.
+fn build_and_run(
+    module: &MirModule,
+    opts: &AotOptions,
+    args: &[String],
+    guard: &signals::Guard,
+) -> Result<std::process::ExitStatus, String> {
     let linker = Linker::new()?;
     let exe = linker.dir.path().join("prog");
     linker.build(module, &exe, opts)?;
-    let status = Command::new(&exe)
-        .args(args)
-        .status()
+    if guard.received().is_some() {
+        return Err("interrupted".into());
+    }
+    let mut cmd = Command::new(&exe);
+    cmd.args(args);
+    signals::unblock_in_child(&mut cmd);
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    exit_code(status)
+    guard.set_child(child.id());
+    child
+        .wait()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))
 }
 
 /// The exit code of a finished executable; death by a signal is an error.

@@ -6,6 +6,7 @@ mod ffi;
 pub(crate) use ffi::c_signature;
 mod inst;
 mod ops;
+mod tail;
 
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
@@ -86,6 +87,8 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     /// (the prologue) or [`Site::ARRIVE`] (the fuel check of an edge): the site traps here
     /// report.
     pub(crate) cur_inst: u32,
+    /// The table of direct entries for dynamic tail calls, if the module has any.
+    pub(crate) tail_table: Option<cranelift_module::DataId>,
     pub(crate) opts: TranslateOptions,
     pub(crate) ptr: ir::Type,
 }
@@ -205,6 +208,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             for (i, inst) in bd.insts.iter().enumerate() {
                 self.cur_inst = i as u32;
                 self.inst(bid, inst, &blocks, &dom)?;
+                // A tail call ends the block: the `ret` after it is never reached.
+                if inst.is_tail_call() {
+                    break;
+                }
             }
             if bd.insts.last().is_none_or(|i| !i.is_terminator()) {
                 // Verified modules always end blocks with a terminator; stay well-formed anyway.

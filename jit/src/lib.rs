@@ -3,7 +3,12 @@
 //! [`mir14_codegen::translate_module`] lowers a verified module to Cranelift IR, generic over
 //! [`cranelift_module::Module`]; this crate drives it with a [`JITModule`] (binding every
 //! runtime function of [`mir14_rt::abi::imports`] to its address) and runs `@main` on a thread
-//! whose stack is large enough for the configured call depth.
+//! whose stack is large enough for the configured call depth. [`JitInstance`] keeps a compiled
+//! module with its runtime and calls any function with arguments (what `mir14-engine` uses).
+
+mod instance;
+
+pub use instance::JitInstance;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
@@ -26,6 +31,8 @@ pub struct Compiled {
     /// Each function entry's code: (address, size in bytes, symbol name), the direct and the
     /// array entry of every function.
     pub code: Vec<(usize, u32, String)>,
+    /// The most native stack one MIR call takes (from the real frame sizes).
+    pub stack_per_call: u64,
 }
 
 impl Compiled {
@@ -156,6 +163,7 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
         symbols: t.symbols,
         compile_time: start.elapsed(),
         code,
+        stack_per_call: t.stack_per_call,
     })
 }
 
@@ -190,7 +198,7 @@ pub fn run_with(
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;
-    let stack = rtabi::stack_size_for(config.max_depth);
+    let stack = rtabi::stack_size_for(config.max_depth, compiled.stack_per_call);
     let status = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-jit".into())

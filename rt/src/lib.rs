@@ -115,7 +115,8 @@ pub use ops::{
 };
 pub use profile::{FuncProfile, Profile};
 pub use runtime::{
-    BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source, BACKTRACE_FULL, BACKTRACE_KEEP,
+    default_max_heap, BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source, BACKTRACE_FULL,
+    BACKTRACE_KEEP,
 };
 pub use trap::{Site, Trap, TrapKind};
 pub use value::*;

@@ -35,6 +35,32 @@ pub struct Config {
     pub libs: Vec<String>,
     /// The host functions registered by an embedding program (`import host.NAME`).
     pub host: crate::ffi::HostFunctions,
+    /// The memory limit in bytes (`--max-heap`): past it the program traps `OutOfMemory`.
+    pub max_heap: u64,
+}
+
+/// The memory limit when `--max-heap` is not given: half of the machine's physical memory
+/// (Linux `/proc/meminfo`; 4 GiB where it cannot be read), so that a program that allocates
+/// without end traps before the machine runs out.
+pub fn default_max_heap() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb.saturating_mul(1024))
+    });
+    total.map_or(4 << 30, |t| (t / 2).max(64 << 20))
+}
+
+impl Runtime {
+    /// The `OutOfMemory` trap of the memory limit (spec §6), if the heap is exhausted.
+    pub fn memory_trap(&self) -> Option<Trap> {
+        self.heap.exhausted().then(|| {
+            Trap::new(
+                TrapKind::OutOfMemory,
+                format!("memory limit of {} bytes exceeded", self.heap.limit()),
+            )
+        })
+    }
 }
 
 impl Default for Config {
@@ -47,6 +73,7 @@ impl Default for Config {
             profile: false,
             libs: Vec::new(),
             host: crate::ffi::HostFunctions::new(),
+            max_heap: default_max_heap(),
         }
     }
 }
@@ -59,6 +86,8 @@ pub enum Sink {
     Stderr(Stderr),
     /// An in-memory buffer (tests, the parity harness).
     Buffer(Vec<u8>),
+    /// Any writer, written as the program writes (an embedder's stream).
+    Writer(Box<dyn Write + Send>),
 }
 
 impl Write for Sink {
@@ -67,6 +96,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.write(buf),
             Sink::Stderr(w) => w.write(buf),
             Sink::Buffer(v) => v.write(buf),
+            Sink::Writer(w) => w.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -74,6 +104,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.flush(),
             Sink::Stderr(w) => w.flush(),
             Sink::Buffer(_) => Ok(()),
+            Sink::Writer(w) => w.flush(),
         }
     }
 }
@@ -84,6 +115,8 @@ pub enum Source {
     Stdin(std::io::StdinLock<'static>),
     /// An in-memory input.
     Buffer(Cursor<Vec<u8>>),
+    /// Any buffered reader (an embedder's stream).
+    Reader(Box<dyn BufRead + Send>),
 }
 
 impl Source {
@@ -91,6 +124,7 @@ impl Source {
         match self {
             Source::Stdin(r) => r,
             Source::Buffer(c) => c,
+            Source::Reader(r) => r,
         }
     }
 }
@@ -204,6 +238,9 @@ pub struct Runtime {
     pub imports: Vec<crate::ffi::ImportMeta>,
     /// The C strings passed to the import being called (freed at the next call).
     pub(crate) ffi_scratch: Vec<std::ffi::CString>,
+    /// The first error writing stdout (other than a broken pipe), reported at the end of the
+    /// run; output after it is dropped.
+    stdout_error: Option<String>,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -259,7 +296,9 @@ impl Runtime {
             printing: Vec::new(),
             printing_set: Default::default(),
             stdin_eof: false,
+            stdout_error: None,
         };
+        rt.heap.set_limit(rt.config.max_heap);
         // Intern every builtin method name first.
         for b in Builtin::ALL {
             rt.method_id(b.name());
@@ -561,20 +600,52 @@ impl Runtime {
 
     // ----- I/O -----
 
-    /// Writes bytes to the program's stdout (buffered). Write errors are ignored.
+    /// Writes bytes to the program's stdout (buffered). The first write error is remembered
+    /// for [`Runtime::finish`] (spec §4.1); output after it is dropped.
     pub fn write_stdout(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.write_all(b);
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.write_all(b);
+            self.note_stdout(r);
+        }
     }
 
-    /// Writes bytes to the program's stderr, flushing stdout first. Write errors are ignored.
+    /// Writes bytes to the program's stderr, flushing stdout first. Errors writing stderr are
+    /// ignored (nothing remains to report them on).
     pub fn write_stderr(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.flush();
+        self.flush();
         let _ = self.io.stderr.write_all(b);
     }
 
-    /// Flushes stdout.
+    /// Replaces the program's streams (between calls of an embedder), flushing the old stdout
+    /// first; returns the old streams. Input starts afresh: the end of the old stdin is forgotten.
+    pub fn set_io(&mut self, io: Io) -> Io {
+        self.flush();
+        self.stdin_eof = false;
+        std::mem::replace(&mut self.io, io)
+    }
+
+    /// Flushes stdout, remembering a write error like [`Runtime::write_stdout`].
     pub fn flush(&mut self) {
-        let _ = self.io.stdout.flush();
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.flush();
+            self.note_stdout(r);
+        }
+    }
+
+    /// Records the outcome of a stdout write: a broken pipe (the reader went away) is not an
+    /// error of the program and is ignored, as everywhere in the tool; any other error is kept.
+    fn note_stdout(&mut self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                self.stdout_error = Some(e.to_string());
+                // Drop the rest of the buffer: writing it again would fail again.
+                if let Sink::Stdout(w) =
+                    std::mem::replace(&mut self.io.stdout, Sink::Buffer(Vec::new()))
+                {
+                    let (_, _) = w.into_parts();
+                }
+            }
+        }
     }
 
     /// Reads one line from stdin without its `\n` (and a `\r` before it); `None` at end of input.
@@ -684,18 +755,27 @@ impl Runtime {
     /// `Exit`.
     pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
         self.flush();
-        let status = self.finish_status(result);
+        let status = self.finish_result(result);
         if let Some(mut p) = self.profile.take() {
             p.finish();
             let table = p.table(|f| self.func_name(f).to_string());
             self.write_stderr(table.as_bytes());
             let _ = self.io.stderr.flush();
         }
-        status
+        match self.stdout_error.take() {
+            Some(e) => {
+                let line = format!("error: IoError: cannot write to stdout: {e}\n");
+                let _ = self.io.stderr.write_all(line.as_bytes());
+                let _ = self.io.stderr.flush();
+                101
+            }
+            None => status,
+        }
     }
 
-    /// [`Runtime::finish`] without the profile.
-    fn finish_status(&mut self, result: Result<Val, Trap>) -> i32 {
+    /// The status of a finished run, with the trap line and backtrace printed (see
+    /// [`Runtime::finish`]).
+    fn finish_result(&mut self, result: Result<Val, Trap>) -> i32 {
         match result {
             Ok(v) if v.tag == INT => (v.as_int() & 255) as i32,
             Ok(_) => 0,
@@ -752,6 +832,7 @@ mod tests {
         let cfg = Config {
             max_depth: 2,
             fuel: Some(2),
+            max_heap: 1 << 30,
             ..Config::default()
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));

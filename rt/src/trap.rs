@@ -21,8 +21,10 @@ pub enum TrapKind {
     StackOverflow,
     /// The fuel ran out.
     OutOfFuel,
-    /// A file could not be read.
+    /// A file could not be read, or stdout could not be written.
     IoError,
+    /// The live heap grew past the memory limit (`--max-heap`).
+    OutOfMemory,
     /// Not a trap: `env.process.exit(code)`; the status is `code & 255`.
     Exit(i32),
 }
@@ -40,6 +42,7 @@ impl TrapKind {
             TrapKind::StackOverflow => "StackOverflow",
             TrapKind::OutOfFuel => "OutOfFuel",
             TrapKind::IoError => "IoError",
+            TrapKind::OutOfMemory => "OutOfMemory",
             TrapKind::Exit(_) => "Exit",
         }
     }
@@ -131,5 +134,36 @@ impl Trap {
             self.location = Some((site.func, site.block));
         }
         self.backtrace.push(site);
+    }
+}
+
+impl std::fmt::Display for TrapKind {
+    /// The kind's name ([`TrapKind::name`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Trap {
+    /// `Kind: message`; the location needs the runtime's names ([`crate::Runtime::trap_line`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            TrapKind::Exit(code) => write!(f, "exit with status {code}"),
+            k => write!(f, "{k}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traps_display_kind_and_message() {
+        let t = Trap::new(TrapKind::DivisionByZero, "division by zero");
+        assert_eq!(t.to_string(), "DivisionByZero: division by zero");
+        assert_eq!(Trap::exit(258).to_string(), "exit with status 2");
     }
 }

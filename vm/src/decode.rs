@@ -180,6 +180,30 @@ pub(crate) enum Op {
         e: ExternFn,
         args: ArgList,
     },
+    /// `tail call @f(args)`: the callee replaces the running activation (its result is the
+    /// activation's result). The `ret` after a tail op is never reached.
+    TailGlobal {
+        func: u32,
+        args: ArgList,
+    },
+    /// `tail call %r.m(args)`.
+    TailMethod {
+        recv: u32,
+        mid: u32,
+        args: ArgList,
+    },
+    /// `tail call %r.B::m(args)`.
+    TailStatic {
+        recv: u32,
+        b: BoxId,
+        mid: u32,
+        args: ArgList,
+    },
+    /// `tail call %f(args)`.
+    TailValue {
+        f: u32,
+        args: ArgList,
+    },
     /// `extern c.NAME(args)`: import number `idx` (spec §Imports).
     Import {
         dst: u32,
@@ -255,6 +279,23 @@ pub(crate) struct Program {
     pub main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
     pub ffi: crate::ffi::Interfaces,
+}
+
+/// The tail form of a decoded call (other ops are returned unchanged).
+fn into_tail(op: Op) -> Op {
+    match op {
+        Op::CallG { func, args, .. } | Op::CallGlobal { func, args, .. } => {
+            Op::TailGlobal { func, args }
+        }
+        Op::CallMethod {
+            recv, mid, args, ..
+        } => Op::TailMethod { recv, mid, args },
+        Op::CallStatic {
+            recv, b, mid, args, ..
+        } => Op::TailStatic { recv, b, mid, args },
+        Op::CallValue { f, args, .. } => Op::TailValue { f, args },
+        other => other,
+    }
 }
 
 /// Decodes `module` (interning names and string constants in `rt`). Fails on structural errors
@@ -655,12 +696,17 @@ fn decode_func(
                         args: list(args, None)?,
                     }
                 }
-                Inst::Call { dest, callee, args } => {
+                Inst::Call {
+                    dest,
+                    callee,
+                    args,
+                    tail,
+                } => {
                     let dst = match dest {
                         Some(d) => val(*d)?,
                         None => DROP,
                     };
-                    match callee {
+                    let op = match callee {
                         Callee::Global(g) => {
                             if g.index() >= module.functions.len() {
                                 return Err(format!("@{name}: function {} out of range", g.0));
@@ -721,6 +767,11 @@ fn decode_func(
                             idx: i.0,
                             args: list(args, None)?,
                         },
+                    };
+                    if *tail {
+                        into_tail(op)
+                    } else {
+                        op
                     }
                 }
                 Inst::ExternCall { dest, callee, args } => {

@@ -200,6 +200,65 @@ impl<'p> Interp<'p> {
         Ok(())
     }
 
+    /// The trap of a call of `callee` with `nargs` arguments besides the receiver `pre`.
+    fn arity_trap(&self, callee: u32, pre: bool, nargs: u32, global: bool) -> Trap {
+        let df = &self.prog.funcs[callee as usize];
+        Trap::type_error(format!(
+            "wrong number of arguments to {}{}: expected {}, got {}",
+            if global { "@" } else { "" },
+            self.prog.names[callee as usize],
+            (df.nparams as usize).saturating_sub(pre as usize),
+            nargs
+        ))
+    }
+
+    /// A tail call of `callee` from the running frame (function `caller` at `base`): checks the
+    /// arity (in the caller), then replaces the frame by an activation of `callee` in the same
+    /// register window, returning to the same place (spec §5: the depth does not grow).
+    /// A trap comes with `false` while the caller's frame is still there (the arity check),
+    /// `true` once it was replaced (the callee's entry checks; the trap has the callee's
+    /// entry site): the replaced frame then has no place in the backtrace.
+    #[allow(clippy::too_many_arguments)]
+    fn tail_invoke(
+        &mut self,
+        rt: &mut Runtime,
+        caller: &DFunc,
+        base: usize,
+        callee: u32,
+        pre: Option<Val>,
+        args: ArgList,
+        global: bool,
+    ) -> Result<(), (Trap, bool)> {
+        let prog = self.prog;
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
+        if args.len as usize + pre.is_some() as usize != df.nparams as usize {
+            return Err((self.arity_trap(callee, pre.is_some(), args.len, global), false));
+        }
+        // Read every argument before the window is overwritten.
+        let a = self.gather(caller, base, args);
+        rt.depth -= 1;
+        // SAFETY: the running frame is on the stack.
+        let done = unsafe { self.frames.pop().unwrap_unchecked() };
+        // The replaced activation ends here for the profile (compiled code leaves it before
+        // `return_call` alike).
+        if self.observing {
+            if let Some(p) = rt.profile.as_mut() {
+                p.leave();
+            }
+        }
+        self.ensure(base + df.nregs as usize);
+        let mut k = base;
+        if let Some(p) = pre {
+            self.regs[k] = p;
+            k += 1;
+        }
+        let a = a.as_slice();
+        self.regs[k..k + a.len()].copy_from_slice(a);
+        self.enter(rt, callee, base, done.ret as usize)
+            .map_err(|t| (t, true))
+    }
+
     /// Calls `callee` from the frame running `caller` at `base`: `pre` (a receiver) then the
     /// registers of `args` become its parameters; its result goes to absolute register `ret`.
     #[inline(always)]
@@ -220,15 +279,7 @@ impl<'p> Interp<'p> {
         let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
         let n = args.len as usize + pre.is_some() as usize;
         if n != df.nparams as usize {
-            let extra = pre.is_some() as usize;
-            let name = &prog.names[callee as usize];
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {}{}: expected {}, got {}",
-                if global { "@" } else { "" },
-                name,
-                (df.nparams as usize).saturating_sub(extra),
-                args.len
-            )));
+            return Err(self.arity_trap(callee, pre.is_some(), args.len, global));
         }
         let new_base = base + caller.nregs as usize;
         self.ensure(new_base + df.nregs as usize);
@@ -306,6 +357,41 @@ impl<'p> Interp<'p> {
                 base = top.base as usize;
             }};
         }
+        // Returns `$v` from the running activation (after its return annotation check).
+        macro_rules! ret_val {
+            ($v:expr) => {{
+                let v = $v;
+                if f.check_ret {
+                    tr!(rt.check_return(FuncId(fi as u32), v));
+                }
+                if OBS {
+                    self.observe_ret(rt, fi, v);
+                }
+                rt.depth -= 1;
+                // SAFETY: the running frame is on the stack.
+                let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                if self.frames.len() <= stop {
+                    return Ok(v);
+                }
+                switch_top!();
+                // SAFETY: `ret` is a register of the caller's window.
+                unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+            }};
+        }
+        // A tail call of function `$g`: replaces the running frame.
+        macro_rules! tail_to {
+            ($g:expr, $pre:expr, $args:expr, $global:expr) => {{
+                match self.tail_invoke(rt, f, base, $g, $pre, $args, $global) {
+                    Ok(()) => switch_top!(),
+                    // Still in the calling frame (an arity error).
+                    Err((t, false)) => {
+                        return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop));
+                    }
+                    // The frame was replaced: the trap is at the callee's entry.
+                    Err((t, true)) => return Err(self.unwind_suspended(t, stop)),
+                }
+            }};
+        }
         macro_rules! save_pc {
             () => {
                 // SAFETY: the running frame is on the stack.
@@ -344,6 +430,9 @@ impl<'p> Interp<'p> {
             () => {
                 if rt.heap.should_collect() {
                     self.collect_garbage(rt, base + f.nregs as usize);
+                    if let Some(t) = rt.memory_trap() {
+                        return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop));
+                    }
                 }
             };
         }
@@ -519,41 +608,43 @@ impl<'p> Interp<'p> {
                     }
                 }
                 Op::Jump { edge } => take_edge!(edge),
-                Op::Ret { src } => {
-                    let v = r!(src);
-                    if f.check_ret {
-                        tr!(rt.check_return(FuncId(fi as u32), v));
+                Op::Ret { src } => ret_val!(r!(src)),
+                Op::RetVoid => ret_val!(Val::VOID),
+                Op::TailGlobal { func, args } => tail_to!(func, None, args, true),
+                Op::TailMethod { recv, mid, args } => {
+                    let rv = r!(recv);
+                    let user = if rv.tag == USER {
+                        rt.find_user_method(rv, mid)
+                    } else {
+                        None
+                    };
+                    if let Some(m) = user {
+                        tail_to!(m.0, Some(rv), args, false);
+                    } else {
+                        gc!();
+                        let a = self.gather(f, base, args);
+                        let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
+                        ret_val!(v);
                     }
-                    if OBS {
-                        self.observe_ret(rt, fi, v);
-                    }
-                    rt.depth -= 1;
-                    // SAFETY: the running frame is on the stack.
-                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
-                    if self.frames.len() <= stop {
-                        return Ok(v);
-                    }
-                    switch_top!();
-                    // SAFETY: `ret` is a register of the caller's window.
-                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
                 }
-                Op::RetVoid => {
-                    let v = Val::VOID;
-                    if f.check_ret {
-                        tr!(rt.check_return(FuncId(fi as u32), v));
+                Op::TailStatic { recv, b, mid, args } => {
+                    let rv = r!(recv);
+                    let m = tr!(rt.resolve_static_method(rv, b, mid, args.len as usize));
+                    tail_to!(m.0, Some(rv), args, false);
+                }
+                Op::TailValue { f: fv, args } => {
+                    let fv = r!(fv);
+                    match tr!(rt.resolve_value_call(fv, args.len as usize)) {
+                        ValueCall::Function(g) => tail_to!(g.0, None, args, true),
+                        ValueCall::Method(g) => tail_to!(g.0, Some(fv), args, false),
+                        ValueCall::Operator(o) => {
+                            gc!();
+                            let a = self.gather(f, base, args);
+                            let s = a.as_slice();
+                            let v = tr!(rt.apply_operator(self, o, s[0], s[1]));
+                            ret_val!(v);
+                        }
                     }
-                    if OBS {
-                        self.observe_ret(rt, fi, v);
-                    }
-                    rt.depth -= 1;
-                    // SAFETY: the running frame is on the stack.
-                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
-                    if self.frames.len() <= stop {
-                        return Ok(v);
-                    }
-                    switch_top!();
-                    // SAFETY: `ret` is a register of the caller's window.
-                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
                 }
                 Op::CallG { dst, func, args } => {
                     // SAFETY: callee ids were checked against the function table when decoding.
@@ -749,6 +840,21 @@ impl<'p> Interp<'p> {
         let n = self.frames.len();
         for fr in self.frames[stop.min(n)..n.saturating_sub(1)].iter().rev() {
             // A frame below the top was suspended in a call: its saved pc is just after it.
+            let df = &self.prog.funcs[fr.func as usize];
+            t.push_frame(df.site(fr.func, (fr.pc as usize).saturating_sub(1)));
+        }
+        self.frames.truncate(stop.min(n));
+        t
+    }
+
+    /// A trap leaves this run while no frame above `stop` is running (each is suspended in a
+    /// call): appends the call site of every frame above `stop` to the backtrace, innermost
+    /// first, and drops those frames.
+    #[cold]
+    #[inline(never)]
+    fn unwind_suspended(&mut self, mut t: Trap, stop: usize) -> Trap {
+        let n = self.frames.len();
+        for fr in self.frames[stop.min(n)..n].iter().rev() {
             let df = &self.prog.funcs[fr.func as usize];
             t.push_frame(df.site(fr.func, (fr.pc as usize).saturating_sub(1)));
         }

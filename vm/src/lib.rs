@@ -25,6 +25,9 @@
 //! - [`run`]`(module, config) -> i32`: runs `@main` with the process's stdin/stdout/stderr,
 //!   prints a trap line itself, returns the exit status (spec §4, §6).
 //! - [`run_captured`]`(module, config, stdin) -> Captured`: the same with in-memory streams.
+//! - [`Loaded`]`::new(module, rt)` then [`Loaded::call`]`(rt, f, args) -> Result<Val, Trap>`:
+//!   decodes once, then calls any function with arguments on a caller-made [`Runtime`] (what
+//!   `mir14-engine` uses).
 //! - [`execute`]`(module, rt) -> Result<Result<Val, Trap>, String>`: runs `@main` on the current
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
@@ -73,8 +76,10 @@
 mod decode;
 mod ffi;
 mod interp;
+mod loaded;
 mod observe;
 
+pub use loaded::Loaded;
 pub use observe::Observe;
 
 use mir14_mir::Module;

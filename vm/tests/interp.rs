@@ -427,6 +427,34 @@ b:
     );
 }
 
+#[test]
+fn tail_calls_keep_the_depth() {
+    // Every callee kind, 200000 deep, with a depth limit of 2 (main and one activation).
+    let src = "box W { k }\n\
+fn @W.m(%me, %n) {\nbb0:\n  %z = const 0\n  %d = compare le %n, %z\n  branch %d, out, more\n\
+out:\n  %s = const \"done\"\n  %l = tail call %s.length()\n  ret %l\n\
+more:\n  %one = const 1\n  %n1 = binop sub %n, %one\n  %r = tail call %me.W::s(%n1)\n  ret %r\n}\n\
+fn @W.s(%me, %n) {\nbb0:\n  %r = tail call %me(%n)\n  ret %r\n}\n\
+fn @W.apply(%me, %n) {\nbb0:\n  %f = const @g\n  %r = tail call %f(%me, %n)\n  ret %r\n}\n\
+fn @g(%w, %n) {\nbb0:\n  %r = tail call @h(%w, %n)\n  ret %r\n}\n\
+fn @h(%w, %n) {\nbb0:\n  tail call %w.m(%n)\n  ret\n}\n\
+fn @main() {\nbb0:\n  %w = new W()\n  %n = const 200000\n  %r = call %w.m(%n)\n  \
+extern env.console.log(%r)\n  ret\n}\n";
+    let config = Config {
+        max_depth: 2,
+        ..Config::default()
+    };
+    expect(&run_cfg(src, &config), "4\n", "", 0);
+    // The same with plain calls overflows.
+    let plain = src.replace("tail call", "call");
+    expect(
+        &run_cfg(&plain, &config),
+        "",
+        "error: StackOverflow: call depth exceeded 2 (in @W.s, bb0)\n",
+        101,
+    );
+}
+
 /// Host functions (spec §Imports): traps from the Rust side, results of the wrong type, and a
 /// registration whose signature differs from the import.
 #[test]

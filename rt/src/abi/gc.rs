@@ -6,12 +6,17 @@ use super::Ctx;
 use crate::Val;
 
 /// Collects garbage if a collection is due: the safepoint at the entry of a runtime function
-/// that may allocate. `a` and `b` are the call's operands (precise roots).
+/// that may allocate. `a` and `b` are the call's operands (precise roots). Past the memory
+/// limit it returns the `OutOfMemory` trap, which the caller returns instead of running.
 #[inline(always)]
-pub(super) fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+pub(super) fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) -> Result<(), crate::Trap> {
     if cx.rt.heap.should_collect() {
         collect_compiled(cx, a, b);
+        if let Some(t) = cx.rt.memory_trap() {
+            return Err(t);
+        }
     }
+    Ok(())
 }
 
 /// Spills the callee-saved registers into the stack, then collects with the operands, the
