@@ -233,7 +233,10 @@ impl<'p> Interp<'p> {
         // SAFETY: callee ids were checked against the function table when decoding.
         let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
         if args.len as usize + pre.is_some() as usize != df.nparams as usize {
-            return Err((self.arity_trap(callee, pre.is_some(), args.len, global), false));
+            return Err((
+                self.arity_trap(callee, pre.is_some(), args.len, global),
+                false,
+            ));
         }
         // Read every argument before the window is overwritten.
         let a = self.gather(caller, base, args);
