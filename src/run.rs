@@ -182,6 +182,7 @@ fn execute_engine(
     instance.inherit_stdio();
     instance.set_args(config.args.clone());
     instance.set_max_depth(config.max_depth);
+    instance.set_max_heap(config.max_heap);
     if let Err(e) = instance.set_fuel(config.fuel) {
         return fail(&e);
     }

@@ -509,6 +509,14 @@ impl Instance {
         self.exec.set_max_depth(max_depth);
     }
 
+    /// Sets the memory limit of later calls in bytes (`--max-heap`): past it a call traps
+    /// `OutOfMemory` (spec §5).
+    pub fn set_max_heap(&mut self, bytes: u64) {
+        let rt = self.rt();
+        rt.config.max_heap = bytes;
+        rt.heap.set_limit(bytes);
+    }
+
     /// Sets what `env.args()` returns.
     pub fn set_args(&mut self, args: Vec<String>) {
         self.rt().config.args = args;
