@@ -445,12 +445,14 @@ extern env.console.log(%r)\n  ret\n}\n";
         ..Config::default()
     };
     expect(&run_cfg(src, &config), "4\n", "", 0);
-    // The same with plain calls overflows.
+    // The same with plain calls overflows: @W.m (depth 2) calls @W.s in `more`, whose entry
+    // exceeds the limit.
     let plain = src.replace("tail call", "call");
     expect(
         &run_cfg(&plain, &config),
         "",
-        "error: StackOverflow: call depth exceeded 2 (in @W.s, bb0)\n",
+        "error: StackOverflow: call depth exceeded 2 (in @W.s, bb0)\n  at @W.s, bb0\n  \
+         at @W.m, more\n  at @main, bb0\n",
         101,
     );
 }
