@@ -27,7 +27,8 @@ pub struct Translated {
     /// index (for perf maps).
     pub sizes: Vec<(u32, u32)>,
     /// The most native stack one MIR call can take, in bytes, measured from the real frame
-    /// sizes of the compiled code (see [`stack_per_call`]).
+    /// sizes of the compiled code (the largest frame of a MIR call, plus the runtime's re-entry
+    /// allowance for functions the runtime can call).
     pub stack_per_call: u64,
 }
 
