@@ -399,8 +399,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.ins().stack_addr(self.ptr, slot, 0)
     }
 
-    /// A direct call to a MIR function; traps propagate.
-    fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+    /// The callee reference and the argument list of a call of MIR function `f`'s direct entry:
+    /// the context, then each argument's tag (unless `f` takes that parameter untagged) and bits.
+    fn direct_entry_args(&mut self, f: FuncId, args: &[Pair]) -> (ir::FuncRef, Vec<ir::Value>) {
         let fref = self
             .module
             .declare_func_in_func(self.direct[f.index()], self.b.func);
@@ -411,6 +412,34 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
             all.push(p.bits);
         }
+        (fref, all)
+    }
+
+    /// The static method `b::method` for a call with receiver `r` and `nargs` arguments, after
+    /// the runtime's receiver check (`CHECK_RECEIVER`, which traps like the interpreter).
+    /// `None` only for a method the verifier would have rejected.
+    fn static_method(
+        &mut self,
+        b: mir14_mir::BoxId,
+        method: &str,
+        r: Pair,
+        nargs: usize,
+        at: Block,
+    ) -> Option<FuncId> {
+        let bx = self.iconst(b.index() as i64);
+        let sym = self.iconst(self.symbols.method(method) as i64);
+        let n = self.iconst(nargs as i64);
+        self.call_rt_val(
+            rtabi::calls::CHECK_RECEIVER,
+            &[bx, sym, r.tag, r.bits, n],
+            at,
+        );
+        self.mir.method(b, method)
+    }
+
+    /// A direct call to a MIR function; traps propagate.
+    fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+        let (fref, all) = self.direct_entry_args(f, args);
         let call = self.b.ins().call(fref, &all);
         let r = self.b.inst_results(call).to_vec();
         self.trap_if_trap(r[0], at);

@@ -165,11 +165,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         receiver,
                     } => {
                         let r = self.use_(*receiver);
-                        let bx = self.iconst(b.index() as i64);
-                        let sym = self.iconst(self.symbols.method(method) as i64);
-                        let n = self.iconst(vals.len() as i64);
-                        self.call_rt_val(calls::CHECK_RECEIVER, &[bx, sym, r.tag, r.bits, n], bid);
-                        match self.mir.method(*b, method) {
+                        match self.static_method(*b, method, r, vals.len(), bid) {
                             Some(m) => {
                                 let mut all = vec![r];
                                 all.extend(vals);

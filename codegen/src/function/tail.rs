@@ -42,11 +42,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 receiver,
             } => {
                 let r = self.use_(*receiver);
-                let bx = self.iconst(b.index() as i64);
-                let sym = self.iconst(self.symbols.method(method) as i64);
-                let n = self.iconst(vals.len() as i64);
-                self.call_rt_val(calls::CHECK_RECEIVER, &[bx, sym, r.tag, r.bits, n], at);
-                match self.mir.method(*b, method) {
+                match self.static_method(*b, method, r, vals.len(), at) {
                     Some(m) => {
                         let mut all = vec![r];
                         all.extend_from_slice(vals);
@@ -93,16 +89,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// Leaves and enters MIR function `f` with `args` in place of this activation.
     fn return_call_direct(&mut self, f: FuncId, args: &[Pair]) {
-        let fref = self
-            .module
-            .declare_func_in_func(self.direct[f.index()], self.b.func);
-        let mut all = vec![self.ctx()];
-        for (i, p) in args.iter().enumerate() {
-            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
-                all.push(p.tag);
-            }
-            all.push(p.bits);
-        }
+        let (fref, all) = self.direct_entry_args(f, args);
         self.leave();
         self.b.ins().return_call(fref, &all);
     }
