@@ -343,7 +343,7 @@ def svg_chart(results, cols, path, title):
     lo = math.floor(math.log10(min(vals)))
     hi = math.ceil(math.log10(max(vals)))
     hi = max(hi, lo + 1)
-    bw, gap, left, top, ph = 14, 26, 70, 50, 300
+    bw, gap, left, top, ph = 14, 26, 70, 80, 300
     gw = bw * len(cols) + gap
     width = left + gw * len(rows) + 160
     height = top + ph + 60
@@ -370,6 +370,11 @@ def svg_chart(results, cols, path, title):
                      f'width="{bw - 2}" height="{abs(y(10 ** lo) - yy):.1f}" '
                      f'fill="{COLORS.get(c, "#777")}"><title>{w} {c}: {v:.2f}x '
                      f'({results[w][c]:.3f} s)</title></rect>')
+            # The value on the bar: rotated, just above its top.
+            tx, ty = x0 + j * bw + (bw - 2) / 2 + 3, min(yy, y(10 ** lo)) - 3
+            label = f"{v:.2g}x" if v < 10 else f"{v:.0f}x"
+            s.append(f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="9" '
+                     f'transform="rotate(-90 {tx:.1f} {ty:.1f})">{label}</text>')
         s.append(f'<text x="{x0 + bw * len(cols) / 2:.1f}" y="{top + ph + 16}" '
                  f'text-anchor="middle">{w}</text>')
     lx = left + gw * len(rows) + 20

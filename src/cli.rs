@@ -42,6 +42,30 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+/// `--color auto|always|never`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stderr is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl From<ColorWhen> for mir14_diag::ColorChoice {
+    fn from(c: ColorWhen) -> mir14_diag::ColorChoice {
+        match c {
+            ColorWhen::Auto => mir14_diag::ColorChoice::Auto,
+            ColorWhen::Always => mir14_diag::ColorChoice::Always,
+            ColorWhen::Never => mir14_diag::ColorChoice::Never,
+        }
+    }
 }
 
 /// The commands of `mir14`.
@@ -157,15 +181,19 @@ pub struct Limits {
     /// Allow N units of fuel (function entries and taken back edges); without it, no limit
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub fuel: Option<u64>,
-    /// Trap StackOverflow when the call depth would exceed N
+    /// Trap StackOverflow when the call depth would exceed N (a `tail call` does not add to it)
     #[arg(
         long,
         value_name = "N",
         default_value_t = DEFAULT_MAX_DEPTH,
-        value_parser = non_negative,
+        value_parser = positive,
         allow_hyphen_values = true
     )]
     pub max_depth: u64,
+    /// Trap OutOfMemory when more than BYTES of heap objects are live [default: half of the
+    /// machine's memory]
+    #[arg(long, value_name = "BYTES", value_parser = positive, allow_hyphen_values = true)]
+    pub max_heap: Option<u64>,
 }
 
 /// The `--lib` flags of `run` and `parity`: libraries searched for `import c.NAME` functions.
@@ -208,8 +236,24 @@ pub struct RunArgs {
     /// program, FILE.ny)
     #[arg(long)]
     pub emit_mir: bool,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// Print each executed instruction with its operands' values to stderr (runs on the
+    /// interpreter: implies --backend vm)
+    #[arg(long)]
+    pub trace: bool,
+    /// Print each call with its arguments and each return with its result to stderr (runs on
+    /// the interpreter: implies --backend vm)
+    #[arg(long)]
+    pub trace_calls: bool,
+    /// After the run, print a table of functions with call counts and self time (on vm also
+    /// instruction counts) to stderr, longest self time first
+    #[arg(long)]
+    pub profile: bool,
+    /// Write the JIT code's symbols to /tmp/perf-PID.map for `perf report` (jit backend)
+    #[arg(long)]
+    pub perf_map: bool,
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -220,8 +264,14 @@ impl RunArgs {
             backend: self.backend,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: self.tier_threshold,
+            debug: None,
+            trace: self.trace,
+            trace_calls: self.trace_calls,
+            profile: self.profile,
+            perf_map: self.perf_map,
             libs: self.libs.libs.clone(),
         }
     }
@@ -246,6 +296,10 @@ pub struct BuildArgs {
     /// The limits baked into the executable.
     #[command(flatten)]
     pub limits: Limits,
+    /// Compile profiling in: the executable prints the profile table of `run --profile` after
+    /// each run
+    #[arg(long)]
+    pub profile: bool,
     /// Link LIB into the executable for imported C functions: a static archive (`PATH.a`), a
     /// shared library (`PATH.so`, found at run time through its directory) or a name (`m` for
     /// `-lm`); repeatable
@@ -265,8 +319,9 @@ pub struct ParityArgs {
     /// The libraries of imported C functions, the same for every backend.
     #[command(flatten)]
     pub libs: RunLibs,
-    /// The program's arguments, for `env.args()`
-    #[arg(last = true, value_name = "ARGS")]
+    /// The program's arguments, for `env.args()` (bytes that are not UTF-8 are decoded lossily,
+    /// as built executables do)
+    #[arg(last = true, value_name = "ARGS", value_parser = lossy())]
     pub args: Vec<String>,
 }
 
@@ -277,8 +332,14 @@ impl ParityArgs {
             backend: None,
             fuel: self.limits.fuel,
             max_depth: self.limits.max_depth,
+            max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
+            debug: None,
+            trace: false,
+            trace_calls: false,
+            profile: false,
+            perf_map: false,
             libs: self.libs.libs.clone(),
         }
     }
@@ -410,7 +471,10 @@ pub fn parse(args: &[OsString]) -> Parsed {
         .try_get_matches_from(argv)
         .and_then(|m| Cli::from_arg_matches(&m));
     match result {
-        Ok(cli) => Parsed::Run(cli.command),
+        Ok(cli) => {
+            crate::diag::set_color(cli.color.into());
+            Parsed::Run(cli.command)
+        }
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             Parsed::Help(e.to_string())
         }
@@ -542,6 +606,13 @@ fn non_negative(value: &str) -> Result<u64, String> {
     value
         .parse::<u64>()
         .map_err(|_| format!("too large; the largest is {}", u64::MAX))
+}
+
+/// A program argument: its bytes decoded as UTF-8, each invalid sequence becoming U+FFFD
+/// (spec §5.3), exactly as a built executable decodes its `argv`.
+fn lossy() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| s.to_string_lossy().into_owned())
 }
 
 /// Parses an integer of at least 1.

@@ -1,79 +1,69 @@
-//! Rendering diagnostics: `file:line:col: error: message`, the source line, and a caret line.
-//!
-//! Lines and columns are 1-based; columns count Unicode scalar values (as [`line_col`] does).
-//! The caret line copies the tabs of the source line so that the carets stay under the span
-//! whatever the tab width. A span that runs past its first line is underlined to the end of that
-//! line; an empty span (end of input, for example) gets one caret.
+//! Rendering diagnostics for the tool: a thin user of `mir14-diag` (the renderer as a library)
+//! that remembers `--color` and adds what the tool knows about the module: "did you mean" for
+//! unknown names and the definition a dominance error is about.
 
-use mir14_mir::{line_col, Span};
-use std::fmt::Write as _;
+pub use mir14_diag::{render_at, render_plain, Report, Severity};
+use mir14_mir::{Location, Module, SourceMap, Span};
+use std::io::IsTerminal;
+use std::sync::OnceLock;
 
-/// How serious a diagnostic is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Makes the command fail with exit status 2.
-    Error,
-    /// Informational; the exit status is unchanged.
-    Warning,
+/// Whether diagnostics are coloured, fixed once by `--color` (see [`set_color`]).
+static COLOR: OnceLock<bool> = OnceLock::new();
+
+/// Resolves `--color auto|always|never` against stderr and `NO_COLOR`, once.
+pub fn set_color(choice: mir14_diag::ColorChoice) {
+    let _ = COLOR.set(choice.resolve(std::io::stderr().is_terminal()));
 }
 
-impl Severity {
-    /// `error` or `warning`.
-    pub fn word(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
+/// Whether diagnostics are coloured (never, unless [`set_color`] said so).
+pub fn color() -> bool {
+    COLOR.get().copied().unwrap_or(false)
 }
 
-/// The largest char boundary of `src` at or below `i` (clamped to the text).
-fn floor_boundary(src: &str, i: usize) -> usize {
-    let mut i = i.min(src.len());
-    while !src.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+/// Renders `report` about `src` (read from `file`) in the chosen colour mode.
+pub fn render(file: &str, src: &str, report: &Report) -> String {
+    mir14_diag::render(file, src, report, color())
 }
 
-/// `file:line:col: severity: message` for the start of `span`, then (if `caret`) the source line
-/// and a caret line under the span. Every line ends with `\n`.
-pub fn render_at(
-    file: &str,
-    src: &str,
-    span: Span,
-    severity: Severity,
+/// A report for a parser error: the "did you mean" help for an unknown name.
+pub fn parse_report(src: &str, span: Span, message: &str) -> Report {
+    Report::error(message, Some(span)).with_help(mir14_diag::did_you_mean(message, src))
+}
+
+/// Secondary labels for a verifier message about `loc`: for `use of %x is not dominated by its
+/// definition`, where `%x` is defined.
+pub fn verify_labels(
+    module: &Module,
+    map: &SourceMap,
+    loc: Location,
     message: &str,
-    caret: bool,
-) -> String {
-    let start = floor_boundary(src, span.start as usize);
-    let end = floor_boundary(src, (span.end as usize).max(start));
-    let (line, col) = line_col(src, start);
-    let mut out = String::new();
-    let _ = writeln!(out, "{file}:{line}:{col}: {}: {message}", severity.word());
-    if caret {
-        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        let text = src[line_start..line_end].trim_end_matches('\r');
-        out.push_str(text);
-        out.push('\n');
-        // Pad with the same whitespace kind as the source so carets align under tabs.
-        for c in src[line_start..start].chars() {
-            out.push(if c == '\t' { '\t' } else { ' ' });
+) -> Vec<(Span, String)> {
+    let (Location::Inst(f, ..) | Location::Block(f, _) | Location::Param(f, _)) = loc else {
+        return Vec::new();
+    };
+    let Some(name) = message
+        .strip_prefix("use of %")
+        .and_then(|r| r.strip_suffix(" is not dominated by its definition"))
+    else {
+        return Vec::new();
+    };
+    let Some(func) = module.functions.get(f) else {
+        return Vec::new();
+    };
+    for (b, block) in func.blocks.iter() {
+        for (i, inst) in block.insts.iter().enumerate() {
+            let defines = inst
+                .dest()
+                .and_then(|v| func.values.get(v))
+                .is_some_and(|v| v.name == name);
+            if defines {
+                if let Some(span) = map.span(Location::Inst(f, b, i)) {
+                    return vec![(span, format!("%{name} is defined here"))];
+                }
+            }
         }
-        let underlined = src[start..end.min(line_end)]
-            .trim_end_matches('\r')
-            .chars()
-            .count();
-        out.push_str(&"^".repeat(underlined.max(1)));
-        out.push('\n');
     }
-    out
-}
-
-/// `file: severity: message` for a diagnostic without a position.
-pub fn render_plain(file: &str, severity: Severity, message: &str) -> String {
-    format!("{file}: {}: {message}\n", severity.word())
+    Vec::new()
 }
 
 /// `message` prefixed by the description of an entity, for readers without source positions
@@ -84,67 +74,12 @@ pub use mir14_mir::display::located_message;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mir14_mir::{Function, Location, Module};
-
-    #[test]
-    fn caret_under_span() {
-        let src = "fn @main() {\nbb0:\n  %x = const 1,\n}\n";
-        let start = src.find(',').unwrap();
-        let got = render_at(
-            "p.mir",
-            src,
-            Span::new(start, start + 1),
-            Severity::Error,
-            "expected `}`, found `,`",
-            true,
-        );
-        assert_eq!(
-            got,
-            "p.mir:3:15: error: expected `}`, found `,`\n  %x = const 1,\n              ^\n"
-        );
-    }
-
-    #[test]
-    fn caret_run_for_a_wide_span_with_tabs_and_unicode() {
-        let src = "\t\"é\" %abc\n";
-        let start = src.find('%').unwrap();
-        let got = render_at(
-            "f",
-            src,
-            Span::new(start, start + 4),
-            Severity::Warning,
-            "m",
-            true,
-        );
-        assert_eq!(got, "f:1:6: warning: m\n\t\"é\" %abc\n\t    ^^^^\n");
-    }
-
-    #[test]
-    fn span_at_end_of_input_and_multiline_span() {
-        let src = "box P {";
-        let got = render_at("f", src, Span::new(7, 7), Severity::Error, "m", true);
-        assert_eq!(got, "f:1:8: error: m\nbox P {\n       ^\n");
-        let src = "ab\ncd\n";
-        let got = render_at("f", src, Span::new(1, 5), Severity::Error, "m", true);
-        assert_eq!(got, "f:1:2: error: m\nab\n ^\n");
-        // Out-of-range and mid-character spans are clamped, never a panic.
-        let got = render_at("f", "é", Span::new(1, 99), Severity::Error, "m", true);
-        assert_eq!(got, "f:1:1: error: m\né\n^\n");
-        let got = render_at("f", "", Span::new(5, 1), Severity::Error, "m", false);
-        assert_eq!(got, "f:1:1: error: m\n");
-    }
-
-    #[test]
-    fn crlf_line_endings_are_not_echoed() {
-        let src = "ab\r\ncd\r\n";
-        let got = render_at("f", src, Span::new(0, 4), Severity::Error, "m", true);
-        assert_eq!(got, "f:1:1: error: m\nab\n^^\n");
-    }
+    use mir14_mir::Function;
 
     #[test]
     fn plain_and_located_messages() {
-        // The description itself is tested in `mir14_mir::display`; here, the message the
-        // loader prints for JSON input.
+        // The description itself is tested in `mir14_mir::display`, the layout in `mir14-diag`;
+        // here, the message the loader prints for JSON input.
         let mut m = Module::new();
         let fid = m.functions.push(Function::new("main"));
         assert_eq!(
@@ -155,5 +90,19 @@ mod tests {
             render_plain("x.json", Severity::Error, "m"),
             "x.json: error: m\n"
         );
+    }
+
+    #[test]
+    fn dominance_errors_point_at_the_definition() {
+        let src = "fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  %x = const 1\n  jump b\nb:\n  ret %x\n}\n";
+        let (m, map) = mir14_mir::parse(src).unwrap();
+        let errors = mir14_mir::verify(&m).unwrap_err();
+        let e = &errors[0];
+        let labels = verify_labels(&m, &map, e.location, &e.message);
+        assert_eq!(labels.len(), 1, "{e:?}");
+        assert_eq!(&src[labels[0].0.start as usize..][..2], "%x");
+        assert_eq!(labels[0].1, "%x is defined here");
+        let help = parse_report(src, Span::new(0, 1), "unknown function @mian").help;
+        assert_eq!(help.as_deref(), Some("did you mean @main?"));
     }
 }

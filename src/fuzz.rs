@@ -21,8 +21,10 @@
 //!
 //! On a divergence the program and every backend's outputs are saved under `--out` (default
 //! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
-//! is then shrunk ([`mir14_gen::shrink`]) to a small module that still verifies and still
-//! diverges, saved there as `shrunk.mir` with its outputs. The last line printed is exactly
+//! is then shrunk ([`mir14_gen::shrink()`]) to a small module that still verifies and still
+//! diverges, saved there as `shrunk.mir` with its outputs. Candidates always run with fuel checks
+//! and a timeout ([`shrink_options`]), and a candidate on which any backend timed out is never
+//! kept ([`reproduces`]). The last line printed is exactly
 //! `fuzz: N programs, D divergences`; the exit status is 1 if D > 0, 0 otherwise, and 2 for bad
 //! flags.
 
@@ -166,6 +168,30 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
     o
 }
 
+/// The options shrink candidates run with: always with fuel checks (a shrunk loop may spin
+/// forever without them; the campaign's fuel, at least 1000 units) and a timeout scaled to the
+/// original program's run time `slowest`, within the campaign's.
+pub fn shrink_options(opts: &Options, slowest: Duration) -> Options {
+    Options {
+        timeout: (slowest * 10).clamp(Duration::from_millis(500), opts.timeout),
+        fuel_checks: true,
+        fuel: if opts.fuel_checks {
+            opts.fuel
+        } else {
+            opts.fuel.max(1000)
+        },
+        ..opts.clone()
+    }
+}
+
+/// True when a shrink candidate's outcomes still show a divergence and none of them timed out:
+/// a timeout is never kept as a reproducer (it says nothing about the backends but that the
+/// candidate is slow).
+pub fn reproduces(backends: &[Backend], outcomes: &[Outcome]) -> bool {
+    !outcomes.iter().any(|o| o.status == Status::Timeout)
+        && divergence(backends, outcomes).is_some()
+}
+
 /// The limit flags a program runs with, as `mir14 run` takes them (with the tiered backend's
 /// threshold when it is compared).
 fn limit_flags(opts: &Options) -> String {
@@ -277,10 +303,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
                 // Candidates run with a timeout scaled to the original program's run time (a
                 // shrunk loop may spin until its fuel runs out), within a time budget.
                 let slowest = outcomes.iter().map(|o| o.time).max().unwrap_or_default();
-                let sopts = Options {
-                    timeout: (slowest * 10).clamp(Duration::from_millis(500), opts.timeout),
-                    ..opts.clone()
-                };
+                let sopts = shrink_options(opts, slowest);
                 let budget = Instant::now() + Duration::from_secs(opts.shrink_seconds);
                 let mut tests = 0u32;
                 let small = shrink(&module, 2000, &mut |m| {
@@ -289,7 +312,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
                     }
                     tests += 1;
                     let o = run_all(&sopts, m, &tmp.join(format!("{seed}-shrink.mir")));
-                    divergence(&sopts.backends, &o).is_some()
+                    reproduces(&sopts.backends, &o)
                 });
                 let o = run_all(opts, &small, &tmp.join(format!("{seed}-shrunk.mir")));
                 save(&dir, "shrunk", &small, opts, &o);
@@ -516,6 +539,27 @@ mod tests {
             divergence(&o.backends, &r).unwrap(),
             "exit status: a timed out, b exit 0"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn shrink_candidates_run_under_fuel_and_never_keep_a_timeout() {
+        let mut o = opts("a=/bin/true,b=/bin/false");
+        o.fuel_checks = false;
+        o.fuel = 5;
+        let s = shrink_options(&o, Duration::from_millis(1));
+        assert!(s.fuel_checks && s.fuel >= 1000);
+        assert!(s.timeout >= Duration::from_millis(500) && s.timeout <= o.timeout);
+        o.fuel_checks = true;
+        assert_eq!(shrink_options(&o, Duration::ZERO).fuel, 5);
+        let dir = std::env::temp_dir().join(format!("mir14-fuzz-sh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let m = mir14_gen::generate(0);
+        let r = run_all(&o, &m, &dir.join("p.mir"));
+        assert!(reproduces(&o.backends, &r));
+        let mut timed_out = r.clone();
+        timed_out[0].status = Status::Timeout;
+        assert!(!reproduces(&o.backends, &timed_out));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,7 +1,7 @@
 //! Reading an input file (text or JSON form) into a module, and verifying it, with every problem
 //! rendered as the diagnostics `mir14` prints.
 
-use crate::diag::{located_message, render_at, render_plain, Severity};
+use crate::diag::{self, located_message, render_at, render_plain, Severity};
 use mir14_mir::json::from_json_with_map;
 use mir14_mir::{parse, verify, Location, Module, SourceMap, Span};
 use std::path::Path;
@@ -96,7 +96,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 diags.sort_by_key(|d| d.span.start);
                 let mut out = String::new();
                 for d in &diags {
-                    out += &render_at(&file, &src, d.span, Severity::Error, &d.message, true);
+                    out +=
+                        &diag::render(&file, &src, &diag::parse_report(&src, d.span, &d.message));
                 }
                 if diags.is_empty() {
                     // The parser promises at least one diagnostic; never fail silently.
@@ -146,13 +147,26 @@ impl Loaded {
                 &located_message(&self.module, loc, message),
                 true,
             ),
-            Some(span) => render_at(&self.file, src, span, severity, message, true),
+            Some(span) => {
+                let mut report = diag::Report::error(message, Some(span)).with_severity(severity);
+                for (at, label) in diag::verify_labels(&self.module, map, loc, message) {
+                    report = report.with_label(at, label);
+                }
+                diag::render(&self.file, src, &report)
+            }
             None => render_plain(
                 &self.file,
                 severity,
                 &located_message(&self.module, loc, message),
             ),
         }
+    }
+
+    /// Where each instruction was written, for the positions of backtraces (spec §6): in the
+    /// file's text, JSON or (for a frontend program) the frontend's source.
+    pub fn debug_info(&self) -> mir14_rt::DebugInfo {
+        let (Source::Text(src, map) | Source::Json(src, map)) = &self.source;
+        mir14_rt::DebugInfo::from_source_map(&self.file, src, &self.module, map)
     }
 
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).

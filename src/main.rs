@@ -78,16 +78,30 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // Anything this tool wrote must precede the program's own output.
             let _ = out.flush();
             let _ = err.flush();
-            run::execute(&l.module, &run.options())
+            let mut opts = run.options();
+            opts.debug = Some(std::sync::Arc::new(l.debug_info()));
+            run::execute(&l.module, &opts)
         }),
         Command::Build(build) => with_verified(&build.file, err, |l, err| {
             if l.module.function_by_name("main").is_none() {
                 return fail(err, &format!("error: no function @main in {}\n", l.file));
             }
+            if same_file(&build.file, &build.output) {
+                return fail(
+                    err,
+                    &format!(
+                        "error: the output {} is the program itself; choose another -o\n",
+                        build.output.display()
+                    ),
+                );
+            }
             let aot = mir14_aot::AotOptions {
                 max_depth: build.limits.max_depth,
                 fuel: build.limits.fuel,
+                debug: Some(std::sync::Arc::new(l.debug_info())),
+                profile: build.profile,
                 libs: build.libs.clone(),
+                max_heap: build.limits.max_heap,
             };
             // Every import must resolve (bad input: status 2, before anything is built).
             if let Err(e) = mir14_aot::check_imports(&l.module, &build.libs) {
@@ -114,6 +128,26 @@ fn cli(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }),
         Command::Fuzz(f) => fuzz::main(&f.options()),
         Command::Completions(c) => emit_bytes(out, err, &cli::completions(c.shell)),
+    }
+}
+
+/// True when `a` and `b` name the same existing file (through links or different spellings).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        x.dev() == y.dev() && x.ino() == y.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (x, y);
+        matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(p), Ok(q)) if p == q
+        )
     }
 }
 

@@ -1,5 +1,5 @@
 //! `mir14 parity`: runs one program on every backend, each in its own process, and compares
-//! stdout, stderr and exit status byte for byte (brief §11). Subprocesses isolate the backends
+//! stdout, stderr and exit status byte for byte (spec §10). Subprocesses isolate the backends
 //! from each other, so a crash or hang in one is reported as a difference, not suffered.
 
 use crate::run::{Backend, RunOptions};
@@ -31,6 +31,9 @@ pub fn run_backend(
     cmd.arg("--max-depth").arg(opts.max_depth.to_string());
     for l in &opts.libs {
         cmd.arg("--lib").arg(l);
+    }
+    if let Some(h) = opts.max_heap {
+        cmd.arg("--max-heap").arg(h.to_string());
     }
     cmd.arg(file).arg("--").args(&opts.args);
     let o = mir14_harness::run(&mut cmd, Some(stdin), timeout);

@@ -36,7 +36,7 @@ impl Backend {
 }
 
 /// The backend used when `--backend` is not given: `tiered` where Cranelift supports the
-/// host architecture (x86_64, aarch64, riscv64, s390x), else `vm` (brief §13).
+/// host architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
 pub fn default_backend() -> Backend {
     if cfg!(any(
         target_arch = "x86_64",
@@ -59,13 +59,57 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// `--max-depth N`: the call depth limit.
     pub max_depth: u64,
+    /// `--max-heap BYTES`: the memory limit; `None` is [`mir14_rt::default_max_heap`].
+    pub max_heap: Option<u64>,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
     /// `--tier-threshold N`: calls plus taken back edges before a function is compiled
     /// (tiered backend only).
     pub tier_threshold: u64,
+    /// The source positions of backtraces.
+    pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
+    /// `--trace`: each executed instruction (interpreter only).
+    pub trace: bool,
+    /// `--trace-calls`: calls and returns (interpreter only).
+    pub trace_calls: bool,
+    /// `--profile`: the profile table after the run.
+    pub profile: bool,
+    /// `--perf-map`: write /tmp/perf-PID.map (JIT only).
+    pub perf_map: bool,
     /// `--lib LIB`: the libraries searched for imported C functions, in order.
     pub libs: Vec<String>,
+}
+
+impl RunOptions {
+    /// The backend the run uses: `--backend`, else the interpreter when tracing (traced runs
+    /// stay on the interpreter), else [`default_backend`]. An error names a flag that the
+    /// requested backend cannot honour.
+    pub fn resolve_backend(&self) -> Result<Backend, String> {
+        let tracing = self.trace || self.trace_calls;
+        let flag = if self.trace {
+            "--trace"
+        } else {
+            "--trace-calls"
+        };
+        let backend = match self.backend {
+            Some(b) => b,
+            None if tracing => Backend::Vm,
+            None => default_backend(),
+        };
+        if tracing && backend != Backend::Vm {
+            return Err(format!(
+                "`{flag}` runs on the interpreter: use `--backend vm` (not `{}`)",
+                backend.name()
+            ));
+        }
+        if self.perf_map && backend != Backend::Jit {
+            return Err(format!(
+                "`--perf-map` describes JIT code: use `--backend jit` (not `{}`)",
+                backend.name()
+            ));
+        }
+        Ok(backend)
+    }
 }
 
 /// Runs `@main` of a verified module on the chosen backend, with the process's real stdin,
@@ -74,31 +118,89 @@ pub struct RunOptions {
 ///
 /// This is the single dispatch point from the command line to the backends.
 pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
-    let backend = opts.backend.unwrap_or_else(default_backend);
+    let backend = match opts.resolve_backend() {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            return 2;
+        }
+    };
     let config = mir14_rt::Config {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
         args: opts.args.clone(),
+        debug: opts.debug.clone(),
+        profile: opts.profile,
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap.unwrap_or_else(mir14_rt::default_max_heap),
         ..mir14_rt::Config::default()
     };
+    let observe = mir14_vm::Observe {
+        trace: opts.trace,
+        trace_calls: opts.trace_calls,
+    };
     match backend {
-        Backend::Tiered => {
-            let tier = mir14_tier::TierOptions {
-                threshold: opts.tier_threshold,
-            };
-            mir14_tier::run(module, &config, tier)
+        // Observation (trace, profile, perf map) runs on the backends' own entry points;
+        // plain runs go through the embedding API. A profiled tiered run stays in the
+        // interpreter (spec §9), like a traced one.
+        Backend::Vm | Backend::Tiered if opts.trace || opts.trace_calls || opts.profile => {
+            mir14_vm::run_observed(module, &config, observe)
         }
-        Backend::Vm => mir14_vm::run(module, &config),
-        Backend::Jit => match mir14_jit::run(module, &config) {
-            Ok(status) => status,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: {e}");
-                2
+        Backend::Jit if opts.profile || opts.perf_map => {
+            match mir14_jit::run_with(module, &config, opts.perf_map, mir14_rt::Io::real) {
+                Ok(status) => status,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
+                    2
+                }
             }
-        },
+        }
+        Backend::Tiered => execute_engine(module, mir14_engine::Backend::Tiered, &config, opts),
+        Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config, opts),
+        Backend::Jit => execute_engine(module, mir14_engine::Backend::Jit, &config, opts),
         Backend::Aot => execute_aot(module, opts),
     }
+}
+
+/// `--backend tiered|vm|jit`: runs `@main` in process through the embedding API
+/// (`mir14-engine`) with the process's streams. A module the backend cannot load prints
+/// `error: ...` and gives 2.
+fn execute_engine(
+    module: &Module,
+    backend: mir14_engine::Backend,
+    config: &mir14_rt::Config,
+    opts: &RunOptions,
+) -> i32 {
+    let fail = |e: &dyn std::fmt::Display| {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        2
+    };
+    let program = match mir14_engine::Program::new(module.clone()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let engine = mir14_engine::Engine::new(backend)
+        .consume_fuel(config.fuel.is_some())
+        .debug_info(config.debug.clone())
+        .tier_threshold(opts.tier_threshold);
+    let imports = mir14_engine::Imports {
+        libs: config.libs.clone(),
+        host: mir14_rt::HostFunctions::new(),
+    };
+    let mut instance = match engine.instantiate_with(&program, imports) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    instance.inherit_stdio();
+    instance.set_args(config.args.clone());
+    instance.set_max_depth(config.max_depth);
+    instance.set_max_heap(config.max_heap);
+    if let Err(e) = instance.set_fuel(config.fuel) {
+        return fail(&e);
+    }
+    instance
+        .run_main()
+        .unwrap_or_else(|| fail(&"module has no function @main"))
 }
 
 /// `--backend aot`: builds a standalone executable in a temporary directory and runs it with the
@@ -108,7 +210,10 @@ fn execute_aot(module: &Module, opts: &RunOptions) -> i32 {
     let aot = mir14_aot::AotOptions {
         max_depth: opts.max_depth,
         fuel: opts.fuel,
+        debug: opts.debug.clone(),
+        profile: opts.profile,
         libs: opts.libs.clone(),
+        max_heap: opts.max_heap,
     };
     // Every import resolves before anything runs, with the other backends' message.
     if let Err(e) = mir14_aot::check_imports(module, &opts.libs) {

@@ -470,9 +470,10 @@ fn build_bakes_in_fuel_and_depth() {
     assert_eq!(o.code(), Some(0), "build failed:\n{}", o.err());
     let o = common::program(&dir.join("short"), &["--fuel", "1000"], &dir, b"");
     assert_eq!(o.out(), "0\n1\n2\n3\n4\n");
+    // Arriving at the loop header `bb1` (line 9) over the back edge spends the sixth unit.
     assert_eq!(
         o.err(),
-        "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+        "error: OutOfFuel: fuel exhausted (in @main, bb1)\n  at @main, bb1 (loop.mir:9:1)\n"
     );
     assert_eq!(o.code(), Some(101));
     // A depth limit of 1 lets main run but no call.
@@ -491,7 +492,8 @@ fn build_bakes_in_fuel_and_depth() {
     assert_eq!(o.out(), "");
     assert_eq!(
         o.err(),
-        "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n"
+        "error: StackOverflow: call depth exceeded 1 (in @f, bb0)\n  at @f, bb0 (call.mir:1:1)\n  \
+         at @main, bb0 (call.mir:8:3)\n"
     );
     assert_eq!(o.code(), Some(101));
 }
@@ -576,6 +578,65 @@ fn parity_runs_every_backend_with_the_same_input() {
         &mir14(&["parity", "lib.mir"], &dir, b""),
         "error: no function @main in lib.mir",
     );
+}
+
+#[test]
+fn color_flag_and_did_you_mean() {
+    let dir = scratch("color");
+    put(
+        &dir,
+        "u.mir",
+        b"fn @main() {\nbb0:\n  %r = call @mian()\n  ret\n}\n",
+    );
+    // Not a terminal: plain, with the help line after the caret line.
+    let o = mir14(&["check", "u.mir"], &dir, b"");
+    assert_bad(&o, "unknown function @mian");
+    assert_eq!(
+        o.err(),
+        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+    );
+    let never = mir14(&["check", "--color", "never", "u.mir"], &dir, b"");
+    assert_eq!(never.err(), o.err());
+    // Forced colour: escape sequences, and the same first line once they are removed.
+    let o = mir14(&["check", "u.mir", "--color=always"], &dir, b"");
+    assert_eq!(o.code(), Some(2));
+    let err = o.err();
+    assert!(err.contains("\x1b["), "{err}");
+    let first: String = err
+        .lines()
+        .next()
+        .unwrap()
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or("", |p| p.1)
+            }
+        })
+        .collect();
+    assert_eq!(first, "u.mir:3:13: error: unknown function @mian");
+    assert!(err.contains("did you mean @main?"), "{err}");
+    let bad = mir14(&["check", "u.mir", "--color", "sometimes"], &dir, b"");
+    assert_eq!(bad.code(), Some(2));
+}
+
+#[test]
+fn dominance_errors_show_the_definition() {
+    let dir = scratch("dominance");
+    put(
+        &dir,
+        "d.mir",
+        b"fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  %x = const 1\n  jump b\nb:\n  ret %x\n}\n",
+    );
+    let o = mir14(&["check", "d.mir"], &dir, b"");
+    assert_bad(&o, "is not dominated by its definition");
+    let err = o.err();
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("d.mir:9:"), "{err}");
+    assert_eq!(lines[3], "d.mir:6:3: note: %x is defined here", "{err}");
+    assert_eq!(lines[4], "  %x = const 1", "{err}");
 }
 
 /// `mir14 build --lib` with a static archive and a shared library (spec §4.9): the C function

@@ -81,20 +81,22 @@ fn benchmark_workloads_are_the_same_typed_and_untyped() {
     }
 }
 
-/// Programs whose values are all typed, each with its expected stdout, stderr line and status.
+/// Programs whose values are all typed, each with its expected stdout, stderr (the trap line and
+/// backtrace; `FILE` stands for the program's path) and status.
 const CORNERS: &[(&str, &str, &str, &str, i32)] = &[
     (
         "div_by_zero",
         "fn @main() {\nbb0:\n  %a = const 7\n  %z = const 0\n  %r = binop div %a, %z\n  ret %r\n}\n",
         "",
-        "error: DivisionByZero: division by zero (in @main, bb0)\n",
+        "error: DivisionByZero: division by zero (in @main, bb0)\n  at @main, bb0 (FILE:5:3)\n",
         101,
     ),
     (
         "mod_by_zero_dynamic",
         "fn @f(%a, %b) {\nbb0:\n  %r = binop mod %a, %b\n  ret %r\n}\n\nfn @main() {\nbb0:\n  %a = const 7\n  %z = const 0\n  %r = call @f(%a, %z)\n  ret %r\n}\n",
         "",
-        "error: DivisionByZero: modulo by zero (in @f, bb0)\n",
+        "error: DivisionByZero: modulo by zero (in @f, bb0)\n  at @f, bb0 (FILE:3:3)\n  \
+         at @main, bb0 (FILE:11:3)\n",
         101,
     ),
     (
@@ -115,7 +117,8 @@ const CORNERS: &[(&str, &str, &str, &str, i32)] = &[
         "branch_on_integer",
         "fn @main() {\nbb0:\n  %c = const 1\n  branch %c, a, b\na:\n  ret\nb:\n  ret\n}\n",
         "",
-        "error: TypeError: branch condition must be Bool, got Integer (in @main, bb0)\n",
+        "error: TypeError: branch condition must be Bool, got Integer (in @main, bb0)\n  \
+         at @main, bb0 (FILE:4:3)\n",
         101,
     ),
     (
@@ -136,7 +139,8 @@ const CORNERS: &[(&str, &str, &str, &str, i32)] = &[
         "typed_operand_type_error",
         "fn @main() {\nbb0:\n  %t = const true\n  %i = const 3\n  %a = binop add %t, %i\n  ret\n}\n",
         "",
-        "error: TypeError: cannot apply add to Bool and Integer (in @main, bb0)\n",
+        "error: TypeError: cannot apply add to Bool and Integer (in @main, bb0)\n  \
+         at @main, bb0 (FILE:5:3)\n",
         101,
     ),
 ];
@@ -150,7 +154,8 @@ fn typed_corner_cases_keep_their_semantics() {
         let p = dir.join(format!("{name}.mir"));
         fs::write(&p, src).expect("write");
         let o = run_jit(&p, &[], &[], b"", true);
-        if o.out() != *out || o.err() != *err || o.code() != Some(*code) {
+        let err = err.replace("FILE", &p.display().to_string());
+        if o.out() != *out || o.err() != err || o.code() != Some(*code) {
             failures.push(format!(
                 "{name}: got stdout {:?} stderr {:?} {}",
                 o.out(),

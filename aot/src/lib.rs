@@ -13,12 +13,17 @@
 //!      and run time agree on every index);
 //!    * `mir14_entries`: the array entry of every function, by function index (function-address
 //!      relocations);
+//!    * `mir14_debug`: the source positions of backtraces ([`mir14_rt::DebugInfo::encode`]),
+//!      if the caller gave them; the executable carries these, never the source;
 //!    * a C `main(argc, argv)` that calls `mir14_rt_main(argc, argv, text, len, entries, n,
-//!      main_index, max_depth, fuel_enabled, fuel)` (in `mir14_rt::abi`, imported with the
-//!      signature of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
-//!      The limits (`--max-depth`, `--fuel`) are baked in here.
-//! 2. **Runtime library**: `libmir14rt.a` (crate `mir14-rt-static`), built in release mode by this
-//!    crate's build script and embedded with `include_bytes!` ([`runtime_library`]).
+//!      main_index, max_depth, fuel_enabled, fuel, stack_per_call, max_heap, debug, debug_len,
+//!      profile)` (in `mir14_rt::abi`, imported with the signature
+//!      of its table entry `mir14_rt::abi::main::MAIN`) and returns its status.
+//!      The limits (`--max-depth`, `--fuel`) and the stack bound per MIR call measured by the
+//!      translator are baked in here.
+//! 2. **Runtime library**: `libmir14rt.a` (a staticlib wrapper of `mir14-rt` generated in
+//!    `OUT_DIR`), built in release mode by this crate's build script and embedded with
+//!    `include_bytes!` ([`runtime_library`]).
 //! 3. **Link**: `cc prog.o libmir14rt.a -o prog` plus the native libraries that rustc reported for
 //!    the static library ([`native_libs`]), in a temporary directory that is removed afterwards.
 //!    The C compiler driver is `$CC` if set (a program and leading arguments), else the first of
@@ -45,6 +50,8 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+mod signals;
+
 use mir14_codegen::{define_bytes, imports, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use std::ffi::OsString;
@@ -64,10 +71,18 @@ pub struct AotOptions {
     pub max_depth: u64,
     /// The fuel (`--fuel N`); `None` means unlimited, and the code carries no fuel checks.
     pub fuel: Option<u64>,
+    /// The source positions backtraces print, embedded in the executable (not the source).
+    pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
+    /// `--profile`: the code carries profiling calls and the executable prints the profile
+    /// table after its run.
+    pub profile: bool,
     /// The libraries linked into the executable for its `import c.NAME` functions (`--lib`):
     /// `PATH.a` (linked in), `PATH.so` (linked, found at run time through an rpath to its
     /// directory) or `NAME` (`-lNAME`).
     pub libs: Vec<String>,
+    /// The memory limit (`--max-heap BYTES`); `None` means the default of the machine the
+    /// executable runs on ([`mir14_rt::default_max_heap`]).
+    pub max_heap: Option<u64>,
 }
 
 impl Default for AotOptions {
@@ -75,7 +90,10 @@ impl Default for AotOptions {
         AotOptions {
             max_depth: 100_000,
             fuel: None,
+            debug: None,
+            profile: false,
             libs: Vec::new(),
+            max_heap: None,
         }
     }
 }
@@ -134,6 +152,7 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     let err = |e: cranelift_module::ModuleError| format!("AOT compilation failed: {e:?}");
     let topts = TranslateOptions {
         fuel: opts.fuel.is_some(),
+        profile: opts.profile,
         ..TranslateOptions::from_env()
     };
     let t = translate_module(&mut obj, &mir, topts).map_err(err)?;
@@ -143,6 +162,10 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     // The canonical text.
     let text_len = text.len();
     let text_id = define_bytes(&mut obj, "mir14_text", text.into_bytes()).map_err(err)?;
+    // The source positions (the re-parsed module numbers everything as the original does).
+    let debug = opts.debug.as_ref().map(|d| d.encode()).unwrap_or_default();
+    let debug_len = debug.len();
+    let debug_id = define_bytes(&mut obj, "mir14_debug", debug.into_bytes()).map_err(err)?;
 
     // The table of array entries.
     let n = t.array.len();
@@ -159,7 +182,8 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
     }
     obj.define_data(table_id, &desc).map_err(err)?;
 
-    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64, u64, u64, u64)`,
+    // `int mir14_rt_main(int, char**, const u8*, usize, const entry*, usize, u64 x 6,
+    // const u8*, usize, u64)`,
     // with the signature of its entry in the runtime's table.
     let rt_main = imports::declare(&mut obj, &mir14_rt::abi::main::MAIN).map_err(err)?;
 
@@ -186,18 +210,26 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let table_gv = obj.declare_data_in_func(table_id, b.func);
         let text_ptr = b.ins().symbol_value(ptr, text_gv);
         let table_ptr = b.ins().symbol_value(ptr, table_gv);
+        let debug_gv = obj.declare_data_in_func(debug_id, b.func);
+        let debug_ptr = b.ins().symbol_value(ptr, debug_gv);
+        let debug_len = b.ins().iconst(ptr, debug_len as i64);
+        let profile = b.ins().iconst(types::I64, opts.profile as i64);
         let len = b.ins().iconst(ptr, text_len as i64);
         let count = b.ins().iconst(ptr, n as i64);
         let main_index = b.ins().iconst(types::I64, main_id.index() as i64);
         let depth = b.ins().iconst(types::I64, opts.max_depth as i64);
         let fuel_on = b.ins().iconst(types::I64, opts.fuel.is_some() as i64);
         let fuel = b.ins().iconst(types::I64, opts.fuel.unwrap_or(0) as i64);
+        let per_call = b.ins().iconst(types::I64, t.stack_per_call as i64);
+        let max_heap = b
+            .ins()
+            .iconst(types::I64, opts.max_heap.unwrap_or(0) as i64);
         let fref = obj.declare_func_in_func(rt_main, b.func);
         let call = b.ins().call(
             fref,
             &[
                 params[0], params[1], text_ptr, len, table_ptr, count, main_index, depth, fuel_on,
-                fuel,
+                fuel, per_call, max_heap, debug_ptr, debug_len, profile,
             ],
         );
         let status = b.inst_results(call)[0];
@@ -419,16 +451,54 @@ pub fn build_executable(module: &MirModule, out: &Path, opts: &AotOptions) -> Re
 
 /// Builds `module` into a temporary directory and runs it with `args`, the executable inheriting
 /// this process's stdin, stdout and stderr; returns its exit status. The executable is removed
-/// afterwards. Errors: building fails, or the executable cannot start or dies from a signal.
+/// afterwards. Errors: building fails, or the executable cannot start.
+///
+/// Signals: a termination signal (SIGTERM, SIGINT, SIGHUP) sent to this process meanwhile is
+/// forwarded to the executable; when the executable dies by a signal, or this process received
+/// one, the temporary directory is removed and this process dies by that signal (so a crash is
+/// reported as a crash, like a JIT run, never as an error exit).
 pub fn run(module: &MirModule, opts: &AotOptions, args: &[String]) -> Result<i32, String> {
+    let guard = signals::Guard::new();
+    // The temporary directory is gone when `build_and_run` returns.
+    let result = build_and_run(module, opts, args, &guard);
+    if let Some(sig) = guard.finish() {
+        signals::die_by(sig);
+    }
+    let status = result?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            signals::die_by(sig);
+        }
+    }
+    exit_code(status)
+}
+
+/// Builds the executable in a temporary directory and runs it, the child registered with
+/// `guard` so that termination signals reach it.
+fn build_and_run(
+    module: &MirModule,
+    opts: &AotOptions,
+    args: &[String],
+    guard: &signals::Guard,
+) -> Result<std::process::ExitStatus, String> {
     let linker = Linker::new()?;
     let exe = linker.dir.path().join("prog");
     linker.build(module, &exe, opts)?;
-    let status = Command::new(&exe)
-        .args(args)
-        .status()
+    if guard.received().is_some() {
+        return Err("interrupted".into());
+    }
+    let mut cmd = Command::new(&exe);
+    cmd.args(args);
+    signals::unblock_in_child(&mut cmd);
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    exit_code(status)
+    guard.set_child(child.id());
+    child
+        .wait()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))
 }
 
 /// The exit code of a finished executable; death by a signal is an error.
@@ -528,7 +598,7 @@ bb0:
         assert_eq!(out.stdout, b"partial");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            "error: DivisionByZero: division by zero (in @main, bb0)\n"
+            "error: DivisionByZero: division by zero (in @main, bb0)\n  at @main, bb0\n"
         );
         assert_eq!(out.status.code(), Some(101));
         // Both streams into one file: stdout's bytes come first.
@@ -543,7 +613,7 @@ bb0:
         assert_eq!(status.code(), Some(101));
         assert_eq!(
             std::fs::read_to_string(&log).unwrap(),
-            "partialerror: DivisionByZero: division by zero (in @main, bb0)\n"
+            "partialerror: DivisionByZero: division by zero (in @main, bb0)\n  at @main, bb0\n"
         );
     }
 
@@ -603,10 +673,16 @@ bb0:
         // Run-time flags are program arguments now, not limits.
         let out = run_exe(&exe, &["--max-depth", "1000"], b"");
         assert_eq!(out.stdout, b"");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "error: StackOverflow: call depth exceeded 50 (in @down, bb0)\n"
+        // Built without source positions: frames print without them. 51 frames: the entry of
+        // the 50th @down, the 49 active ones, @main; the middle 31 are elided.
+        let mut want = String::from(
+            "error: StackOverflow: call depth exceeded 50 (in @down, bb0)\n  at @down, bb0\n",
         );
+        want += &"  at @down, more\n".repeat(9);
+        want += "  ... 31 more frames ...\n";
+        want += &"  at @down, more\n".repeat(9);
+        want += "  at @main, bb0\n";
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want);
         assert_eq!(out.status.code(), Some(101));
         // 102 activations fit the default limit.
         let exe = build_in(dir.path(), "deep", DEEP, &AotOptions::default());
@@ -664,7 +740,7 @@ bb2:
         assert_eq!(out.stdout, b"");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            "error: OutOfFuel: fuel exhausted (in @main, bb1)\n"
+            "error: OutOfFuel: fuel exhausted (in @main, bb1)\n  at @main, bb1\n"
         );
         assert_eq!(out.status.code(), Some(101));
         // Without fuel the loop is not counted at all.

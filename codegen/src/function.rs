@@ -6,6 +6,7 @@ mod ffi;
 pub(crate) use ffi::c_signature;
 mod inst;
 mod ops;
+mod tail;
 
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
@@ -20,6 +21,7 @@ use mir14_mir::infer::{FuncTypes, Ty};
 use mir14_mir::{Block, FuncId, Function, Inst, Module as MirModule, Value};
 use mir14_rt as tags;
 use mir14_rt::abi::{self as rtabi, control, RtFunction, Symbols, TRAP};
+use mir14_rt::Site;
 use std::collections::HashMap;
 
 /// The runtime tag of every value of an inferred type (`None` for `Unknown` and `Bottom`).
@@ -78,8 +80,15 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) ctx_val: Option<ir::Value>,
     pub(crate) arg_slot: Option<ir::StackSlot>,
     pub(crate) trap_block: Option<ir::Block>,
-    /// Per MIR block, its landing block on the way to `trap_block`.
-    pub(crate) trap_landings: HashMap<Block, ir::Block>,
+    /// Per trap site (MIR block, instruction index), its landing block on the way to
+    /// `trap_block`.
+    pub(crate) trap_landings: HashMap<(Block, u32), ir::Block>,
+    /// The index of the MIR instruction being translated in its block, or [`Site::ENTRY`]
+    /// (the prologue) or [`Site::ARRIVE`] (the fuel check of an edge): the site traps here
+    /// report.
+    pub(crate) cur_inst: u32,
+    /// The table of direct entries for dynamic tail calls, if the module has any.
+    pub(crate) tail_table: Option<cranelift_module::DataId>,
     pub(crate) opts: TranslateOptions,
     pub(crate) ptr: ir::Type,
     /// Tiered code: calls between MIR functions go through the engine's table.
@@ -120,9 +129,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             ));
             self.arg_slot = Some(slot);
         }
-        // The trap exit: record where (the MIR block index is the block parameter), return TRAP.
+        // The trap exit: record where (the MIR block and instruction indices are the block
+        // parameters) in the trap's backtrace, return TRAP.
         let trap_block = self.b.create_block();
         self.b.append_block_param(trap_block, types::I64);
+        self.b.append_block_param(trap_block, types::I64);
+        self.cur_inst = Site::ENTRY;
         self.trap_block = Some(trap_block);
 
         if let Some(header) = self.osr {
@@ -198,12 +210,19 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let fid = self.iconst(self.func_id.index() as i64);
         self.call_rt(control::STACK_OVERFLOW, &[fid]);
         let blk = self.iconst(0);
-        self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+        let at = self.iconst(Site::ENTRY as i64);
+        self.b
+            .ins()
+            .jump(trap_block, &[BlockArg::Value(blk), BlockArg::Value(at)]);
         self.b.switch_to_block(go);
         let depth1 = self.b.ins().iadd_imm_s(depth, 1);
         self.b
             .ins()
             .store(MemFlagsData::trusted(), depth1, cx, rtabi::CTX_DEPTH);
+        if self.opts.profile {
+            let fid = self.iconst(self.func_id.index() as i64);
+            self.call_rt(control::PROF_ENTER, &[fid]);
+        }
         if self.opts.fuel {
             let r = self.call_rt(control::FUEL, &[]);
             self.trap_if_nonzero(r[0], mir_entry);
@@ -246,8 +265,13 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let f = self.func;
         for (bid, bd) in f.blocks.iter() {
             self.b.switch_to_block(blocks[bid.index()]);
-            for inst in &bd.insts {
+            for (i, inst) in bd.insts.iter().enumerate() {
+                self.cur_inst = i as u32;
                 self.inst(bid, inst, blocks, dom)?;
+                // A tail call ends the block: the `ret` after it is never reached.
+                if inst.is_tail_call() {
+                    break;
+                }
             }
             if bd.insts.last().is_none_or(|i| !i.is_terminator()) {
                 // Verified modules always end blocks with a terminator; stay well-formed anyway.
@@ -257,18 +281,23 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
         }
 
-        let mut landings: Vec<(Block, ir::Block)> =
+        let mut landings: Vec<((Block, u32), ir::Block)> =
             self.trap_landings.iter().map(|(a, b)| (*a, *b)).collect();
-        landings.sort_by_key(|(a, _)| a.index());
-        for (at, landing) in landings {
+        landings.sort_by_key(|((a, i), _)| (a.index(), *i));
+        for ((at, i), landing) in landings {
             self.b.switch_to_block(landing);
             let blk = self.iconst(at.index() as i64);
-            self.b.ins().jump(trap_block, &[BlockArg::Value(blk)]);
+            let inst = self.iconst(i as i64);
+            self.b
+                .ins()
+                .jump(trap_block, &[BlockArg::Value(blk), BlockArg::Value(inst)]);
         }
         self.b.switch_to_block(trap_block);
-        let blk = self.b.block_params(trap_block)[0];
+        let site = self.b.block_params(trap_block).to_vec();
         let fid = self.iconst(self.func_id.index() as i64);
-        self.call_rt(control::TRAP_AT, &[fid, blk]);
+        self.call_rt(control::TRAP_AT, &[fid, site[0], site[1]]);
+        // A trap ends the run, so the profile needs no `leave` here: it charges the frames
+        // still active at its end.
         let t = self.iconst(TRAP as i64);
         let z = self.iconst(0);
         self.b.ins().return_(&[t, z]);
@@ -401,16 +430,18 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.switch_to_block(cont);
     }
 
-    /// The cold block that passes MIR block `at` to the trap exit: one per MIR block, so the
-    /// block number is materialized only on the trap path (not in a register at every check).
+    /// The cold block that passes the site (MIR block `at`, the current instruction) to the
+    /// trap exit: one per site, so the site is materialized only on the trap path (not in a
+    /// register at every check).
     fn trap_landing(&mut self, at: Block) -> ir::Block {
-        if let Some(b) = self.trap_landings.get(&at) {
+        let key = (at, self.cur_inst);
+        if let Some(b) = self.trap_landings.get(&key) {
             return *b;
         }
         // Filled at the end of the function (the builder fills one block at a time).
         let landing = self.b.create_block();
         self.b.set_cold_block(landing);
-        self.trap_landings.insert(at, landing);
+        self.trap_landings.insert(key, landing);
         landing
     }
 
@@ -428,11 +459,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.ins().stack_addr(self.ptr, slot, 0)
     }
 
-    /// A direct call to a MIR function; traps propagate.
-    fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
-        if let Some(links) = self.tier {
-            return self.call_tiered(links, f, args, at);
-        }
+    /// The callee reference and the argument list of a call of MIR function `f`'s direct entry:
+    /// the context, then each argument's tag (unless `f` takes that parameter untagged) and bits.
+    fn direct_entry_args(&mut self, f: FuncId, args: &[Pair]) -> (ir::FuncRef, Vec<ir::Value>) {
         let fref = self
             .module
             .declare_func_in_func(self.direct[f.index()], self.b.func);
@@ -443,6 +472,37 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
             all.push(p.bits);
         }
+        (fref, all)
+    }
+
+    /// The static method `b::method` for a call with receiver `r` and `nargs` arguments, after
+    /// the runtime's receiver check (`CHECK_RECEIVER`, which traps like the interpreter).
+    /// `None` only for a method the verifier would have rejected.
+    fn static_method(
+        &mut self,
+        b: mir14_mir::BoxId,
+        method: &str,
+        r: Pair,
+        nargs: usize,
+        at: Block,
+    ) -> Option<FuncId> {
+        let bx = self.iconst(b.index() as i64);
+        let sym = self.iconst(self.symbols.method(method) as i64);
+        let n = self.iconst(nargs as i64);
+        self.call_rt_val(
+            rtabi::calls::CHECK_RECEIVER,
+            &[bx, sym, r.tag, r.bits, n],
+            at,
+        );
+        self.mir.method(b, method)
+    }
+
+    /// A direct call to a MIR function; traps propagate.
+    fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+        if let Some(links) = self.tier {
+            return self.call_tiered(links, f, args, at);
+        }
+        let (fref, all) = self.direct_entry_args(f, args);
         let call = self.b.ins().call(fref, &all);
         let r = self.b.inst_results(call).to_vec();
         self.trap_if_trap(r[0], at);
@@ -541,7 +601,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         }
         if self.opts.fuel && dom.contains(from, to) {
             let r = self.call_rt(control::FUEL, &[]);
+            let inst = std::mem::replace(&mut self.cur_inst, Site::ARRIVE);
             self.trap_if_nonzero(r[0], to);
+            self.cur_inst = inst;
         }
     }
 

@@ -14,10 +14,11 @@ use mir14_mir::infer::{self, ModuleTypes};
 use mir14_mir::{Block, FuncId, Module as MirModule};
 use mir14_rt::abi::Symbols;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A module being translated one function at a time (see the module docs).
-pub struct LazyModule<'m> {
-    mir: &'m MirModule,
+pub struct LazyModule {
+    mir: Arc<MirModule>,
     opts: TranslateOptions,
     links: TierLinks,
     types: Option<ModuleTypes>,
@@ -41,19 +42,20 @@ pub fn osr_signature<M: Module>(module: &M) -> Signature {
     sig
 }
 
-impl<'m> LazyModule<'m> {
+impl LazyModule {
     /// Imports the runtime and declares every function's direct and array entries in `module`
     /// (nothing is defined yet). Inference runs once, for the whole module.
     pub fn new<M: Module>(
         module: &mut M,
-        mir: &'m MirModule,
+        mir: Arc<MirModule>,
         opts: TranslateOptions,
         links: TierLinks,
-    ) -> ModuleResult<LazyModule<'m>> {
-        let types: Option<ModuleTypes> = opts.typed.then(|| infer::infer(mir));
-        let tagless = tagless_params(mir, types.as_ref());
+    ) -> ModuleResult<LazyModule> {
+        let types: Option<ModuleTypes> = opts.typed.then(|| infer::infer(&mir));
+        let tagless = tagless_params(&mir, types.as_ref());
         let mut imports = RuntimeImports::declare_all(module)?;
-        imports.declare_c_imports(module, mir)?;
+        imports.declare_c_imports(module, &mir)?;
+        let symbols = Symbols::collect(&mir);
         let mut direct = Vec::new();
         let mut array = Vec::new();
         for id in mir.functions.keys() {
@@ -73,9 +75,19 @@ impl<'m> LazyModule<'m> {
             imports,
             direct,
             array,
-            symbols: Symbols::collect(mir),
+            symbols,
             fctx: FunctionBuilderContext::new(),
         })
+    }
+
+    /// Whether `f` can run as tiered code: it makes no tail call (spec §9: a function with a
+    /// `tail call` stays in the interpreter, whose tail calls run in constant space).
+    pub fn can_compile(&self, f: FuncId) -> bool {
+        !self.mir.functions[f]
+            .blocks
+            .values()
+            .flat_map(|b| b.insts.iter())
+            .any(|i| i.is_tail_call())
     }
 
     /// The direct entry of `f` (defined once [`LazyModule::define`] ran for it).
@@ -137,11 +149,12 @@ impl<'m> LazyModule<'m> {
         osr: Option<Block>,
     ) -> ModuleResult<()> {
         let ptr = module.target_config().pointer_type();
+        let mir = Arc::clone(&self.mir);
         let mut t = FnTranslator {
             b: FunctionBuilder::new(&mut ctx.func, &mut self.fctx),
             module: &mut *module,
-            mir: self.mir,
-            func: &self.mir.functions[f],
+            mir: &mir,
+            func: &mir.functions[f],
             func_id: f,
             types: self.types.as_ref().map(|t| t.func(f)),
             imports: &self.imports,
@@ -154,6 +167,8 @@ impl<'m> LazyModule<'m> {
             arg_slot: None,
             trap_block: None,
             trap_landings: HashMap::new(),
+            cur_inst: mir14_rt::Site::ENTRY,
+            tail_table: None,
             opts: self.opts,
             ptr,
             tier: Some(self.links),

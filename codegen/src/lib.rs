@@ -16,7 +16,12 @@
 //!   type, so the tag is a constant;
 //! - a returned tag of [`TRAP`](mir14_rt::abi::TRAP) means "a trap is pending in the
 //!   runtime": every caller returns `TRAP` at once, recording the innermost location first
-//!   (`mir14_rt_trap_at`).
+//!   (`mir14_rt_trap_at`);
+//! - direct entries use Cranelift's `tail` calling convention, so a MIR `tail call` becomes a
+//!   `return_call` (known callee) or a `return_call_indirect` through the table of direct
+//!   entries (a callee the runtime resolved: `mir14_rt_tail_method` / `mir14_rt_tail_value`
+//!   answer `TAIL_CALL` with the function, or run a builtin and answer its value). Cranelift's
+//!   x86-64 tail calls need `preserve_frame_pointers`, which both drivers set.
 //!
 //! Types: the translator runs [`mir14_mir::infer::infer`] on the module. A value of known type
 //! keeps only its bits in a Cranelift variable (its tag is a constant), tag tests on it fold at
@@ -34,8 +39,8 @@
 //! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
 //!   table, OSR entries at loop headers);
 //! - `function`: the translator of one function (prologue, blocks, phis, traps), with
-//!   `function/inst.rs` (one MIR instruction) and `function/ops.rs` (operators: inline fast
-//!   paths on known or tested tags, the runtime otherwise).
+//!   `function/inst.rs` (one MIR instruction), `function/ops.rs` (operators: inline fast
+//!   paths on known or tested tags, the runtime otherwise) and `function/tail.rs` (tail calls).
 
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
@@ -46,7 +51,9 @@ mod lazy;
 mod module;
 
 pub use lazy::{osr_signature, LazyModule};
-pub use module::{array_signature, define_bytes, translate_module, Translated};
+pub use module::{
+    array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
+};
 
 /// Where tiered code finds the engine (`mir14-tier`): calls between MIR functions load the
 /// callee's direct entry from `table` (one pointer per function, by `FuncId` index; 0 while
@@ -71,6 +78,9 @@ pub struct TranslateOptions {
     pub typed: bool,
     /// Print the machine code of every function to stderr.
     pub dump: bool,
+    /// `--profile`: call `mir14_rt_prof_enter` after the depth check of every function entry
+    /// and `mir14_rt_prof_leave` at every return and tail call (a trap ends the run).
+    pub profile: bool,
 }
 
 impl Default for TranslateOptions {
@@ -80,6 +90,7 @@ impl Default for TranslateOptions {
             fuel: false,
             typed: true,
             dump: false,
+            profile: false,
         }
     }
 }

@@ -5,12 +5,13 @@ use crate::function::{tag_of, FnTranslator};
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{
     DataDescription, DataId, FuncId as ClFuncId, Linkage, Module, ModuleResult,
 };
 use mir14_mir::infer::{self, ModuleTypes};
-use mir14_mir::Module as MirModule;
+use mir14_mir::{Callee, Inst, Module as MirModule};
 use mir14_rt::abi::Symbols;
 use std::collections::HashMap;
 
@@ -22,16 +23,77 @@ pub struct Translated {
     pub array: Vec<ClFuncId>,
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
+    /// The machine code size in bytes of each function's (direct, array) entry, by `FuncId`
+    /// index (for perf maps).
+    pub sizes: Vec<(u32, u32)>,
+    /// The most native stack one MIR call can take, in bytes, measured from the real frame
+    /// sizes of the compiled code (the largest frame of a MIR call, plus the runtime's re-entry
+    /// allowance for functions the runtime can call).
+    pub stack_per_call: u64,
 }
 
-/// The symbol name of a function's direct entry.
-fn direct_name(i: usize) -> String {
-    format!("mir14_f{i}")
+/// The native stack one MIR call into `f` can take: the real size of its direct entry's frame
+/// (plus the saved frame pointer and return address), and, when the runtime can call `f` (a
+/// method, or a function whose address is taken), its array entry's frame and the runtime's own
+/// frames between two compiled frames ([`mir14_rt::abi::RUNTIME_REENTRY_STACK`]).
+fn stack_per_call(direct: u64, array: u64, runtime_callable: bool) -> u64 {
+    if runtime_callable {
+        direct + array + mir14_rt::abi::RUNTIME_REENTRY_STACK
+    } else {
+        direct
+    }
 }
 
-/// The symbol name of a function's array entry.
-fn array_name(i: usize) -> String {
-    format!("mir14_a{i}")
+/// The real native frame size of the function just compiled in `ctx`: the frame below the
+/// frame pointer plus the saved frame pointer and return address.
+fn frame_size(ctx: &cranelift_codegen::Context) -> u64 {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(FRAME_FALLBACK, |l| u64::from(l.frame_to_fp_offset) + 16)
+}
+
+/// The frame size assumed when Cranelift does not report one (never, in practice).
+const FRAME_FALLBACK: u64 = 64 << 10;
+
+/// Which functions the runtime can call (through their array entries): methods, whose name
+/// contains `.`, and functions whose address is taken (`const @f`).
+fn runtime_callable(mir: &MirModule) -> Vec<bool> {
+    use mir14_mir::{Constant, Inst};
+    let n = mir.functions.len();
+    let mut open: Vec<bool> = mir
+        .functions
+        .values()
+        .map(|f| f.name.contains('.'))
+        .collect();
+    for f in mir.functions.values() {
+        for b in f.blocks.values() {
+            for inst in &b.insts {
+                if let Inst::Const {
+                    value: Constant::Func(g),
+                    ..
+                } = inst
+                {
+                    if g.index() < n {
+                        open[g.index()] = true;
+                    }
+                }
+            }
+        }
+    }
+    open
+}
+
+/// The symbol name of a function's direct entry: `mir14.` and the MIR name (`mir14.main`,
+/// `mir14.Point.toString`), so native tools (nm, gdb, perf) show MIR names. MIR names are
+/// unique in a module, so symbols are too.
+pub fn direct_name(name: &str) -> String {
+    format!("mir14.{name}")
+}
+
+/// The symbol name of a function's array entry (`mir14_array.main`); the prefix differs from
+/// [`direct_name`]'s, so the two never clash.
+pub fn array_name(name: &str) -> String {
+    format!("mir14_array.{name}")
 }
 
 /// Declares and defines every function of `mir` in `module`.
@@ -54,14 +116,26 @@ pub fn translate_module<M: Module>(
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
-    for id in mir.functions.keys() {
+    for (id, f) in mir.functions.iter() {
         let sig = direct_signature(module, &tagless[id.index()]);
-        direct.push(module.declare_function(&direct_name(id.index()), Linkage::Local, &sig)?);
+        direct.push(module.declare_function(&direct_name(&f.name), Linkage::Local, &sig)?);
         let asig = array_signature(module);
-        array.push(module.declare_function(&array_name(id.index()), Linkage::Export, &asig)?);
+        array.push(module.declare_function(&array_name(&f.name), Linkage::Export, &asig)?);
     }
+    let callable = runtime_callable(mir);
+    let mut per_call = 0u64;
+    // Dynamic tail calls jump through a table of the direct entries (spec §5).
+    let tail_table = if has_dynamic_tail_call(mir) {
+        Some(define_tail_table(module, &direct)?)
+    } else {
+        None
+    };
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
+    let mut sizes = Vec::new();
+    let code_size = |ctx: &cranelift_codegen::Context| {
+        ctx.compiled_code().map_or(0, |c| c.code_info().total_size)
+    };
     for (id, f) in mir.functions.iter() {
         ctx.func.signature = direct_signature(module, &tagless[id.index()]);
         ctx.func.name = UserFuncName::user(0, direct[id.index()].as_u32());
@@ -83,6 +157,8 @@ pub fn translate_module<M: Module>(
                 arg_slot: None,
                 trap_block: None,
                 trap_landings: HashMap::new(),
+                cur_inst: mir14_rt::Site::ENTRY,
+                tail_table,
                 opts,
                 ptr,
                 tier: None,
@@ -94,11 +170,13 @@ pub fn translate_module<M: Module>(
         let dump = opts.dump;
         ctx.set_disasm(dump);
         module.define_function(direct[id.index()], &mut ctx)?;
+        let direct_size = code_size(&ctx);
         if dump {
             if let Some(c) = ctx.compiled_code() {
                 eprintln!("{}", c.vcode.clone().unwrap_or_default());
             }
         }
+        let direct_frame = frame_size(&ctx);
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
@@ -111,12 +189,21 @@ pub fn translate_module<M: Module>(
             &tagless[id.index()],
         );
         module.define_function(array[id.index()], &mut ctx)?;
+        sizes.push((direct_size, code_size(&ctx)));
+        let array_frame = frame_size(&ctx);
         module.clear_context(&mut ctx);
+        per_call = per_call.max(stack_per_call(
+            direct_frame,
+            array_frame,
+            callable[id.index()],
+        ));
     }
     Ok(Translated {
         direct,
         array,
         symbols,
+        sizes,
+        stack_per_call: per_call,
     })
 }
 
@@ -187,9 +274,57 @@ pub fn define_bytes<M: Module>(module: &mut M, name: &str, bytes: Vec<u8>) -> Mo
     Ok(id)
 }
 
-/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`.
+/// Whether some function makes a tail call whose target is found at run time (a dynamic method
+/// call or a value call).
+fn has_dynamic_tail_call(mir: &MirModule) -> bool {
+    mir.functions
+        .values()
+        .flat_map(|f| f.blocks.values())
+        .flat_map(|b| b.insts.iter())
+        .any(|i| {
+            matches!(
+                i,
+                Inst::Call {
+                    tail: true,
+                    callee: Callee::Method { box_name: None, .. } | Callee::Value(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// The table of every function's direct entry address, by `FuncId` index: the targets of
+/// dynamic tail calls (`return_call_indirect`). Only open functions (methods and functions
+/// whose address is taken) are reached through it, and their direct entries take every
+/// parameter with its tag, so the call site knows the signature from the argument count.
+fn define_tail_table<M: Module>(module: &mut M, direct: &[ClFuncId]) -> ModuleResult<DataId> {
+    let id = module.declare_data("mir14_tail_table", Linkage::Local, false, false)?;
+    let mut desc = DataDescription::new();
+    let width = module.target_config().pointer_bytes() as usize;
+    // Explicit zero bytes, not `define_zeroinit`: an object file puts zero-initialised data in
+    // `.bss`, where the relocations that fill in the addresses would be lost.
+    desc.define(vec![0u8; direct.len().max(1) * width].into_boxed_slice());
+    desc.set_align(width as u64);
+    for (i, f) in direct.iter().enumerate() {
+        let r = module.declare_func_in_data(*f, &mut desc);
+        desc.write_function_addr((i * width) as u32, r);
+    }
+    module.define_data(id, &desc)?;
+    Ok(id)
+}
+
+/// The signature of a direct entry taking `n` tagged parameters (what a dynamic tail call site
+/// calls through the tail table).
+pub(crate) fn tagged_signature<M: Module>(module: &M, n: usize) -> Signature {
+    direct_signature(module, &vec![false; n])
+}
+
+/// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`. Direct
+/// entries use Cranelift's `tail` calling convention, so that MIR tail calls become
+/// `return_call`s.
 pub(crate) fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
+    sig.call_conv = CallConv::Tail;
     sig.params
         .push(AbiParam::new(module.target_config().pointer_type()));
     for t in tagless {
@@ -224,6 +359,8 @@ mod tests {
     fn object_module() -> ObjectModule {
         let mut fb = settings::builder();
         fb.set("is_pic", "true").unwrap();
+        // As the backends do: Cranelift's x86-64 `return_call` needs frame pointers.
+        fb.set("preserve_frame_pointers", "true").unwrap();
         let isa = cranelift_native::builder()
             .unwrap()
             .finish(settings::Flags::new(fb))
@@ -236,6 +373,56 @@ mod tests {
                        fn @main() {\nbb0:\n  %x = const 1\n  %s = const \"hi\"\n  \
                        %y = call @add(%x, %x)\n  ret %y\n}\n";
 
+    /// Tail calls of every callee kind (the Cranelift verifier checks the `return_call`s).
+    const TAIL: &str = "box W { k }\n\n\
+        fn @W.m(%me, %n) {\nbb0:\n  %r = tail call %me.W::s(%n)\n  ret %r\n}\n\n\
+        fn @W.s(%me, %n) {\nbb0:\n  %r = tail call %me(%n)\n  ret %r\n}\n\n\
+        fn @W.apply(%me, %n) {\nbb0:\n  %f = const @g\n  %r = tail call %f(%me, %n)\n  ret %r\n}\n\n\
+        fn @g(%w, %n) {\nbb0:\n  %r = tail call @h(%n, %w)\n  ret %r\n}\n\n\
+        fn @h(%n, %w) {\nbb0:\n  tail call %w.m(%n)\n  ret\n}\n\n\
+        fn @main() {\nbb0:\n  %w = new W()\n  %n = const 1\n  %r = call @g(%w, %n)\n  ret %r\n}\n";
+
+    #[test]
+    fn translates_tail_calls_with_every_option() {
+        let (mir, _) = mir14_mir::parse(TAIL).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        assert!(has_dynamic_tail_call(&mir));
+        for (fuel, typed, profile) in [
+            (false, true, false),
+            (true, true, true),
+            (false, false, true),
+            (true, false, false),
+        ] {
+            let mut obj = object_module();
+            let opts = TranslateOptions {
+                fuel,
+                typed,
+                dump: false,
+                profile,
+            };
+            translate_module(&mut obj, &mir, opts).unwrap();
+            assert!(!obj.finish().emit().unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn stack_per_call_grows_with_the_frame() {
+        let args = vec!["%z"; 600].join(", ");
+        let src = format!(
+            "fn @main() {{\nbb0:\n  %z = const 0\n  %a = new ArrayBox({args})\n  ret %a\n}}\n"
+        );
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        let t = translate_module(&mut object_module(), &mir, TranslateOptions::default()).unwrap();
+        // The 600-argument array occupies 16 bytes per argument of the frame.
+        assert!(t.stack_per_call >= 600 * 16, "{}", t.stack_per_call);
+        assert_eq!(
+            stack_per_call(100, 50, true),
+            150 + mir14_rt::abi::RUNTIME_REENTRY_STACK
+        );
+        assert_eq!(stack_per_call(100, 50, false), 100);
+    }
+
     #[test]
     fn translates_with_every_option() {
         let (mir, _) = mir14_mir::parse(SRC).unwrap();
@@ -246,11 +433,18 @@ mod tests {
                 fuel,
                 typed,
                 dump: false,
+                profile: fuel,
             };
             let t = translate_module(&mut obj, &mir, opts).unwrap();
             assert_eq!(t.direct.len(), 2);
             assert_eq!(t.array.len(), 2);
             assert_eq!(t.symbols.strings, ["hi"]);
+            // Real frame sizes: small functions, no runtime-callable one.
+            assert!(
+                t.stack_per_call > 0 && t.stack_per_call < 4096,
+                "{}",
+                t.stack_per_call
+            );
             let bytes = obj.finish().emit().unwrap();
             assert!(!bytes.is_empty());
         }

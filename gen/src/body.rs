@@ -438,6 +438,7 @@ impl<'g, 's> FnGen<'g, 's> {
                 receiver: recv,
             },
             args,
+            tail: false,
         });
         dest
     }
@@ -1029,7 +1030,12 @@ impl<'g, 's> FnGen<'g, 's> {
         if dynamic && self.g.err > 0 && self.chance(1, 30) {
             args.pop();
         }
-        self.emit(Inst::Call { dest, callee, args });
+        self.emit(Inst::Call {
+            dest,
+            callee,
+            args,
+            tail: false,
+        });
         if let Some(d) = dest {
             self.bind(d, sig.ret);
             self.maybe_log(d);
@@ -1367,6 +1373,7 @@ impl<'g, 's> FnGen<'g, 's> {
             dest: Some(dest),
             callee,
             args: vec![x, y],
+            tail: false,
         });
         self.bind(dest, res);
         dest
@@ -1396,6 +1403,7 @@ impl<'g, 's> FnGen<'g, 's> {
             dest: Some(dest),
             callee: Callee::Value(o),
             args: vec![x],
+            tail: false,
         });
         self.bind(dest, Ty::Int);
         dest

@@ -2,7 +2,7 @@
 //! fuzzing.
 //!
 //! [`generate`] makes a module from a seed (a small SplitMix64 PRNG, [`Rng`]); with the
-//! `arbitrary` feature, [`generate_from_bytes`] makes one from fuzzer bytes. Every module:
+//! `arbitrary` feature, `generate_from_bytes` makes one from fuzzer bytes. Every module:
 //!
 //! - verifies, and prints as text that parses back to an equal module (values are numbered
 //!   canonically);
@@ -24,8 +24,13 @@
 //!   value of the wrong type, a zero divisor, an out-of-range index, an unknown field or method,
 //!   or a non-String `toString` result. Traps are outcomes to compare between backends.
 //!
+//! One module in three also gets a tail-call ring (`tail`): functions and methods of a box
+//! `TailBox` that call each other in a cycle through every Callee kind, mostly as `tail call`s,
+//! sometimes deeper than the default depth limit, so that backends are compared on tail calls,
+//! on their depth and fuel accounting, and on the overflow of the same shape with plain calls.
+//!
 //! [`mutate`] applies small random edits to a module (for fuzzing the verifier with modules that
-//! are almost valid); [`shrink`] reduces a module to a small one that still verifies and still
+//! are almost valid); [`shrink()`] reduces a module to a small one that still verifies and still
 //! shows a property (a divergence between backends).
 //!
 //! The generator has two layers: `plan` decides the module's shape (function signatures, user
@@ -38,6 +43,7 @@ mod mutate;
 mod plan;
 pub mod shrink;
 pub mod source;
+mod tail;
 
 pub use mutate::mutate;
 pub use shrink::shrink;
@@ -118,6 +124,7 @@ pub fn generate_with(src: &mut dyn Source, cfg: &Config) -> Module {
         let f = FnGen::run(&mut g, FuncId(i as u32));
         g.module.functions[FuncId(i as u32)] = f;
     }
+    tail::add_ring(&mut g.module, g.src);
     g.module
 }
 

@@ -189,15 +189,14 @@ fn remove_function(m: &Module, f: FuncId) -> Option<Module> {
     Some(c)
 }
 
-/// `m` without box `b`, if no instruction, annotation or method function refers to it (box ids
-/// renumbered).
+/// `m` without box `b`, if no instruction or annotation refers to it (box ids renumbered). Its
+/// method functions `@B.m` stay, as plain functions renamed `@B_m`.
 fn remove_box(m: &Module, b: mir14_mir::BoxId) -> Option<Module> {
     use mir14_mir::{BoxClass, BoxId, TypeName, TypeOpKind};
     let prefix = format!("{}.", m.boxes[b].name);
     let is = |t: &TypeName| *t == TypeName::User(b);
     for f in m.functions.values() {
-        if f.name.starts_with(&prefix)
-            || f.params.iter().any(|p| p.ty.as_ref().is_some_and(is))
+        if f.params.iter().any(|p| p.ty.as_ref().is_some_and(is))
             || f.ret_type.as_ref().is_some_and(is)
         {
             return None;
@@ -223,6 +222,17 @@ fn remove_box(m: &Module, b: mir14_mir::BoxId) -> Option<Module> {
         }
     }
     let mut c = m.clone();
+    // Former methods become plain functions with fresh names.
+    for i in 0..c.functions.len() {
+        let Some(rest) = c.functions[FuncId(i as u32)].name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let mut name = format!("{}_{rest}", m.boxes[b].name);
+        while c.functions.values().any(|f| f.name == name) {
+            name.push('_');
+        }
+        c.functions[FuncId(i as u32)].name = name;
+    }
     let mut boxes = mir14_mir::entity::Arena::new();
     for (id, d) in m.boxes.iter() {
         if id != b {
@@ -611,6 +621,18 @@ mod tests {
             );
         }
         assert!(found > 5);
+    }
+
+    #[test]
+    fn methods_of_a_removed_box_become_functions() {
+        let src = "box A {}\n\nfn @A.m(%x) {\nbb0:\n  ret %x\n}\n\nfn @A_m() {\nbb0:\n  ret\n}\n\n\
+                   fn @main() {\nbb0:\n  %x = const 1\n  %r = call @A.m(%x)\n  ret %r\n}\n";
+        let (m, _) = mir14_mir::parse(src).unwrap();
+        let c = remove_box(&m, mir14_mir::BoxId(0)).unwrap();
+        mir14_mir::verify(&c).unwrap();
+        let text = mir14_mir::print(&c);
+        assert!(text.starts_with("fn @A_m_(%x) {"), "{text}");
+        assert!(text.contains("call @A_m_(%x)"), "{text}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Sources of random choices: a seeded PRNG ([`Rng`]) or fuzzer bytes ([`BytesSource`]).
+//! Sources of random choices: a seeded PRNG ([`Rng`]) or fuzzer bytes (`BytesSource`).
 
 /// Where the generator takes its decisions from.
 ///

@@ -3,12 +3,17 @@
 //! [`mir14_codegen::translate_module`] lowers a verified module to Cranelift IR, generic over
 //! [`cranelift_module::Module`]; this crate drives it with a [`JITModule`] (binding every
 //! runtime function of [`mir14_rt::abi::imports`] to its address) and runs `@main` on a thread
-//! whose stack is large enough for the configured call depth.
+//! whose stack is large enough for the configured call depth. [`JitInstance`] keeps a compiled
+//! module with its runtime and calls any function with arguments (what `mir14-engine` uses).
+
+mod instance;
+
+pub use instance::JitInstance;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
-use mir14_codegen::{translate_module, TranslateOptions};
+use mir14_codegen::{array_name, direct_name, translate_module, TranslateOptions};
 use mir14_mir::Module as MirModule;
 use mir14_rt::abi::{self as rtabi, ArrayEntry};
 use mir14_rt::{Config, Io};
@@ -23,6 +28,36 @@ pub struct Compiled {
     pub symbols: rtabi::Symbols,
     /// How long translation and code generation took.
     pub compile_time: Duration,
+    /// Each function entry's code: (address, size in bytes, symbol name), the direct and the
+    /// array entry of every function.
+    pub code: Vec<(usize, u32, String)>,
+    /// The most native stack one MIR call takes (from the real frame sizes).
+    pub stack_per_call: u64,
+}
+
+impl Compiled {
+    /// The lines of a perf map (`/tmp/perf-PID.map`, read by `perf report`): `ADDR SIZE NAME`
+    /// in hex, one per function entry, named like the AOT symbols (`mir14.main`).
+    pub fn perf_map(&self) -> String {
+        let mut s = String::new();
+        for (addr, size, name) in &self.code {
+            s.push_str(&format!("{addr:x} {size:x} {name}\n"));
+        }
+        s
+    }
+
+    /// Appends [`Compiled::perf_map`] to `/tmp/perf-PID.map` of this process.
+    pub fn write_perf_map(&self) -> Result<(), String> {
+        use std::io::Write;
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        f.write_all(self.perf_map().as_bytes())
+            .map_err(|e| format!("cannot write {path}: {e}"))
+    }
 }
 
 impl Drop for Compiled {
@@ -87,8 +122,13 @@ pub fn compile(mir: &MirModule, fuel: bool) -> Result<Compiled, String> {
 /// Compiles a verified module whose imports resolve with `config` (its `--lib` libraries and
 /// host functions): every import is resolved first ([`mir14_rt::ffi::resolve_imports`]; the
 /// error names the first missing one), and each C import's symbol is bound to its address, so
-/// compiled code calls it directly.
+/// compiled code calls it directly. With `config.profile` the code carries the profiling calls.
 pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Compiled, String> {
+    let opts = TranslateOptions {
+        fuel,
+        profile: config.profile,
+        ..TranslateOptions::from_env()
+    };
     let start = Instant::now();
     let targets = mir14_rt::ffi::resolve_imports(mir, config)?;
     let isa = isa(if std::env::var_os("MIR14_OPT_NONE").is_some() {
@@ -97,10 +137,6 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
         "speed"
     })?;
     let mut module = jit_module(isa, mir, &targets)?;
-    let opts = TranslateOptions {
-        fuel,
-        ..TranslateOptions::from_env()
-    };
     let t = translate_module(&mut module, mir, opts)
         .map_err(|e| format!("JIT compilation failed: {e:?}"))?;
     module
@@ -115,11 +151,32 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
             unsafe { std::mem::transmute::<*const u8, ArrayEntry>(p) }
         })
         .collect();
+    let mut code = Vec::new();
+    for ((f, (d, a)), sizes) in mir
+        .functions
+        .values()
+        .zip(t.direct.iter().zip(&t.array))
+        .zip(&t.sizes)
+    {
+        let name = &f.name;
+        code.push((
+            module.get_finalized_function(*d) as usize,
+            sizes.0,
+            direct_name(name),
+        ));
+        code.push((
+            module.get_finalized_function(*a) as usize,
+            sizes.1,
+            array_name(name),
+        ));
+    }
     Ok(Compiled {
         module: Some(module),
         entries,
         symbols: t.symbols,
         compile_time: start.elapsed(),
+        code,
+        stack_per_call: t.stack_per_call,
     })
 }
 
@@ -135,11 +192,26 @@ pub fn run_with_io(
     config: &Config,
     io: impl FnOnce() -> Io + Send,
 ) -> Result<i32, String> {
+    run_with(mir, config, false, io)
+}
+
+/// Like [`run_with_io`]; with `perf_map` the code's perf map is written to
+/// `/tmp/perf-PID.map` first ([`Compiled::write_perf_map`]). `config.profile` compiles the
+/// profiling calls in.
+pub fn run_with(
+    mir: &MirModule,
+    config: &Config,
+    perf_map: bool,
+    io: impl FnOnce() -> Io + Send,
+) -> Result<i32, String> {
     let compiled = compile_with(mir, config.fuel.is_some(), config)?;
+    if perf_map {
+        compiled.write_perf_map()?;
+    }
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;
-    let stack = rtabi::stack_size_for(config.max_depth);
+    let stack = rtabi::stack_size_for(config.max_depth, compiled.stack_per_call);
     let status = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-jit".into())
@@ -164,6 +236,40 @@ pub fn run_with_io(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn perf_map_names_every_entry_after_its_mir_function() {
+        let src = "box Point {}\n\nfn @Point.norm(%p) {\nbb0:\n  ret %p\n}\n\nfn @main() {\nbb0:\n  ret\n}\n";
+        let (m, _) = mir14_mir::parse(src).unwrap();
+        mir14_mir::verify(&m).unwrap();
+        let c = compile(&m, false).unwrap();
+        let map = c.perf_map();
+        let mut names = Vec::new();
+        for line in map.lines() {
+            let w: Vec<&str> = line.split(' ').collect();
+            assert_eq!(w.len(), 3, "{line}");
+            let addr = usize::from_str_radix(w[0], 16).unwrap();
+            let size = usize::from_str_radix(w[1], 16).unwrap();
+            assert!(addr != 0 && size > 0, "{line}");
+            names.push(w[2]);
+        }
+        assert_eq!(
+            names,
+            [
+                "mir14.Point.norm",
+                "mir14_array.Point.norm",
+                "mir14.main",
+                "mir14_array.main"
+            ]
+        );
+        // The entry named `mir14_array.main` is the one the runtime calls.
+        let main_entry = c.entries[1] as usize;
+        assert!(c
+            .code
+            .iter()
+            .any(|(a, _, n)| *a == main_entry && n == "mir14_array.main"));
+    }
+
     use mir14_rt::{FfiType, HostFunctions, HostValue};
     use std::sync::atomic::{AtomicI64, Ordering};
     use std::sync::Arc;

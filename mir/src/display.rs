@@ -167,6 +167,21 @@ pub fn describe_location(names: &impl EntityNames, loc: Location) -> String {
     }
 }
 
+/// `s` with every control character (C0, DEL, C1) spelled `\u{..}`, so that a message echoing
+/// a name read from untrusted input (a JSON string may hold any character) cannot drive the
+/// reader's terminal.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `message` prefixed by the description of `loc` (`in @f, block bb1: message`; just `message`
 /// for the module).
 pub fn located_message(names: &impl EntityNames, loc: Location, message: &str) -> String {

@@ -187,7 +187,10 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
     }
     let annotated_ret = f.ret_type.is_some();
     for b in f.blocks.values() {
+        // Whether the previous instruction of the block was a tail call.
+        let mut last_tail = false;
         for inst in &b.insts {
+            let prev_tail = std::mem::replace(&mut last_tail, inst.is_tail_call());
             let ty = |v: Value| vals.get(v.index()).copied().unwrap_or(Ty::Unknown);
             let (dest, t) = match inst {
                 Inst::Const { dest, value } => (*dest, const_ty(value)),
@@ -233,7 +236,12 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                         BoxClass::User(b) => Ty::User(*b),
                     },
                 ),
-                Inst::Call { dest, callee, args } => {
+                Inst::Call {
+                    dest,
+                    callee,
+                    args,
+                    tail,
+                } => {
                     let r = match callee {
                         Callee::Global(g) if g.index() < funcs.len() => {
                             let gf = &m.functions[*g];
@@ -265,6 +273,15 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                         },
                         _ => Ty::Unknown,
                     };
+                    // A tail call's result is the function's result (with or without `dest`);
+                    // the `ret` right after it is never reached.
+                    if *tail && !annotated_ret {
+                        let j = funcs[me].ret.join(r);
+                        if j != funcs[me].ret {
+                            funcs[me].ret = j;
+                            changed = true;
+                        }
+                    }
                     match dest {
                         Some(d) => (*d, r),
                         None => continue,
@@ -272,7 +289,7 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                 }
                 Inst::ExternCall { dest: Some(d), .. } => (*d, Ty::Unknown),
                 Inst::Return { value } => {
-                    if !annotated_ret {
+                    if !annotated_ret && !prev_tail {
                         let t = value.map(ty).unwrap_or(Ty::Void);
                         let j = funcs[me].ret.join(t);
                         if j != funcs[me].ret {

@@ -329,7 +329,8 @@ pub enum Inst {
         args: Vec<Value>,
     },
     /// Instruction 13: `%d = call <callee>(args)`: a call through a [`Callee`] that is `Global`, `Method` or
-    /// `Value` (never `Extern`). `dest` may be omitted; the result is then discarded.
+    /// `Value` (never `Extern`). `dest` may be omitted; the result is then discarded. Marked `tail`
+    /// (`%d = tail call ...`), it must be followed at once by `ret %d` (`ret` without `dest`).
     Call {
         /// The result, if kept.
         dest: Option<Value>,
@@ -337,6 +338,9 @@ pub enum Inst {
         callee: Callee,
         /// The arguments (not counting a method's receiver).
         args: Vec<Value>,
+        /// `tail call`: the call replaces the caller's activation (spec §4.1, §5). The verifier
+        /// requires a `ret` of its result right after it.
+        tail: bool,
     },
     /// Instruction 14: `%d = extern env.console.log(args)`: a host function; the callee is always
     /// [`Callee::Extern`]. `dest` may be omitted.
@@ -829,6 +833,11 @@ impl BoxClass {
 }
 
 impl Inst {
+    /// True for a `tail call`.
+    pub fn is_tail_call(&self) -> bool {
+        matches!(self, Inst::Call { tail: true, .. })
+    }
+
     /// The value this instruction defines, if any.
     pub fn dest(&self) -> Option<Value> {
         match self {

@@ -57,7 +57,7 @@
 //! The named document this form serializes, and the name resolution it shares with the text
 //! form, live in [`crate::named`].
 
-use crate::display::located_message;
+use crate::display::{escape_controls, located_message};
 use crate::ir::Module;
 use crate::named::{check_names, lower, raise, ModuleDoc};
 use crate::span::{line_col, SourceMap};
@@ -107,7 +107,7 @@ pub fn from_json_with_map(s: &str) -> Result<(Module, SourceMap), JsonError> {
     let doc: ModuleDoc = serde_json::from_str(s).map_err(|e| JsonError {
         line: e.line(),
         column: e.column(),
-        message: strip_position(&e.to_string()),
+        message: escape_controls(&strip_position(&e.to_string())),
     })?;
     let map = locate::source_map(s);
     let errs = check_names(&doc);
@@ -127,7 +127,7 @@ pub fn from_json_with_map(s: &str) -> Result<(Module, SourceMap), JsonError> {
             Err(JsonError {
                 line,
                 column,
-                message: located_message(&doc, e.loc, &e.message),
+                message: escape_controls(&located_message(&doc, e.loc, &e.message)),
             })
         }
     }
@@ -553,5 +553,22 @@ mod tests {
             r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"int": 9223372036854775808}}]}]}]}"#,
         );
         assert!(e.line == 1, "{e}");
+    }
+
+    #[test]
+    fn name_errors_escape_control_characters() {
+        let bad_fn = r#"{"mir14":1,"boxes":[],"functions":[{"name":"ma\u001b[31min","params":[],"loops":[],"blocks":[{"label":"bb0","insts":[{"op":"ret"}]}]}]}"#;
+        let call = r#"{"mir14":1,"boxes":[],"functions":[{"name":"main","params":[],"loops":[],"blocks":[{"label":"bb0","insts":[{"op":"call","callee":{"function":"x\u001by"},"args":[]},{"op":"ret"}]}]}]}"#;
+        let variant = r#"{"mir14":1,"boxes":[],"functions":[{"name":"main","params":[],"loops":[],"blocks":[{"label":"bb0","insts":[{"op":"\u001b"}]}]}]}"#;
+        for src in [bad_fn, call, variant] {
+            let e = from_json(src).unwrap_err();
+            assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
+        }
+        let e = from_json(call).unwrap_err();
+        assert!(
+            e.message.ends_with(r"unknown function @x\u{1b}y"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -136,3 +136,71 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
         .map_or(1, |s| s.chars().count() + 1);
     (line, col)
 }
+
+impl std::fmt::Display for Span {
+    /// `start..end` (byte offsets).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    /// `message (at bytes start..end)`; the `file:line:col: error: message` form needs the text,
+    /// see [`line_col`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at bytes {})", self.message, self.span)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl std::fmt::Display for Location {
+    /// The entity by index (`function #1, block #0, instruction 2`); with a module at hand,
+    /// [`crate::display::describe_location`] names it instead.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Location::Module => write!(f, "the module"),
+            Location::Box(b) => write!(f, "box #{}", b.0),
+            Location::Function(func) => write!(f, "function #{}", func.0),
+            Location::Param(func, i) => write!(f, "function #{}, parameter {i}", func.0),
+            Location::Block(func, b) => write!(f, "function #{}, block #{}", func.0, b.0),
+            Location::Inst(func, b, i) => {
+                write!(f, "function #{}, block #{}, instruction {i}", func.0, b.0)
+            }
+            Location::Loop(func, i) => write!(f, "function #{}, loop {i}", func.0),
+            Location::Import(i) => write!(f, "import #{}", i.0),
+        }
+    }
+}
+
+impl std::fmt::Display for VerifyError {
+    /// `location: message`, the location by index (see [`Location`]'s `Display`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn errors_display_their_place_and_message() {
+        let d = Diagnostic {
+            span: Span::new(3, 5),
+            message: "expected `=`".into(),
+        };
+        assert_eq!(d.to_string(), "expected `=` (at bytes 3..5)");
+        let e = VerifyError {
+            location: Location::Inst(FuncId(1), Block(0), 2),
+            message: "use of undefined value %x".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "function #1, block #0, instruction 2: use of undefined value %x"
+        );
+        assert_eq!(Location::Module.to_string(), "the module");
+    }
+}

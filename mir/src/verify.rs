@@ -427,7 +427,12 @@ impl<'a> Verifier<'a> {
                 self.err(at, format!("no box declares field {field}"));
             }
             Inst::NewBox { class, args, .. } => self.new_arity(at, *class, args.len()),
-            Inst::Call { callee, args, .. } => {
+            Inst::Call {
+                callee, args, tail, ..
+            } => {
+                if *tail {
+                    self.tail_call(cx, b, i, inst);
+                }
                 if let Callee::Extern(e) = callee {
                     self.err(
                         at,
@@ -450,6 +455,58 @@ impl<'a> Verifier<'a> {
                 _ => self.err(at, "extern instruction must call an extern".to_string()),
             },
             _ => {}
+        }
+    }
+
+    /// A `tail call` (instruction `i` of block `b`): it must be followed at once by the `ret` of
+    /// its result, and in a function with a return annotation `-> T` (other than `Any`) it must
+    /// call, statically, a function annotated `-> T` too (the caller's check cannot run after
+    /// its activation is gone, so the callee's must stand for it).
+    fn tail_call(&mut self, cx: &Ctx, b: Block, i: usize, inst: &Inst) {
+        let Inst::Call { dest, callee, .. } = inst else {
+            return;
+        };
+        let at = Location::Inst(cx.id, b, i);
+        let f = cx.f;
+        let next = f.blocks[b].insts.get(i + 1);
+        if !matches!(next, Some(Inst::Return { value }) if value == dest) {
+            let ret = match dest {
+                Some(d) => format!("ret {}", value_name(f, *d)),
+                None => "ret".to_string(),
+            };
+            self.err(
+                at,
+                format!("tail call is not in tail position: it must be followed at once by {ret}"),
+            );
+        }
+        let Some(want) = f.ret_type.filter(|t| *t != TypeName::Any) else {
+            return;
+        };
+        let m = self.m;
+        let target = match callee {
+            Callee::Global(g) => Some(*g),
+            Callee::Method {
+                box_name: Some(bx),
+                method,
+                ..
+            } => m
+                .boxes
+                .get(*bx)
+                .and_then(|d| self.function_named(&format!("{}.{}", d.name, method))),
+            _ => None,
+        };
+        let same = target
+            .and_then(|g| m.functions.get(g))
+            .is_some_and(|g| g.ret_type == Some(want));
+        if !same {
+            self.err(
+                at,
+                format!(
+                    "tail call in @{} must call a function declared -> {}",
+                    f.name,
+                    type_name(m, want)
+                ),
+            );
         }
     }
 
@@ -1092,6 +1149,35 @@ mod tests {
                 inst(0, 0),
                 "use of %w is not dominated by its definition"
             )]
+        );
+    }
+
+    // ---- rule 8: tail calls ----------------------------------------------------------------
+
+    #[test]
+    fn tail_calls_must_be_in_tail_position() {
+        let src = "fn @f(%n) -> Integer {\nbb0:\n  %r = tail call @f(%n)\n  ret %r\n}\n\n\
+                   fn @g(%n) {\nbb0:\n  %r = tail call %n()\n  %x = const 1\n  ret %r\n}\n\n\
+                   fn @h(%n) -> Integer {\nbb0:\n  tail call @g(%n)\n  ret %n\n}\n\n\
+                   fn @k(%n) -> Any {\nbb0:\n  tail call %n.m()\n  ret\n}\n";
+        let (m, _) = crate::parse(src).unwrap();
+        let at = |f: u32| Location::Inst(FuncId(f), Block(0), 0);
+        assert_eq!(
+            errs(&m),
+            vec![
+                e(
+                    at(1),
+                    "tail call is not in tail position: it must be followed at once by ret %r"
+                ),
+                e(
+                    at(2),
+                    "tail call is not in tail position: it must be followed at once by ret"
+                ),
+                e(
+                    at(2),
+                    "tail call in @h must call a function declared -> Integer"
+                ),
+            ]
         );
     }
 

@@ -74,7 +74,7 @@ enum Entry<'p> {
     MainFunction(FuncId),
 }
 
-/// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile`]).
+/// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile()`]).
 pub fn compile_program(prog: &Program) -> Result<Module, Error> {
     let mut mb = ModuleBuilder::new();
     let mut g = Globals {

@@ -425,6 +425,10 @@ pub struct Heap {
     collections: u64,
     /// The marking work list (kept to reuse its memory).
     work: Vec<Val>,
+    /// The memory limit in bytes of live objects (`--max-heap`).
+    limit: usize,
+    /// Set by a collection that found more than `limit` bytes live.
+    exhausted: bool,
 }
 
 impl Default for Heap {
@@ -457,6 +461,8 @@ impl Heap {
             stress,
             collections: 0,
             work: Vec::new(),
+            limit: usize::MAX,
+            exhausted: false,
         }
     }
 
@@ -649,7 +655,7 @@ impl Heap {
     }
 
     /// The one-character String `c`: made once per heap for ASCII characters and for the first
-    /// [`WIDE_CHARS`] other characters asked for; inline.
+    /// `WIDE_CHARS` other characters asked for; inline.
     #[inline]
     pub fn char_str(&mut self, c: char) -> Val {
         if c.is_ascii() {
@@ -791,6 +797,33 @@ impl Heap {
         )
     }
 
+    // ----- the memory limit -----
+
+    /// Sets the memory limit: a collection that finds more than `bytes` live marks the heap
+    /// exhausted ([`Heap::exhausted`]), and collections come often enough near the limit that
+    /// the heap never holds much more than the limit of allocation without one.
+    pub fn set_limit(&mut self, bytes: u64) {
+        self.limit = usize::try_from(bytes).unwrap_or(usize::MAX);
+        self.threshold = self.threshold.min(self.limit);
+    }
+
+    /// The memory limit in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit as u64
+    }
+
+    /// True when the last collection found more than the limit live: the backend traps
+    /// `OutOfMemory` at its safepoint.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// Counts `bytes` of growth of an existing object (an ArrayBox's storage) as allocation,
+    /// so that growth alone brings the next collection (and the limit check) nearer.
+    pub fn note_growth(&mut self, bytes: usize) {
+        self.allocated = self.allocated.saturating_add(bytes);
+    }
+
     // ----- collection -----
 
     /// True when a collection is due (always in stress mode). Backends call this at safepoints
@@ -863,10 +896,14 @@ impl Heap {
             live += self.sweep(k);
         }
         self.allocated = 0;
+        self.exhausted = live > self.limit;
+        // The next collection comes after as much allocation again as is live, and no later
+        // than when the limit could be crossed.
         self.threshold = if self.stress {
             0
         } else {
             live.max(MIN_THRESHOLD)
+                .min(self.limit.saturating_sub(live).max(MIN_THRESHOLD / 16))
         };
     }
 

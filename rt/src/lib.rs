@@ -89,6 +89,7 @@
 //!   `wrong number of arguments to new MapBox: expected 0, got 1`.
 
 pub mod abi;
+mod debug;
 mod externs;
 pub mod ffi;
 mod format;
@@ -97,10 +98,12 @@ mod heap;
 mod map;
 mod methods;
 mod ops;
+mod profile;
 mod runtime;
 mod trap;
 mod value;
 
+pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
 pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
 pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
@@ -110,6 +113,10 @@ pub use mir14_mir::FfiType;
 pub use ops::{
     cmp_int_float, cmp_numbers, float_binop, float_to_int, int_binop, values_equal, ValueCall,
 };
-pub use runtime::{BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source};
-pub use trap::{Trap, TrapKind};
+pub use profile::{FuncProfile, Profile};
+pub use runtime::{
+    default_max_heap, BoxMeta, Config, FuncMeta, Host, Io, Runtime, Sink, Source, BACKTRACE_FULL,
+    BACKTRACE_KEEP,
+};
+pub use trap::{Site, Trap, TrapKind};
 pub use value::*;

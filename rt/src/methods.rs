@@ -438,7 +438,11 @@ impl Runtime {
                 Val::VOID
             }
             Push => {
-                array_mut(recv).push(args[0]);
+                let a = array_mut(recv);
+                let cap = a.capacity();
+                a.push(args[0]);
+                let grown = a.capacity() - cap;
+                self.heap.note_growth(grown * 16);
                 Val::VOID
             }
             Pop => match array_mut(recv).pop() {

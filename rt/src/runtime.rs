@@ -1,12 +1,19 @@
 //! The [`Runtime`]: heap, run-time module metadata, I/O, limits and counters.
 
+use crate::debug::DebugInfo;
 use crate::heap::{user_mut, Heap};
 use crate::map::FxHashMap;
 use crate::methods::Builtin;
-use crate::trap::{Trap, TrapKind};
+use crate::profile::Profile;
+use crate::trap::{Site, Trap, TrapKind};
 use crate::value::{Val, INT, USER};
 use mir14_mir::{Block, BoxId, FuncId, Module, TypeName};
 use std::io::{BufRead, BufWriter, Cursor, Stderr, Stdout, Write};
+
+/// Backtraces of at most this many frames are printed in full.
+pub const BACKTRACE_FULL: usize = 20;
+/// Of a longer backtrace, this many innermost and outermost frames are printed.
+pub const BACKTRACE_KEEP: usize = 10;
 
 /// Limits and program arguments of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,11 +24,43 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// The program's arguments, returned by `env.args()`.
     pub args: Vec<String>,
+    /// Where the module's instructions were written, for the positions in backtraces (spec §6);
+    /// `None` prints frames without positions.
+    pub debug: Option<std::sync::Arc<DebugInfo>>,
+    /// `--profile`: count calls and self time per function ([`Runtime::profile`]) and print the
+    /// table after the run.
+    pub profile: bool,
     /// The libraries searched for `import c.NAME` functions, in order (`--lib`): a path to a
     /// shared library or a name `NAME` for `libNAME.so`; the C library is always searched last.
     pub libs: Vec<String>,
     /// The host functions registered by an embedding program (`import host.NAME`).
     pub host: crate::ffi::HostFunctions,
+    /// The memory limit in bytes (`--max-heap`): past it the program traps `OutOfMemory`.
+    pub max_heap: u64,
+}
+
+/// The memory limit when `--max-heap` is not given: half of the machine's physical memory
+/// (Linux `/proc/meminfo`; 4 GiB where it cannot be read), so that a program that allocates
+/// without end traps before the machine runs out.
+pub fn default_max_heap() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb.saturating_mul(1024))
+    });
+    total.map_or(4 << 30, |t| (t / 2).max(64 << 20))
+}
+
+impl Runtime {
+    /// The `OutOfMemory` trap of the memory limit (spec §6), if the heap is exhausted.
+    pub fn memory_trap(&self) -> Option<Trap> {
+        self.heap.exhausted().then(|| {
+            Trap::new(
+                TrapKind::OutOfMemory,
+                format!("memory limit of {} bytes exceeded", self.heap.limit()),
+            )
+        })
+    }
 }
 
 impl Default for Config {
@@ -30,8 +69,11 @@ impl Default for Config {
             max_depth: 100_000,
             fuel: None,
             args: Vec::new(),
+            debug: None,
+            profile: false,
             libs: Vec::new(),
             host: crate::ffi::HostFunctions::new(),
+            max_heap: default_max_heap(),
         }
     }
 }
@@ -44,6 +86,8 @@ pub enum Sink {
     Stderr(Stderr),
     /// An in-memory buffer (tests, the parity harness).
     Buffer(Vec<u8>),
+    /// Any writer, written as the program writes (an embedder's stream).
+    Writer(Box<dyn Write + Send>),
 }
 
 impl Write for Sink {
@@ -52,6 +96,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.write(buf),
             Sink::Stderr(w) => w.write(buf),
             Sink::Buffer(v) => v.write(buf),
+            Sink::Writer(w) => w.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -59,6 +104,7 @@ impl Write for Sink {
             Sink::Stdout(w) => w.flush(),
             Sink::Stderr(w) => w.flush(),
             Sink::Buffer(_) => Ok(()),
+            Sink::Writer(w) => w.flush(),
         }
     }
 }
@@ -69,6 +115,8 @@ pub enum Source {
     Stdin(std::io::StdinLock<'static>),
     /// An in-memory input.
     Buffer(Cursor<Vec<u8>>),
+    /// Any buffered reader (an embedder's stream).
+    Reader(Box<dyn BufRead + Send>),
 }
 
 impl Source {
@@ -76,6 +124,7 @@ impl Source {
         match self {
             Source::Stdin(r) => r,
             Source::Buffer(c) => c,
+            Source::Reader(r) => r,
         }
     }
 }
@@ -162,6 +211,9 @@ pub struct Runtime {
     pub fuel: Option<u64>,
     /// A trap waiting to be picked up (for C ABI wrappers that cannot return a `Result`).
     pub pending: Option<Trap>,
+    /// The profile of `--profile` runs (backends call [`Profile::enter`] and
+    /// [`Profile::leave`] around each activation).
+    pub profile: Option<Box<Profile>>,
     /// Per function, by `FuncId` index.
     pub funcs: Vec<FuncMeta>,
     /// Per user box, by `BoxId` index.
@@ -186,6 +238,9 @@ pub struct Runtime {
     pub imports: Vec<crate::ffi::ImportMeta>,
     /// The C strings passed to the import being called (freed at the next call).
     pub(crate) ffi_scratch: Vec<std::ffi::CString>,
+    /// The first error writing stdout (other than a broken pipe), reported at the end of the
+    /// run; output after it is dropped.
+    stdout_error: Option<String>,
 }
 
 const NO_SLOT: u32 = u32::MAX;
@@ -214,6 +269,9 @@ impl Runtime {
                 labels: f.blocks.values().map(|b| b.label.clone()).collect(),
             })
             .collect();
+        let profile = config
+            .profile
+            .then(|| Box::new(Profile::new(funcs.len(), false)));
         let imports = crate::ffi::ImportMeta::of_module(module, &config);
         let mut rt = Runtime {
             imports,
@@ -224,6 +282,7 @@ impl Runtime {
             config,
             depth: 0,
             pending: None,
+            profile,
             funcs,
             boxes: Vec::new(),
             method_names: Vec::new(),
@@ -237,7 +296,9 @@ impl Runtime {
             printing: Vec::new(),
             printing_set: Default::default(),
             stdin_eof: false,
+            stdout_error: None,
         };
+        rt.heap.set_limit(rt.config.max_heap);
         // Intern every builtin method name first.
         for b in Builtin::ALL {
             rt.method_id(b.name());
@@ -539,20 +600,52 @@ impl Runtime {
 
     // ----- I/O -----
 
-    /// Writes bytes to the program's stdout (buffered). Write errors are ignored.
+    /// Writes bytes to the program's stdout (buffered). The first write error is remembered
+    /// for [`Runtime::finish`] (spec §4.1); output after it is dropped.
     pub fn write_stdout(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.write_all(b);
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.write_all(b);
+            self.note_stdout(r);
+        }
     }
 
-    /// Writes bytes to the program's stderr, flushing stdout first. Write errors are ignored.
+    /// Writes bytes to the program's stderr, flushing stdout first. Errors writing stderr are
+    /// ignored (nothing remains to report them on).
     pub fn write_stderr(&mut self, b: &[u8]) {
-        let _ = self.io.stdout.flush();
+        self.flush();
         let _ = self.io.stderr.write_all(b);
     }
 
-    /// Flushes stdout.
+    /// Replaces the program's streams (between calls of an embedder), flushing the old stdout
+    /// first; returns the old streams. Input starts afresh: the end of the old stdin is forgotten.
+    pub fn set_io(&mut self, io: Io) -> Io {
+        self.flush();
+        self.stdin_eof = false;
+        std::mem::replace(&mut self.io, io)
+    }
+
+    /// Flushes stdout, remembering a write error like [`Runtime::write_stdout`].
     pub fn flush(&mut self) {
-        let _ = self.io.stdout.flush();
+        if self.stdout_error.is_none() {
+            let r = self.io.stdout.flush();
+            self.note_stdout(r);
+        }
+    }
+
+    /// Records the outcome of a stdout write: a broken pipe (the reader went away) is not an
+    /// error of the program and is ignored, as everywhere in the tool; any other error is kept.
+    fn note_stdout(&mut self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                self.stdout_error = Some(e.to_string());
+                // Drop the rest of the buffer: writing it again would fail again.
+                if let Sink::Stdout(w) =
+                    std::mem::replace(&mut self.io.stdout, Sink::Buffer(Vec::new()))
+                {
+                    let (_, _) = w.into_parts();
+                }
+            }
+        }
     }
 
     /// Reads one line from stdin without its `\n` (and a `\r` before it); `None` at end of input.
@@ -620,19 +713,79 @@ impl Runtime {
         Some(s)
     }
 
-    /// Finishes a run: flushes stdout; for a trap prints its line on stderr. Returns the exit
+    /// The line of one backtrace frame: `  at @f, label (FILE:LINE:COL)`, without the position
+    /// when none is recorded.
+    pub fn frame_line(&self, site: Site) -> String {
+        let label = self
+            .funcs
+            .get(site.func.index())
+            .and_then(|m| m.labels.get(site.block.index()))
+            .map_or("?", |l| l.as_str());
+        let mut s = format!("  at @{}, {}", self.func_name(site.func), label);
+        if let Some(d) = &self.config.debug {
+            if let Some(p) = d.position(site) {
+                s.push_str(&format!(" ({}:{}:{})", d.file, p.line, p.col));
+            }
+        }
+        s
+    }
+
+    /// The backtrace lines of a trap (spec §6), each ending in a newline: one per frame,
+    /// innermost first; of more than [`BACKTRACE_FULL`] frames only the first and last
+    /// [`BACKTRACE_KEEP`] are printed, with a line counting the others between them.
+    pub fn backtrace(&self, t: &Trap) -> String {
+        let n = t.backtrace.len();
+        let mut s = String::new();
+        for (i, site) in t.backtrace.iter().enumerate() {
+            if n > BACKTRACE_FULL && i >= BACKTRACE_KEEP && i < n - BACKTRACE_KEEP {
+                if i == BACKTRACE_KEEP {
+                    let skipped = n - 2 * BACKTRACE_KEEP;
+                    s.push_str(&format!("  ... {skipped} more frames ...\n"));
+                }
+                continue;
+            }
+            s.push_str(&self.frame_line(*site));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Finishes a run: flushes stdout; for a trap prints its line and backtrace on stderr. Returns the exit
     /// status: main's Integer result `& 255`, 0 for any other result, 101 for a trap, the code for
     /// `Exit`.
     pub fn finish(&mut self, result: Result<Val, Trap>) -> i32 {
         self.flush();
+        let status = self.finish_result(result);
+        if let Some(mut p) = self.profile.take() {
+            p.finish();
+            let table = p.table(|f| self.func_name(f).to_string());
+            self.write_stderr(table.as_bytes());
+            let _ = self.io.stderr.flush();
+        }
+        match self.stdout_error.take() {
+            Some(e) => {
+                let line = format!("error: IoError: cannot write to stdout: {e}\n");
+                let _ = self.io.stderr.write_all(line.as_bytes());
+                let _ = self.io.stderr.flush();
+                101
+            }
+            None => status,
+        }
+    }
+
+    /// The status of a finished run, with the trap line and backtrace printed (see
+    /// [`Runtime::finish`]).
+    fn finish_result(&mut self, result: Result<Val, Trap>) -> i32 {
         match result {
             Ok(v) if v.tag == INT => (v.as_int() & 255) as i32,
             Ok(_) => 0,
             Err(t) => match t.kind {
                 TrapKind::Exit(code) => code,
                 _ => {
-                    let line = self.trap_line(&t).unwrap_or_default();
-                    self.write_stderr(format!("{line}\n").as_bytes());
+                    let mut text = self.trap_line(&t).unwrap_or_default();
+                    text.push('\n');
+                    text.push_str(&self.backtrace(&t));
+                    self.write_stderr(text.as_bytes());
                     let _ = self.io.stderr.flush();
                     101
                 }
@@ -679,6 +832,7 @@ mod tests {
         let cfg = Config {
             max_depth: 2,
             fuel: Some(2),
+            max_heap: 1 << 30,
             ..Config::default()
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
@@ -760,5 +914,41 @@ mod tests {
         assert_eq!(r.read_line().as_deref(), Some(""));
         assert_eq!(r.read_line().as_deref(), Some("last"));
         assert_eq!(r.read_line(), None);
+    }
+
+    #[test]
+    fn backtraces_name_frames_with_positions_and_elide_the_middle() {
+        let src = "fn @main() {\nbb0:\n  %x = const 1\n  ret %x\n}\n";
+        let (m, map) = mir14_mir::parse(src).unwrap();
+        let debug = DebugInfo::from_source_map("p.mir", src, &m, &map);
+        let cfg = Config {
+            debug: Some(std::sync::Arc::new(debug)),
+            ..Config::default()
+        };
+        let rt = Runtime::new(&m, cfg, Io::captured(vec![]));
+        let main = FuncId(0);
+        let t = Trap::type_error("x").frame(Site::new(main, Block(0), 1));
+        assert_eq!(rt.backtrace(&t), "  at @main, bb0 (p.mir:4:3)\n");
+        // An instruction without a position, and the entry (the `fn` line).
+        let t = Trap::type_error("x")
+            .frame(Site::new(main, Block(0), 9))
+            .frame(Site::entry(main));
+        assert_eq!(
+            rt.backtrace(&t),
+            "  at @main, bb0\n  at @main, bb0 (p.mir:1:1)\n"
+        );
+        let mut t = Trap::type_error("x");
+        for _ in 0..BACKTRACE_FULL {
+            t.push_frame(Site::new(main, Block(0), 1));
+        }
+        assert_eq!(rt.backtrace(&t).lines().count(), BACKTRACE_FULL);
+        t.push_frame(Site::entry(main));
+        let text = rt.backtrace(&t);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2 * BACKTRACE_KEEP + 1);
+        assert_eq!(lines[BACKTRACE_KEEP], "  ... 1 more frames ...");
+        assert_eq!(lines.last(), Some(&"  at @main, bb0 (p.mir:1:1)"));
+        // The location is the innermost frame's.
+        assert_eq!(t.location, Some((main, Block(0))));
     }
 }

@@ -1,4 +1,4 @@
-//! Traps: the error kinds of spec §6 and their location.
+//! Traps: the error kinds of spec §6, their location and backtrace.
 
 use mir14_mir::{Block, FuncId};
 
@@ -21,8 +21,10 @@ pub enum TrapKind {
     StackOverflow,
     /// The fuel ran out.
     OutOfFuel,
-    /// A file could not be read.
+    /// A file could not be read, or stdout could not be written.
     IoError,
+    /// The live heap grew past the memory limit (`--max-heap`).
+    OutOfMemory,
     /// Not a trap: `env.process.exit(code)`; the status is `code & 255`.
     Exit(i32),
 }
@@ -40,6 +42,7 @@ impl TrapKind {
             TrapKind::StackOverflow => "StackOverflow",
             TrapKind::OutOfFuel => "OutOfFuel",
             TrapKind::IoError => "IoError",
+            TrapKind::OutOfMemory => "OutOfMemory",
             TrapKind::Exit(_) => "Exit",
         }
     }
@@ -55,6 +58,38 @@ pub struct Trap {
     /// The innermost MIR function and block running when it happened; filled in by the backend
     /// (the first one to see it unlocated) via [`Trap::at`].
     pub location: Option<(FuncId, Block)>,
+    /// The active MIR frames the trap unwound through, innermost first: each backend frame
+    /// appends its own [`Site`] as the trap passes it ([`Trap::frame`]).
+    pub backtrace: Vec<Site>,
+}
+
+/// Where one MIR frame was when a trap passed it: its function, block and instruction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Site {
+    /// The function.
+    pub func: FuncId,
+    /// The block.
+    pub block: Block,
+    /// The instruction's index in the block, or [`Site::ENTRY`] (the function's entry: depth,
+    /// fuel and parameter checks) or [`Site::ARRIVE`] (arriving at the block over a fuel edge).
+    pub inst: u32,
+}
+
+impl Site {
+    /// The `inst` of a site at the function's entry.
+    pub const ENTRY: u32 = u32::MAX;
+    /// The `inst` of a site arriving at its block.
+    pub const ARRIVE: u32 = u32::MAX - 1;
+
+    /// The site of instruction `inst` of block `block` of `func`.
+    pub fn new(func: FuncId, block: Block, inst: u32) -> Site {
+        Site { func, block, inst }
+    }
+
+    /// The entry of `func` (its entry block).
+    pub fn entry(func: FuncId) -> Site {
+        Site::new(func, Block(0), Site::ENTRY)
+    }
 }
 
 impl Trap {
@@ -64,6 +99,7 @@ impl Trap {
             kind,
             message: message.into(),
             location: None,
+            backtrace: Vec::new(),
         }
     }
 
@@ -83,5 +119,51 @@ impl Trap {
             self.location = Some((f, b));
         }
         self
+    }
+
+    /// Appends the frame at `site` to the backtrace (the innermost frame first); the first
+    /// frame also sets the location unless one is set.
+    pub fn frame(mut self, site: Site) -> Trap {
+        self.push_frame(site);
+        self
+    }
+
+    /// [`Trap::frame`] in place.
+    pub fn push_frame(&mut self, site: Site) {
+        if self.location.is_none() {
+            self.location = Some((site.func, site.block));
+        }
+        self.backtrace.push(site);
+    }
+}
+
+impl std::fmt::Display for TrapKind {
+    /// The kind's name ([`TrapKind::name`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Trap {
+    /// `Kind: message`; the location needs the runtime's names ([`crate::Runtime::trap_line`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            TrapKind::Exit(code) => write!(f, "exit with status {code}"),
+            k => write!(f, "{k}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traps_display_kind_and_message() {
+        let t = Trap::new(TrapKind::DivisionByZero, "division by zero");
+        assert_eq!(t.to_string(), "DivisionByZero: division by zero");
+        assert_eq!(Trap::exit(258).to_string(), "exit with status 2");
     }
 }

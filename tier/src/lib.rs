@@ -25,16 +25,20 @@
 //!
 //! # API
 //!
-//! [`run`], [`run_with_io`] and [`run_captured`] mirror `mir14_vm`'s and `mir14_jit`'s.
+//! [`TierInstance`] keeps a module ready to run tiered with its runtime and calls any function
+//! with arguments (what `mir14-engine` uses for `Backend::Tiered`); what it compiled stays
+//! compiled for later calls. [`run`], [`run_with_io`] and [`run_captured`] run `@main` once and
+//! mirror `mir14_vm`'s and `mir14_jit`'s.
 
 use cranelift_jit::JITModule;
 use mir14_codegen::{LazyModule, TierLinks, TranslateOptions};
 use mir14_mir::{Block, FuncId, Module};
 use mir14_rt::abi::{self as rtabi, ArrayEntry, Ctx, TierHooks, TRAP};
-use mir14_rt::{Config, Io, Runtime, Trap, Val};
+use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
 use mir14_vm::tier::{Program, Tier};
 use mir14_vm::{Captured, Interp};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The threshold when none is given: a function is compiled after this many calls plus taken
 /// back edges in the interpreter.
@@ -60,25 +64,37 @@ impl Default for TierOptions {
 /// An OSR entry: `(ctx, vals) -> Val`.
 type OsrEntry = unsafe extern "C" fn(*mut Ctx, *const Val) -> Val;
 
-/// The state of one tiered run (see the crate docs). Lives in a `Box` whose address the
-/// context's hooks and the interpreter hold.
-struct Engine<'m> {
+/// The compiled side of a tiered instance (see the crate docs). Lives in a `Box` whose
+/// address the context's hooks and the interpreter hold while a call runs.
+struct Engine {
     ctx: *mut Ctx,
-    /// The interpreter, as last handed to a hook (nested calls go through this pointer).
-    interp: *mut Interp<'m>,
-    jit: JITModule,
-    lazy: LazyModule<'m>,
+    /// The interpreter of the running call, as last handed to a hook (nested calls go through
+    /// this pointer).
+    interp: *mut Interp<'static>,
+    /// The code (freed when the engine is dropped).
+    jit: Option<JITModule>,
+    lazy: LazyModule,
     /// Per function: the address of its direct entry, 0 until compiled. Compiled code reads it.
     table: Box<[usize]>,
     /// Per function: its array entry, once compiled.
     array: Vec<Option<ArrayEntry>>,
-    /// Functions that failed to compile (they stay interpreted).
+    /// Functions that are not compiled (a tail call, or a failed translation): they stay
+    /// interpreted.
     failed: Vec<bool>,
     /// OSR entries by (function, loop header).
     osr: HashMap<(u32, u32), Option<OsrEntry>>,
 }
 
-impl Engine<'_> {
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(jit) = self.jit.take() {
+            // SAFETY: no compiled code runs once the engine is dropped.
+            unsafe { jit.free_memory() };
+        }
+    }
+}
+
+impl Engine {
     /// Compiles `f` if it is not compiled yet; false if it cannot be.
     fn ensure_compiled(&mut self, f: FuncId) -> bool {
         let i = f.index();
@@ -88,14 +104,19 @@ impl Engine<'_> {
         if self.failed[i] {
             return false;
         }
-        let ok =
-            self.lazy.define(&mut self.jit, f).is_ok() && self.jit.finalize_definitions().is_ok();
+        let jit = self
+            .jit
+            .as_mut()
+            .expect("the JIT module lives as long as the engine");
+        let ok = self.lazy.can_compile(f)
+            && self.lazy.define(jit, f).is_ok()
+            && jit.finalize_definitions().is_ok();
         if !ok {
             self.failed[i] = true;
             return false;
         }
-        let d = self.jit.get_finalized_function(self.lazy.direct(f));
-        let a = self.jit.get_finalized_function(self.lazy.array(f));
+        let d = jit.get_finalized_function(self.lazy.direct(f));
+        let a = jit.get_finalized_function(self.lazy.array(f));
         self.table[i] = d as usize;
         // SAFETY: array entries are defined with the `ArrayEntry` signature.
         self.array[i] = Some(unsafe { std::mem::transmute::<*const u8, ArrayEntry>(a) });
@@ -108,9 +129,13 @@ impl Engine<'_> {
         if let Some(e) = self.osr.get(&key) {
             return *e;
         }
-        let e = match self.lazy.define_osr(&mut self.jit, f, header) {
-            Ok(id) if self.jit.finalize_definitions().is_ok() => {
-                let p = self.jit.get_finalized_function(id);
+        let jit = self
+            .jit
+            .as_mut()
+            .expect("the JIT module lives as long as the engine");
+        let e = match self.lazy.define_osr(jit, f, header) {
+            Ok(id) if jit.finalize_definitions().is_ok() => {
+                let p = jit.get_finalized_function(id);
                 // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
                 Some(unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) })
             }
@@ -155,7 +180,7 @@ impl Engine<'_> {
     }
 }
 
-impl<'m> Tier for Engine<'m> {
+impl Tier for Engine {
     fn call(
         &mut self,
         interp: &mut Interp<'_>,
@@ -164,13 +189,13 @@ impl<'m> Tier for Engine<'m> {
         args: *const Val,
         n: usize,
     ) -> Option<Result<Val, Trap>> {
-        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
         if !self.ensure_compiled(f) {
             return None;
         }
         let entry = self.array[f.index()]?;
         let ctx = self.ctx;
-        // SAFETY: the context is live for the run; the compiled entry reads `n` arguments.
+        // SAFETY: the context is live for the call; the compiled entry reads `n` arguments.
         // Everything is reached through `ctx`, which compiled code also uses.
         unsafe {
             (*ctx).depth = (*ctx).rt.depth;
@@ -188,7 +213,7 @@ impl<'m> Tier for Engine<'m> {
         header: Block,
         vals: *const Val,
     ) -> Option<Result<Val, Trap>> {
-        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
         // Later calls run compiled code too.
         if !self.ensure_compiled(f) {
             return None;
@@ -206,8 +231,8 @@ impl<'m> Tier for Engine<'m> {
     }
 
     fn collect(&mut self, interp: &mut Interp<'_>, _rt: &mut Runtime) {
-        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'m>>();
-        // SAFETY: the context is live for the run.
+        self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
+        // SAFETY: the context is live for the call.
         unsafe { (*self.ctx).poll_gc() };
     }
 }
@@ -245,7 +270,7 @@ unsafe extern "C" fn tier_enter(ctx: *mut Ctx, f: u64, args: *const Val, n: u64)
 /// `data` must be the run's engine.
 unsafe fn hook_call(data: *mut (), _ctx: *mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
     // SAFETY: guaranteed by the caller.
-    unsafe { (*(data as *mut Engine<'_>)).enter(f, args) }
+    unsafe { (*(data as *mut Engine)).enter(f, args) }
 }
 
 /// [`TierHooks::roots`]: the interpreter's live registers.
@@ -255,27 +280,57 @@ unsafe fn hook_call(data: *mut (), _ctx: *mut Ctx, f: FuncId, args: &[Val]) -> R
 unsafe fn hook_roots(data: *mut ()) -> (*const Val, usize) {
     // SAFETY: guaranteed by the caller.
     unsafe {
-        let e = &mut *(data as *mut Engine<'_>);
+        let e = &mut *(data as *mut Engine);
+        if e.interp.is_null() {
+            return (std::ptr::null(), 0);
+        }
         let r = (*e.interp).roots();
         (r.as_ptr(), r.len())
     }
 }
 
-/// The JIT side of a run before anything is compiled.
-struct Setup<'m> {
-    /// Where each import resolved.
-    targets: Vec<mir14_rt::ffi::ImportTarget>,
-    jit: JITModule,
-    lazy: LazyModule<'m>,
-    table: Box<[usize]>,
+/// The native stack one MIR activation of a tiered run may take: a compiled frame, or an
+/// interpreter re-entered from compiled code, with the runtime functions between them.
+const STACK_PER_CALL: u64 = rtabi::RUNTIME_REENTRY_STACK + (4 << 10);
+
+/// The native stack of a tiered call: enough for `max_depth` activations (the interpreter
+/// never moves to another thread in a tiered run).
+fn stack_size(max_depth: u64) -> usize {
+    rtabi::stack_size_for(max_depth, STACK_PER_CALL).clamp(256 << 20, 16 << 30)
 }
 
-impl<'m> Setup<'m> {
-    /// An empty JIT module with every function of `mir` declared.
-    /// Imports are resolved first (the error names the first missing one).
-    fn new(mir: &'m Module, config: &Config) -> Result<Setup<'m>, String> {
-        let fuel = config.fuel.is_some();
-        let targets = mir14_rt::ffi::resolve_imports(mir, config)?;
+/// Moves a pointer to a thread that runs while its owner waits for it.
+struct SendPtr<T>(*mut T);
+// SAFETY: used only by `TierInstance::call`, which blocks until the thread has ended, so the
+// pointee is never used from two threads at once.
+unsafe impl<T> Send for SendPtr<T> {}
+
+/// A module ready to run tiered (nothing compiled yet) together with the context (runtime,
+/// heap, streams) its calls run in. Values made by one instance must not be passed to another.
+pub struct TierInstance {
+    // Declared first: the program's constants live in the runtime's heap.
+    prog: Box<Program>,
+    // Then the context (and its heap), before the code is freed.
+    ctx: Box<Ctx>,
+    engine: Box<Engine>,
+    threshold: u64,
+    /// Per function: calls plus taken back edges in the interpreter so far.
+    heat: Vec<u64>,
+}
+
+impl TierInstance {
+    /// Makes a verified module ready to run tiered (its imports resolved with `config`'s
+    /// libraries and host functions; the error names the first missing one) with a runtime
+    /// made with `config` and `io`. With `fuel` false no fuel checks are compiled, and the fuel
+    /// of later calls is never counted. Nothing is compiled until it gets hot.
+    pub fn new(
+        mir: &Module,
+        config: Config,
+        io: Io,
+        fuel: bool,
+        opts: TierOptions,
+    ) -> Result<TierInstance, String> {
+        let targets = mir14_rt::ffi::resolve_imports(mir, &config)?;
         let isa = mir14_jit::isa("speed")?;
         let mut jit = mir14_jit::jit_module(isa, mir, &targets)?;
         let table = vec![0usize; mir.functions.len()].into_boxed_slice();
@@ -287,161 +342,176 @@ impl<'m> Setup<'m> {
             fuel,
             ..TranslateOptions::from_env()
         };
-        let lazy = LazyModule::new(&mut jit, mir, topts, links)
+        let lazy = LazyModule::new(&mut jit, Arc::new(mir.clone()), topts, links)
             .map_err(|e| format!("JIT setup failed: {e:?}"))?;
-        Ok(Setup {
-            targets,
-            jit,
+        let mut ctx = Box::new(Ctx::new(mir, config, io, &[], &lazy.symbols));
+        ctx.rt.link_imports(&targets);
+        let prog = Box::new(Program::decode(mir, &mut ctx.rt)?);
+        let n = mir.functions.len();
+        let engine = Box::new(Engine {
+            ctx: &mut *ctx,
+            interp: std::ptr::null_mut(),
+            jit: Some(jit),
             lazy,
             table,
+            array: vec![None; n],
+            failed: vec![false; n],
+            osr: HashMap::new(),
+        });
+        Ok(TierInstance {
+            prog,
+            ctx,
+            engine,
+            threshold: opts.threshold,
+            heat: vec![0; n],
         })
     }
-}
 
-/// Runs `@main` of a verified module tiered on the current thread with a context made for
-/// `setup`'s symbols. The outer error is a module that cannot be run.
-fn execute<'m>(
-    mir: &'m Module,
-    ctx: &mut Ctx,
-    setup: Setup<'m>,
-    opts: TierOptions,
-) -> Result<Result<Val, Trap>, String> {
-    let Setup {
-        targets,
-        jit,
-        lazy,
-        table,
-    } = setup;
-    ctx.rt.link_imports(&targets);
-    let prog = Program::decode(mir, &mut ctx.rt)?;
-    let main = prog
-        .main()
-        .ok_or_else(|| "module has no function @main".to_owned())?;
-    let mut interp = Interp::new(&prog, &ctx.rt);
-    let ctxp: *mut Ctx = ctx;
-    let mut engine = Box::new(Engine {
-        ctx: ctxp,
-        interp: std::ptr::null_mut(),
-        jit,
-        lazy,
-        table,
-        array: vec![None; mir.functions.len()],
-        failed: vec![false; mir.functions.len()],
-        osr: HashMap::new(),
-    });
-    engine.interp = (&mut interp as *mut Interp<'_>).cast::<Interp<'_>>();
-    let ep: *mut Engine<'_> = &mut *engine;
-    // SAFETY: the engine outlives the interpreter's run below and is used only through it.
-    unsafe { interp.set_tier(ep, opts.threshold) };
-    // SAFETY: `ctxp` is `ctx`, live for the run.
-    unsafe {
-        (*ctxp).tier = Some(TierHooks {
-            data: ep as *mut (),
-            call: hook_call,
-            roots: hook_roots,
-        });
+    /// The runtime (heap, streams, limits) of this instance.
+    pub fn runtime(&mut self) -> &mut Runtime {
+        &mut self.ctx.rt
     }
-    // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
-    let marker = 0usize;
-    // SAFETY: as above.
-    unsafe { (*ctxp).set_stack_top(std::hint::black_box(&marker) as *const usize as usize) };
-    // SAFETY: as above; the runtime is reached through the context from here on.
-    let r = interp.call(unsafe { &mut (*ctxp).rt }, main, &[]);
-    // SAFETY: as above.
-    unsafe { (*ctxp).tier = None };
-    drop(interp);
-    let Engine { jit, .. } = *engine;
-    // SAFETY: no compiled code runs any more.
-    unsafe { jit.free_memory() };
-    Ok(r)
+
+    /// `@main`, if the module has one.
+    pub fn main(&self) -> Option<FuncId> {
+        self.prog.main()
+    }
+
+    /// Sets the call depth limit of later calls.
+    pub fn set_max_depth(&mut self, max_depth: u64) {
+        self.ctx.max_depth = max_depth;
+        self.ctx.rt.config.max_depth = max_depth;
+    }
+
+    /// How many functions are compiled so far.
+    pub fn compiled_functions(&self) -> usize {
+        self.engine.array.iter().filter(|a| a.is_some()).count()
+    }
+
+    /// Calls function `f` with `args` as an outermost MIR call, on a fresh thread whose stack is
+    /// sized for the depth limit. A wrong argument count traps `TypeError` as in the interpreter.
+    /// Every heap value in `args` must belong to this instance's heap.
+    pub fn call(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        self.ctx.depth = 0;
+        self.ctx.rt.depth = 0;
+        let stack = stack_size(self.ctx.max_depth);
+        let me = SendPtr(self as *mut TierInstance);
+        let args = args.to_vec();
+        let res = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("mir14-tier".into())
+                .stack_size(stack)
+                .spawn_scoped(s, move || {
+                    let me = me;
+                    // SAFETY: this thread has exclusive use of the instance while the caller
+                    // waits.
+                    unsafe { (*me.0).call_here(f, &args) }
+                })
+                .map(|h| h.join())
+        });
+        match res {
+            Ok(Ok(r)) => r,
+            Ok(Err(p)) => std::panic::resume_unwind(p),
+            Err(_) => Err(Trap::new(TrapKind::StackOverflow, "native stack exhausted")),
+        }
+    }
+
+    /// [`TierInstance::call`] on the current thread.
+    fn call_here(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        let ctxp: *mut Ctx = &mut *self.ctx;
+        let ep: *mut Engine = &mut *self.engine;
+        // SAFETY: the program is owned by `self` and outlives the interpreter below.
+        let prog: &'static Program = unsafe { &*(&*self.prog as *const Program) };
+        let mut interp = Interp::new(prog, &self.ctx.rt);
+        // SAFETY: the engine outlives the interpreter's run below and is used only through it
+        // and the context's hooks, which are removed before it returns.
+        unsafe {
+            (*ep).interp = &mut interp;
+            interp.set_tier(ep, self.threshold, std::mem::take(&mut self.heat));
+            (*ctxp).tier = Some(TierHooks {
+                data: ep as *mut (),
+                call: hook_call,
+                roots: hook_roots,
+            });
+        }
+        // Compiled code runs in frames below this one: the top of the conservatively scanned
+        // stack.
+        let marker = 0usize;
+        // SAFETY: as above; the runtime is reached through the context from here on.
+        let r = unsafe {
+            (*ctxp).set_stack_top(std::hint::black_box(&marker) as *const usize as usize);
+            interp.call(&mut (*ctxp).rt, f, args)
+        };
+        self.heat = interp.take_heat();
+        // SAFETY: as above.
+        unsafe {
+            (*ctxp).tier = None;
+            (*ctxp).set_stack_top(0);
+            (*ep).interp = std::ptr::null_mut();
+        }
+        r
+    }
 }
 
-/// Runs with `io` on the current thread, finishing the run (flush, trap line); returns the
-/// status and the runtime.
-fn run_here(mir: &Module, config: &Config, io: Io, opts: TierOptions) -> (i32, Ctx) {
-    let (mut ctx, status) = match Setup::new(mir, config) {
-        Ok(setup) => {
-            let mut ctx = Ctx::new(mir, config.clone(), io, &[], &setup.lazy.symbols);
-            let status = match execute(mir, &mut ctx, setup, opts) {
-                Ok(result) => ctx.rt.finish(result),
-                Err(msg) => {
-                    ctx.rt.flush();
-                    ctx.rt.write_stderr(format!("error: {msg}\n").as_bytes());
-                    2
-                }
-            };
-            return (status, ctx);
-        }
-        Err(msg) => {
-            let syms = rtabi::Symbols::collect(mir);
-            (Ctx::new(mir, config.clone(), io, &[], &syms), msg)
-        }
+/// Runs `@main` with `io`, finishing the run (flush, trap line); returns the status and the
+/// instance. The error is a module that cannot run.
+fn run_main(
+    mir: &Module,
+    config: &Config,
+    io: impl FnOnce() -> Io,
+    opts: TierOptions,
+) -> Result<(i32, TierInstance), String> {
+    let mut inst = TierInstance::new(mir, config.clone(), io(), config.fuel.is_some(), opts)?;
+    let Some(main) = inst.main() else {
+        let rt = inst.runtime();
+        rt.write_stderr(b"error: module has no function @main\n");
+        return Ok((2, inst));
     };
-    ctx.rt.write_stderr(format!("error: {status}\n").as_bytes());
-    (2, ctx)
-}
-
-/// The native stack of a tiered run: enough for `max_depth` compiled activations, and for
-/// the interpreter's nesting (it never moves to another thread in a tiered run).
-fn stack_size(max_depth: u64) -> usize {
-    rtabi::stack_size_for(max_depth)
-        .saturating_mul(2)
-        .clamp(256 << 20, 16 << 30)
-}
-
-/// Runs on a thread with the stack of a tiered run; the error is the reason none was made.
-fn on_stack<T: Send>(max_depth: u64, f: impl FnOnce() -> T + Send) -> Result<T, String> {
-    std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("mir14-tier".into())
-            .stack_size(stack_size(max_depth))
-            .spawn_scoped(s, f);
-        match handle {
-            Ok(h) => match h.join() {
-                Ok(v) => Ok(v),
-                Err(p) => std::panic::resume_unwind(p),
-            },
-            Err(e) => Err(format!("cannot start the tiered engine's thread: {e}")),
-        }
-    })
+    let r = inst.call(main, &[]);
+    Ok((inst.runtime().finish(r), inst))
 }
 
 /// Runs `@main` of a verified module tiered with the process's real stdin, stdout and stderr;
 /// prints a trap line itself and returns the exit status exactly as the interpreter does (2
-/// when the module has no `@main` or no thread can be made).
+/// when the module has no `@main` or cannot run).
 pub fn run(mir: &Module, config: &Config, opts: TierOptions) -> i32 {
     run_with_io(mir, config, opts, Io::real)
 }
 
-/// Like [`run`], with the I/O made by `io` on the thread that runs the program.
+/// Like [`run`], with the I/O made by `io`.
 pub fn run_with_io(
     mir: &Module,
     config: &Config,
     opts: TierOptions,
-    io: impl FnOnce() -> Io + Send,
+    io: impl FnOnce() -> Io,
 ) -> i32 {
-    on_stack(config.max_depth, || run_here(mir, config, io(), opts).0).unwrap_or_else(|e| {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "error: {e}");
-        2
-    })
+    match run_main(mir, config, io, opts) {
+        Ok((status, _)) => status,
+        Err(msg) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            2
+        }
+    }
 }
 
 /// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
 pub fn run_captured(mir: &Module, config: &Config, opts: TierOptions, stdin: &[u8]) -> Captured {
-    on_stack(config.max_depth, || {
-        let (status, ctx) = run_here(mir, config, Io::captured(stdin.to_vec()), opts);
-        Captured {
-            stdout: ctx.rt.captured_stdout().to_vec(),
-            stderr: ctx.rt.captured_stderr().to_vec(),
-            status,
+    match run_main(mir, config, || Io::captured(stdin.to_vec()), opts) {
+        Ok((status, mut inst)) => {
+            let rt = inst.runtime();
+            Captured {
+                stdout: rt.captured_stdout().to_vec(),
+                stderr: rt.captured_stderr().to_vec(),
+                status,
+            }
         }
-    })
-    .unwrap_or_else(|e| Captured {
-        stdout: Vec::new(),
-        stderr: format!("error: {e}\n").into_bytes(),
-        status: 2,
-    })
+        Err(msg) => Captured {
+            stdout: Vec::new(),
+            stderr: format!("error: {msg}\n").into_bytes(),
+            status: 2,
+        },
+    }
 }
 
 #[cfg(test)]

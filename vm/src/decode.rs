@@ -5,7 +5,7 @@ use mir14_mir::{
     BinOp, Block, BoxClass, BoxId, Callee, CmpOp, Constant, ExternFn, FuncId, Function, Inst,
     Module, TypeName, TypeOpKind, UnaryOp,
 };
-use mir14_rt::{Runtime, Val};
+use mir14_rt::{Runtime, Site, Val};
 
 /// A decoded instruction. Register operands are indexes into the frame's register window.
 #[derive(Clone, Debug)]
@@ -180,6 +180,30 @@ pub(crate) enum Op {
         e: ExternFn,
         args: ArgList,
     },
+    /// `tail call @f(args)`: the callee replaces the running activation (its result is the
+    /// activation's result). The `ret` after a tail op is never reached.
+    TailGlobal {
+        func: u32,
+        args: ArgList,
+    },
+    /// `tail call %r.m(args)`.
+    TailMethod {
+        recv: u32,
+        mid: u32,
+        args: ArgList,
+    },
+    /// `tail call %r.B::m(args)`.
+    TailStatic {
+        recv: u32,
+        b: BoxId,
+        mid: u32,
+        args: ArgList,
+    },
+    /// `tail call %f(args)`.
+    TailValue {
+        f: u32,
+        args: ArgList,
+    },
     /// `extern c.NAME(args)`: import number `idx` (spec §Imports).
     Import {
         dst: u32,
@@ -219,6 +243,8 @@ pub(crate) struct DFunc {
     pub nregs: u32,
     pub nparams: u32,
     pub code: Vec<Op>,
+    /// The index in its block of the MIR instruction each op comes from (by pc), for backtraces.
+    pub insts: Vec<u32>,
     /// The first pc of each block (by block index), non-decreasing.
     pub block_starts: Vec<u32>,
     pub edges: Vec<Edge>,
@@ -236,6 +262,12 @@ impl DFunc {
         // Several empty-start blocks cannot share a pc: every block has at least one op.
         Block(i.saturating_sub(1) as u32)
     }
+
+    /// The site of the op at `pc` in function `f`: its block and MIR instruction index.
+    pub fn site(&self, f: u32, pc: usize) -> Site {
+        let inst = self.insts.get(pc).copied().unwrap_or(0);
+        Site::new(FuncId(f), self.block_of(pc), inst)
+    }
 }
 
 /// A decoded module: what an [`crate::Interp`] runs.
@@ -247,6 +279,23 @@ pub struct Program {
     pub(crate) main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
     pub(crate) ffi: crate::ffi::Interfaces,
+}
+
+/// The tail form of a decoded call (other ops are returned unchanged).
+fn into_tail(op: Op) -> Op {
+    match op {
+        Op::CallG { func, args, .. } | Op::CallGlobal { func, args, .. } => {
+            Op::TailGlobal { func, args }
+        }
+        Op::CallMethod {
+            recv, mid, args, ..
+        } => Op::TailMethod { recv, mid, args },
+        Op::CallStatic {
+            recv, b, mid, args, ..
+        } => Op::TailStatic { recv, b, mid, args },
+        Op::CallValue { f, args, .. } => Op::TailValue { f, args },
+        other => other,
+    }
 }
 
 /// Decodes `module` (interning names and string constants in `rt`). Fails on structural errors
@@ -279,6 +328,7 @@ fn decode_func(
             nregs: nvalues.max(f.params.len() as u32) + 1,
             nparams: f.params.len() as u32,
             code: vec![Op::FallOff],
+            insts: vec![0],
             block_starts: vec![0],
             edges: Vec::new(),
             moves: Vec::new(),
@@ -320,6 +370,7 @@ fn decode_func(
 
     let mut temps = 0u32; // phi temporaries, allocated after the values
     let mut code = Vec::new();
+    let mut insts: Vec<u32> = Vec::new();
     let mut block_starts = Vec::with_capacity(nblocks);
     let mut edges: Vec<Edge> = Vec::new();
     let mut moves: Vec<(u32, u32)> = Vec::new();
@@ -432,6 +483,7 @@ fn decode_func(
         let mut idx = 0;
         while idx < b.insts.len() {
             let inst = &b.insts[idx];
+            let here = idx as u32;
             idx += 1;
             if let Inst::Const { dest, .. } = inst {
                 if dead_const(*dest) {
@@ -493,6 +545,7 @@ fn decode_func(
                     _ => return Err(format!("@{name}: bad immediate form")),
                 };
                 code.push(op);
+                insts.push(here);
                 if terminated {
                     break;
                 }
@@ -519,6 +572,7 @@ fn decode_func(
                             t,
                             f: e,
                         });
+                        insts.push(here);
                         break;
                     }
                 }
@@ -642,12 +696,17 @@ fn decode_func(
                         args: list(args, None)?,
                     }
                 }
-                Inst::Call { dest, callee, args } => {
+                Inst::Call {
+                    dest,
+                    callee,
+                    args,
+                    tail,
+                } => {
                     let dst = match dest {
                         Some(d) => val(*d)?,
                         None => DROP,
                     };
-                    match callee {
+                    let op = match callee {
                         Callee::Global(g) => {
                             if g.index() >= module.functions.len() {
                                 return Err(format!("@{name}: function {} out of range", g.0));
@@ -708,6 +767,11 @@ fn decode_func(
                             idx: i.0,
                             args: list(args, None)?,
                         },
+                    };
+                    if *tail {
+                        into_tail(op)
+                    } else {
+                        op
                     }
                 }
                 Inst::ExternCall { dest, callee, args } => {
@@ -731,12 +795,14 @@ fn decode_func(
                 }
             };
             code.push(op);
+            insts.push(here);
             if terminated {
                 break;
             }
         }
         if !terminated {
             code.push(Op::FallOff);
+            insts.push(b.insts.len().saturating_sub(1) as u32);
         }
     }
     // Patch edge targets and the scratch register.
@@ -783,6 +849,7 @@ fn decode_func(
         nregs: scratch + 1,
         nparams: f.params.len() as u32,
         code,
+        insts,
         block_starts,
         edges,
         moves,

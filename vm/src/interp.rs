@@ -3,10 +3,11 @@
 //! formatting, ...) re-enter [`Interp::run`] through [`Host::call_function`].
 
 use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
+use crate::observe::{op_insts, Observer};
 use crate::tier::Tier;
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
-    int_binop, values_equal, Host, Runtime, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
 };
 
 /// One activation: its function, where to resume, its register window, and the absolute
@@ -35,6 +36,10 @@ pub struct Interp<'p> {
     heat: Vec<u64>,
     /// The tier threshold: above it, calls and back edges go to the tier's hooks.
     threshold: u64,
+    /// Whether the run is observed (trace or profile): it then runs `run_loop::<true>`.
+    observing: bool,
+    /// The trace printer, when tracing.
+    obs: Option<Observer<'p>>,
 }
 
 /// The native stack of each interpreter thread (the first and every hop).
@@ -89,6 +94,54 @@ impl<'p> Interp<'p> {
             tier: None,
             heat: Vec::new(),
             threshold: u64::MAX,
+            observing: rt.profile.is_some(),
+            obs: None,
+        }
+    }
+
+    /// Observes the run with `obs` (trace lines on stderr).
+    pub(crate) fn observe(&mut self, obs: Observer<'p>) {
+        self.observing = true;
+        self.obs = Some(obs);
+    }
+
+    /// The observation hook before the op at `pc` of function `fi` runs.
+    #[cold]
+    #[inline(never)]
+    fn observe_op(&mut self, rt: &mut Runtime, fi: usize, pc: usize, base: usize) {
+        // The MIR instructions this op executes (phis and folded constants before it
+        // included), so that counts and traces are in MIR terms, not decoded ops.
+        let (b, from, to) = op_insts(self.prog, fi, pc);
+        if let Some(p) = rt.profile.as_mut() {
+            p.count_insts(fi as u32, u64::from(to + 1 - from));
+        }
+        if let Some(o) = self.obs.as_mut() {
+            o.trace_insts(rt, &self.regs, fi as u32, base, b, from, to);
+        }
+    }
+
+    /// The observation hook when function `fi` returns `v`.
+    #[cold]
+    #[inline(never)]
+    fn observe_ret(&mut self, rt: &mut Runtime, fi: usize, v: Val) {
+        if let Some(o) = self.obs.as_mut() {
+            o.ret(rt, fi as u32, v);
+        }
+        if let Some(p) = rt.profile.as_mut() {
+            p.leave();
+        }
+    }
+
+    /// The observation hook when an activation of `callee` with its window at `base` starts.
+    #[cold]
+    #[inline(never)]
+    fn observe_enter(&mut self, rt: &mut Runtime, callee: u32, base: usize) {
+        if let Some(p) = rt.profile.as_mut() {
+            p.enter(FuncId(callee));
+        }
+        let n = self.prog.funcs[callee as usize].nparams as usize;
+        if let Some(o) = self.obs.as_mut() {
+            o.call(rt, callee, &self.regs[base..base + n]);
         }
     }
 
@@ -96,15 +149,23 @@ impl<'p> Interp<'p> {
     /// `threshold` has its calls offered to [`Tier::call`] and its back edges to
     /// [`Tier::back_edge`]; collections go through [`Tier::collect`]. Runtime-made calls never
     /// move to another thread (compiled frames may be below them on this native stack).
+    /// `heat` holds the counts so far (of earlier calls of the same program; empty: none),
+    /// [`Interp::take_heat`] takes them back.
     ///
     /// # Safety
     /// `tier` must stay valid, and not be used otherwise while the interpreter runs.
-    pub unsafe fn set_tier(&mut self, tier: *mut (dyn Tier + 'p), threshold: u64) {
+    pub unsafe fn set_tier(&mut self, tier: *mut (dyn Tier + 'p), threshold: u64, heat: Vec<u64>) {
         self.tier = Some(tier);
         self.threshold = threshold;
-        self.heat = vec![0; self.prog.funcs.len()];
+        self.heat = heat;
+        self.heat.resize(self.prog.funcs.len(), 0);
         self.slow_back = true;
         self.stack_low = 0;
+    }
+
+    /// The per-function counts of a tiered run (see [`Interp::set_tier`]).
+    pub fn take_heat(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.heat)
     }
 
     /// The registers of every active frame (the collector's precise roots); the registers
@@ -212,14 +273,18 @@ impl<'p> Interp<'p> {
         }
         // Depth, then fuel (spec §5), inline for speed; same semantics as
         // `Runtime::enter_function`.
+        // A trap here happens in the callee's frame, which is not pushed yet: its entry site
+        // starts the backtrace.
+        let at_entry = |t: Trap| t.frame(Site::entry(FuncId(callee)));
         if rt.depth >= rt.config.max_depth || self.fuel_on {
-            rt.enter_function(FuncId(callee))?;
+            rt.enter_function(FuncId(callee)).map_err(at_entry)?;
         } else {
             rt.depth += 1;
         }
         if df.check_params {
             let n = df.nparams as usize;
-            rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])?;
+            rt.check_params(FuncId(callee), &self.regs[new_base..new_base + n])
+                .map_err(at_entry)?;
         }
         self.frames.push(Frame {
             func: callee,
@@ -227,7 +292,74 @@ impl<'p> Interp<'p> {
             base: new_base as u32,
             ret: ret as u32,
         });
+        if self.observing {
+            self.observe_enter(rt, callee, new_base);
+        }
         Ok(())
+    }
+
+    /// The trap of a call of `callee` with `nargs` arguments besides the receiver `pre`.
+    fn arity_trap(&self, callee: u32, pre: bool, nargs: u32, global: bool) -> Trap {
+        let df = &self.prog.funcs[callee as usize];
+        Trap::type_error(format!(
+            "wrong number of arguments to {}{}: expected {}, got {}",
+            if global { "@" } else { "" },
+            self.prog.names[callee as usize],
+            (df.nparams as usize).saturating_sub(pre as usize),
+            nargs
+        ))
+    }
+
+    /// A tail call of `callee` from the running frame (function `caller` at `base`): checks the
+    /// arity (in the caller), then replaces the frame by an activation of `callee` in the same
+    /// register window, returning to the same place (spec §5: the depth does not grow).
+    /// A trap comes with `false` while the caller's frame is still there (the arity check),
+    /// `true` once it was replaced (the callee's entry checks; the trap has the callee's
+    /// entry site): the replaced frame then has no place in the backtrace.
+    /// Returns the register that receives the result.
+    #[allow(clippy::too_many_arguments)]
+    fn tail_invoke(
+        &mut self,
+        rt: &mut Runtime,
+        caller: &DFunc,
+        base: usize,
+        callee: u32,
+        pre: Option<Val>,
+        args: ArgList,
+        global: bool,
+    ) -> Result<usize, (Trap, bool)> {
+        let prog = self.prog;
+        // SAFETY: callee ids were checked against the function table when decoding.
+        let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
+        if args.len as usize + pre.is_some() as usize != df.nparams as usize {
+            return Err((
+                self.arity_trap(callee, pre.is_some(), args.len, global),
+                false,
+            ));
+        }
+        // Read every argument before the window is overwritten.
+        let a = self.gather(caller, base, args);
+        rt.depth -= 1;
+        // SAFETY: the running frame is on the stack.
+        let done = unsafe { self.frames.pop().unwrap_unchecked() };
+        // The replaced activation ends here for the profile (compiled code leaves it before
+        // `return_call` alike).
+        if self.observing {
+            if let Some(p) = rt.profile.as_mut() {
+                p.leave();
+            }
+        }
+        self.ensure(base + df.nregs as usize);
+        let mut k = base;
+        if let Some(p) = pre {
+            self.regs[k] = p;
+            k += 1;
+        }
+        let a = a.as_slice();
+        self.regs[k..k + a.len()].copy_from_slice(a);
+        self.enter(rt, callee, base, done.ret as usize)
+            .map_err(|t| (t, true))?;
+        Ok(done.ret as usize)
     }
 
     /// Calls `callee` from the frame running `caller` at `base`: `pre` (a receiver) then the
@@ -250,15 +382,7 @@ impl<'p> Interp<'p> {
         let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
         let n = args.len as usize + pre.is_some() as usize;
         if n != df.nparams as usize {
-            let extra = pre.is_some() as usize;
-            let name = &prog.names[callee as usize];
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {}{}: expected {}, got {}",
-                if global { "@" } else { "" },
-                name,
-                (df.nparams as usize).saturating_sub(extra),
-                args.len
-            )));
+            return Err(self.arity_trap(callee, pre.is_some(), args.len, global));
         }
         let new_base = base + caller.nregs as usize;
         self.ensure(new_base + df.nregs as usize);
@@ -284,6 +408,15 @@ impl<'p> Interp<'p> {
     /// Runs until the frame stack is back to `stop` frames; returns the value returned by the
     /// frame that was on top when called.
     pub(crate) fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
+        if self.observing {
+            self.run_loop::<true>(rt, stop)
+        } else {
+            self.run_loop::<false>(rt, stop)
+        }
+    }
+
+    /// [`Interp::run`], with the observation hooks compiled in when `OBS`.
+    fn run_loop<const OBS: bool>(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
         let prog: &'p Program = self.prog;
         let Some(fr) = self.frames.last().copied() else {
             return Ok(Val::VOID);
@@ -307,12 +440,12 @@ impl<'p> Interp<'p> {
                 unsafe { *self.regs.get_unchecked_mut(base + $i as usize) = v }
             }};
         }
-        // Locates an error at the current instruction.
+        // Locates an error at the current instruction and unwinds this run's frames.
         macro_rules! tr {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(t) => return Err(t.at(FuncId(fi as u32), f.block_of(pc - 1))),
+                    Err(t) => return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop)),
                 }
             };
         }
@@ -325,6 +458,44 @@ impl<'p> Interp<'p> {
                 f = unsafe { prog.funcs.get_unchecked(fi) };
                 pc = top.pc as usize;
                 base = top.base as usize;
+            }};
+        }
+        // Returns `$v` from the running activation (after its return annotation check).
+        macro_rules! ret_val {
+            ($v:expr) => {{
+                let v = $v;
+                if f.check_ret {
+                    tr!(rt.check_return(FuncId(fi as u32), v));
+                }
+                if OBS {
+                    self.observe_ret(rt, fi, v);
+                }
+                rt.depth -= 1;
+                // SAFETY: the running frame is on the stack.
+                let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                if self.frames.len() <= stop {
+                    return Ok(v);
+                }
+                switch_top!();
+                // SAFETY: `ret` is a register of the caller's window.
+                unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+            }};
+        }
+        // A tail call of function `$g`: replaces the running frame.
+        macro_rules! tail_to {
+            ($g:expr, $pre:expr, $args:expr, $global:expr) => {{
+                match self.tail_invoke(rt, f, base, $g, $pre, $args, $global) {
+                    // A tiered run may have run the callee at once, compiled: with no frame
+                    // pushed, its result is already in the replaced frame's result register.
+                    Ok(ret) if self.frames.len() <= stop => return Ok(self.regs[ret]),
+                    Ok(_) => switch_top!(),
+                    // Still in the calling frame (an arity error).
+                    Err((t, false)) => {
+                        return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop));
+                    }
+                    // The frame was replaced: the trap is at the callee's entry.
+                    Err((t, true)) => return Err(self.unwind_suspended(t, stop)),
+                }
             }};
         }
         macro_rules! save_pc {
@@ -353,15 +524,21 @@ impl<'p> Interp<'p> {
                 if e.back && self.slow_back {
                     if self.fuel_on {
                         if let Err(t) = rt.spend_fuel() {
-                            return Err(t.at(FuncId(fi as u32), Block(e.block)));
+                            let site = Site::new(FuncId(fi as u32), Block(e.block), Site::ARRIVE);
+                            return Err(self.unwind(t, site, stop));
                         }
                     }
                     if self.tier.is_some() {
                         // On-stack replacement: the rest of this activation ran compiled.
                         if let Some(r) = self.tier_back_edge(rt, fi, e.block, base) {
-                            let v = r.map_err(|t| t.at(FuncId(fi as u32), Block(e.block)))?;
+                            // The compiled code returned (its depth already given back) or
+                            // trapped (its frame already in the backtrace).
                             // SAFETY: the running frame is on the stack.
                             let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                            let v = match r {
+                                Ok(v) => v,
+                                Err(t) => return Err(self.unwind_suspended(t, stop)),
+                            };
                             if self.frames.len() <= stop {
                                 return Ok(v);
                             }
@@ -381,6 +558,9 @@ impl<'p> Interp<'p> {
             () => {
                 if rt.heap.should_collect() {
                     self.collect_garbage(rt, base + f.nregs as usize);
+                    if let Some(t) = rt.memory_trap() {
+                        return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop));
+                    }
                 }
             };
         }
@@ -414,6 +594,9 @@ impl<'p> Interp<'p> {
             // SAFETY: every block ends with a terminator or `FallOff`, and edges target block
             // starts, so `pc` stays inside `code`.
             let op = unsafe { f.code.get_unchecked(pc) };
+            if OBS {
+                self.observe_op(rt, fi, pc, base);
+            }
             pc += 1;
             match *op {
                 Op::Const { dst, val } => w!(dst, val),
@@ -553,35 +736,43 @@ impl<'p> Interp<'p> {
                     }
                 }
                 Op::Jump { edge } => take_edge!(edge),
-                Op::Ret { src } => {
-                    let v = r!(src);
-                    if f.check_ret {
-                        tr!(rt.check_return(FuncId(fi as u32), v));
+                Op::Ret { src } => ret_val!(r!(src)),
+                Op::RetVoid => ret_val!(Val::VOID),
+                Op::TailGlobal { func, args } => tail_to!(func, None, args, true),
+                Op::TailMethod { recv, mid, args } => {
+                    let rv = r!(recv);
+                    let user = if rv.tag == USER {
+                        rt.find_user_method(rv, mid)
+                    } else {
+                        None
+                    };
+                    if let Some(m) = user {
+                        tail_to!(m.0, Some(rv), args, false);
+                    } else {
+                        gc!();
+                        let a = self.gather(f, base, args);
+                        let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
+                        ret_val!(v);
                     }
-                    rt.depth -= 1;
-                    // SAFETY: the running frame is on the stack.
-                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
-                    if self.frames.len() <= stop {
-                        return Ok(v);
-                    }
-                    switch_top!();
-                    // SAFETY: `ret` is a register of the caller's window.
-                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
                 }
-                Op::RetVoid => {
-                    let v = Val::VOID;
-                    if f.check_ret {
-                        tr!(rt.check_return(FuncId(fi as u32), v));
+                Op::TailStatic { recv, b, mid, args } => {
+                    let rv = r!(recv);
+                    let m = tr!(rt.resolve_static_method(rv, b, mid, args.len as usize));
+                    tail_to!(m.0, Some(rv), args, false);
+                }
+                Op::TailValue { f: fv, args } => {
+                    let fv = r!(fv);
+                    match tr!(rt.resolve_value_call(fv, args.len as usize)) {
+                        ValueCall::Function(g) => tail_to!(g.0, None, args, true),
+                        ValueCall::Method(g) => tail_to!(g.0, Some(fv), args, false),
+                        ValueCall::Operator(o) => {
+                            gc!();
+                            let a = self.gather(f, base, args);
+                            let s = a.as_slice();
+                            let v = tr!(rt.apply_operator(self, o, s[0], s[1]));
+                            ret_val!(v);
+                        }
                     }
-                    rt.depth -= 1;
-                    // SAFETY: the running frame is on the stack.
-                    let done = unsafe { self.frames.pop().unwrap_unchecked() };
-                    if self.frames.len() <= stop {
-                        return Ok(v);
-                    }
-                    switch_top!();
-                    // SAFETY: `ret` is a register of the caller's window.
-                    unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
                 }
                 Op::CallG { dst, func, args } => {
                     // SAFETY: callee ids were checked against the function table when decoding.
@@ -600,7 +791,7 @@ impl<'p> Interp<'p> {
                         }
                     }
                     save_pc!();
-                    if rt.depth >= max_depth || self.slow_back || df.check_params {
+                    if OBS || rt.depth >= max_depth || self.slow_back || df.check_params {
                         tr!(self.enter(rt, func, new_base, base + dst as usize));
                         switch_top!();
                     } else {
@@ -766,6 +957,38 @@ impl<'p> Interp<'p> {
                 }
             }
         }
+    }
+
+    /// A trap leaves this run (the frames above `stop`): appends `site` (where the innermost
+    /// frame is) and the call site of every frame below it to the backtrace, innermost first,
+    /// and drops those frames.
+    #[cold]
+    #[inline(never)]
+    fn unwind(&mut self, mut t: Trap, site: Site, stop: usize) -> Trap {
+        t.push_frame(site);
+        let n = self.frames.len();
+        for fr in self.frames[stop.min(n)..n.saturating_sub(1)].iter().rev() {
+            // A frame below the top was suspended in a call: its saved pc is just after it.
+            let df = &self.prog.funcs[fr.func as usize];
+            t.push_frame(df.site(fr.func, (fr.pc as usize).saturating_sub(1)));
+        }
+        self.frames.truncate(stop.min(n));
+        t
+    }
+
+    /// A trap leaves this run while no frame above `stop` is running (each is suspended in a
+    /// call): appends the call site of every frame above `stop` to the backtrace, innermost
+    /// first, and drops those frames.
+    #[cold]
+    #[inline(never)]
+    fn unwind_suspended(&mut self, mut t: Trap, stop: usize) -> Trap {
+        let n = self.frames.len();
+        for fr in self.frames[stop.min(n)..n].iter().rev() {
+            let df = &self.prog.funcs[fr.func as usize];
+            t.push_frame(df.site(fr.func, (fr.pc as usize).saturating_sub(1)));
+        }
+        self.frames.truncate(stop.min(n));
+        t
     }
 
     /// Collects garbage with the registers below `top` (the windows of every active frame) as

@@ -25,6 +25,9 @@
 //! - [`run`]`(module, config) -> i32`: runs `@main` with the process's stdin/stdout/stderr,
 //!   prints a trap line itself, returns the exit status (spec §4, §6).
 //! - [`run_captured`]`(module, config, stdin) -> Captured`: the same with in-memory streams.
+//! - [`Loaded`]`::new(module, rt)` then [`Loaded::call`]`(rt, f, args) -> Result<Val, Trap>`:
+//!   decodes once, then calls any function with arguments on a caller-made [`Runtime`] (what
+//!   `mir14-engine` uses).
 //! - [`execute`]`(module, rt) -> Result<Result<Val, Trap>, String>`: runs `@main` on the current
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
@@ -79,6 +82,11 @@ mod interp;
 pub mod tier;
 
 pub use interp::Interp;
+mod loaded;
+mod observe;
+
+pub use loaded::Loaded;
+pub use observe::Observe;
 
 use mir14_mir::Module;
 pub use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
@@ -103,6 +111,16 @@ pub struct Captured {
 /// main's value or the trap (already located) that ended the program. The caller finishes the
 /// run with [`Runtime::finish`].
 pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, String> {
+    execute_observed(module, rt, Observe::default())
+}
+
+/// [`execute`], printing what `observe` asks for on stderr as the program runs; with
+/// `rt.profile` set (`Config::profile`) it also counts each function's instructions.
+pub fn execute_observed(
+    module: &Module,
+    rt: &mut Runtime,
+    observe: Observe,
+) -> Result<Result<Val, Trap>, String> {
     // Every import resolves before anything runs (spec §Imports).
     let targets = mir14_rt::ffi::resolve_imports(module, &rt.config)?;
     rt.link_imports(&targets);
@@ -110,14 +128,20 @@ pub fn execute(module: &Module, rt: &mut Runtime) -> Result<Result<Val, Trap>, S
     let Some(main) = prog.main else {
         return Err("module has no function @main".to_owned());
     };
+    if let Some(p) = rt.profile.as_mut() {
+        p.counts_insts = true;
+    }
     let mut interp = interp::Interp::new(&prog, rt);
+    if observe.any() {
+        interp.observe(observe::Observer::new(module, observe));
+    }
     Ok(interp.call(rt, main, &[]))
 }
 
 /// Runs with `io`, finishing the run (flush, trap line); returns the status and the runtime.
-fn run_io(module: &Module, config: &Config, io: Io) -> (i32, Runtime) {
+fn run_io(module: &Module, config: &Config, io: Io, observe: Observe) -> (i32, Runtime) {
     let mut rt = Runtime::new(module, config.clone(), io);
-    let status = match execute(module, &mut rt) {
+    let status = match execute_observed(module, &mut rt, observe) {
         Ok(result) => rt.finish(result),
         Err(msg) => {
             rt.flush();
@@ -150,7 +174,12 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
 /// result, 101 after a trap, `code & 255` after `env.process.exit(code)`, 2 when the module has
 /// no `@main` (or cannot be run at all).
 pub fn run(module: &Module, config: &Config) -> i32 {
-    on_big_stack(|| run_io(module, config, Io::real()).0).unwrap_or_else(|e| {
+    run_observed(module, config, Observe::default())
+}
+
+/// [`run`], printing what `observe` asks for (`--trace`, `--trace-calls`) on stderr.
+pub fn run_observed(module: &Module, config: &Config, observe: Observe) -> i32 {
+    on_big_stack(|| run_io(module, config, Io::real(), observe).0).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         2
     })
@@ -159,7 +188,12 @@ pub fn run(module: &Module, config: &Config) -> i32 {
 /// Like [`run`] with in-memory streams: stdin reads `stdin`; stdout and stderr are captured.
 pub fn run_captured(module: &Module, config: &Config, stdin: &[u8]) -> Captured {
     on_big_stack(|| {
-        let (status, rt) = run_io(module, config, Io::captured(stdin.to_vec()));
+        let (status, rt) = run_io(
+            module,
+            config,
+            Io::captured(stdin.to_vec()),
+            Observe::default(),
+        );
         Captured {
             stdout: rt.captured_stdout().to_vec(),
             stderr: rt.captured_stderr().to_vec(),

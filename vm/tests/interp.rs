@@ -95,7 +95,7 @@ fn fuel_counts_entry_and_back_edges() {
     expect(
         &run_cfg(COUNT, &cfg),
         "0\n1\n2\n3\n4\n",
-        "error: OutOfFuel: fuel exhausted (in @main, header)\n",
+        "error: OutOfFuel: fuel exhausted (in @main, header)\n  at @main, header\n",
         101,
     );
     // 1 + 10 back edges = 11 units suffice exactly.
@@ -117,7 +117,7 @@ fn fuel_counts_entry_and_back_edges() {
     expect(
         &run_cfg(COUNT, &cfg),
         "",
-        "error: OutOfFuel: fuel exhausted (in @main, entry)\n",
+        "error: OutOfFuel: fuel exhausted (in @main, entry)\n  at @main, entry\n",
         101,
     );
 }
@@ -161,7 +161,7 @@ out:
     expect(
         &run_cfg(good, &short),
         "",
-        "error: OutOfFuel: fuel exhausted (in @main, a)\n",
+        "error: OutOfFuel: fuel exhausted (in @main, a)\n  at @main, a\n",
         101,
     );
 }
@@ -201,7 +201,7 @@ fn call_depth_limit() {
     expect(
         &run_cfg(&REC.replace("N", "50"), &cfg),
         "",
-        "error: StackOverflow: call depth exceeded 50 (in @rec, bb0)\n",
+        "error: StackOverflow: call depth exceeded 50 (in @rec, bb0)\n  at @rec, bb0\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  ... 31 more frames ...\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @main, bb0\n",
         101,
     );
     // The default limit: 100000 activations deep do not crash the native stack.
@@ -209,7 +209,7 @@ fn call_depth_limit() {
     expect(
         &run(&REC.replace("N", "100000")),
         "",
-        "error: StackOverflow: call depth exceeded 100000 (in @rec, bb0)\n",
+        "error: StackOverflow: call depth exceeded 100000 (in @rec, bb0)\n  at @rec, bb0\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  ... 99981 more frames ...\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @rec, more\n  at @main, bb0\n",
         101,
     );
     // Fuel: each of main + 3 rec entries spends one unit.
@@ -220,7 +220,7 @@ fn call_depth_limit() {
     expect(
         &run_cfg(&REC.replace("N", "3"), &cfg),
         "",
-        "error: OutOfFuel: fuel exhausted (in @rec, bb0)\n",
+        "error: OutOfFuel: fuel exhausted (in @rec, bb0)\n  at @rec, bb0\n  at @rec, more\n  at @rec, more\n  at @main, bb0\n",
         101,
     );
 }
@@ -252,7 +252,7 @@ bb0:
     expect(
         &run_cfg(src, &cfg),
         "",
-        "error: StackOverflow: call depth exceeded 5000 (in @P.toString, bb0)\n",
+        "error: StackOverflow: call depth exceeded 5000 (in @P.toString, bb0)\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  ... 4981 more frames ...\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @P.toString, bb0\n  at @main, bb0\n",
         101,
     );
 }
@@ -279,13 +279,13 @@ bb0:
     expect(
         &run(&src.replace("X", "\"s\"")),
         "",
-        "error: TypeError: argument %n of @f must be Integer, got String (in @f, entry)\n",
+        "error: TypeError: argument %n of @f must be Integer, got String (in @f, entry)\n  at @f, entry\n  at @main, bb0\n",
         101,
     );
     expect(
         &run(&src.replace("X", "1")),
         "",
-        "error: TypeError: return value of @f must be String, got Integer (in @f, next)\n",
+        "error: TypeError: return value of @f must be String, got Integer (in @f, next)\n  at @f, next\n  at @main, bb0\n",
         101,
     );
     let br = r#"
@@ -300,7 +300,7 @@ a:
     expect(
         &run(br),
         "",
-        "error: TypeError: branch condition must be Bool, got Integer (in @main, start)\n",
+        "error: TypeError: branch condition must be Bool, got Integer (in @main, start)\n  at @main, start\n",
         101,
     );
 }
@@ -388,7 +388,7 @@ bb0:
     expect(
         &run(src),
         "5\n7\n7\nCounter { n: 7 }\n4\n3\n",
-        "error: TypeError: wrong number of arguments to Counter.length: expected 0, got 1 (in @main, bb0)\n",
+        "error: TypeError: wrong number of arguments to Counter.length: expected 0, got 1 (in @main, bb0)\n  at @main, bb0\n",
         101,
     );
 }
@@ -422,7 +422,37 @@ b:
     expect(
         &run(src),
         "n1\n1.5\nfalse\nfalse\n",
-        "error: TypeError: cannot compare String and Integer with gt (in @main, b)\n",
+        "error: TypeError: cannot compare String and Integer with gt (in @main, b)\n  at @main, b\n",
+        101,
+    );
+}
+
+#[test]
+fn tail_calls_keep_the_depth() {
+    // Every callee kind, 200000 deep, with a depth limit of 2 (main and one activation).
+    let src = "box W { k }\n\
+fn @W.m(%me, %n) {\nbb0:\n  %z = const 0\n  %d = compare le %n, %z\n  branch %d, out, more\n\
+out:\n  %s = const \"done\"\n  %l = tail call %s.length()\n  ret %l\n\
+more:\n  %one = const 1\n  %n1 = binop sub %n, %one\n  %r = tail call %me.W::s(%n1)\n  ret %r\n}\n\
+fn @W.s(%me, %n) {\nbb0:\n  %r = tail call %me(%n)\n  ret %r\n}\n\
+fn @W.apply(%me, %n) {\nbb0:\n  %f = const @g\n  %r = tail call %f(%me, %n)\n  ret %r\n}\n\
+fn @g(%w, %n) {\nbb0:\n  %r = tail call @h(%w, %n)\n  ret %r\n}\n\
+fn @h(%w, %n) {\nbb0:\n  tail call %w.m(%n)\n  ret\n}\n\
+fn @main() {\nbb0:\n  %w = new W()\n  %n = const 200000\n  %r = call %w.m(%n)\n  \
+extern env.console.log(%r)\n  ret\n}\n";
+    let config = Config {
+        max_depth: 2,
+        ..Config::default()
+    };
+    expect(&run_cfg(src, &config), "4\n", "", 0);
+    // The same with plain calls overflows: @W.m (depth 2) calls @W.s in `more`, whose entry
+    // exceeds the limit.
+    let plain = src.replace("tail call", "call");
+    expect(
+        &run_cfg(&plain, &config),
+        "",
+        "error: StackOverflow: call depth exceeded 2 (in @W.s, bb0)\n  at @W.s, bb0\n  \
+         at @W.m, more\n  at @main, bb0\n",
         101,
     );
 }
@@ -446,7 +476,7 @@ fn host_functions_trap_and_are_checked() {
     expect(
         &run_cfg(src, &cfg),
         "void\n",
-        "error: TypeError: two is not allowed (in @main, bb0)\n",
+        "error: TypeError: two is not allowed (in @main, bb0)\n  at @main, bb0\n",
         101,
     );
     let mut other = HostFunctions::new();

@@ -8,6 +8,7 @@
 mod common;
 
 use mir14_harness::spec::{mir_files, spec_tests_dir, RunTest};
+use mir14_rt::DebugInfo;
 use mir14_vm::{run_captured, Config};
 
 #[test]
@@ -34,8 +35,15 @@ fn spec_run_corpus() {
                 continue;
             }
         };
+        // Backtraces name the file as the conformance harness runs it: its bare name.
+        let Ok((_, map)) = mir14_mir::parse(&src) else {
+            continue;
+        };
+        let name = f.file_name().unwrap_or_default().to_string_lossy();
+        let debug = DebugInfo::from_source_map(&name, &src, &module, &map);
         let config = Config {
             args: test.args.clone(),
+            debug: Some(std::sync::Arc::new(debug)),
             ..Config::default()
         };
         let out = run_captured(&module, &config, &test.stdin);

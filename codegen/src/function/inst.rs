@@ -1,7 +1,7 @@
 //! Translating one MIR instruction.
 
 use super::{Cond, FnTranslator, Pair};
-use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData};
+use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_module::{Module, ModuleResult};
 use mir14_mir::analysis::BackEdges;
 use mir14_mir::{Block, BoxClass, Callee, Constant, Inst, TypeOpKind};
@@ -115,15 +115,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     let fid = self.iconst(self.func_id.index() as i64);
                     self.call_rt_val(control::CHECK_RET, &[fid, p.tag, p.bits], bid);
                 }
-                let cx = self.ctx();
-                let d =
-                    self.b
-                        .ins()
-                        .load(types::I64, MemFlagsData::trusted(), cx, rtabi::CTX_DEPTH);
-                let d1 = self.b.ins().iadd_imm_s(d, -1);
-                self.b
-                    .ins()
-                    .store(MemFlagsData::trusted(), d1, cx, rtabi::CTX_DEPTH);
+                self.leave();
                 self.b.ins().return_(&[p.tag, p.bits]);
             }
             Inst::Phi { .. } => {
@@ -151,7 +143,19 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 };
                 self.def(*dest, p);
             }
-            Inst::Call { dest, callee, args } | Inst::ExternCall { dest, callee, args } => {
+            Inst::Call {
+                callee,
+                args,
+                tail: true,
+                ..
+            } => {
+                let vals: Vec<Pair> = args.iter().map(|a| self.use_(*a)).collect();
+                self.tail_call(bid, callee, &vals);
+            }
+            Inst::Call {
+                dest, callee, args, ..
+            }
+            | Inst::ExternCall { dest, callee, args } => {
                 let vals: Vec<Pair> = args.iter().map(|a| self.use_(*a)).collect();
                 let p = match callee {
                     Callee::Global(f) => self.call_direct(*f, &vals, bid),
@@ -161,11 +165,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         receiver,
                     } => {
                         let r = self.use_(*receiver);
-                        let bx = self.iconst(b.index() as i64);
-                        let sym = self.iconst(self.symbols.method(method) as i64);
-                        let n = self.iconst(vals.len() as i64);
-                        self.call_rt_val(calls::CHECK_RECEIVER, &[bx, sym, r.tag, r.bits, n], bid);
-                        match self.mir.method(*b, method) {
+                        match self.static_method(*b, method, r, vals.len(), bid) {
                             Some(m) => {
                                 let mut all = vec![r];
                                 all.extend(vals);
@@ -188,17 +188,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     {
                         let r = self.use_(*receiver);
                         match method.as_str() {
-                            "push" => {
-                                // Never traps.
-                                let x = self.call_rt(
-                                    array::ARRAY_PUSH,
-                                    &[r.bits, vals[0].tag, vals[0].bits],
-                                );
-                                Pair {
-                                    tag: x[0],
-                                    bits: x[1],
-                                }
-                            }
+                            // Traps only past the memory limit.
+                            "push" => self.call_rt_val(
+                                array::ARRAY_PUSH,
+                                &[r.bits, vals[0].tag, vals[0].bits],
+                                bid,
+                            ),
                             "get" => self.call_rt_val(
                                 array::ARRAY_GET,
                                 &[r.bits, vals[0].tag, vals[0].bits],

@@ -130,6 +130,7 @@ pub(crate) fn call(dest: Option<Value>, callee: Callee, args: &[Value]) -> Inst 
         dest,
         callee,
         args: args.to_vec(),
+        tail: false,
     }
 }
 pub(crate) fn log(v: Value) -> Inst {

@@ -8,6 +8,7 @@ use crate::ir::{
     Block, BlockData, Constant, FuncId, Function, Inst, LoopForm, Param, TypeName, Value, ValueData,
 };
 use crate::named::syntax::{is_func_name, is_ident, is_value_name};
+use crate::span::{FunctionSpans, Span};
 use std::collections::{HashMap, HashSet};
 
 /// Per-block construction state. Phis are kept apart from the other instructions so that phis
@@ -19,6 +20,8 @@ pub(super) struct BlockState {
     pub(super) phis: Vec<u32>,
     /// The non-phi instructions, using builder-internal ids.
     pub(super) insts: Vec<Inst>,
+    /// The frontend's source span of each of `insts` ([`FunctionBuilder::set_span`]).
+    pub(super) spans: Vec<Option<Span>>,
     /// Predecessors, in the order their edges were added, without duplicates.
     pub(super) preds: Vec<u32>,
     pub(super) sealed: bool,
@@ -77,6 +80,8 @@ pub struct FunctionBuilder {
     /// Constants placed at the start of the entry block (`void` for undefined variables), each
     /// made once.
     pub(super) prefix: Vec<(u32, Constant)>,
+    /// The frontend's source span given to the instructions added now.
+    pub(super) span: Option<Span>,
 }
 
 impl FunctionBuilder {
@@ -109,12 +114,27 @@ impl FunctionBuilder {
             open_loops: Vec::new(),
             dispatch: None,
             prefix: Vec::new(),
+            span: None,
         };
         // The entry block: no predecessors ever, so it is sealed from the start.
         let entry = fb.new_block(None);
         fb.blocks[entry as usize].sealed = true;
         fb.cur = Some(entry);
         Ok(fb)
+    }
+
+    /// Attaches a frontend source position to the instructions added from now on (until the
+    /// next call; `None` for none): `span` is a byte range of the frontend's source text. The
+    /// spans reach the [`SourceMap`](crate::SourceMap) of
+    /// [`ModuleBuilder::finish_with_source_map`], from which tools print source positions in
+    /// backtraces (constants and phis the builder adds itself get none).
+    pub fn set_span(&mut self, span: Option<Span>) {
+        self.span = span;
+    }
+
+    /// The span [`FunctionBuilder::set_span`] last set.
+    pub fn span(&self) -> Option<Span> {
+        self.span
     }
 
     /// The function's name.
@@ -174,6 +194,7 @@ impl FunctionBuilder {
             label,
             phis: Vec::new(),
             insts: Vec::new(),
+            spans: Vec::new(),
             preds: Vec::new(),
             sealed: false,
         });
@@ -298,6 +319,7 @@ impl FunctionBuilder {
             self.cur = None;
         }
         self.blocks[b as usize].insts.push(inst);
+        self.blocks[b as usize].spans.push(self.span);
         Ok(())
     }
 
@@ -353,7 +375,13 @@ impl FunctionBuilder {
     /// removed phis gone, unnamed values named with digits, the loops' [`LoopForm`]s in the order
     /// the loops were begun. Seals the blocks still unsealed; terminates unreachable open blocks
     /// with `ret`. Errors if a loop is still open or a reachable block has no terminator.
-    pub fn finish(mut self) -> Result<Function, BuildError> {
+    pub fn finish(self) -> Result<Function, BuildError> {
+        self.finish_spanned().map(|(f, _)| f)
+    }
+
+    /// [`FunctionBuilder::finish`], with the spans given by [`FunctionBuilder::set_span`], by
+    /// block and instruction of the finished function.
+    pub fn finish_spanned(mut self) -> Result<(Function, FunctionSpans), BuildError> {
         if let Some(&l) = self.open_loops.last() {
             let header = self.loops[l].header as usize;
             return Err(BuildError::UnclosedLoop(self.blocks[header].label.clone()));
@@ -382,6 +410,7 @@ impl FunctionBuilder {
                 }
                 // Dead code left open: any terminator will do, it never runs.
                 self.blocks[b].insts.push(Inst::Return { value: None });
+                self.blocks[b].spans.push(None);
             }
         }
 
@@ -401,6 +430,7 @@ impl FunctionBuilder {
             .map(|name| ValueData { name: name.clone() })
             .collect();
         let resolve = |v: &mut Value| v.0 = self.resolve(v.0);
+        let mut spans = FunctionSpans::default();
         for (b, state) in self.blocks.iter().enumerate() {
             let mut insts = Vec::new();
             if b == 0 {
@@ -426,11 +456,15 @@ impl FunctionBuilder {
                     insts.push(inst);
                 }
             }
-            for inst in &state.insts {
+            // Constants and phis made by the builder have no span of their own.
+            let mut block_spans = vec![Span::default(); insts.len()];
+            for (inst, span) in state.insts.iter().zip(&state.spans) {
                 let mut inst = inst.clone();
                 inst.map_uses(resolve);
                 insts.push(inst);
+                block_spans.push(span.unwrap_or_default());
             }
+            spans.insts.push(block_spans);
             f.blocks.push(BlockData {
                 label: state.label.clone(),
                 insts,
@@ -463,6 +497,6 @@ impl FunctionBuilder {
                 };
             }
         }
-        Ok(f)
+        Ok((f, spans))
     }
 }

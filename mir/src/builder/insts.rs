@@ -161,6 +161,7 @@ impl FunctionBuilder {
             dest: Some(d),
             callee,
             args,
+            tail: false,
         })
     }
 
@@ -172,7 +173,22 @@ impl FunctionBuilder {
             dest: None,
             callee,
             args,
+            tail: false,
         })
+    }
+
+    /// `%d = tail call <callee>(args)` followed by `ret %d`: a guaranteed tail call (spec §5),
+    /// which ends the block. `callee` is as for [`FunctionBuilder::call`].
+    pub fn tail_call(&mut self, callee: Callee, args: &[Value]) -> Result<(), BuildError> {
+        let callee = self.int_callee(callee)?;
+        let args = self.int_values(args)?;
+        let d = self.push_def(|d| Inst::Call {
+            dest: Some(d),
+            callee,
+            args,
+            tail: true,
+        })?;
+        self.ret(Some(d))
     }
 
     /// `%d = call @f(args)`.

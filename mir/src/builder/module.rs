@@ -7,6 +7,7 @@ use crate::ir::{
     ImportKind, Inst, Module, TypeName, TypeOpKind,
 };
 use crate::named::syntax::{is_func_name, is_ident};
+use crate::span::{FunctionSpans, SourceMap};
 use std::collections::HashSet;
 
 /// Builds a [`Module`]: declares boxes and functions, then takes one [`FunctionBuilder`] per
@@ -23,6 +24,8 @@ pub struct ModuleBuilder {
     pub(super) tag: u32,
     pub(super) module: Module,
     pub(super) defined: Vec<bool>,
+    /// The spans frontends attached to each defined function's instructions.
+    pub(super) spans: Vec<FunctionSpans>,
 }
 
 impl Default for ModuleBuilder {
@@ -38,6 +41,7 @@ impl ModuleBuilder {
             tag: next_tag(),
             module: Module::new(),
             defined: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -187,9 +191,13 @@ impl ModuleBuilder {
         if self.is_defined(f) {
             return Err(BuildError::AlreadyDefined(fb.name.clone()));
         }
-        let func = fb.finish()?;
+        let (func, spans) = fb.finish_spanned()?;
         self.check_refs(&func)?;
         self.module.functions[f] = func;
+        if self.spans.len() <= f.index() {
+            self.spans.resize(f.index() + 1, FunctionSpans::default());
+        }
+        self.spans[f.index()] = spans;
         self.defined[f.index()] = true;
         Ok(f)
     }
@@ -271,10 +279,23 @@ impl ModuleBuilder {
 
     /// The finished module. Every declared function must have been defined.
     pub fn finish(self) -> Result<Module, BuildError> {
+        self.finish_with_source_map().map(|(m, _)| m)
+    }
+
+    /// [`ModuleBuilder::finish`], with the source map of the spans the frontend attached to
+    /// instructions ([`FunctionBuilder::set_span`]; spans of the frontend's source text): what
+    /// tools turn into the frontend positions of backtraces.
+    pub fn finish_with_source_map(self) -> Result<(Module, SourceMap), BuildError> {
         if let Some(i) = self.defined.iter().position(|d| !d) {
             let name = self.module.functions.as_slice()[i].name.clone();
             return Err(BuildError::UndefinedFunction(name));
         }
-        Ok(self.module)
+        let mut map = SourceMap {
+            functions: self.spans,
+            ..SourceMap::default()
+        };
+        map.functions
+            .resize(self.module.functions.len(), FunctionSpans::default());
+        Ok((self.module, map))
     }
 }

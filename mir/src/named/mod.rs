@@ -264,6 +264,9 @@ pub(crate) enum InstDoc {
     Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         dest: Option<String>,
+        /// `tail call` (JSON `"tail": true`, left out when false).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        tail: bool,
         callee: CalleeDoc,
         #[serde(default)]
         args: Vec<String>,

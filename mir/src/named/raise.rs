@@ -123,8 +123,14 @@ pub(crate) fn raise_inst(m: &Module, f: &Function, inst: &Inst) -> InstDoc {
                 class: class_name(m, *class),
                 args: args.iter().map(|a| v(*a)).collect(),
             },
-            Inst::Call { dest, callee, args } => InstDoc::Call {
+            Inst::Call {
+                dest,
+                callee,
+                args,
+                tail,
+            } => InstDoc::Call {
                 dest: dest.map(v),
+                tail: *tail,
                 callee: match callee {
                     Callee::Global(id) => CalleeDoc {
                         function: Some(function_ident(m, *id)),

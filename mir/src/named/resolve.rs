@@ -92,7 +92,9 @@ pub(crate) fn check_names(doc: &ModuleDoc) -> Vec<LowerError> {
                         values.push(dest);
                         values.extend(args);
                     }
-                    InstDoc::Call { dest, callee, args } => {
+                    InstDoc::Call {
+                        dest, callee, args, ..
+                    } => {
                         values.extend(dest);
                         values.extend(&callee.receiver);
                         values.extend(&callee.value);
@@ -442,7 +444,12 @@ impl FnCx<'_> {
                 class: self.class(class, loc),
                 args: self.values(args),
             },
-            InstDoc::Call { dest, callee, args } => {
+            InstDoc::Call {
+                dest,
+                callee,
+                args,
+                tail,
+            } => {
                 let dest = dest.as_ref().map(|d| self.value(d));
                 let callee = match callee {
                     CalleeDoc {
@@ -481,7 +488,12 @@ impl FnCx<'_> {
                     }
                 };
                 let args = self.values(args);
-                Inst::Call { dest, callee, args }
+                Inst::Call {
+                    dest,
+                    callee,
+                    args,
+                    tail: *tail,
+                }
             }
             InstDoc::Extern { dest, name, args } => {
                 let dest = dest.as_ref().map(|d| self.value(d));

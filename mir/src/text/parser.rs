@@ -458,7 +458,12 @@ impl Parser<'_> {
                     }
                     "call" => {
                         self.bump();
-                        self.call(None)
+                        self.call(None, false)
+                    }
+                    "tail" => {
+                        self.bump();
+                        self.expect_word("call")?;
+                        self.call(None, true)
                     }
                     "extern" => {
                         self.bump();
@@ -474,7 +479,7 @@ impl Parser<'_> {
     /// The instructions of the form `%d = ...`, after the `=`.
     fn def_inst(&mut self, dest: String) -> PResult<InstDoc> {
         let what = "an instruction (`const`, `unary`, `binop`, `compare`, `typeop`, `load`, \
-                    `phi`, `new`, `call` or `extern`)";
+                    `phi`, `new`, `call`, `tail call` or `extern`)";
         if *self.kind() != TokenKind::Ident {
             return Err(self.expected(what));
         }
@@ -576,7 +581,12 @@ impl Parser<'_> {
             }
             "call" => {
                 self.bump();
-                self.call(Some(dest))
+                self.call(Some(dest), false)
+            }
+            "tail" => {
+                self.bump();
+                self.expect_word("call")?;
+                self.call(Some(dest), true)
             }
             "extern" => {
                 self.bump();
@@ -616,7 +626,8 @@ impl Parser<'_> {
         Ok(lit)
     }
 
-    fn call(&mut self, dest: Option<String>) -> PResult<InstDoc> {
+    /// A call after `call` (or `tail call`).
+    fn call(&mut self, dest: Option<String>, tail: bool) -> PResult<InstDoc> {
         let callee = match self.kind() {
             TokenKind::Func => CalleeDoc {
                 function: Some(self.func_name()?),
@@ -653,7 +664,12 @@ impl Parser<'_> {
             _ => return Err(self.expected("a function name or a value name")),
         };
         let args = self.args()?;
-        Ok(InstDoc::Call { dest, callee, args })
+        Ok(InstDoc::Call {
+            dest,
+            tail,
+            callee,
+            args,
+        })
     }
 
     fn extern_call(&mut self, dest: Option<String>) -> PResult<InstDoc> {
@@ -963,6 +979,7 @@ mod tests {
                     dest: Some(v(2)),
                     callee: Callee::Global(FuncId(1)),
                     args: vec![v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -971,6 +988,7 @@ mod tests {
                     dest: None,
                     callee: Callee::Global(FuncId(1)),
                     args: vec![],
+                    tail: false,
                 },
             ),
             (
@@ -983,6 +1001,7 @@ mod tests {
                         receiver: v(0),
                     },
                     args: vec![],
+                    tail: false,
                 },
             ),
             (
@@ -995,6 +1014,7 @@ mod tests {
                         receiver: v(0),
                     },
                     args: vec![v(1), v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -1003,6 +1023,7 @@ mod tests {
                     dest: Some(v(2)),
                     callee: Callee::Value(v(1)),
                     args: vec![v(0)],
+                    tail: false,
                 },
             ),
             (
@@ -1285,7 +1306,8 @@ mod tests {
             Inst::Call {
                 dest: None,
                 callee: Callee::Global(FuncId(0)),
-                args: vec![]
+                args: vec![],
+                tail: false,
             }
         );
         assert_eq!(m.functions.len(), 2);

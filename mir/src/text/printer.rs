@@ -171,6 +171,7 @@ pub(crate) fn inst_text(i: &InstDoc) -> String {
         } => format!("%{dest} = new {class}({})", args(a)),
         InstDoc::Call {
             dest,
+            tail,
             callee,
             args: a,
         } => {
@@ -192,7 +193,8 @@ pub(crate) fn inst_text(i: &InstDoc) -> String {
                 CalleeDoc { value: Some(v), .. } => format!("%{v}"),
                 _ => "?".to_string(),
             };
-            format!("{}call {target}({})", dest_prefix(dest), args(a))
+            let tail = if *tail { "tail " } else { "" };
+            format!("{}{tail}call {target}({})", dest_prefix(dest), args(a))
         }
         InstDoc::Extern {
             dest,
@@ -207,6 +209,20 @@ mod tests {
     use super::*;
     use crate::entity::Arena;
     use crate::ir::*;
+
+    #[test]
+    fn tail_calls_print_and_parse_back() {
+        let src = "fn @f(%n) {\nbb0:\n  %r = tail call @f(%n)\n  ret %r\n}\n\n\
+                   fn @g(%n) {\nbb0:\n  tail call %n.m(%n)\n  ret\n}\n";
+        let (m, _) = crate::parse(src).unwrap();
+        assert!(m
+            .functions
+            .values()
+            .all(|f| f.blocks[Block(0)].insts[0].is_tail_call()));
+        assert_eq!(print(&m), src);
+        let json = crate::json::to_json(&m);
+        assert!(json.contains("\"tail\": true"));
+    }
 
     #[test]
     fn quoting() {
@@ -262,6 +278,7 @@ mod tests {
                 dest: None,
                 callee: Callee::Extern(ExternFn::Args),
                 args: vec![],
+                tail: false,
             },
             Inst::ExternCall {
                 dest: None,

@@ -5,13 +5,25 @@
 //! unusual case (a non-Integer or out-of-range index) to the generic call, so traps are the same.
 
 use super::ctx::{cx, ret, v};
+use super::gc::poll;
 use super::Ctx;
 use crate::Val;
 
 rt_functions! {
-    /// `call %a.push(%v)` on a receiver known to be an ArrayBox (`a` is its bits).
-    ARRAY_PUSH = fn mir14_rt_array_push(_ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
-        crate::array_mut(v(crate::ARRAY, a)).push(v(vt, vb));
+    /// `call %a.push(%v)` on a receiver known to be an ArrayBox (`a` is its bits). A
+    /// safepoint like the generic call; its growth counts as allocation, so that past the
+    /// memory limit it traps `OutOfMemory` exactly where the generic call would.
+    ARRAY_PUSH = fn mir14_rt_array_push(ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
+        let (cx, _) = unsafe { cx(ctx) };
+        let (arr, x) = (v(crate::ARRAY, a), v(vt, vb));
+        if let Err(t) = poll(cx, &[arr, x], &[]) {
+            return ret(cx, Err(t));
+        }
+        let items = crate::array_mut(arr);
+        let cap = items.capacity();
+        items.push(x);
+        let grown = items.capacity() - cap;
+        cx.rt.heap.note_growth(grown * 16);
         Val::VOID
     }
 

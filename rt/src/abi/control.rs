@@ -3,7 +3,7 @@
 
 use super::ctx::{cx, ret, slice, v};
 use super::Ctx;
-use crate::{Trap, Val};
+use crate::{Site, Trap, Val};
 use mir14_mir::{Block, FuncId};
 
 rt_functions! {
@@ -27,11 +27,30 @@ rt_functions! {
         }
     }
 
-    /// Locates the pending trap at (function, block) unless it is located already.
-    TRAP_AT = fn mir14_rt_trap_at(ctx: *mut Ctx, f: u64, b: u64) {
+    /// A compiled frame passed by the pending trap: appends its site (function, block,
+    /// instruction index or [`Site::ENTRY`]/[`Site::ARRIVE`]) to the trap's backtrace, which
+    /// also locates the trap unless it is located already. Called once per frame, on the trap
+    /// path only.
+    TRAP_AT = fn mir14_rt_trap_at(ctx: *mut Ctx, f: u64, b: u64, i: u64) {
         let (cx, _) = unsafe { cx(ctx) };
-        if let Some(t) = cx.rt.pending.take() {
-            cx.rt.pending = Some(t.at(FuncId(f as u32), Block(b as u32)));
+        if let Some(t) = cx.rt.pending.as_mut() {
+            t.push_frame(Site::new(FuncId(f as u32), Block(b as u32), i as u32));
+        }
+    }
+
+    /// `--profile`: an activation of function `f` starts.
+    PROF_ENTER = fn mir14_rt_prof_enter(ctx: *mut Ctx, f: u64) {
+        let (cx, _) = unsafe { cx(ctx) };
+        if let Some(p) = cx.rt.profile.as_mut() {
+            p.enter(FuncId(f as u32));
+        }
+    }
+
+    /// `--profile`: the innermost activation ends (a return, or a trap passing it).
+    PROF_LEAVE = fn mir14_rt_prof_leave(ctx: *mut Ctx) {
+        let (cx, _) = unsafe { cx(ctx) };
+        if let Some(p) = cx.rt.profile.as_mut() {
+            p.leave();
         }
     }
 

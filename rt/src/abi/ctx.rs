@@ -87,8 +87,11 @@ impl Ctx {
     /// Collects garbage now if a collection is due, with the runtime's roots, the tier's
     /// interpreter registers and the native stack up to the stack top as roots (the safepoint
     /// of an interpreter running inside a tiered run).
+    /// The caller checks [`Runtime::memory_trap`] afterwards.
     pub fn poll_gc(&mut self) {
-        super::gc::poll(self, &[], &[]);
+        if self.rt.heap.should_collect() {
+            super::gc::collect_compiled(self, &[], &[]);
+        }
     }
 }
 

@@ -32,7 +32,9 @@ rt_functions! {
     /// void).
     FFI_RESULT = fn mir14_rt_ffi_result(ctx: *mut Ctx, idx: u64, raw: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
-        poll(cx, &[], &[]);
+        if let Err(t) = poll(cx, &[], &[]) {
+            return ret(cx, Err(t));
+        }
         cx.rt.ffi_result(idx as usize, raw)
     }
 
@@ -40,7 +42,9 @@ rt_functions! {
     CALL_HOST = fn mir14_rt_call_host(ctx: *mut Ctx, idx: u64, args: *const Val, n: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
         let args = unsafe { slice(args, n) };
-        poll(cx, args, &[]);
+        if let Err(t) = poll(cx, args, &[]) {
+            return ret(cx, Err(t));
+        }
         let r = cx.rt.call_host(idx as usize, args);
         ret(cx, r)
     }

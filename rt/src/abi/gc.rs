@@ -6,19 +6,24 @@ use super::Ctx;
 use crate::Val;
 
 /// Collects garbage if a collection is due: the safepoint at the entry of a runtime function
-/// that may allocate. `a` and `b` are the call's operands (precise roots).
+/// that may allocate. `a` and `b` are the call's operands (precise roots). Past the memory
+/// limit it returns the `OutOfMemory` trap, which the caller returns instead of running.
 #[inline(always)]
-pub(super) fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+pub(super) fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) -> Result<(), crate::Trap> {
     if cx.rt.heap.should_collect() {
         collect_compiled(cx, a, b);
+        if let Some(t) = cx.rt.memory_trap() {
+            return Err(t);
+        }
     }
+    Ok(())
 }
 
 /// Spills the callee-saved registers into the stack, then collects with the operands, the
 /// runtime's roots and the native stack from here up to [`Ctx::stack_top`] as roots.
 #[inline(never)]
 #[cold]
-fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+pub(super) fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
     if cx.stack_top == 0 {
         // Not inside `run_compiled`: the stack extent is unknown, so nothing may be freed.
         return;

@@ -3,16 +3,22 @@
 //! signature).
 
 use super::{ArrayEntry, CompiledHost, Ctx, Symbols};
-use crate::{Config, Host, Io};
+use crate::{Config, DebugInfo, Host, Io, Trap, Val};
 use mir14_mir::{FuncId, Module};
 
+/// The native stack the runtime's own frames can take between two compiled frames when it
+/// calls a MIR function (a method reached by dynamic dispatch, `birth`, `toString`, a function
+/// value), plus a margin for the runtime functions compiled code calls at the deepest frame.
+pub const RUNTIME_REENTRY_STACK: u64 = 12 << 10;
+
 /// The native stack a compiled run needs so that no program within `max_depth` MIR calls can
-/// overflow it: a generous bound per activation (a compiled frame plus, for calls made through
-/// the runtime, the runtime's own frames), capped at 16 GiB of address space.
-pub fn stack_size_for(max_depth: u64) -> usize {
-    const PER_CALL: u64 = 8 << 10;
-    let bytes = (64u64 << 20).saturating_add(max_depth.saturating_mul(PER_CALL));
-    bytes.min(16 << 30) as usize
+/// overflow it, from `per_call`, the most stack one MIR call of the compiled module can take
+/// (measured from the real frame sizes by the translator): 64 MiB for the runtime plus
+/// `max_depth * per_call`. The depth limit, not the frame layout, decides where a deep
+/// recursion stops; a stack too large for the machine fails to start with a clear error.
+pub fn stack_size_for(max_depth: u64, per_call: u64) -> usize {
+    let bytes = (64u64 << 20).saturating_add(max_depth.saturating_mul(per_call));
+    bytes.min(usize::MAX as u64 / 2) as usize
 }
 
 /// Runs compiled `main` with a fresh runtime and reports the outcome like the interpreter:
@@ -26,14 +32,25 @@ pub fn run_compiled(
     main: FuncId,
 ) -> i32 {
     let mut ctx = Box::new(Ctx::new(module, config, io, entries, syms));
+    let r = call_compiled(&mut ctx, main, &[]);
+    ctx.rt.finish(r)
+}
+
+/// Calls compiled function `f` with `args` as an outermost MIR call on the current thread (whose
+/// stack must be sized by [`stack_size_for`] the context's `max_depth`): the call counts depth and
+/// fuel like any other. The argument count must match `f`'s parameters (the runtime does not
+/// check it here), and every heap value in `args` must belong to `ctx`'s heap.
+pub fn call_compiled(ctx: &mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
     // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
     let marker = 0usize;
+    let saved = ctx.stack_top;
     ctx.stack_top = std::hint::black_box(&marker) as *const usize as usize;
-    let p: *mut Ctx = &mut *ctx;
+    let p: *mut Ctx = ctx;
     let mut host = CompiledHost { ctx: p };
-    // SAFETY: `p` is live for the whole call; `main` takes no arguments.
-    let r = host.call_function(unsafe { &mut (*p).rt }, main, &[]);
-    ctx.rt.finish(r)
+    // SAFETY: `p` is live for the whole call (borrowed mutably by this function).
+    let r = host.call_function(unsafe { &mut (*p).rt }, f, args);
+    ctx.stack_top = saved;
+    r
 }
 
 rt_functions! {
@@ -43,7 +60,12 @@ rt_functions! {
     /// process's real streams and `argv[1..]` as the program arguments, flushes stdout, and returns
     /// the exit status exactly as the interpreter reports it.
     ///
-    /// `fuel_enabled != 0` means the program was built with `--fuel fuel`. Never unwinds: an
+    /// `fuel_enabled != 0` means the program was built with `--fuel fuel`; `stack_per_call` is
+    /// the translator's bound on the native stack of one MIR call ([`stack_size_for`]);
+    /// `max_heap` the memory limit (0: [`crate::default_max_heap`]). `debug` points to
+    /// `debug_len` bytes of [`DebugInfo::encode`] text (the source positions of backtraces), or
+    /// `debug_len` is 0 for none. `profile != 0`: the code was compiled with profiling calls
+    /// and the run prints the profile table (`mir14 run --profile`). Never unwinds: an
     /// internal failure (which a verified module cannot cause) prints one `error:` line on stderr
     /// and returns status 101.
     ///
@@ -62,6 +84,11 @@ rt_functions! {
         max_depth: u64,
         fuel_enabled: u64,
         fuel: u64,
+        stack_per_call: u64,
+        max_heap: u64,
+        debug: *const u8,
+        debug_len: usize,
+        profile: u64,
     ) -> std::ffi::c_int {
         ignore_sigpipe();
         let mut args = Vec::new();
@@ -83,14 +110,31 @@ rt_functions! {
             // SAFETY: guaranteed by the caller.
             unsafe { std::slice::from_raw_parts(entries, n) }
         };
+        let debug = if debug_len == 0 {
+            None
+        } else {
+            // SAFETY: guaranteed by the caller.
+            let bytes = unsafe { std::slice::from_raw_parts(debug, debug_len) };
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(DebugInfo::decode)
+                .map(std::sync::Arc::new)
+        };
         let config = Config {
             max_depth,
             fuel: (fuel_enabled != 0).then_some(fuel),
             args,
+            max_heap: if max_heap == 0 {
+                crate::default_max_heap()
+            } else {
+                max_heap
+            },
+            debug,
+            profile: profile != 0,
             ..Config::default()
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            aot_main(text, entries, main_index, config)
+            aot_main(text, entries, main_index, config, stack_per_call)
         }));
         match r {
             Ok(Ok(status)) => status,
@@ -111,6 +155,7 @@ fn aot_main(
     entries: &[ArrayEntry],
     main_index: u64,
     config: Config,
+    stack_per_call: u64,
 ) -> Result<i32, String> {
     let text = std::str::from_utf8(text).map_err(|e| format!("corrupt embedded module: {e}"))?;
     let (module, _) = mir14_mir::parse(text).map_err(|d| {
@@ -128,7 +173,7 @@ fn aot_main(
     }
     let syms = Symbols::collect(&module);
     let main = FuncId(main_index as u32);
-    let stack = stack_size_for(config.max_depth);
+    let stack = stack_size_for(config.max_depth, stack_per_call);
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-main".into())

@@ -50,12 +50,20 @@ pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,
 };
-pub use main::{mir14_rt_main, run_compiled, stack_size_for};
+pub use main::{call_compiled, mir14_rt_main, run_compiled, stack_size_for, RUNTIME_REENTRY_STACK};
 pub use symbols::Symbols;
 pub use table::{AbiReturn, AbiType, AbiValue, RtFunction};
 
 /// The tag compiled code returns while a trap is pending.
 pub const TRAP: u64 = u64::MAX;
+
+/// The tag with which [`calls::TAIL_METHOD`] and [`calls::TAIL_VALUE`] say "tail call this
+/// function": the low 32 bits of the bits are the function's index, and bit
+/// [`TAIL_RECEIVER`] is set when the receiver (or the called user box) comes first.
+pub const TAIL_CALL: u64 = u64::MAX - 1;
+
+/// The bit of a [`TAIL_CALL`] result that says the receiver is the first argument.
+pub const TAIL_RECEIVER: u64 = 1 << 32;
 
 /// The array entry of a compiled function: `(ctx, args, nargs) -> Val`.
 pub type ArrayEntry = unsafe extern "C" fn(*mut Ctx, *const Val, u64) -> Val;
@@ -112,7 +120,7 @@ mod tests {
         assert_eq!(calls::EXTERN.params[2], AbiType::Ptr);
         assert_eq!(main::MAIN.name, "mir14_rt_main");
         assert_eq!(main::MAIN.params[0], AbiType::I32);
-        assert_eq!(main::MAIN.params.len(), 10);
+        assert_eq!(main::MAIN.params.len(), 15);
         assert_eq!(main::MAIN.returns, &[AbiType::I32]);
         assert_eq!(main::MAIN.addr(), mir14_rt_main as *const u8);
     }

@@ -26,7 +26,9 @@ rt_functions! {
     BINOP = fn mir14_rt_binop(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
         let (cx, mut host) = unsafe { cx(ctx) };
         let (a, b) = (v(at, ab), v(bt, bb));
-        poll(cx, &[a, b], &[]);
+        if let Err(t) = poll(cx, &[a, b], &[]) {
+            return ret(cx, Err(t));
+        }
         let r = cx.rt.binop(&mut host, decode_binop(op), a, b);
         ret(cx, r)
     }
@@ -42,7 +44,9 @@ rt_functions! {
     TYPEOP = fn mir14_rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
         let x = v(t, b);
-        poll(cx, &[x], &[]);
+        if let Err(t) = poll(cx, &[x], &[]) {
+            return ret(cx, Err(t));
+        }
         let r = match (kind, decode_type(ty as i64)) {
             (0, Some(ty)) => Ok(Val::bool(cx.rt.has_type(x, ty))),
             (1, Some(ty)) => cx.rt.cast(x, ty),
@@ -74,7 +78,9 @@ rt_functions! {
     NEW = fn mir14_rt_new(ctx: *mut Ctx, class: u64, args: *const Val, n: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
         let args = unsafe { slice(args, n) };
-        poll(cx, args, &[]);
+        if let Err(t) = poll(cx, args, &[]) {
+            return ret(cx, Err(t));
+        }
         let r = match decode_class(class as i64) {
             Some(c) => cx.rt.new_builtin(c, args),
             None => Err(Trap::type_error("bad class")),
@@ -85,7 +91,9 @@ rt_functions! {
     /// A fresh instance of user box `b` (compiled code calls its `birth`).
     NEW_USER = fn mir14_rt_new_user(ctx: *mut Ctx, b: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
-        poll(cx, &[], &[]);
+        if let Err(t) = poll(cx, &[], &[]) {
+            return ret(cx, Err(t));
+        }
         cx.rt.new_user(BoxId(b as u32))
     }
 }

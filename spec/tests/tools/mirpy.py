@@ -15,6 +15,7 @@ Usage: mirpy.py prog.mir [--fuel N] [--max-depth N]  (prints stdout/stderr, exit
 """
 
 import math
+import os
 from decimal import Decimal
 import re
 import sys
@@ -40,6 +41,14 @@ class Trap(Exception):
         self.kind = kind
         self.msg = msg
         self.loc = loc
+        # The backtrace (spec §6): (function, block, (line, col)) per frame, innermost first.
+        self.frames = []
+
+    def frame(self, fname, label, pos):
+        """Appends the frame a trap passes (the first one also locates it)."""
+        if self.loc is None:
+            self.loc = (fname, label)
+        self.frames.append((fname, label, pos))
 
 
 class ExitProgram(Exception):
@@ -403,7 +412,7 @@ TOKEN_RE = re.compile(r"""
 
 
 def lex(text):
-    """Splits the text into (kind, value, line) tokens."""
+    """Splits the text into (kind, value, line, column) tokens."""
     toks = []
     i = 0
     line = 1
@@ -447,12 +456,12 @@ def lex(text):
                 else:
                     buf.append(c)
                     j += 1
-            toks.append(("str", "".join(buf), line))
+            toks.append(("str", "".join(buf), line, i - text.rfind("\n", 0, i)))
             i = j
             continue
-        toks.append((kind, m.group(), line))
+        toks.append((kind, m.group(), line, i - text.rfind("\n", 0, i)))
         i = m.end()
-    toks.append(("eof", None, line))
+    toks.append(("eof", None, line, 1))
     return toks
 
 
@@ -466,6 +475,8 @@ class Function:
         self.loops = []
         self.blocks = {}  # label -> list of instructions (dicts)
         self.order = []
+        self.pos = None  # (line, column) of `fn`
+        self.label_pos = {}  # label -> (line, column)
 
 
 class Module:
@@ -504,6 +515,7 @@ class Parser:
     def module(self):
         m = Module()
         while not self.is_("eof"):
+            at = self.peek()
             kw = self.expect("ident")
             if kw == "box":
                 name = self.expect("ident")
@@ -521,6 +533,7 @@ class Parser:
                 m.boxes[name] = fields
             elif kw == "fn":
                 f = self.function()
+                f.pos = (at[2], at[3])
                 if f.name in m.funcs:
                     raise ParseError(f"duplicate function {f.name}")
                 m.funcs[f.name] = f
@@ -554,7 +567,9 @@ class Parser:
                 lp[key] = self.expect("ident")
             f.loops.append(lp)
         while not self.is_("punct", "}"):
+            at = self.peek()
             label = self.expect("ident")
+            f.label_pos[label] = (at[2], at[3])
             self.expect("punct", ":")
             if label in f.blocks:
                 raise ParseError(f"duplicate block label {label}")
@@ -578,7 +593,7 @@ class Parser:
         return out
 
     def literal(self):
-        kind, val, line = self.next()
+        kind, val, line = self.next()[:3]
         if kind == "int":
             v = int(val)
             if not I64_MIN <= v <= I64_MAX:
@@ -615,12 +630,13 @@ class Parser:
 
     def inst(self):
         line = self.peek()[2]
+        pos = (line, self.peek()[3])
         dest = None
         if self.is_("value"):
             dest = self.next()[1]
             self.expect("punct", "=")
         op = self.expect("ident")
-        i = {"op": op, "dest": dest, "line": line}
+        i = {"op": op, "dest": dest, "line": line, "pos": pos}
         if op == "const":
             i["lit"] = self.literal()
         elif op == "unary":
@@ -978,11 +994,15 @@ class Machine:
         finally:
             self.printing.pop()
 
-    def spend(self, fname, label):
+    def spend(self, fname, label, entry=False):
         if self.fuel is None:
             return
         if self.fuel == 0:
-            raise Trap("OutOfFuel", "fuel exhausted", (fname, label))
+            t = Trap("OutOfFuel", "fuel exhausted")
+            f = self.m.funcs[fname]
+            # At a function's entry: the `fn` line; arriving at a block: its label.
+            t.frame(fname, label, f.pos if entry else f.label_pos[label])
+            raise t
         self.fuel -= 1
 
     def call(self, fname, args):
@@ -992,12 +1012,16 @@ class Machine:
             raise Trap("TypeError", f"wrong number of arguments to @{fname}: expected "
                                     f"{len(f.params)}, got {len(args)}")
         if self.depth >= self.max_depth:
-            raise Trap("StackOverflow", f"call depth exceeded {self.max_depth}", (fname, entry))
-        self.spend(fname, entry)
+            t = Trap("StackOverflow", f"call depth exceeded {self.max_depth}")
+            t.frame(fname, entry, f.pos)
+            raise t
+        self.spend(fname, entry, True)
         for (p, ty), a in zip(f.params, args):
             if ty is not None and not check(a, ty)[1]:
-                raise Trap("TypeError", f"argument {p} of @{fname} must be {canon_type(ty)}, got "
-                                        f"{type_name(a)}", (fname, entry))
+                t = Trap("TypeError", f"argument {p} of @{fname} must be {canon_type(ty)}, got "
+                                      f"{type_name(a)}")
+                t.frame(fname, entry, f.pos)
+                raise t
         self.depth += 1
         try:
             return self.run(f, args)
@@ -1022,6 +1046,7 @@ class Machine:
                 for d, v in vals:
                     env[d] = v
                 for i in insts[k:]:
+                    cur = i
                     r = self.exec(f, i, env)
                     if i["op"] == "ret":
                         if f.ret is not None and not check(r, f.ret)[1]:
@@ -1034,8 +1059,7 @@ class Machine:
                     if i["dest"]:
                         env[i["dest"]] = r
             except Trap as t:
-                if t.loc is None:
-                    t.loc = (f.name, label)
+                t.frame(f.name, label, cur["pos"])
                 raise
             # Taking a fuel edge spends fuel (at the block arrived at).
             if (label, nxt) in fuel_edges:
@@ -1173,8 +1197,18 @@ class Machine:
         raise Unsupported(f"builtin method {t}.{meth}")
 
 
-def run_program(text, fuel=None, max_depth=100000):
-    """Parses, verifies and runs a program: returns (stdout, stderr, exit status)."""
+def backtrace(frames, file):
+    """The backtrace lines of spec §6: one per frame, innermost first; of more than 20 frames
+    the first and last 10, with a line counting the others."""
+    lines = [f"  at @{fn}, {lab} ({file}:{pos[0]}:{pos[1]})\n" for fn, lab, pos in frames]
+    if len(lines) > 20:
+        lines = lines[:10] + [f"  ... {len(lines) - 20} more frames ...\n"] + lines[-10:]
+    return "".join(lines)
+
+
+def run_program(text, fuel=None, max_depth=100000, file="prog.mir"):
+    """Parses, verifies and runs a program read from `file` (the name backtraces print):
+    returns (stdout, stderr, exit status)."""
     m = Parser(text).module()
     verify(m)
     result = {}
@@ -1190,6 +1224,7 @@ def run_program(text, fuel=None, max_depth=100000):
         except Trap as t:
             fn, lab = t.loc
             err = "".join(mach.err) + f"error: {t.kind}: {t.msg} (in @{fn}, {lab})\n"
+            err += backtrace(t.frames, file)
             result["r"] = ("".join(mach.out), err, 101)
         except BaseException as e:  # noqa: BLE001 - reported to the caller
             result["e"] = e
@@ -1221,7 +1256,7 @@ def main():
             path = args[k]
             k += 1
     with open(path, encoding="utf-8") as fh:
-        out, err, code = run_program(fh.read(), fuel, depth)
+        out, err, code = run_program(fh.read(), fuel, depth, os.path.basename(path))
     sys.stdout.write(out)
     sys.stderr.write(err)
     sys.exit(code)

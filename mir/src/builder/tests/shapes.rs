@@ -790,3 +790,18 @@ fn value_and_block_names() {
     let labels: Vec<&str> = f.blocks.values().map(|b| b.label.as_str()).collect();
     assert_eq!(labels, ["bb0", "bb1", "after"]);
 }
+
+#[test]
+fn tail_call_ends_the_block_with_the_ret_of_its_result() {
+    let mut mb = ModuleBuilder::new();
+    let f = mb.declare_function("f").unwrap();
+    let mut fb = mb.function_builder(f).unwrap();
+    let n = fb.add_param(None);
+    fb.tail_call(Callee::Global(f), &[n]).unwrap();
+    mb.define_function(fb).unwrap();
+    let m = mb.finish().unwrap();
+    assert_verifies(&m);
+    let insts = &m.functions[f].blocks[Block(0)].insts;
+    assert!(insts[0].is_tail_call());
+    assert!(matches!(insts[1], Inst::Return { value } if value == insts[0].dest()));
+}
