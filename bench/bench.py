@@ -478,13 +478,17 @@ def main():
 
 # ----- tiered execution (issue 15): default `mir14 run` against the forced engines -----
 
-TIER_WORKLOADS = ["json_small", "json_large", "tarai", "fib", "intloop", "strbuild", "arrays"]
+TIER_WORKLOADS = ["json_small", "json_large", "tarai", "fib", "intloop", "strbuild", "arrays",
+                  "json_1mb", "json_5mb"]
+# The long runs, where tiered must beat both engines (ratio < 1.0), not only stay within 1.1.
+TIER_LONG = ("json_1mb", "json_5mb")
 
 
 def tiers(mir14, runs, ci):
     """Times default `mir14 run` (tiered) against `--backend vm` and `--backend jit` on the
     workloads and the JSON documents of bench/gen_json.py (1 KB and 100 KB, parsed and printed by
-    ny/examples/json.ny); prints the ratio default / min(vm, jit) per workload (goal: <= 1.1).
+    ny/examples/json.ny; and 1 MB and 5 MB, where the goal is to beat both); prints the ratio
+    default / min(vm, jit) per workload (goal: <= 1.1; < 1.0 on the long JSON runs).
     Each cell is the best of `runs` runs: on a shared machine the minimum is the stable
     statistic for runs of a few milliseconds."""
     python = shutil.which("python3") or sys.executable
@@ -517,10 +521,13 @@ def tiers(mir14, runs, ci):
                         sys.exit(f"FAILED: {' '.join(cmd)}: status {r.returncode}")
                 row[name] = min(times)
             ratio = row["tiered"] / min(row["vm"], row["jit"])
-            worst = max(worst, ratio)
-            print(f"{w:12}" + "".join(f"{row[e]:9.3f}" for e, _ in engines) + f"{ratio:9.2f}",
-                  flush=True)
-        print(f"ratio = tiered / min(vm, jit); worst {worst:.2f} (goal: <= 1.10)")
+            misses = ratio >= 1.0 if w in TIER_LONG else ratio > 1.10
+            if w not in TIER_LONG:
+                worst = max(worst, ratio)
+            print(f"{w:12}" + "".join(f"{row[e]:9.3f}" for e, _ in engines) + f"{ratio:9.2f}"
+                  + ("  MISSES" if misses else ""), flush=True)
+        print(f"ratio = tiered / min(vm, jit); worst short workload {worst:.2f} (goal: <= 1.10); "
+              f"json_1mb, json_5mb goal: < 1.00")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,17 @@ pub use module::{
     array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
 };
 
+/// Whether Cranelift's IR verifier checks the generated code: `MIR14_CRANELIFT_VERIFY=1` turns it
+/// on and `MIR14_CRANELIFT_VERIFY=0` off; by default it runs in debug builds (so every test
+/// verifies) and not in release builds, where it would cost more than code generation itself.
+pub fn verify_ir() -> bool {
+    match std::env::var("MIR14_CRANELIFT_VERIFY").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => cfg!(debug_assertions),
+    }
+}
+
 /// Where tiered code finds the engine (`mir14-tier`): calls between MIR functions load the
 /// callee's direct entry from `table` (one pointer per function, by `FuncId` index; 0 while
 /// the callee is not compiled) and otherwise call `enter`, an

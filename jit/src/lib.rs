@@ -69,8 +69,8 @@ impl Drop for Compiled {
     }
 }
 
-/// The host ISA for JIT code with Cranelift's `opt_level` (`none`, `speed`, ...), without the
-/// IR verifier.
+/// The host ISA for JIT code with Cranelift's `opt_level` (`none`, `speed`, ...); the IR
+/// verifier runs as [`mir14_codegen::verify_ir`] says.
 pub fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
     let mut fb = settings::builder();
     let set = |fb: &mut settings::Builder, k: &str, v: &str| {
@@ -80,9 +80,17 @@ pub fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, St
     set(&mut fb, "opt_level", opt_level)?;
     set(&mut fb, "is_pic", "false")?;
     set(&mut fb, "preserve_frame_pointers", "true")?;
-    // The IR verifier costs more than code generation itself; the translator is tested.
-    set(&mut fb, "enable_verifier", "false")?;
+    // The IR verifier costs more than code generation itself: debug builds (tests) only.
+    let verify = if mir14_codegen::verify_ir() {
+        "true"
+    } else {
+        "false"
+    };
+    set(&mut fb, "enable_verifier", verify)?;
     set(&mut fb, "use_colocated_libcalls", "false")?;
+    if let Ok(r) = std::env::var("MIR14_REGALLOC") {
+        set(&mut fb, "regalloc_algorithm", &r)?;
+    }
     let isa_builder = cranelift_native::builder().map_err(|e| format!("host ISA: {e}"))?;
     isa_builder
         .finish(settings::Flags::new(fb))
@@ -170,11 +178,22 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
             array_name(name),
         ));
     }
+    let compile_time = start.elapsed();
+    if std::env::var_os("MIR14_COMPILE_STATS").is_some() {
+        // For bench/compile_cost.py: the cost per 100 MIR instructions.
+        let insts: usize = mir.functions.values().map(|f| f.inst_count()).sum();
+        let ms = compile_time.as_secs_f64() * 1e3;
+        eprintln!(
+            "compile: {} functions, {insts} MIR instructions, {ms:.3} ms, {:.3} ms per 100 instructions",
+            mir.functions.len(),
+            ms * 100.0 / insts.max(1) as f64
+        );
+    }
     Ok(Compiled {
         module: Some(module),
         entries,
         symbols: t.symbols,
-        compile_time: start.elapsed(),
+        compile_time,
         code,
         stack_per_call: t.stack_per_call,
     })
