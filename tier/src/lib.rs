@@ -71,9 +71,11 @@ struct Engine {
     /// The interpreter of the running call, as last handed to a hook (nested calls go through
     /// this pointer).
     interp: *mut Interp<'static>,
-    /// The code (freed when the engine is dropped).
-    jit: Option<JITModule>,
-    lazy: LazyModule,
+    /// The code (freed when the engine is dropped) and the translator, made when the first
+    /// function gets hot (a run that never gets hot pays nothing for Cranelift).
+    jit: Option<(JITModule, LazyModule)>,
+    /// What the translator is made from.
+    setup: Setup,
     /// Per function: the address of its direct entry, 0 until compiled. Compiled code reads it.
     table: Box<[usize]>,
     /// Per function: its array entry, once compiled.
@@ -85,9 +87,19 @@ struct Engine {
     osr: HashMap<(u32, u32), Option<OsrEntry>>,
 }
 
+/// What the JIT side of an engine is made from, when it is first needed.
+struct Setup {
+    mir: Arc<Module>,
+    /// Where each import resolved.
+    targets: Vec<mir14_rt::ffi::ImportTarget>,
+    fuel: bool,
+    /// The setup failed: nothing is compiled.
+    failed: bool,
+}
+
 impl Drop for Engine {
     fn drop(&mut self) {
-        if let Some(jit) = self.jit.take() {
+        if let Some((jit, _)) = self.jit.take() {
             // SAFETY: no compiled code runs once the engine is dropped.
             unsafe { jit.free_memory() };
         }
@@ -95,6 +107,33 @@ impl Drop for Engine {
 }
 
 impl Engine {
+    /// The JIT module and the translator, made on first use; `None` if they cannot be made.
+    fn translator(&mut self) -> Option<(&mut JITModule, &mut LazyModule)> {
+        if self.jit.is_none() && !self.setup.failed {
+            let s = &self.setup;
+            let links = TierLinks {
+                table: self.table.as_ptr() as u64,
+                enter: tier_enter as *const u8 as u64,
+            };
+            let topts = TranslateOptions {
+                fuel: s.fuel,
+                ..TranslateOptions::from_env()
+            };
+            let made = mir14_jit::isa("speed")
+                .and_then(|isa| mir14_jit::jit_module(isa, &s.mir, &s.targets))
+                .and_then(|mut jit| {
+                    LazyModule::new(&mut jit, Arc::clone(&s.mir), topts, links)
+                        .map(|lazy| (jit, lazy))
+                        .map_err(|e| format!("JIT setup failed: {e:?}"))
+                });
+            match made {
+                Ok(j) => self.jit = Some(j),
+                Err(_) => self.setup.failed = true,
+            }
+        }
+        self.jit.as_mut().map(|(j, l)| (j, l))
+    }
+
     /// Compiles `f` if it is not compiled yet; false if it cannot be.
     fn ensure_compiled(&mut self, f: FuncId) -> bool {
         let i = f.index();
@@ -104,19 +143,19 @@ impl Engine {
         if self.failed[i] {
             return false;
         }
-        let jit = self
-            .jit
-            .as_mut()
-            .expect("the JIT module lives as long as the engine");
-        let ok = self.lazy.can_compile(f)
-            && self.lazy.define(jit, f).is_ok()
+        let Some((jit, lazy)) = self.translator() else {
+            self.failed[i] = true;
+            return false;
+        };
+        let ok = lazy.can_compile(f)
+            && lazy.define(jit, f).is_ok()
             && jit.finalize_definitions().is_ok();
         if !ok {
             self.failed[i] = true;
             return false;
         }
-        let d = jit.get_finalized_function(self.lazy.direct(f));
-        let a = jit.get_finalized_function(self.lazy.array(f));
+        let d = jit.get_finalized_function(lazy.direct(f));
+        let a = jit.get_finalized_function(lazy.array(f));
         self.table[i] = d as usize;
         // SAFETY: array entries are defined with the `ArrayEntry` signature.
         self.array[i] = Some(unsafe { std::mem::transmute::<*const u8, ArrayEntry>(a) });
@@ -129,11 +168,8 @@ impl Engine {
         if let Some(e) = self.osr.get(&key) {
             return *e;
         }
-        let jit = self
-            .jit
-            .as_mut()
-            .expect("the JIT module lives as long as the engine");
-        let e = match self.lazy.define_osr(jit, f, header) {
+        let (jit, lazy) = self.translator()?;
+        let e = match lazy.define_osr(jit, f, header) {
             Ok(id) if jit.finalize_definitions().is_ok() => {
                 let p = jit.get_finalized_function(id);
                 // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
@@ -331,28 +367,23 @@ impl TierInstance {
         opts: TierOptions,
     ) -> Result<TierInstance, String> {
         let targets = mir14_rt::ffi::resolve_imports(mir, &config)?;
-        let isa = mir14_jit::isa("speed")?;
-        let mut jit = mir14_jit::jit_module(isa, mir, &targets)?;
         let table = vec![0usize; mir.functions.len()].into_boxed_slice();
-        let links = TierLinks {
-            table: table.as_ptr() as u64,
-            enter: tier_enter as *const u8 as u64,
-        };
-        let topts = TranslateOptions {
-            fuel,
-            ..TranslateOptions::from_env()
-        };
-        let lazy = LazyModule::new(&mut jit, Arc::new(mir.clone()), topts, links)
-            .map_err(|e| format!("JIT setup failed: {e:?}"))?;
-        let mut ctx = Box::new(Ctx::new(mir, config, io, &[], &lazy.symbols));
+        // The same tables as the translator's (`LazyModule::symbols`), made the same way.
+        let symbols = rtabi::Symbols::collect(mir);
+        let mut ctx = Box::new(Ctx::new(mir, config, io, &[], &symbols));
         ctx.rt.link_imports(&targets);
         let prog = Box::new(Program::decode(mir, &mut ctx.rt)?);
         let n = mir.functions.len();
         let engine = Box::new(Engine {
             ctx: &mut *ctx,
             interp: std::ptr::null_mut(),
-            jit: Some(jit),
-            lazy,
+            jit: None,
+            setup: Setup {
+                mir: Arc::new(mir.clone()),
+                targets,
+                fuel,
+                failed: false,
+            },
             table,
             array: vec![None; n],
             failed: vec![false; n],
