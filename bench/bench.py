@@ -484,20 +484,24 @@ TIER_WORKLOADS = ["json_small", "json_large", "tarai", "fib", "intloop", "strbui
 TIER_LONG = ("json_1mb", "json_5mb")
 
 
-def tiers(mir14, runs, ci):
+def tiers(mir14, runs, ci, use_cpu=False):
     """Times default `mir14 run` (tiered) against `--backend vm` and `--backend jit` on the
     workloads and the JSON documents of bench/gen_json.py (1 KB and 100 KB, parsed and printed by
     ny/examples/json.ny; and 1 MB and 5 MB, where the goal is to beat both); prints the ratio
     default / min(vm, jit) per workload (goal: <= 1.1; < 1.0 on the long JSON runs).
     Each cell is the best of `runs` runs: on a shared machine the minimum is the stable
-    statistic for runs of a few milliseconds."""
+    statistic for runs of a few milliseconds. With `use_cpu` (`--cpu`) a cell is the process's
+    CPU time (user + system, all threads) instead of its wall time: every engine runs the
+    program on one thread, so on a quiet machine the two agree, and on a loaded one CPU time
+    leaves out the time spent waiting for a core."""
     python = shutil.which("python3") or sys.executable
     program = os.path.join(ROOT, "ny", "examples", "json.ny")
     engines = [("tiered", []), ("vm", ["--backend", "vm"]), ("jit", ["--backend", "jit"])]
     with tempfile.TemporaryDirectory(prefix="mir14-tiers-") as tmp:
         subprocess.run([python, os.path.join(HERE, "gen_json.py"), tmp], check=True,
                        stdout=subprocess.DEVNULL)
-        print(f"tiered execution: wall seconds, best of {runs} runs")
+        kind = "CPU" if use_cpu else "wall"
+        print(f"tiered execution: {kind} seconds, best of {runs} runs")
         print(f"{'workload':12}" + "".join(f"{e:>9}" for e, _ in engines) + f"{'ratio':>9}")
         worst = 0.0
         for w in TIER_WORKLOADS:
@@ -514,9 +518,13 @@ def tiers(mir14, runs, ci):
                 times = []
                 for _ in range(runs):
                     t0 = time.perf_counter()
+                    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                     r = subprocess.run(cmd, input=doc, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.PIPE, check=False, timeout=TIMEOUT * 4)
-                    times.append(time.perf_counter() - t0)
+                    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    wall = time.perf_counter() - t0
+                    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+                    times.append(cpu if use_cpu else wall)
                     if r.returncode != 0:
                         sys.exit(f"FAILED: {' '.join(cmd)}: status {r.returncode}")
                 row[name] = min(times)
@@ -532,11 +540,12 @@ def tiers(mir14, runs, ci):
 
 if __name__ == "__main__":
     if "--tiers" in sys.argv[1:]:
-        # `bench.py --tiers [--ci] [--runs N]`: only the tiered comparison, on a release build.
+        # `bench.py --tiers [--ci] [--runs N] [--cpu]`: only the tiered comparison, on a release
+        # build.
         argv = sys.argv[1:]
         ci = "--ci" in argv
         n = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else (1 if ci else 5)
         prof = "debug" if ci else "release"
-        tiers(os.path.join(ROOT, "target", prof, "mir14"), n, ci)
+        tiers(os.path.join(ROOT, "target", prof, "mir14"), n, ci, "--cpu" in argv)
     else:
         main()

@@ -8,10 +8,12 @@
 //!   (the loop headers of the shared back-edge analysis). When the count exceeds the threshold
 //!   ([`TierOptions::threshold`]; 0 compiles every function at its first call, `u64::MAX`
 //!   never compiles anything), the function is compiled and its next call runs compiled code.
-//! - **On-stack replacement**: a hot back edge in an interpreted activation compiles an OSR
-//!   entry for that loop header (the function's code entered at the header, with the
-//!   frame's registers as its values) and the rest of the activation runs there, so a long
-//!   loop is never stuck in the interpreter.
+//! - **On-stack replacement**: a hot back edge in an interpreted activation compiles the
+//!   function (for its later calls); once the function's interpreted activations have taken
+//!   another threshold/8 back edges since, the next one compiles an OSR entry for that loop
+//!   header (the function's code entered at the header, with the frame's registers as its
+//!   values) and the rest of the activation runs there, so a long loop is never stuck in the
+//!   interpreter, while activations that end soon are not worth an entry of their own.
 //! - **Mixed frames**: compiled code calls MIR functions through a table of direct entries
 //!   (one slot per function, empty until it is compiled); an empty slot calls [`tier_enter`],
 //!   which runs the callee in the interpreter (compiling it first once it is hot). Calls the
@@ -85,6 +87,12 @@ struct Engine {
     failed: Vec<bool>,
     /// OSR entries by (function, loop header).
     osr: HashMap<(u32, u32), Option<OsrEntry>>,
+    /// Per function: hot back edges taken in interpreted activations once it was compiled.
+    osr_heat: Vec<u64>,
+    /// How many of those before an activation moves to compiled code at a loop header.
+    osr_delay: u64,
+    /// Time spent compiling (setup, functions, OSR entries), for `MIR14_COMPILE_STATS`.
+    compile_time: std::time::Duration,
 }
 
 /// What the JIT side of an engine is made from, when it is first needed.
@@ -99,6 +107,23 @@ struct Setup {
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        if std::env::var_os("MIR14_COMPILE_STATS").is_some() {
+            // Like the JIT's line (bench/compile_cost.py): what this instance compiled.
+            let n = self.array.iter().filter(|a| a.is_some()).count();
+            let insts: usize = self
+                .array
+                .iter()
+                .zip(self.setup.mir.functions.values())
+                .filter(|(a, _)| a.is_some())
+                .map(|(_, f)| f.inst_count())
+                .sum();
+            eprintln!(
+                "tier: compiled {n} of {} functions ({insts} MIR instructions) and {} OSR entries in {:.3} ms",
+                self.array.len(),
+                self.osr.len(),
+                self.compile_time.as_secs_f64() * 1e3
+            );
+        }
         if let Some((jit, _)) = self.jit.take() {
             // SAFETY: no compiled code runs once the engine is dropped.
             unsafe { jit.free_memory() };
@@ -143,6 +168,15 @@ impl Engine {
         if self.failed[i] {
             return false;
         }
+        let start = std::time::Instant::now();
+        let ok = self.compile(f);
+        self.compile_time += start.elapsed();
+        ok
+    }
+
+    /// [`Engine::ensure_compiled`] for a function that is not compiled yet.
+    fn compile(&mut self, f: FuncId) -> bool {
+        let i = f.index();
         let Some((jit, lazy)) = self.translator() else {
             self.failed[i] = true;
             return false;
@@ -168,6 +202,15 @@ impl Engine {
         if let Some(e) = self.osr.get(&key) {
             return *e;
         }
+        let start = std::time::Instant::now();
+        let e = self.compile_osr(f, header);
+        self.compile_time += start.elapsed();
+        self.osr.insert(key, e);
+        e
+    }
+
+    /// [`Engine::osr_entry`] for an entry that is not compiled yet.
+    fn compile_osr(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
         let (jit, lazy) = self.translator()?;
         let e = match lazy.define_osr(jit, f, header) {
             Ok(id) if jit.finalize_definitions().is_ok() => {
@@ -177,7 +220,6 @@ impl Engine {
             }
             _ => None,
         };
-        self.osr.insert(key, e);
         e
     }
 
@@ -250,8 +292,15 @@ impl Tier for Engine {
         vals: *const Val,
     ) -> Option<Result<Val, Trap>> {
         self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
-        // Later calls run compiled code too.
+        // Later calls run compiled code.
         if !self.ensure_compiled(f) {
+            return None;
+        }
+        // This activation moves to compiled code only if it keeps looping: activations that
+        // began before the function was compiled and end soon are not worth an OSR entry.
+        let n = &mut self.osr_heat[f.index()];
+        *n = n.saturating_add(1);
+        if *n <= self.osr_delay {
             return None;
         }
         let entry = self.osr_entry(f, header)?;
@@ -388,6 +437,9 @@ impl TierInstance {
             array: vec![None; n],
             failed: vec![false; n],
             osr: HashMap::new(),
+            compile_time: std::time::Duration::ZERO,
+            osr_heat: vec![0; n],
+            osr_delay: opts.threshold / 8,
         });
         Ok(TierInstance {
             prog,
