@@ -212,15 +212,14 @@ impl Engine {
     /// [`Engine::osr_entry`] for an entry that is not compiled yet.
     fn compile_osr(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
         let (jit, lazy) = self.translator()?;
-        let e = match lazy.define_osr(jit, f, header) {
+        match lazy.define_osr(jit, f, header) {
             Ok(id) if jit.finalize_definitions().is_ok() => {
                 let p = jit.get_finalized_function(id);
                 // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
                 Some(unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) })
             }
             _ => None,
-        };
-        e
+        }
     }
 
     /// Picks up the result of compiled code: the value, or the pending trap.
