@@ -276,7 +276,7 @@ fn load_errors_render_like_the_cli() {
     };
     assert_eq!(
         e.render(false),
-        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+        "u.mir:3:13: error: unknown function `@mian`\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean `@main`?\n"
     );
     let e = Program::from_json("m.json", "{").unwrap_err();
     assert!(e.to_string().starts_with("m.json:1:"), "{e}");
