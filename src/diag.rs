@@ -51,7 +51,7 @@ pub use mir14_mir::display::located_message;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mir14_mir::Function;
+    use mir14_mir::{Function, Location, Module};
 
     #[test]
     fn plain_and_located_messages() {

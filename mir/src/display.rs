@@ -271,7 +271,10 @@ mod tests {
             describe_location(&m, Location::LoopLabel(fid, 0, crate::span::LoopPart::Exit)),
             "in @main, loop declaration 1"
         );
-        assert_eq!(describe_location(&m, Location::FunctionName(fid)), "in @main");
+        assert_eq!(
+            describe_location(&m, Location::FunctionName(fid)),
+            "in @main"
+        );
         // Stale ids do not panic.
         assert_eq!(
             describe_location(&m, Location::Param(FuncId(7), 1)),

@@ -1,9 +1,14 @@
 //! The verifier: structural invariants of a module (spec/MIR14.md §7).
 //!
-//! [`verify`] reports *every* violation, each with a message of spec §7.1 and the [`Location`]
-//! of the offending entity. It never panics, whatever the module holds: ids out of range are
-//! errors like any other, named with a `?` (`value %?7 is used but never defined`,
-//! `unknown block ?9`, `unknown function @?3`, `unknown box ?2`).
+//! [`verify`] reports *every* violation, each with a message of spec §7.1 (names in backquotes)
+//! and the [`Location`] of the text at fault as precisely as known (spec §7.2): the operand, the
+//! block label, the callee or field name ([`Location::Operand`]), a label of a `loop`
+//! declaration ([`Location::LoopLabel`]), a function's or box's name, else the entity; plus the
+//! places that explain it ([`VerifyError::related`]: the definition a use is not dominated by,
+//! the first of two duplicates, the loop declaration). It never panics, whatever the module
+//! holds: ids out of range are errors like any other, named with a `?`
+//! (``value `%?7` is used but never defined``, ``unknown block `?9` ``, ``unknown function
+//! `@?3` ``, ``unknown box `?2` ``).
 //!
 //! Decisions beyond spec §7.1 (messages for cases it does not list):
 //! - a definition of a value out of range: `value %?7 does not exist` (at the parameter or
@@ -13,16 +18,17 @@
 //! - `extern` instructions whose callee is not an extern: `extern instruction must call an
 //!   extern`; `call` instructions with an extern callee: `call instruction cannot call extern
 //!   env.console.log`;
-//! - a latch with a second back edge: `latch bb3 also has a back edge to bb5`; a latch that
-//!   jumps to the header from outside the loop's region: `latch bb0 is not inside the loop of
-//!   header bb1`;
+//! - a latch with a second back edge: ``latch `bb3` also has a back edge to `bb5` ``; a latch
+//!   that jumps to the header from outside the loop's region: ``latch `bb0` is not inside the
+//!   loop of header `bb1` ``;
 //! - `new Point(...)` arity errors always name `new Point` (with or without `birth`); calls of
 //!   `@Point.birth` through `call %r.Point::birth(...)` name `Point.birth`;
 //! - an early terminator is reported at every terminator that is not the last instruction;
 //!   `entry block bb0 cannot be a branch target` at every terminator targeting the entry;
 //! - a hand-built `BoxClass::Primitive(T)` with `T` not one of the five primitive types:
 //!   `ArrayBox is not a primitive box class`;
-//! - LoopForm errors are located at the loop declaration; `body == header` and
+//! - LoopForm errors are located at a label of the loop declaration, or at the edge (the target
+//!   label in a terminator) or the header's terminator at fault; `body == header` and
 //!   `latch == header` (one-block loops) are accepted. A LoopForm's blocks are its region
 //!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
 //!   so `jump exit` breaks and `ret` inside the loop verify.
@@ -660,7 +666,10 @@ impl<'a> Verifier<'a> {
         self.err_with(
             at,
             format!("use of `{name}` is not dominated by its definition"),
-            vec![(def_location(cx.id, def), format!("`{name}` is defined here"))],
+            vec![(
+                def_location(cx.id, def),
+                format!("`{name}` is defined here"),
+            )],
         );
     }
 
@@ -746,7 +755,10 @@ impl<'a> Verifier<'a> {
         let f = cx.f;
         let mut headers: HashMap<Block, usize> = HashMap::new();
         for (i, lf) in f.loops.iter().enumerate() {
-            let declared = (Location::Loop(cx.id, i), "the loop is declared here".to_string());
+            let declared = (
+                Location::Loop(cx.id, i),
+                "the loop is declared here".to_string(),
+            );
             if f.blocks.contains(lf.header) {
                 if let Some(&first) = headers.get(&lf.header) {
                     self.err_with(
@@ -936,7 +948,10 @@ mod tests {
         assert_eq!(
             errs(&m),
             vec![
-                e(Location::Box(BoxId(0)), "duplicate field `x` in box `Point`"),
+                e(
+                    Location::Box(BoxId(0)),
+                    "duplicate field `x` in box `Point`"
+                ),
                 e(Location::Box(BoxId(1)), "duplicate box `Point`"),
                 e(
                     Location::Box(BoxId(2)),
@@ -1315,7 +1330,10 @@ mod tests {
             errs(&one(f)),
             vec![
                 e(inst(3, 0), "phi has more than one input for `bb1`"),
-                e(inst(3, 0), "phi input from `bb0`, which is not a predecessor"),
+                e(
+                    inst(3, 0),
+                    "phi input from `bb0`, which is not a predecessor"
+                ),
                 e(inst(3, 0), "unknown block `?9`"),
                 e(inst(3, 0), "phi has no input for predecessor `bb2`"),
             ]
@@ -1521,7 +1539,10 @@ mod tests {
         let m = one(single("main", &["a"], |_| vec![ret(None)]));
         assert_eq!(
             errs(&m),
-            vec![e(Location::Param(F0, 0), "`@main` must not have parameters")]
+            vec![e(
+                Location::Param(F0, 0),
+                "`@main` must not have parameters"
+            )]
         );
         assert_eq!(errs(&one(single("main", &[], |_| vec![ret(None)]))), vec![]);
     }
@@ -1674,6 +1695,70 @@ mod tests {
                 e(inst(5, 1), "latch `bb5` also has a back edge to `bb1`"),
             ]
         );
+    }
+
+    #[test]
+    fn errors_point_at_the_part() {
+        let src = "box P { x, x }\nfn @f(%a) {\n  loop header=h body=b latch=b exit=x\nbb0:\n  %y = binop add %a, %u\n  jump h\nh:\n  %c = const true\n  branch %c, b, x\nb:\n  %z = load %a.nope\n  jump bb0\nx:\n  ret %y\n}\n";
+        let (m, map) = crate::text::parse(src).expect("parses");
+        let es = verify(&m).unwrap_err();
+        let text = |loc: Location| {
+            let s = map.span(loc).expect("span");
+            &src[s.start as usize..s.end as usize]
+        };
+        let f = FuncId(0);
+        let got: Vec<(Location, String, &str)> = es
+            .iter()
+            .map(|e| (e.location, e.message.clone(), text(e.location)))
+            .collect();
+        let want = vec![
+            (
+                Location::Field(BoxId(0), 1),
+                "duplicate field `x` in box `P`".to_string(),
+                "x",
+            ),
+            (
+                Location::Operand(f, Block(0), 0, Part::Use(1)),
+                "value `%u` is used but never defined".to_string(),
+                "%u",
+            ),
+            (
+                Location::Operand(f, Block(2), 1, Part::Label(0)),
+                "entry block `bb0` cannot be a branch target".to_string(),
+                "bb0",
+            ),
+            (
+                Location::Operand(f, Block(2), 0, Part::Name),
+                "no box declares field `nope`".to_string(),
+                "nope",
+            ),
+            (
+                Location::LoopLabel(f, 0, LoopPart::Header),
+                "loop header `h` does not dominate `bb0`".to_string(),
+                "h",
+            ),
+            (
+                Location::LoopLabel(f, 0, LoopPart::Latch),
+                "latch `b` has no edge to header `h`".to_string(),
+                "b",
+            ),
+            (
+                Location::Operand(f, Block(0), 1, Part::Label(0)),
+                "back edge from `bb0` to header `h` is not from the latch `b`".to_string(),
+                "h",
+            ),
+            (
+                Location::Operand(f, Block(2), 1, Part::Label(0)),
+                "latch `b` also has a back edge to `bb0`".to_string(),
+                "bb0",
+            ),
+        ];
+        assert_eq!(got, want);
+        // Duplicates name the first; edge errors name the loop declaration.
+        assert_eq!(text(es[0].related[0].0), "x");
+        assert_eq!(es[0].related[0].1, "first declared here");
+        assert_eq!(es[6].related[0].0, Location::Loop(f, 0));
+        assert!(es[1].related.is_empty());
     }
 
     // ---- conformance: spec/tests/invalid and spec/tests/valid through the parser ---------

@@ -45,7 +45,7 @@ pub fn loop_region(f: &Function, cfg: &Cfg, lf: &LoopForm) -> BTreeSet<Block> {
 }
 
 /// Checks one LoopForm against the CFG (spec §7.3, checks L1–L4 in that order) and returns every
-/// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
+/// violation as a message of spec §7.1 (``loop header `bb1` does not dominate `bb3` ``, ...). Empty
 /// when the LoopForm is valid. Does not check that no two declarations share a header.
 ///
 /// The loop's blocks are its region ([`loop_region`]): by construction every edge leaving the
@@ -74,7 +74,10 @@ pub fn check_loopform_sites(
         LoopPart::Latch,
         LoopPart::Exit,
     ];
-    for (b, part) in [lf.header, lf.body, lf.latch, lf.exit].into_iter().zip(parts) {
+    for (b, part) in [lf.header, lf.body, lf.latch, lf.exit]
+        .into_iter()
+        .zip(parts)
+    {
         let message = format!("unknown block `{}`", block_name(f, b));
         if b.index() >= n && !errs.iter().any(|(_, m)| *m == message) {
             errs.push((LoopSite::Label(part), message));
@@ -92,11 +95,7 @@ pub fn check_loopform_sites(
         if !dom.dominates(header, b) {
             errs.push((
                 LoopSite::Label(LoopPart::Header),
-                format!(
-                    "loop header {} does not dominate {}",
-                    name(header),
-                    name(b)
-                ),
+                format!("loop header {} does not dominate {}", name(header), name(b)),
             ));
         }
     }
@@ -141,11 +140,7 @@ pub fn check_loopform_sites(
         if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
             errs.push((
                 LoopSite::Edge(latch, s),
-                format!(
-                    "latch {} also has a back edge to {}",
-                    name(latch),
-                    name(s)
-                ),
+                format!("latch {} also has a back edge to {}", name(latch), name(s)),
             ));
         }
     }

@@ -718,7 +718,10 @@ impl Parser<'_> {
                             ..CalleeDoc::default()
                         }
                     } else {
-                        self.part(Part::Name, Span::new(start as usize, self.prev_end() as usize));
+                        self.part(
+                            Part::Name,
+                            Span::new(start as usize, self.prev_end() as usize),
+                        );
                         CalleeDoc {
                             receiver: Some(v),
                             method: Some(first),
@@ -751,7 +754,10 @@ impl Parser<'_> {
             name.push('.');
             name.push_str(&self.ident("an identifier")?);
         }
-        self.part(Part::Name, Span::new(start as usize, self.prev_end() as usize));
+        self.part(
+            Part::Name,
+            Span::new(start as usize, self.prev_end() as usize),
+        );
         let args = self.args()?;
         Ok(InstDoc::Extern { dest, name, args })
     }
