@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::mir14;
+use common::{mir14, put};
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,17 +32,7 @@ bb3:
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Writes `name` with `contents` in `dir`.
-fn put(dir: &Path, name: &str, contents: &[u8]) {
-    fs::write(dir.join(name), contents).unwrap();
+    common::scratch("cli", test)
 }
 
 /// Asserts exit status 2, a one-line-or-more `error:` message, and no panic.

@@ -217,28 +217,33 @@ impl Parser<'_> {
         self.parts.push((part, span));
     }
 
-    /// A value the instruction reads: records it as the next [`Part::Use`].
-    fn use_value(&mut self) -> PResult<String> {
+    /// A token of `kind` recorded as the next numbered part `part(n)` of the instruction
+    /// ([`Part::Use`] or [`Part::Label`]: `n` counts the earlier parts of that kind).
+    fn numbered(
+        &mut self,
+        kind: TokenKind,
+        what: &str,
+        part: fn(usize) -> Part,
+    ) -> PResult<String> {
+        let same = std::mem::discriminant(&part(0));
         let n = self
             .parts
             .iter()
-            .filter(|(p, _)| matches!(p, Part::Use(_)))
+            .filter(|(p, _)| std::mem::discriminant(p) == same)
             .count();
-        let t = self.expect(TokenKind::Value, "a value name")?;
-        self.part(Part::Use(n), t.span);
+        let t = self.expect(kind, what)?;
+        self.part(part(n), t.span);
         Ok(t.text(self.src).to_string())
+    }
+
+    /// A value the instruction reads: records it as the next [`Part::Use`].
+    fn use_value(&mut self) -> PResult<String> {
+        self.numbered(TokenKind::Value, "a value name", Part::Use)
     }
 
     /// A block label the instruction names: records it as the next [`Part::Label`].
     fn label_ref(&mut self) -> PResult<String> {
-        let n = self
-            .parts
-            .iter()
-            .filter(|(p, _)| matches!(p, Part::Label(_)))
-            .count();
-        let t = self.expect(TokenKind::Ident, "a block label")?;
-        self.part(Part::Label(n), t.span);
-        Ok(t.text(self.src).to_string())
+        self.numbered(TokenKind::Ident, "a block label", Part::Label)
     }
 
     /// An identifier the instruction refers to by name: records it as [`Part::Name`].
