@@ -96,7 +96,7 @@ pub struct Report {
     pub secondary: Vec<Label>,
     /// Extra explanations, one line each.
     pub notes: Vec<String>,
-    /// A suggestion (`did you mean @fib?`).
+    /// A suggestion (``did you mean `@fib`?``).
     pub help: Option<String>,
 }
 
