@@ -27,7 +27,7 @@
 //!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
 //!   so `jump exit` breaks and `ret` inside the loop verify.
 
-use crate::analysis::{check_loopform, Cfg, DomTree};
+use crate::analysis::{check_loopforms, Cfg, DomTree};
 use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
 use crate::ir::{
     Block, BoxClass, Callee, Constant, FfiType, FuncId, Function, ImportKind, Inst, Module,
@@ -400,8 +400,9 @@ impl<'a> Verifier<'a> {
             _ => {
                 // Each used value once per instruction (`add %x, %x` is one error).
                 let mut uses: Vec<Value> = Vec::new();
+                let mut seen: HashSet<Value> = HashSet::new();
                 inst.for_each_use(|v| {
-                    if !uses.contains(&v) {
+                    if seen.insert(v) {
                         uses.push(v);
                     }
                 });
@@ -624,7 +625,8 @@ impl<'a> Verifier<'a> {
             return;
         };
         // Inputs from non-predecessors are reported as such; dominance is then moot.
-        if !cx.cfg.is_reachable(p) || !cx.cfg.predecessors(b).contains(&p) {
+        // (`p`'s successor list is short; `b`'s predecessor list may be huge.)
+        if !cx.cfg.is_reachable(p) || !cx.cfg.successors(p).contains(&b) {
             return;
         }
         let ok = match def {
@@ -674,7 +676,7 @@ impl<'a> Verifier<'a> {
                         format!("phi has more than one input for {}", block_name(f, p)),
                     );
                 }
-            } else if !preds.contains(&p) {
+            } else if !cx.cfg.successors(p).contains(&b) {
                 self.err(
                     at,
                     format!(
@@ -697,6 +699,7 @@ impl<'a> Verifier<'a> {
     /// Declared LoopForms.
     fn loops(&mut self, cx: &Ctx) {
         let mut headers: HashSet<Block> = HashSet::new();
+        let mut msgs = check_loopforms(cx.f, &cx.cfg, &cx.dom, &cx.f.loops).into_iter();
         for (i, lf) in cx.f.loops.iter().enumerate() {
             let at = Location::Loop(cx.id, i);
             if cx.f.blocks.contains(lf.header) && !headers.insert(lf.header) {
@@ -708,7 +711,7 @@ impl<'a> Verifier<'a> {
                     ),
                 );
             }
-            for msg in check_loopform(cx.f, &cx.cfg, &cx.dom, lf) {
+            for msg in msgs.next().unwrap_or_default() {
                 self.err(at, msg);
             }
         }
