@@ -14,6 +14,7 @@ Shapes (n is the shape's size parameter):
   chain       one block of n instructions, each using the previous one
   blocks      n blocks in a row, each jumping to the next
   nested      n nested LoopForms (declared), each running once
+  nested_inferred  the same loops undeclared (found by LoopForm inference)
   irreducible n irreducible two-entry cycles in a row
   ring        one irreducible cycle of n blocks with n entries
   wide_phi    a block with n predecessors and a phi with n inputs
@@ -65,10 +66,11 @@ def blocks(n):
     return "\n".join(out) + "\n"
 
 
-def nested(n):
-    """n nested declared LoopForms; loop k's exit jumps to loop k-1's latch."""
+def nested(n, declared=True):
+    """n nested LoopForms (declared, or left to inference); loop k's exit jumps to loop k-1's
+    latch."""
     out = ["fn @main() {"]
-    for k in range(n):
+    for k in range(n if declared else 0):
         out.append(f"  loop header=h{k} body=b{k} latch=l{k} exit=x{k}")
     out += ["entry:", "  %zero = const 0", "  %one = const 1", "  jump h0"]
     for k in range(n):
@@ -88,6 +90,11 @@ def nested(n):
         out += [f"x{k}:", f"  jump l{k - 1}"]
     out += ["x0:", "  extern env.console.log(%one)", "  ret", "}"]
     return "\n".join(out) + "\n"
+
+
+def nested_inferred(n):
+    """The nested shape without declarations: every loop is inferred."""
+    return nested(n, declared=False)
 
 
 def irreducible(n):
@@ -196,6 +203,7 @@ SHAPES = {
     "chain": (chain, 100000, 5000, COMMANDS),
     "blocks": (blocks, 20000, 2000, COMMANDS),
     "nested": (nested, 10000, 1000, COMMANDS),
+    "nested_inferred": (nested_inferred, 10000, 1000, COMMANDS),
     "irreducible": (irreducible, 10000, 1000, COMMANDS),
     "ring": (ring, 10000, 1000, COMMANDS),
     "wide_phi": (wide_phi, 10000, 1000, COMMANDS),

@@ -333,6 +333,79 @@ mod tests {
         assert_eq!(fast, with_loops, "{fast} of {with_loops} valid functions proved fast");
     }
 
+    /// Inference as the per-loop algorithm defines it (explicit natural loops, one
+    /// [`check_loopform`] per candidate): the reference for [`infer_loopforms`].
+    fn inferred_reference(f: &Function) -> (Vec<LoopForm>, Vec<Block>) {
+        let (cfg, dom) = DomTree::of(f);
+        let back = BackEdges::new(&cfg, &dom);
+        let (mut loops, mut warned) = (Vec::new(), Vec::new());
+        for nl in natural_loops(&cfg, &back) {
+            if f.loops.iter().any(|l| l.header == nl.header) {
+                continue;
+            }
+            let targets = match f.blocks[nl.header].insts.last() {
+                Some(Inst::Branch {
+                    then_block,
+                    else_block,
+                    ..
+                }) => Some((*then_block, *else_block)),
+                _ => None,
+            };
+            let split = targets.and_then(|(t, e)| match (nl.contains(t), nl.contains(e)) {
+                (true, false) => Some((t, e)),
+                (false, true) => Some((e, t)),
+                _ => None,
+            });
+            match (nl.latches.as_slice(), split) {
+                ([latch], Some((body, exit))) => {
+                    let lf = LoopForm {
+                        header: nl.header,
+                        body,
+                        latch: *latch,
+                        exit,
+                    };
+                    if check_loopform(f, &cfg, &dom, &lf).is_empty() {
+                        loops.push(lf);
+                    } else {
+                        warned.push(nl.header);
+                    }
+                }
+                _ => warned.push(nl.header),
+            }
+        }
+        (loops, warned)
+    }
+
+    #[test]
+    fn inference_agrees_with_the_per_loop_reference_on_the_conformance_corpus() {
+        let mut files = Vec::new();
+        mir_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/tests"),
+            &mut files,
+        );
+        let mut inferred = 0;
+        for path in files {
+            let src = std::fs::read_to_string(&path).unwrap();
+            let Ok((m, _)) = parse(&src) else {
+                continue;
+            };
+            for f in m.functions.values() {
+                let got = infer_loopforms(f);
+                let (loops, warned) = inferred_reference(f);
+                assert_eq!(got.loops, loops, "{}", path.display());
+                let (cfg, dom) = DomTree::of(f);
+                let irreducible = irreducible_entries(&cfg, &dom).len();
+                let got_warned: Vec<Block> = got.warnings[..got.warnings.len() - irreducible]
+                    .iter()
+                    .map(|w| w.0)
+                    .collect();
+                assert_eq!(got_warned, warned, "{}", path.display());
+                inferred += loops.len();
+            }
+        }
+        assert!(inferred > 5, "{inferred}");
+    }
+
     /// `n` nested declared loops, loop k's exit jumping to loop k-1's latch (the scaling
     /// benchmark's `nested` shape).
     fn nested(n: usize) -> String {
