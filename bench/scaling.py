@@ -30,7 +30,8 @@ usage:
                                            # gross blow-ups fail
   python3 bench/scaling.py nested blocks   # some shapes
   options: --bound R  --commands check,cfg,vm,jit,aot,build  --profile release|debug
-           --no-build  --timeout S  --mem-limit MB  --scale F (multiply every size by F)
+           --no-build  --exe PATH  --timeout S  --mem-limit MB  --scale F (multiply every
+           size by F)
 """
 import argparse
 import os
@@ -265,6 +266,7 @@ def main():
     ap.add_argument("--commands", default=",".join(COMMANDS))
     ap.add_argument("--profile", default=None, help="cargo profile (release; debug with --ci)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--exe", default=None, help="the mir14 executable to measure (implies --no-build)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run")
     ap.add_argument("--mem-limit", type=int, default=None, help="address space per run, MB")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every size by this")
@@ -288,10 +290,10 @@ def main():
         if s not in SHAPES:
             sys.exit(f"error: unknown shape {s} (expected one of {', '.join(SHAPES)})")
 
-    if not args.no_build:
+    if not args.no_build and not args.exe:
         cmd = ["cargo", "build", "--bin", "mir14"] + (["--release"] if profile == "release" else [])
         subprocess.run(cmd, cwd=ROOT, check=True)
-    exe = os.path.join(ROOT, "target", profile, "mir14")
+    exe = args.exe or os.path.join(ROOT, "target", profile, "mir14")
     if not os.path.exists(exe):
         sys.exit(f"error: {exe} does not exist (build it or drop --no-build)")
 

@@ -103,7 +103,8 @@ impl<'p> Interp<'p> {
             p.count_insts(fi as u32, u64::from(to + 1 - from));
         }
         if let Some(o) = self.obs.as_mut() {
-            o.trace_insts(rt, &self.regs, fi as u32, base, b, from, to);
+            let slots = &self.prog.funcs[fi].slots;
+            o.trace_insts(rt, &self.regs, slots, fi as u32, base, b, from, to);
         }
     }
 

@@ -78,6 +78,7 @@ mod ffi;
 mod interp;
 mod loaded;
 mod observe;
+mod slots;
 
 pub use loaded::Loaded;
 pub use observe::Observe;
