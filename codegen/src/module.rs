@@ -169,6 +169,7 @@ pub fn translate_module<M: Module>(
                 tagless: &tagless,
                 symbols: &symbols,
                 vars: HashMap::new(),
+                phi_args: HashMap::new(),
                 ctx_val: None,
                 arg_slot: None,
                 trap_block: None,
