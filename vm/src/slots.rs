@@ -2,11 +2,16 @@
 //! about as many registers as the function has values live at once, not one per value (a
 //! function with 12,000 values recursing 100,000 deep needs a few registers per activation).
 //!
-//! The live range of a value is over-approximated by one interval of positions in layout
-//! order (instruction `i` of a block at `start + i`, the block's outgoing edge, where its
-//! successors' phi copies run, at `start + len`): the hull of its definition, its uses and the
-//! start and end of every block it is live into or out of (found by walking predecessors back
-//! from each use to the definition, each block at most once per value). Two values share a
+//! The live range of a value is over-approximated by one interval of positions, blocks in
+//! reverse postorder (instruction `i` of a block at `start + i`, the block's outgoing edge,
+//! where its successors' phi copies run, at `start + len`): the hull of its definition, its
+//! uses and the start and end of every block it is live into or out of, found by walking
+//! predecessors back from each use to the definition (each block at most once per value).
+//! The walks share a budget linear in the size of the function; past it, a use in block `U`
+//! extends the hull to the end of `U`'s strongly connected component instead, which is also
+//! sound: a block where the value is live reaches `U` without the definition, so it is in
+//! `U`'s component or comes before `U` in reverse postorder, and it comes after the
+//! definition's block, which dominates it. Two values share a
 //! register only when their intervals are disjoint; closed intervals make an instruction's
 //! result and an operand dying there distinct, so an op may write its result before reading
 //! all operands, and a phi's copy never overwrites a value the same edge still reads.
@@ -15,6 +20,7 @@
 //! Intervals are coloured by a linear scan in order of start, reusing the lowest free
 //! register: `O(n log n)` plus the size of the liveness walks.
 
+use mir14_mir::analysis::Cfg;
 use mir14_mir::{Block, Function, Inst, Value};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -23,16 +29,53 @@ use std::collections::BinaryHeap;
 /// `f`'s values must be in range (the decoder checks this first); parameters must be the first
 /// values.
 pub(crate) fn assign(f: &Function) -> (Vec<u32>, u32) {
+    assign_with_budget(f, None)
+}
+
+/// [`assign`] with the liveness walks' budget given (`None`: linear in the size of `f`).
+fn assign_with_budget(f: &Function, walk_budget: Option<u64>) -> (Vec<u32>, u32) {
     let nv = f.values.len();
     let nb = f.blocks.len();
-    // Positions: each block spans `len + 1` positions, the last one its outgoing edge.
-    let mut start = Vec::with_capacity(nb);
+    // Positions: the strongly connected components in topological order, the blocks of each
+    // in reverse postorder (so a block comes after its dominators, and every block that
+    // reaches another comes before it or is in its component), then the unreachable blocks;
+    // each block spans `len + 1` positions, the last one its outgoing edge.
+    let cfg = Cfg::new(f);
+    let comp = components(&cfg);
+    let mut rpo_index = vec![0usize; nb];
+    for (i, b) in cfg.reverse_postorder().iter().enumerate() {
+        rpo_index[b.index()] = i;
+    }
+    let mut order: Vec<Block> = cfg.reverse_postorder().to_vec();
+    // Tarjan numbers components in reverse topological order.
+    order.sort_by_key(|b| (Reverse(comp[b.index()]), rpo_index[b.index()]));
+    order.extend(f.blocks.keys().filter(|&b| !cfg.is_reachable(b)));
+    let mut start = vec![0u32; nb];
     let mut pos = 0u32;
-    for b in f.blocks.values() {
-        start.push(pos);
-        pos += b.insts.len() as u32 + 1;
+    for &b in &order {
+        start[b.index()] = pos;
+        pos += f.blocks[b].insts.len() as u32 + 1;
     }
     let end = |b: Block| start[b.index()] + f.blocks[b].insts.len() as u32;
+    // The last position of each block's component.
+    let mut comp_end: Vec<u32> = vec![0; nb];
+    for &b in &order {
+        if cfg.is_reachable(b) {
+            let c = comp[b.index()] as usize;
+            comp_end[c] = comp_end[c].max(end(b));
+        }
+    }
+    let scc_end: Vec<u32> = (0..nb)
+        .map(|i| {
+            if cfg.is_reachable(Block(i as u32)) {
+                comp_end[comp[i] as usize]
+            } else {
+                0
+            }
+        })
+        .collect();
+    // The liveness walks' budget: each step visits a block or an edge.
+    let mut budget: u64 = walk_budget.unwrap_or(4 * (nb as u64 + u64::from(pos)) + 4096);
     let mut lo = vec![u32::MAX; nv];
     let mut hi = vec![0u32; nv];
     let cover = |lo: &mut [u32], hi: &mut [u32], v: Value, p: u32| {
@@ -90,10 +133,22 @@ pub(crate) fn assign(f: &Function) -> (Vec<u32>, u32) {
         if d == Some(from) {
             return;
         }
+        if budget == 0 {
+            cover(lo, hi, v, start[from.index()]);
+            // Past the budget: the end of `from`'s component bounds the live range.
+            cover(lo, hi, v, scc_end[from.index()]);
+            return;
+        }
+        stack.clear();
         stack.push(from);
         while let Some(y) = stack.pop() {
             if mark[y.index()] == v.0 {
                 continue;
+            }
+            budget = budget.saturating_sub(1 + preds[y.index()].len() as u64);
+            if budget == 0 {
+                cover(lo, hi, v, scc_end[from.index()]);
+                return;
             }
             mark[y.index()] = v.0;
             cover(lo, hi, v, start[y.index()]);
@@ -163,6 +218,64 @@ pub(crate) fn assign(f: &Function) -> (Vec<u32>, u32) {
     (slots, nslots.max(f.params.len() as u32))
 }
 
+/// The strongly connected component of each reachable block (`u32::MAX` for the others), by
+/// Tarjan's algorithm (iterative): components are numbered in reverse topological order (a
+/// component reaching another has the larger number).
+fn components(cfg: &Cfg) -> Vec<u32> {
+    let n = cfg.num_blocks();
+    const UNSEEN: u32 = u32::MAX;
+    let mut comp = vec![UNSEEN; n];
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<Block> = Vec::new();
+    let (mut next, mut ncomp) = (0u32, 0u32);
+    let Some(root) = cfg.entry() else {
+        return comp;
+    };
+    // (block, index of its next successor)
+    let mut call: Vec<(Block, usize)> = vec![(root, 0)];
+    index[root.index()] = next;
+    low[root.index()] = next;
+    next += 1;
+    stack.push(root);
+    on_stack[root.index()] = true;
+    while let Some(top) = call.last_mut() {
+        let (b, i) = *top;
+        if let Some(&s) = cfg.successors(b).get(i) {
+            top.1 += 1;
+            if index[s.index()] == UNSEEN {
+                index[s.index()] = next;
+                low[s.index()] = next;
+                next += 1;
+                stack.push(s);
+                on_stack[s.index()] = true;
+                call.push((s, 0));
+            } else if on_stack[s.index()] {
+                low[b.index()] = low[b.index()].min(index[s.index()]);
+            }
+            continue;
+        }
+        call.pop();
+        if let Some(&(p, _)) = call.last() {
+            low[p.index()] = low[p.index()].min(low[b.index()]);
+        }
+        if low[b.index()] == index[b.index()] {
+            // `b` roots a component: pop its blocks.
+            loop {
+                let x = stack.pop().expect("Tarjan stack");
+                on_stack[x.index()] = false;
+                comp[x.index()] = ncomp;
+                if x == b {
+                    break;
+                }
+            }
+            ncomp += 1;
+        }
+    }
+    comp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,12 +302,19 @@ mod tests {
 
     #[test]
     fn values_live_at_once_get_distinct_registers() {
+        // With the liveness walks, and with component hulls only (no walk budget).
+        for budget in [None, Some(0), Some(3)] {
+            live_at_once(budget);
+        }
+    }
+
+    fn live_at_once(budget: Option<u64>) {
         // %a and %b are live across the loop; %i and %j through the back edge; the phi's
         // copy on the edge from `body` reads %j while writing %i.
         let f = func(
             "fn @f(%n) {\nbb0:\n  %a = const 1\n  %b = const 2\n  %z = const 0\n  jump h\nh:\n  %i = phi [bb0: %z], [body: %j]\n  %c = compare lt %i, %n\n  branch %c, body, x\nbody:\n  %j = binop add %i, %a\n  jump h\nx:\n  %r = binop add %i, %b\n  ret %r\n}\n",
         );
-        let (slots, n) = assign(&f);
+        let (slots, n) = assign_with_budget(&f, budget);
         let s = |name: &str| slots[f.value_by_name(name).unwrap().index()];
         let live_together = [
             ("n", "a"),
