@@ -392,6 +392,24 @@ mod tests {
         ObjectModule::new(ob)
     }
 
+    #[test]
+    fn too_many_native_parameters_is_a_clear_error() {
+        // 40,000 parameters take 80,001 native parameters (context, tags, bits): more than a
+        // Cranelift block can have. The error names the function (not a verifier dump).
+        let n = 40_000;
+        let ps: Vec<String> = (0..n).map(|k| format!("%p{k}")).collect();
+        let src = format!("fn @f({}) {{\nbb0:\n  ret %p0\n}}\n", ps.join(", "));
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        let err = match translate_module(&mut object_module(), &mir, TranslateOptions::default()) {
+            Ok(_) => panic!("translated"),
+            Err(e) => format!("{e:?}"),
+        };
+        assert!(
+            err.contains("function @f has 40000 parameters") && err.contains("at most 65536"),
+            "{err}"
+        );
+    }
+
     const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\
                        fn @main() {\nbb0:\n  %x = const 1\n  %s = const \"hi\"\n  \
                        %y = call @add(%x, %x)\n  ret %y\n}\n";

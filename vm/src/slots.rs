@@ -289,7 +289,8 @@ mod tests {
     fn a_long_chain_needs_a_few_registers() {
         // 10,000 values, each used once by the next: the frame needs 3 registers (the
         // parameter, the constant and the chain), not 10,002.
-        let mut src = String::from("fn @f(%p) {\nbb0:\n  %one = const 1\n  %v0 = binop add %p, %one\n");
+        let mut src =
+            String::from("fn @f(%p) {\nbb0:\n  %one = const 1\n  %v0 = binop add %p, %one\n");
         for i in 1..10_000 {
             src += &format!("  %v{i} = binop add %v{}, %one\n", i - 1);
         }

@@ -319,7 +319,11 @@ mod tests {
                 let valid = want.iter().all(Vec::is_empty);
                 let proved = all_valid(f, &cfg, &dom, &f.loops);
                 // The fast proof never accepts an invalid loop.
-                assert!(!proved || valid, "{}: accepted an invalid loop", path.display());
+                assert!(
+                    !proved || valid,
+                    "{}: accepted an invalid loop",
+                    path.display()
+                );
                 // (Invalid programs may share a header, rule L6, which the fast path rejects.)
                 let in_invalid = path.components().any(|c| c.as_os_str() == "invalid");
                 if valid && !f.loops.is_empty() && !in_invalid {
@@ -330,7 +334,10 @@ mod tests {
         }
         // Valid loops take the fast path (the proof does not give up on ordinary shapes).
         assert!(with_loops > 10, "{with_loops}");
-        assert_eq!(fast, with_loops, "{fast} of {with_loops} valid functions proved fast");
+        assert_eq!(
+            fast, with_loops,
+            "{fast} of {with_loops} valid functions proved fast"
+        );
     }
 
     /// Inference as the per-loop algorithm defines it (explicit natural loops, one
@@ -450,7 +457,11 @@ mod tests {
         assert_eq!(forest.parent[0], None);
         // The entry and the outermost exit are in no loop; x1 (loop 1's exit) is in loop 0.
         assert_eq!(forest.innermost[0], None);
-        let x1 = f.blocks.keys().find(|&b| f.blocks[b].label == "x1").unwrap();
+        let x1 = f
+            .blocks
+            .keys()
+            .find(|&b| f.blocks[b].label == "x1")
+            .unwrap();
         assert_eq!(forest.innermost[x1.index()], Some(0));
     }
 

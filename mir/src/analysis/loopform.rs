@@ -352,8 +352,7 @@ pub(crate) fn natural_loop_splits(
             }) => Some((*then_block, *else_block)),
             _ => None,
         };
-        let mut inside =
-            |b: Block| b == h || (b.index() < n && find(&mut parent, b) == h);
+        let mut inside = |b: Block| b == h || (b.index() < n && find(&mut parent, b) == h);
         loops[li].2 = targets.and_then(|(t, e)| match (inside(t), inside(e)) {
             (true, false) => Some((t, e)),
             (false, true) => Some((e, t)),
