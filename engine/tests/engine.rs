@@ -123,6 +123,11 @@ fn traps_exits_and_unknown_functions_are_errors() {
             panic!("{b}: expected an arity trap");
         };
         assert_eq!(t.kind, TrapKind::TypeError, "{b}");
+        // Every backend spells it the same (`Trap::wrong_arity`).
+        assert_eq!(
+            t.message, "wrong number of arguments to @div: expected 2, got 1",
+            "{b}"
+        );
         assert_eq!(i.call("quit", &[259.into()]), Err(CallError::Exit(3)));
         let e = i.call("fibb", &[]).unwrap_err();
         assert_eq!(e.to_string(), "no function @fibb (did you mean @fib?)");
@@ -276,7 +281,7 @@ fn load_errors_render_like_the_cli() {
     };
     assert_eq!(
         e.render(false),
-        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+        "u.mir:3:13: error: unknown function `@mian`\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean `@main`?\n"
     );
     let e = Program::from_json("m.json", "{").unwrap_err();
     assert!(e.to_string().starts_with("m.json:1:"), "{e}");
@@ -333,4 +338,35 @@ fn host_functions_are_imports() {
             Err(Error::Backend(_))
         ));
     });
+}
+
+#[test]
+fn tiered_is_the_default_and_agrees_with_the_interpreter_at_every_threshold() {
+    assert_eq!(Engine::default().backend(), Backend::Tiered);
+    assert_eq!("tiered".parse::<Backend>(), Ok(Backend::Tiered));
+    let p = program();
+    let mut vm = Engine::new(Backend::Vm).instantiate(&p).unwrap();
+    let want = vm.call("fib", &[Value::int(15)]).unwrap().as_int();
+    assert_eq!(want, Some(610));
+    let Err(CallError::Trap(want_trap)) = vm.call("div", &[Value::int(1), Value::int(0)]) else {
+        panic!("vm: expected DivisionByZero");
+    };
+    for threshold in [0, 1, 3, 50, u64::MAX] {
+        let engine = Engine::default().tier_threshold(threshold);
+        let mut i = engine.instantiate(&p).unwrap();
+        // Repeated calls: the first ones interpreted, later ones (past the threshold) compiled,
+        // with what was compiled kept between calls.
+        for _ in 0..4 {
+            let r = i.call("fib", &[Value::int(15)]).unwrap();
+            assert_eq!(r.as_int(), want, "threshold {threshold}");
+        }
+        let Err(CallError::Trap(t)) = i.call("div", &[Value::int(1), Value::int(0)]) else {
+            panic!("threshold {threshold}: expected DivisionByZero");
+        };
+        assert_eq!(t, want_trap, "threshold {threshold}");
+        // Boxes made in compiled code are read from Rust.
+        let xs = i.call("fill", &[]).unwrap();
+        let n = i.call("len", &[xs]).unwrap();
+        assert_eq!(n.as_int(), Some(2), "threshold {threshold}");
+    }
 }

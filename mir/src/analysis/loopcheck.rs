@@ -34,6 +34,23 @@ pub fn check_loopforms(
         .collect()
 }
 
+/// The messages of [`check_loopform_sites`], with their places, for each of `loops`,
+/// computed in near-linear time when every loop is valid (see the module documentation).
+pub fn check_loopforms_sites(
+    f: &Function,
+    cfg: &Cfg,
+    dom: &DomTree,
+    loops: &[LoopForm],
+) -> Vec<Vec<(LoopSite, String)>> {
+    if all_valid(f, cfg, dom, loops) {
+        return vec![Vec::new(); loops.len()];
+    }
+    loops
+        .iter()
+        .map(|lf| check_loopform_sites(f, cfg, dom, lf))
+        .collect()
+}
+
 const NONE: u32 = u32::MAX;
 
 /// A union-find over blocks whose representative is the header of the outermost collapsed
