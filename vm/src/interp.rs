@@ -222,7 +222,12 @@ impl<'p> Interp<'p> {
         let vals: Vec<Val> = self.prog.funcs[func]
             .slots
             .iter()
-            .map(|&r| self.regs.get(base + r as usize).copied().unwrap_or(Val::VOID))
+            .map(|&r| {
+                self.regs
+                    .get(base + r as usize)
+                    .copied()
+                    .unwrap_or(Val::VOID)
+            })
             .collect();
         // SAFETY: `set_tier`'s contract.
         unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals.as_ptr()) }
