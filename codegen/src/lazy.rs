@@ -163,6 +163,7 @@ impl LazyModule {
             tagless: &self.tagless,
             symbols: &self.symbols,
             vars: HashMap::new(),
+            phi_args: HashMap::new(),
             ctx_val: None,
             arg_slot: None,
             trap_block: None,

@@ -44,6 +44,52 @@ fn stack_per_call(direct: u64, array: u64, runtime_callable: bool) -> u64 {
     }
 }
 
+/// The most parameters a Cranelift block can have (a parameter's index is 16 bits).
+const MAX_BLOCK_PARAMS: usize = 1 << 16;
+
+/// Fails with a clear message when a function's entry (the context, then each parameter's tag
+/// unless it travels untagged, and bits) or one of its blocks (a tag unless the type fixes it,
+/// and bits, per phi) would need more Cranelift block parameters than Cranelift supports.
+fn check_param_limits(
+    mir: &MirModule,
+    tagless: &[Vec<bool>],
+    types: Option<&ModuleTypes>,
+) -> ModuleResult<()> {
+    let limit = |what: String, n: usize| {
+        cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Unsupported(
+            format!(
+                "{what}: the jit and aot backends support at most {MAX_BLOCK_PARAMS} native \
+                 parameters per block (a MIR parameter or phi takes one or two), this needs {n}"
+            ),
+        ))
+    };
+    for (id, f) in mir.functions.iter() {
+        let entry = 1 + tagless[id.index()]
+            .iter()
+            .map(|&t| if t { 1 } else { 2 })
+            .sum::<usize>();
+        if entry > MAX_BLOCK_PARAMS {
+            let what = format!("function @{} has {} parameters", f.name, f.params.len());
+            return Err(limit(what, entry));
+        }
+        for bd in f.blocks.values() {
+            let mut n = 0;
+            for inst in &bd.insts {
+                let mir14_mir::Inst::Phi { dest, .. } = inst else {
+                    break;
+                };
+                let known = types.is_some_and(|t| tag_of(t.func(id).ty(*dest)).is_some());
+                n += if known { 1 } else { 2 };
+            }
+            if n > MAX_BLOCK_PARAMS {
+                let what = format!("block {} of @{} has too many phis", bd.label, f.name);
+                return Err(limit(what, n));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The real native frame size of the function just compiled in `ctx`: the frame below the
 /// frame pointer plus the saved frame pointer and return address.
 fn frame_size(ctx: &cranelift_codegen::Context) -> u64 {
@@ -113,6 +159,7 @@ pub fn translate_module<M: Module>(
     // Parameters whose type is known and unannotated travel without their tag: every caller is
     // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
     let tagless = tagless_params(mir, types.as_ref());
+    check_param_limits(mir, &tagless, types.as_ref())?;
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
@@ -153,6 +200,7 @@ pub fn translate_module<M: Module>(
                 tagless: &tagless,
                 symbols: &symbols,
                 vars: HashMap::new(),
+                phi_args: HashMap::new(),
                 ctx_val: None,
                 arg_slot: None,
                 trap_block: None,
@@ -367,6 +415,24 @@ mod tests {
             .unwrap();
         let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).unwrap();
         ObjectModule::new(ob)
+    }
+
+    #[test]
+    fn too_many_native_parameters_is_a_clear_error() {
+        // 40,000 parameters take 80,001 native parameters (context, tags, bits): more than a
+        // Cranelift block can have. The error names the function (not a verifier dump).
+        let n = 40_000;
+        let ps: Vec<String> = (0..n).map(|k| format!("%p{k}")).collect();
+        let src = format!("fn @f({}) {{\nbb0:\n  ret %p0\n}}\n", ps.join(", "));
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        let err = match translate_module(&mut object_module(), &mir, TranslateOptions::default()) {
+            Ok(_) => panic!("translated"),
+            Err(e) => format!("{e:?}"),
+        };
+        assert!(
+            err.contains("function @f has 40000 parameters") && err.contains("at most 65536"),
+            "{err}"
+        );
     }
 
     const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\

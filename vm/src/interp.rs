@@ -116,7 +116,8 @@ impl<'p> Interp<'p> {
             p.count_insts(fi as u32, u64::from(to + 1 - from));
         }
         if let Some(o) = self.obs.as_mut() {
-            o.trace_insts(rt, &self.regs, fi as u32, base, b, from, to);
+            let slots = &self.prog.funcs[fi].slots;
+            o.trace_insts(rt, &self.regs, slots, fi as u32, base, b, from, to);
         }
     }
 
@@ -216,9 +217,20 @@ impl<'p> Interp<'p> {
         if *h <= self.threshold {
             return None;
         }
-        let vals = self.regs[base..].as_ptr();
+        // The tier reads value `v` at `vals[v]`: values share registers (`slots`), so gather
+        // them by value.
+        let vals: Vec<Val> = self.prog.funcs[func]
+            .slots
+            .iter()
+            .map(|&r| {
+                self.regs
+                    .get(base + r as usize)
+                    .copied()
+                    .unwrap_or(Val::VOID)
+            })
+            .collect();
         // SAFETY: `set_tier`'s contract.
-        unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals) }
+        unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals.as_ptr()) }
     }
 
     /// The first register above the innermost frame's window.

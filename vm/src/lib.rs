@@ -84,6 +84,7 @@ pub mod tier;
 pub use interp::Interp;
 mod loaded;
 mod observe;
+mod slots;
 
 pub use loaded::Loaded;
 pub use observe::Observe;
