@@ -155,38 +155,43 @@ fn start_forever(test: &str) -> (std::process::Child, u32, PathBuf) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
     let mut child = child;
-    loop {
-        // The compiled program is the child of `mir14` that is not the C compiler.
-        let prog = children_of(child.id()).into_iter().find(|p| {
+    // The compiled program is the child of `mir14` that is not the C compiler.
+    let prog = poll(&mut child, 120, "the program never started", |c| {
+        children_of(c.id()).into_iter().find(|p| {
             fs::read_link(format!("/proc/{p}/exe"))
                 .is_ok_and(|e| e.file_name().is_some_and(|n| n == "prog"))
-        });
-        if let Some(p) = prog {
-            return (child, p, tmp);
-        }
-        if start.elapsed().as_secs() > 120 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the program never started");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+        })
+    });
+    (child, prog, tmp)
 }
 
 /// Waits at most a minute for `child` to end (killing it then, which fails the test).
 #[cfg(target_os = "linux")]
 fn wait_a_minute(mut child: std::process::Child) -> std::process::ExitStatus {
+    poll(&mut child, 60, "mir14 did not end within a minute", |c| {
+        c.try_wait().unwrap()
+    })
+}
+
+/// Asks `ready` every 20 ms until it gives a value; after `secs` seconds kills `child` and
+/// fails the test with `failure`.
+#[cfg(target_os = "linux")]
+fn poll<T>(
+    child: &mut std::process::Child,
+    secs: u64,
+    failure: &str,
+    mut ready: impl FnMut(&mut std::process::Child) -> Option<T>,
+) -> T {
     let start = std::time::Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
+        if let Some(v) = ready(child) {
+            return v;
         }
-        if start.elapsed().as_secs() > 60 {
+        if start.elapsed().as_secs() > secs {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("mir14 did not end within a minute");
+            panic!("{failure}");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

@@ -90,7 +90,7 @@ pub use mir14_rt::{FfiType, HostFunctions, HostValue};
 pub use value::{Value, ValueRef};
 
 use exec::Executor;
-use mir14_mir::{Diagnostic, FuncId, Module, SourceMap, VerifyError};
+use mir14_mir::{Diagnostic, FuncId, Module, SourceMap, Span, VerifyError};
 use mir14_rt::{Config, MapKey, Runtime, Trap, TrapKind, Val};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -217,7 +217,7 @@ impl Program {
             Error::Parse(LoadError {
                 name: name.to_owned(),
                 text: text.to_owned(),
-                diagnostics,
+                diagnostics: diagnostics.into_iter().map(LoadDiagnostic::from).collect(),
             })
         })?;
         Program::checked(module, name, text, &map)
@@ -244,16 +244,23 @@ impl Program {
         match mir14_mir::verify(&module) {
             Ok(()) => Ok(Program { module }),
             Err(errors) => {
+                // Without a position, a message (or related place) names its entity instead.
+                let place = |loc, message: &str| match map.span(loc) {
+                    Some(span) => (Some(span), message.to_owned()),
+                    None => (
+                        None,
+                        mir14_mir::display::located_message(&module, loc, message),
+                    ),
+                };
                 let diagnostics = errors
                     .iter()
-                    .map(|e: &VerifyError| Diagnostic {
-                        span: map.span(e.location).unwrap_or_default(),
-                        message: match map.span(e.location) {
-                            Some(_) => e.message.clone(),
-                            None => {
-                                mir14_mir::display::located_message(&module, e.location, &e.message)
-                            }
-                        },
+                    .map(|e: &VerifyError| {
+                        let (span, message) = place(e.location, &e.message);
+                        LoadDiagnostic {
+                            span: span.unwrap_or_default(),
+                            message,
+                            related: e.related.iter().map(|(l, w)| place(*l, w)).collect(),
+                        }
                     })
                     .collect();
                 Err(Error::Verify(LoadError {
@@ -279,20 +286,52 @@ pub struct LoadError {
     /// The source text (empty for modules that did not come from text).
     pub text: String,
     /// Every problem found, each with its span in `text`.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Vec<LoadDiagnostic>,
+}
+
+/// One problem of a [`LoadError`]: where it is, what is wrong, and the places that explain it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadDiagnostic {
+    /// Where the problem is in the text (an empty span for a module without text).
+    pub span: Span,
+    /// What is wrong (for a module without text, prefixed by the entity: `in @f, block bb1: ...`).
+    pub message: String,
+    /// Other places that explain a verifier error (the definition a use is not dominated by,
+    /// the loop declaration, the first of two duplicates), each with what it is
+    /// (`` `%x` is defined here``). A place without a span (a module without text) names its
+    /// entity in the text instead. Parser errors have none.
+    pub related: Vec<(Option<Span>, String)>,
+}
+
+impl From<Diagnostic> for LoadDiagnostic {
+    /// A parser error: its span and message, no related places.
+    fn from(d: Diagnostic) -> LoadDiagnostic {
+        LoadDiagnostic {
+            span: d.span,
+            message: d.message,
+            related: Vec::new(),
+        }
+    }
 }
 
 impl LoadError {
     /// Every problem rendered for a person (see `mir14-diag`): `name:line:col: error: message`,
-    /// the source line and a caret line, and a "did you mean" help for unknown names; coloured
-    /// with `color` (decide with [`mir14_diag::ColorChoice::resolve`]).
+    /// the source line and a caret line, each related place as a `note:` with its own source
+    /// line (or as a `= note:` line when it has no position), and a "did you mean" help for
+    /// unknown names; coloured with `color` (decide with [`mir14_diag::ColorChoice::resolve`]).
     pub fn render(&self, color: bool) -> String {
         self.diagnostics
             .iter()
             .map(|d| {
                 let span = (!self.text.is_empty()).then_some(d.span);
-                let report = mir14_diag::Report::error(&d.message, span)
+                let mut report = mir14_diag::Report::error(&d.message, span)
                     .with_help(mir14_diag::did_you_mean(&d.message, &self.text));
+                for (at, what) in &d.related {
+                    report = match at {
+                        Some(at) if span.is_some() => report.with_label(*at, what.clone()),
+                        _ => report.with_note(what.clone()),
+                    };
+                }
                 mir14_diag::render(&self.name, &self.text, &report, color)
             })
             .collect()
@@ -300,17 +339,26 @@ impl LoadError {
 }
 
 impl fmt::Display for LoadError {
-    /// One line per problem: `name:line:col: error: message` (the CLI's first lines).
+    /// One line per problem, `name:line:col: error: message` (the CLI's first lines), each
+    /// followed by a line per related place, `name:line:col: note: what`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.diagnostics.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        let mut line = |f: &mut fmt::Formatter<'_>, span: Option<Span>, kind: &str, what: &str| {
+            if !std::mem::take(&mut first) {
                 writeln!(f)?;
             }
-            if self.text.is_empty() {
-                write!(f, "{}: error: {}", self.name, d.message)?;
-            } else {
-                let (line, col) = mir14_mir::line_col(&self.text, d.span.start as usize);
-                write!(f, "{}:{line}:{col}: error: {}", self.name, d.message)?;
+            match span.filter(|_| !self.text.is_empty()) {
+                Some(span) => {
+                    let (line, col) = mir14_mir::line_col(&self.text, span.start as usize);
+                    write!(f, "{}:{line}:{col}: {kind}: {what}", self.name)
+                }
+                None => write!(f, "{}: {kind}: {what}", self.name),
+            }
+        };
+        for d in &self.diagnostics {
+            line(f, Some(d.span), "error", &d.message)?;
+            for (at, what) in &d.related {
+                line(f, *at, "note", what)?;
             }
         }
         Ok(())
@@ -683,5 +731,55 @@ mod tests {
         };
         assert_eq!(suggestion.as_deref(), Some("fib"));
         assert!(i.func("zzzzzz").is_err());
+    }
+
+    #[test]
+    fn verify_errors_carry_their_related_places() {
+        let src = "fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  %x = const 1\n  jump b\nb:\n  ret %x\n}\n";
+        let Err(Error::Verify(e)) = Program::parse("t.mir", src) else {
+            panic!("expected a verifier error");
+        };
+        assert_eq!(e.diagnostics.len(), 1);
+        let d = &e.diagnostics[0];
+        assert_eq!(d.related.len(), 1);
+        assert_eq!(d.related[0].1, "`%x` is defined here");
+        assert_eq!(
+            e.to_string(),
+            "t.mir:9:7: error: use of `%x` is not dominated by its definition\n\
+             t.mir:6:3: note: `%x` is defined here"
+        );
+        assert_eq!(
+            e.render(false),
+            "t.mir:9:7: error: use of `%x` is not dominated by its definition\n  ret %x\n      ^^\n\
+             t.mir:6:3: note: `%x` is defined here\n  %x = const 1\n  ^^\n"
+        );
+        // Without text, the related place names its entity.
+        let (module, _) = mir14_mir::parse(src).unwrap();
+        let Err(Error::Verify(e)) = Program::new(module) else {
+            panic!("expected a verifier error");
+        };
+        let related = &e.diagnostics[0].related;
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].0, None);
+        assert!(related[0].1.starts_with("in @main, block a"), "{related:?}");
+        assert!(
+            related[0].1.ends_with(": `%x` is defined here"),
+            "{related:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("\n<module>: note: in @main, block a"),
+            "{e}"
+        );
+        assert!(
+            e.render(false).contains("= note: in @main, block a"),
+            "{}",
+            e.render(false)
+        );
+        // Parser errors have none.
+        let Err(Error::Parse(e)) = Program::parse("p.mir", "fn @main( {") else {
+            panic!("expected a parse error");
+        };
+        assert!(e.diagnostics.iter().all(|d| d.related.is_empty()));
     }
 }

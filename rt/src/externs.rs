@@ -15,12 +15,7 @@ impl Runtime {
         args: &[Val],
     ) -> Result<Val, Trap> {
         if args.len() != e.arity() {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {}: expected {}, got {}",
-                e.name(),
-                e.arity(),
-                args.len()
-            )));
+            return Err(Trap::wrong_arity(e.name(), e.arity(), args.len()));
         }
         match e {
             ExternFn::ConsoleLog | ExternFn::ConsolePrint => {

@@ -420,12 +420,7 @@ impl Runtime {
         self.ffi_scratch.clear();
         let imp = self.import(idx)?;
         if args.len() != imp.params.len() || out.len() < args.len() {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {}: expected {}, got {}",
-                imp.name,
-                imp.params.len(),
-                args.len()
-            )));
+            return Err(Trap::wrong_arity(&imp.name, imp.params.len(), args.len()));
         }
         let mut strings = Vec::new();
         for (i, (a, t)) in args.iter().zip(&imp.params).enumerate() {

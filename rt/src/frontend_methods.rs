@@ -75,10 +75,8 @@ impl Runtime {
     ) -> Result<Val, Trap> {
         let ty = self.type_name(recv).to_string();
         if args.len() != arity {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {ty}.{name}: expected {arity}, got {}",
-                args.len()
-            )));
+            let what = format!("{ty}.{name}");
+            return Err(Trap::wrong_arity(&what, arity, args.len()));
         }
         let arg_err = |rt: &Runtime, want: &str, got: Val| {
             Trap::type_error(format!(

@@ -269,13 +269,8 @@ impl Runtime {
             };
         };
         if args.len() != arity {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {}.{}: expected {}, got {}",
-                self.type_name(recv),
-                m.name(),
-                arity,
-                args.len()
-            )));
+            let what = format!("{}.{}", self.type_name(recv), m.name());
+            return Err(Trap::wrong_arity(&what, arity, args.len()));
         }
         use Builtin::*;
         match recv.tag {

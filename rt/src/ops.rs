@@ -348,12 +348,8 @@ impl Runtime {
     pub fn new_builtin(&mut self, class: BoxClass, args: &[Val]) -> Result<Val, Trap> {
         let arity = |want: usize| -> Result<(), Trap> {
             if args.len() != want {
-                return Err(Trap::type_error(format!(
-                    "wrong number of arguments to new {}: expected {}, got {}",
-                    class.builtin_name().unwrap_or("?"),
-                    want,
-                    args.len()
-                )));
+                let what = format!("new {}", class.builtin_name().unwrap_or("?"));
+                return Err(Trap::wrong_arity(&what, want, args.len()));
             }
             Ok(())
         };
@@ -414,11 +410,8 @@ impl Runtime {
             OP => {
                 let op = op_from_index(f.bits).ok_or_else(|| Trap::type_error("bad operator"))?;
                 if nargs != 2 {
-                    return Err(Trap::type_error(format!(
-                        "wrong number of arguments to {}.apply: expected 2, got {}",
-                        op.box_name(),
-                        nargs
-                    )));
+                    let what = format!("{}.apply", op.box_name());
+                    return Err(Trap::wrong_arity(&what, 2, nargs));
                 }
                 Ok(ValueCall::Operator(op))
             }

@@ -8,8 +8,9 @@ from the Rust code, so that the expected files are an independent computation.
 Scope: the text form (parser), a light verifier (names, terminators, phis, dominance, declared
 loops), and an executor for all 14 instructions with user boxes, ArrayBox/MapBox construction,
 operator boxes, FunctionBoxes, the universal methods, `env.console.log/print/error` and
-`env.process.exit`, call depth and fuel. Builtin container/string methods are out of scope and
-raise `Unsupported`.
+`env.process.exit`, call depth and fuel. Builtin container/string methods, `import`
+declarations and tail calls are out of scope and raise `Unsupported`. The verifier's messages
+are those of spec §7.1 (names in backquotes), so they can be compared with `mir14 check`.
 
 Usage: mirpy.py prog.mir [--fuel N] [--max-depth N]  (prints stdout/stderr, exits like mir14 run)
 """
@@ -505,7 +506,7 @@ class Parser:
     def expect(self, kind, val=None):
         tok = self.next()
         if tok[0] != kind or (val is not None and tok[1] != val):
-            raise ParseError(f"line {tok[2]}: expected {val or kind}, found {tok[1]!r}")
+            raise ParseError(f"line {tok[2]}: expected `{val or kind}`, found `{tok[1]}`")
         return tok[1]
 
     def is_(self, kind, val=None, k=0):
@@ -526,19 +527,24 @@ class Parser:
                     if not self.is_("punct", "}"):
                         self.expect("punct", ",")
                 self.expect("punct", "}")
-                if name in m.boxes or name in BUILTIN_TYPES or name in ALIASES:
-                    raise ParseError(f"bad box {name}")
-                if len(set(fields)) != len(fields):
-                    raise ParseError(f"duplicate field in {name}")
+                if name in m.boxes:
+                    raise ParseError(f"duplicate box `{name}`")
+                if name in BUILTIN_TYPES or name in ALIASES:
+                    raise ParseError(f"box name `{name}` is a builtin type")
+                for k, fld in enumerate(fields):
+                    if fld in fields[:k]:
+                        raise ParseError(f"duplicate field `{fld}` in box `{name}`")
                 m.boxes[name] = fields
             elif kw == "fn":
                 f = self.function()
                 f.pos = (at[2], at[3])
                 if f.name in m.funcs:
-                    raise ParseError(f"duplicate function {f.name}")
+                    raise ParseError(f"duplicate function `@{f.name}`")
                 m.funcs[f.name] = f
+            elif kw == "import":
+                raise Unsupported("import declarations (spec §4.9)")
             else:
-                raise ParseError(f"unexpected {kw}")
+                raise ParseError(f"expected `box`, `fn` or `import`, found `{kw}`")
         return m
 
     def function(self):
@@ -572,14 +578,14 @@ class Parser:
             f.label_pos[label] = (at[2], at[3])
             self.expect("punct", ":")
             if label in f.blocks:
-                raise ParseError(f"duplicate block label {label}")
+                raise ParseError(f"duplicate block label `{label}`")
             f.blocks[label] = []
             f.order.append(label)
             while not (self.is_("punct", "}") or (self.is_("ident") and self.is_("punct", ":", 1))):
                 f.blocks[label].append(self.inst())
         self.expect("punct", "}")
         if not f.order:
-            raise ParseError(f"function @{f.name} has no blocks")
+            raise ParseError(f"function `@{f.name}` has no blocks")
         return f
 
     def args(self):
@@ -696,8 +702,10 @@ class Parser:
                 name += "." + self.expect("ident")
             i["name"] = name
             i["args"] = self.args()
+        elif op == "tail":
+            raise Unsupported("tail calls")
         else:
-            raise ParseError(f"line {line}: unknown instruction {op}")
+            raise ParseError(f"line {line}: unknown instruction `{op}`")
         return i
 
 
@@ -797,47 +805,58 @@ def verify(m):
     for f in m.funcs.values():
         if "." in f.name:
             box = f.name.split(".")[0]
-            if box not in m.boxes or not f.params:
-                raise ParseError(f"bad method @{f.name}")
+            if box not in m.boxes:
+                raise ParseError(f"method `@{f.name}` of undeclared box `{box}`")
+            if not f.params:
+                raise ParseError(f"method `@{f.name}` needs a receiver parameter")
         for lab in f.order:
             insts = f.blocks[lab]
             if not insts or insts[-1]["op"] not in TERMINATORS:
-                raise ParseError(f"@{f.name}: block {lab} does not end with a terminator")
+                raise ParseError(f"@{f.name}: block `{lab}` does not end with a terminator")
             for i in insts[:-1]:
                 if i["op"] in TERMINATORS:
-                    raise ParseError(f"@{f.name}: terminator before the end of block {lab}")
+                    raise ParseError(f"@{f.name}: terminator before the end of block `{lab}`")
             seen_non_phi = False
             for i in insts:
                 if i["op"] == "phi" and seen_non_phi:
-                    raise ParseError(f"@{f.name}: phi must lead its block {lab}")
+                    raise ParseError(f"@{f.name}: phi must lead its block (`{lab}`)")
                 if i["op"] != "phi":
                     seen_non_phi = True
             for s in succs(f, lab):
                 if s not in f.blocks:
-                    raise ParseError(f"@{f.name}: unknown block {s}")
+                    raise ParseError(f"@{f.name}: unknown block `{s}`")
+            for i in insts:
+                for p, _ in i["ins"] if i["op"] == "phi" else []:
+                    if p not in f.blocks:
+                        raise ParseError(f"@{f.name}: unknown block `{p}`")
+                if i["op"] == "phi" and lab == f.order[0]:
+                    raise ParseError(f"@{f.name}: entry block cannot have phis")
+        if f.ret is not None and canon_type(f.ret) not in BUILTIN_TYPES and f.ret not in m.boxes:
+            raise ParseError(f"unknown type `{f.ret}`")
         # Definitions.
         defs = {}
         for p, ty in f.params:
             if p in defs:
-                raise ParseError(f"@{f.name}: value {p} is defined more than once")
+                raise ParseError(f"@{f.name}: value `{p}` is defined more than once")
             defs[p] = (None, -1)
             if ty is not None and canon_type(ty) not in BUILTIN_TYPES and ty not in m.boxes:
-                raise ParseError(f"unknown type {ty}")
+                raise ParseError(f"unknown type `{ty}`")
         for lab in f.order:
             for idx, i in enumerate(f.blocks[lab]):
                 if i["dest"]:
                     if i["dest"] in defs:
-                        raise ParseError(f"@{f.name}: value {i['dest']} is defined more than once")
+                        raise ParseError(
+                            f"@{f.name}: value `{i['dest']}` is defined more than once")
                     defs[i["dest"]] = (lab, idx)
         preds = preds_of(f)
         entry = f.order[0]
         if preds[entry]:
-            raise ParseError(f"@{f.name}: entry block {entry} cannot be a branch target")
+            raise ParseError(f"@{f.name}: entry block `{entry}` cannot be a branch target")
         dom = dominators(f)
 
         def dominated(v, lab, idx):
             if v not in defs:
-                raise ParseError(f"@{f.name}: value {v} is used but never defined")
+                raise ParseError(f"@{f.name}: value `{v}` is used but never defined")
             dlab, didx = defs[v]
             if dlab is None or lab not in dom:
                 return True
@@ -849,62 +868,82 @@ def verify(m):
             for idx, i in enumerate(f.blocks[lab]):
                 if i["op"] == "phi":
                     got = [p for p, _ in i["ins"]]
-                    if sorted(got) != sorted(preds[lab]) or len(set(got)) != len(got):
-                        raise ParseError(f"@{f.name}: phi {i['dest']} inputs {got} vs preds "
-                                         f"{preds[lab]}")
+                    for k, p in enumerate(got):
+                        if p in got[:k]:
+                            raise ParseError(f"@{f.name}: phi has more than one input for `{p}`")
+                        if p not in preds[lab]:
+                            raise ParseError(
+                                f"@{f.name}: phi input from `{p}`, which is not a predecessor")
+                    for p in preds[lab]:
+                        if p not in got:
+                            raise ParseError(f"@{f.name}: phi has no input for predecessor `{p}`")
                     for p, v in i["ins"]:
                         if not dominated(v, p, len(f.blocks[p])):
-                            raise ParseError(f"@{f.name}: use of {v} is not dominated")
+                            raise ParseError(f"@{f.name}: use of `{v}` is not dominated by its "
+                                             f"definition")
                 for v in uses(i):
                     if not dominated(v, lab, idx):
-                        raise ParseError(f"@{f.name}: use of {v} is not dominated by its "
-                                         f"definition (block {lab})")
+                        raise ParseError(f"@{f.name}: use of `{v}` is not dominated by its "
+                                         f"definition")
                 if i["op"] == "call" and i["callee"][0] == "global":
                     g = m.funcs.get(i["callee"][1])
                     if g is None:
-                        raise ParseError(f"unknown function @{i['callee'][1]}")
+                        raise ParseError(f"unknown function `@{i['callee'][1]}`")
                     if len(g.params) != len(i["args"]):
-                        raise ParseError(f"wrong number of arguments to @{g.name}")
+                        raise ParseError(f"wrong number of arguments to `@{g.name}`: expected "
+                                         f"{len(g.params)}, got {len(i['args'])}")
                 if i["op"] == "call" and i["callee"][0] == "static":
-                    g = m.funcs.get(i["callee"][2] + "." + i["callee"][3])
-                    if g is None or len(g.params) != len(i["args"]) + 1:
-                        raise ParseError("bad static method call")
+                    box, meth = i["callee"][2], i["callee"][3]
+                    if box not in m.boxes:
+                        raise ParseError(f"unknown box `{box}`")
+                    g = m.funcs.get(box + "." + meth)
+                    if g is None:
+                        raise ParseError(f"unknown method `{box}::{meth}`")
+                    if len(g.params) != len(i["args"]) + 1:
+                        raise ParseError(f"wrong number of arguments to `{g.name}`: expected "
+                                         f"{len(g.params) - 1}, got {len(i['args'])}")
                 if i["op"] == "const" and i["lit"][0] == "FuncRef" and i["lit"][1] not in m.funcs:
-                    raise ParseError(f"unknown function @{i['lit'][1]}")
-                if i["op"] == "extern" and EXTERN_ARITY.get(i["name"]) != len(i["args"]):
-                    raise ParseError(f"bad extern {i['name']}")
+                    raise ParseError(f"unknown function `@{i['lit'][1]}`")
+                if i["op"] == "extern":
+                    want = EXTERN_ARITY.get(i["name"])
+                    if want is None:
+                        raise ParseError(f"unknown extern `{i['name']}`")
+                    if want != len(i["args"]):
+                        raise ParseError(f"wrong number of arguments to `{i['name']}`: expected "
+                                         f"{want}, got {len(i['args'])}")
                 if i["op"] in ("load", "store"):
                     if not any(i["field"] in fs for fs in m.boxes.values()):
-                        raise ParseError(f"no box declares field {i['field']}")
+                        raise ParseError(f"no box declares field `{i['field']}`")
                 if i["op"] == "typeop" and "ty" in i:
                     t = canon_type(i["ty"])
                     if t not in BUILTIN_TYPES and t not in m.boxes:
-                        raise ParseError(f"unknown type {t}")
+                        raise ParseError(f"unknown type `{t}`")
                 if i["op"] == "new":
                     cls = i["cls"]
                     n = len(i["args"])
                     if cls in m.boxes:
                         birth = m.funcs.get(cls + ".birth")
                         want = len(birth.params) - 1 if birth else 0
-                        if n != want:
-                            raise ParseError(f"wrong number of arguments to new {cls}")
                     elif cls in ("MapBox", "VoidBox") or cls in OPERATORS:
-                        if n != 0:
-                            raise ParseError(f"wrong number of arguments to new {cls}")
+                        want = 0
                     elif cls in ALIASES:
-                        if n != 1:
-                            raise ParseError(f"wrong number of arguments to new {cls}")
-                    elif cls != "ArrayBox":
-                        raise ParseError(f"unknown box {cls}")
+                        want = 1
+                    elif cls == "ArrayBox":
+                        want = n
+                    else:
+                        raise ParseError(f"unknown box `{cls}`")
+                    if n != want:
+                        raise ParseError(f"wrong number of arguments to `new {cls}`: expected "
+                                         f"{want}, got {n}")
         # Declared loops (spec §7 rule 7, the parts the tests rely on).
         headers = set()
         for lp in f.loops:
             h, body, latch, ex = lp["header"], lp["body"], lp["latch"], lp["exit"]
             for b in (h, body, latch, ex):
                 if b not in f.blocks:
-                    raise ParseError(f"unknown block {b}")
+                    raise ParseError(f"unknown block `{b}`")
             if h in headers:
-                raise ParseError(f"block {h} is the header of more than one loop")
+                raise ParseError(f"block `{h}` is the header of more than one loop")
             headers.add(h)
             term = f.blocks[h][-1]
             # The region: every block reachable from the header without entering the exit.
@@ -918,23 +957,25 @@ def verify(m):
                 stack.extend(s for s in succs(f, b) if s != ex)
             for b in sorted(loop, key=f.order.index):
                 if b != h and (b not in dom or h not in dom[b]):
-                    raise ParseError(f"loop header {h} does not dominate {b}")
+                    raise ParseError(f"loop header `{h}` does not dominate `{b}`")
             if h not in succs(f, latch):
-                raise ParseError(f"latch {latch} has no edge to header {h}")
+                raise ParseError(f"latch `{latch}` has no edge to header `{h}`")
             if latch not in loop:
-                raise ParseError(f"latch {latch} is not inside the loop of header {h}")
+                raise ParseError(f"latch `{latch}` is not inside the loop of header `{h}`")
             for p in preds[h]:
                 back = p in dom and h in dom[p]
                 if p != latch and (p in loop or back):
-                    raise ParseError(f"back edge from {p} to header {h} is not from the latch")
+                    raise ParseError(f"back edge from `{p}` to header `{h}` is not from the latch "
+                                     f"`{latch}`")
             for s in succs(f, latch):
                 if s != h and latch in dom and s in dom[latch]:
-                    raise ParseError(f"latch {latch} also has a back edge to {s}")
+                    raise ParseError(f"latch `{latch}` also has a back edge to `{s}`")
             if (term["op"] != "branch" or {term["t"], term["f"]} != {body, ex} or body == ex
                     or body not in loop or ex in loop):
-                raise ParseError(f"header {h} must end with a branch to body {body} and exit {ex}")
+                raise ParseError(f"header `{h}` must end with a branch to body `{body}` and exit "
+                                 f"`{ex}`")
         if f.name == "main" and f.params:
-            raise ParseError("@main must not have parameters")
+            raise ParseError("`@main` must not have parameters")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 Not a MIR14 implementation: a small line-based reader that checks the verifier rules these
 tests must satisfy (spec §7): unique names, terminators, phis (lead the block, one input per
 predecessor), dominance of uses, static arities of calls/new/externs, declared fields,
-`@main()` without parameters; and the expected files (a `.err` trap line implies `.exit` 101).
+`@main()` without parameters; and the expected files (a `.err` trap line is followed only by
+its backtrace, spec §6, and implies `.exit` 101). Its messages are spec §7.1's (names in
+backquotes), each prefixed with the line number and the function.
 Usage: python3 check.py [files...]  (default: every .mir beside this directory and examples/).
 """
 import glob
@@ -22,6 +24,8 @@ BUILTIN_TYPES = {"Integer", "Float", "Bool", "String", "Void", "IntegerBox", "Fl
     o + "Operator" for o in OPS}
 TERMS = ("ret", "jump", "branch")
 VAL = r"%[A-Za-z0-9_]+"
+# One backtrace line (spec §6): a frame with an optional position, or the elided-frames line.
+BACKTRACE_LINE = r"  at @[\w.]+, \w+( \([^()]+:\d+:\d+\))?|  \.\.\. \d+ more frames \.\.\."
 
 
 def strip_comment(line):
@@ -57,16 +61,17 @@ def parse(path):
         m = re.match(r"box (\w+) \{(.*)\}$", line)
         if m:
             fields = [f.strip() for f in m.group(2).split(",") if f.strip()]
-            assert m.group(1) not in boxes, f"duplicate box {m.group(1)}"
-            assert m.group(1) not in BUILTIN_TYPES
-            assert len(set(fields)) == len(fields)
+            assert m.group(1) not in boxes, f"duplicate box `{m.group(1)}`"
+            assert m.group(1) not in BUILTIN_TYPES, f"box name `{m.group(1)}` is a builtin type"
+            for k, fld in enumerate(fields):
+                assert fld not in fields[:k], f"duplicate field `{fld}` in box `{m.group(1)}`"
             boxes[m.group(1)] = fields
             continue
         m = re.match(r"fn @([\w.]+)\((.*)\)( -> (\w+))? \{$", line)
         if m:
             params = [p.split(":")[0].strip() for p in m.group(2).split(",") if p.strip()]
             cur = dict(name=m.group(1), params=params, blocks=[], loops=[])
-            assert cur["name"] not in funcs, f"duplicate function {cur['name']}"
+            assert cur["name"] not in funcs, f"duplicate function `@{cur['name']}`"
             funcs[cur["name"]] = cur
             continue
         if line == "}":
@@ -115,29 +120,32 @@ def check_function(f, boxes, funcs, errs):
     name = f["name"]
     err = lambda no, msg: errs.append(f"{no}: @{name}: {msg}")
     if not f["blocks"]:
-        err(0, "no blocks")
+        err(0, f"function `@{name}` has no blocks")
         return
     if name == "main" and f["params"]:
-        err(0, "@main has parameters")
+        err(0, "`@main` must not have parameters")
     if "." in name:
-        assert name.split(".")[0] in boxes, f"method of undeclared box {name}"
-        assert f["params"], f"method {name} without receiver"
+        box = name.split(".")[0]
+        assert box in boxes, f"method `@{name}` of undeclared box `{box}`"
+        assert f["params"], f"method `@{name}` needs a receiver parameter"
     labels = [b["label"] for b in f["blocks"]]
-    if len(set(labels)) != len(labels):
-        err(0, "duplicate labels")
+    for k, lab in enumerate(labels):
+        if lab in labels[:k]:
+            err(0, f"duplicate block label `{lab}`")
     defs = {p: (labels[0], -1) for p in f["params"]}
     succs = {}
     for b in f["blocks"]:
         insts = b["insts"]
         if not insts or not insts[-1][1].startswith(TERMS):
-            err(insts[-1][0] if insts else 0, f"block {b['label']} without terminator")
+            err(insts[-1][0] if insts else 0,
+                f"block `{b['label']}` does not end with a terminator")
         for i, (no, s) in enumerate(insts):
             if s.startswith(TERMS) and i != len(insts) - 1:
-                err(no, "terminator before the end of the block")
+                err(no, f"terminator before the end of block `{b['label']}`")
             m = re.match(rf"({VAL}) = ", s)
             if m:
                 if m.group(1) in defs:
-                    err(no, f"{m.group(1)} defined twice")
+                    err(no, f"value `{m.group(1)}` is defined more than once")
                 defs[m.group(1)] = (b["label"], i)
         last = insts[-1][1] if insts else ""
         if last.startswith("jump "):
@@ -148,24 +156,24 @@ def check_function(f, boxes, funcs, errs):
             succs[b["label"]] = []
         for t in succs[b["label"]]:
             if t not in labels:
-                err(last, f"unknown block {t}")
+                err(insts[-1][0] if insts else 0, f"unknown block `{t}`")
                 succs[b["label"]] = []
     preds, dom, reach = dominators(labels, succs)
     if preds[labels[0]]:
-        err(0, "entry block is a branch target")
+        err(0, f"entry block `{labels[0]}` cannot be a branch target")
 
     def dominated(v, blk, idx, no):
         if v not in defs:
-            err(no, f"{v} used but never defined")
+            err(no, f"value `{v}` is used but never defined")
             return
         db, di = defs[v]
         if blk not in reach:
             return
         if db == blk:
             if di >= idx:
-                err(no, f"use of {v} not dominated (same block)")
+                err(no, f"use of `{v}` is not dominated by its definition")
         elif db not in dom[blk]:
-            err(no, f"use of {v} not dominated by its definition in {db}")
+            err(no, f"use of `{v}` is not dominated by its definition")
 
     for b in f["blocks"]:
         seen_non_phi = False
@@ -173,12 +181,20 @@ def check_function(f, boxes, funcs, errs):
             body = without_strings(s)
             m = re.match(rf"({VAL}) = phi(.*)$", body)
             if m:
-                if seen_non_phi or b["label"] == labels[0]:
-                    err(no, "phi placement")
+                if seen_non_phi:
+                    err(no, "phi must lead its block")
+                if b["label"] == labels[0]:
+                    err(no, "entry block cannot have phis")
                 ins = re.findall(rf"\[(\w+): ({VAL})\]", m.group(2))
                 srcs = [l for l, _ in ins]
-                if sorted(srcs) != sorted(preds[b["label"]]):
-                    err(no, f"phi inputs {srcs} vs predecessors {preds[b['label']]}")
+                for k, l in enumerate(srcs):
+                    if l in srcs[:k]:
+                        err(no, f"phi has more than one input for `{l}`")
+                    elif l not in preds[b["label"]]:
+                        err(no, f"phi input from `{l}`, which is not a predecessor")
+                for l in preds[b["label"]]:
+                    if l not in srcs:
+                        err(no, f"phi has no input for predecessor `{l}`")
                 for l, v in ins:
                     if l in reach:
                         dominated(v, l, 10 ** 9, no)
@@ -192,28 +208,33 @@ def check_function(f, boxes, funcs, errs):
                 dominated(v, b["label"], i, no)
             for fld in re.findall(r"(?:load|store) %\w+\.(\w+)", body):
                 if not any(fld in fs for fs in boxes.values()):
-                    err(no, f"no box declares field {fld}")
+                    err(no, f"no box declares field `{fld}`")
             m = re.search(r"call @([\w.]+)\((.*)\)$", body)
             if m:
                 callee = m.group(1)
                 nargs = len([a for a in m.group(2).split(",") if a.strip()])
                 if callee not in funcs:
-                    err(no, f"unknown function @{callee}")
+                    err(no, f"unknown function `@{callee}`")
                 elif len(funcs[callee]["params"]) != nargs:
-                    err(no, f"arity of @{callee}")
+                    err(no, f"wrong number of arguments to `@{callee}`: expected "
+                              f"{len(funcs[callee]['params'])}, got {nargs}")
             m = re.search(r"call %\w+\.(\w+)::(\w+)\((.*)\)$", body)
             if m:
                 fn = f"{m.group(1)}.{m.group(2)}"
                 nargs = len([a for a in m.group(3).split(",") if a.strip()])
                 if fn not in funcs:
-                    err(no, f"unknown method {m.group(1)}::{m.group(2)}")
+                    err(no, f"unknown method `{m.group(1)}::{m.group(2)}`")
                 elif len(funcs[fn]["params"]) - 1 != nargs:
-                    err(no, f"static arity of {fn}")
+                    err(no, f"wrong number of arguments to `{fn}`: expected "
+                              f"{len(funcs[fn]['params']) - 1}, got {nargs}")
             m = re.search(r"extern ([\w.]+)\((.*)\)$", body)
             if m:
                 nargs = len([a for a in m.group(2).split(",") if a.strip()])
-                if EXTERNS.get(m.group(1)) != nargs:
-                    err(no, f"extern {m.group(1)} unknown or arity {nargs}")
+                if m.group(1) not in EXTERNS:
+                    err(no, f"unknown extern `{m.group(1)}`")
+                elif EXTERNS[m.group(1)] != nargs:
+                    err(no, f"wrong number of arguments to `{m.group(1)}`: expected "
+                            f"{EXTERNS[m.group(1)]}, got {nargs}")
             m = re.search(r"= new (\w+)\((.*)\)$", body)
             if m:
                 bx = m.group(1)
@@ -228,22 +249,23 @@ def check_function(f, boxes, funcs, errs):
                 elif bx in ("MapBox", "VoidBox") or bx in {o + "Operator" for o in OPS}:
                     want = 0
                 else:
-                    err(no, f"unknown box {bx}")
+                    err(no, f"unknown box `{bx}`")
                     want = nargs
                 if want != nargs:
-                    err(no, f"new {bx} arity {nargs}, expected {want}")
+                    err(no, f"wrong number of arguments to `new {bx}`: expected {want}, "
+                            f"got {nargs}")
             m = re.search(r"const @([\w.]+)$", body)
             if m and m.group(1) not in funcs:
-                err(no, f"unknown function @{m.group(1)}")
+                err(no, f"unknown function `@{m.group(1)}`")
             for t in re.findall(r"typeop (?:check|cast) %\w+ (\w+)", body):
                 if t not in BUILTIN_TYPES and t not in boxes:
-                    err(no, f"unknown type {t}")
+                    err(no, f"unknown type `{t}`")
     for no, lp in f["loops"]:
         h, bd, lt, ex = lp["header"], lp["body"], lp["latch"], lp["exit"]
         if succs.get(h) != [bd, ex]:
-            err(no, f"header {h} must branch to body {bd} and exit {ex}")
+            err(no, f"header `{h}` must end with a branch to body `{bd}` and exit `{ex}`")
         if h not in succs.get(lt, []):
-            err(no, f"latch {lt} has no edge to header {h}")
+            err(no, f"latch `{lt}` has no edge to header `{h}`")
         # The region: blocks reachable from the header without entering the exit.
         loop, work = set(), [h]
         while work:
@@ -252,13 +274,13 @@ def check_function(f, boxes, funcs, errs):
                 loop.add(b)
                 work.extend(s for s in succs.get(b, []) if s != ex)
         if lt not in loop:
-            err(no, f"latch {lt} is not inside the loop of header {h}")
+            err(no, f"latch `{lt}` is not inside the loop of header `{h}`")
         for l in loop:
             if l != h and h not in dom.get(l, set()):
-                err(no, f"loop header {h} does not dominate {l}")
+                err(no, f"loop header `{h}` does not dominate `{l}`")
             for s in succs.get(l, []):
                 if s == h and l != lt:
-                    err(no, f"back edge from {l} to header {h} is not from the latch")
+                    err(no, f"back edge from `{l}` to header `{h}` is not from the latch `{lt}`")
 
 
 def check_file(path):
@@ -278,9 +300,13 @@ def check_file(path):
     if os.path.dirname(os.path.abspath(path)).endswith(os.path.join("run", "lib")):
         err_text = open(base + ".err").read() if os.path.exists(base + ".err") else ""
         exit_code = int(open(base + ".exit").read()) if os.path.exists(base + ".exit") else 0
-        traps = [l for l in err_text.splitlines() if l.startswith("error: ")]
-        if traps and (exit_code != 101 or not err_text.endswith(traps[-1] + "\n")):
-            errs.append("a trap must be the last stderr line and exit with 101")
+        lines = err_text.splitlines()
+        traps = [l for l in lines if l.startswith("error: ")]
+        # After the trap line only its backtrace (spec §6) may follow.
+        tail = lines[len(lines) - lines[::-1].index(traps[-1]):] if traps else []
+        if traps and (exit_code != 101 or not err_text.endswith("\n") or not tail or not all(
+                re.fullmatch(BACKTRACE_LINE, l) for l in tail)):
+            errs.append("a trap must be followed only by its backtrace and exit with 101")
         if exit_code == 101 and not traps:
             errs.append("exit 101 without a trap line")
         for t in traps:
