@@ -84,10 +84,13 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         } else {
             return None;
         };
-        let Some((_, Inst::Const {
-            value: Constant::Str(text),
-            ..
-        })) = def_of(f, init)
+        let Some((
+            _,
+            Inst::Const {
+                value: Constant::Str(text),
+                ..
+            },
+        )) = def_of(f, init)
         else {
             return None;
         };

@@ -1,15 +1,13 @@
 //! Translating one MIR instruction.
 
 use super::{Cond, FnTranslator, Pair};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder};
+use cranelift_codegen::ir::{types, BlockArg, MemFlagsData};
 use cranelift_module::{Module, ModuleResult};
 use mir14_mir::analysis::BackEdges;
 use mir14_mir::infer::Ty;
-use mir14_mir::{
-    BinOp, Block, BoxClass, BoxId, Callee, Constant, FuncId, Inst, TypeOpKind, Value,
-};
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, BlockArg, MemFlagsData};
+use mir14_mir::{BinOp, Block, BoxClass, BoxId, Callee, Constant, FuncId, Inst, TypeOpKind, Value};
 use mir14_rt as tags;
 use mir14_rt::abi::{self as rtabi, array, calls, control, fast, values};
 
@@ -41,11 +39,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 let p = match in_place {
                     Some(init) => {
                         let k = self.constant(&Constant::Str(init), bid);
-                        self.call_rt_val(
-                            fast::STR_APPEND_IN_PLACE,
-                            &[a.bits, c.bits, k.bits],
-                            bid,
-                        )
+                        self.call_rt_val(fast::STR_APPEND_IN_PLACE, &[a.bits, c.bits, k.bits], bid)
                     }
                     None => self.binop(*op, a, c, bid),
                 };
@@ -209,9 +203,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         box_name: Some(b),
                         method,
                         receiver,
-                    } if self.mir.method(*b, method).is_some_and(|f| {
-                        self.mir.functions[f].params.len() == vals.len() + 1
-                    }) =>
+                    } if self
+                        .mir
+                        .method(*b, method)
+                        .is_some_and(|f| self.mir.functions[f].params.len() == vals.len() + 1) =>
                     {
                         let r = self.use_(*receiver);
                         let f = self.mir.method(*b, method).expect("checked");
@@ -313,15 +308,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
         }
         self.b.switch_to_block(check);
-        let id = self.b.ins().uload32(
-            MemFlagsData::trusted(),
-            o.bits,
-            tags::USER_BOX_OFFSET,
-        );
-        let same = self
+        let id = self
             .b
             .ins()
-            .icmp_imm_s(IntCC::Equal, id, bx.index() as i64);
+            .uload32(MemFlagsData::trusted(), o.bits, tags::USER_BOX_OFFSET);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, id, bx.index() as i64);
         self.b.ins().jump(done, &[BlockArg::Value(same)]);
         self.b.switch_to_block(done);
         Cond::Dyn(r)
@@ -409,7 +400,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             match cond {
                 Cond::True => {
                     let p = self.call_direct(f, &all, at);
-                    self.b.ins().jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
+                    self.b
+                        .ins()
+                        .jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
                     self.b.switch_to_block(join);
                     return Pair { tag: jt, bits: jb };
                 }
@@ -420,13 +413,17 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     self.b.ins().brif(c, yes, &[], no, &[]);
                     self.b.switch_to_block(yes);
                     let p = self.call_direct(f, &all, at);
-                    self.b.ins().jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
+                    self.b
+                        .ins()
+                        .jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
                     self.b.switch_to_block(no);
                 }
             }
         }
         let p = self.builtin_method(r, method, vals, at);
-        self.b.ins().jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(p.tag), BlockArg::Value(p.bits)]);
         self.b.switch_to_block(join);
         Pair { tag: jt, bits: jb }
     }
@@ -487,16 +484,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     at,
                 ),
                 // Traps only past the memory limit.
-                "push" => s.call_rt_val(
-                    array::ARRAY_PUSH,
-                    &[r.bits, vals[0].tag, vals[0].bits],
-                    at,
-                ),
-                _ => s.call_rt_val(
-                    array::ARRAY_GET,
-                    &[r.bits, vals[0].tag, vals[0].bits],
-                    at,
-                ),
+                "push" => {
+                    s.call_rt_val(array::ARRAY_PUSH, &[r.bits, vals[0].tag, vals[0].bits], at)
+                }
+                _ => s.call_rt_val(array::ARRAY_GET, &[r.bits, vals[0].tag, vals[0].bits], at),
             },
             generic,
         )
@@ -507,8 +498,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     fn char_at(&mut self, s: Pair, i: Pair, at: Block) -> Pair {
         let f = MemFlagsData::trusted();
         let is_int = self.tag_is(i.tag, tags::INT);
-        let ascii = self.b.ins().uload8(types::I64, f, s.bits, tags::STR_ASCII_OFFSET);
-        let len = self.b.ins().load(types::I64, f, s.bits, tags::STR_LEN_OFFSET);
+        let ascii = self
+            .b
+            .ins()
+            .uload8(types::I64, f, s.bits, tags::STR_ASCII_OFFSET);
+        let len = self
+            .b
+            .ins()
+            .load(types::I64, f, s.bits, tags::STR_LEN_OFFSET);
         let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, i.bits, len);
         let is_ascii = self.b.ins().icmp_imm_s(IntCC::NotEqual, ascii, 0);
         let ok = self.b.ins().band(inside, is_ascii);
@@ -547,7 +544,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 let f = MemFlagsData::trusted();
                 let cx = self.ctx();
                 let table = self.b.ins().load(types::I64, f, cx, rtabi::CTX_STRINGS);
-                let bits = self.b.ins().load(types::I64, f, table, (idx * 16 + 8) as i32);
+                let bits = self
+                    .b
+                    .ins()
+                    .load(types::I64, f, table, (idx * 16 + 8) as i32);
                 return Pair {
                     tag: self.iconst(tags::STR as i64),
                     bits,

@@ -260,8 +260,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     /// itself, and the runtime compares the bytes.
     fn str_compare(&mut self, op: CmpOp, a: Pair, c: Pair) -> Pair {
         let f = MemFlagsData::trusted();
-        let la = self.b.ins().load(types::I64, f, a.bits, tags::STR_LEN_OFFSET);
-        let lc = self.b.ins().load(types::I64, f, c.bits, tags::STR_LEN_OFFSET);
+        let la = self
+            .b
+            .ins()
+            .load(types::I64, f, a.bits, tags::STR_LEN_OFFSET);
+        let lc = self
+            .b
+            .ins()
+            .load(types::I64, f, c.bits, tags::STR_LEN_OFFSET);
         let a1 = self.b.ins().icmp_imm_s(IntCC::Equal, la, 1);
         let c1 = self.b.ins().icmp_imm_s(IntCC::Equal, lc, 1);
         let ones = self.b.ins().band(a1, c1);

@@ -116,7 +116,10 @@ mod tests {
             assert_eq!(mir14_rt_str_cmp(z, a.bits, b.bits), 0);
             assert_eq!(mir14_rt_str_cmp(z, b.bits, a.bits), 2);
             assert_eq!(mir14_rt_str_cmp(z, a.bits, c.bits), 1);
-            assert_eq!(mir14_rt_str_length(z, h.alloc_str("héllo").bits), Val::int(5));
+            assert_eq!(
+                mir14_rt_str_length(z, h.alloc_str("héllo").bits),
+                Val::int(5)
+            );
         }
     }
 }
