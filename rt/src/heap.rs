@@ -113,11 +113,26 @@ fn buf_data(b: *const BufHead) -> *mut u8 {
 }
 
 /// The scalar-value index of a non-ASCII String: the byte offset of every [`SAMPLE`]-th scalar.
+/// C layout: compiled code's inline `charAt` reads `chars`, `first` and `count` (see
+/// [`CHAR_INDEX_CHARS_OFFSET`]).
 #[derive(Debug)]
+#[repr(C)]
 struct CharIndex {
     chars: usize,
+    /// The address of `samples[0]`.
+    first: *const usize,
+    /// `samples.len()`.
+    count: usize,
     samples: Box<[usize]>,
 }
+
+/// Byte offset of a scalar-value index's number of scalar values.
+pub const CHAR_INDEX_CHARS_OFFSET: i32 = std::mem::offset_of!(CharIndex, chars) as i32;
+/// Byte offset of the address of a scalar-value index's first sample (byte offsets of every
+/// [`SAMPLE`]-th scalar value, `usize`s).
+pub const CHAR_INDEX_FIRST_OFFSET: i32 = std::mem::offset_of!(CharIndex, first) as i32;
+/// Byte offset of a scalar-value index's number of samples.
+pub const CHAR_INDEX_COUNT_OFFSET: i32 = std::mem::offset_of!(CharIndex, count) as i32;
 
 /// An immutable String object (see the module docs): inline text, a buffer it owns, or a view
 /// of another String's buffer. C layout: compiled code reads `ptr` and `len` at
@@ -195,9 +210,12 @@ impl StrObj {
                 }
                 chars += 1;
             }
+            let samples = samples.into_boxed_slice();
             let x = Box::into_raw(Box::new(CharIndex {
                 chars,
-                samples: samples.into_boxed_slice(),
+                first: samples.as_ptr(),
+                count: samples.len(),
+                samples,
             }));
             slot.write_unaligned(x as usize);
             &*x
@@ -350,6 +368,11 @@ pub struct UserObj {
 pub const STR_PTR_OFFSET: i32 = std::mem::offset_of!(StrObj, ptr) as i32;
 /// Byte offset of a [`StrObj`]'s length in bytes.
 pub const STR_LEN_OFFSET: i32 = std::mem::offset_of!(StrObj, len) as i32;
+/// Byte offset of a [`StrObj`]'s `base` (0 when the text is inline).
+pub const STR_BASE_OFFSET: i32 = std::mem::offset_of!(StrObj, base) as i32;
+/// Byte offset of a [`StrObj`]'s inline bytes; in a non-ASCII String that is not inline their
+/// first (unaligned) word is the address of its scalar-value index, 0 until built.
+pub const STR_INLINE_OFFSET: i32 = std::mem::offset_of!(StrObj, inline) as i32;
 /// Byte offset of a [`StrObj`]'s ASCII flag (one byte, 0 or 1).
 pub const STR_ASCII_OFFSET: i32 = std::mem::offset_of!(StrObj, ascii) as i32;
 /// Byte offset of a [`UserObj`]'s box index (a `u32`).

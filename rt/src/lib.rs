@@ -108,7 +108,9 @@ pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
 pub use heap::{
     array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj,
-    STR_ASCII_OFFSET, STR_LEN_OFFSET, STR_PTR_OFFSET, USER_BOX_OFFSET, USER_FIELDS_OFFSET,
+    CHAR_INDEX_CHARS_OFFSET, CHAR_INDEX_COUNT_OFFSET, CHAR_INDEX_FIRST_OFFSET, SAMPLE,
+    STR_ASCII_OFFSET, STR_BASE_OFFSET, STR_INLINE_OFFSET, STR_LEN_OFFSET, STR_PTR_OFFSET,
+    USER_BOX_OFFSET, USER_FIELDS_OFFSET,
 };
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
 pub use methods::{builtin_arity, Builtin};

@@ -493,40 +493,121 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         )
     }
 
-    /// `call %s.charAt(%i)` on a String `s`: inline when `s` is ASCII and `%i` an in-range
-    /// Integer (the shared one-character String from the context's table), else the runtime.
+    /// `call %s.charAt(%i)` on a String `s`, with `%i` an in-range Integer: inline when `s`
+    /// is ASCII, and when it is not but its scalar-value index is built and the sample
+    /// interval holding `%i` is ASCII (the character is then a byte); the shared
+    /// one-character String comes from the context's table. Otherwise the runtime.
     fn char_at(&mut self, s: Pair, i: Pair, at: Block) -> Pair {
         let f = MemFlagsData::trusted();
+        let slow =
+            move |t: &mut Self| t.call_rt_val(fast::STR_CHAR_AT, &[s.bits, i.tag, i.bits], at);
         let is_int = self.tag_is(i.tag, tags::INT);
-        let ascii = self
-            .b
-            .ins()
-            .uload8(types::I64, f, s.bits, tags::STR_ASCII_OFFSET);
-        let len = self
-            .b
-            .ins()
-            .load(types::I64, f, s.bits, tags::STR_LEN_OFFSET);
-        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, i.bits, len);
-        let is_ascii = self.b.ins().icmp_imm_s(IntCC::NotEqual, ascii, 0);
-        let ok = self.b.ins().band(inside, is_ascii);
-        let cond = self.and(is_int, Cond::Dyn(ok));
         self.fast_or_slow(
-            cond,
+            is_int,
             |t| {
-                let ptr = t.b.ins().load(types::I64, f, s.bits, tags::STR_PTR_OFFSET);
-                let addr = t.b.ins().iadd(ptr, i.bits);
-                let byte = t.b.ins().uload8(types::I64, f, addr, 0);
-                let cx = t.ctx();
-                let table = t.b.ins().load(types::I64, f, cx, rtabi::CTX_CHARS);
-                let off = t.b.ins().ishl_imm_s(byte, 4);
-                let entry = t.b.ins().iadd(table, off);
-                let bits = t.b.ins().load(types::I64, f, entry, 8);
-                Pair {
-                    tag: t.iconst(tags::STR as i64),
-                    bits,
-                }
+                let ascii =
+                    t.b.ins()
+                        .uload8(types::I64, f, s.bits, tags::STR_ASCII_OFFSET);
+                let is_ascii = t.b.ins().icmp_imm_s(IntCC::NotEqual, ascii, 0);
+                t.fast_or_slow(
+                    Cond::Dyn(is_ascii),
+                    |t| {
+                        let len = t.b.ins().load(types::I64, f, s.bits, tags::STR_LEN_OFFSET);
+                        let inside = t.b.ins().icmp(IntCC::UnsignedLessThan, i.bits, len);
+                        t.fast_or_slow(Cond::Dyn(inside), |t| t.ascii_char(s, i.bits), slow)
+                    },
+                    |t| t.indexed_char(s, i.bits, slow),
+                )
             },
-            |t| t.call_rt_val(fast::STR_CHAR_AT, &[s.bits, i.tag, i.bits], at),
+            slow,
+        )
+    }
+
+    /// The one-character String of the ASCII byte at byte offset `b` of String `s`.
+    fn ascii_char(&mut self, s: Pair, b: ir::Value) -> Pair {
+        let f = MemFlagsData::trusted();
+        let ptr = self
+            .b
+            .ins()
+            .load(types::I64, f, s.bits, tags::STR_PTR_OFFSET);
+        let addr = self.b.ins().iadd(ptr, b);
+        let byte = self.b.ins().uload8(types::I64, f, addr, 0);
+        let cx = self.ctx();
+        let table = self.b.ins().load(types::I64, f, cx, rtabi::CTX_CHARS);
+        let off = self.b.ins().ishl_imm_s(byte, 4);
+        let entry = self.b.ins().iadd(table, off);
+        let bits = self.b.ins().load(types::I64, f, entry, 8);
+        Pair {
+            tag: self.iconst(tags::STR as i64),
+            bits,
+        }
+    }
+
+    /// `charAt(i)` of a non-ASCII String `s` through its scalar-value index, when the index is
+    /// built, `i` is in range and the sample interval of `i` is ASCII; else `slow`.
+    fn indexed_char(
+        &mut self,
+        s: Pair,
+        i: ir::Value,
+        slow: impl Fn(&mut Self) -> Pair + Copy,
+    ) -> Pair {
+        let f = MemFlagsData::trusted();
+        // Inline text (base 0) holds no index address.
+        let base = self
+            .b
+            .ins()
+            .load(types::I64, f, s.bits, tags::STR_BASE_OFFSET);
+        let idx = self
+            .b
+            .ins()
+            .load(types::I64, f, s.bits, tags::STR_INLINE_OFFSET);
+        let has_base = self.b.ins().icmp_imm_s(IntCC::NotEqual, base, 0);
+        let has_idx = self.b.ins().icmp_imm_s(IntCC::NotEqual, idx, 0);
+        let built = self.b.ins().band(has_base, has_idx);
+        self.fast_or_slow(
+            Cond::Dyn(built),
+            |t| {
+                let chars =
+                    t.b.ins()
+                        .load(types::I64, f, idx, tags::CHAR_INDEX_CHARS_OFFSET);
+                let count =
+                    t.b.ins()
+                        .load(types::I64, f, idx, tags::CHAR_INDEX_COUNT_OFFSET);
+                let k =
+                    t.b.ins()
+                        .ushr_imm_s(i, tags::SAMPLE.trailing_zeros() as i64);
+                let k1 = t.b.ins().iadd_imm_s(k, 1);
+                let in_chars = t.b.ins().icmp(IntCC::UnsignedLessThan, i, chars);
+                let in_samples = t.b.ins().icmp(IntCC::UnsignedLessThan, k1, count);
+                let ok = t.b.ins().band(in_chars, in_samples);
+                t.fast_or_slow(
+                    Cond::Dyn(ok),
+                    |t| {
+                        let first =
+                            t.b.ins()
+                                .load(types::I64, f, idx, tags::CHAR_INDEX_FIRST_OFFSET);
+                        let off = t.b.ins().ishl_imm_s(k, 3);
+                        let at_k = t.b.ins().iadd(first, off);
+                        let b0 = t.b.ins().load(types::I64, f, at_k, 0);
+                        let b1 = t.b.ins().load(types::I64, f, at_k, 8);
+                        let width = t.b.ins().isub(b1, b0);
+                        let plain =
+                            t.b.ins()
+                                .icmp_imm_s(IntCC::Equal, width, tags::SAMPLE as i64);
+                        t.fast_or_slow(
+                            Cond::Dyn(plain),
+                            |t| {
+                                let within = t.b.ins().band_imm_s(i, tags::SAMPLE as i64 - 1);
+                                let b = t.b.ins().iadd(b0, within);
+                                t.ascii_char(s, b)
+                            },
+                            slow,
+                        )
+                    },
+                    slow,
+                )
+            },
+            slow,
         )
     }
 
