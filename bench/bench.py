@@ -23,7 +23,8 @@ are shared and noisy: compare the columns of one run, not runs on different days
 The `json` workload parses and pretty-prints JSON documents made by bench/gen_json.py (100 KB,
 and 1 MB and 5 MB: copies of the 100 KB document in one array; in --ci mode 1 KB) with
 ny/examples/json.ny on vm, jit and aot and with the same algorithm in Lua (bench/json.lua) on
-Lua 5.4 and LuaJIT. Every output is checked byte for byte against Python's
+Lua 5.4 and LuaJIT; first json.ny alone runs gen_json.py's edge-case document (escapes above
+U+00FF, surrogate pairs, integers over 64 bits, 17-digit floats) on vm, jit and aot. Every output is checked byte for byte against Python's
 `json.dumps(json.loads(doc), indent=2, ensure_ascii=False)`; peak RSS (measured with GNU time,
 /usr/bin/time; without it, `-`) is printed beside the times,
 and the ratios the JSON goals of issue 14 are stated in follow the table. Its times are CPU times
@@ -174,6 +175,22 @@ def json_workload(impls, mir14, tmp, ci, runs):
             cmds[impl] = [exe]
         else:
             cmds[impl] = [shutil.which(impl), os.path.join(HERE, "json.lua")]
+    # The edge-case document: a correctness check of json.ny on every mir14 backend (not timed;
+    # the Lua program does not handle these cases).
+    path = os.path.join(tmp, "json_edge.json")
+    with open(path, "rb") as f:
+        expected = (json.dumps(json.loads(f.read().decode("utf-8")), indent=2,
+                               ensure_ascii=False) + "\n").encode("utf-8")
+    for impl in (i for i in impls if i in MIR14):
+        try:
+            if run_rss(cmds[impl], path, JSON_TIMEOUT)[2] != expected:
+                raise Failure(f"json edge cases: {impl}'s output differs from Python's "
+                              f"json.dumps(indent=2, ensure_ascii=False)")
+        except Failure as e:
+            sys.exit(f"FAILED: {e}")
+    print("json edge cases (backslash-u escapes above U+00FF and surrogate pairs, integers over "
+          "64 bits, 17-digit floats): output identical to Python's on "
+          + ", ".join(i for i in impls if i in MIR14))
     docs = JSON_DOCS[1 if ci else 0]
     mode = "CI mode (tiny document, not a measurement)" if ci else f"median of {runs} runs"
     print(f"json: parse + pretty-print, CPU time (user+sys, whole process) in seconds / peak RSS "

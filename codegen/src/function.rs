@@ -2,6 +2,7 @@
 //! with their phi copies on edges, the trap exit, and the helpers the instruction and operator
 //! translators (`inst.rs`, `ops.rs`) share.
 
+mod append;
 mod ffi;
 pub(crate) use ffi::c_signature;
 mod inst;

@@ -3,10 +3,22 @@
 //
 // Objects become MapBoxes (insertion-ordered, a repeated key keeps its first position and
 // takes the last value, as in Python), arrays ArrayBoxes, strings Strings, numbers Integers
-// (no fraction or exponent; must fit in i64) or Floats, true/false Bools, null void.
-// Limitations: `\uXXXX` escapes must name code points below U+0100 (Python's
-// `ensure_ascii=False` output only ever escapes control characters); integers must fit in
-// 64 bits. Malformed input prints `invalid JSON at character N: ...` to stderr, status 1.
+// (no fraction or exponent, fits in i64), BigInts (the same, wider than 64 bits: kept as their
+// digits, which Python prints unchanged) or Floats, true/false Bools, null void. `\uXXXX`
+// escapes may name any code point; a surrogate pair names one above U+FFFF. A lone surrogate
+// is rejected (Python would accept it but cannot print it as UTF-8). Floats print as Python's
+// repr: the shortest digits that read back as the same float, ties between two such
+// candidates broken towards the even last digit. Malformed input prints
+// `invalid JSON at character N: ...` to stderr, status 1.
+
+// An integer too wide for 64 bits: its decimal digits (with an optional leading `-`).
+box BigInt {
+  init { digits }
+
+  birth(digits) {
+    me.digits = digits
+  }
+}
 
 box Parser {
   init { src, pos, len }
@@ -158,9 +170,18 @@ box Parser {
         else if e == "u" {
           me.pos = p
           local code = me.hex4(p)
-          if code > 255 { me.fail("\\u escapes above \\u00ff are not supported") }
-          out = out + latin1().charAt(code)
           p = p + 4
+          if code >= 56320 && code < 57344 { me.fail("lone low surrogate in \\u escape") }
+          if code >= 55296 && code < 56320 {
+            // A high surrogate: a \uDC00-\uDFFF escape must follow; the pair names one code point.
+            if p + 2 > n || s.substring(p, p + 2) != "\\u" { me.fail("lone high surrogate in \\u escape") }
+            me.pos = p + 2
+            local low = me.hex4(p + 2)
+            if low < 56320 || low >= 57344 { me.fail("lone high surrogate in \\u escape") }
+            code = 65536 + (code - 55296) * 1024 + (low - 56320)
+            p = p + 6
+          }
+          out = out + code.toChar()
         } else {
           me.pos = p - 2
           me.fail("invalid escape")
@@ -193,16 +214,28 @@ box Parser {
     }
     local text = s.substring(start, p)
     local v = null
-    if is_float { v = text.toFloat() } else { v = text.toInteger() }
+    if is_float { v = text.toFloat() } else {
+      v = text.toInteger()
+      if v == null && is_digits(text) { v = new BigInt(text) }
+    }
     if v == null { me.fail("bad number " + text) }
     me.pos = p
     return v
   }
 }
 
-// The characters U+0000 to U+00FF, indexed by code point.
-function latin1() {
-  return "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f} !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}\u{a1}\u{a2}\u{a3}\u{a4}\u{a5}\u{a6}\u{a7}\u{a8}\u{a9}\u{aa}\u{ab}\u{ac}\u{ad}\u{ae}\u{af}\u{b0}\u{b1}\u{b2}\u{b3}\u{b4}\u{b5}\u{b6}\u{b7}\u{b8}\u{b9}\u{ba}\u{bb}\u{bc}\u{bd}\u{be}\u{bf}\u{c0}\u{c1}\u{c2}\u{c3}\u{c4}\u{c5}\u{c6}\u{c7}\u{c8}\u{c9}\u{ca}\u{cb}\u{cc}\u{cd}\u{ce}\u{cf}\u{d0}\u{d1}\u{d2}\u{d3}\u{d4}\u{d5}\u{d6}\u{d7}\u{d8}\u{d9}\u{da}\u{db}\u{dc}\u{dd}\u{de}\u{df}\u{e0}\u{e1}\u{e2}\u{e3}\u{e4}\u{e5}\u{e6}\u{e7}\u{e8}\u{e9}\u{ea}\u{eb}\u{ec}\u{ed}\u{ee}\u{ef}\u{f0}\u{f1}\u{f2}\u{f3}\u{f4}\u{f5}\u{f6}\u{f7}\u{f8}\u{f9}\u{fa}\u{fb}\u{fc}\u{fd}\u{fe}\u{ff}"
+// Whether text is an optional `-` and one or more decimal digits.
+function is_digits(text) {
+  local n = text.length()
+  local i = 0
+  if n > 0 && text.charAt(0) == "-" { i = 1 }
+  if i >= n { return false }
+  loop(i < n) {
+    local c = text.charAt(i)
+    if c < "0" || c > "9" { return false }
+    i = i + 1
+  }
+  return true
 }
 
 // Two lowercase hex digits of 0 <= code < 256.
@@ -220,7 +253,7 @@ function escape(c) {
   if c == "\t" { return "\\t" }
   if c == "\b" { return "\\b" }
   if c == "\f" { return "\\f" }
-  return "\\u00" + hex2(latin1().indexOf(c))
+  return "\\u00" + hex2(c.codePointAt(0))
 }
 
 // A string as a JSON string literal: quotes, backslashes and control characters escaped,
@@ -241,10 +274,72 @@ function quote(s) {
   return out + s.substring(start, n) + "\""
 }
 
+// Rust's shortest digits s of the float f, with Python's tie-break. Both print the shortest
+// digit string that reads back as f, the one closest to f if several do; when two are equally
+// close (f lies exactly halfway, which needs 16 or more digits), Rust rounds the last digit up
+// and Python picks the even one. The digits one up and one down are the candidates; the tie is
+// exact when the halfway decimal I * 10^p (I ends in 5, p < 0) is a binary float, i.e. when
+// 5^-p divides I and the quotient has at most 53 bits, and it reads as f.
+function even_tie(s, f) {
+  local e = s.indexOf("e")
+  local mant = s
+  local exp = 0
+  if e >= 0 {
+    mant = s.substring(0, e)
+    exp = s.substring(e + 1, s.length()).toInteger()
+  }
+  local dot = mant.indexOf(".")
+  local digits = mant
+  if dot >= 0 {
+    digits = mant.substring(0, dot) + mant.substring(dot + 1, mant.length())
+    exp = exp - (mant.length() - dot - 1)
+  }
+  if digits.startsWith("-") { digits = digits.substring(1, digits.length()) }
+  // Trailing zeros are not significant; leading zeros are not digits.
+  loop(digits.endsWith("0")) {
+    digits = digits.substring(0, digits.length() - 1)
+    exp = exp + 1
+  }
+  loop(digits.startsWith("0")) { digits = digits.substring(1, digits.length()) }
+  local n = digits.length()
+  if n < 16 || exp >= 0 { return s }
+  local last = digits.substring(n - 1, n).toInteger()
+  if last % 2 == 0 { return s }
+  local d = digits.toInteger()
+  local neg = f < 0.0
+  local step = -1
+  loop(step <= 1) {
+    local c = d + step
+    local cf = ("" + c + "e" + exp).toFloat()
+    if neg { cf = -cf }
+    if cf == f {
+      local low = d
+      if c < d { low = c }
+      if exact_half(low * 10 + 5, exp - 1) {
+        local at = mant.length() - 1
+        return s.substring(0, at) + (last + step) + s.substring(at + 1, s.length())
+      }
+    }
+    step = step + 2
+  }
+  return s
+}
+
+// Whether the decimal i * 10^p (p < 0, i odd) is exactly a float of 53 significant bits.
+function exact_half(i, p) {
+  local q = -p
+  loop(q > 0) {
+    if i % 5 != 0 { return false }
+    i = i / 5
+    q = q - 1
+  }
+  return i < 9007199254740992
+}
+
 // Python's repr of a float: MIR14 prints Rust's {:?} (same digits), whose exponent lacks
 // Python's sign and two-digit padding: 1e16 -> 1e+16, 1e-7 -> 1e-07.
 function format_float(f) {
-  local s = "" + f
+  local s = even_tie("" + f, f)
   if s == "inf" { return "Infinity" }
   if s == "-inf" { return "-Infinity" }
   local e = s.indexOf("e")
@@ -273,6 +368,8 @@ function dump(v, ind, out) {
     if v { out.push("true") } else { out.push("false") }
   } else if t == "Void" {
     out.push("null")
+  } else if t == "BigInt" {
+    out.push(v.digits)
   } else if t == "ArrayBox" {
     local n = v.length()
     if n == 0 {

@@ -113,15 +113,32 @@ fn buf_data(b: *const BufHead) -> *mut u8 {
 }
 
 /// The scalar-value index of a non-ASCII String: the byte offset of every [`SAMPLE`]-th scalar.
+/// C layout: compiled code's inline `charAt` reads `chars`, `first` and `count` (see
+/// [`CHAR_INDEX_CHARS_OFFSET`]).
 #[derive(Debug)]
+#[repr(C)]
 struct CharIndex {
     chars: usize,
+    /// The address of `samples[0]`.
+    first: *const usize,
+    /// `samples.len()`.
+    count: usize,
     samples: Box<[usize]>,
 }
 
+/// Byte offset of a scalar-value index's number of scalar values.
+pub const CHAR_INDEX_CHARS_OFFSET: i32 = std::mem::offset_of!(CharIndex, chars) as i32;
+/// Byte offset of the address of a scalar-value index's first sample (byte offsets of every
+/// [`SAMPLE`]-th scalar value, `usize`s).
+pub const CHAR_INDEX_FIRST_OFFSET: i32 = std::mem::offset_of!(CharIndex, first) as i32;
+/// Byte offset of a scalar-value index's number of samples.
+pub const CHAR_INDEX_COUNT_OFFSET: i32 = std::mem::offset_of!(CharIndex, count) as i32;
+
 /// An immutable String object (see the module docs): inline text, a buffer it owns, or a view
-/// of another String's buffer.
+/// of another String's buffer. C layout: compiled code reads `ptr` and `len` at
+/// [`STR_PTR_OFFSET`] and [`STR_LEN_OFFSET`].
 #[derive(Debug)]
+#[repr(C)]
 pub struct StrObj {
     ptr: *const u8,
     len: usize,
@@ -193,9 +210,12 @@ impl StrObj {
                 }
                 chars += 1;
             }
+            let samples = samples.into_boxed_slice();
             let x = Box::into_raw(Box::new(CharIndex {
                 chars,
-                samples: samples.into_boxed_slice(),
+                first: samples.as_ptr(),
+                count: samples.len(),
+                samples,
             }));
             slot.write_unaligned(x as usize);
             &*x
@@ -241,6 +261,33 @@ impl StrObj {
             b += utf8_width(bytes[b]);
         }
         b
+    }
+
+    /// The scalar value at scalar index `i`, `None` past the end: one index lookup (what
+    /// `charAt` needs; `char_len` then `byte_at` would look twice).
+    #[inline]
+    pub fn char_at(&self, i: usize) -> Option<char> {
+        let bytes = self.as_str().as_bytes();
+        if self.ascii {
+            return bytes.get(i).map(|&b| b as char);
+        }
+        if self.base == 0 {
+            return self.as_str().chars().nth(i);
+        }
+        let x = self.char_idx();
+        if i >= x.chars {
+            return None;
+        }
+        let k = i / SAMPLE;
+        let mut b = x.samples[k];
+        // A sample interval of SAMPLE bytes is ASCII: the character is the byte.
+        if x.samples.get(k + 1).is_some_and(|&e| e - b == SAMPLE) {
+            return Some(bytes[b + i % SAMPLE] as char);
+        }
+        for _ in 0..i % SAMPLE {
+            b += utf8_width(bytes[b]);
+        }
+        self.as_str()[b..].chars().next()
     }
 
     /// The scalar index of byte offset `b` (a char boundary).
@@ -303,14 +350,35 @@ pub struct ArrayObj {
     pub items: Vec<Val>,
 }
 
-/// A user box instance: its box and its fields in declaration order.
+/// A user box instance: its box and its fields in declaration order. C layout: compiled code
+/// reads `box_id` at [`USER_BOX_OFFSET`] and the address of field slot 0 at
+/// [`USER_FIELDS_OFFSET`] (fields at slot × 16, tag then bits).
 #[derive(Debug)]
+#[repr(C)]
 pub struct UserObj {
     /// The index of the box declaration (`BoxId`).
     pub box_id: u32,
-    /// The field values, in the order the box declares them.
+    /// The address of `fields[0]`: `fields` is never resized after the object is made.
+    data: *mut Val,
+    /// The field values, in the order the box declares them (never resized).
     pub fields: Vec<Val>,
 }
+
+/// Byte offset of a [`StrObj`]'s text pointer.
+pub const STR_PTR_OFFSET: i32 = std::mem::offset_of!(StrObj, ptr) as i32;
+/// Byte offset of a [`StrObj`]'s length in bytes.
+pub const STR_LEN_OFFSET: i32 = std::mem::offset_of!(StrObj, len) as i32;
+/// Byte offset of a [`StrObj`]'s `base` (0 when the text is inline).
+pub const STR_BASE_OFFSET: i32 = std::mem::offset_of!(StrObj, base) as i32;
+/// Byte offset of a [`StrObj`]'s inline bytes; in a non-ASCII String that is not inline their
+/// first (unaligned) word is the address of its scalar-value index, 0 until built.
+pub const STR_INLINE_OFFSET: i32 = std::mem::offset_of!(StrObj, inline) as i32;
+/// Byte offset of a [`StrObj`]'s ASCII flag (one byte, 0 or 1).
+pub const STR_ASCII_OFFSET: i32 = std::mem::offset_of!(StrObj, ascii) as i32;
+/// Byte offset of a [`UserObj`]'s box index (a `u32`).
+pub const USER_BOX_OFFSET: i32 = std::mem::offset_of!(UserObj, box_id) as i32;
+/// Byte offset of a [`UserObj`]'s field-slot address.
+pub const USER_FIELDS_OFFSET: i32 = std::mem::offset_of!(UserObj, data) as i32;
 
 /// Slot states.
 const FREE: u8 = 0;
@@ -408,7 +476,7 @@ pub struct Heap {
     /// The number of allocated objects.
     count: usize,
     /// The one-character ASCII Strings made so far, by byte (void: not made yet).
-    chars: [Val; 128],
+    chars: Box<[Val; 128]>,
     /// The shared one-character Strings of other characters (at most [`WIDE_CHARS`]).
     wide_chars: FxHashMap<char, Val>,
     /// Values that are roots forever.
@@ -452,7 +520,7 @@ impl Heap {
             page_lo: usize::MAX,
             page_hi: 0,
             count: 0,
-            chars: [Val::VOID; 128],
+            chars: Box::new([Val::VOID; 128]),
             wide_chars: FxHashMap::default(),
             pinned: Vec::new(),
             roots: Vec::new(),
@@ -681,6 +749,16 @@ impl Heap {
         v
     }
 
+    /// Makes the 128 one-character ASCII Strings of [`Heap::char_str`] now and returns the
+    /// address of their table (`Val`s of 16 bytes by character code; it does not move while
+    /// the heap lives), for compiled code's inline `charAt`.
+    pub fn ascii_chars(&mut self) -> *const Val {
+        for c in 0..128u8 {
+            self.char_str(c as char);
+        }
+        self.chars.as_ptr()
+    }
+
     /// The substring of String `s` (`s.tag == STR`) between byte offsets `a <= b` (char
     /// boundaries): inline when short, else a view sharing `s`'s buffer.
     pub fn substr(&mut self, s: Val, a: usize, b: usize) -> Val {
@@ -730,6 +808,99 @@ impl Heap {
         }
         let (x, y) = (o.as_str().as_bytes(), text.as_bytes());
         self.owner_str(x, y, (2 * len).max(32), ascii)
+    }
+
+    /// `a` followed by `b` (both Strings) for an append site the translator proved owns its
+    /// accumulator (`codegen/src/function/append.rs`): when `a` is `init` (the loop's starting
+    /// constant) or not a buffer owner, a new owner String with room to grow; otherwise `a`
+    /// itself, extended in place (its buffer grown, by doubling, when full). The caller
+    /// guarantees that nothing else refers to an owner `a` other than `init`, so no String
+    /// observably changes.
+    pub fn append_in_place(&mut self, a: Val, b: Val, init: Val) -> Val {
+        if a != init && self.append_fits(a, b) {
+            return a;
+        }
+        let text = str_obj(b).as_str().as_bytes();
+        let o = str_obj(a);
+        if a == init || o.base & 1 == 0 {
+            let len = o.len + text.len();
+            let ascii = o.ascii && str_obj(b).ascii;
+            return self.owner_str(o.as_str().as_bytes(), text, (2 * len).max(32), ascii);
+        }
+        // SAFETY: `a` is an owner String that only the caller refers to: its fields and the
+        // spare capacity of its buffer may change.
+        unsafe {
+            let o = &mut *(a.bits as *mut StrObj);
+            let buf = (o.base - 1) as *mut BufHead;
+            let cap = (*buf).cap;
+            let len = o.len + text.len();
+            // A new buffer of twice the length; the old one has no other user.
+            let new_cap = (2 * len).max(32);
+            let nb = new_buf(new_cap);
+            let data = buf_data(nb);
+            std::ptr::copy_nonoverlapping(o.ptr, data, o.len);
+            std::ptr::copy_nonoverlapping(text.as_ptr(), data.add(o.len), text.len());
+            (*nb).used.set(len);
+            std::alloc::dealloc(buf as *mut u8, buf_layout(cap));
+            o.base = nb as usize + 1;
+            o.ptr = data;
+            self.allocated += new_cap + 16;
+            o.len = len;
+            if o.ascii && !str_obj(b).ascii {
+                o.ascii = false;
+            }
+            if !o.ascii {
+                // A scalar-value index built for the shorter text is stale.
+                let slot = o.inline.get() as *mut usize;
+                let p = slot.read_unaligned();
+                if p != 0 {
+                    drop(Box::from_raw(p as *mut CharIndex));
+                    slot.write_unaligned(0);
+                }
+            }
+        }
+        a
+    }
+
+    /// [`Heap::append_in_place`] when `a` (not the loop's constant) is an owner whose buffer
+    /// has room for `b`: writes `b`'s bytes in place and returns true (allocates nothing);
+    /// otherwise false and nothing changed.
+    #[inline]
+    pub fn append_fits(&mut self, a: Val, b: Val) -> bool {
+        let (o, t) = (str_obj(a), str_obj(b));
+        if o.base & 1 == 0 {
+            return false;
+        }
+        // Non-ASCII text only onto non-ASCII text without a scalar-value index (which would
+        // go stale); `append_in_place` handles the rest.
+        // SAFETY: a non-inline String's inline bytes hold the index address or 0.
+        if !(o.ascii && t.ascii)
+            && (o.ascii || unsafe { (o.inline.get() as *const usize).read_unaligned() } != 0)
+        {
+            return false;
+        }
+        let buf = (o.base - 1) as *mut BufHead;
+        // SAFETY: `a` is an owner String that only the caller refers to (see
+        // `append_in_place`); `b`'s bytes lie outside `a`'s spare capacity.
+        unsafe {
+            let used = (*buf).used.get();
+            if used != o.len || (*buf).cap - used < t.len {
+                return false;
+            }
+            let dst = buf_data(buf).add(used);
+            if t.len <= 8 {
+                // Short pieces (the common case): no memcpy call.
+                for i in 0..t.len {
+                    dst.add(i).write(t.ptr.add(i).read());
+                }
+            } else {
+                std::ptr::copy_nonoverlapping(t.ptr, dst, t.len);
+            }
+            (*buf).used.set(used + t.len);
+            (*(a.bits as *mut StrObj)).len = used + t.len;
+        }
+        self.allocated += t.len;
+        true
     }
 
     /// The Strings `items` (every one's tag is `STR`) joined with `sep`, built in one buffer of
@@ -787,11 +958,14 @@ impl Heap {
 
     /// Allocates an instance of user box `box_id` with `nfields` fields, all `void`.
     pub fn alloc_user(&mut self, box_id: u32, nfields: usize) -> Val {
+        let mut fields = vec![Val::VOID; nfields];
+        let data = fields.as_mut_ptr();
         self.add(
             USER,
             UserObj {
                 box_id,
-                fields: vec![Val::VOID; nfields],
+                data,
+                fields,
             },
             nfields * 16,
         )

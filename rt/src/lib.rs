@@ -106,7 +106,12 @@ mod value;
 pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
 pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
-pub use heap::{array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj};
+pub use heap::{
+    array_mut, map_mut, str_obj, str_of, user_mut, ArrayObj, Heap, StrObj, UserObj,
+    CHAR_INDEX_CHARS_OFFSET, CHAR_INDEX_COUNT_OFFSET, CHAR_INDEX_FIRST_OFFSET, SAMPLE,
+    STR_ASCII_OFFSET, STR_BASE_OFFSET, STR_INLINE_OFFSET, STR_LEN_OFFSET, STR_PTR_OFFSET,
+    USER_BOX_OFFSET, USER_FIELDS_OFFSET,
+};
 pub use map::{FxHashMap, FxHasher, MapKey, MapObj};
 pub use methods::{builtin_arity, Builtin};
 pub use mir14_mir::FfiType;

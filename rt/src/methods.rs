@@ -341,13 +341,15 @@ impl Runtime {
                 }
                 CharAt => {
                     let i = self.int_arg(recv, m, args, 0)?;
-                    let len = char_len(recv);
-                    if i < 0 || i as u64 >= len as u64 {
-                        return Err(index_trap(i, len));
-                    }
-                    let b = byte_at(recv, i as usize);
-                    let c = str_of(recv)[b..].chars().next().unwrap_or('\0');
-                    return Ok(self.heap.char_str(c));
+                    let c = if i < 0 {
+                        None
+                    } else {
+                        str_obj(recv).char_at(i as usize)
+                    };
+                    return match c {
+                        Some(c) => Ok(self.heap.char_str(c)),
+                        None => Err(index_trap(i, char_len(recv))),
+                    };
                 }
                 ToInteger => {
                     return Ok(str_of(recv).parse::<i64>().map_or(Val::VOID, Val::int));

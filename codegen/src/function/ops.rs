@@ -8,7 +8,7 @@ use cranelift_frontend::FunctionBuilder;
 use cranelift_module::Module;
 use mir14_mir::{BinOp, Block, CmpOp, UnaryOp};
 use mir14_rt as tags;
-use mir14_rt::abi::{self as rtabi, values};
+use mir14_rt::abi::{self as rtabi, fast, values};
 
 impl<M: Module> FnTranslator<'_, '_, M> {
     /// Emits `if cond { fast } else { rt slow path }`, joining into one result.
@@ -236,11 +236,106 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         }
                     },
                     |s| {
-                        let o = s.iconst(rtabi::encode_cmp(op));
-                        s.call_rt_val(values::COMPARE, &[o, a.tag, a.bits, c.tag, c.bits], at)
+                        let strs = s.both_tag(a, c, tags::STR);
+                        s.fast_or_slow(
+                            strs,
+                            |s| s.str_compare(op, a, c),
+                            |s| {
+                                let o = s.iconst(rtabi::encode_cmp(op));
+                                s.call_rt_val(
+                                    values::COMPARE,
+                                    &[o, a.tag, a.bits, c.tag, c.bits],
+                                    at,
+                                )
+                            },
+                        )
                     },
                 )
             },
         )
+    }
+
+    /// `compare op` of two Strings (never traps): by bytes. Two one-byte Strings (the
+    /// characters of scan loops) are compared inline; otherwise the same object is equal to
+    /// itself, and the runtime compares the bytes.
+    fn str_compare(&mut self, op: CmpOp, a: Pair, c: Pair) -> Pair {
+        let f = MemFlagsData::trusted();
+        let la = self
+            .b
+            .ins()
+            .load(types::I64, f, a.bits, tags::STR_LEN_OFFSET);
+        let lc = self
+            .b
+            .ins()
+            .load(types::I64, f, c.bits, tags::STR_LEN_OFFSET);
+        let a1 = self.b.ins().icmp_imm_s(IntCC::Equal, la, 1);
+        let c1 = self.b.ins().icmp_imm_s(IntCC::Equal, lc, 1);
+        let ones = self.b.ins().band(a1, c1);
+        let r = self.fast_or_slow(
+            Cond::Dyn(ones),
+            |s| {
+                let pa = s.b.ins().load(types::I64, f, a.bits, tags::STR_PTR_OFFSET);
+                let pc = s.b.ins().load(types::I64, f, c.bits, tags::STR_PTR_OFFSET);
+                let x = s.b.ins().uload8(types::I64, f, pa, 0);
+                let y = s.b.ins().uload8(types::I64, f, pc, 0);
+                let cc = match op {
+                    CmpOp::Eq => IntCC::Equal,
+                    CmpOp::Ne => IntCC::NotEqual,
+                    CmpOp::Lt => IntCC::UnsignedLessThan,
+                    CmpOp::Le => IntCC::UnsignedLessThanOrEqual,
+                    CmpOp::Gt => IntCC::UnsignedGreaterThan,
+                    CmpOp::Ge => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let r = s.b.ins().icmp(cc, x, y);
+                Pair {
+                    tag: a.tag,
+                    bits: s.b.ins().uextend(types::I64, r),
+                }
+            },
+            |s| {
+                let bits = match op {
+                    CmpOp::Eq | CmpOp::Ne => {
+                        // Different lengths: never equal, no call.
+                        let same_len = s.b.ins().icmp(IntCC::Equal, la, lc);
+                        let eq = s.fast_or_slow(
+                            Cond::Dyn(same_len),
+                            |s| {
+                                let x = s.call_rt(fast::STR_EQ, &[a.bits, c.bits]);
+                                Pair {
+                                    tag: a.tag,
+                                    bits: x[0],
+                                }
+                            },
+                            |s| Pair {
+                                tag: a.tag,
+                                bits: s.iconst(0),
+                            },
+                        );
+                        if op == CmpOp::Eq {
+                            eq.bits
+                        } else {
+                            s.b.ins().bxor_imm_s(eq.bits, 1)
+                        }
+                    }
+                    _ => {
+                        // 0 less, 1 equal, 2 greater.
+                        let o = s.call_rt(fast::STR_CMP, &[a.bits, c.bits])[0];
+                        let cc = match op {
+                            CmpOp::Lt => IntCC::UnsignedLessThan,
+                            CmpOp::Le => IntCC::UnsignedLessThanOrEqual,
+                            CmpOp::Gt => IntCC::UnsignedGreaterThan,
+                            _ => IntCC::UnsignedGreaterThanOrEqual,
+                        };
+                        let r = s.b.ins().icmp_imm_s(cc, o, 1);
+                        s.b.ins().uextend(types::I64, r)
+                    }
+                };
+                Pair { tag: a.tag, bits }
+            },
+        );
+        Pair {
+            tag: self.iconst(tags::BOOL as i64),
+            bits: r.bits,
+        }
     }
 }

@@ -13,6 +13,10 @@ pub struct Ctx {
     pub depth: u64,
     /// The depth limit (`--max-depth`).
     pub max_depth: u64,
+    /// The address of `strings[0]` (read inline by compiled code at [`CTX_STRINGS`]).
+    pub(super) strings_ptr: *const Val,
+    /// The address of the one-character ASCII Strings by code (read inline at [`CTX_CHARS`]).
+    pub(super) chars_ptr: *const Val,
     /// The runtime.
     pub rt: Runtime,
     pub(super) entries: Vec<ArrayEntry>,
@@ -67,6 +71,8 @@ impl Ctx {
         Ctx {
             depth: 0,
             max_depth,
+            strings_ptr: strings.as_ptr(),
+            chars_ptr: rt.heap.ascii_chars(),
             rt,
             entries: entries.to_vec(),
             strings,
@@ -99,6 +105,12 @@ impl Ctx {
 pub const CTX_DEPTH: i32 = 0;
 /// Byte offset of [`Ctx::max_depth`].
 pub const CTX_MAX_DEPTH: i32 = 8;
+/// Byte offset of the address of the string constants (`Val`s of 16 bytes, by symbol index):
+/// compiled code reads a `const "..."` from there.
+pub const CTX_STRINGS: i32 = std::mem::offset_of!(Ctx, strings_ptr) as i32;
+/// Byte offset of the address of the 128 one-character ASCII Strings (`Val`s by character
+/// code): compiled code's inline `charAt` reads from there.
+pub const CTX_CHARS: i32 = std::mem::offset_of!(Ctx, chars_ptr) as i32;
 
 /// The [`Host`] of compiled code: runs a module function through its array entry.
 pub(super) struct CompiledHost {

@@ -179,7 +179,12 @@ fn aot_main(
             .name("mir14-main".into())
             .stack_size(stack)
             .spawn_scoped(s, || {
-                run_compiled(&module, config, Io::real(), entries, &syms, main)
+                let mut ctx = Box::new(Ctx::new(&module, config, Io::real(), entries, &syms));
+                let r = call_compiled(&mut ctx, main, &[]);
+                let status = ctx.rt.finish(r);
+                // The process exits next: freeing every object one by one would only cost time.
+                std::mem::forget(std::mem::take(&mut ctx.rt.heap));
+                status
             })
             .map_err(|e| format!("cannot start the main thread: {e}"))?
             .join()

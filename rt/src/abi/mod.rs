@@ -25,8 +25,8 @@
 //!   `rt_functions!`, which also makes its [`RtFunction`] entry (name, Cranelift-free signature,
 //!   address); [`imports`] lists every function compiled code imports, the JIT binds their
 //!   names from it and `mir14-codegen` makes their import signatures from it.
-//! - [`control`], [`values`], [`calls`], [`array`](mod@array): the functions compiled code imports, by
-//!   concept; [`main`]: [`run_compiled`] and the AOT start-up entry [`mir14_rt_main`].
+//! - [`control`], [`values`], [`calls`], [`array`](mod@array), [`fast`]: the functions compiled
+//!   code imports, by concept; [`main`]: [`run_compiled`] and the AOT start-up entry [`mir14_rt_main`].
 //! - [`symbols`] (names by index), [`encode`] (operand encodings), `ctx` (the run's
 //!   [`Ctx`]), `gc` (safepoints and the conservative stack scan).
 
@@ -37,6 +37,7 @@ pub mod calls;
 pub mod control;
 mod ctx;
 pub mod encode;
+pub mod fast;
 pub mod ffi;
 mod gc;
 pub mod main;
@@ -45,7 +46,7 @@ pub mod values;
 
 use crate::Val;
 use ctx::CompiledHost;
-pub use ctx::{Ctx, TierHooks, CTX_DEPTH, CTX_MAX_DEPTH};
+pub use ctx::{Ctx, TierHooks, CTX_CHARS, CTX_DEPTH, CTX_MAX_DEPTH, CTX_STRINGS};
 pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,
@@ -70,11 +71,12 @@ pub type ArrayEntry = unsafe extern "C" fn(*mut Ctx, *const Val, u64) -> Val;
 
 /// The runtime functions compiled code may import, by module: every `rt_functions!` list
 /// except [`main`]'s (the start-up entry, which only the generated C `main` calls).
-static IMPORTS: [&[RtFunction]; 5] = [
+static IMPORTS: [&[RtFunction]; 6] = [
     control::FUNCTIONS,
     values::FUNCTIONS,
     calls::FUNCTIONS,
     array::FUNCTIONS,
+    fast::FUNCTIONS,
     ffi::FUNCTIONS,
 ];
 
