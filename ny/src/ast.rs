@@ -205,6 +205,23 @@ pub enum ExprKind {
     Map(Vec<(Expr, Expr)>),
 }
 
+impl Stmt {
+    /// Where the statement is written, for the instructions made for it (not its
+    /// subexpressions'): `None` for blocks, sequences and `fini`, whose statements have their own.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Stmt::Local { span, .. }
+            | Stmt::Break(span)
+            | Stmt::Continue(span)
+            | Stmt::Return(_, span) => Some(*span),
+            Stmt::Assign { target, .. } => Some(target.span),
+            Stmt::If { cond, .. } | Stmt::Loop { cond, .. } => Some(cond.span),
+            Stmt::Expr(e) => Some(e.span),
+            Stmt::Block(_) | Stmt::Seq(_) | Stmt::Fini(..) => None,
+        }
+    }
+}
+
 impl Expr {
     /// True if the expression always gives a Bool (a literal, a comparison, `!`, `&&`, `||`), so
     /// a condition needs no truthiness conversion.

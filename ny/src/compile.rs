@@ -18,8 +18,8 @@ use crate::ast::*;
 use crate::Error;
 use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
 use mir14_mir::{
-    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, TypeName,
-    UnaryOp, Value,
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, SourceMap, Span,
+    TypeName, UnaryOp, Value,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -76,6 +76,16 @@ enum Entry<'p> {
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile()`]).
 pub fn compile_program(prog: &Program) -> Result<Module, Error> {
+    compile_program_with_map(prog).map(|(m, _)| m)
+}
+
+/// [`compile_program`], with the source map: the span of the source construct each instruction
+/// was made for (in the program's shared span space, see [`crate::compile_file_with_map`]), and
+/// of each function's definition (the box method, `function`, or the entry the generated `@main`
+/// calls).
+pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), Error> {
+    // Each function's definition span, for the positions of traps at a function's entry.
+    let mut decls: Vec<(FuncId, Span)> = Vec::new();
     let mut mb = ModuleBuilder::new();
     let mut g = Globals {
         functions: HashMap::new(),
@@ -169,10 +179,12 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
     for (fid, id, m) in methods {
         let fb = compile_function(&mb, &g, fid, m, Some(id))?;
         at(m.span, mb.define_function(fb))?;
+        decls.push((fid, m.span));
     }
     for (fid, f) in funcs {
         let fb = compile_function(&mb, &g, fid, f, None)?;
         at(f.span, mb.define_function(fb))?;
+        decls.push((fid, f.span));
     }
     match find_entry(prog, &g)? {
         Entry::Function => {}
@@ -186,20 +198,27 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
             };
             let fb = compile_function(&mb, &g, fid, &def, None)?;
             at(span, mb.define_function(fb))?;
+            decls.push((fid, span));
         }
         Entry::MainFunction(f) => {
-            let sp = Span::new(0, 0);
+            // The generated `@main` is written where `function main(args)` is.
+            let sp = decl_span(&decls, f);
             let fid = at(sp, mb.declare_function("main"))?;
             let mut fb = at(sp, mb.function_builder(fid))?;
+            fb.set_span(Some(sp));
+            decls.push((fid, sp));
             let args = at(sp, fb.extern_call(ExternFn::Args, &[]))?;
             let r = at(sp, fb.call_global(f, &[args]))?;
             at(sp, fb.ret(Some(r)))?;
             at(sp, mb.define_function(fb))?;
         }
         Entry::MainBox(b, method, argc, is_static) => {
-            let sp = Span::new(0, 0);
+            // The generated `@main` is written where `Main.main` is.
+            let sp = decl_span(&decls, method);
             let fid = at(sp, mb.declare_function("main"))?;
             let mut fb = at(sp, mb.function_builder(fid))?;
+            fb.set_span(Some(sp));
+            decls.push((fid, sp));
             let recv = if is_static {
                 at(sp, fb.void())?
             } else {
@@ -246,8 +265,23 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         let fb = truthy_function(&mb, t).map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
         at(Span::new(0, 0), mb.define_function(fb))?;
     }
-    mb.finish()
-        .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+    let (module, mut map) = mb
+        .finish_with_source_map()
+        .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
+    for (f, span) in decls {
+        if let Some(fs) = map.functions.get_mut(f.index()) {
+            fs.decl = span;
+        }
+    }
+    Ok((module, map))
+}
+
+/// The definition span recorded for function `f` (none: the empty span, which has no position).
+fn decl_span(decls: &[(FuncId, Span)], f: FuncId) -> Span {
+    decls
+        .iter()
+        .find(|(g, _)| *g == f)
+        .map_or(Span::new(0, 0), |&(_, s)| s)
 }
 
 /// Decides where the program starts (see `ny/README.md`, "Program entry").
@@ -554,7 +588,19 @@ impl FnCompiler<'_> {
         Ok(())
     }
 
+    /// Compiles one statement; its instructions carry the statement's span (those of its
+    /// subexpressions carry theirs), for the source positions of backtraces.
     fn stmt(&mut self, s: &Stmt) -> Result<(), Error> {
+        let saved = self.fb.span();
+        if let Some(sp) = s.span() {
+            self.fb.set_span(Some(sp));
+        }
+        let r = self.stmt_here(s);
+        self.fb.set_span(saved);
+        r
+    }
+
+    fn stmt_here(&mut self, s: &Stmt) -> Result<(), Error> {
         match s {
             Stmt::Local { name, span, init } => {
                 let v = match init {
@@ -895,7 +941,17 @@ impl FnCompiler<'_> {
         es.iter().map(|e| self.expr(e)).collect()
     }
 
+    /// Compiles one expression; the instructions made for it carry its span (those of its
+    /// operands carry theirs), for the source positions of backtraces.
     fn expr(&mut self, e: &Expr) -> Result<Value, Error> {
+        let saved = self.fb.span();
+        self.fb.set_span(Some(e.span));
+        let r = self.expr_here(e);
+        self.fb.set_span(saved);
+        r
+    }
+
+    fn expr_here(&mut self, e: &Expr) -> Result<Value, Error> {
         let sp = e.span;
         match &e.kind {
             ExprKind::Int(x) => at(sp, self.fb.iconst(*x)),

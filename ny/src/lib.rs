@@ -20,7 +20,7 @@ pub mod compile;
 pub mod lexer;
 pub mod parser;
 
-use mir14_mir::{line_col, Module, Span};
+use mir14_mir::{line_col, Module, SourceMap, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -83,6 +83,18 @@ pub fn compile(src: &str) -> Result<Module, Error> {
 /// `using "p"` imports are resolved against the importing file's directory, then each of its
 /// parent directories in turn; each file is read once.
 pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+    compile_file_with_map(path, src).map(|(m, _)| m)
+}
+
+/// [`compile_file`], with the source map of the module: for each instruction the span (bytes of
+/// `src`) of the source construct it was made for, and for each function its definition, from
+/// which backtraces print Nyash source positions. Only the main file's positions are kept: the
+/// instructions and functions compiled from a file imported with `using` have none (the empty
+/// span), so a backtrace names one file.
+pub fn compile_file_with_map(
+    path: Option<&Path>,
+    src: &str,
+) -> Result<(Module, SourceMap), Error> {
     let path = path.map(Path::to_path_buf);
     let src = src.to_string();
     let run = move || compile_on_this_stack(path.as_deref(), &src);
@@ -107,14 +119,15 @@ struct SourceFile {
     base: usize,
 }
 
-fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
     let mut files = vec![SourceFile {
         name: String::new(),
         text: src.to_string(),
         base: 0,
     }];
     let result = load_program(path, &mut files).and_then(|prog| {
-        let module = compile::compile_program(&prog)?;
+        let (module, mut map) = compile::compile_program_with_map(&prog)?;
+        main_file_only(&mut map, src.len());
         if let Err(errors) = mir14_mir::verify(&module) {
             let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             return Err(Error::new(
@@ -125,7 +138,7 @@ fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error
                 ),
             ));
         }
-        Ok(module)
+        Ok((module, map))
     });
     // Map an error's span back to the file it is in.
     result.map_err(|mut e| {
@@ -136,6 +149,23 @@ fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error
         }
         e
     })
+}
+
+/// Empties every span of `map` that is not in the main file (the first `len` bytes of the span
+/// space; imported files' spans start after it).
+fn main_file_only(map: &mut SourceMap, len: usize) {
+    let keep = |s: &mut Span| {
+        if s.start as usize > len {
+            *s = Span::default();
+        }
+    };
+    for f in &mut map.functions {
+        keep(&mut f.decl);
+        f.params.iter_mut().for_each(keep);
+        f.blocks.iter_mut().for_each(keep);
+        f.insts.iter_mut().flatten().for_each(keep);
+        f.loops.iter_mut().for_each(keep);
+    }
 }
 
 /// Parses the main file (`files[0]`) and every file it imports, transitively, into one program.
