@@ -573,11 +573,14 @@ pub enum ExternFn {
     ProcessExit,
     /// `env.time.now_ms()`: milliseconds since the Unix epoch (non-deterministic).
     TimeNowMs,
+    /// `env.get(name)`: the environment variable `name` as a String, or `void` when it is not
+    /// set (or not Unicode).
+    EnvGet,
 }
 
 impl ExternFn {
     /// Every extern, in a fixed order.
-    pub const ALL: [ExternFn; 9] = [
+    pub const ALL: [ExternFn; 10] = [
         ExternFn::ConsoleLog,
         ExternFn::ConsolePrint,
         ExternFn::ConsoleError,
@@ -587,6 +590,7 @@ impl ExternFn {
         ExternFn::Args,
         ExternFn::ProcessExit,
         ExternFn::TimeNowMs,
+        ExternFn::EnvGet,
     ];
 
     /// The dotted name, e.g. `env.console.log`.
@@ -601,6 +605,7 @@ impl ExternFn {
             ExternFn::Args => "env.args",
             ExternFn::ProcessExit => "env.process.exit",
             ExternFn::TimeNowMs => "env.time.now_ms",
+            ExternFn::EnvGet => "env.get",
         }
     }
 
@@ -616,7 +621,8 @@ impl ExternFn {
             | ExternFn::ConsolePrint
             | ExternFn::ConsoleError
             | ExternFn::FsRead
-            | ExternFn::ProcessExit => 1,
+            | ExternFn::ProcessExit
+            | ExternFn::EnvGet => 1,
             ExternFn::StdinReadLine
             | ExternFn::StdinReadAll
             | ExternFn::Args

@@ -203,6 +203,11 @@ pub enum ExprKind {
     Array(Vec<Expr>),
     /// `%{k => v, ...}`: a new MapBox.
     Map(Vec<(Expr, Expr)>),
+    /// `callee(args)` where the callee is not a name: a call of the callee's value.
+    CallValue(Box<Expr>, Vec<Expr>),
+    /// `fn(params) { body }`: a lambda (its `name` is `fn`; a final expression statement of
+    /// the body is made a `return` by the parser).
+    Lambda(Box<FuncDef>),
 }
 
 impl Stmt {
@@ -272,6 +277,9 @@ impl Expr {
             ExprKind::Map(kvs) => kvs
                 .iter()
                 .any(|(k, v)| k.has_control_flow() || v.has_control_flow()),
+            ExprKind::CallValue(f, args) => f.has_control_flow() || any(args),
+            // Making a lambda is straight-line code (its body is a function of its own).
+            ExprKind::Lambda(_) => false,
         }
     }
 }
@@ -372,6 +380,12 @@ fn collect_expr<'a>(e: &'a Expr, out: &mut Vec<(String, Option<&'a Expr>)>) {
             collect_expr(k, out);
             collect_expr(v, out);
         }),
+        ExprKind::CallValue(f, args) => {
+            collect_expr(f, out);
+            each(args, out);
+        }
+        // A lambda's definitions are its own (it assigns copies of what it captures).
+        ExprKind::Lambda(_) => {}
         ExprKind::Int(_)
         | ExprKind::Float(_)
         | ExprKind::Str(_)

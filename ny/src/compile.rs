@@ -21,6 +21,7 @@ use mir14_mir::{
     BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, SourceMap, Span,
     TypeName, UnaryOp, Value,
 };
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 /// The name of the generated truthiness helper (names starting with `__ny_` are reserved).
@@ -46,6 +47,11 @@ struct Globals {
     aliases: HashMap<String, String>,
     /// The truthiness helper, when some condition needs it.
     truthy: Option<FuncId>,
+    /// Each lambda by its span's start: its box, its `apply` and the names its body uses.
+    lambdas: HashMap<u32, (BoxId, FuncId, Vec<String>)>,
+    /// Each lambda made so far, by its span's start: the names it captured and the box of the
+    /// `me` it captured (in a method).
+    captures: RefCell<HashMap<u32, (Vec<String>, Option<BoxId>)>>,
 }
 
 impl Globals {
@@ -97,6 +103,8 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
         statics: HashSet::new(),
         aliases: prog.aliases.clone(),
         truthy: None,
+        lambdas: HashMap::new(),
+        captures: RefCell::new(HashMap::new()),
     };
     // Declare every box and function first, so bodies may refer to later ones.
     let mut methods = Vec::new();
@@ -173,16 +181,26 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
     }
+    // Each lambda is a box with the captured values as fields and `apply` as its body.
+    let lambdas = crate::lambda::lambdas(prog);
+    for (i, (span, def)) in lambdas.iter().enumerate() {
+        let names = crate::lambda::used_names(def);
+        let mut fields: Vec<&str> = names.iter().map(String::as_str).collect();
+        fields.push("me");
+        let id = at(*span, mb.declare_box(&format!("__ny_lambda_{i}"), &fields))?;
+        let fid = at(*span, mb.declare_method(id, "apply"))?;
+        g.lambdas.insert(span.start, (id, fid, names));
+    }
     if prog.needs_truthy() {
         g.truthy = Some(at(Span::new(0, 0), mb.declare_function(TRUTHY))?);
     }
     for (fid, id, m) in methods {
-        let fb = compile_function(&mb, &g, fid, m, Some(id))?;
+        let fb = compile_function(&mb, &g, fid, m, Method(id))?;
         at(m.span, mb.define_function(fb))?;
         decls.push((fid, m.span));
     }
     for (fid, f) in funcs {
-        let fb = compile_function(&mb, &g, fid, f, None)?;
+        let fb = compile_function(&mb, &g, fid, f, Plain)?;
         at(f.span, mb.define_function(fb))?;
         decls.push((fid, f.span));
     }
@@ -196,7 +214,7 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
                 params: Vec::new(),
                 body: stmts.to_vec(),
             };
-            let fb = compile_function(&mb, &g, fid, &def, None)?;
+            let fb = compile_function(&mb, &g, fid, &def, Plain)?;
             at(span, mb.define_function(fb))?;
             decls.push((fid, span));
         }
@@ -260,6 +278,16 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
             at(sp, fb.ret(Some(r)))?;
             at(sp, mb.define_function(fb))?;
         }
+    }
+    // Lambda bodies, outer before inner: a lambda's captures are known once the code that
+    // makes it has been compiled.
+    for (span, def) in lambdas {
+        let (_, fid, _) = g.lambdas[&span.start];
+        let captured = g.captures.borrow().get(&span.start).cloned();
+        let captured = captured.unwrap_or_default();
+        let fb = compile_function(&mb, &g, fid, def, Lambda(&captured))?;
+        at(def.span, mb.define_function(fb))?;
+        decls.push((fid, def.span));
     }
     if let Some(t) = g.truthy {
         let fb = truthy_function(&mb, t).map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
@@ -448,6 +476,12 @@ fn expr_needs_truthy(e: &Expr, vars: &HashSet<String>) -> bool {
         ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
         ExprKind::Method(r, _, args) => sub(r) || any(args),
         ExprKind::Map(kvs) => kvs.iter().any(|(k, v)| sub(k) || sub(v)),
+        ExprKind::CallValue(f, args) => sub(f) || any(args),
+        // A lambda's body is a function of its own, with its own Bool locals.
+        ExprKind::Lambda(def) => {
+            let vars = bool_locals(&def.params, &def.body);
+            def.body.iter().any(|s| stmt_needs_truthy(s, &vars))
+        }
         ExprKind::BlockExpr(body, tail) => {
             body.iter().any(|s| stmt_needs_truthy(s, vars)) || sub(tail)
         }
@@ -469,13 +503,26 @@ fn exit_in(stmts: &[Stmt], in_loop: bool) -> Option<Span> {
     })
 }
 
+/// What kind of function a body is compiled into.
+#[derive(Copy, Clone)]
+enum FnKind<'c> {
+    /// A top-level function (or the script's `@main`).
+    Plain,
+    /// A method of a box: the receiver `me` is the first parameter.
+    Method(BoxId),
+    /// A lambda's `apply`: the first parameter is the lambda's box, whose fields hold the
+    /// captured variables and `me` (of the given box, if captured).
+    Lambda(&'c (Vec<String>, Option<BoxId>)),
+}
+use FnKind::*;
+
 /// Builds the body of one function or method.
 fn compile_function(
     mb: &ModuleBuilder,
     g: &Globals,
     fid: FuncId,
     def: &FuncDef,
-    method_of: Option<BoxId>,
+    kind: FnKind,
 ) -> Result<FunctionBuilder, Error> {
     let fb = at(def.span, mb.function_builder(fid))?;
     let mut c = FnCompiler {
@@ -487,10 +534,31 @@ fn compile_function(
         fini_floor: None,
         bool_vars: bool_locals(&def.params, &def.body),
     };
-    if let Some(b) = method_of {
-        let me = c.fb.add_param(None);
-        at(def.span, c.fb.set_value_name(me, "me"))?;
-        c.me = Some((me, b));
+    match kind {
+        Plain => {}
+        Method(b) => {
+            let me = c.fb.add_param(None);
+            at(def.span, c.fb.set_value_name(me, "me"))?;
+            c.me = Some((me, b));
+        }
+        Lambda((names, me_box)) => {
+            // The captured values are variables of the body's outermost scope, like
+            // parameters (which shadow them); `me` is the enclosing method's receiver.
+            let this = c.fb.add_param(None);
+            at(def.span, c.fb.set_value_name(this, "lambda"))?;
+            c.fb.set_span(Some(def.span));
+            for name in names {
+                let v = at(def.span, c.fb.load(this, name))?;
+                let var = c.fb.declare_var();
+                at(def.span, c.fb.def_var(var, v))?;
+                c.scopes[0].vars.insert(name.clone(), var);
+            }
+            if let Some(b) = me_box {
+                let me = at(def.span, c.fb.load(this, "me"))?;
+                c.me = Some((me, *b));
+            }
+            c.fb.set_span(None);
+        }
     }
     for (name, span) in &def.params {
         if c.scopes[0].vars.contains_key(name) {
@@ -1177,6 +1245,38 @@ impl FnCompiler<'_> {
                 });
                 self.scopes.pop();
                 r
+            }
+            ExprKind::CallValue(f, args) => {
+                let fv = self.expr(f)?;
+                let a = self.exprs(args)?;
+                at(sp, self.fb.call(Callee::Value(fv), &a))
+            }
+            ExprKind::Lambda(_) => {
+                // The box, then a copy of each used name that is a variable here (and `me`).
+                let Some((id, _, names)) = self.g.lambdas.get(&sp.start) else {
+                    return Err(Error::new(sp, "lambda not declared"));
+                };
+                let obj = at(sp, self.fb.new_box(BoxClass::User(*id), &[]))?;
+                let mut captured = Vec::new();
+                for name in names {
+                    if let Some(var) = self.lookup(name) {
+                        let v = at(sp, self.fb.use_var(var))?;
+                        at(sp, self.fb.store(obj, name, v))?;
+                        captured.push(name.clone());
+                    }
+                }
+                let me_box = match self.me {
+                    Some((me, b)) => {
+                        at(sp, self.fb.store(obj, "me", me))?;
+                        Some(b)
+                    }
+                    None => None,
+                };
+                self.g
+                    .captures
+                    .borrow_mut()
+                    .insert(sp.start, (captured, me_box));
+                Ok(obj)
             }
             ExprKind::Map(kvs) => {
                 let m = at(sp, self.fb.new_box(BoxClass::Map, &[]))?;

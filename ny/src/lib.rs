@@ -17,7 +17,9 @@
 
 pub mod ast;
 pub mod compile;
+pub mod lambda;
 pub mod lexer;
+pub mod modules;
 pub mod parser;
 
 use mir14_mir::{line_col, Module, SourceMap, Span};
@@ -183,22 +185,19 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
         .map(|u| (path.map(Path::to_path_buf), u))
         .collect();
     while let Some((from, u)) = todo.pop() {
-        if !u.is_path {
-            return Err(Error::new(
-                u.span,
-                format!(
-                    "cannot import module {}: `using` takes a file path in quotes (module names need upstream's hako.toml)",
-                    u.target
-                ),
-            ));
-        }
         let Some(from) = from else {
             return Err(Error::new(
                 u.span,
                 "`using` needs a program read from a file",
             ));
         };
-        let Some(found) = resolve(&from, &u.target) else {
+        // A quoted dotted name that is no file is a module name too (`using "a.b.c"`).
+        let found = match resolve(&from, &u.target) {
+            Some(p) if u.is_path => Some(p),
+            _ if !u.is_path || is_module_name(&u.target) => Some(resolve_module(&from, &u)?),
+            _ => None,
+        };
+        let Some(found) = found else {
             let dir = from.parent().unwrap_or(Path::new("."));
             return Err(Error::new(
                 u.span,
@@ -266,6 +265,56 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
         }
     }
     Ok(prog)
+}
+
+/// True if `s` is a dotted module name (`a.b.c`: names of letters, digits and `_`) rather
+/// than a file path (which has a `/` or ends in a Nyash file extension).
+fn is_module_name(s: &str) -> bool {
+    let ext = [".hako", ".nyash", ".ny"].iter().any(|e| s.ends_with(e));
+    !ext && s.contains('.')
+        && s.split('.').all(|p| {
+            p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// The file of `using a.b.c` in a file at `from`, through the nearest `hako.toml`
+/// ([`modules`]); an error if there is no manifest, it does not name the module, or the file
+/// does not exist.
+fn resolve_module(from: &Path, u: &ast::Using) -> Result<PathBuf, Error> {
+    let dir = from.parent().unwrap_or(Path::new("."));
+    let Some(manifest) = modules::find_manifest(from).map_err(|e| Error::new(u.span, e))? else {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot resolve module {}: no hako.toml (or nyash.toml) in {} or its parent directories",
+                u.target,
+                dir.display()
+            ),
+        ));
+    };
+    let Some(path) = manifest.resolve(&u.target) else {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot resolve module {}: {} has no [modules] entry for it and no [module_roots] prefix of it",
+                u.target,
+                manifest.path.display()
+            ),
+        ));
+    };
+    if !path.is_file() {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot find module {}: {} does not exist (resolved through {})",
+                u.target,
+                path.display(),
+                manifest.path.display()
+            ),
+        ));
+    }
+    Ok(path)
 }
 
 /// The file `target` names from a file at `from`: relative to `from`'s directory, else to the

@@ -82,6 +82,20 @@ impl Runtime {
                 }
                 Err(Trap::exit(c.as_int()))
             }
+            ExternFn::EnvGet => {
+                let n = args[0];
+                if n.tag != STR {
+                    return Err(Trap::type_error(format!(
+                        "argument 1 of env.get must be String, got {}",
+                        self.type_name(n)
+                    )));
+                }
+                // An unset variable, or one that is not Unicode, is `void`.
+                Ok(match std::env::var(str_of(n)) {
+                    Ok(v) => self.heap.alloc_string(v),
+                    Err(_) => Val::VOID,
+                })
+            }
             ExternFn::TimeNowMs => {
                 let ms = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
