@@ -1343,6 +1343,35 @@ mod tests {
     }
 
     #[test]
+    fn lambdas_capture_by_value_and_values_are_called() {
+        // Captured when made (k = 10, not 1000); the last expression statement is the result;
+        // a lambda returned by a method and called at once; lambdas as arguments; `me` of the
+        // enclosing method; nested lambdas; assigning a captured copy changes only the copy.
+        let src = "box Acc {\n total\n birth() { me.total = 100 }\n adder() { return fn(n) { me.total + n } }\n}\n\
+                   static box H { make() { return fn(x) { return x } } }\n\
+                   local k = 10\nlocal add = fn(a, b) { a + b + k }\nk = 1000\nprint(add(1, 2))\n\
+                   print(H.make()(7))\nlocal twice = fn(f, x) { f(f(x)) }\nprint(twice(fn(y) { y * 3 }, 2))\n\
+                   print(new Acc().adder()(5))\nlocal mk = fn(p) { fn(q) { p - q } }\nprint(mk(10)(4))\n\
+                   local bump = fn() { k = k + 1\n k }\nprint(bump())\nprint(bump())\nprint(k)\n\
+                   local none = fn() { }\nprint(typeof(none()))\n";
+        assert_eq!(
+            run(src).0,
+            "13\n7\n18\n105\n6\n1001\n1001\n1000\nVoid\n"
+        );
+        // A lambda's own conditions get truthiness like any body.
+        assert_eq!(run("local f = fn(s) { s ? 1 : 2 }\nprint(f(\"\"))\n").0, "2\n");
+        // Errors: `me` in a lambda outside a method; a malformed parameter list.
+        assert_eq!(
+            error("local f = fn(x) { me }\n"),
+            ("`me` outside of a method".to_string(), 18)
+        );
+        assert_eq!(
+            error("local f = fn(x { x }\n"),
+            ("expected `,`, found `{`".to_string(), 15)
+        );
+    }
+
+    #[test]
     fn programs_compute_what_they_say() {
         // Sum of 1..=10 (55), the first power of two above 1000 (1024), and a mutated field.
         let src = "box Acc {\n init { total }\n birth(t) { me.total = t }\n add(x) { me.total = me.total + x }\n}\n\

@@ -198,7 +198,7 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
             _ => None,
         };
         let Some(found) = found else {
-            let dir = from.parent().unwrap_or(Path::new("."));
+            let dir = dir_of(&from);
             return Err(Error::new(
                 u.span,
                 format!(
@@ -267,6 +267,14 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
     Ok(prog)
 }
 
+/// The directory of the file at `from`, `.` for a bare file name.
+fn dir_of(from: &Path) -> &Path {
+    match from.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// True if `s` is a dotted module name (`a.b.c`: names of letters, digits and `_`) rather
 /// than a file path (which has a `/` or ends in a Nyash file extension).
 fn is_module_name(s: &str) -> bool {
@@ -282,7 +290,7 @@ fn is_module_name(s: &str) -> bool {
 /// ([`modules`]); an error if there is no manifest, it does not name the module, or the file
 /// does not exist.
 fn resolve_module(from: &Path, u: &ast::Using) -> Result<PathBuf, Error> {
-    let dir = from.parent().unwrap_or(Path::new("."));
+    let dir = dir_of(from);
     let Some(manifest) = modules::find_manifest(from).map_err(|e| Error::new(u.span, e))? else {
         return Err(Error::new(
             u.span,

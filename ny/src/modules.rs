@@ -28,6 +28,8 @@ const MANIFESTS: [&str; 2] = ["hako.toml", "nyash.toml"];
 /// The nearest manifest of a file at `from`: in its directory, else the nearest parent
 /// directory that has one. `None` if there is none; an error if it cannot be read.
 pub fn find_manifest(from: &Path) -> Result<Option<Manifest>, String> {
+    // An absolute path, so that the search reaches the parents of the working directory.
+    let from = from.canonicalize().unwrap_or_else(|_| from.to_path_buf());
     let mut dir = from.parent();
     while let Some(d) = dir {
         for name in MANIFESTS {
