@@ -576,11 +576,13 @@ pub enum ExternFn {
     /// `env.get(name)`: the environment variable `name` as a String, or `void` when it is not
     /// set (or not Unicode).
     EnvGet,
+    /// `env.set(name, value)`: sets the environment variable `name` of the process to `value`.
+    EnvSet,
 }
 
 impl ExternFn {
     /// Every extern, in a fixed order.
-    pub const ALL: [ExternFn; 10] = [
+    pub const ALL: [ExternFn; 11] = [
         ExternFn::ConsoleLog,
         ExternFn::ConsolePrint,
         ExternFn::ConsoleError,
@@ -591,6 +593,7 @@ impl ExternFn {
         ExternFn::ProcessExit,
         ExternFn::TimeNowMs,
         ExternFn::EnvGet,
+        ExternFn::EnvSet,
     ];
 
     /// The dotted name, e.g. `env.console.log`.
@@ -606,6 +609,7 @@ impl ExternFn {
             ExternFn::ProcessExit => "env.process.exit",
             ExternFn::TimeNowMs => "env.time.now_ms",
             ExternFn::EnvGet => "env.get",
+            ExternFn::EnvSet => "env.set",
         }
     }
 
@@ -623,6 +627,7 @@ impl ExternFn {
             | ExternFn::FsRead
             | ExternFn::ProcessExit
             | ExternFn::EnvGet => 1,
+            ExternFn::EnvSet => 2,
             ExternFn::StdinReadLine
             | ExternFn::StdinReadAll
             | ExternFn::Args
