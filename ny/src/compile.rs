@@ -863,6 +863,9 @@ impl FnCompiler<'_> {
                 )
             }
             ExprKind::Method(recv, m, args) => {
+                if self.is_debug_hook(recv, m) {
+                    return self.exprs(args).map(|_| ());
+                }
                 if let Some(f) = self.extern_name(recv, m, e.span)? {
                     let a = self.exprs(args)?;
                     self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
@@ -979,6 +982,15 @@ impl FnCompiler<'_> {
                 format!("wrong number of arguments to {what}: expected {expected}, got {got}"),
             ))
         }
+    }
+
+    /// True for upstream's development logging hooks `__mir__.log(label, values...)` and
+    /// `__mir__.mark(label)` (`__mir__` not a local): they do not change what a program
+    /// computes, and print only under upstream's trace settings, so they compile to the
+    /// evaluation of their arguments and the value `null`.
+    fn is_debug_hook(&self, recv: &Expr, m: &str) -> bool {
+        matches!(&recv.kind, ExprKind::Var(v) if v == "__mir__" && self.lookup(v).is_none())
+            && (m == "log" || m == "mark")
     }
 
     /// If `recv.m` spells an extern (`env.console.log`, with `env` not a local variable), the
@@ -1137,6 +1149,10 @@ impl FnCompiler<'_> {
                 Err(Error::new(sp, format!("unknown function {name}")))
             }
             ExprKind::Method(recv, m, args) => {
+                if self.is_debug_hook(recv, m) {
+                    self.exprs(args)?;
+                    return at(sp, self.fb.void());
+                }
                 if let Some(f) = self.extern_name(recv, m, sp)? {
                     let a = self.exprs(args)?;
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
@@ -1357,6 +1373,11 @@ mod tests {
         assert_eq!(
             run(src).0,
             "13\n7\n18\n105\n6\n1001\n1001\n1000\nVoid\n"
+        );
+        // Upstream's logging hooks evaluate their arguments and do nothing else.
+        assert_eq!(
+            run("local n = 1\n__mir__.log(\"n\", n)\nlocal m = __mir__.mark(\"x\")\nprint(typeof(m))\n").0,
+            "Void\n"
         );
         // A lambda's own conditions get truthiness like any body.
         assert_eq!(run("local f = fn(s) { s ? 1 : 2 }\nprint(f(\"\"))\n").0, "2\n");
