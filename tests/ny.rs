@@ -248,16 +248,28 @@ fn nyash_entry_points_and_using() {
                 [modules]\n\"app.special\" = \"other/s.hako\"\n";
     let files = [
         ("hako.toml", toml),
-        ("src/util/num.hako", "static box Num { one() { return 1 } }\n"),
+        (
+            "src/util/num.hako",
+            "static box Num { one() { return 1 } }\n",
+        ),
         ("deep/x.hako", "static box DeepX { ten() { return 10 } }\n"),
-        ("other/s.hako", "static box Spec { hundred() { return 100 } }\n"),
+        (
+            "other/s.hako",
+            "static box Spec { hundred() { return 100 } }\n",
+        ),
         ("src/special.hako", "static box Wrong { }\n"),
     ];
     let src = "using app.util.num as N\nusing \"app.deep.x\"\nusing app.special as S\n\
                print(N.one() + DeepX.ten() + S.hundred())\n";
     let (code, out, err) = run_in_temp("modules", "tests/p.hako", src, &files, "vm");
     assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "111\n", ""));
-    let (code, _, err) = run_in_temp("nomod", "p.hako", "using app.nothing\nprint(1)\n", &files, "vm");
+    let (code, _, err) = run_in_temp(
+        "nomod",
+        "p.hako",
+        "using app.nothing\nprint(1)\n",
+        &files,
+        "vm",
+    );
     assert_eq!(code, Some(2));
     assert!(
         err.starts_with("p.hako:1:1: error: cannot find module app.nothing: ")

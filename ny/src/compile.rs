@@ -27,6 +27,10 @@ use std::collections::{HashMap, HashSet};
 /// The name of the generated truthiness helper (names starting with `__ny_` are reserved).
 pub const TRUTHY: &str = "__ny_truthy";
 
+/// What a lambda captured where it was made: the variables' names, and the box of the `me` it
+/// captured (when made in a method).
+type Captures = (Vec<String>, Option<BoxId>);
+
 /// What the compiler knows about the module while compiling bodies.
 struct Globals {
     /// Top-level functions: id and parameter count.
@@ -51,7 +55,7 @@ struct Globals {
     lambdas: HashMap<u32, (BoxId, FuncId, Vec<String>)>,
     /// Each lambda made so far, by its span's start: the names it captured and the box of the
     /// `me` it captured (in a method).
-    captures: RefCell<HashMap<u32, (Vec<String>, Option<BoxId>)>>,
+    captures: RefCell<HashMap<u32, Captures>>,
 }
 
 impl Globals {
@@ -512,7 +516,7 @@ enum FnKind<'c> {
     Method(BoxId),
     /// A lambda's `apply`: the first parameter is the lambda's box, whose fields hold the
     /// captured variables and `me` (of the given box, if captured).
-    Lambda(&'c (Vec<String>, Option<BoxId>)),
+    Lambda(&'c Captures),
 }
 use FnKind::*;
 
@@ -1370,17 +1374,17 @@ mod tests {
                    print(new Acc().adder()(5))\nlocal mk = fn(p) { fn(q) { p - q } }\nprint(mk(10)(4))\n\
                    local bump = fn() { k = k + 1\n k }\nprint(bump())\nprint(bump())\nprint(k)\n\
                    local none = fn() { }\nprint(typeof(none()))\n";
-        assert_eq!(
-            run(src).0,
-            "13\n7\n18\n105\n6\n1001\n1001\n1000\nVoid\n"
-        );
+        assert_eq!(run(src).0, "13\n7\n18\n105\n6\n1001\n1001\n1000\nVoid\n");
         // Upstream's logging hooks evaluate their arguments and do nothing else.
         assert_eq!(
             run("local n = 1\n__mir__.log(\"n\", n)\nlocal m = __mir__.mark(\"x\")\nprint(typeof(m))\n").0,
             "Void\n"
         );
         // A lambda's own conditions get truthiness like any body.
-        assert_eq!(run("local f = fn(s) { s ? 1 : 2 }\nprint(f(\"\"))\n").0, "2\n");
+        assert_eq!(
+            run("local f = fn(s) { s ? 1 : 2 }\nprint(f(\"\"))\n").0,
+            "2\n"
+        );
         // Errors: `me` in a lambda outside a method; a malformed parameter list.
         assert_eq!(
             error("local f = fn(x) { me }\n"),

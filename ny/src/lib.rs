@@ -93,10 +93,7 @@ pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
 /// which backtraces print Nyash source positions. Only the main file's positions are kept: the
 /// instructions and functions compiled from a file imported with `using` have none (the empty
 /// span), so a backtrace names one file.
-pub fn compile_file_with_map(
-    path: Option<&Path>,
-    src: &str,
-) -> Result<(Module, SourceMap), Error> {
+pub fn compile_file_with_map(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
     let path = path.map(Path::to_path_buf);
     let src = src.to_string();
     let run = move || compile_on_this_stack(path.as_deref(), &src);
@@ -281,7 +278,9 @@ fn is_module_name(s: &str) -> bool {
     let ext = [".hako", ".nyash", ".ny"].iter().any(|e| s.ends_with(e));
     !ext && s.contains('.')
         && s.split('.').all(|p| {
-            p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
