@@ -1,8 +1,9 @@
 //! `mir14-ny`: Nyash, the language of the hakorune project (static and instance `box`es with
 //! fields and methods, `birth`, `me`/`this`, `local`, `if`/`else`, `loop`/`while` with
 //! `break`/`continue`, `and`/`or`/`not`, `?:`, indexing, array and map literals, block
-//! expressions, `fini`/`cleanup`, `using` of other files, `print`), compiled to MIR14 through
-//! the public builder API only.
+//! expressions, `fini`/`cleanup`, lambdas, `using` of other files and of modules named in
+//! `hako.toml`, `print`), compiled to MIR14 through the public builder API only, with the
+//! source position of every instruction for backtraces ([`compile_file_with_map`]).
 //!
 //! The language is described in `ny/README.md`. Pipeline: [`lexer`] → [`parser`] (a syntax tree,
 //! [`ast`]) → [`compile`](compile::compile_program) (builder calls) → [`mir14_mir::Module`].
