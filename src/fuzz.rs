@@ -74,6 +74,9 @@ pub struct Options {
     pub stop_on_divergence: bool,
     /// Give some programs small limits (see [`program_options`]).
     pub vary_limits: bool,
+    /// `--tier-threshold` of the `tiered` backend's runs (chosen per program, see
+    /// [`program_options`]).
+    pub tier_threshold: u64,
     /// The time budget for shrinking one divergent program.
     pub shrink_seconds: u64,
     /// `--lib LIB` passed to every run (libraries of imported C functions).
@@ -118,13 +121,13 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
                     command,
                 }
             }
-            None if matches!(part, "vm" | "jit" | "aot") => Backend {
+            None if matches!(part, "vm" | "jit" | "aot" | "tiered") => Backend {
                 name: part.into(),
                 command: vec![exe.clone(), "run".into(), "--backend".into(), part.into()],
             },
             None => {
                 return Err(format!(
-                    "unknown backend `{part}`, expected vm, jit, aot or NAME=COMMAND"
+                    "unknown backend `{part}`, expected vm, jit, aot, tiered or NAME=COMMAND"
                 ))
             }
         };
@@ -143,9 +146,16 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
 /// four gets a fuel of 1..=400, one in four a call depth limit of 2..=31, and one in four runs
 /// without `--fuel` (generated programs terminate by construction; this fuzzes the compiled code
 /// users get by default, which has no fuel checks). The choice comes from the seed, so a program
-/// always runs with the same limits.
+/// always runs with the same limits. The `tiered` backend's threshold is always chosen from the
+/// seed: 0 (everything compiled), 1 to 20 (mixed frames, OSR), or never reached.
 pub fn program_options(opts: &Options, seed: u64) -> Options {
     let mut o = opts.clone();
+    let t = mir14_gen::Rng::new(seed ^ 0x7135_ED00).next_u64();
+    o.tier_threshold = match t % 8 {
+        0 => 0,
+        1 => u64::MAX,
+        _ => 1 + (t >> 8) % 20,
+    };
     if opts.vary_limits {
         let h = mir14_gen::Rng::new(seed ^ 0x5EED_F0E1).next_u64();
         match h % 4 {
@@ -182,7 +192,8 @@ pub fn reproduces(backends: &[Backend], outcomes: &[Outcome]) -> bool {
         && divergence(backends, outcomes).is_some()
 }
 
-/// The limit flags a program runs with, as `mir14 run` takes them.
+/// The limit flags a program runs with, as `mir14 run` takes them (with the tiered backend's
+/// threshold when it is compared).
 fn limit_flags(opts: &Options) -> String {
     let mut flags = if opts.fuel_checks {
         format!("--fuel {} --max-depth {}", opts.fuel, opts.max_depth)
@@ -192,7 +203,15 @@ fn limit_flags(opts: &Options) -> String {
     for l in &opts.libs {
         flags.push_str(&format!(" --lib {l}"));
     }
+    if opts.backends.iter().any(is_tiered) {
+        flags.push_str(&format!(" --tier-threshold {}", opts.tier_threshold));
+    }
     flags
+}
+
+/// Whether `b` is the built-in `tiered` backend (which takes `--tier-threshold`).
+fn is_tiered(b: &Backend) -> bool {
+    b.command.len() >= 2 && b.command[b.command.len() - 2..] == ["--backend", "tiered"]
 }
 
 /// A seed from the clock (the default of `--seed`).
@@ -367,6 +386,10 @@ fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
     for l in &opts.libs {
         cmd.arg("--lib").arg(l);
     }
+    if is_tiered(b) {
+        cmd.arg("--tier-threshold")
+            .arg(opts.tier_threshold.to_string());
+    }
     cmd
 }
 
@@ -453,9 +476,22 @@ mod tests {
         assert_eq!(program_options(&o, 9), program_options(&o, 9));
         let fixed = Options {
             vary_limits: false,
+            tier_threshold: 0,
             ..o.clone()
         };
-        assert!((0..50).all(|s| program_options(&fixed, s) == fixed));
+        // Fixed limits stay fixed; the tiered threshold still varies per program.
+        assert!((0..50).all(|s| {
+            let p = program_options(&fixed, s);
+            p == Options {
+                tier_threshold: p.tier_threshold,
+                ..fixed.clone()
+            }
+        }));
+        let thresholds: Vec<u64> = (0..200)
+            .map(|s| program_options(&o, s).tier_threshold)
+            .collect();
+        assert!(thresholds.contains(&0) && thresholds.contains(&u64::MAX));
+        assert!(thresholds.iter().any(|t| (1..=20).contains(t)));
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) tail_table: Option<cranelift_module::DataId>,
     pub(crate) opts: TranslateOptions,
     pub(crate) ptr: ir::Type,
+    /// Tiered code: calls between MIR functions go through the engine's table.
+    pub(crate) tier: Option<crate::TierLinks>,
+    /// An on-stack-replacement entry at this loop header instead of the function's entry.
+    pub(crate) osr: Option<Block>,
 }
 
 impl<M: Module> FnTranslator<'_, '_, M> {
@@ -120,7 +124,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         if max_args > 0 {
             let slot = self.b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
-                (max_args * 16) as u32,
+                ((max_args + 1) * 16) as u32,
                 3,
             ));
             self.arg_slot = Some(slot);
@@ -133,6 +137,53 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.cur_inst = Site::ENTRY;
         self.trap_block = Some(trap_block);
 
+        if let Some(header) = self.osr {
+            // An OSR entry `(ctx, vals) -> (tag, bits)`: the interpreter's frame is already
+            // counted (depth, fuel, annotations); every value is loaded from its register
+            // (`vals[v]`, values that are not live at the header are loaded but unused), then
+            // the loop header runs.
+            let vals = params[1];
+            // Constants are rematerialized (the interpreter drops the ones it folds into
+            // immediates, so their registers are not written).
+            let mut consts = HashMap::new();
+            for bd in f.blocks.values() {
+                for inst in &bd.insts {
+                    if let Inst::Const { dest, value } = inst {
+                        consts.insert(*dest, value);
+                    }
+                }
+            }
+            for v in 0..f.values.len() {
+                if let Some(c) = consts.get(&Value(v as u32)) {
+                    let p = self.constant(c, header);
+                    self.def(Value(v as u32), p);
+                    continue;
+                }
+                let off = (v * 16) as i32;
+                let bits = self
+                    .b
+                    .ins()
+                    .load(types::I64, MemFlagsData::trusted(), vals, off + 8);
+                let tag = if self.known_tag(Value(v as u32)).is_none() {
+                    self.b
+                        .ins()
+                        .load(types::I64, MemFlagsData::trusted(), vals, off)
+                } else {
+                    bits
+                };
+                self.def(Value(v as u32), Pair { tag, bits });
+            }
+            self.b.ins().jump(blocks[header.index()], &[]);
+        } else {
+            self.prologue(&params, &blocks, trap_block);
+        }
+        self.body(&blocks, &dom, trap_block)
+    }
+
+    /// The prologue (spec §5): the depth check and increment, inline; then fuel; then the
+    /// parameter annotations; then a jump to the first block.
+    fn prologue(&mut self, params: &[ir::Value], blocks: &[ir::Block], trap_block: ir::Block) {
+        let f = self.func;
         let mir_entry = Block(0);
         // Prologue (spec §5): the depth check and increment, inline; then fuel; then the
         // parameter annotations.
@@ -202,12 +253,21 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.trap_if_trap(r[0], mir_entry);
         }
         self.b.ins().jump(blocks[0], &[]);
+    }
 
+    /// The blocks, the trap landings and the trap exit.
+    fn body(
+        &mut self,
+        blocks: &[ir::Block],
+        dom: &BackEdges,
+        trap_block: ir::Block,
+    ) -> ModuleResult<()> {
+        let f = self.func;
         for (bid, bd) in f.blocks.iter() {
             self.b.switch_to_block(blocks[bid.index()]);
             for (i, inst) in bd.insts.iter().enumerate() {
                 self.cur_inst = i as u32;
-                self.inst(bid, inst, &blocks, &dom)?;
+                self.inst(bid, inst, blocks, dom)?;
                 // A tail call ends the block: the `ret` after it is never reached.
                 if inst.is_tail_call() {
                     break;
@@ -439,6 +499,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// A direct call to a MIR function; traps propagate.
     fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+        if let Some(links) = self.tier {
+            return self.call_tiered(links, f, args, at);
+        }
         let (fref, all) = self.direct_entry_args(f, args);
         let call = self.b.ins().call(fref, &all);
         let r = self.b.inst_results(call).to_vec();
@@ -446,6 +509,76 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         Pair {
             tag: r[0],
             bits: r[1],
+        }
+    }
+
+    /// A call in tiered code: the callee's direct entry from the engine's table when it is
+    /// compiled, else the engine's entry function (`(ctx, f, args, n) -> (tag, bits)`), which
+    /// runs it in the interpreter or compiles it first; traps propagate.
+    fn call_tiered(
+        &mut self,
+        links: crate::TierLinks,
+        f: FuncId,
+        args: &[Pair],
+        at: Block,
+    ) -> Pair {
+        let slot_addr = self.iconst((links.table + 8 * f.index() as u64) as i64);
+        let code = self
+            .b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), slot_addr, 0);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, types::I64);
+        self.b.append_block_param(join, types::I64);
+        self.b.ins().brif(code, fast, &[], slow, &[]);
+        // Compiled: the direct entry, with the callee's signature.
+        self.b.switch_to_block(fast);
+        let mut all = vec![self.ctx()];
+        for (i, p) in args.iter().enumerate() {
+            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+                all.push(p.tag);
+            }
+            all.push(p.bits);
+        }
+        let sig = crate::module::direct_signature(&*self.module, &self.tagless[f.index()]);
+        let sigref = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sigref, code, &all);
+        let r = self.b.inst_results(call).to_vec();
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(r[0]), BlockArg::Value(r[1])]);
+        // Not compiled yet: through the engine, arguments in memory.
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let addr = self.spill_args(args);
+        let fid = self.iconst(f.index() as i64);
+        let n = self.iconst(args.len() as i64);
+        let enter = self.iconst(links.enter as i64);
+        let mut sig = self.module.make_signature();
+        sig.params.push(ir::AbiParam::new(self.ptr));
+        sig.params.push(ir::AbiParam::new(types::I64));
+        sig.params.push(ir::AbiParam::new(self.ptr));
+        sig.params.push(ir::AbiParam::new(types::I64));
+        sig.returns.push(ir::AbiParam::new(types::I64));
+        sig.returns.push(ir::AbiParam::new(types::I64));
+        let sigref = self.b.import_signature(sig);
+        let cx = self.ctx();
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sigref, enter, &[cx, fid, addr, n]);
+        let r = self.b.inst_results(call).to_vec();
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(r[0]), BlockArg::Value(r[1])]);
+        self.b.switch_to_block(join);
+        let res = self.b.block_params(join).to_vec();
+        self.trap_if_trap(res[0], at);
+        Pair {
+            tag: res[0],
+            bits: res[1],
         }
     }
 

@@ -112,23 +112,7 @@ pub fn translate_module<M: Module>(
     imports.declare_c_imports(module, mir)?;
     // Parameters whose type is known and unannotated travel without their tag: every caller is
     // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
-    let tagless: Vec<Vec<bool>> = mir
-        .functions
-        .iter()
-        .map(|(id, f)| {
-            f.params
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    p.ty.is_none()
-                        && types.as_ref().is_some_and(|t| {
-                            !t.open[id.index()]
-                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
-                        })
-                })
-                .collect()
-        })
-        .collect();
+    let tagless = tagless_params(mir, types.as_ref());
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
@@ -177,6 +161,8 @@ pub fn translate_module<M: Module>(
                 tail_table,
                 opts,
                 ptr,
+                tier: None,
+                osr: None,
             };
             t.translate()?;
             t.b.finalize(module.target_config());
@@ -194,33 +180,14 @@ pub fn translate_module<M: Module>(
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
-        ctx.func.signature = array_signature(module);
-        ctx.func.name = UserFuncName::user(1, array[id.index()].as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
-            let (cx, args) = (params[0], params[1]);
-            let mut call_args = vec![cx];
-            for (i, no_tag) in tagless[id.index()].iter().enumerate() {
-                let off = (i * 16) as i32;
-                if !no_tag {
-                    call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
-                }
-                call_args.push(
-                    b.ins()
-                        .load(types::I64, MemFlagsData::trusted(), args, off + 8),
-                );
-            }
-            let fref = module.declare_func_in_func(direct[id.index()], b.func);
-            let call = b.ins().call(fref, &call_args);
-            let res = b.inst_results(call).to_vec();
-            b.ins().return_(&res);
-            b.finalize(module.target_config());
-        }
+        build_array_entry(
+            module,
+            &mut ctx,
+            &mut fctx,
+            array[id.index()],
+            direct[id.index()],
+            &tagless[id.index()],
+        );
         module.define_function(array[id.index()], &mut ctx)?;
         sizes.push((direct_size, code_size(&ctx)));
         let array_frame = frame_size(&ctx);
@@ -238,6 +205,64 @@ pub fn translate_module<M: Module>(
         sizes,
         stack_per_call: per_call,
     })
+}
+
+/// Per function and parameter: whether the parameter travels without its tag in the direct
+/// entry (its type is known and unannotated, and the function is not open).
+pub(crate) fn tagless_params(mir: &MirModule, types: Option<&ModuleTypes>) -> Vec<Vec<bool>> {
+    mir.functions
+        .iter()
+        .map(|(id, f)| {
+            f.params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.ty.is_none()
+                        && types.is_some_and(|t| {
+                            !t.open[id.index()]
+                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
+                        })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Builds (into `ctx`, not yet defined) the array entry `array` of a function whose direct
+/// entry is `direct`: it loads the arguments from memory and calls the direct entry.
+pub(crate) fn build_array_entry<M: Module>(
+    module: &mut M,
+    ctx: &mut cranelift_codegen::Context,
+    fctx: &mut FunctionBuilderContext,
+    array: ClFuncId,
+    direct: ClFuncId,
+    tagless: &[bool],
+) {
+    ctx.func.signature = array_signature(module);
+    ctx.func.name = UserFuncName::user(1, array.as_u32());
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (cx, args) = (params[0], params[1]);
+    let mut call_args = vec![cx];
+    for (i, no_tag) in tagless.iter().enumerate() {
+        let off = (i * 16) as i32;
+        if !no_tag {
+            call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+        }
+        call_args.push(
+            b.ins()
+                .load(types::I64, MemFlagsData::trusted(), args, off + 8),
+        );
+    }
+    let fref = module.declare_func_in_func(direct, b.func);
+    let call = b.ins().call(fref, &call_args);
+    let res = b.inst_results(call).to_vec();
+    b.ins().return_(&res);
+    b.finalize(module.target_config());
 }
 
 /// Defines a read-only data object holding `bytes` and returns its id.
@@ -297,7 +322,7 @@ pub(crate) fn tagged_signature<M: Module>(module: &M, n: usize) -> Signature {
 /// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`. Direct
 /// entries use Cranelift's `tail` calling convention, so that MIR tail calls become
 /// `return_call`s.
-fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
+pub(crate) fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
     sig.call_conv = CallConv::Tail;
     sig.params

@@ -270,15 +270,15 @@ impl DFunc {
     }
 }
 
-/// A decoded module.
+/// A decoded module: what an [`crate::Interp`] runs.
 #[derive(Debug)]
-pub(crate) struct Program {
-    pub funcs: Vec<DFunc>,
+pub struct Program {
+    pub(crate) funcs: Vec<DFunc>,
     /// Function names (without `@`), for messages.
-    pub names: Vec<String>,
-    pub main: Option<FuncId>,
+    pub(crate) names: Vec<String>,
+    pub(crate) main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
-    pub ffi: crate::ffi::Interfaces,
+    pub(crate) ffi: crate::ffi::Interfaces,
 }
 
 /// The tail form of a decoded call (other ops are returned unchanged).
