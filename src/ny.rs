@@ -5,7 +5,6 @@
 
 use crate::diag::{render_at, Severity};
 use crate::load::{Loaded, Source};
-use mir14_mir::SourceMap;
 use std::path::Path;
 
 /// True if `path` names a Nyash source file (its name ends in `.hako`, `.nyash` or `.ny`).
@@ -20,13 +19,12 @@ pub fn is_ny(path: &Path) -> bool {
 /// module. Errors are rendered as `file:line:col: error: message` with the source line and a
 /// caret line (in the imported file for an error there).
 pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
-    match mir14_ny::compile_file(Some(Path::new(&file)), &src) {
-        // The module has no MIR text of its own: verifier findings (which would be bugs of the
-        // compiler) print without a position, naming their entity.
-        Ok(module) => Ok(Loaded {
+    match mir14_ny::compile_file_with_map(Some(Path::new(&file)), &src) {
+        // The source map holds the Nyash positions of the instructions (for backtraces).
+        Ok((module, map)) => Ok(Loaded {
             module,
             file,
-            source: Source::Text(src, SourceMap::default()),
+            source: Source::Text(src, map),
         }),
         Err(e) => Err(render_at(
             e.file.as_ref().map_or(&file, |f| &f.0),

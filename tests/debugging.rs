@@ -66,10 +66,10 @@ fn frontend_programs_print_the_same_backtrace_on_every_backend() {
         "function inner(x) {\n  return x / 0\n}\n\nfunction outer(x) {\n  local y = inner(x + 1)\n  \
          return y\n}\n\nfunction main() {\n  print(outer(5))\n}\n",
     );
-    // The Nyash frontend does not attach source positions yet (the builder hook is
-    // `FunctionBuilder::set_span`): frames print without them.
-    let want = "error: DivisionByZero: division by zero (in @inner, bb0)\n  at @inner, bb0\n  \
-                at @outer, bb0\n  at @main, bb0\n";
+    // Each frame names the Nyash position of its instruction (checked by hand): the operator
+    // at its left operand `x` (2:10), the calls at `inner(` (6:13) and `outer(` (11:9).
+    let want = "error: DivisionByZero: division by zero (in @inner, bb0)\n  at @inner, bb0 \
+                (t.ny:2:10)\n  at @outer, bb0 (t.ny:6:13)\n  at @main, bb0 (t.ny:11:9)\n";
     for b in ["vm", "jit", "aot"] {
         let o = mir14(&["run", "--backend", b, "t.ny"], &dir, b"");
         assert_eq!(o.code(), Some(101), "{b}: {}", o.err());

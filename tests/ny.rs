@@ -170,8 +170,9 @@ fn run_in_temp(
     backend: &str,
 ) -> (Option<i32>, String, String) {
     let dir = std::env::temp_dir().join(format!("mir14-ny-{tag}-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(dir.join(name), src).unwrap();
+    let main = dir.join(name);
+    fs::create_dir_all(main.parent().unwrap()).unwrap();
+    fs::write(main, src).unwrap();
     for (f, text) in extra {
         let p = dir.join(f);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -241,6 +242,47 @@ fn nyash_entry_points_and_using() {
     let files = [("lib/one.hako", lib), ("lib/util/two.hako", two)];
     let (code, out, err) = run_in_temp("using", "p.hako", src, &files, "aot");
     assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2\n", ""));
+    // Module names resolve through the nearest hako.toml: an exact [modules] entry wins over
+    // the longest [module_roots] prefix; a quoted dotted name that is no file is a module too.
+    let toml = "[env]\nX = \"1\"\n[module_roots]\n\"app\" = \"src\"\n\"app.deep\" = \"deep\"\n\
+                [modules]\n\"app.special\" = \"other/s.hako\"\n";
+    let files = [
+        ("hako.toml", toml),
+        (
+            "src/util/num.hako",
+            "static box Num { one() { return 1 } }\n",
+        ),
+        ("deep/x.hako", "static box DeepX { ten() { return 10 } }\n"),
+        (
+            "other/s.hako",
+            "static box Spec { hundred() { return 100 } }\n",
+        ),
+        ("src/special.hako", "static box Wrong { }\n"),
+    ];
+    let src = "using app.util.num as N\nusing \"app.deep.x\"\nusing app.special as S\n\
+               print(N.one() + DeepX.ten() + S.hundred())\n";
+    let (code, out, err) = run_in_temp("modules", "tests/p.hako", src, &files, "vm");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "111\n", ""));
+    let (code, _, err) = run_in_temp(
+        "nomod",
+        "p.hako",
+        "using app.nothing\nprint(1)\n",
+        &files,
+        "vm",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("p.hako:1:1: error: cannot find module app.nothing: ")
+            && err.contains("src/nothing.hako does not exist (resolved through "),
+        "{err}"
+    );
+    let (code, _, err) = run_in_temp("noroot", "p.hako", "using zz.top\nprint(1)\n", &files, "vm");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("error: cannot resolve module zz.top: ")
+            && err.contains("has no [modules] entry for it and no [module_roots] prefix of it"),
+        "{err}"
+    );
     // Errors: a missing file; an error inside an imported file names that file.
     let (code, _, err) = run_in_temp(
         "miss",

@@ -12,7 +12,8 @@
 //!   is a fixed point and parses to a module equal to the original's; the JSON form converts back
 //!   to the same text and the same JSON.
 //! - `fmt/NAME.mir`: `fmt` prints exactly `NAME.fmt`, and `NAME.fmt` is a fixed point.
-//! - `run/**/NAME.mir`: `mir14 run --backend B [NAME.flags] NAME.mir -- [NAME.args]` with stdin
+//! - `run/**/NAME.mir` (or `NAME.hako`, a Nyash program): `mir14 run --backend B [NAME.flags]
+//!   NAME.mir -- [NAME.args]` with stdin
 //!   from `NAME.in`, run in the test's directory; stdout, stderr and the exit status must equal
 //!   `NAME.out`, `NAME.err`, `NAME.exit` byte for byte (absent = empty, empty, 0).
 //!
@@ -37,7 +38,7 @@ mod common;
 
 use common::{mir14, program};
 use libtest_mimic::{Arguments, Failed, Trial};
-use mir14_harness::spec::{all_files, mir_files, spec_tests_dir, RunTest};
+use mir14_harness::spec::{all_files, mir_files, program_files, spec_tests_dir, RunTest};
 use mir14_harness::{diff, Outcome};
 use std::collections::HashMap;
 use std::fs;
@@ -97,7 +98,7 @@ fn main() {
     let run_root = root.join("run");
     let mut aot_tests = Vec::new();
     let mut run_trials = Vec::new();
-    for path in mir_files(&run_root, true) {
+    for path in program_files(&run_root, true) {
         let rel = path
             .strip_prefix(&run_root)
             .unwrap_or(&path)
@@ -297,7 +298,7 @@ fn layout(root: &Path) -> Result<(), Failed> {
         .iter()
         .map(|d| mir_files(&root.join(d), false).len())
         .sum::<usize>()
-        + mir_files(&root.join("run"), true).len();
+        + program_files(&root.join("run"), true).len();
     if total == 0 {
         problems.push(format!(
             "no conformance tests found under {}",
@@ -315,7 +316,10 @@ fn layout(root: &Path) -> Result<(), Failed> {
                 .extension()
                 .map(|e| e.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if exts.contains(&ext.as_str()) && !file.with_extension("mir").exists() {
+            let has_program = ["mir", "hako"]
+                .iter()
+                .any(|p| file.with_extension(p).exists());
+            if exts.contains(&ext.as_str()) && !has_program {
                 problems.push(format!("{} has no program beside it", file.display()));
             }
         }

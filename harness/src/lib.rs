@@ -17,4 +17,4 @@ pub mod spec;
 
 pub use compare::{diff, first_difference, first_divergence};
 pub use process::{run, spawn, Outcome, Running, Status};
-pub use spec::{all_files, mir_files, spec_tests_dir, RunTest};
+pub use spec::{all_files, mir_files, program_files, spec_tests_dir, RunTest};

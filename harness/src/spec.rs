@@ -34,6 +34,17 @@ pub fn mir_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
     found
 }
 
+/// The run-test programs of `dir` (and of its subdirectories if `recursive`), sorted: `.mir`
+/// files and Nyash programs (`.hako`, compiled by the frontend; spec §8).
+pub fn program_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = all_files(dir, recursive)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "mir" || e == "hako"))
+        .collect();
+    found.sort();
+    found
+}
+
 /// Every file of `dir` (and of its subdirectories if `recursive`), sorted.
 pub fn all_files(dir: &Path, recursive: bool) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -239,6 +250,8 @@ mod tests {
         let top = mir_files(&root.join("run"), false);
         assert!(top.len() < run.len());
         assert!(mir_files(&root.join("no-such-dir"), true).is_empty());
+        let programs = program_files(&root.join("run"), true);
+        assert!(programs.len() > run.len(), "no .hako run tests");
     }
 
     #[test]

@@ -573,11 +573,16 @@ pub enum ExternFn {
     ProcessExit,
     /// `env.time.now_ms()`: milliseconds since the Unix epoch (non-deterministic).
     TimeNowMs,
+    /// `env.get(name)`: the environment variable `name` as a String, or `void` when it is not
+    /// set (or not Unicode).
+    EnvGet,
+    /// `env.set(name, value)`: sets the environment variable `name` of the process to `value`.
+    EnvSet,
 }
 
 impl ExternFn {
     /// Every extern, in a fixed order.
-    pub const ALL: [ExternFn; 9] = [
+    pub const ALL: [ExternFn; 11] = [
         ExternFn::ConsoleLog,
         ExternFn::ConsolePrint,
         ExternFn::ConsoleError,
@@ -587,6 +592,8 @@ impl ExternFn {
         ExternFn::Args,
         ExternFn::ProcessExit,
         ExternFn::TimeNowMs,
+        ExternFn::EnvGet,
+        ExternFn::EnvSet,
     ];
 
     /// The dotted name, e.g. `env.console.log`.
@@ -601,6 +608,8 @@ impl ExternFn {
             ExternFn::Args => "env.args",
             ExternFn::ProcessExit => "env.process.exit",
             ExternFn::TimeNowMs => "env.time.now_ms",
+            ExternFn::EnvGet => "env.get",
+            ExternFn::EnvSet => "env.set",
         }
     }
 
@@ -616,7 +625,9 @@ impl ExternFn {
             | ExternFn::ConsolePrint
             | ExternFn::ConsoleError
             | ExternFn::FsRead
-            | ExternFn::ProcessExit => 1,
+            | ExternFn::ProcessExit
+            | ExternFn::EnvGet => 1,
+            ExternFn::EnvSet => 2,
             ExternFn::StdinReadLine
             | ExternFn::StdinReadAll
             | ExternFn::Args

@@ -203,6 +203,28 @@ pub enum ExprKind {
     Array(Vec<Expr>),
     /// `%{k => v, ...}`: a new MapBox.
     Map(Vec<(Expr, Expr)>),
+    /// `callee(args)` where the callee is not a name: a call of the callee's value.
+    CallValue(Box<Expr>, Vec<Expr>),
+    /// `fn(params) { body }`: a lambda (its `name` is `fn`; a final expression statement of
+    /// the body is made a `return` by the parser).
+    Lambda(Box<FuncDef>),
+}
+
+impl Stmt {
+    /// Where the statement is written, for the instructions made for it (not its
+    /// subexpressions'): `None` for blocks, sequences and `fini`, whose statements have their own.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Stmt::Local { span, .. }
+            | Stmt::Break(span)
+            | Stmt::Continue(span)
+            | Stmt::Return(_, span) => Some(*span),
+            Stmt::Assign { target, .. } => Some(target.span),
+            Stmt::If { cond, .. } | Stmt::Loop { cond, .. } => Some(cond.span),
+            Stmt::Expr(e) => Some(e.span),
+            Stmt::Block(_) | Stmt::Seq(_) | Stmt::Fini(..) => None,
+        }
+    }
 }
 
 impl Expr {
@@ -255,6 +277,9 @@ impl Expr {
             ExprKind::Map(kvs) => kvs
                 .iter()
                 .any(|(k, v)| k.has_control_flow() || v.has_control_flow()),
+            ExprKind::CallValue(f, args) => f.has_control_flow() || any(args),
+            // Making a lambda is straight-line code (its body is a function of its own).
+            ExprKind::Lambda(_) => false,
         }
     }
 }
@@ -355,6 +380,12 @@ fn collect_expr<'a>(e: &'a Expr, out: &mut Vec<(String, Option<&'a Expr>)>) {
             collect_expr(k, out);
             collect_expr(v, out);
         }),
+        ExprKind::CallValue(f, args) => {
+            collect_expr(f, out);
+            each(args, out);
+        }
+        // A lambda's definitions are its own (it assigns copies of what it captures).
+        ExprKind::Lambda(_) => {}
         ExprKind::Int(_)
         | ExprKind::Float(_)
         | ExprKind::Str(_)

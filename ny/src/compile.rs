@@ -18,13 +18,18 @@ use crate::ast::*;
 use crate::Error;
 use mir14_mir::builder::{BuildError, FunctionBuilder, Loop, ModuleBuilder, Variable};
 use mir14_mir::{
-    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, Span, TypeName,
-    UnaryOp, Value,
+    BinOp as MBin, BoxClass, BoxId, Callee, CmpOp, ExternFn, FuncId, Module, SourceMap, Span,
+    TypeName, UnaryOp, Value,
 };
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 /// The name of the generated truthiness helper (names starting with `__ny_` are reserved).
 pub const TRUTHY: &str = "__ny_truthy";
+
+/// What a lambda captured where it was made: the variables' names, and the box of the `me` it
+/// captured (when made in a method).
+type Captures = (Vec<String>, Option<BoxId>);
 
 /// What the compiler knows about the module while compiling bodies.
 struct Globals {
@@ -46,6 +51,11 @@ struct Globals {
     aliases: HashMap<String, String>,
     /// The truthiness helper, when some condition needs it.
     truthy: Option<FuncId>,
+    /// Each lambda by its span's start: its box, its `apply` and the names its body uses.
+    lambdas: HashMap<u32, (BoxId, FuncId, Vec<String>)>,
+    /// Each lambda made so far, by its span's start: the names it captured and the box of the
+    /// `me` it captured (in a method).
+    captures: RefCell<HashMap<u32, Captures>>,
 }
 
 impl Globals {
@@ -76,6 +86,16 @@ enum Entry<'p> {
 
 /// Compiles a parsed program into a MIR14 module (not yet verified; see [`crate::compile()`]).
 pub fn compile_program(prog: &Program) -> Result<Module, Error> {
+    compile_program_with_map(prog).map(|(m, _)| m)
+}
+
+/// [`compile_program`], with the source map: the span of the source construct each instruction
+/// was made for (in the program's shared span space, see [`crate::compile_file_with_map`]), and
+/// of each function's definition (the box method, `function`, or the entry the generated `@main`
+/// calls).
+pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), Error> {
+    // Each function's definition span, for the positions of traps at a function's entry.
+    let mut decls: Vec<(FuncId, Span)> = Vec::new();
     let mut mb = ModuleBuilder::new();
     let mut g = Globals {
         functions: HashMap::new(),
@@ -87,6 +107,8 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         statics: HashSet::new(),
         aliases: prog.aliases.clone(),
         truthy: None,
+        lambdas: HashMap::new(),
+        captures: RefCell::new(HashMap::new()),
     };
     // Declare every box and function first, so bodies may refer to later ones.
     let mut methods = Vec::new();
@@ -163,16 +185,28 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
         g.functions.insert(f.name.clone(), (fid, f.params.len()));
         funcs.push((fid, f));
     }
+    // Each lambda is a box with the captured values as fields and `apply` as its body.
+    let lambdas = crate::lambda::lambdas(prog);
+    for (i, (span, def)) in lambdas.iter().enumerate() {
+        let names = crate::lambda::used_names(def);
+        let mut fields: Vec<&str> = names.iter().map(String::as_str).collect();
+        fields.push("me");
+        let id = at(*span, mb.declare_box(&format!("__ny_lambda_{i}"), &fields))?;
+        let fid = at(*span, mb.declare_method(id, "apply"))?;
+        g.lambdas.insert(span.start, (id, fid, names));
+    }
     if prog.needs_truthy() {
         g.truthy = Some(at(Span::new(0, 0), mb.declare_function(TRUTHY))?);
     }
     for (fid, id, m) in methods {
-        let fb = compile_function(&mb, &g, fid, m, Some(id))?;
+        let fb = compile_function(&mb, &g, fid, m, Method(id))?;
         at(m.span, mb.define_function(fb))?;
+        decls.push((fid, m.span));
     }
     for (fid, f) in funcs {
-        let fb = compile_function(&mb, &g, fid, f, None)?;
+        let fb = compile_function(&mb, &g, fid, f, Plain)?;
         at(f.span, mb.define_function(fb))?;
+        decls.push((fid, f.span));
     }
     match find_entry(prog, &g)? {
         Entry::Function => {}
@@ -184,22 +218,29 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
                 params: Vec::new(),
                 body: stmts.to_vec(),
             };
-            let fb = compile_function(&mb, &g, fid, &def, None)?;
+            let fb = compile_function(&mb, &g, fid, &def, Plain)?;
             at(span, mb.define_function(fb))?;
+            decls.push((fid, span));
         }
         Entry::MainFunction(f) => {
-            let sp = Span::new(0, 0);
+            // The generated `@main` is written where `function main(args)` is.
+            let sp = decl_span(&decls, f);
             let fid = at(sp, mb.declare_function("main"))?;
             let mut fb = at(sp, mb.function_builder(fid))?;
+            fb.set_span(Some(sp));
+            decls.push((fid, sp));
             let args = at(sp, fb.extern_call(ExternFn::Args, &[]))?;
             let r = at(sp, fb.call_global(f, &[args]))?;
             at(sp, fb.ret(Some(r)))?;
             at(sp, mb.define_function(fb))?;
         }
         Entry::MainBox(b, method, argc, is_static) => {
-            let sp = Span::new(0, 0);
+            // The generated `@main` is written where `Main.main` is.
+            let sp = decl_span(&decls, method);
             let fid = at(sp, mb.declare_function("main"))?;
             let mut fb = at(sp, mb.function_builder(fid))?;
+            fb.set_span(Some(sp));
+            decls.push((fid, sp));
             let recv = if is_static {
                 at(sp, fb.void())?
             } else {
@@ -242,12 +283,37 @@ pub fn compile_program(prog: &Program) -> Result<Module, Error> {
             at(sp, mb.define_function(fb))?;
         }
     }
+    // Lambda bodies, outer before inner: a lambda's captures are known once the code that
+    // makes it has been compiled.
+    for (span, def) in lambdas {
+        let (_, fid, _) = g.lambdas[&span.start];
+        let captured = g.captures.borrow().get(&span.start).cloned();
+        let captured = captured.unwrap_or_default();
+        let fb = compile_function(&mb, &g, fid, def, Lambda(&captured))?;
+        at(def.span, mb.define_function(fb))?;
+        decls.push((fid, def.span));
+    }
     if let Some(t) = g.truthy {
         let fb = truthy_function(&mb, t).map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
         at(Span::new(0, 0), mb.define_function(fb))?;
     }
-    mb.finish()
-        .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))
+    let (module, mut map) = mb
+        .finish_with_source_map()
+        .map_err(|e| Error::new(Span::new(0, 0), e.to_string()))?;
+    for (f, span) in decls {
+        if let Some(fs) = map.functions.get_mut(f.index()) {
+            fs.decl = span;
+        }
+    }
+    Ok((module, map))
+}
+
+/// The definition span recorded for function `f` (none: the empty span, which has no position).
+fn decl_span(decls: &[(FuncId, Span)], f: FuncId) -> Span {
+    decls
+        .iter()
+        .find(|(g, _)| *g == f)
+        .map_or(Span::new(0, 0), |&(_, s)| s)
 }
 
 /// Decides where the program starts (see `ny/README.md`, "Program entry").
@@ -414,6 +480,12 @@ fn expr_needs_truthy(e: &Expr, vars: &HashSet<String>) -> bool {
         ExprKind::Call(_, args) | ExprKind::New(_, args) | ExprKind::Array(args) => any(args),
         ExprKind::Method(r, _, args) => sub(r) || any(args),
         ExprKind::Map(kvs) => kvs.iter().any(|(k, v)| sub(k) || sub(v)),
+        ExprKind::CallValue(f, args) => sub(f) || any(args),
+        // A lambda's body is a function of its own, with its own Bool locals.
+        ExprKind::Lambda(def) => {
+            let vars = bool_locals(&def.params, &def.body);
+            def.body.iter().any(|s| stmt_needs_truthy(s, &vars))
+        }
         ExprKind::BlockExpr(body, tail) => {
             body.iter().any(|s| stmt_needs_truthy(s, vars)) || sub(tail)
         }
@@ -435,13 +507,26 @@ fn exit_in(stmts: &[Stmt], in_loop: bool) -> Option<Span> {
     })
 }
 
+/// What kind of function a body is compiled into.
+#[derive(Copy, Clone)]
+enum FnKind<'c> {
+    /// A top-level function (or the script's `@main`).
+    Plain,
+    /// A method of a box: the receiver `me` is the first parameter.
+    Method(BoxId),
+    /// A lambda's `apply`: the first parameter is the lambda's box, whose fields hold the
+    /// captured variables and `me` (of the given box, if captured).
+    Lambda(&'c Captures),
+}
+use FnKind::*;
+
 /// Builds the body of one function or method.
 fn compile_function(
     mb: &ModuleBuilder,
     g: &Globals,
     fid: FuncId,
     def: &FuncDef,
-    method_of: Option<BoxId>,
+    kind: FnKind,
 ) -> Result<FunctionBuilder, Error> {
     let fb = at(def.span, mb.function_builder(fid))?;
     let mut c = FnCompiler {
@@ -453,10 +538,31 @@ fn compile_function(
         fini_floor: None,
         bool_vars: bool_locals(&def.params, &def.body),
     };
-    if let Some(b) = method_of {
-        let me = c.fb.add_param(None);
-        at(def.span, c.fb.set_value_name(me, "me"))?;
-        c.me = Some((me, b));
+    match kind {
+        Plain => {}
+        Method(b) => {
+            let me = c.fb.add_param(None);
+            at(def.span, c.fb.set_value_name(me, "me"))?;
+            c.me = Some((me, b));
+        }
+        Lambda((names, me_box)) => {
+            // The captured values are variables of the body's outermost scope, like
+            // parameters (which shadow them); `me` is the enclosing method's receiver.
+            let this = c.fb.add_param(None);
+            at(def.span, c.fb.set_value_name(this, "lambda"))?;
+            c.fb.set_span(Some(def.span));
+            for name in names {
+                let v = at(def.span, c.fb.load(this, name))?;
+                let var = c.fb.declare_var();
+                at(def.span, c.fb.def_var(var, v))?;
+                c.scopes[0].vars.insert(name.clone(), var);
+            }
+            if let Some(b) = me_box {
+                let me = at(def.span, c.fb.load(this, "me"))?;
+                c.me = Some((me, *b));
+            }
+            c.fb.set_span(None);
+        }
     }
     for (name, span) in &def.params {
         if c.scopes[0].vars.contains_key(name) {
@@ -554,7 +660,19 @@ impl FnCompiler<'_> {
         Ok(())
     }
 
+    /// Compiles one statement; its instructions carry the statement's span (those of its
+    /// subexpressions carry theirs), for the source positions of backtraces.
     fn stmt(&mut self, s: &Stmt) -> Result<(), Error> {
+        let saved = self.fb.span();
+        if let Some(sp) = s.span() {
+            self.fb.set_span(Some(sp));
+        }
+        let r = self.stmt_here(s);
+        self.fb.set_span(saved);
+        r
+    }
+
+    fn stmt_here(&mut self, s: &Stmt) -> Result<(), Error> {
         match s {
             Stmt::Local { name, span, init } => {
                 let v = match init {
@@ -749,6 +867,9 @@ impl FnCompiler<'_> {
                 )
             }
             ExprKind::Method(recv, m, args) => {
+                if self.is_debug_hook(recv, m) {
+                    return self.exprs(args).map(|_| ());
+                }
                 if let Some(f) = self.extern_name(recv, m, e.span)? {
                     let a = self.exprs(args)?;
                     self.check_arity(f.name(), f.arity(), a.len(), e.span)?;
@@ -867,6 +988,15 @@ impl FnCompiler<'_> {
         }
     }
 
+    /// True for upstream's development logging hooks `__mir__.log(label, values...)` and
+    /// `__mir__.mark(label)` (`__mir__` not a local): they do not change what a program
+    /// computes, and print only under upstream's trace settings, so they compile to the
+    /// evaluation of their arguments and the value `null`.
+    fn is_debug_hook(&self, recv: &Expr, m: &str) -> bool {
+        matches!(&recv.kind, ExprKind::Var(v) if v == "__mir__" && self.lookup(v).is_none())
+            && (m == "log" || m == "mark")
+    }
+
     /// If `recv.m` spells an extern (`env.console.log`, with `env` not a local variable), the
     /// extern; an `env.` name that is no extern is an error.
     fn extern_name(&self, recv: &Expr, m: &str, span: Span) -> Result<Option<ExternFn>, Error> {
@@ -895,7 +1025,17 @@ impl FnCompiler<'_> {
         es.iter().map(|e| self.expr(e)).collect()
     }
 
+    /// Compiles one expression; the instructions made for it carry its span (those of its
+    /// operands carry theirs), for the source positions of backtraces.
     fn expr(&mut self, e: &Expr) -> Result<Value, Error> {
+        let saved = self.fb.span();
+        self.fb.set_span(Some(e.span));
+        let r = self.expr_here(e);
+        self.fb.set_span(saved);
+        r
+    }
+
+    fn expr_here(&mut self, e: &Expr) -> Result<Value, Error> {
         let sp = e.span;
         match &e.kind {
             ExprKind::Int(x) => at(sp, self.fb.iconst(*x)),
@@ -1013,6 +1153,10 @@ impl FnCompiler<'_> {
                 Err(Error::new(sp, format!("unknown function {name}")))
             }
             ExprKind::Method(recv, m, args) => {
+                if self.is_debug_hook(recv, m) {
+                    self.exprs(args)?;
+                    return at(sp, self.fb.void());
+                }
                 if let Some(f) = self.extern_name(recv, m, sp)? {
                     let a = self.exprs(args)?;
                     self.check_arity(f.name(), f.arity(), a.len(), sp)?;
@@ -1122,6 +1266,38 @@ impl FnCompiler<'_> {
                 self.scopes.pop();
                 r
             }
+            ExprKind::CallValue(f, args) => {
+                let fv = self.expr(f)?;
+                let a = self.exprs(args)?;
+                at(sp, self.fb.call(Callee::Value(fv), &a))
+            }
+            ExprKind::Lambda(_) => {
+                // The box, then a copy of each used name that is a variable here (and `me`).
+                let Some((id, _, names)) = self.g.lambdas.get(&sp.start) else {
+                    return Err(Error::new(sp, "lambda not declared"));
+                };
+                let obj = at(sp, self.fb.new_box(BoxClass::User(*id), &[]))?;
+                let mut captured = Vec::new();
+                for name in names {
+                    if let Some(var) = self.lookup(name) {
+                        let v = at(sp, self.fb.use_var(var))?;
+                        at(sp, self.fb.store(obj, name, v))?;
+                        captured.push(name.clone());
+                    }
+                }
+                let me_box = match self.me {
+                    Some((me, b)) => {
+                        at(sp, self.fb.store(obj, "me", me))?;
+                        Some(b)
+                    }
+                    None => None,
+                };
+                self.g
+                    .captures
+                    .borrow_mut()
+                    .insert(sp.start, (captured, me_box));
+                Ok(obj)
+            }
             ExprKind::Map(kvs) => {
                 let m = at(sp, self.fb.new_box(BoxClass::Map, &[]))?;
                 for (k, v) in kvs {
@@ -1184,6 +1360,40 @@ mod tests {
     fn insts(m: &Module, f: &str) -> Vec<Inst> {
         let f = &m.functions[m.function_by_name(f).unwrap()];
         f.blocks.values().flat_map(|b| b.insts.clone()).collect()
+    }
+
+    #[test]
+    fn lambdas_capture_by_value_and_values_are_called() {
+        // Captured when made (k = 10, not 1000); the last expression statement is the result;
+        // a lambda returned by a method and called at once; lambdas as arguments; `me` of the
+        // enclosing method; nested lambdas; assigning a captured copy changes only the copy.
+        let src = "box Acc {\n total\n birth() { me.total = 100 }\n adder() { return fn(n) { me.total + n } }\n}\n\
+                   static box H { make() { return fn(x) { return x } } }\n\
+                   local k = 10\nlocal add = fn(a, b) { a + b + k }\nk = 1000\nprint(add(1, 2))\n\
+                   print(H.make()(7))\nlocal twice = fn(f, x) { f(f(x)) }\nprint(twice(fn(y) { y * 3 }, 2))\n\
+                   print(new Acc().adder()(5))\nlocal mk = fn(p) { fn(q) { p - q } }\nprint(mk(10)(4))\n\
+                   local bump = fn() { k = k + 1\n k }\nprint(bump())\nprint(bump())\nprint(k)\n\
+                   local none = fn() { }\nprint(typeof(none()))\n";
+        assert_eq!(run(src).0, "13\n7\n18\n105\n6\n1001\n1001\n1000\nVoid\n");
+        // Upstream's logging hooks evaluate their arguments and do nothing else.
+        assert_eq!(
+            run("local n = 1\n__mir__.log(\"n\", n)\nlocal m = __mir__.mark(\"x\")\nprint(typeof(m))\n").0,
+            "Void\n"
+        );
+        // A lambda's own conditions get truthiness like any body.
+        assert_eq!(
+            run("local f = fn(s) { s ? 1 : 2 }\nprint(f(\"\"))\n").0,
+            "2\n"
+        );
+        // Errors: `me` in a lambda outside a method; a malformed parameter list.
+        assert_eq!(
+            error("local f = fn(x) { me }\n"),
+            ("`me` outside of a method".to_string(), 18)
+        );
+        assert_eq!(
+            error("local f = fn(x { x }\n"),
+            ("expected `,`, found `{`".to_string(), 15)
+        );
     }
 
     #[test]

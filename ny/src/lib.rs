@@ -1,8 +1,9 @@
 //! `mir14-ny`: Nyash, the language of the hakorune project (static and instance `box`es with
 //! fields and methods, `birth`, `me`/`this`, `local`, `if`/`else`, `loop`/`while` with
 //! `break`/`continue`, `and`/`or`/`not`, `?:`, indexing, array and map literals, block
-//! expressions, `fini`/`cleanup`, `using` of other files, `print`), compiled to MIR14 through
-//! the public builder API only.
+//! expressions, `fini`/`cleanup`, lambdas, `using` of other files and of modules named in
+//! `hako.toml`, `print`), compiled to MIR14 through the public builder API only, with the
+//! source position of every instruction for backtraces ([`compile_file_with_map`]).
 //!
 //! The language is described in `ny/README.md`. Pipeline: [`lexer`] → [`parser`] (a syntax tree,
 //! [`ast`]) → [`compile`](compile::compile_program) (builder calls) → [`mir14_mir::Module`].
@@ -17,10 +18,12 @@
 
 pub mod ast;
 pub mod compile;
+pub mod lambda;
 pub mod lexer;
+pub mod modules;
 pub mod parser;
 
-use mir14_mir::{line_col, Module, Span};
+use mir14_mir::{line_col, Module, SourceMap, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -83,6 +86,15 @@ pub fn compile(src: &str) -> Result<Module, Error> {
 /// `using "p"` imports are resolved against the importing file's directory, then each of its
 /// parent directories in turn; each file is read once.
 pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+    compile_file_with_map(path, src).map(|(m, _)| m)
+}
+
+/// [`compile_file`], with the source map of the module: for each instruction the span (bytes of
+/// `src`) of the source construct it was made for, and for each function its definition, from
+/// which backtraces print Nyash source positions. Only the main file's positions are kept: the
+/// instructions and functions compiled from a file imported with `using` have none (the empty
+/// span), so a backtrace names one file.
+pub fn compile_file_with_map(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
     let path = path.map(Path::to_path_buf);
     let src = src.to_string();
     let run = move || compile_on_this_stack(path.as_deref(), &src);
@@ -107,14 +119,15 @@ struct SourceFile {
     base: usize,
 }
 
-fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error> {
+fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
     let mut files = vec![SourceFile {
         name: String::new(),
         text: src.to_string(),
         base: 0,
     }];
     let result = load_program(path, &mut files).and_then(|prog| {
-        let module = compile::compile_program(&prog)?;
+        let (module, mut map) = compile::compile_program_with_map(&prog)?;
+        main_file_only(&mut map, src.len());
         if let Err(errors) = mir14_mir::verify(&module) {
             let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             return Err(Error::new(
@@ -125,7 +138,7 @@ fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error
                 ),
             ));
         }
-        Ok(module)
+        Ok((module, map))
     });
     // Map an error's span back to the file it is in.
     result.map_err(|mut e| {
@@ -136,6 +149,23 @@ fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<Module, Error
         }
         e
     })
+}
+
+/// Empties every span of `map` that is not in the main file (the first `len` bytes of the span
+/// space; imported files' spans start after it).
+fn main_file_only(map: &mut SourceMap, len: usize) {
+    let keep = |s: &mut Span| {
+        if s.start as usize > len {
+            *s = Span::default();
+        }
+    };
+    for f in &mut map.functions {
+        keep(&mut f.decl);
+        f.params.iter_mut().for_each(keep);
+        f.blocks.iter_mut().for_each(keep);
+        f.insts.iter_mut().flatten().for_each(keep);
+        f.loops.iter_mut().for_each(keep);
+    }
 }
 
 /// Parses the main file (`files[0]`) and every file it imports, transitively, into one program.
@@ -153,23 +183,20 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
         .map(|u| (path.map(Path::to_path_buf), u))
         .collect();
     while let Some((from, u)) = todo.pop() {
-        if !u.is_path {
-            return Err(Error::new(
-                u.span,
-                format!(
-                    "cannot import module {}: `using` takes a file path in quotes (module names need upstream's hako.toml)",
-                    u.target
-                ),
-            ));
-        }
         let Some(from) = from else {
             return Err(Error::new(
                 u.span,
                 "`using` needs a program read from a file",
             ));
         };
-        let Some(found) = resolve(&from, &u.target) else {
-            let dir = from.parent().unwrap_or(Path::new("."));
+        // A quoted dotted name that is no file is a module name too (`using "a.b.c"`).
+        let found = match resolve(&from, &u.target) {
+            Some(p) if u.is_path => Some(p),
+            _ if !u.is_path || is_module_name(&u.target) => Some(resolve_module(&from, &u)?),
+            _ => None,
+        };
+        let Some(found) = found else {
+            let dir = dir_of(&from);
             return Err(Error::new(
                 u.span,
                 format!(
@@ -236,6 +263,66 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
         }
     }
     Ok(prog)
+}
+
+/// The directory of the file at `from`, `.` for a bare file name.
+fn dir_of(from: &Path) -> &Path {
+    match from.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// True if `s` is a dotted module name (`a.b.c`: names of letters, digits and `_`) rather
+/// than a file path (which has a `/` or ends in a Nyash file extension).
+fn is_module_name(s: &str) -> bool {
+    let ext = [".hako", ".nyash", ".ny"].iter().any(|e| s.ends_with(e));
+    !ext && s.contains('.')
+        && s.split('.').all(|p| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// The file of `using a.b.c` in a file at `from`, through the nearest `hako.toml`
+/// ([`modules`]); an error if there is no manifest, it does not name the module, or the file
+/// does not exist.
+fn resolve_module(from: &Path, u: &ast::Using) -> Result<PathBuf, Error> {
+    let dir = dir_of(from);
+    let Some(manifest) = modules::find_manifest(from).map_err(|e| Error::new(u.span, e))? else {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot resolve module {}: no hako.toml (or nyash.toml) in {} or its parent directories",
+                u.target,
+                dir.display()
+            ),
+        ));
+    };
+    let Some(path) = manifest.resolve(&u.target) else {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot resolve module {}: {} has no [modules] entry for it and no [module_roots] prefix of it",
+                u.target,
+                manifest.path.display()
+            ),
+        ));
+    };
+    if !path.is_file() {
+        return Err(Error::new(
+            u.span,
+            format!(
+                "cannot find module {}: {} does not exist (resolved through {})",
+                u.target,
+                path.display(),
+                manifest.path.display()
+            ),
+        ));
+    }
+    Ok(path)
 }
 
 /// The file `target` names from a file at `from`: relative to `from`'s directory, else to the

@@ -696,19 +696,18 @@ impl Parser {
             ));
         }
         if self.is_punct("(") && !self.peek().newline {
-            let ExprKind::Var(name) = &e.kind else {
-                return Err(Error::new(
-                    self.peek().span,
-                    "only a name can be called: call a value held in a variable by its name",
-                ));
-            };
-            let name = name.clone();
             self.next();
             let args = self.args(")")?;
             let end = self.tokens[self.pos - 1].span.end as usize;
+            // `name(args)` calls a function, a method of the enclosing box or a local; any
+            // other expression's value is called (`make()(x)`, `(f)(x)`).
+            let kind = match e.kind {
+                ExprKind::Var(name) => ExprKind::Call(name, args),
+                _ => ExprKind::CallValue(Box::new(e), args),
+            };
             return Ok((
                 Expr {
-                    kind: ExprKind::Call(name, args),
+                    kind,
                     span: Span::new(start, end),
                 },
                 true,
@@ -814,6 +813,22 @@ impl Parser {
                 "me" | "this" => {
                     self.next();
                     simple(ExprKind::Me)
+                }
+                "fn" if self.peek_at(1).tok == Tok::Punct("(") => {
+                    // A lambda `fn(params) { body }`; a body ending in an expression statement
+                    // returns that expression's value (`fn(x) { x * 2 }`).
+                    let mut def = self.func_def()?;
+                    if let Some(Stmt::Expr(e)) = def.body.last() {
+                        let e = e.clone();
+                        let sp = e.span;
+                        def.body.pop();
+                        def.body.push(Stmt::Return(Some(e), sp));
+                    }
+                    let end = self.tokens[self.pos - 1].span.end as usize;
+                    Ok(Expr {
+                        kind: ExprKind::Lambda(Box::new(def)),
+                        span: Span::new(t.span.start as usize, end),
+                    })
                 }
                 "new" => {
                     self.next();

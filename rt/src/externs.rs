@@ -77,6 +77,41 @@ impl Runtime {
                 }
                 Err(Trap::exit(c.as_int()))
             }
+            ExternFn::EnvGet => {
+                let n = args[0];
+                if n.tag != STR {
+                    return Err(Trap::type_error(format!(
+                        "argument 1 of env.get must be String, got {}",
+                        self.type_name(n)
+                    )));
+                }
+                // An unset variable, or one that is not Unicode, is `void`.
+                Ok(match std::env::var(str_of(n)) {
+                    Ok(v) => self.heap.alloc_string(v),
+                    Err(_) => Val::VOID,
+                })
+            }
+            ExternFn::EnvSet => {
+                for (i, a) in args.iter().enumerate() {
+                    if a.tag != STR {
+                        return Err(Trap::type_error(format!(
+                            "argument {} of env.set must be String, got {}",
+                            i + 1,
+                            self.type_name(*a)
+                        )));
+                    }
+                }
+                let (name, value) = (str_of(args[0]), str_of(args[1]));
+                // A name the OS cannot hold (empty, with `=` or NUL; a value with NUL) would
+                // make `set_var` panic: it is a TypeError instead.
+                if name.is_empty() || name.contains(['=', '\0']) || value.contains('\0') {
+                    return Err(Trap::type_error(format!(
+                        "env.set cannot set the environment variable {name:?}"
+                    )));
+                }
+                std::env::set_var(name, value);
+                Ok(Val::VOID)
+            }
             ExternFn::TimeNowMs => {
                 let ms = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

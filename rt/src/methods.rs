@@ -268,7 +268,9 @@ impl Runtime {
                 None => Err(self.unknown_method(recv, mid)),
             };
         };
-        if args.len() != arity {
+        // `String.indexOf(s, from)`: the one builtin with an optional argument.
+        let optional = recv.tag == STR && m == Builtin::IndexOf && args.len() == arity + 1;
+        if args.len() != arity && !optional {
             let what = format!("{}.{}", self.type_name(recv), m.name());
             return Err(Trap::wrong_arity(&what, arity, args.len()));
         }
@@ -287,8 +289,18 @@ impl Runtime {
                 IndexOf | LastIndexOf => {
                     let needle = self.str_arg(recv, m, args, 0)?;
                     let s = str_of(recv);
+                    // The search starts at scalar index `from` (below 0: at 0; past the end:
+                    // not found).
+                    let from = match args.get(1) {
+                        Some(_) => self.int_arg(recv, m, args, 1)?.max(0),
+                        None => 0,
+                    };
+                    if from as u64 > char_len(recv) as u64 {
+                        return Ok(Val::int(-1));
+                    }
+                    let start = byte_at(recv, from as usize);
                     let found = if m == IndexOf {
-                        s.find(needle)
+                        s[start..].find(needle).map(|b| b + start)
                     } else {
                         s.rfind(needle)
                     };
