@@ -393,7 +393,7 @@ pub struct FuzzArgs {
     pub libs: Vec<String>,
     /// Programs per batch (`aot` builds one executable per batch, and the programs of a batch
     /// share their limits)
-    #[arg(long, value_name = "N", default_value_t = 40, value_parser = positive, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = positive, allow_hyphen_values = true)]
     pub batch: u64,
     /// Pass `--max-heap BYTES` to every run (unless varied)
     #[arg(long, value_name = "BYTES", value_parser = positive, allow_hyphen_values = true)]
@@ -899,7 +899,7 @@ pub(crate) mod tests {
         assert_eq!(o.backends.len(), 3);
         assert!(o.backends[2].is_standard_aot() && !o.backends[1].is_standard_aot());
         assert_eq!((o.fuel, o.max_depth, o.programs), (100_000, 200, None));
-        assert_eq!((o.batch, o.max_heap), (40, None));
+        assert_eq!((o.batch, o.max_heap), (10, None));
         assert_eq!(o.timeout, Duration::from_secs(10));
         assert!(o.vary_limits && !o.stop_on_divergence && o.fuel_checks);
         let o = fuzz_options(&[

@@ -288,6 +288,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
     }
     let (mut n, mut d) = (0u64, 0u64);
     let mut last_report = Instant::now();
+    let (mut builds, mut build_time) = (0u32, Duration::ZERO);
     let (single_dir, batch_dir) = (tmp.join("single"), tmp.join("batch"));
     for dir in [&single_dir, &batch_dir] {
         if let Err(e) = std::fs::create_dir_all(dir) {
@@ -316,7 +317,11 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
         // One executable for the batch when a backend is the standard aot (else each program
         // runs with `mir14 run --backend aot`, e.g. when the batch does not build).
         let exe = if opts.backends.iter().any(Backend::is_standard_aot) {
-            match build_batch(opts, &b.text, &batch_dir) {
+            let t = Instant::now();
+            let built = build_batch(opts, &b.text, &batch_dir);
+            builds += 1;
+            build_time += t.elapsed();
+            match built {
                 Ok(exe) => Some(exe),
                 Err(e) => {
                     let _ = writeln!(
@@ -388,9 +393,17 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let builds = if builds > 0 {
+        format!(
+            " ({builds} aot batch builds, {:.1} s)",
+            build_time.as_secs_f64()
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         log,
-        "fuzz: {:.1} s, {:.2} programs/s",
+        "fuzz: {:.1} s, {:.2} programs/s{builds}",
         secs,
         n as f64 / secs.max(1e-9)
     );
