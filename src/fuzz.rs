@@ -481,11 +481,10 @@ fn build_batch(opts: &Options, text: &str, dir: &Path) -> Result<PathBuf, String
     if o.status == Status::Exit(0) && exe.exists() {
         Ok(exe)
     } else {
-        Err(format!(
-            "{}: {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr).trim_end()
-        ))
+        // The first lines of the reason (a Cranelift verifier dump can be very long).
+        let err = String::from_utf8_lossy(&o.stderr);
+        let head: Vec<&str> = err.lines().take(3).collect();
+        Err(format!("{}: {}", o.status, head.join(" / ")))
     }
 }
 
