@@ -1,9 +1,9 @@
 //! Rendering diagnostics for the tool: a thin user of `mir14-diag` (the renderer as a library)
 //! that remembers `--color` and adds what the tool knows about the module: "did you mean" for
-//! unknown names and the definition a dominance error is about.
+//! unknown names and the places a verifier error is related to.
 
 pub use mir14_diag::{render_at, render_plain, Report, Severity};
-use mir14_mir::{Location, Module, SourceMap, Span};
+use mir14_mir::{SourceMap, Span, VerifyError};
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
@@ -30,40 +30,17 @@ pub fn parse_report(src: &str, span: Span, message: &str) -> Report {
     Report::error(message, Some(span)).with_help(mir14_diag::did_you_mean(message, src))
 }
 
-/// Secondary labels for a verifier message about `loc`: for `use of %x is not dominated by its
-/// definition`, where `%x` is defined.
-pub fn verify_labels(
-    module: &Module,
-    map: &SourceMap,
-    loc: Location,
-    message: &str,
-) -> Vec<(Span, String)> {
-    let (Location::Inst(f, ..) | Location::Block(f, _) | Location::Param(f, _)) = loc else {
-        return Vec::new();
-    };
-    let Some(name) = message
-        .strip_prefix("use of %")
-        .and_then(|r| r.strip_suffix(" is not dominated by its definition"))
-    else {
-        return Vec::new();
-    };
-    let Some(func) = module.functions.get(f) else {
-        return Vec::new();
-    };
-    for (b, block) in func.blocks.iter() {
-        for (i, inst) in block.insts.iter().enumerate() {
-            let defines = inst
-                .dest()
-                .and_then(|v| func.values.get(v))
-                .is_some_and(|v| v.name == name);
-            if defines {
-                if let Some(span) = map.span(Location::Inst(f, b, i)) {
-                    return vec![(span, format!("%{name} is defined here"))];
-                }
-            }
+/// A report for verifier error `e` at `span` of the text: the places it is related to (the
+/// definition a use is not dominated by, the loop declaration, the first of two duplicates)
+/// become secondary labels.
+pub fn verify_report(map: &SourceMap, e: &VerifyError, span: Span) -> Report {
+    let mut report = Report::error(&e.message, Some(span));
+    for (loc, what) in &e.related {
+        if let Some(at) = map.span(*loc) {
+            report = report.with_label(at, what.clone());
         }
     }
-    Vec::new()
+    report
 }
 
 /// `message` prefixed by the description of an entity, for readers without source positions
@@ -74,7 +51,7 @@ pub use mir14_mir::display::located_message;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mir14_mir::Function;
+    use mir14_mir::{Function, Location, Module};
 
     #[test]
     fn plain_and_located_messages() {
@@ -93,16 +70,20 @@ mod tests {
     }
 
     #[test]
-    fn dominance_errors_point_at_the_definition() {
+    fn dominance_errors_point_at_the_use_and_the_definition() {
         let src = "fn @main() {\nbb0:\n  %c = const true\n  branch %c, a, b\na:\n  %x = const 1\n  jump b\nb:\n  ret %x\n}\n";
         let (m, map) = mir14_mir::parse(src).unwrap();
         let errors = mir14_mir::verify(&m).unwrap_err();
         let e = &errors[0];
-        let labels = verify_labels(&m, &map, e.location, &e.message);
-        assert_eq!(labels.len(), 1, "{e:?}");
-        assert_eq!(&src[labels[0].0.start as usize..][..2], "%x");
-        assert_eq!(labels[0].1, "%x is defined here");
-        let help = parse_report(src, Span::new(0, 1), "unknown function @mian").help;
-        assert_eq!(help.as_deref(), Some("did you mean @main?"));
+        let span = map.span(e.location).unwrap();
+        let report = verify_report(&map, e, span);
+        let got = mir14_diag::render("t.mir", src, &report, false);
+        assert_eq!(
+            got,
+            "t.mir:9:7: error: use of `%x` is not dominated by its definition\n  ret %x\n      ^^\n\
+             t.mir:6:3: note: `%x` is defined here\n  %x = const 1\n  ^^\n"
+        );
+        let help = parse_report(src, Span::new(0, 1), "unknown function `@mian`").help;
+        assert_eq!(help.as_deref(), Some("did you mean `@main`?"));
     }
 }

@@ -147,13 +147,11 @@ impl Loaded {
                 &located_message(&self.module, loc, message),
                 true,
             ),
-            Some(span) => {
-                let mut report = diag::Report::error(message, Some(span)).with_severity(severity);
-                for (at, label) in diag::verify_labels(&self.module, map, loc, message) {
-                    report = report.with_label(at, label);
-                }
-                diag::render(&self.file, src, &report)
-            }
+            Some(span) => diag::render(
+                &self.file,
+                src,
+                &diag::Report::error(message, Some(span)).with_severity(severity),
+            ),
             None => render_plain(
                 &self.file,
                 severity,
@@ -176,7 +174,8 @@ impl Loaded {
         }
     }
 
-    /// Verifies the module. On failure returns every error rendered for stderr, in source order.
+    /// Verifies the module. On failure returns every error rendered for stderr, in source order;
+    /// in the text form, with the places each error is related to.
     pub fn verify(&self) -> Result<(), String> {
         let Err(mut errors) = verify(&self.module) else {
             return Ok(());
@@ -184,7 +183,13 @@ impl Loaded {
         errors.sort_by_key(|e| self.position(e.location));
         let mut out = String::new();
         for e in &errors {
-            out += &self.render(e.location, Severity::Error, &e.message);
+            out += &match &self.source {
+                Source::Text(src, map) => match map.span(e.location) {
+                    Some(span) => diag::render(&self.file, src, &diag::verify_report(map, e, span)),
+                    None => self.render(e.location, Severity::Error, &e.message),
+                },
+                Source::Json(..) => self.render(e.location, Severity::Error, &e.message),
+            };
         }
         if errors.is_empty() {
             out += &render_plain(&self.file, Severity::Error, "the module does not verify");

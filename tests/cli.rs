@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::mir14;
+use common::{mir14, put};
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,17 +32,7 @@ bb3:
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Writes `name` with `contents` in `dir`.
-fn put(dir: &Path, name: &str, contents: &[u8]) {
-    fs::write(dir.join(name), contents).unwrap();
+    common::scratch("cli", test)
 }
 
 /// Asserts exit status 2, a one-line-or-more `error:` message, and no panic.
@@ -233,12 +223,13 @@ fn verifier_errors_point_at_the_instruction() {
         b"fn @main() {\nbb0:\n  %a = const 1\n  ret %nope\n}\n",
     );
     let o = mir14(&["check", "v.mir"], &dir, b"");
-    assert_bad(&o, "value %nope is used but never defined");
-    assert!(o.err().starts_with("v.mir:4:"), "{}", o.err());
+    assert_bad(&o, "value `%nope` is used but never defined");
+    // At the operand: `ret %nope` has `%nope` at column 7.
+    assert!(o.err().starts_with("v.mir:4:7:"), "{}", o.err());
     // Every command refuses an invalid module the same way.
     for cmd in ["fmt", "json", "cfg", "run"] {
         let o2 = mir14(&[cmd, "v.mir"], &dir, b"");
-        assert_bad(&o2, "value %nope is used but never defined");
+        assert_bad(&o2, "value `%nope` is used but never defined");
     }
 }
 
@@ -318,7 +309,7 @@ fn run_checks_its_input_before_running() {
     put(&dir, "args.mir", b"fn @main(%x) {\nbb0:\n  ret %x\n}\n");
     assert_bad(
         &mir14(&["run", "args.mir"], &dir, b""),
-        "@main must not have parameters",
+        "`@main` must not have parameters",
     );
 }
 
@@ -418,7 +409,7 @@ fn json_verifier_errors_name_the_entity_and_its_position() {
     let o = mir14(&["check", "t.json"], &dir, b"");
     assert_bad(
         &o,
-        "error: in @main, block bb0, instruction 2: value %nope is used but never defined",
+        "error: in @main, block bb0, instruction 2: value `%nope` is used but never defined",
     );
     // Located at the instruction's JSON object, with the source line and a caret.
     let err = o.err();
@@ -589,10 +580,10 @@ fn color_flag_and_did_you_mean() {
     );
     // Not a terminal: plain, with the help line after the caret line.
     let o = mir14(&["check", "u.mir"], &dir, b"");
-    assert_bad(&o, "unknown function @mian");
+    assert_bad(&o, "unknown function `@mian`");
     assert_eq!(
         o.err(),
-        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+        "u.mir:3:13: error: unknown function `@mian`\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean `@main`?\n"
     );
     let never = mir14(&["check", "--color", "never", "u.mir"], &dir, b"");
     assert_eq!(never.err(), o.err());
@@ -615,8 +606,8 @@ fn color_flag_and_did_you_mean() {
             }
         })
         .collect();
-    assert_eq!(first, "u.mir:3:13: error: unknown function @mian");
-    assert!(err.contains("did you mean @main?"), "{err}");
+    assert_eq!(first, "u.mir:3:13: error: unknown function `@mian`");
+    assert!(err.contains("did you mean `@main`?"), "{err}");
     let bad = mir14(&["check", "u.mir", "--color", "sometimes"], &dir, b"");
     assert_eq!(bad.code(), Some(2));
 }
@@ -633,8 +624,8 @@ fn dominance_errors_show_the_definition() {
     assert_bad(&o, "is not dominated by its definition");
     let err = o.err();
     let lines: Vec<&str> = err.lines().collect();
-    assert!(lines[0].starts_with("d.mir:9:"), "{err}");
-    assert_eq!(lines[3], "d.mir:6:3: note: %x is defined here", "{err}");
+    assert!(lines[0].starts_with("d.mir:9:7:"), "{err}");
+    assert_eq!(lines[3], "d.mir:6:3: note: `%x` is defined here", "{err}");
     assert_eq!(lines[4], "  %x = const 1", "{err}");
 }
 

@@ -12,12 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("debugging")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("debugging", test)
 }
 
 /// A loop calling a function three times; returns 3.

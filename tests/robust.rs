@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::mir14;
+use common::{mir14, put};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,17 +19,7 @@ bb0:
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("robust")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Writes `name` with `contents` in `dir`.
-fn put(dir: &Path, name: &str, contents: &[u8]) {
-    fs::write(dir.join(name), contents).unwrap();
+    common::scratch("robust", test)
 }
 
 #[test]

@@ -3,7 +3,11 @@
 //!
 //! - `invalid/NAME.mir`: `mir14 check` exits 2 and reports, for each line carrying
 //!   `; error: PHRASE`, an error on that line containing PHRASE, and no error on other lines;
-//!   each error line is followed by the source line and a caret line.
+//!   each error line is followed by the source line and a caret line. A comment line of only
+//!   `;`, spaces and `^`s right after the annotated line (a *caret line*) pins where the error
+//!   points: its carets must stand in the columns the caret line of the error underlines (the
+//!   `;` is column 1, so an error at column 1 cannot be pinned). With several annotations on a
+//!   line, the caret lines that follow pin them in order.
 //! - `valid/NAME.mir`: `check` exits 0 with stderr equal to `NAME.warn` (absent = empty); `fmt`
 //!   is a fixed point and parses to a module equal to the original's; the JSON form converts back
 //!   to the same text and the same JSON.
@@ -327,6 +331,50 @@ fn annotations(src: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// The 1-based columns `first..=last` of the carets of a caret line (`;` then only spaces and
+/// `^`s, the carets contiguous), or `None` for any other line.
+fn caret_columns(line: &str) -> Option<(usize, usize)> {
+    let rest = line.trim_end().strip_prefix(';')?;
+    if !rest.contains('^') || rest.chars().any(|c| c != ' ' && c != '^') {
+        return None;
+    }
+    let first = rest.find('^')? + 2;
+    let last = rest.rfind('^')? + 2;
+    rest[first - 2..last - 1]
+        .chars()
+        .all(|c| c == '^')
+        .then_some((first, last))
+}
+
+/// The caret pins of annotated lines: for each annotation (in [`annotations`] order), the
+/// columns of the caret line pinning it, if any.
+fn caret_pins(src: &str, wanted: &[(usize, String)]) -> Vec<Option<(usize, usize)>> {
+    let lines: Vec<&str> = src.lines().collect();
+    let mut pins = Vec::new();
+    // The k-th annotation of its line takes the k-th caret line after it.
+    let mut nth_on_line = 0;
+    for (i, (line, _)) in wanted.iter().enumerate() {
+        nth_on_line = if i > 0 && wanted[i - 1].0 == *line {
+            nth_on_line + 1
+        } else {
+            0
+        };
+        let pin = lines
+            .get(*line + nth_on_line)
+            .and_then(|l| caret_columns(l))
+            .filter(|_| (*line..*line + nth_on_line).all(|j| caret_columns(lines[j]).is_some()));
+        pins.push(pin);
+    }
+    pins
+}
+
+/// The columns `first..=last` a rendered caret line underlines (tabs count as one column).
+fn underlined(caret_line: &str) -> Option<(usize, usize)> {
+    let first = caret_line.chars().position(|c| c == '^')? + 1;
+    let last = caret_line.chars().count() - caret_line.chars().rev().position(|c| c == '^')?;
+    Some((first, last))
+}
+
 /// One reported error: its line (if it has a position) and message.
 #[derive(Debug, PartialEq)]
 struct Reported {
@@ -397,14 +445,25 @@ fn invalid(path: &Path) -> Result<(), Failed> {
     }
     let errors = reported_errors(&file, &stderr);
     let src_lines: Vec<&str> = src.lines().collect();
-    for (line, phrase) in &wanted {
-        if !errors
+    let pins = caret_pins(&src, &wanted);
+    for ((line, phrase), pin) in wanted.iter().zip(&pins) {
+        let found: Vec<&Reported> = errors
             .iter()
-            .any(|e| e.line == Some(*line) && e.message.contains(phrase.as_str()))
-        {
+            .filter(|e| e.line == Some(*line) && e.message.contains(phrase.as_str()))
+            .collect();
+        if found.is_empty() {
             problems.push(format!(
                 "line {line}: expected an error containing `{phrase}`"
             ));
+        } else if let Some((first, last)) = pin {
+            let at = |e: &&Reported| e.context.1.as_deref().and_then(underlined);
+            if !found.iter().any(|e| at(e) == Some((*first, *last))) {
+                let got: Vec<_> = found.iter().map(at).collect();
+                problems.push(format!(
+                    "line {line}: expected `{phrase}` underlined in columns {first}..={last}, \
+                     got {got:?}"
+                ));
+            }
         }
     }
     for e in &errors {
@@ -685,6 +744,19 @@ fn self_test() -> Result<(), Failed> {
         && errs[1].message == "in @f: x";
     if !ok {
         return Err(format!("reported_errors: {errs:?}").into());
+    }
+    let src = "  ret %y ; error: one ; error: two\n;     ^^\n; ^^^\nx\n;  ^ x\n";
+    let wanted = annotations(src);
+    let pins = caret_pins(src, &wanted);
+    if pins != vec![Some((7, 8)), Some((3, 5))] {
+        return Err(format!("caret_pins: {pins:?}").into());
+    }
+    let loose = [";  ^ x", "; ^ ^", "  ^", ";"];
+    if loose.iter().any(|l| caret_columns(l).is_some()) {
+        return Err("caret_columns accepts a line that is not a caret line".into());
+    }
+    if underlined("      ^^") != Some((7, 8)) || underlined("\t^") != Some((2, 2)) {
+        return Err("underlined".into());
     }
     let d = diff(b"a\nb\nc\n", b"a\nB\nc");
     if d != "  a\n- b\n- c\n+ B\n+ c  <no newline at end>\n" {

@@ -96,7 +96,7 @@ pub struct Report {
     pub secondary: Vec<Label>,
     /// Extra explanations, one line each.
     pub notes: Vec<String>,
-    /// A suggestion (`did you mean @fib?`).
+    /// A suggestion (``did you mean `@fib`?``).
     pub help: Option<String>,
 }
 
@@ -346,11 +346,13 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// A "did you mean" help for a parser message `unknown <what> <name>` about the text `src`:
-/// the closest function (`fn @f`), box (`box B`), block label of the text, or extern name.
+/// A "did you mean" help for a parser message ``unknown <what> `<name>` `` about the text
+/// `src`: the closest function (`fn @f`), box (`box B`), block label of the text, or extern
+/// name, quoted like the message quotes names (``did you mean `@fib`?``).
 pub fn did_you_mean(message: &str, src: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown ")?;
     let (what, name) = rest.split_once(' ')?;
+    let name = name.strip_prefix('`')?.strip_suffix('`')?;
     let words = || src.split(|c: char| c.is_whitespace() || "(){}[],:=".contains(c));
     let candidates: Vec<String> = match what {
         "function" => {
@@ -359,7 +361,7 @@ pub fn did_you_mean(message: &str, src: &str) -> Option<String> {
                 .filter_map(|w| w.strip_prefix('@'))
                 .map(|w| w.split(['(', ')']).next().unwrap_or(w).to_owned());
             return suggest(name, found.collect::<Vec<_>>().iter().map(|s| s.as_str()))
-                .map(|s| format!("did you mean @{s}?"));
+                .map(|s| format!("did you mean `@{s}`?"));
         }
         "box" => {
             let toks: Vec<&str> = words().filter(|w| !w.is_empty()).collect();
@@ -380,7 +382,7 @@ pub fn did_you_mean(message: &str, src: &str) -> Option<String> {
             .collect(),
         _ => return None,
     };
-    suggest(name, candidates.iter().map(|s| s.as_str())).map(|s| format!("did you mean {s}?"))
+    suggest(name, candidates.iter().map(|s| s.as_str())).map(|s| format!("did you mean `{s}`?"))
 }
 
 #[cfg(test)]
@@ -502,22 +504,24 @@ mod tests {
         let src =
             "box Point {}\nfn @fib(%n) {\nentry:\n  ret %n\n}\nfn @main() {\nbb0:\n  ret\n}\n";
         assert_eq!(
-            did_you_mean("unknown function @fob", src).as_deref(),
-            Some("did you mean @fib?")
+            did_you_mean("unknown function `@fob`", src).as_deref(),
+            Some("did you mean `@fib`?")
         );
         assert_eq!(
-            did_you_mean("unknown box Pont", src).as_deref(),
-            Some("did you mean Point?")
+            did_you_mean("unknown box `Pont`", src).as_deref(),
+            Some("did you mean `Point`?")
         );
         assert_eq!(
-            did_you_mean("unknown block entri", src).as_deref(),
-            Some("did you mean entry?")
+            did_you_mean("unknown block `entri`", src).as_deref(),
+            Some("did you mean `entry`?")
         );
         assert_eq!(
-            did_you_mean("unknown extern env.console.lg", src).as_deref(),
-            Some("did you mean env.console.log?")
+            did_you_mean("unknown extern `env.console.lg`", src).as_deref(),
+            Some("did you mean `env.console.log`?")
         );
-        assert_eq!(did_you_mean("unknown function @zzzzzz", src), None);
+        assert_eq!(did_you_mean("unknown function `@zzzzzz`", src), None);
+        // Unquoted names are not this message.
+        assert_eq!(did_you_mean("unknown function @fob", src), None);
         assert_eq!(did_you_mean("expected `=`", src), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("mian", "main"), 1);

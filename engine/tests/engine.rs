@@ -123,6 +123,11 @@ fn traps_exits_and_unknown_functions_are_errors() {
             panic!("{b}: expected an arity trap");
         };
         assert_eq!(t.kind, TrapKind::TypeError, "{b}");
+        // Every backend spells it the same (`Trap::wrong_arity`).
+        assert_eq!(
+            t.message, "wrong number of arguments to @div: expected 2, got 1",
+            "{b}"
+        );
         assert_eq!(i.call("quit", &[259.into()]), Err(CallError::Exit(3)));
         let e = i.call("fibb", &[]).unwrap_err();
         assert_eq!(e.to_string(), "no function @fibb (did you mean @fib?)");
@@ -276,7 +281,7 @@ fn load_errors_render_like_the_cli() {
     };
     assert_eq!(
         e.render(false),
-        "u.mir:3:13: error: unknown function @mian\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean @main?\n"
+        "u.mir:3:13: error: unknown function `@mian`\n  %r = call @mian()\n            ^^^^^\n  = help: did you mean `@main`?\n"
     );
     let e = Program::from_json("m.json", "{").unwrap_err();
     assert!(e.to_string().starts_with("m.json:1:"), "{e}");

@@ -60,14 +60,7 @@ impl JitInstance {
         if f.index() >= rt.funcs.len() {
             return Err(Trap::type_error(format!("no function {}", f.0)));
         }
-        if args.len() != rt.arity(f) {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to @{}: expected {}, got {}",
-                rt.func_name(f),
-                rt.arity(f),
-                args.len()
-            )));
-        }
+        rt.check_arity_named(&format!("@{}", rt.func_name(f)), f, 0, args.len())?;
         self.ctx.depth = 0;
         self.ctx.rt.depth = 0;
         let stack = rtabi::stack_size_for(self.ctx.max_depth, self.compiled.stack_per_call);

@@ -164,6 +164,11 @@ pub fn describe_location(names: &impl EntityNames, loc: Location) -> String {
         Location::Inst(f, b, i) => format!("{}, {}, instruction {}", func(f), block(f, b), i + 1),
         Location::Loop(f, i) => format!("{}, loop declaration {}", func(f), i + 1),
         Location::Import(i) => format!("in import {}", i.0 + 1),
+        // The parts of an entity are described as the entity (JSON names them no closer).
+        Location::Operand(f, b, i, _) => describe_location(names, Location::Inst(f, b, i)),
+        Location::LoopLabel(f, i, _) => describe_location(names, Location::Loop(f, i)),
+        Location::FunctionName(f) => func(f),
+        Location::BoxName(b) | Location::Field(b, _) => describe_location(names, Location::Box(b)),
     }
 }
 
@@ -256,6 +261,19 @@ mod tests {
         assert_eq!(
             describe_location(&m, Location::Param(fid, 0)),
             "in @main, parameter %n"
+        );
+        // Parts are described as their entity.
+        assert_eq!(
+            describe_location(&m, Location::Operand(fid, b, 0, crate::span::Part::Use(1))),
+            "in @main, block bb0, instruction 1"
+        );
+        assert_eq!(
+            describe_location(&m, Location::LoopLabel(fid, 0, crate::span::LoopPart::Exit)),
+            "in @main, loop declaration 1"
+        );
+        assert_eq!(
+            describe_location(&m, Location::FunctionName(fid)),
+            "in @main"
         );
         // Stale ids do not panic.
         assert_eq!(

@@ -471,7 +471,7 @@ mod tests {
         let e = from_json(j).unwrap_err();
         assert_eq!(
             (e.line, e.column, e.message.as_str()),
-            (5, 3, "in @b, block x, instruction 1: unknown block y")
+            (5, 3, "in @b, block x, instruction 1: unknown block `y`")
         );
     }
 
@@ -524,7 +524,7 @@ mod tests {
         );
         assert_eq!(
             e.message,
-            "in @f, block b, instruction 2: unknown function @g"
+            "in @f, block b, instruction 2: unknown function `@g`"
         );
         // The position of the instruction's object (1-based column, checked by hand).
         assert_eq!((e.line, e.column), (1, 93));
@@ -536,19 +536,19 @@ mod tests {
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "binop", "dest": "x", "operator": "plus", "lhs": "a", "rhs": "a"}]}]}]}"#,
         );
-        assert!(e.message.ends_with("unknown binop operator plus"), "{e}");
+        assert!(e.message.ends_with("unknown binop operator `plus`"), "{e}");
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "typeop", "dest": "x", "kind": "cast", "arg": "a"}]}]}]}"#,
         );
-        assert!(e.message.ends_with("typeop cast needs a type"), "{e}");
+        assert!(e.message.ends_with("typeop `cast` needs a type"), "{e}");
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "params": [{"name": "a", "type": "Nope"}], "blocks": []}]}"#,
         );
-        assert_eq!(e.message, "in @f, parameter %a: unknown type Nope");
+        assert_eq!(e.message, "in @f, parameter %a: unknown type `Nope`");
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "loops": [{"header": "a", "body": "a", "latch": "a", "exit": "zz"}], "blocks": [{"label": "a"}]}]}"#,
         );
-        assert_eq!(e.message, "in @f, loop declaration 1: unknown block zz");
+        assert_eq!(e.message, "in @f, loop declaration 1: unknown block `zz`");
         let e = err(
             r#"{"mir14": 1, "functions": [{"name": "f", "blocks": [{"label": "b", "insts": [{"op": "const", "dest": "x", "value": {"int": 9223372036854775808}}]}]}]}"#,
         );
@@ -566,7 +566,7 @@ mod tests {
         }
         let e = from_json(call).unwrap_err();
         assert!(
-            e.message.ends_with(r"unknown function @x\u{1b}y"),
+            e.message.ends_with(r"unknown function `@x\u{1b}y`"),
             "{}",
             e.message
         );

@@ -21,6 +21,8 @@ pub mod text;
 pub mod verify;
 
 pub use ir::*;
-pub use span::{line_col, Diagnostic, FunctionSpans, Location, SourceMap, Span, VerifyError};
+pub use span::{
+    line_col, Diagnostic, FunctionSpans, Location, LoopPart, Part, SourceMap, Span, VerifyError,
+};
 pub use text::{parse, print};
 pub use verify::verify;

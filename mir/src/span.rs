@@ -5,6 +5,7 @@
 //! turns them into spans with [`SourceMap::span`] and into `line:col` with [`line_col`].
 
 use crate::ir::{Block, BoxId, FuncId, ImportId};
+use std::collections::HashMap;
 
 /// A half-open byte range `start..end` of the source text.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -53,15 +54,78 @@ pub enum Location {
     Loop(FuncId, usize),
     /// An `import` declaration.
     Import(ImportId),
+    /// A part of the `n`-th instruction of a block: an operand, a label, a name (see [`Part`]).
+    /// Without a recorded span for the part, the instruction's span stands for it.
+    Operand(FuncId, Block, usize, Part),
+    /// One of the four labels of the `n`-th declared LoopForm of a function. Without a recorded
+    /// span for the label, the declaration's span stands for it.
+    LoopLabel(FuncId, usize, LoopPart),
+    /// The name of a function (`@f` of `fn @f(...)`); else the declaration's span.
+    FunctionName(FuncId),
+    /// The name of a box declaration; else the declaration's span.
+    BoxName(BoxId),
+    /// The `n`-th field of a box declaration; else the declaration's span.
+    Field(BoxId, usize),
+}
+
+/// The part of an instruction a diagnostic is about, more precisely than the instruction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The value the instruction defines (`%d` of `%d = ...`).
+    Dest,
+    /// The `n`-th value the instruction reads, in the order of
+    /// [`Inst::for_each_use`](crate::ir::Inst::for_each_use), which is the order they are
+    /// written in: a method receiver before the arguments, phi inputs in order.
+    Use(usize),
+    /// The `n`-th block label the instruction names, as written: `branch`'s two targets,
+    /// `jump`'s target, the labels of a phi's inputs.
+    Label(usize),
+    /// The name the instruction refers to: the callee of `call` (`@f`, `Box::method` or the
+    /// method name), the class of `new`, the name of `extern`, the field of `load`/`store`, the
+    /// type of `typeop`, the function of `const @f`.
+    Name,
+}
+
+/// One of the four labels of a `loop` declaration.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LoopPart {
+    /// `header=`.
+    Header,
+    /// `body=`.
+    Body,
+    /// `latch=`.
+    Latch,
+    /// `exit=`.
+    Exit,
+}
+
+impl LoopPart {
+    /// The key word of the label in the text form (`header`, `body`, `latch`, `exit`).
+    pub fn word(self) -> &'static str {
+        match self {
+            LoopPart::Header => "header",
+            LoopPart::Body => "body",
+            LoopPart::Latch => "latch",
+            LoopPart::Exit => "exit",
+        }
+    }
+
+    /// The position of the label in a declaration (header 0 … exit 3).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// A structural error found by the verifier.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyError {
-    /// The offending entity.
+    /// The offending entity, as precisely as known (the operand, label or name at fault).
     pub location: Location,
     /// What is wrong.
     pub message: String,
+    /// Other places that explain the error, each with what it is (`` `%x` is defined here``,
+    /// `the loop is declared here`); renderers show them as secondary labels.
+    pub related: Vec<(Location, String)>,
 }
 
 /// The spans of one function's parts, indexed like the function's arenas.
@@ -77,6 +141,13 @@ pub struct FunctionSpans {
     pub insts: Vec<Vec<Span>>,
     /// Each `loop` declaration.
     pub loops: Vec<Span>,
+    /// The function's name (`@f`).
+    pub name: Option<Span>,
+    /// The parts of instructions written in the text (operands, labels, names), by block
+    /// index, instruction index and part; see [`Location::Operand`].
+    pub parts: HashMap<(u32, usize, Part), Span>,
+    /// The four labels of each `loop` declaration (header, body, latch, exit).
+    pub loop_labels: Vec<[Span; 4]>,
 }
 
 /// Where each entity of a parsed module was written.
@@ -88,6 +159,10 @@ pub struct SourceMap {
     pub functions: Vec<FunctionSpans>,
     /// Each `import` declaration, by import index.
     pub imports: Vec<Span>,
+    /// Each box's name, by box index (if recorded).
+    pub box_names: Vec<Span>,
+    /// Each box's fields, by box index then field index (if recorded).
+    pub box_fields: Vec<Vec<Span>>,
 }
 
 impl SourceMap {
@@ -113,6 +188,33 @@ impl SourceMap {
                 .copied(),
             Location::Loop(f, i) => self.functions.get(f.index())?.loops.get(i).copied(),
             Location::Import(i) => self.imports.get(i.index()).copied(),
+            Location::Operand(f, b, i, part) => self
+                .functions
+                .get(f.index())
+                .and_then(|fs| fs.parts.get(&(b.0, i, part)).copied())
+                .or_else(|| self.span(Location::Inst(f, b, i))),
+            Location::LoopLabel(f, i, part) => self
+                .functions
+                .get(f.index())
+                .and_then(|fs| fs.loop_labels.get(i))
+                .map(|labels| labels[part.index()])
+                .or_else(|| self.span(Location::Loop(f, i))),
+            Location::FunctionName(f) => self
+                .functions
+                .get(f.index())
+                .and_then(|fs| fs.name)
+                .or_else(|| self.span(Location::Function(f))),
+            Location::BoxName(b) => self
+                .box_names
+                .get(b.index())
+                .copied()
+                .or_else(|| self.span(Location::Box(b))),
+            Location::Field(b, i) => self
+                .box_fields
+                .get(b.index())
+                .and_then(|fs| fs.get(i))
+                .copied()
+                .or_else(|| self.span(Location::Box(b))),
         }
     }
 }
@@ -169,6 +271,21 @@ impl std::fmt::Display for Location {
             }
             Location::Loop(func, i) => write!(f, "function #{}, loop {i}", func.0),
             Location::Import(i) => write!(f, "import #{}", i.0),
+            Location::Operand(func, b, i, part) => {
+                write!(f, "function #{}, block #{}, instruction {i}, ", func.0, b.0)?;
+                match part {
+                    Part::Dest => write!(f, "result"),
+                    Part::Use(n) => write!(f, "operand {n}"),
+                    Part::Label(n) => write!(f, "label {n}"),
+                    Part::Name => write!(f, "name"),
+                }
+            }
+            Location::LoopLabel(func, i, part) => {
+                write!(f, "function #{}, loop {i}, {}", func.0, part.word())
+            }
+            Location::FunctionName(func) => write!(f, "function #{}, name", func.0),
+            Location::BoxName(b) => write!(f, "box #{}, name", b.0),
+            Location::Field(b, i) => write!(f, "box #{}, field {i}", b.0),
         }
     }
 }
@@ -196,6 +313,7 @@ mod display_tests {
         let e = VerifyError {
             location: Location::Inst(FuncId(1), Block(0), 2),
             message: "use of undefined value %x".into(),
+            related: Vec::new(),
         };
         assert_eq!(
             e.to_string(),

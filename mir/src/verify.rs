@@ -1,9 +1,14 @@
 //! The verifier: structural invariants of a module (spec/MIR14.md §7).
 //!
-//! [`verify`] reports *every* violation, each with a message of spec §7.1 and the [`Location`]
-//! of the offending entity. It never panics, whatever the module holds: ids out of range are
-//! errors like any other, named with a `?` (`value %?7 is used but never defined`,
-//! `unknown block ?9`, `unknown function @?3`, `unknown box ?2`).
+//! [`verify`] reports *every* violation, each with a message of spec §7.1 (names in backquotes)
+//! and the [`Location`] of the text at fault as precisely as known (spec §7.2): the operand, the
+//! block label, the callee or field name ([`Location::Operand`]), a label of a `loop`
+//! declaration ([`Location::LoopLabel`]), a function's or box's name, else the entity; plus the
+//! places that explain it ([`VerifyError::related`]: the definition a use is not dominated by,
+//! the first of two duplicates, the loop declaration). It never panics, whatever the module
+//! holds: ids out of range are errors like any other, named with a `?`
+//! (``value `%?7` is used but never defined``, ``unknown block `?9` ``, ``unknown function
+//! `@?3` ``, ``unknown box `?2` ``).
 //!
 //! Decisions beyond spec §7.1 (messages for cases it does not list):
 //! - a definition of a value out of range: `value %?7 does not exist` (at the parameter or
@@ -13,27 +18,28 @@
 //! - `extern` instructions whose callee is not an extern: `extern instruction must call an
 //!   extern`; `call` instructions with an extern callee: `call instruction cannot call extern
 //!   env.console.log`;
-//! - a latch with a second back edge: `latch bb3 also has a back edge to bb5`; a latch that
-//!   jumps to the header from outside the loop's region: `latch bb0 is not inside the loop of
-//!   header bb1`;
+//! - a latch with a second back edge: ``latch `bb3` also has a back edge to `bb5` ``; a latch
+//!   that jumps to the header from outside the loop's region: ``latch `bb0` is not inside the
+//!   loop of header `bb1` ``;
 //! - `new Point(...)` arity errors always name `new Point` (with or without `birth`); calls of
 //!   `@Point.birth` through `call %r.Point::birth(...)` name `Point.birth`;
 //! - an early terminator is reported at every terminator that is not the last instruction;
 //!   `entry block bb0 cannot be a branch target` at every terminator targeting the entry;
 //! - a hand-built `BoxClass::Primitive(T)` with `T` not one of the five primitive types:
 //!   `ArrayBox is not a primitive box class`;
-//! - LoopForm errors are located at the loop declaration; `body == header` and
+//! - LoopForm errors are located at a label of the loop declaration, or at the edge (the target
+//!   label in a terminator) or the header's terminator at fault; `body == header` and
 //!   `latch == header` (one-block loops) are accepted. A LoopForm's blocks are its region
 //!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
 //!   so `jump exit` breaks and `ret` inside the loop verify.
 
-use crate::analysis::{check_loopform, Cfg, DomTree};
+use crate::analysis::{check_loopform_sites, Cfg, DomTree, LoopSite};
 use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
 use crate::ir::{
     Block, BoxClass, Callee, Constant, FfiType, FuncId, Function, ImportKind, Inst, Module,
     TypeName, TypeOpKind, Value,
 };
-use crate::span::{Location, VerifyError};
+use crate::span::{Location, LoopPart, Part, VerifyError};
 use std::collections::{HashMap, HashSet};
 
 /// Checks every structural rule of spec §7 and returns every violation found, each located at
@@ -66,7 +72,7 @@ pub fn verify_function(module: &Module, f: FuncId) -> Vec<VerifyError> {
     } else {
         v.err(
             Location::Module,
-            format!("unknown function {}", function_name(module, f)),
+            format!("unknown function `{}`", function_name(module, f)),
         );
     }
     v.errors
@@ -135,57 +141,82 @@ impl<'a> Verifier<'a> {
                 self.err(
                     at,
                     format!(
-                        "import name {} uses the reserved prefix mir14_",
+                        "import name `{}` uses the reserved prefix `mir14_`",
                         d.full_name()
                     ),
                 );
             } else if !seen.insert((d.kind, &d.name)) {
-                self.err(at, format!("duplicate import {}", d.full_name()));
+                self.err(at, format!("duplicate import `{}`", d.full_name()));
             }
             if d.params.contains(&FfiType::Void) {
                 self.err(
                     at,
-                    format!("a parameter of import {} cannot be Void", d.full_name()),
+                    format!("a parameter of import `{}` cannot be `Void`", d.full_name()),
                 );
             }
         }
     }
 
     fn err(&mut self, location: Location, message: String) {
-        self.errors.push(VerifyError { location, message });
+        self.errors.push(VerifyError {
+            location,
+            message,
+            related: Vec::new(),
+        });
+    }
+
+    /// An error with places that explain it (see [`VerifyError::related`]).
+    fn err_with(&mut self, location: Location, message: String, related: Vec<(Location, String)>) {
+        self.errors.push(VerifyError {
+            location,
+            message,
+            related,
+        });
     }
 
     /// Names of boxes and functions, box fields.
     fn module_rules(&mut self) {
         let m = self.m;
         self.import_rules();
-        let mut seen_boxes: HashSet<&str> = HashSet::new();
+        let mut seen_boxes: HashMap<&str, crate::ir::BoxId> = HashMap::new();
         for (id, b) in m.boxes.iter() {
             if TypeName::builtin(&b.name).is_some() || BoxClass::builtin(&b.name).is_some() {
                 self.err(
-                    Location::Box(id),
-                    format!("box name {} is a builtin type", b.name),
+                    Location::BoxName(id),
+                    format!("box name `{}` is a builtin type", b.name),
                 );
-            } else if !seen_boxes.insert(&b.name) {
-                self.err(Location::Box(id), format!("duplicate box {}", b.name));
+            } else if let Some(&first) = seen_boxes.get(b.name.as_str()) {
+                self.err_with(
+                    Location::BoxName(id),
+                    format!("duplicate box `{}`", b.name),
+                    vec![(Location::BoxName(first), "first declared here".into())],
+                );
+            } else {
+                seen_boxes.insert(&b.name, id);
             }
-            let mut fields: HashSet<&str> = HashSet::new();
-            for field in &b.fields {
-                if !fields.insert(field) {
-                    self.err(
-                        Location::Box(id),
-                        format!("duplicate field {} in box {}", field, b.name),
+            let mut fields: HashMap<&str, usize> = HashMap::new();
+            for (k, field) in b.fields.iter().enumerate() {
+                if let Some(&first) = fields.get(field.as_str()) {
+                    self.err_with(
+                        Location::Field(id, k),
+                        format!("duplicate field `{}` in box `{}`", field, b.name),
+                        vec![(Location::Field(id, first), "first declared here".into())],
                     );
+                } else {
+                    fields.insert(field, k);
                 }
             }
         }
-        let mut seen_fns: HashSet<&str> = HashSet::new();
+        let mut seen_fns: HashMap<&str, FuncId> = HashMap::new();
         for (id, f) in m.functions.iter() {
-            if !seen_fns.insert(&f.name) {
-                self.err(
-                    Location::Function(id),
-                    format!("duplicate function @{}", f.name),
+            if let Some(&first) = seen_fns.get(f.name.as_str()) {
+                self.err_with(
+                    Location::FunctionName(id),
+                    format!("duplicate function `@{}`", f.name),
+                    vec![(Location::FunctionName(first), "first defined here".into())],
                 );
+            } else {
+                seen_fns.insert(&f.name, id);
             }
         }
     }
@@ -199,21 +230,21 @@ impl<'a> Verifier<'a> {
         if let Some((box_name, _)) = f.name.split_once('.') {
             if self.m.box_by_name(box_name).is_none() {
                 self.err(
-                    Location::Function(id),
-                    format!("method @{} of undeclared box {}", f.name, box_name),
+                    Location::FunctionName(id),
+                    format!("method `@{}` of undeclared box `{}`", f.name, box_name),
                 );
             }
             if f.params.is_empty() {
                 self.err(
-                    Location::Function(id),
-                    format!("method @{} needs a receiver parameter", f.name),
+                    Location::FunctionName(id),
+                    format!("method `@{}` needs a receiver parameter", f.name),
                 );
             }
         }
         if f.name == "main" && !f.params.is_empty() {
             self.err(
-                Location::Function(id),
-                "@main must not have parameters".to_string(),
+                Location::Param(id, 0),
+                "`@main` must not have parameters".to_string(),
             );
         }
         // Annotations name existing boxes.
@@ -227,8 +258,8 @@ impl<'a> Verifier<'a> {
         }
         if f.blocks.is_empty() {
             self.err(
-                Location::Function(id),
-                format!("function @{} has no blocks", f.name),
+                Location::FunctionName(id),
+                format!("function `@{}` has no blocks", f.name),
             );
         }
         let (cfg, dom) = DomTree::of(f);
@@ -254,20 +285,23 @@ impl<'a> Verifier<'a> {
     fn check_type(&mut self, loc: Location, t: TypeName) {
         if let TypeName::User(b) = t {
             if !self.m.boxes.contains(b) {
-                self.err(loc, format!("unknown box {}", box_name(self.m, b)));
+                self.err(loc, format!("unknown box `{}`", box_name(self.m, b)));
             }
         }
     }
 
     /// Block labels are unique.
     fn labels(&mut self, cx: &Ctx) {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashMap<&str, Block> = HashMap::new();
         for (b, data) in cx.f.blocks.iter() {
-            if !seen.insert(&data.label) {
-                self.err(
+            if let Some(&first) = seen.get(data.label.as_str()) {
+                self.err_with(
                     Location::Block(cx.id, b),
-                    format!("duplicate block label {}", data.label),
+                    format!("duplicate block label `{}`", data.label),
+                    vec![(Location::Block(cx.id, first), "first used here".into())],
                 );
+            } else {
+                seen.insert(&data.label, b);
             }
         }
     }
@@ -275,16 +309,13 @@ impl<'a> Verifier<'a> {
     /// Each value is defined once, value names are unique, definitions are in range.
     fn definitions(&mut self, cx: &Ctx) {
         let f = cx.f;
-        let loc = |d: Def| match d {
-            Def::Param(i) => Location::Param(cx.id, i),
-            Def::Inst(b, i) => Location::Inst(cx.id, b, i),
-        };
+        let loc = |d: Def| def_location(cx.id, d);
         // Definitions of values that do not exist.
         for (i, p) in f.params.iter().enumerate() {
             if !f.values.contains(p.value) {
                 self.err(
                     Location::Param(cx.id, i),
-                    format!("value {} does not exist", value_name(f, p.value)),
+                    format!("value `{}` does not exist", value_name(f, p.value)),
                 );
             }
         }
@@ -292,8 +323,8 @@ impl<'a> Verifier<'a> {
             for (i, inst) in data.insts.iter().enumerate() {
                 if let Some(d) = inst.dest().filter(|d| !f.values.contains(*d)) {
                     self.err(
-                        Location::Inst(cx.id, b, i),
-                        format!("value {} does not exist", value_name(f, d)),
+                        Location::Operand(cx.id, b, i, Part::Dest),
+                        format!("value `{}` does not exist", value_name(f, d)),
                     );
                 }
             }
@@ -301,23 +332,28 @@ impl<'a> Verifier<'a> {
         // Every definition after the first, per value.
         for (v, defs) in cx.defs.iter().enumerate() {
             for &d in defs.iter().skip(1) {
-                self.err(
+                self.err_with(
                     loc(d),
                     format!(
-                        "value {} is defined more than once",
+                        "value `{}` is defined more than once",
                         value_name(f, Value(v as u32))
                     ),
+                    vec![(loc(defs[0]), "first defined here".into())],
                 );
             }
         }
         // Distinct values sharing a name: the later value's first definition is the duplicate.
         let mut by_name: HashMap<&str, Value> = HashMap::new();
         for (v, data) in f.values.iter() {
-            if by_name.contains_key(data.name.as_str()) {
+            if let Some(&other) = by_name.get(data.name.as_str()) {
                 if let Some(&d) = cx.defs[v.index()].first() {
-                    self.err(
+                    let related = cx.defs[other.index()]
+                        .first()
+                        .map(|&o| (loc(o), "first defined here".to_string()));
+                    self.err_with(
                         loc(d),
-                        format!("value %{} is defined more than once", data.name),
+                        format!("value `%{}` is defined more than once", data.name),
+                        related.into_iter().collect(),
                     );
                 }
             } else {
@@ -335,7 +371,7 @@ impl<'a> Verifier<'a> {
             Some(last) if last.is_terminator() => {}
             _ => self.err(
                 Location::Block(cx.id, b),
-                format!("block {label} does not end with a terminator"),
+                format!("block `{label}` does not end with a terminator"),
             ),
         }
         let n = data.insts.len();
@@ -343,7 +379,7 @@ impl<'a> Verifier<'a> {
         for (i, inst) in data.insts.iter().enumerate() {
             let at = Location::Inst(cx.id, b, i);
             if inst.is_terminator() && i + 1 < n {
-                self.err(at, format!("terminator before the end of block {label}"));
+                self.err(at, format!("terminator before the end of block `{label}`"));
             }
             if matches!(inst, Inst::Phi { .. }) {
                 if b.index() == 0 {
@@ -361,14 +397,18 @@ impl<'a> Verifier<'a> {
                 Vec::new()
             };
             let mut entry_reported = false;
-            for s in succs {
+            for (k, s) in succs.into_iter().enumerate() {
+                let label = Location::Operand(cx.id, b, i, Part::Label(k));
                 if !f.blocks.contains(s) {
-                    self.err(at, format!("unknown block {}", block_name(f, s)));
+                    self.err(label, format!("unknown block `{}`", block_name(f, s)));
                 } else if s.index() == 0 && !entry_reported {
                     entry_reported = true;
                     self.err(
-                        at,
-                        format!("entry block {} cannot be a branch target", block_name(f, s)),
+                        label,
+                        format!(
+                            "entry block `{}` cannot be a branch target",
+                            block_name(f, s)
+                        ),
                     );
                 }
             }
@@ -384,9 +424,10 @@ impl<'a> Verifier<'a> {
             Inst::Phi { inputs, .. } => {
                 // Each problem value once per phi.
                 let mut seen: HashSet<Value> = HashSet::new();
-                for &(p, v) in inputs {
+                for (k, &(p, v)) in inputs.iter().enumerate() {
                     let before = self.errors.len();
                     if !seen.contains(&v) {
+                        let at = Location::Operand(cx.id, b, i, Part::Use(k));
                         self.use_at_end_of(cx, at, b, p, v);
                     }
                     if self.errors.len() > before {
@@ -394,39 +435,45 @@ impl<'a> Verifier<'a> {
                     }
                 }
                 if b.index() != 0 {
-                    self.phi_inputs(cx, at, b, inputs);
+                    self.phi_inputs(cx, (b, i), inputs);
                 }
             }
             _ => {
                 // Each used value once per instruction (`add %x, %x` is one error).
-                let mut uses: Vec<Value> = Vec::new();
+                // The first use of each value, with its operand index.
+                let mut uses: Vec<(usize, Value)> = Vec::new();
+                let mut n = 0;
                 inst.for_each_use(|v| {
-                    if !uses.contains(&v) {
-                        uses.push(v);
+                    if !uses.iter().any(|(_, u)| *u == v) {
+                        uses.push((n, v));
                     }
+                    n += 1;
                 });
-                for v in uses {
+                for (k, v) in uses {
+                    let at = Location::Operand(cx.id, b, i, Part::Use(k));
                     self.use_in(cx, at, b, i, v);
                 }
             }
         }
+        // The name the instruction refers to.
+        let name = Location::Operand(cx.id, b, i, Part::Name);
         match inst {
             Inst::Const {
                 value: Constant::Func(g),
                 ..
             } if !m.functions.contains(*g) => {
-                self.err(at, format!("unknown function {}", function_name(m, *g)));
+                self.err(name, format!("unknown function `{}`", function_name(m, *g)));
             }
             Inst::TypeOp { op, .. } => match op {
-                TypeOpKind::Check(t) | TypeOpKind::Cast(t) => self.check_type(at, *t),
+                TypeOpKind::Check(t) | TypeOpKind::Cast(t) => self.check_type(name, *t),
                 TypeOpKind::TypeOf => {}
             },
             Inst::Load { field, .. } | Inst::Store { field, .. }
                 if !self.fields.contains(field.as_str()) =>
             {
-                self.err(at, format!("no box declares field {field}"));
+                self.err(name, format!("no box declares field `{field}`"));
             }
-            Inst::NewBox { class, args, .. } => self.new_arity(at, *class, args.len()),
+            Inst::NewBox { class, args, .. } => self.new_arity(name, *class, args.len()),
             Inst::Call {
                 callee, args, tail, ..
             } => {
@@ -435,22 +482,22 @@ impl<'a> Verifier<'a> {
                 }
                 if let Callee::Extern(e) = callee {
                     self.err(
-                        at,
-                        format!("call instruction cannot call extern {}", e.name()),
+                        name,
+                        format!("call instruction cannot call extern `{}`", e.name()),
                     );
                 } else if let Callee::Import(_) = callee {
-                    self.err(at, "call instruction cannot call an import".to_string());
+                    self.err(name, "call instruction cannot call an import".to_string());
                 } else {
-                    self.call(at, callee, args.len());
+                    self.call(name, callee, args.len());
                 }
             }
             Inst::ExternCall { callee, args, .. } => match callee {
                 Callee::Extern(e) => {
-                    arity_err(self, at, e.name().to_string(), e.arity(), args.len())
+                    arity_err(self, name, e.name().to_string(), e.arity(), args.len())
                 }
                 Callee::Import(i) => match m.imports.get(*i) {
-                    Some(d) => arity_err(self, at, d.full_name(), d.params.len(), args.len()),
-                    None => self.err(at, format!("unknown import ?import{}", i.0)),
+                    Some(d) => arity_err(self, name, d.full_name(), d.params.len(), args.len()),
+                    None => self.err(name, format!("unknown import `?import{}`", i.0)),
                 },
                 _ => self.err(at, "extern instruction must call an extern".to_string()),
             },
@@ -471,8 +518,8 @@ impl<'a> Verifier<'a> {
         let next = f.blocks[b].insts.get(i + 1);
         if !matches!(next, Some(Inst::Return { value }) if value == dest) {
             let ret = match dest {
-                Some(d) => format!("ret {}", value_name(f, *d)),
-                None => "ret".to_string(),
+                Some(d) => format!("`ret {}`", value_name(f, *d)),
+                None => "`ret`".to_string(),
             };
             self.err(
                 at,
@@ -499,10 +546,11 @@ impl<'a> Verifier<'a> {
             .and_then(|g| m.functions.get(g))
             .is_some_and(|g| g.ret_type == Some(want));
         if !same {
+            let at = Location::Operand(cx.id, b, i, Part::Name);
             self.err(
                 at,
                 format!(
-                    "tail call in @{} must call a function declared -> {}",
+                    "tail call in `@{}` must call a function declared `-> {}`",
                     f.name,
                     type_name(m, want)
                 ),
@@ -516,7 +564,7 @@ impl<'a> Verifier<'a> {
         let expected = match class {
             BoxClass::User(bx) => {
                 let Some(decl) = m.boxes.get(bx) else {
-                    self.err(at, format!("unknown box {}", box_name(m, bx)));
+                    self.err(at, format!("unknown box `{}`", box_name(m, bx)));
                     return;
                 };
                 match self.function_named(&format!("{}.birth", decl.name)) {
@@ -540,7 +588,7 @@ impl<'a> Verifier<'a> {
             {
                 // Only the five primitive types have `*Box` constructors.
                 let name = type_name(m, t);
-                self.err(at, format!("{name} is not a primitive box class"));
+                self.err(at, format!("`{name}` is not a primitive box class"));
                 return;
             }
             other => match other.builtin_arity() {
@@ -564,7 +612,7 @@ impl<'a> Verifier<'a> {
                     target.params.len(),
                     got,
                 ),
-                None => self.err(at, format!("unknown function {}", function_name(m, *g))),
+                None => self.err(at, format!("unknown function `{}`", function_name(m, *g))),
             },
             Callee::Method {
                 box_name: Some(bx),
@@ -572,7 +620,7 @@ impl<'a> Verifier<'a> {
                 ..
             } => {
                 let Some(decl) = m.boxes.get(*bx) else {
-                    self.err(at, format!("unknown box {}", box_name(m, *bx)));
+                    self.err(at, format!("unknown box `{}`", box_name(m, *bx)));
                     return;
                 };
                 let full = format!("{}.{}", decl.name, method);
@@ -583,7 +631,7 @@ impl<'a> Verifier<'a> {
                             arity_err(self, at, full, n, got);
                         }
                     }
-                    None => self.err(at, format!("unknown method {}::{}", decl.name, method)),
+                    None => self.err(at, format!("unknown method `{}::{}`", decl.name, method)),
                 }
             }
             // Dynamic calls are resolved at run time.
@@ -608,14 +656,21 @@ impl<'a> Verifier<'a> {
             Def::Inst(db, _) => cx.dom.dominates(db, b),
         };
         if !ok {
-            self.err(
-                at,
-                format!(
-                    "use of {} is not dominated by its definition",
-                    value_name(cx.f, v)
-                ),
-            );
+            self.not_dominated(cx, at, v, def);
         }
+    }
+
+    /// Reports the use of `v` at `at` that its definition `def` does not dominate.
+    fn not_dominated(&mut self, cx: &Ctx, at: Location, v: Value, def: Def) {
+        let name = value_name(cx.f, v);
+        self.err_with(
+            at,
+            format!("use of `{name}` is not dominated by its definition"),
+            vec![(
+                def_location(cx.id, def),
+                format!("`{name}` is defined here"),
+            )],
+        );
     }
 
     /// An input `[p: v]` of a phi in block `b`: `v` must be dominated at the end of `p`.
@@ -632,13 +687,7 @@ impl<'a> Verifier<'a> {
             Def::Inst(db, _) => cx.dom.dominates(db, p),
         };
         if !ok {
-            self.err(
-                at,
-                format!(
-                    "use of {} is not dominated by its definition",
-                    value_name(cx.f, v)
-                ),
-            );
+            self.not_dominated(cx, at, v, def);
         }
     }
 
@@ -650,7 +699,7 @@ impl<'a> Verifier<'a> {
             Some([]) | None => {
                 self.err(
                     at,
-                    format!("value {} is used but never defined", value_name(cx.f, v)),
+                    format!("value `{}` is used but never defined", value_name(cx.f, v)),
                 );
                 None
             }
@@ -659,36 +708,43 @@ impl<'a> Verifier<'a> {
     }
 
     /// A phi of a non-entry block has one input per predecessor.
-    fn phi_inputs(&mut self, cx: &Ctx, at: Location, b: Block, inputs: &[(Block, Value)]) {
+    /// `(b, i)` is the phi's block and index.
+    fn phi_inputs(&mut self, cx: &Ctx, (b, i): (Block, usize), inputs: &[(Block, Value)]) {
         let f = cx.f;
         let preds = cx.cfg.predecessors(b);
-        let mut seen: HashSet<Block> = HashSet::new();
+        let label = |k: usize| Location::Operand(cx.id, b, i, Part::Label(k));
+        // The first input of each block, by input index.
+        let mut seen: HashMap<Block, usize> = HashMap::new();
         let mut dup_reported: HashSet<Block> = HashSet::new();
-        for &(p, _) in inputs {
+        for (k, &(p, _)) in inputs.iter().enumerate() {
             if !f.blocks.contains(p) {
-                self.err(at, format!("unknown block {}", block_name(f, p)));
-            } else if !seen.insert(p) {
+                self.err(label(k), format!("unknown block `{}`", block_name(f, p)));
+            } else if let Some(&first) = seen.get(&p) {
                 if dup_reported.insert(p) {
-                    self.err(
-                        at,
-                        format!("phi has more than one input for {}", block_name(f, p)),
+                    self.err_with(
+                        label(k),
+                        format!("phi has more than one input for `{}`", block_name(f, p)),
+                        vec![(label(first), "first input for it".into())],
                     );
                 }
-            } else if !preds.contains(&p) {
-                self.err(
-                    at,
-                    format!(
-                        "phi input from {}, which is not a predecessor",
-                        block_name(f, p)
-                    ),
-                );
+            } else {
+                seen.insert(p, k);
+                if !preds.contains(&p) {
+                    self.err(
+                        label(k),
+                        format!(
+                            "phi input from `{}`, which is not a predecessor",
+                            block_name(f, p)
+                        ),
+                    );
+                }
             }
         }
         for &p in preds {
-            if !seen.contains(&p) {
+            if !seen.contains_key(&p) {
                 self.err(
-                    at,
-                    format!("phi has no input for predecessor {}", block_name(f, p)),
+                    Location::Inst(cx.id, b, i),
+                    format!("phi has no input for predecessor `{}`", block_name(f, p)),
                 );
             }
         }
@@ -696,20 +752,56 @@ impl<'a> Verifier<'a> {
 
     /// Declared LoopForms.
     fn loops(&mut self, cx: &Ctx) {
-        let mut headers: HashSet<Block> = HashSet::new();
-        for (i, lf) in cx.f.loops.iter().enumerate() {
-            let at = Location::Loop(cx.id, i);
-            if cx.f.blocks.contains(lf.header) && !headers.insert(lf.header) {
-                self.err(
-                    at,
-                    format!(
-                        "block {} is the header of more than one loop",
-                        block_name(cx.f, lf.header)
-                    ),
-                );
+        let f = cx.f;
+        let mut headers: HashMap<Block, usize> = HashMap::new();
+        for (i, lf) in f.loops.iter().enumerate() {
+            let declared = (
+                Location::Loop(cx.id, i),
+                "the loop is declared here".to_string(),
+            );
+            if f.blocks.contains(lf.header) {
+                if let Some(&first) = headers.get(&lf.header) {
+                    self.err_with(
+                        Location::LoopLabel(cx.id, i, LoopPart::Header),
+                        format!(
+                            "block `{}` is the header of more than one loop",
+                            block_name(f, lf.header)
+                        ),
+                        vec![(
+                            Location::LoopLabel(cx.id, first, LoopPart::Header),
+                            "first loop with this header".into(),
+                        )],
+                    );
+                } else {
+                    headers.insert(lf.header, i);
+                }
             }
-            for msg in check_loopform(cx.f, &cx.cfg, &cx.dom, lf) {
-                self.err(at, msg);
+            for (site, msg) in check_loopform_sites(f, &cx.cfg, &cx.dom, lf) {
+                // The terminator of `b`, if `b` has one.
+                let terminator = |b: Block| {
+                    let n = f.blocks.get(b).map_or(0, |d| d.insts.len());
+                    let last = f.blocks.get(b).and_then(|d| d.insts.last());
+                    last.filter(|t| t.is_terminator()).map(|t| (n - 1, t))
+                };
+                let at = match site {
+                    LoopSite::Label(part) => Location::LoopLabel(cx.id, i, part),
+                    LoopSite::Edge(from, to) => match terminator(from) {
+                        Some((n, t)) => match t.successors().iter().position(|s| *s == to) {
+                            Some(k) => Location::Operand(cx.id, from, n, Part::Label(k)),
+                            None => Location::Inst(cx.id, from, n),
+                        },
+                        None => Location::Block(cx.id, from),
+                    },
+                    LoopSite::Terminator(b) => match terminator(b) {
+                        Some((n, _)) => Location::Inst(cx.id, b, n),
+                        None => Location::LoopLabel(cx.id, i, LoopPart::Header),
+                    },
+                };
+                let related = match at {
+                    Location::LoopLabel(..) => Vec::new(),
+                    _ => vec![declared.clone()],
+                };
+                self.err_with(at, msg, related);
             }
         }
     }
@@ -720,8 +812,16 @@ fn arity_err(v: &mut Verifier, at: Location, what: String, expected: usize, got:
     if expected != got {
         v.err(
             at,
-            format!("wrong number of arguments to {what}: expected {expected}, got {got}"),
+            format!("wrong number of arguments to `{what}`: expected {expected}, got {got}"),
         );
+    }
+}
+
+/// Where a definition is written: the parameter, or the result of the instruction.
+fn def_location(f: FuncId, d: Def) -> Location {
+    match d {
+        Def::Param(i) => Location::Param(f, i),
+        Def::Inst(b, i) => Location::Operand(f, b, i, Part::Dest),
     }
 }
 
@@ -756,10 +856,26 @@ mod tests {
 
     const F0: FuncId = FuncId(0);
 
+    /// The errors with the entity each is about (a part located as its entity); the exact
+    /// parts are checked by `errors_point_at_the_part` and by the spec catalogue's carets.
     fn errs(m: &Module) -> Vec<(Location, String)> {
         match verify(m) {
             Ok(()) => Vec::new(),
-            Err(es) => es.into_iter().map(|e| (e.location, e.message)).collect(),
+            Err(es) => es
+                .into_iter()
+                .map(|e| (entity(e.location), e.message))
+                .collect(),
+        }
+    }
+
+    /// The entity of a location (an instruction for its operand, a box for its field...).
+    fn entity(loc: Location) -> Location {
+        match loc {
+            Location::Operand(f, b, i, _) => Location::Inst(f, b, i),
+            Location::LoopLabel(f, i, _) => Location::Loop(f, i),
+            Location::FunctionName(f) => Location::Function(f),
+            Location::BoxName(b) | Location::Field(b, _) => Location::Box(b),
+            other => other,
         }
     }
 
@@ -832,17 +948,20 @@ mod tests {
         assert_eq!(
             errs(&m),
             vec![
-                e(Location::Box(BoxId(0)), "duplicate field x in box Point"),
-                e(Location::Box(BoxId(1)), "duplicate box Point"),
+                e(
+                    Location::Box(BoxId(0)),
+                    "duplicate field `x` in box `Point`"
+                ),
+                e(Location::Box(BoxId(1)), "duplicate box `Point`"),
                 e(
                     Location::Box(BoxId(2)),
-                    "box name Integer is a builtin type"
+                    "box name `Integer` is a builtin type"
                 ),
                 e(
                     Location::Box(BoxId(3)),
-                    "box name AddOperator is a builtin type"
+                    "box name `AddOperator` is a builtin type"
                 ),
-                e(Location::Function(FuncId(1)), "duplicate function @f"),
+                e(Location::Function(FuncId(1)), "duplicate function `@f`"),
             ]
         );
     }
@@ -856,7 +975,7 @@ mod tests {
         t.f.blocks[b2].insts.push(ret(None));
         assert_eq!(
             errs(&one(t.done())),
-            vec![e(Location::Block(F0, b2), "duplicate block label bb1")]
+            vec![e(Location::Block(F0, b2), "duplicate block label `bb1`")]
         );
     }
 
@@ -870,8 +989,8 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(0, 0), "value %a is defined more than once"),
-                e(inst(0, 2), "value %x is defined more than once"),
+                e(inst(0, 0), "value `%a` is defined more than once"),
+                e(inst(0, 2), "value `%x` is defined more than once"),
             ]
         );
         // Two distinct values with the same name.
@@ -883,7 +1002,7 @@ mod tests {
         f.blocks[Block(0)].insts.insert(1, int(x2, 2));
         assert_eq!(
             errs(&one(f)),
-            vec![e(inst(0, 1), "value %x is defined more than once")]
+            vec![e(inst(0, 1), "value `%x` is defined more than once")]
         );
     }
 
@@ -901,11 +1020,11 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(0, 1), "value %?41 does not exist"),
-                e(inst(0, 2), "value %?41 does not exist"),
-                e(inst(0, 0), "value %y is used but never defined"),
-                e(inst(0, 0), "value %?40 is used but never defined"),
-                e(inst(0, 2), "value %y is used but never defined"),
+                e(inst(0, 1), "value `%?41` does not exist"),
+                e(inst(0, 2), "value `%?41` does not exist"),
+                e(inst(0, 0), "value `%y` is used but never defined"),
+                e(inst(0, 0), "value `%?40` is used but never defined"),
+                e(inst(0, 2), "value `%y` is used but never defined"),
             ]
         );
         let mut f = single("g", &[], |_| vec![ret(None)]);
@@ -917,9 +1036,9 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(Location::Function(F0), "unknown box ?4"),
-                e(Location::Param(F0, 0), "unknown box ?3"),
-                e(Location::Param(F0, 0), "value %?9 does not exist"),
+                e(Location::Function(F0), "unknown box `?4`"),
+                e(Location::Param(F0, 0), "unknown box `?3`"),
+                e(Location::Param(F0, 0), "value `%?9` does not exist"),
             ]
         );
     }
@@ -959,13 +1078,13 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(0, 5), "unknown block ?12"),
-                e(inst(0, 5), "unknown block ?13"),
-                e(inst(0, 0), "unknown function @?9"),
-                e(inst(0, 1), "unknown box ?5"),
-                e(inst(0, 2), "unknown box ?6"),
-                e(inst(0, 3), "unknown function @?8"),
-                e(inst(0, 4), "unknown box ?7"),
+                e(inst(0, 5), "unknown block `?12`"),
+                e(inst(0, 5), "unknown block `?13`"),
+                e(inst(0, 0), "unknown function `@?9`"),
+                e(inst(0, 1), "unknown box `?5`"),
+                e(inst(0, 2), "unknown box `?6`"),
+                e(inst(0, 3), "unknown function `@?8`"),
+                e(inst(0, 4), "unknown box `?7`"),
             ]
         );
     }
@@ -995,7 +1114,7 @@ mod tests {
         });
         assert_eq!(
             errs(&module(&[("P", &["x"]), ("Q", &["y"])], vec![f])),
-            vec![e(inst(0, 1), "no box declares field z")]
+            vec![e(inst(0, 1), "no box declares field `z`")]
         );
     }
 
@@ -1019,7 +1138,7 @@ mod tests {
                 e(inst(0, 0), "extern instruction must call an extern"),
                 e(
                     inst(0, 1),
-                    "call instruction cannot call extern env.console.log"
+                    "call instruction cannot call extern `env.console.log`"
                 ),
             ]
         );
@@ -1031,7 +1150,7 @@ mod tests {
     fn function_without_blocks() {
         assert_eq!(
             errs(&one(Function::new("f"))),
-            vec![e(Location::Function(F0), "function @f has no blocks")]
+            vec![e(Location::Function(F0), "function `@f` has no blocks")]
         );
     }
 
@@ -1054,15 +1173,15 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(1, 1), "terminator before the end of block bb1"),
-                e(inst(1, 2), "terminator before the end of block bb1"),
+                e(inst(1, 1), "terminator before the end of block `bb1`"),
+                e(inst(1, 2), "terminator before the end of block `bb1`"),
                 e(
                     Location::Block(F0, Block(2)),
-                    "block bb2 does not end with a terminator"
+                    "block `bb2` does not end with a terminator"
                 ),
                 e(
                     Location::Block(F0, Block(3)),
-                    "block bb3 does not end with a terminator"
+                    "block `bb3` does not end with a terminator"
                 ),
             ]
         );
@@ -1080,7 +1199,7 @@ mod tests {
             errs(&one(f)),
             vec![e(
                 inst(3, 1),
-                "use of %x is not dominated by its definition"
+                "use of `%x` is not dominated by its definition"
             )]
         );
     }
@@ -1095,8 +1214,8 @@ mod tests {
             errs(&one(f)),
             vec![
                 // Once per instruction, though `%x` is used twice.
-                e(inst(0, 0), "use of %x is not dominated by its definition"),
-                e(inst(0, 2), "use of %z is not dominated by its definition"),
+                e(inst(0, 0), "use of `%x` is not dominated by its definition"),
+                e(inst(0, 2), "use of `%z` is not dominated by its definition"),
             ]
         );
     }
@@ -1115,7 +1234,7 @@ mod tests {
             errs(&one(f)),
             vec![e(
                 inst(1, 0),
-                "use of %k is not dominated by its definition"
+                "use of `%k` is not dominated by its definition"
             )]
         );
         // A phi may use a value defined in its own block when that block is the predecessor
@@ -1147,7 +1266,7 @@ mod tests {
             errs(&one(f)),
             vec![e(
                 inst(0, 0),
-                "use of %w is not dominated by its definition"
+                "use of `%w` is not dominated by its definition"
             )]
         );
     }
@@ -1167,15 +1286,15 @@ mod tests {
             vec![
                 e(
                     at(1),
-                    "tail call is not in tail position: it must be followed at once by ret %r"
+                    "tail call is not in tail position: it must be followed at once by `ret %r`"
                 ),
                 e(
                     at(2),
-                    "tail call is not in tail position: it must be followed at once by ret"
+                    "tail call is not in tail position: it must be followed at once by `ret`"
                 ),
                 e(
                     at(2),
-                    "tail call in @h must call a function declared -> Integer"
+                    "tail call in `@h` must call a function declared `-> Integer`"
                 ),
             ]
         );
@@ -1210,10 +1329,13 @@ mod tests {
         assert_eq!(
             errs(&one(f)),
             vec![
-                e(inst(3, 0), "phi has more than one input for bb1"),
-                e(inst(3, 0), "phi input from bb0, which is not a predecessor"),
-                e(inst(3, 0), "unknown block ?9"),
-                e(inst(3, 0), "phi has no input for predecessor bb2"),
+                e(inst(3, 0), "phi has more than one input for `bb1`"),
+                e(
+                    inst(3, 0),
+                    "phi input from `bb0`, which is not a predecessor"
+                ),
+                e(inst(3, 0), "unknown block `?9`"),
+                e(inst(3, 0), "phi has no input for predecessor `bb2`"),
             ]
         );
     }
@@ -1228,7 +1350,7 @@ mod tests {
             errs(&one(t.done())),
             vec![
                 e(inst(0, 0), "entry block cannot have phis"),
-                e(inst(1, 0), "entry block bb0 cannot be a branch target"),
+                e(inst(1, 0), "entry block `bb0` cannot be a branch target"),
             ]
         );
     }
@@ -1250,7 +1372,7 @@ mod tests {
             errs(&module(&[], vec![f, g])),
             vec![e(
                 inst(0, 0),
-                "wrong number of arguments to @g: expected 2, got 1"
+                "wrong number of arguments to `@g`: expected 2, got 1"
             )]
         );
     }
@@ -1288,9 +1410,9 @@ mod tests {
             vec![
                 e(
                     inst(0, 1),
-                    "wrong number of arguments to Point.norm: expected 1, got 0"
+                    "wrong number of arguments to `Point.norm`: expected 1, got 0"
                 ),
-                e(inst(0, 2), "unknown method Point::size"),
+                e(inst(0, 2), "unknown method `Point::size`"),
             ]
         );
     }
@@ -1331,29 +1453,29 @@ mod tests {
             vec![
                 e(
                     inst(0, 1),
-                    "wrong number of arguments to new Point: expected 2, got 1"
+                    "wrong number of arguments to `new Point`: expected 2, got 1"
                 ),
                 e(
                     inst(0, 3),
-                    "wrong number of arguments to new Empty: expected 0, got 1"
+                    "wrong number of arguments to `new Empty`: expected 0, got 1"
                 ),
                 e(
                     inst(0, 6),
-                    "wrong number of arguments to new MapBox: expected 0, got 1"
+                    "wrong number of arguments to `new MapBox`: expected 0, got 1"
                 ),
                 e(
                     inst(0, 7),
-                    "wrong number of arguments to new AddOperator: expected 0, got 2"
+                    "wrong number of arguments to `new AddOperator`: expected 0, got 2"
                 ),
                 e(
                     inst(0, 9),
-                    "wrong number of arguments to new IntegerBox: expected 1, got 0"
+                    "wrong number of arguments to `new IntegerBox`: expected 1, got 0"
                 ),
                 e(
                     inst(0, 11),
-                    "wrong number of arguments to new VoidBox: expected 0, got 1"
+                    "wrong number of arguments to `new VoidBox`: expected 0, got 1"
                 ),
-                e(inst(0, 12), "ArrayBox is not a primitive box class"),
+                e(inst(0, 12), "`ArrayBox` is not a primitive box class"),
             ]
         );
     }
@@ -1380,7 +1502,7 @@ mod tests {
             errs(&one(f)),
             vec![e(
                 inst(0, 0),
-                "wrong number of arguments to env.console.log: expected 1, got 2"
+                "wrong number of arguments to `env.console.log`: expected 1, got 2"
             )]
         );
     }
@@ -1400,11 +1522,11 @@ mod tests {
             vec![
                 e(
                     Location::Function(FuncId(0)),
-                    "method @Point.m needs a receiver parameter"
+                    "method `@Point.m` needs a receiver parameter"
                 ),
                 e(
                     Location::Function(FuncId(1)),
-                    "method @Foo.m of undeclared box Foo"
+                    "method `@Foo.m` of undeclared box `Foo`"
                 ),
             ]
         );
@@ -1417,7 +1539,10 @@ mod tests {
         let m = one(single("main", &["a"], |_| vec![ret(None)]));
         assert_eq!(
             errs(&m),
-            vec![e(Location::Function(F0), "@main must not have parameters")]
+            vec![e(
+                Location::Param(F0, 0),
+                "`@main` must not have parameters"
+            )]
         );
         assert_eq!(errs(&one(single("main", &[], |_| vec![ret(None)]))), vec![]);
     }
@@ -1442,8 +1567,11 @@ mod tests {
         assert_eq!(
             errs(&one(with_loop(counting_loop(false), 1, 2, 2, 4))),
             vec![
-                e(l, "latch bb2 has no edge to header bb1"),
-                e(l, "back edge from bb3 to header bb1 is not from the latch"),
+                e(l, "latch `bb2` has no edge to header `bb1`"),
+                e(
+                    inst(3, 1),
+                    "back edge from `bb3` to header `bb1` is not from the latch `bb2`"
+                ),
             ]
         );
         // Header bb2, latch bb1 (bb1 → bb2 is an edge, but not a back edge), exit bb4: the
@@ -1452,10 +1580,10 @@ mod tests {
         assert_eq!(
             errs(&one(with_loop(counting_loop(false), 2, 3, 1, 4))),
             vec![
-                e(l, "loop header bb2 does not dominate bb1"),
+                e(l, "loop header `bb2` does not dominate `bb1`"),
                 e(
-                    l,
-                    "header bb2 must end with a branch to body bb3 and exit bb4"
+                    inst(2, 1),
+                    "header `bb2` must end with a branch to body `bb3` and exit `bb4`"
                 ),
             ]
         );
@@ -1468,7 +1596,7 @@ mod tests {
         // the header branch matches (either order), but the latch bb3 is outside the region.
         assert_eq!(
             errs(&one(with_loop(counting_loop(false), 1, 4, 3, 2))),
-            vec![e(l, "latch bb3 is not inside the loop of header bb1")]
+            vec![e(l, "latch `bb3` is not inside the loop of header `bb1`")]
         );
         assert_eq!(errs(&one(with_loop(nested_loops(), 1, 2, 6, 7))), vec![]);
         // The inner loop declared with the outer exit bb7: its region runs on through bb6 to
@@ -1477,12 +1605,15 @@ mod tests {
         assert_eq!(
             errs(&one(with_loop(nested_loops(), 3, 4, 5, 7))),
             vec![
-                e(l, "loop header bb3 does not dominate bb1"),
-                e(l, "loop header bb3 does not dominate bb2"),
-                e(l, "back edge from bb2 to header bb3 is not from the latch"),
+                e(l, "loop header `bb3` does not dominate `bb1`"),
+                e(l, "loop header `bb3` does not dominate `bb2`"),
                 e(
-                    l,
-                    "header bb3 must end with a branch to body bb4 and exit bb7"
+                    inst(2, 0),
+                    "back edge from `bb2` to header `bb3` is not from the latch `bb5`"
+                ),
+                e(
+                    inst(3, 2),
+                    "header `bb3` must end with a branch to body `bb4` and exit `bb7`"
                 ),
             ]
         );
@@ -1526,13 +1657,13 @@ mod tests {
             vec![
                 e(
                     Location::Loop(F0, 1),
-                    "block bb1 is the header of more than one loop"
+                    "block `bb1` is the header of more than one loop"
                 ),
                 e(
                     Location::Loop(F0, 2),
-                    "block bb1 is the header of more than one loop"
+                    "block `bb1` is the header of more than one loop"
                 ),
-                e(Location::Loop(F0, 2), "unknown block ?20"),
+                e(Location::Loop(F0, 2), "unknown block `?20`"),
             ]
         );
     }
@@ -1554,13 +1685,80 @@ mod tests {
         assert_eq!(
             errs(&one(with_loop(f, 3, 4, 5, 6))),
             vec![
-                e(l, "loop header bb3 does not dominate bb1"),
-                e(l, "loop header bb3 does not dominate bb2"),
-                e(l, "loop header bb3 does not dominate bb7"),
-                e(l, "back edge from bb2 to header bb3 is not from the latch"),
-                e(l, "latch bb5 also has a back edge to bb1"),
+                e(l, "loop header `bb3` does not dominate `bb1`"),
+                e(l, "loop header `bb3` does not dominate `bb2`"),
+                e(l, "loop header `bb3` does not dominate `bb7`"),
+                e(
+                    inst(2, 0),
+                    "back edge from `bb2` to header `bb3` is not from the latch `bb5`"
+                ),
+                e(inst(5, 1), "latch `bb5` also has a back edge to `bb1`"),
             ]
         );
+    }
+
+    #[test]
+    fn errors_point_at_the_part() {
+        let src = "box P { x, x }\nfn @f(%a) {\n  loop header=h body=b latch=b exit=x\nbb0:\n  %y = binop add %a, %u\n  jump h\nh:\n  %c = const true\n  branch %c, b, x\nb:\n  %z = load %a.nope\n  jump bb0\nx:\n  ret %y\n}\n";
+        let (m, map) = crate::text::parse(src).expect("parses");
+        let es = verify(&m).unwrap_err();
+        let text = |loc: Location| {
+            let s = map.span(loc).expect("span");
+            &src[s.start as usize..s.end as usize]
+        };
+        let f = FuncId(0);
+        let got: Vec<(Location, String, &str)> = es
+            .iter()
+            .map(|e| (e.location, e.message.clone(), text(e.location)))
+            .collect();
+        let want = vec![
+            (
+                Location::Field(BoxId(0), 1),
+                "duplicate field `x` in box `P`".to_string(),
+                "x",
+            ),
+            (
+                Location::Operand(f, Block(0), 0, Part::Use(1)),
+                "value `%u` is used but never defined".to_string(),
+                "%u",
+            ),
+            (
+                Location::Operand(f, Block(2), 1, Part::Label(0)),
+                "entry block `bb0` cannot be a branch target".to_string(),
+                "bb0",
+            ),
+            (
+                Location::Operand(f, Block(2), 0, Part::Name),
+                "no box declares field `nope`".to_string(),
+                "nope",
+            ),
+            (
+                Location::LoopLabel(f, 0, LoopPart::Header),
+                "loop header `h` does not dominate `bb0`".to_string(),
+                "h",
+            ),
+            (
+                Location::LoopLabel(f, 0, LoopPart::Latch),
+                "latch `b` has no edge to header `h`".to_string(),
+                "b",
+            ),
+            (
+                Location::Operand(f, Block(0), 1, Part::Label(0)),
+                "back edge from `bb0` to header `h` is not from the latch `b`".to_string(),
+                "h",
+            ),
+            (
+                Location::Operand(f, Block(2), 1, Part::Label(0)),
+                "latch `b` also has a back edge to `bb0`".to_string(),
+                "bb0",
+            ),
+        ];
+        assert_eq!(got, want);
+        // Duplicates name the first; edge errors name the loop declaration.
+        assert_eq!(text(es[0].related[0].0), "x");
+        assert_eq!(es[0].related[0].1, "first declared here");
+        assert_eq!(es[6].related[0].0, Location::Loop(f, 0));
+        assert!(es[1].related.is_empty());
     }
 
     // ---- conformance: spec/tests/invalid and spec/tests/valid through the parser ---------

@@ -446,19 +446,18 @@ impl Runtime {
             }
             None => {
                 if !args.is_empty() {
-                    return Err(Trap::type_error(format!(
-                        "wrong number of arguments to new {}: expected 0, got {}",
-                        self.box_name(b.0),
-                        args.len()
-                    )));
+                    let what = format!("new {}", self.box_name(b.0));
+                    return Err(Trap::wrong_arity(&what, 0, args.len()));
                 }
             }
         }
         Ok(obj)
     }
 
-    /// Checks that `got` arguments (plus `extra` implicit ones, e.g. the receiver) fit `f`.
-    pub(crate) fn check_arity_named(
+    /// Checks that `got` arguments (plus `extra` implicit ones, e.g. the receiver) fit `f`,
+    /// else the [`Trap::wrong_arity`] of `what` (the callee as the program names it: `@f`,
+    /// `Point.norm`). Every backend checks the arity of an outermost call with it.
+    pub fn check_arity_named(
         &self,
         what: &str,
         f: FuncId,
@@ -467,9 +466,7 @@ impl Runtime {
     ) -> Result<(), Trap> {
         let want = self.arity(f).saturating_sub(extra);
         if want != got || self.arity(f) < extra {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to {what}: expected {want}, got {got}"
-            )));
+            return Err(Trap::wrong_arity(what, want, got));
         }
         Ok(())
     }

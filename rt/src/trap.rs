@@ -108,6 +108,16 @@ impl Trap {
         Trap::new(TrapKind::TypeError, message)
     }
 
+    /// The `TypeError` of a call with the wrong number of arguments (spec §6):
+    /// `wrong number of arguments to WHAT: expected N, got M`, `what` as the program names the
+    /// callee (`@f`, `Point.norm`, `new Point`). The one spelling of the message, for every
+    /// backend.
+    pub fn wrong_arity(what: &str, expected: usize, got: usize) -> Trap {
+        Trap::type_error(format!(
+            "wrong number of arguments to {what}: expected {expected}, got {got}"
+        ))
+    }
+
     /// The exit request of `env.process.exit(code)`.
     pub fn exit(code: i64) -> Trap {
         Trap::new(TrapKind::Exit((code & 255) as i32), "")
@@ -165,5 +175,9 @@ mod tests {
         let t = Trap::new(TrapKind::DivisionByZero, "division by zero");
         assert_eq!(t.to_string(), "DivisionByZero: division by zero");
         assert_eq!(Trap::exit(258).to_string(), "exit with status 2");
+        assert_eq!(
+            Trap::wrong_arity("new Point", 2, 1).to_string(),
+            "TypeError: wrong number of arguments to new Point: expected 2, got 1"
+        );
     }
 }

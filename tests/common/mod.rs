@@ -5,7 +5,8 @@
 
 use mir14_harness::Outcome;
 use std::ffi::OsStr;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,6 +15,22 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_mir14");
 
 /// How long one `mir14` invocation may take before it is killed and the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A fresh, empty scratch directory `GROUP/TEST` under Cargo's temporary directory for
+/// integration tests.
+pub fn scratch(group: &str, test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(test);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `name` with `contents` in `dir`.
+pub fn put(dir: &Path, name: &str, contents: &[u8]) {
+    fs::write(dir.join(name), contents).unwrap();
+}
 
 /// Runs `mir14 ARGS` in `cwd` with `stdin` as standard input, capturing both output streams.
 pub fn mir14<S: AsRef<OsStr>>(args: &[S], cwd: &Path, stdin: &[u8]) -> Outcome {

@@ -203,13 +203,12 @@ impl<'p> Interp<'p> {
     /// The trap of a call of `callee` with `nargs` arguments besides the receiver `pre`.
     fn arity_trap(&self, callee: u32, pre: bool, nargs: u32, global: bool) -> Trap {
         let df = &self.prog.funcs[callee as usize];
-        Trap::type_error(format!(
-            "wrong number of arguments to {}{}: expected {}, got {}",
-            if global { "@" } else { "" },
-            self.prog.names[callee as usize],
+        let sigil = if global { "@" } else { "" };
+        Trap::wrong_arity(
+            &format!("{sigil}{}", self.prog.names[callee as usize]),
             (df.nparams as usize).saturating_sub(pre as usize),
-            nargs
-        ))
+            nargs as usize,
+        )
     }
 
     /// A tail call of `callee` from the running frame (function `caller` at `base`): checks the
@@ -796,11 +795,8 @@ impl<'p> Interp<'p> {
                                 }
                                 None => {
                                     if args.len != 0 {
-                                        tr!(Err(Trap::type_error(format!(
-                                        "wrong number of arguments to new {}: expected 0, got {}",
-                                        rt.box_name(b.0),
-                                        args.len
-                                    ))));
+                                        let what = format!("new {}", rt.box_name(b.0));
+                                        tr!(Err(Trap::wrong_arity(&what, 0, args.len as usize)));
                                     }
                                 }
                             }
@@ -924,14 +920,7 @@ impl<'p> Interp<'p> {
         let Some(df) = prog.funcs.get(f.index()) else {
             return Err(Trap::type_error(format!("no function {}", f.0)));
         };
-        if args.len() != df.nparams as usize {
-            return Err(Trap::type_error(format!(
-                "wrong number of arguments to @{}: expected {}, got {}",
-                rt.func_name(f),
-                df.nparams,
-                args.len()
-            )));
-        }
+        rt.check_arity_named(&format!("@{}", rt.func_name(f)), f, 0, args.len())?;
         let stop = self.frames.len();
         let new_base = self.top();
         self.ensure(new_base + df.nregs as usize + 1);

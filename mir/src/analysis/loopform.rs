@@ -4,8 +4,20 @@
 use super::*;
 use crate::display::block_name;
 use crate::ir::{Block, Function, Inst, LoopForm, Module};
-use crate::span::Location;
+use crate::span::{Location, LoopPart};
 use std::collections::BTreeSet;
+
+/// Where a LoopForm violation is best shown (see [`check_loopform_sites`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LoopSite {
+    /// A label of the `loop` declaration.
+    Label(LoopPart),
+    /// The edge from the first block to the second: the target label in the first block's
+    /// terminator.
+    Edge(Block, Block),
+    /// The terminator of a block (the header's, for L4).
+    Terminator(Block),
+}
 
 /// The REGION of a LoopForm (spec §7.3): every block reachable from the header without passing
 /// through the exit, the header included and the exit excluded. The traversal follows CFG
@@ -33,50 +45,78 @@ pub fn loop_region(f: &Function, cfg: &Cfg, lf: &LoopForm) -> BTreeSet<Block> {
 }
 
 /// Checks one LoopForm against the CFG (spec §7.3, checks L1–L4 in that order) and returns every
-/// violation as a message of spec §7.1 (`loop header bb1 does not dominate bb3`, ...). Empty
+/// violation as a message of spec §7.1 (``loop header `bb1` does not dominate `bb3` ``, ...). Empty
 /// when the LoopForm is valid. Does not check that no two declarations share a header.
 ///
 /// The loop's blocks are its region ([`loop_region`]): by construction every edge leaving the
 /// region goes to the exit. `body == header` (a one-block loop) and `latch == header` are
 /// allowed.
 pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> Vec<String> {
-    let mut errs = Vec::new();
+    check_loopform_sites(f, cfg, dom, lf)
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect()
+}
+
+/// [`check_loopform`], each message with the place that shows it best: the label of the
+/// declaration it is about, the offending edge, or the header's terminator.
+pub fn check_loopform_sites(
+    f: &Function,
+    cfg: &Cfg,
+    dom: &DomTree,
+    lf: &LoopForm,
+) -> Vec<(LoopSite, String)> {
+    let mut errs: Vec<(LoopSite, String)> = Vec::new();
     let n = cfg.num_blocks();
-    for b in [lf.header, lf.body, lf.latch, lf.exit] {
-        if b.index() >= n {
-            errs.push(format!("unknown block {}", block_name(f, b)));
+    let parts = [
+        LoopPart::Header,
+        LoopPart::Body,
+        LoopPart::Latch,
+        LoopPart::Exit,
+    ];
+    for (b, part) in [lf.header, lf.body, lf.latch, lf.exit]
+        .into_iter()
+        .zip(parts)
+    {
+        let message = format!("unknown block `{}`", block_name(f, b));
+        if b.index() >= n && !errs.iter().any(|(_, m)| *m == message) {
+            errs.push((LoopSite::Label(part), message));
         }
     }
     if !errs.is_empty() {
-        errs.dedup();
         return errs;
     }
-    let name = |b: Block| block_name(f, b);
+    let name = |b: Block| format!("`{}`", block_name(f, b));
     let (header, latch) = (lf.header, lf.latch);
     let region = loop_region(f, cfg, lf);
     let in_region = |b: Block| region.contains(&b);
     // L1: the header dominates every block of the region.
     for &b in &region {
         if !dom.dominates(header, b) {
-            errs.push(format!(
-                "loop header {} does not dominate {}",
-                name(header),
-                name(b)
+            errs.push((
+                LoopSite::Label(LoopPart::Header),
+                format!("loop header {} does not dominate {}", name(header), name(b)),
             ));
         }
     }
     // L2: the latch jumps back to the header and is in the region.
     if !cfg.successors(latch).contains(&header) {
-        errs.push(format!(
-            "latch {} has no edge to header {}",
-            name(latch),
-            name(header)
+        errs.push((
+            LoopSite::Label(LoopPart::Latch),
+            format!(
+                "latch {} has no edge to header {}",
+                name(latch),
+                name(header)
+            ),
         ));
     } else if !in_region(latch) {
-        errs.push(format!(
-            "latch {} is not inside the loop of header {}",
-            name(latch),
-            name(header)
+        errs.push((
+            LoopSite::Label(LoopPart::Latch),
+            format!(
+                "latch {} is not inside the loop of header {}",
+                name(latch),
+                name(header)
+            ),
         ));
     }
     // L3: every other edge into the header from the region, or any other back edge into the
@@ -84,20 +124,23 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
     for &p in cfg.predecessors(header) {
         let back = cfg.is_reachable(p) && dom.dominates(header, p);
         if p != latch && (in_region(p) || back) {
-            errs.push(format!(
-                "back edge from {} to header {} is not from the latch",
-                name(p),
-                name(header)
+            errs.push((
+                LoopSite::Edge(p, header),
+                format!(
+                    "back edge from {} to header {} is not from the latch {}",
+                    name(p),
+                    name(header),
+                    name(latch)
+                ),
             ));
         }
     }
     // L3: the latch's only back edge goes to the header.
     for &s in cfg.successors(latch) {
         if s != header && cfg.is_reachable(latch) && dom.dominates(s, latch) {
-            errs.push(format!(
-                "latch {} also has a back edge to {}",
-                name(latch),
-                name(s)
+            errs.push((
+                LoopSite::Edge(latch, s),
+                format!("latch {} also has a back edge to {}", name(latch), name(s)),
             ));
         }
     }
@@ -117,11 +160,14 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
         _ => false,
     };
     if !header_ok {
-        errs.push(format!(
-            "header {} must end with a branch to body {} and exit {}",
-            name(header),
-            name(lf.body),
-            name(lf.exit)
+        errs.push((
+            LoopSite::Terminator(header),
+            format!(
+                "header {} must end with a branch to body {} and exit {}",
+                name(header),
+                name(lf.body),
+                name(lf.exit)
+            ),
         ));
     }
     // L5: the exit is the only way out: no block of the region but the header is reachable from
@@ -140,11 +186,14 @@ pub fn check_loopform(f: &Function, cfg: &Cfg, dom: &DomTree, lf: &LoopForm) -> 
         }
         for &b in &region {
             if b != header && seen[b.index()] && dom.dominates(header, b) {
-                errs.push(format!(
-                    "block {} of the loop at {} is also reachable from exit {}",
-                    name(b),
-                    name(header),
-                    name(lf.exit)
+                errs.push((
+                    LoopSite::Label(LoopPart::Exit),
+                    format!(
+                        "block {} of the loop at {} is also reachable from exit {}",
+                        name(b),
+                        name(header),
+                        name(lf.exit)
+                    ),
                 ));
             }
         }

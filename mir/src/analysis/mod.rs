@@ -25,7 +25,8 @@ pub use cfg::Cfg;
 pub use defs::{def_sites, DefSite};
 pub use dominators::DomTree;
 pub use loopform::{
-    check_loopform, infer_loopforms, loop_region, module_loop_warnings, LoopInference,
+    check_loopform, check_loopform_sites, infer_loopforms, loop_region, module_loop_warnings,
+    LoopInference, LoopSite,
 };
 pub use loops::{irreducible_entries, loop_blocks, natural_loops, BackEdges, NaturalLoop};
 

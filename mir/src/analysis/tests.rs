@@ -427,7 +427,7 @@ fn loop_without_header_branch_or_with_stray_exit_warns() {
         inf.warnings,
         vec![(
             bl(1),
-            "loop at bb1 is not in canonical form: loop header bb1 does not dominate bb5"
+            "loop at bb1 is not in canonical form: loop header `bb1` does not dominate `bb5`"
                 .to_string()
         )]
     );
@@ -506,25 +506,25 @@ fn region_of_nested_loops_and_bad_forms() {
     assert_eq!(
         check_loopform(&f, &cfg, &dom, &lf(3, 4, 5, 7)),
         vec![
-            "loop header bb3 does not dominate bb1",
-            "loop header bb3 does not dominate bb2",
-            "back edge from bb2 to header bb3 is not from the latch",
-            "header bb3 must end with a branch to body bb4 and exit bb7",
+            "loop header `bb3` does not dominate `bb1`",
+            "loop header `bb3` does not dominate `bb2`",
+            "back edge from `bb2` to header `bb3` is not from the latch `bb5`",
+            "header `bb3` must end with a branch to body `bb4` and exit `bb7`",
         ]
     );
     // Latch bb0 (the preheader): it jumps to bb1 but is outside the region.
     assert_eq!(
         check_loopform(&f, &cfg, &dom, &lf(1, 2, 0, 7)),
         vec![
-            "latch bb0 is not inside the loop of header bb1",
-            "back edge from bb6 to header bb1 is not from the latch",
+            "latch `bb0` is not inside the loop of header `bb1`",
+            "back edge from `bb6` to header `bb1` is not from the latch `bb0`",
         ]
     );
     // Out of range header: an empty region, and the check reports the block.
     assert!(loop_region(&f, &cfg, &lf(30, 2, 6, 7)).is_empty());
     assert_eq!(
         check_loopform(&f, &cfg, &dom, &lf(30, 2, 6, 7)),
-        vec!["unknown block ?30"]
+        vec!["unknown block `?30`"]
     );
 }
 
@@ -789,10 +789,10 @@ fn broken_functions_do_not_panic() {
     assert_eq!(
         check_loopform(&lf, &cfg, &dom, &lf.loops[0]),
         vec![
-            "unknown block ?0",
-            "unknown block ?1",
-            "unknown block ?2",
-            "unknown block ?3"
+            "unknown block `?0`",
+            "unknown block `?1`",
+            "unknown block `?2`",
+            "unknown block `?3`"
         ]
     );
 }

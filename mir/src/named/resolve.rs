@@ -5,7 +5,7 @@ use super::syntax::{is_func_name, is_ident, is_value_name};
 use super::*;
 use crate::entity::Arena;
 use crate::ir::*;
-use crate::span::Location;
+use crate::span::{Location, LoopPart, Part};
 use std::collections::HashMap;
 
 /// Checks that every name of a document is legal in the text form (so that every module read
@@ -150,36 +150,45 @@ pub(crate) fn lower(doc: &ModuleDoc) -> Result<Module, Vec<LowerError>> {
     let mut errors = Vec::new();
     for (i, d) in doc.imports.iter().enumerate() {
         let loc = Location::Import(ImportId(i as u32));
-        let mut err = |message: String| {
+        // An error about the word `at` of the declaration (the text parser points at it).
+        let mut err = |message: String, at: &str| {
             errors.push(LowerError {
                 loc,
                 message,
-                name: None,
+                name: Some((false, at.to_string())),
             })
         };
         let (kind, name) = match d.name.split_once('.') {
             Some((p, n)) => match ImportKind::from_prefix(p) {
                 Some(k) => (k, n.to_string()),
                 None => {
-                    err(format!(
-                        "unknown import namespace {p} (expected `c` or `host`)"
-                    ));
+                    err(
+                        format!("unknown import namespace `{p}` (expected `c` or `host`)"),
+                        p,
+                    );
                     (ImportKind::C, n.to_string())
                 }
             },
             None => {
-                err(format!(
-                    "an import is named `c.NAME` or `host.NAME`, not {:?}",
-                    d.name
-                ));
+                err(
+                    format!(
+                        "an import is named `c.NAME` or `host.NAME`, not {:?}",
+                        d.name
+                    ),
+                    &d.name,
+                );
                 (ImportKind::C, d.name.clone())
             }
         };
         let mut ty = |t: &str| {
             FfiType::from_name(t).unwrap_or_else(|| {
-                err(format!(
-                    "unknown import type {t} (expected Integer, Float, Bool, String or Void)"
-                ));
+                err(
+                    format!(
+                        "unknown import type `{t}` (expected Integer, Float, Bool, String or \
+                         Void)"
+                    ),
+                    t,
+                );
                 FfiType::Void
             })
         };
@@ -250,7 +259,7 @@ impl FnCx<'_> {
         let sigil = if is_func { "@" } else { "" };
         self.errors.push(LowerError {
             loc,
-            message: format!("unknown {what} {sigil}{name}"),
+            message: format!("unknown {what} `{sigil}{name}`"),
             name: Some((is_func, name.to_string())),
         });
     }
@@ -313,13 +322,19 @@ impl FnCx<'_> {
         match found {
             Some(op) => op,
             None => {
-                self.err(loc, format!("unknown {what} operator {name}"));
+                self.err(loc, format!("unknown {what} operator `{name}`"));
                 dflt
             }
         }
     }
 
     fn inst(&mut self, d: &InstDoc, loc: Location) -> Inst {
+        // The location of a part of this instruction (see `Part`).
+        let part = |p: Part| match loc {
+            Location::Inst(f, b, i) => Location::Operand(f, b, i, p),
+            other => other,
+        };
+        let name = part(Part::Name);
         match d {
             InstDoc::Const { dest, value } => {
                 let dest = self.value(dest);
@@ -329,7 +344,7 @@ impl FnCx<'_> {
                     ConstDoc::Bool(x) => Constant::Bool(*x),
                     ConstDoc::String(s) => Constant::Str(s.clone()),
                     ConstDoc::Void => Constant::Void,
-                    ConstDoc::Function(f) => Constant::Func(self.func(f, loc)),
+                    ConstDoc::Function(f) => Constant::Func(self.func(f, name)),
                 };
                 Inst::Const { dest, value }
             }
@@ -392,19 +407,19 @@ impl FnCx<'_> {
                 let dest = self.value(dest);
                 let arg = self.value(arg);
                 let op = match (kind.as_str(), ty) {
-                    ("check", Some(t)) => TypeOpKind::Check(self.ty(t, loc)),
-                    ("cast", Some(t)) => TypeOpKind::Cast(self.ty(t, loc)),
+                    ("check", Some(t)) => TypeOpKind::Check(self.ty(t, name)),
+                    ("cast", Some(t)) => TypeOpKind::Cast(self.ty(t, name)),
                     ("typeof", None) => TypeOpKind::TypeOf,
                     ("check" | "cast", None) => {
-                        self.err(loc, format!("typeop {kind} needs a type"));
+                        self.err(loc, format!("typeop `{kind}` needs a type"));
                         TypeOpKind::TypeOf
                     }
                     ("typeof", Some(_)) => {
-                        self.err(loc, "typeop typeof takes no type".to_string());
+                        self.err(loc, "typeop `typeof` takes no type".to_string());
                         TypeOpKind::TypeOf
                     }
                     _ => {
-                        self.err(loc, format!("unknown typeop kind {kind}"));
+                        self.err(loc, format!("unknown typeop kind `{kind}`"));
                         TypeOpKind::TypeOf
                     }
                 };
@@ -422,11 +437,11 @@ impl FnCx<'_> {
             },
             InstDoc::Branch { cond, then, else_ } => Inst::Branch {
                 cond: self.value(cond),
-                then_block: self.block(then, loc),
-                else_block: self.block(else_, loc),
+                then_block: self.block(then, part(Part::Label(0))),
+                else_block: self.block(else_, part(Part::Label(1))),
             },
             InstDoc::Jump { target } => Inst::Jump {
-                target: self.block(target, loc),
+                target: self.block(target, part(Part::Label(0))),
             },
             InstDoc::Ret { value } => Inst::Return {
                 value: value.as_ref().map(|v| self.value(v)),
@@ -435,13 +450,17 @@ impl FnCx<'_> {
                 let dest = self.value(dest);
                 let inputs = inputs
                     .iter()
-                    .map(|i| (self.block(&i.block, loc), self.value(&i.value)))
+                    .enumerate()
+                    .map(|(k, i)| {
+                        let block = self.block(&i.block, part(Part::Label(k)));
+                        (block, self.value(&i.value))
+                    })
                     .collect();
                 Inst::Phi { dest, inputs }
             }
             InstDoc::New { dest, class, args } => Inst::NewBox {
                 dest: self.value(dest),
-                class: self.class(class, loc),
+                class: self.class(class, name),
                 args: self.values(args),
             },
             InstDoc::Call {
@@ -458,7 +477,7 @@ impl FnCx<'_> {
                         box_name: None,
                         method: None,
                         value: None,
-                    } => Callee::Global(self.func(f, loc)),
+                    } => Callee::Global(self.func(f, name)),
                     CalleeDoc {
                         function: None,
                         receiver: Some(r),
@@ -467,6 +486,7 @@ impl FnCx<'_> {
                         value: None,
                     } => Callee::Method {
                         receiver: self.value(r),
+                        // The box is looked for by name inside the instruction.
                         box_name: box_name.as_ref().map(|b| self.user_box(b, loc)),
                         method: m.clone(),
                     },
@@ -503,7 +523,7 @@ impl FnCx<'_> {
                         Callee::Import(self.m.imports[name])
                     }
                     None => {
-                        self.unknown(loc, "extern", name);
+                        self.unknown(part(Part::Name), "extern", name);
                         Callee::Extern(ExternFn::ConsoleLog)
                     }
                 };
@@ -537,12 +557,12 @@ fn lower_fn(m: &ModCx, fid: FuncId, d: &FuncDoc, errors: &mut Vec<LowerError>) -
         .as_ref()
         .map(|t| cx.ty(t, Location::Function(fid)));
     for (i, l) in d.loops.iter().enumerate() {
-        let loc = Location::Loop(fid, i);
+        let loc = |p: LoopPart| Location::LoopLabel(fid, i, p);
         func.loops.push(LoopForm {
-            header: cx.block(&l.header, loc),
-            body: cx.block(&l.body, loc),
-            latch: cx.block(&l.latch, loc),
-            exit: cx.block(&l.exit, loc),
+            header: cx.block(&l.header, loc(LoopPart::Header)),
+            body: cx.block(&l.body, loc(LoopPart::Body)),
+            latch: cx.block(&l.latch, loc(LoopPart::Latch)),
+            exit: cx.block(&l.exit, loc(LoopPart::Exit)),
         });
     }
     for (bi, b) in d.blocks.iter().enumerate() {

@@ -21,7 +21,7 @@ use crate::named::{
     lower, BlockDoc, BoxDoc, CalleeDoc, ConstDoc, FloatLit, FuncDoc, ImportDoc, InstDoc, LoopDoc,
     ModuleDoc, ParamDoc, PhiInputDoc,
 };
-use crate::span::{Diagnostic, FunctionSpans, SourceMap, Span};
+use crate::span::{Diagnostic, FunctionSpans, Location, Part, SourceMap, Span};
 
 /// Parses a module from text. On failure returns every error found (at least one), each with the
 /// span of the offending text and what was expected. Never panics, on any input.
@@ -31,6 +31,7 @@ pub fn parse(src: &str) -> Result<(Module, SourceMap), Vec<Diagnostic>> {
         toks: lex(src),
         pos: 0,
         map: SourceMap::default(),
+        parts: Vec::new(),
     };
     let doc = p.module().map_err(|d| vec![d])?;
     match lower(&doc) {
@@ -39,9 +40,12 @@ pub fn parse(src: &str) -> Result<(Module, SourceMap), Vec<Diagnostic>> {
             .into_iter()
             .map(|e| {
                 let entity = p.map.span(e.loc).unwrap_or_default();
+                // Parts of instructions and loops have their own spans; a name inside a larger
+                // entity (a parameter's type) is looked for in its text.
+                let precise = matches!(e.loc, Location::Operand(..) | Location::LoopLabel(..));
                 let span = match &e.name {
-                    Some((is_func, name)) => p.name_span(entity, *is_func, name),
-                    None => entity,
+                    Some((is_func, name)) if !precise => p.name_span(entity, *is_func, name),
+                    _ => entity,
                 };
                 Diagnostic {
                     span,
@@ -59,6 +63,8 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     map: SourceMap,
+    /// The parts of the instruction being parsed (see [`Part`]), in the order written.
+    parts: Vec<(Part, Span)>,
 }
 
 impl Parser<'_> {
@@ -206,6 +212,47 @@ impl Parser<'_> {
         Ok(t.text(self.src).to_string())
     }
 
+    /// Records a part of the current instruction at `span`.
+    fn part(&mut self, part: Part, span: Span) {
+        self.parts.push((part, span));
+    }
+
+    /// A token of `kind` recorded as the next numbered part `part(n)` of the instruction
+    /// ([`Part::Use`] or [`Part::Label`]: `n` counts the earlier parts of that kind).
+    fn numbered(
+        &mut self,
+        kind: TokenKind,
+        what: &str,
+        part: fn(usize) -> Part,
+    ) -> PResult<String> {
+        let same = std::mem::discriminant(&part(0));
+        let n = self
+            .parts
+            .iter()
+            .filter(|(p, _)| std::mem::discriminant(p) == same)
+            .count();
+        let t = self.expect(kind, what)?;
+        self.part(part(n), t.span);
+        Ok(t.text(self.src).to_string())
+    }
+
+    /// A value the instruction reads: records it as the next [`Part::Use`].
+    fn use_value(&mut self) -> PResult<String> {
+        self.numbered(TokenKind::Value, "a value name", Part::Use)
+    }
+
+    /// A block label the instruction names: records it as the next [`Part::Label`].
+    fn label_ref(&mut self) -> PResult<String> {
+        self.numbered(TokenKind::Ident, "a block label", Part::Label)
+    }
+
+    /// An identifier the instruction refers to by name: records it as [`Part::Name`].
+    fn name_ident(&mut self, what: &str) -> PResult<String> {
+        let t = self.expect(TokenKind::Ident, what)?;
+        self.part(Part::Name, t.span);
+        Ok(t.text(self.src).to_string())
+    }
+
     fn module(&mut self) -> PResult<ModuleDoc> {
         let mut doc = ModuleDoc {
             mir14: 1,
@@ -241,11 +288,14 @@ impl Parser<'_> {
 
     fn box_decl(&mut self) -> PResult<BoxDoc> {
         self.bump();
+        self.map.box_names.push(self.tok().span);
         let name = self.ident("a box name")?;
         self.expect(TokenKind::LBrace, "`{`")?;
         let mut fields = Vec::new();
+        let mut field_spans = Vec::new();
         if *self.kind() != TokenKind::RBrace {
             loop {
+                field_spans.push(self.tok().span);
                 fields.push(self.ident("a field name")?);
                 if *self.kind() == TokenKind::Comma {
                     self.bump();
@@ -255,6 +305,7 @@ impl Parser<'_> {
             }
         }
         self.expect(TokenKind::RBrace, "`,` or `}`")?;
+        self.map.box_fields.push(field_spans);
         Ok(BoxDoc { name, fields })
     }
 
@@ -290,8 +341,12 @@ impl Parser<'_> {
     fn function(&mut self) -> PResult<FuncDoc> {
         let start = self.tok().span.start;
         self.bump();
+        let name_span = self.tok().span;
         let name = self.func_name()?;
-        let mut spans = FunctionSpans::default();
+        let mut spans = FunctionSpans {
+            name: Some(name_span),
+            ..FunctionSpans::default()
+        };
         self.expect(TokenKind::LParen, "`(`")?;
         let mut params = Vec::new();
         if *self.kind() != TokenKind::RParen {
@@ -334,11 +389,14 @@ impl Parser<'_> {
             let lstart = self.tok().span.start;
             self.bump();
             let mut labels = Vec::new();
-            for word in ["header", "body", "latch", "exit"] {
+            let mut label_spans = [Span::default(); 4];
+            for (k, word) in ["header", "body", "latch", "exit"].into_iter().enumerate() {
                 self.expect_word(word)?;
                 self.expect(TokenKind::Eq, "`=`")?;
+                label_spans[k] = self.tok().span;
                 labels.push(self.ident("a block label")?);
             }
+            spans.loop_labels.push(label_spans);
             spans.loops.push(Span {
                 start: lstart,
                 end: self.prev_end(),
@@ -368,7 +426,12 @@ impl Parser<'_> {
             let mut inst_spans = Vec::new();
             while *self.kind() != TokenKind::RBrace && !self.at_label() {
                 let istart = self.tok().span.start;
+                self.parts.clear();
                 insts.push(self.inst()?);
+                let key = (spans.insts.len() as u32, inst_spans.len());
+                for (part, span) in self.parts.drain(..) {
+                    spans.parts.insert((key.0, key.1, part), span);
+                }
                 inst_spans.push(Span {
                     start: istart,
                     end: self.prev_end(),
@@ -400,7 +463,7 @@ impl Parser<'_> {
         let mut args = Vec::new();
         if *self.kind() != TokenKind::RParen {
             loop {
-                args.push(self.value()?);
+                args.push(self.use_value()?);
                 if *self.kind() == TokenKind::Comma {
                     self.bump();
                 } else {
@@ -415,7 +478,9 @@ impl Parser<'_> {
     fn inst(&mut self) -> PResult<InstDoc> {
         match self.kind() {
             TokenKind::Value => {
+                let span = self.tok().span;
                 let dest = self.value()?;
+                self.part(Part::Dest, span);
                 self.expect(TokenKind::Eq, "`=`")?;
                 self.def_inst(dest)
             }
@@ -424,25 +489,25 @@ impl Parser<'_> {
                 match word {
                     "store" => {
                         self.bump();
-                        let obj = self.value()?;
+                        let obj = self.use_value()?;
                         self.expect(TokenKind::Dot, "`.`")?;
-                        let field = self.ident("a field name")?;
+                        let field = self.name_ident("a field name")?;
                         self.expect(TokenKind::Eq, "`=`")?;
-                        let value = self.value()?;
+                        let value = self.use_value()?;
                         Ok(InstDoc::Store { obj, field, value })
                     }
                     "branch" => {
                         self.bump();
-                        let cond = self.value()?;
+                        let cond = self.use_value()?;
                         self.expect(TokenKind::Comma, "`,`")?;
-                        let then = self.ident("a block label")?;
+                        let then = self.label_ref()?;
                         self.expect(TokenKind::Comma, "`,`")?;
-                        let else_ = self.ident("a block label")?;
+                        let else_ = self.label_ref()?;
                         Ok(InstDoc::Branch { cond, then, else_ })
                     }
                     "jump" => {
                         self.bump();
-                        let target = self.ident("a block label")?;
+                        let target = self.label_ref()?;
                         Ok(InstDoc::Jump { target })
                     }
                     "ret" => {
@@ -450,7 +515,7 @@ impl Parser<'_> {
                         let value = if *self.kind() == TokenKind::Value
                             && self.peek_at(1).kind != TokenKind::Eq
                         {
-                            Some(self.value()?)
+                            Some(self.use_value()?)
                         } else {
                             None
                         };
@@ -494,7 +559,7 @@ impl Parser<'_> {
                 self.bump();
                 let operator =
                     self.mnemonic("a unary operator", |s| UnaryOp::from_name(s).is_some())?;
-                let arg = self.value()?;
+                let arg = self.use_value()?;
                 Ok(InstDoc::Unary {
                     dest,
                     operator,
@@ -509,9 +574,9 @@ impl Parser<'_> {
                 } else {
                     self.mnemonic("a compare operator", |s| CmpOp::from_name(s).is_some())?
                 };
-                let lhs = self.value()?;
+                let lhs = self.use_value()?;
                 self.expect(TokenKind::Comma, "`,`")?;
-                let rhs = self.value()?;
+                let rhs = self.use_value()?;
                 Ok(if is_bin {
                     InstDoc::Binop {
                         dest,
@@ -533,11 +598,11 @@ impl Parser<'_> {
                 let kind = self.mnemonic("`check`, `cast` or `typeof`", |s| {
                     matches!(s, "check" | "cast" | "typeof")
                 })?;
-                let arg = self.value()?;
+                let arg = self.use_value()?;
                 let ty = if kind == "typeof" {
                     None
                 } else {
-                    Some(self.ident("a type name")?)
+                    Some(self.name_ident("a type name")?)
                 };
                 Ok(InstDoc::Typeop {
                     dest,
@@ -548,9 +613,9 @@ impl Parser<'_> {
             }
             "load" => {
                 self.bump();
-                let obj = self.value()?;
+                let obj = self.use_value()?;
                 self.expect(TokenKind::Dot, "`.`")?;
-                let field = self.ident("a field name")?;
+                let field = self.name_ident("a field name")?;
                 Ok(InstDoc::Load { dest, obj, field })
             }
             "phi" => {
@@ -559,9 +624,9 @@ impl Parser<'_> {
                 if *self.kind() == TokenKind::LBracket {
                     loop {
                         self.expect(TokenKind::LBracket, "`[`")?;
-                        let block = self.ident("a block label")?;
+                        let block = self.label_ref()?;
                         self.expect(TokenKind::Colon, "`:`")?;
-                        let value = self.value()?;
+                        let value = self.use_value()?;
                         self.expect(TokenKind::RBracket, "`]`")?;
                         inputs.push(PhiInputDoc { block, value });
                         if *self.kind() == TokenKind::Comma {
@@ -575,7 +640,7 @@ impl Parser<'_> {
             }
             "new" => {
                 self.bump();
-                let class = self.ident("a box name")?;
+                let class = self.name_ident("a box name")?;
                 let args = self.args()?;
                 Ok(InstDoc::New { dest, class, args })
             }
@@ -611,7 +676,10 @@ impl Parser<'_> {
             TokenKind::Int(n) => ConstDoc::Int(*n),
             TokenKind::Float(x) => ConstDoc::Float(FloatLit(*x)),
             TokenKind::Str(s) => ConstDoc::String(s.clone()),
-            TokenKind::Func => ConstDoc::Function(self.tok().text(self.src).to_string()),
+            TokenKind::Func => {
+                self.part(Part::Name, self.tok().span);
+                ConstDoc::Function(self.tok().text(self.src).to_string())
+            }
             TokenKind::Ident => match self.tok().text(self.src) {
                 "true" => ConstDoc::Bool(true),
                 "false" => ConstDoc::Bool(false),
@@ -629,18 +697,25 @@ impl Parser<'_> {
     /// A call after `call` (or `tail call`).
     fn call(&mut self, dest: Option<String>, tail: bool) -> PResult<InstDoc> {
         let callee = match self.kind() {
-            TokenKind::Func => CalleeDoc {
-                function: Some(self.func_name()?),
-                ..CalleeDoc::default()
-            },
+            TokenKind::Func => {
+                self.part(Part::Name, self.tok().span);
+                CalleeDoc {
+                    function: Some(self.func_name()?),
+                    ..CalleeDoc::default()
+                }
+            }
             TokenKind::Value => {
-                let v = self.value()?;
+                let v = self.use_value()?;
                 if *self.kind() == TokenKind::Dot {
                     self.bump();
+                    let start = self.tok().span.start;
                     let first = self.ident("a method name")?;
                     if *self.kind() == TokenKind::ColonColon {
                         self.bump();
                         let method = self.ident("a method name")?;
+                        // `Box::method` as one name.
+                        let span = Span::new(start as usize, self.prev_end() as usize);
+                        self.part(Part::Name, span);
                         CalleeDoc {
                             receiver: Some(v),
                             box_name: Some(first),
@@ -648,6 +723,10 @@ impl Parser<'_> {
                             ..CalleeDoc::default()
                         }
                     } else {
+                        self.part(
+                            Part::Name,
+                            Span::new(start as usize, self.prev_end() as usize),
+                        );
                         CalleeDoc {
                             receiver: Some(v),
                             method: Some(first),
@@ -673,12 +752,17 @@ impl Parser<'_> {
     }
 
     fn extern_call(&mut self, dest: Option<String>) -> PResult<InstDoc> {
+        let start = self.tok().span.start;
         let mut name = self.ident("an extern name")?;
         while *self.kind() == TokenKind::Dot {
             self.bump();
             name.push('.');
             name.push_str(&self.ident("an identifier")?);
         }
+        self.part(
+            Part::Name,
+            Span::new(start as usize, self.prev_end() as usize),
+        );
         let args = self.args()?;
         Ok(InstDoc::Extern { dest, name, args })
     }
@@ -1255,16 +1339,16 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("unknown type Foo", "Foo"),
-                ("unknown type Bar", "Bar"),
-                ("unknown block bb9", "bb9"),
-                ("unknown function @nope", "@nope"),
-                ("unknown box Baz", "Baz"),
-                ("unknown extern env.foo", "env.foo"),
-                ("unknown type Qux", "Qux"),
-                ("unknown box Zed", "Zed"),
-                ("unknown function @nope2", "@nope2"),
-                ("unknown block bb7", "bb7"),
+                ("unknown type `Foo`", "Foo"),
+                ("unknown type `Bar`", "Bar"),
+                ("unknown block `bb9`", "bb9"),
+                ("unknown function `@nope`", "@nope"),
+                ("unknown box `Baz`", "Baz"),
+                ("unknown extern `env.foo`", "env.foo"),
+                ("unknown type `Qux`", "Qux"),
+                ("unknown box `Zed`", "Zed"),
+                ("unknown function `@nope2`", "@nope2"),
+                ("unknown block `bb7`", "bb7"),
             ]
         );
     }
@@ -1275,13 +1359,13 @@ mod tests {
         let src = "fn @Foo(%Foo) {\nbb0:\n  %x = load %Foo.Foo\n  %Foo = typeop check %x Foo\n  %z = extern env.x.y(%x)\n  ret\n}\n";
         let e = parse(src).unwrap_err();
         assert_eq!(e.len(), 2);
-        assert_eq!(e[0].message, "unknown type Foo");
+        assert_eq!(e[0].message, "unknown type `Foo`");
         let at = src.find("%x Foo").unwrap() + 3;
         assert_eq!(e[0].span, Span::new(at, at + 3));
         let at = src.find("env.x.y").unwrap();
         assert_eq!(
             (e[1].message.as_str(), e[1].span),
-            ("unknown extern env.x.y", Span::new(at, at + 7))
+            ("unknown extern `env.x.y`", Span::new(at, at + 7))
         );
         assert_eq!(
             crate::span::line_col(src, e[1].span.start as usize),
