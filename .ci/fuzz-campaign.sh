@@ -3,7 +3,8 @@
 #
 # Runs `mir14 fuzz` twice: once with a fixed seed (reproducible: the same programs on every
 # submission) and once with a random seed printed in the log (new programs each time), about
-# two minutes in all, on vm and jit, plus aot when `mir14 run --backend aot` works on this host.
+# two minutes in all, on vm, jit and tiered (with a --tier-threshold chosen per program: 0, small or
+# never reached), plus aot when `mir14 run --backend aot` works on this host.
 # Divergences are saved (with shrunk reproducers) under $FUZZ_OUT (default fuzz-out/); the
 # script exits 1 if either campaign found one.
 #
@@ -25,7 +26,7 @@ if [[ -z "${MIR14_BIN:-}" ]]; then
 fi
 
 # aot joins when it can build and run a trivial program here.
-backends=vm,jit
+backends=vm,jit,tiered
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 printf 'fn @main() {\nbb0:\n  %%x = const 7\n  ret %%x\n}\n' > "$probe/p.mir"
@@ -34,9 +35,9 @@ set +e
 aot_status=$?
 set -e
 if [[ $aot_status -eq 7 ]]; then
-  backends=vm,jit,aot
+  backends=vm,jit,tiered,aot
 else
-  echo "fuzz-campaign: aot not available on this host (status $aot_status); comparing vm,jit"
+  echo "fuzz-campaign: aot not available on this host (status $aot_status); comparing $backends"
 fi
 
 half=$(( total / 2 ))

@@ -476,5 +476,76 @@ def main():
         print("bench CI check: every workload ran and all implementations agree")
 
 
+# ----- tiered execution (issue 15): default `mir14 run` against the forced engines -----
+
+TIER_WORKLOADS = ["json_small", "json_large", "tarai", "fib", "intloop", "strbuild", "arrays",
+                  "json_1mb", "json_5mb"]
+# The long runs, where tiered must beat both engines (ratio < 1.0), not only stay within 1.1.
+TIER_LONG = ("json_1mb", "json_5mb")
+
+
+def tiers(mir14, runs, ci, use_cpu=False):
+    """Times default `mir14 run` (tiered) against `--backend vm` and `--backend jit` on the
+    workloads and the JSON documents of bench/gen_json.py (1 KB and 100 KB, parsed and printed by
+    ny/examples/json.ny; and 1 MB and 5 MB, where the goal is to beat both); prints the ratio
+    default / min(vm, jit) per workload (goal: <= 1.1; < 1.0 on the long JSON runs).
+    Each cell is the best of `runs` runs: on a shared machine the minimum is the stable
+    statistic for runs of a few milliseconds. With `use_cpu` (`--cpu`) a cell is the process's
+    CPU time (user + system, all threads) instead of its wall time: every engine runs the
+    program on one thread, so on a quiet machine the two agree, and on a loaded one CPU time
+    leaves out the time spent waiting for a core."""
+    python = shutil.which("python3") or sys.executable
+    program = os.path.join(ROOT, "ny", "examples", "json.ny")
+    engines = [("tiered", []), ("vm", ["--backend", "vm"]), ("jit", ["--backend", "jit"])]
+    with tempfile.TemporaryDirectory(prefix="mir14-tiers-") as tmp:
+        subprocess.run([python, os.path.join(HERE, "gen_json.py"), tmp], check=True,
+                       stdout=subprocess.DEVNULL)
+        kind = "CPU" if use_cpu else "wall"
+        print(f"tiered execution: {kind} seconds, best of {runs} runs")
+        print(f"{'workload':12}" + "".join(f"{e:>9}" for e, _ in engines) + f"{'ratio':>9}")
+        worst = 0.0
+        for w in TIER_WORKLOADS:
+            row = {}
+            for name, flags in engines:
+                if w.startswith("json_"):
+                    with open(os.path.join(tmp, w + ".json"), "rb") as f:
+                        doc = f.read()
+                    cmd = [mir14, "run"] + flags + [program]
+                else:
+                    doc = b""
+                    cmd = ([mir14, "run"] + flags + [os.path.join(HERE, w + ".mir"), "--"]
+                           + WORKLOADS[w][1 if ci else 0])
+                times = []
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    r = subprocess.run(cmd, input=doc, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, check=False, timeout=TIMEOUT * 4)
+                    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    wall = time.perf_counter() - t0
+                    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+                    times.append(cpu if use_cpu else wall)
+                    if r.returncode != 0:
+                        sys.exit(f"FAILED: {' '.join(cmd)}: status {r.returncode}")
+                row[name] = min(times)
+            ratio = row["tiered"] / min(row["vm"], row["jit"])
+            misses = ratio >= 1.0 if w in TIER_LONG else ratio > 1.10
+            if w not in TIER_LONG:
+                worst = max(worst, ratio)
+            print(f"{w:12}" + "".join(f"{row[e]:9.3f}" for e, _ in engines) + f"{ratio:9.2f}"
+                  + ("  MISSES" if misses else ""), flush=True)
+        print(f"ratio = tiered / min(vm, jit); worst short workload {worst:.2f} (goal: <= 1.10); "
+              f"json_1mb, json_5mb goal: < 1.00")
+
+
 if __name__ == "__main__":
-    main()
+    if "--tiers" in sys.argv[1:]:
+        # `bench.py --tiers [--ci] [--runs N] [--cpu]`: only the tiered comparison, on a release
+        # build.
+        argv = sys.argv[1:]
+        ci = "--ci" in argv
+        n = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else (1 if ci else 5)
+        prof = "debug" if ci else "release"
+        tiers(os.path.join(ROOT, "target", prof, "mir14"), n, ci, "--cpu" in argv)
+    else:
+        main()

@@ -6,10 +6,10 @@
 //! solid and labelled with their declaration, inferred LoopForms (loops the frontend did not
 //! declare) drawn dashed and labelled `inferred loop ...`. Nested loops nest as clusters.
 
-use mir14_mir::analysis::{loop_region, Cfg};
+use mir14_mir::analysis::{loop_region, DomTree, LoopForest};
 use mir14_mir::text::printer::print_inst;
 use mir14_mir::{Block, Function, Inst, LoopForm, Module};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 /// Whether a loop cluster was declared in the source or inferred by the analysis.
@@ -21,11 +21,20 @@ pub enum LoopKind {
     Inferred,
 }
 
-/// One loop to draw: its LoopForm, where it came from, and its blocks.
+/// One loop to draw: its LoopForm and where it came from.
 struct LoopCluster {
     form: LoopForm,
     kind: LoopKind,
-    blocks: BTreeSet<usize>,
+}
+
+/// The loops of a function and their nesting.
+struct Loops {
+    /// Outermost first (sorted by decreasing region size).
+    clusters: Vec<LoopCluster>,
+    /// For each block, the innermost loop containing it: the cluster that draws it.
+    owner: Vec<Option<usize>>,
+    /// For each loop, the smallest larger loop containing its header: the cluster it nests in.
+    parent: Vec<Option<usize>>,
 }
 
 /// Escapes text for a double-quoted dot string.
@@ -34,34 +43,87 @@ fn escape(text: &str) -> String {
 }
 
 /// The loops of a function: its declarations, plus inferred LoopForms whose header no
-/// declaration uses.
-fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Vec<LoopCluster> {
-    let cfg = Cfg::new(func);
-    let mut loops: Vec<LoopCluster> = func
+/// declaration uses, with their nesting. Valid loops' regions (spec §7.3: break and return
+/// blocks are inside the cluster) are nested or disjoint, and [`LoopForest`] finds the nesting
+/// in near-linear time; loops it does not prove valid fall back to explicit regions.
+fn loop_clusters(func: &Function, inferred: &[LoopForm]) -> Loops {
+    let (cfg, dom) = DomTree::of(func);
+    let declared: HashSet<Block> = func.loops.iter().map(|l| l.header).collect();
+    let forms: Vec<(LoopForm, LoopKind)> = func
         .loops
         .iter()
         .map(|l| (*l, LoopKind::Declared))
-        .collect::<Vec<_>>()
-        .into_iter()
         .chain(
             inferred
                 .iter()
-                .filter(|i| !func.loops.iter().any(|d| d.header == i.header))
+                .filter(|i| !declared.contains(&i.header))
                 .map(|l| (*l, LoopKind::Inferred)),
         )
-        .map(|(form, kind)| LoopCluster {
-            form,
-            kind,
-            // The loop's region (spec §7.3): break and return blocks are inside the cluster.
-            blocks: loop_region(func, &cfg, &form)
-                .into_iter()
-                .map(|b| b.index())
-                .collect(),
-        })
         .collect();
-    // Outer loops first, so parents precede children.
-    loops.sort_by_key(|l| std::cmp::Reverse(l.blocks.len()));
-    loops
+    let just_forms: Vec<LoopForm> = forms.iter().map(|(f, _)| *f).collect();
+    let nb = func.blocks.len();
+    let (owner, parent, size) = match LoopForest::new(func, &cfg, &dom, &just_forms) {
+        Some(forest) => {
+            // Region sizes: own blocks plus the children's sizes, children first (a child's
+            // header is strictly dominated by its parent's: it comes later in preorder).
+            let mut size = vec![0usize; forms.len()];
+            for l in forest.innermost.iter().flatten() {
+                size[*l] += 1;
+            }
+            let mut order: Vec<usize> = (0..forms.len()).collect();
+            order.sort_by_key(|&l| std::cmp::Reverse(dom.preorder(just_forms[l].header)));
+            for &l in &order {
+                if let Some(p) = forest.parent[l] {
+                    size[p] += size[l];
+                }
+            }
+            (forest.innermost, forest.parent, size)
+        }
+        None => {
+            let regions: Vec<BTreeSet<Block>> = just_forms
+                .iter()
+                .map(|form| loop_region(func, &cfg, form))
+                .collect();
+            let size: Vec<usize> = regions.iter().map(BTreeSet::len).collect();
+            // The smallest region containing a block (the latest on ties, as sorted below).
+            let smallest = |b: Block| {
+                (0..regions.len())
+                    .filter(|&l| regions[l].contains(&b))
+                    .min_by_key(|&l| (size[l], std::cmp::Reverse(l)))
+            };
+            let owner = (0..nb).map(|b| smallest(Block(b as u32))).collect();
+            // The latest loop before `l` in the sorted order below that contains its header.
+            let parent = (0..regions.len())
+                .map(|l| {
+                    (0..regions.len())
+                        .filter(|&p| {
+                            (size[p] > size[l] || (size[p] == size[l] && p < l))
+                                && regions[p].contains(&just_forms[l].header)
+                        })
+                        .min_by_key(|&p| (size[p], std::cmp::Reverse(p)))
+                })
+                .collect();
+            (owner, parent, size)
+        }
+    };
+    // Outer loops first, so parents precede children (a stable sort: declared loops first).
+    let mut order: Vec<usize> = (0..forms.len()).collect();
+    order.sort_by_key(|&l| std::cmp::Reverse(size[l]));
+    let mut rank = vec![0usize; forms.len()];
+    for (i, &l) in order.iter().enumerate() {
+        rank[l] = i;
+    }
+    Loops {
+        clusters: order
+            .iter()
+            .map(|&l| LoopCluster {
+                form: forms[l].0,
+                kind: forms[l].1,
+            })
+            .collect(),
+        owner: owner.into_iter().map(|o| o.map(|l| rank[l])).collect(),
+        parent: order.iter().map(|&l| parent[l].map(|p| rank[p])).collect(),
+    }
 }
 
 /// Renders the dot text for `module`, or for the one function `only` (a name without `@`).
@@ -101,9 +163,12 @@ struct Picture<'a> {
     fi: usize,
     func: &'a Function,
     module: &'a Module,
-    /// Outermost first (sorted by decreasing size).
-    loops: Vec<LoopCluster>,
+    loops: Loops,
 }
+
+/// Loop clusters are indented by their depth up to this many levels (deeper ones like the
+/// deepest), so the text stays linear in the size of the function.
+const MAX_INDENT: usize = 32;
 
 impl Picture<'_> {
     /// The node id of block `b`.
@@ -111,20 +176,9 @@ impl Picture<'_> {
         format!("\"f{}_b{b}\"", self.fi)
     }
 
-    /// The innermost (smallest) loop containing block `b`: the cluster that draws it.
-    fn owner(&self, b: usize) -> Option<usize> {
-        self.loops.iter().rposition(|l| l.blocks.contains(&b))
-    }
-
-    /// The smallest larger loop containing loop `li`'s header: the cluster it nests in.
-    fn parent(&self, li: usize) -> Option<usize> {
-        let h = self.loops[li].form.header.index();
-        (0..li).rev().find(|&p| self.loops[p].blocks.contains(&h))
-    }
-
     /// The node statement of block `b`: its label and instructions, the entry drawn bold.
     fn node_decl(&self, b: usize) -> String {
-        let Some((_, data)) = self.func.blocks.iter().nth(b) else {
+        let Some(data) = self.func.blocks.get(Block(b as u32)) else {
             return String::new();
         };
         let mut label = format!("{}:\\l", escape(&data.label));
@@ -136,10 +190,48 @@ impl Picture<'_> {
         format!("{} [label=\"{label}\"{style}];", self.node(b))
     }
 
-    /// Appends loop `li`'s cluster, its own blocks and its nested loops.
-    fn emit_loop(&self, out: &mut String, li: usize, depth: usize) {
-        let pad = "  ".repeat(depth + 2);
-        let l = &self.loops[li];
+    /// Appends the clusters of the loops in `roots` and everything nested in them: each loop's
+    /// own blocks (in block order) and then its nested loops (outer first). Iterative, so deep
+    /// nesting does not overflow the stack.
+    fn emit_loops(&self, out: &mut String, roots: &[usize]) {
+        let n = self.loops.clusters.len();
+        let mut own: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (b, o) in self.loops.owner.iter().enumerate() {
+            if let Some(l) = o {
+                own[*l].push(b);
+            }
+        }
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (l, p) in self.loops.parent.iter().enumerate() {
+            if let Some(p) = p {
+                children[*p].push(l);
+            }
+        }
+        // (loop, index of its next child); the depth is the stack height.
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        for &root in roots {
+            self.open_loop(out, root, 0, &own[root]);
+            stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let (li, next) = *top;
+                if let Some(&child) = children[li].get(next) {
+                    top.1 += 1;
+                    let depth = stack.len();
+                    self.open_loop(out, child, depth, &own[child]);
+                    stack.push((child, 0));
+                } else {
+                    stack.pop();
+                    let pad = "  ".repeat(stack.len().min(MAX_INDENT) + 2);
+                    let _ = writeln!(out, "{pad}}}");
+                }
+            }
+        }
+    }
+
+    /// Appends the opening of loop `li`'s cluster and its own blocks.
+    fn open_loop(&self, out: &mut String, li: usize, depth: usize, own: &[usize]) {
+        let pad = "  ".repeat(depth.min(MAX_INDENT) + 2);
+        let l = &self.loops.clusters[li];
         let label = |b: Block| self.func.blocks.get(b).map_or("?", |d| d.label.as_str());
         let desc = format!(
             "loop header={} body={} latch={} exit={}",
@@ -155,17 +247,9 @@ impl Picture<'_> {
         };
         let _ = writeln!(out, "{pad}  label=\"{prefix}{}\";", escape(&desc));
         let _ = writeln!(out, "{pad}  style={style};");
-        for &b in &l.blocks {
-            if self.owner(b) == Some(li) {
-                let _ = writeln!(out, "{pad}  {}", self.node_decl(b));
-            }
+        for &b in own {
+            let _ = writeln!(out, "{pad}  {}", self.node_decl(b));
         }
-        for child in li + 1..self.loops.len() {
-            if self.parent(child) == Some(li) {
-                self.emit_loop(out, child, depth + 1);
-            }
-        }
-        let _ = writeln!(out, "{pad}}}");
     }
 
     /// Appends the function's cluster.
@@ -174,15 +258,14 @@ impl Picture<'_> {
         let _ = writeln!(out, "    label=\"@{}\";", escape(&self.func.name));
         // Blocks outside every loop, then the loops from the outermost.
         for b in 0..self.func.blocks.len() {
-            if self.owner(b).is_none() {
+            if self.loops.owner.get(b).copied().flatten().is_none() {
                 let _ = writeln!(out, "    {}", self.node_decl(b));
             }
         }
-        for li in 0..self.loops.len() {
-            if self.parent(li).is_none() {
-                self.emit_loop(out, li, 0);
-            }
-        }
+        let roots: Vec<usize> = (0..self.loops.clusters.len())
+            .filter(|&li| self.loops.parent[li].is_none())
+            .collect();
+        self.emit_loops(out, &roots);
         // Successor edges, labelled on branches.
         for (b, data) in self.func.blocks.iter() {
             let from = self.node(b.index());

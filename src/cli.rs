@@ -98,8 +98,12 @@ pub enum Command {
     Cfg(CfgArgs),
     /// Run @main
     ///
-    /// Verifies FILE and runs its @main on one backend. ARGS become the program's `env.args()`;
-    /// standard input is the program's. The exit status is @main's Integer result & 255 (0 for
+    /// Verifies FILE and runs its @main on one backend. The default, tiered, starts in the
+    /// interpreter and compiles each function with Cranelift once it is hot (its calls plus
+    /// taken loop back edges exceed --tier-threshold; a hot loop moves to compiled code at its
+    /// header), so short runs skip compilation and long ones run native code; --backend
+    /// vm|jit|aot forces one engine. All give the same output. ARGS become the program's
+    /// `env.args()`; standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.
     ///
@@ -125,7 +129,7 @@ pub enum Command {
     Build(BuildArgs),
     /// Run @main on every backend and compare the results
     ///
-    /// Runs @main of FILE on every backend (vm, jit, aot; each as `mir14 run --backend B` in its
+    /// Runs @main of FILE on every backend (vm, jit, tiered, aot; each as `mir14 run --backend B` in its
     /// own process, with the same flags, arguments and standard input) and compares stdout,
     /// stderr and exit status byte for byte. Prints one line per backend (`vm: exit 3, stdout 17
     /// bytes, stderr 0 bytes`), then either `parity: all backends agree` (exit status 0) or
@@ -212,9 +216,20 @@ pub struct RunArgs {
     /// The program: MIR14 text, the JSON form (`.json`) or ny (`.ny`)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The backend [default: jit where Cranelift supports the host, else vm]
+    /// The backend [default: tiered where Cranelift supports the host, else vm]
     #[arg(long, value_enum, value_name = "BACKEND")]
     pub backend: Option<Backend>,
+    /// Tiered backend: compile a function with Cranelift once its calls plus taken loop back
+    /// edges in the interpreter exceed N (0 compiles every function at its first call; a value
+    /// never reached keeps everything interpreted)
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = mir14_tier::DEFAULT_THRESHOLD,
+        value_parser = non_negative,
+        allow_hyphen_values = true
+    )]
+    pub tier_threshold: u64,
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
@@ -255,6 +270,7 @@ impl RunArgs {
             max_depth: self.limits.max_depth,
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
+            tier_threshold: self.tier_threshold,
             debug: None,
             trace: self.trace,
             trace_calls: self.trace_calls,
@@ -322,6 +338,7 @@ impl ParityArgs {
             max_depth: self.limits.max_depth,
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
+            tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
             debug: None,
             trace: false,
             trace_calls: false,
@@ -348,12 +365,13 @@ pub struct FuzzArgs {
     /// Stop after N programs
     #[arg(long, value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
     pub programs: Option<u64>,
-    /// The backends to compare, at least two: `vm`, `jit`, `aot`, or `NAME=COMMAND ARGS` (run as
+    /// The backends to compare, at least two: `vm`, `jit`, `aot`, `tiered` (its threshold is
+    /// chosen per program: 0, 1 to 20, or never reached), or `NAME=COMMAND ARGS` (run as
     /// `COMMAND ARGS FILE --fuel F --max-depth D`)
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "vm,jit,aot",
+        default_value = "vm,jit,tiered,aot",
         value_parser = fuzz::parse_backends,
         allow_hyphen_values = true
     )]
@@ -416,6 +434,7 @@ impl FuzzArgs {
             shrink: !self.no_shrink,
             stop_on_divergence: self.stop_on_divergence,
             vary_limits: !self.fixed_limits,
+            tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
             shrink_seconds: self.shrink_seconds,
             // Runs start in the program's directory: relative library paths are made absolute.
             libs: self
@@ -808,7 +827,7 @@ pub(crate) mod tests {
             ),
             (
                 &["run", "a.mir", "--backend", "gpu"],
-                "unknown backend `gpu` (expected vm, jit or aot)",
+                "unknown backend `gpu` (expected tiered, vm, jit or aot)",
             ),
             (
                 &["run", "a.mir", "b.mir"],
@@ -896,8 +915,9 @@ pub(crate) mod tests {
     fn fuzz_flags() {
         let o = fuzz_options(&["--seconds=7", "--no-shrink", "--seed", "5"]).unwrap();
         assert_eq!((o.seconds, o.shrink, o.seed), (7, false, 5));
-        assert_eq!(o.backends.len(), 3);
-        assert!(o.backends[2].is_standard_aot() && !o.backends[1].is_standard_aot());
+        assert_eq!(o.backends.len(), 4);
+        assert_eq!(o.backends[2].name, "tiered");
+        assert!(o.backends[3].is_standard_aot() && !o.backends[1].is_standard_aot());
         assert_eq!((o.fuel, o.max_depth, o.programs), (100_000, 200, None));
         assert_eq!((o.batch, o.max_heap), (10, None));
         assert_eq!(o.timeout, Duration::from_secs(10));

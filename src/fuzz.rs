@@ -83,6 +83,9 @@ pub struct Options {
     pub stop_on_divergence: bool,
     /// Give some programs small limits (see [`program_options`]).
     pub vary_limits: bool,
+    /// `--tier-threshold` of the `tiered` backend's runs (chosen per program, see
+    /// [`program_options`]).
+    pub tier_threshold: u64,
     /// The time budget for shrinking one divergent program.
     pub shrink_seconds: u64,
     /// `--lib LIB` passed to every run (libraries of imported C functions).
@@ -149,13 +152,13 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
                     command,
                 }
             }
-            None if matches!(part, "vm" | "jit" | "aot") => Backend {
+            None if matches!(part, "vm" | "jit" | "aot" | "tiered") => Backend {
                 name: part.into(),
                 command: vec![exe.clone(), "run".into(), "--backend".into(), part.into()],
             },
             None => {
                 return Err(format!(
-                    "unknown backend `{part}`, expected vm, jit, aot or NAME=COMMAND"
+                    "unknown backend `{part}`, expected vm, jit, aot, tiered or NAME=COMMAND"
                 ))
             }
         };
@@ -177,9 +180,17 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
 /// 100000 (the generator's deep recursions go near it) and one in eight a small `--max-heap`
 /// of 256 KiB to 8 MiB (the generator's growing strings and arrays go near it). The choice
 /// comes from the seed, so a program always runs with the same limits; a campaign draws them
-/// for each batch from the seed of its first program.
+/// for each batch from the seed of its first program. The `tiered` backend's threshold is
+/// chosen from the seed too: 0 (everything compiled), 1 to 20 (mixed frames, OSR), or never
+/// reached.
 pub fn program_options(opts: &Options, seed: u64) -> Options {
     let mut o = opts.clone();
+    let t = mir14_gen::Rng::new(seed ^ 0x7135_ED00).next_u64();
+    o.tier_threshold = match t % 8 {
+        0 => 0,
+        1 => u64::MAX,
+        _ => 1 + (t >> 8) % 20,
+    };
     if opts.vary_limits {
         let h = mir14_gen::Rng::new(seed ^ 0x5EED_F0E1).next_u64();
         match h % 8 {
@@ -217,9 +228,14 @@ pub fn reproduces(backends: &[Backend], outcomes: &[Outcome]) -> bool {
         && divergence(backends, outcomes).is_some()
 }
 
-/// The limit flags a program runs with, as `mir14 run` takes them.
+/// The limit flags a program runs with, as `mir14 run` takes them (with the tiered backend's
+/// threshold when it is compared).
 fn limit_flags(opts: &Options) -> String {
-    limit_list(opts).join(" ")
+    let mut flags = limit_list(opts).join(" ");
+    if opts.backends.iter().any(is_tiered) {
+        flags.push_str(&format!(" --tier-threshold {}", opts.tier_threshold));
+    }
+    flags
 }
 
 /// The limit flags a program runs with, one argument each.
@@ -236,6 +252,11 @@ fn limit_list(opts: &Options) -> Vec<String> {
         flags.extend(["--lib".to_string(), l.clone()]);
     }
     flags
+}
+
+/// Whether `b` is the built-in `tiered` backend (which takes `--tier-threshold`).
+fn is_tiered(b: &Backend) -> bool {
+    b.command.len() >= 2 && b.command[b.command.len() - 2..] == ["--backend", "tiered"]
 }
 
 /// A seed from the clock (the default of `--seed`).
@@ -536,6 +557,10 @@ fn command(b: &Backend, opts: &Options, file: &Path, args: &[String]) -> Command
     cmd.args(&b.command[1..])
         .arg(file.file_name().unwrap_or(file.as_os_str()));
     limit_args(&mut cmd, opts);
+    if is_tiered(b) {
+        cmd.arg("--tier-threshold")
+            .arg(opts.tier_threshold.to_string());
+    }
     if !args.is_empty() {
         cmd.arg("--").args(args);
     }
@@ -644,9 +669,22 @@ mod tests {
         assert_eq!(program_options(&o, 9), program_options(&o, 9));
         let fixed = Options {
             vary_limits: false,
+            tier_threshold: 0,
             ..o.clone()
         };
-        assert!((0..50).all(|s| program_options(&fixed, s) == fixed));
+        // Fixed limits stay fixed; the tiered threshold still varies per program.
+        assert!((0..50).all(|s| {
+            let p = program_options(&fixed, s);
+            p == Options {
+                tier_threshold: p.tier_threshold,
+                ..fixed.clone()
+            }
+        }));
+        let thresholds: Vec<u64> = (0..200)
+            .map(|s| program_options(&o, s).tier_threshold)
+            .collect();
+        assert!(thresholds.contains(&0) && thresholds.contains(&u64::MAX));
+        assert!(thresholds.iter().any(|t| (1..=20).contains(t)));
     }
 
     #[test]

@@ -6,9 +6,12 @@ use std::io::Write;
 /// The call depth limit when `--max-depth` is not given (spec §5).
 pub const DEFAULT_MAX_DEPTH: u64 = 100_000;
 
-/// An executor of MIR14 (`--backend vm|jit|aot`).
+/// An executor of MIR14 (`--backend tiered|vm|jit|aot`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
+    /// Tiered (`mir14-tier`): the interpreter first, hot functions and loops compiled by
+    /// Cranelift (the default)
+    Tiered,
     /// The reference interpreter (`mir14-vm`).
     Vm,
     /// The Cranelift JIT (`mir14-jit`).
@@ -19,11 +22,12 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend `mir14 parity` compares, the reference interpreter first.
-    pub const ALL: [Backend; 3] = [Backend::Vm, Backend::Jit, Backend::Aot];
+    pub const ALL: [Backend; 4] = [Backend::Vm, Backend::Jit, Backend::Tiered, Backend::Aot];
 
     /// The backend's name as `--backend` spells it.
     pub fn name(self) -> &'static str {
         match self {
+            Backend::Tiered => "tiered",
             Backend::Vm => "vm",
             Backend::Jit => "jit",
             Backend::Aot => "aot",
@@ -31,8 +35,8 @@ impl Backend {
     }
 }
 
-/// The backend used when `--backend` is not given: `jit` where Cranelift supports the host
-/// architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
+/// The backend used when `--backend` is not given: `tiered` where Cranelift supports the
+/// host architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
 pub fn default_backend() -> Backend {
     if cfg!(any(
         target_arch = "x86_64",
@@ -40,7 +44,7 @@ pub fn default_backend() -> Backend {
         target_arch = "riscv64",
         target_arch = "s390x"
     )) {
-        Backend::Jit
+        Backend::Tiered
     } else {
         Backend::Vm
     }
@@ -59,6 +63,9 @@ pub struct RunOptions {
     pub max_heap: Option<u64>,
     /// The program's arguments (after `--`), for `env.args()`.
     pub args: Vec<String>,
+    /// `--tier-threshold N`: calls plus taken back edges before a function is compiled
+    /// (tiered backend only).
+    pub tier_threshold: u64,
     /// The source positions of backtraces.
     pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
     /// `--trace`: each executed instruction (interpreter only).
@@ -134,8 +141,9 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
     };
     match backend {
         // Observation (trace, profile, perf map) runs on the backends' own entry points;
-        // plain runs go through the embedding API.
-        Backend::Vm if opts.trace || opts.trace_calls || opts.profile => {
+        // plain runs go through the embedding API. A profiled tiered run stays in the
+        // interpreter (spec §9), like a traced one.
+        Backend::Vm | Backend::Tiered if opts.trace || opts.trace_calls || opts.profile => {
             mir14_vm::run_observed(module, &config, observe)
         }
         Backend::Jit if opts.profile || opts.perf_map => {
@@ -147,18 +155,21 @@ pub fn execute(module: &Module, opts: &RunOptions) -> i32 {
                 }
             }
         }
-        Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config),
-        Backend::Jit => execute_engine(module, mir14_engine::Backend::Jit, &config),
+        Backend::Tiered => execute_engine(module, mir14_engine::Backend::Tiered, &config, opts),
+        Backend::Vm => execute_engine(module, mir14_engine::Backend::Vm, &config, opts),
+        Backend::Jit => execute_engine(module, mir14_engine::Backend::Jit, &config, opts),
         Backend::Aot => execute_aot(module, opts),
     }
 }
 
-/// `--backend vm|jit`: runs `@main` in process through the embedding API (`mir14-engine`) with
-/// the process's streams. A module the backend cannot load prints `error: ...` and gives 2.
+/// `--backend tiered|vm|jit`: runs `@main` in process through the embedding API
+/// (`mir14-engine`) with the process's streams. A module the backend cannot load prints
+/// `error: ...` and gives 2.
 fn execute_engine(
     module: &Module,
     backend: mir14_engine::Backend,
     config: &mir14_rt::Config,
+    opts: &RunOptions,
 ) -> i32 {
     let fail = |e: &dyn std::fmt::Display| {
         let _ = writeln!(std::io::stderr(), "error: {e}");
@@ -170,7 +181,8 @@ fn execute_engine(
     };
     let engine = mir14_engine::Engine::new(backend)
         .consume_fuel(config.fuel.is_some())
-        .debug_info(config.debug.clone());
+        .debug_info(config.debug.clone())
+        .tier_threshold(opts.tier_threshold);
     let imports = mir14_engine::Imports {
         libs: config.libs.clone(),
         host: mir14_rt::HostFunctions::new(),

@@ -560,6 +560,7 @@ fn parity_runs_every_backend_with_the_same_input() {
         o.out(),
         "vm: exit 3, stdout 17 bytes, stderr 0 bytes\n\
          jit: exit 3, stdout 17 bytes, stderr 0 bytes\n\
+         tiered: exit 3, stdout 17 bytes, stderr 0 bytes\n\
          aot: exit 3, stdout 17 bytes, stderr 0 bytes\n\
          parity: all backends agree\n"
     );

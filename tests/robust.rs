@@ -215,6 +215,34 @@ fn sigterm_to_run_aot_kills_the_program_and_cleans_up() {
 
 #[cfg(target_os = "linux")]
 #[test]
+fn sigkill_to_run_aot_takes_the_program_with_it() {
+    let (mut child, prog, _tmp) = start_forever("sigkill");
+    // SIGKILL cannot be forwarded: the program must die with its parent anyway.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        // Gone, or a zombie waiting for its new parent to reap it: either way not running.
+        let state = fs::read_to_string(format!("/proc/{prog}/stat")).unwrap_or_default();
+        let running = state
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|s| s != "Z" && s != "X");
+        if !running {
+            break;
+        }
+        if start.elapsed().as_secs() > 60 {
+            // SAFETY: ending the orphan this test made, so it does not outlive the test.
+            unsafe { libc::kill(prog as i32, libc::SIGKILL) };
+            panic!("program {prog} outlived `mir14 run` (orphaned)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
 fn a_signal_in_the_aot_program_is_reported_as_a_signal() {
     use std::os::unix::process::ExitStatusExt;
     let (child, prog, tmp) = start_forever("child_signal");

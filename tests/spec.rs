@@ -45,8 +45,28 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The backends every run test runs on.
-const BACKENDS: &[&str] = &["vm", "jit", "aot"];
+/// The backends every run test runs on: the three engines, and the tiered engine (the
+/// default of `mir14 run`) at three thresholds: 0 (every function compiled at its first call),
+/// 2 (mixed interpreted and compiled frames, OSR in loops after two back edges) and never
+/// reached (everything interpreted under the tier's counters).
+const BACKENDS: &[&str] = &["vm", "jit", "aot", "tier0", "tier2", "tiernever"];
+
+/// The `mir14 run` flags that select `backend`.
+fn backend_flags(backend: &str) -> Vec<&'static str> {
+    match backend {
+        "tier0" => vec!["--backend", "tiered", "--tier-threshold", "0"],
+        "tier2" => vec!["--backend", "tiered", "--tier-threshold", "2"],
+        "tiernever" => vec![
+            "--backend",
+            "tiered",
+            "--tier-threshold",
+            "18446744073709551615",
+        ],
+        "vm" => vec!["--backend", "vm"],
+        "jit" => vec!["--backend", "jit"],
+        _ => vec!["--backend", "aot"],
+    }
+}
 
 /// How many AOT executables are built at once.
 const AOT_BUILD_THREADS: usize = 2;
@@ -636,7 +656,8 @@ fn run(path: &Path, backend: &str, aot: &AotBatch) -> Result<(), Failed> {
     let test = RunTest::load(path)?;
     let (program_args, stdin) = (&test.args, &test.stdin);
     let flags = test.flags.join(" ");
-    let mut argv: Vec<&str> = vec!["run", "--backend", backend];
+    let mut argv: Vec<&str> = vec!["run"];
+    argv.extend(backend_flags(backend));
     argv.extend(test.flags.iter().map(String::as_str));
     argv.push(&file);
     argv.push("--");

@@ -116,6 +116,14 @@ fn isa() -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
         ("is_pic", "true"),
         ("preserve_frame_pointers", "true"),
         ("use_colocated_libcalls", "false"),
+        (
+            "enable_verifier",
+            if mir14_codegen::verify_ir() {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ] {
         fb.set(k, v)
             .map_err(|e| format!("cranelift setting {k}={v}: {e}"))?;

@@ -120,14 +120,27 @@ mod imp {
     }
 
     /// Makes the child started by `cmd` begin with the termination signals unblocked (a
-    /// child inherits the blocked mask of the thread that forks it).
+    /// child inherits the blocked mask of the thread that forks it), and die with its parent:
+    /// should `mir14 run` itself be killed by a signal it cannot forward (SIGKILL from a
+    /// timeout), the kernel sends the child SIGKILL instead of leaving it running orphaned.
     pub fn unblock_in_child(cmd: &mut std::process::Command) {
         use std::os::unix::process::CommandExt;
-        // SAFETY: `pthread_sigmask` is async-signal-safe; `set` only fills a local.
+        // SAFETY: `getpid`, `pthread_sigmask`, `prctl`, `getppid` and `raise` are
+        // async-signal-safe; `set` only fills a local.
         unsafe {
-            cmd.pre_exec(|| {
+            let parent = libc::getpid();
+            cmd.pre_exec(move || {
                 let s = set();
                 libc::pthread_sigmask(libc::SIG_UNBLOCK, &s, std::ptr::null_mut());
+                #[cfg(target_os = "linux")]
+                {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    // The parent may have died before the request took effect.
+                    if libc::getppid() != parent {
+                        libc::raise(libc::SIGKILL);
+                    }
+                }
+                let _ = parent;
                 Ok(())
             });
         }

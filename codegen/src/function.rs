@@ -14,9 +14,9 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, types, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
 };
-use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_frontend::FunctionBuilder;
 use cranelift_module::{FuncId as ClFuncId, Module, ModuleResult};
-use mir14_mir::analysis::BackEdges;
+use mir14_mir::analysis::{BackEdges, Cfg};
 use mir14_mir::infer::{FuncTypes, Ty};
 use mir14_mir::{Block, FuncId, Function, Inst, Module as MirModule, Value};
 use mir14_rt as tags;
@@ -76,7 +76,15 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     /// Per function and parameter: whether the parameter's tag is left out of the call.
     pub(crate) tagless: &'a [Vec<bool>],
     pub(crate) symbols: &'a Symbols,
-    pub(crate) vars: HashMap<Value, (Variable, Variable)>,
+    /// Each translated value: its tag (`None` when its type fixes the tag) and its bits. MIR is
+    /// in SSA form and blocks are translated in reverse postorder, so a definition is always
+    /// translated before its uses and dominates them; phis are block parameters. (Cranelift
+    /// variables would cost memory per variable times blocks in the SSA builder.)
+    pub(crate) vars: HashMap<Value, (Option<ir::Value>, ir::Value)>,
+    /// The phi inputs of each edge `(from, to)`: the input of each of `to`'s phis (by index)
+    /// from `from`, the first one when there are several (filled by `translate`, so that an
+    /// edge costs its phis, not the size of each phi).
+    pub(crate) phi_args: HashMap<(Block, Block), Vec<Option<Value>>>,
     pub(crate) ctx_val: Option<ir::Value>,
     pub(crate) arg_slot: Option<ir::StackSlot>,
     pub(crate) trap_block: Option<ir::Block>,
@@ -91,6 +99,10 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) tail_table: Option<cranelift_module::DataId>,
     pub(crate) opts: TranslateOptions,
     pub(crate) ptr: ir::Type,
+    /// Tiered code: calls between MIR functions go through the engine's table.
+    pub(crate) tier: Option<crate::TierLinks>,
+    /// An on-stack-replacement entry at this loop header instead of the function's entry.
+    pub(crate) osr: Option<Block>,
 }
 
 impl<M: Module> FnTranslator<'_, '_, M> {
@@ -99,6 +111,32 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let f = self.func;
         let dom = BackEdges::fuel_edges(f);
         let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
+        // Phis are parameters of their block: a tag (unless the type fixes it) and bits.
+        for (bid, bd) in f.blocks.iter() {
+            for inst in &bd.insts {
+                let Inst::Phi { dest, .. } = inst else {
+                    break;
+                };
+                let tag = match self.known_tag(*dest) {
+                    Some(_) => None,
+                    None => Some(self.b.append_block_param(blocks[bid.index()], types::I64)),
+                };
+                let bits = self.b.append_block_param(blocks[bid.index()], types::I64);
+                self.vars.insert(*dest, (tag, bits));
+            }
+            for (k, inst) in bd.insts.iter().enumerate() {
+                let Inst::Phi { inputs, .. } = inst else {
+                    break;
+                };
+                for &(from, v) in inputs {
+                    let slot = self.phi_args.entry((from, bid)).or_default();
+                    if slot.len() <= k {
+                        slot.resize(k + 1, None);
+                    }
+                    slot[k].get_or_insert(v);
+                }
+            }
+        }
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
@@ -120,7 +158,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         if max_args > 0 {
             let slot = self.b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
-                (max_args * 16) as u32,
+                ((max_args + 1) * 16) as u32,
                 3,
             ));
             self.arg_slot = Some(slot);
@@ -133,6 +171,87 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.cur_inst = Site::ENTRY;
         self.trap_block = Some(trap_block);
 
+        if let Some(header) = self.osr {
+            // An OSR entry `(ctx, vals) -> (tag, bits)`: the interpreter's frame is already
+            // counted (depth, fuel, annotations); every value is loaded from its register
+            // (`vals[v]`, values that are not live at the header are loaded but unused), then
+            // the loop header runs.
+            let vals = params[1];
+            // Constants are rematerialized (the interpreter drops the ones it folds into
+            // immediates, so their registers are not written).
+            let mut consts = HashMap::new();
+            for bd in f.blocks.values() {
+                for inst in &bd.insts {
+                    if let Inst::Const { dest, value } = inst {
+                        consts.insert(*dest, value);
+                    }
+                }
+            }
+            // Phis are block parameters: the header's get the loaded values as the jump's
+            // arguments, other blocks' phis are defined by their incoming edges.
+            let header_phis: Vec<Value> = f.blocks[header]
+                .insts
+                .iter()
+                .map_while(|i| match i {
+                    Inst::Phi { dest, .. } => Some(*dest),
+                    _ => None,
+                })
+                .collect();
+            // Phis of blocks the header reaches are block parameters; the others (before the
+            // loop) take the loaded value like any value.
+            let live = rpo_from(&Cfg::new(f), header);
+            let is_phi: std::collections::HashSet<Value> = live
+                .iter()
+                .flat_map(|&b| f.blocks[b].insts.iter())
+                .filter_map(|i| match i {
+                    Inst::Phi { dest, .. } => Some(*dest),
+                    _ => None,
+                })
+                .collect();
+            let mut loaded: HashMap<Value, Pair> = HashMap::new();
+            for v in 0..f.values.len() {
+                if let Some(c) = consts.get(&Value(v as u32)) {
+                    let p = self.constant(c, header);
+                    self.def(Value(v as u32), p);
+                    continue;
+                }
+                let off = (v * 16) as i32;
+                let bits = self
+                    .b
+                    .ins()
+                    .load(types::I64, MemFlagsData::trusted(), vals, off + 8);
+                let tag = if self.known_tag(Value(v as u32)).is_none() {
+                    self.b
+                        .ins()
+                        .load(types::I64, MemFlagsData::trusted(), vals, off)
+                } else {
+                    bits
+                };
+                if is_phi.contains(&Value(v as u32)) {
+                    loaded.insert(Value(v as u32), Pair { tag, bits });
+                } else {
+                    self.def(Value(v as u32), Pair { tag, bits });
+                }
+            }
+            let mut args = Vec::new();
+            for d in header_phis {
+                let p = loaded.get(&d).copied().unwrap_or_else(|| self.use_(d));
+                if self.known_tag(d).is_none() {
+                    args.push(BlockArg::Value(p.tag));
+                }
+                args.push(BlockArg::Value(p.bits));
+            }
+            self.b.ins().jump(blocks[header.index()], &args);
+        } else {
+            self.prologue(&params, &blocks, trap_block);
+        }
+        self.body(&blocks, &dom, trap_block)
+    }
+
+    /// The prologue (spec §5): the depth check and increment, inline; then fuel; then the
+    /// parameter annotations; then a jump to the first block.
+    fn prologue(&mut self, params: &[ir::Value], blocks: &[ir::Block], trap_block: ir::Block) {
+        let f = self.func;
         let mir_entry = Block(0);
         // Prologue (spec §5): the depth check and increment, inline; then fuel; then the
         // parameter annotations.
@@ -202,12 +321,36 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.trap_if_trap(r[0], mir_entry);
         }
         self.b.ins().jump(blocks[0], &[]);
+    }
 
-        for (bid, bd) in f.blocks.iter() {
+    /// The blocks, the trap landings and the trap exit.
+    fn body(
+        &mut self,
+        blocks: &[ir::Block],
+        dom: &BackEdges,
+        trap_block: ir::Block,
+    ) -> ModuleResult<()> {
+        let f = self.func;
+        // Reverse postorder from where the code starts (the entry, or the OSR loop header): a
+        // block after its dominators, so definitions are translated before their uses. Then
+        // the other blocks (unreachable, or before the OSR header: values defined there were
+        // loaded by the OSR entry, and their definitions come after every live use).
+        let cfg = Cfg::new(f);
+        let mut order: Vec<Block> = match self.osr {
+            Some(h) => rpo_from(&cfg, h),
+            None => cfg.reverse_postorder().to_vec(),
+        };
+        let mut placed = vec![false; f.blocks.len()];
+        for b in &order {
+            placed[b.index()] = true;
+        }
+        order.extend(f.blocks.keys().filter(|b| !placed[b.index()]));
+        for bid in order {
+            let bd = &f.blocks[bid];
             self.b.switch_to_block(blocks[bid.index()]);
             for (i, inst) in bd.insts.iter().enumerate() {
                 self.cur_inst = i as u32;
-                self.inst(bid, inst, &blocks, &dom)?;
+                self.inst(bid, inst, blocks, dom)?;
                 // A tail call ends the block: the `ret` after it is never reached.
                 if inst.is_tail_call() {
                     break;
@@ -253,41 +396,31 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.ins().iconst(types::I64, x)
     }
 
-    fn vars_of(&mut self, v: Value) -> (Variable, Variable) {
-        if let Some(p) = self.vars.get(&v) {
-            return *p;
-        }
-        let t = self.b.declare_var(types::I64);
-        let b = self.b.declare_var(types::I64);
-        self.vars.insert(v, (t, b));
-        (t, b)
-    }
-
     /// The tag every value of `v` has, if its type is known.
     fn known_tag(&self, v: Value) -> Option<u64> {
         self.types.and_then(|t| tag_of(t.ty(v)))
     }
 
-    /// Defines `v`. A value of known type keeps only its bits in a variable: its tag is a
-    /// constant at every use.
+    /// Defines `v`. A value of known type keeps only its bits: its tag is a constant at every
+    /// use.
     fn def(&mut self, v: Value, p: Pair) {
-        let (t, b) = self.vars_of(v);
-        if self.known_tag(v).is_none() {
-            self.b.def_var(t, p.tag);
-        }
-        self.b.def_var(b, p.bits);
+        let tag = self.known_tag(v).is_none().then_some(p.tag);
+        self.vars.insert(v, (tag, p.bits));
     }
 
     fn use_(&mut self, v: Value) -> Pair {
-        let (t, b) = self.vars_of(v);
-        let tag = match self.known_tag(v) {
-            Some(k) => self.iconst(k as i64),
-            None => self.b.use_var(t),
+        let (tag, bits) = match self.vars.get(&v) {
+            Some(&(t, b)) => (t, b),
+            // Only in unreachable code (reachable uses are dominated by their definition, and
+            // translated after it): any value will do.
+            None => (None, self.iconst(0)),
         };
-        Pair {
-            tag,
-            bits: self.b.use_var(b),
-        }
+        let tag = match (self.known_tag(v), tag) {
+            (Some(k), _) => self.iconst(k as i64),
+            (None, Some(t)) => t,
+            (None, None) => self.iconst(tags::VOID as i64),
+        };
+        Pair { tag, bits }
     }
 
     /// The constant an `iconst` defined `x` with, if it is one.
@@ -439,6 +572,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// A direct call to a MIR function; traps propagate.
     fn call_direct(&mut self, f: FuncId, args: &[Pair], at: Block) -> Pair {
+        if let Some(links) = self.tier {
+            return self.call_tiered(links, f, args, at);
+        }
         let (fref, all) = self.direct_entry_args(f, args);
         let call = self.b.ins().call(fref, &all);
         let r = self.b.inst_results(call).to_vec();
@@ -449,22 +585,99 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         }
     }
 
-    /// The phi copies (parallel: read every input, then write every result) and the fuel check
-    /// for the edge `from → to`, emitted at the current position.
-    fn edge_inline(&mut self, from: Block, to: Block, dom: &BackEdges) {
+    /// A call in tiered code: the callee's direct entry from the engine's table when it is
+    /// compiled, else the engine's entry function (`(ctx, f, args, n) -> (tag, bits)`), which
+    /// runs it in the interpreter or compiles it first; traps propagate.
+    fn call_tiered(
+        &mut self,
+        links: crate::TierLinks,
+        f: FuncId,
+        args: &[Pair],
+        at: Block,
+    ) -> Pair {
+        let slot_addr = self.iconst((links.table + 8 * f.index() as u64) as i64);
+        let code = self
+            .b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), slot_addr, 0);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, types::I64);
+        self.b.append_block_param(join, types::I64);
+        self.b.ins().brif(code, fast, &[], slow, &[]);
+        // Compiled: the direct entry, with the callee's signature.
+        self.b.switch_to_block(fast);
+        let mut all = vec![self.ctx()];
+        for (i, p) in args.iter().enumerate() {
+            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+                all.push(p.tag);
+            }
+            all.push(p.bits);
+        }
+        let sig = crate::module::direct_signature(&*self.module, &self.tagless[f.index()]);
+        let sigref = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sigref, code, &all);
+        let r = self.b.inst_results(call).to_vec();
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(r[0]), BlockArg::Value(r[1])]);
+        // Not compiled yet: through the engine, arguments in memory.
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let addr = self.spill_args(args);
+        let fid = self.iconst(f.index() as i64);
+        let n = self.iconst(args.len() as i64);
+        let enter = self.iconst(links.enter as i64);
+        let mut sig = self.module.make_signature();
+        sig.params.push(ir::AbiParam::new(self.ptr));
+        sig.params.push(ir::AbiParam::new(types::I64));
+        sig.params.push(ir::AbiParam::new(self.ptr));
+        sig.params.push(ir::AbiParam::new(types::I64));
+        sig.returns.push(ir::AbiParam::new(types::I64));
+        sig.returns.push(ir::AbiParam::new(types::I64));
+        let sigref = self.b.import_signature(sig);
+        let cx = self.ctx();
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sigref, enter, &[cx, fid, addr, n]);
+        let r = self.b.inst_results(call).to_vec();
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(r[0]), BlockArg::Value(r[1])]);
+        self.b.switch_to_block(join);
+        let res = self.b.block_params(join).to_vec();
+        self.trap_if_trap(res[0], at);
+        Pair {
+            tag: res[0],
+            bits: res[1],
+        }
+    }
+
+    /// The arguments of `to`'s phi parameters for the edge `from → to` (a parallel copy: every
+    /// input is read before the jump), then the edge's fuel check, emitted at the current
+    /// position. Returns the arguments of the jump to `to`.
+    fn edge_inline(&mut self, from: Block, to: Block, dom: &BackEdges) -> Vec<BlockArg> {
         let f = self.func;
-        let mut copies = Vec::new();
-        for inst in &f.blocks[to].insts {
-            let Inst::Phi { dest, inputs } = inst else {
+        let mut args = Vec::new();
+        // (`branch %c, b, b` emits the edge twice.)
+        let inputs = self.phi_args.get(&(from, to)).cloned().unwrap_or_default();
+        for (k, inst) in f.blocks[to].insts.iter().enumerate() {
+            let Inst::Phi { dest, .. } = inst else {
                 break;
             };
-            if let Some((_, v)) = inputs.iter().find(|(b, _)| *b == from) {
-                copies.push((*dest, *v));
+            let p = match inputs.get(k).copied().flatten() {
+                Some(v) => self.use_(v),
+                None => {
+                    let z = self.iconst(0);
+                    Pair { tag: z, bits: z }
+                }
+            };
+            if self.known_tag(*dest).is_none() {
+                args.push(BlockArg::Value(p.tag));
             }
-        }
-        let read: Vec<(Value, Pair)> = copies.iter().map(|(d, v)| (*d, self.use_(*v))).collect();
-        for (d, p) in read {
-            self.def(d, p);
+            args.push(BlockArg::Value(p.bits));
         }
         if self.opts.fuel && dom.contains(from, to) {
             let r = self.call_rt(control::FUEL, &[]);
@@ -472,6 +685,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.trap_if_nonzero(r[0], to);
             self.cur_inst = inst;
         }
+        args
     }
 
     /// The Cranelift block a Branch jumps to for the edge `from → to`, and whether it is a new
@@ -490,4 +704,30 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         }
         (self.b.create_block(), true)
     }
+}
+
+/// The blocks reachable from `root`, in reverse postorder of a depth-first search from it.
+fn rpo_from(cfg: &Cfg, root: Block) -> Vec<Block> {
+    let mut seen = vec![false; cfg.num_blocks()];
+    let mut post = Vec::new();
+    if root.index() >= seen.len() {
+        return post;
+    }
+    let mut stack: Vec<(Block, usize)> = vec![(root, 0)];
+    seen[root.index()] = true;
+    while let Some(top) = stack.last_mut() {
+        let (b, next) = *top;
+        if let Some(&s) = cfg.successors(b).get(next) {
+            top.1 += 1;
+            if !seen[s.index()] {
+                seen[s.index()] = true;
+                stack.push((s, 0));
+            }
+        } else {
+            post.push(b);
+            stack.pop();
+        }
+    }
+    post.reverse();
+    post
 }

@@ -36,6 +36,8 @@
 //! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
 //!   entry signatures, [`define_bytes`];
 //! - [`imports`]: runtime functions as Cranelift imports;
+//! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
+//!   table, OSR entries at loop headers);
 //! - `function`: the translator of one function (prologue, blocks, phis, traps), with
 //!   `function/inst.rs` (one MIR instruction), `function/ops.rs` (operators: inline fast
 //!   paths on known or tested tags, the runtime otherwise) and `function/tail.rs` (tail calls).
@@ -45,11 +47,37 @@
 
 mod function;
 pub mod imports;
+mod lazy;
 mod module;
 
+pub use lazy::{osr_signature, LazyModule};
 pub use module::{
     array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
 };
+
+/// Whether Cranelift's IR verifier checks the generated code: `MIR14_CRANELIFT_VERIFY=1` turns it
+/// on and `MIR14_CRANELIFT_VERIFY=0` off; by default it runs in debug builds (so every test
+/// verifies) and not in release builds, where it would cost more than code generation itself.
+pub fn verify_ir() -> bool {
+    match std::env::var("MIR14_CRANELIFT_VERIFY").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => cfg!(debug_assertions),
+    }
+}
+
+/// Where tiered code finds the engine (`mir14-tier`): calls between MIR functions load the
+/// callee's direct entry from `table` (one pointer per function, by `FuncId` index; 0 while
+/// the callee is not compiled) and otherwise call `enter`, an
+/// `extern "C" fn(ctx, f: u64, args: *const Val, n: u64) -> Val` that runs the callee through
+/// the engine. Both are addresses in this process (JIT only).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TierLinks {
+    /// The address of the table of direct entries.
+    pub table: u64,
+    /// The address of the engine's entry function.
+    pub enter: u64,
+}
 
 /// Options that change the generated code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -44,6 +44,52 @@ fn stack_per_call(direct: u64, array: u64, runtime_callable: bool) -> u64 {
     }
 }
 
+/// The most parameters a Cranelift block can have (a parameter's index is 16 bits).
+const MAX_BLOCK_PARAMS: usize = 1 << 16;
+
+/// Fails with a clear message when a function's entry (the context, then each parameter's tag
+/// unless it travels untagged, and bits) or one of its blocks (a tag unless the type fixes it,
+/// and bits, per phi) would need more Cranelift block parameters than Cranelift supports.
+fn check_param_limits(
+    mir: &MirModule,
+    tagless: &[Vec<bool>],
+    types: Option<&ModuleTypes>,
+) -> ModuleResult<()> {
+    let limit = |what: String, n: usize| {
+        cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Unsupported(
+            format!(
+                "{what}: the jit and aot backends support at most {MAX_BLOCK_PARAMS} native \
+                 parameters per block (a MIR parameter or phi takes one or two), this needs {n}"
+            ),
+        ))
+    };
+    for (id, f) in mir.functions.iter() {
+        let entry = 1 + tagless[id.index()]
+            .iter()
+            .map(|&t| if t { 1 } else { 2 })
+            .sum::<usize>();
+        if entry > MAX_BLOCK_PARAMS {
+            let what = format!("function @{} has {} parameters", f.name, f.params.len());
+            return Err(limit(what, entry));
+        }
+        for bd in f.blocks.values() {
+            let mut n = 0;
+            for inst in &bd.insts {
+                let mir14_mir::Inst::Phi { dest, .. } = inst else {
+                    break;
+                };
+                let known = types.is_some_and(|t| tag_of(t.func(id).ty(*dest)).is_some());
+                n += if known { 1 } else { 2 };
+            }
+            if n > MAX_BLOCK_PARAMS {
+                let what = format!("block {} of @{} has too many phis", bd.label, f.name);
+                return Err(limit(what, n));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The real native frame size of the function just compiled in `ctx`: the frame below the
 /// frame pointer plus the saved frame pointer and return address.
 fn frame_size(ctx: &cranelift_codegen::Context) -> u64 {
@@ -112,23 +158,8 @@ pub fn translate_module<M: Module>(
     imports.declare_c_imports(module, mir)?;
     // Parameters whose type is known and unannotated travel without their tag: every caller is
     // a visible direct call (open functions have Unknown parameters), so the tag is a constant.
-    let tagless: Vec<Vec<bool>> = mir
-        .functions
-        .iter()
-        .map(|(id, f)| {
-            f.params
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    p.ty.is_none()
-                        && types.as_ref().is_some_and(|t| {
-                            !t.open[id.index()]
-                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
-                        })
-                })
-                .collect()
-        })
-        .collect();
+    let tagless = tagless_params(mir, types.as_ref());
+    check_param_limits(mir, &tagless, types.as_ref())?;
     // Declare every MIR function's two entries.
     let mut direct = Vec::new();
     let mut array = Vec::new();
@@ -169,6 +200,7 @@ pub fn translate_module<M: Module>(
                 tagless: &tagless,
                 symbols: &symbols,
                 vars: HashMap::new(),
+                phi_args: HashMap::new(),
                 ctx_val: None,
                 arg_slot: None,
                 trap_block: None,
@@ -177,6 +209,8 @@ pub fn translate_module<M: Module>(
                 tail_table,
                 opts,
                 ptr,
+                tier: None,
+                osr: None,
             };
             t.translate()?;
             t.b.finalize(module.target_config());
@@ -194,33 +228,14 @@ pub fn translate_module<M: Module>(
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
-        ctx.func.signature = array_signature(module);
-        ctx.func.name = UserFuncName::user(1, array[id.index()].as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
-            let (cx, args) = (params[0], params[1]);
-            let mut call_args = vec![cx];
-            for (i, no_tag) in tagless[id.index()].iter().enumerate() {
-                let off = (i * 16) as i32;
-                if !no_tag {
-                    call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
-                }
-                call_args.push(
-                    b.ins()
-                        .load(types::I64, MemFlagsData::trusted(), args, off + 8),
-                );
-            }
-            let fref = module.declare_func_in_func(direct[id.index()], b.func);
-            let call = b.ins().call(fref, &call_args);
-            let res = b.inst_results(call).to_vec();
-            b.ins().return_(&res);
-            b.finalize(module.target_config());
-        }
+        build_array_entry(
+            module,
+            &mut ctx,
+            &mut fctx,
+            array[id.index()],
+            direct[id.index()],
+            &tagless[id.index()],
+        );
         module.define_function(array[id.index()], &mut ctx)?;
         sizes.push((direct_size, code_size(&ctx)));
         let array_frame = frame_size(&ctx);
@@ -238,6 +253,64 @@ pub fn translate_module<M: Module>(
         sizes,
         stack_per_call: per_call,
     })
+}
+
+/// Per function and parameter: whether the parameter travels without its tag in the direct
+/// entry (its type is known and unannotated, and the function is not open).
+pub(crate) fn tagless_params(mir: &MirModule, types: Option<&ModuleTypes>) -> Vec<Vec<bool>> {
+    mir.functions
+        .iter()
+        .map(|(id, f)| {
+            f.params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.ty.is_none()
+                        && types.is_some_and(|t| {
+                            !t.open[id.index()]
+                                && t.func(id).params.get(i).copied().and_then(tag_of).is_some()
+                        })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Builds (into `ctx`, not yet defined) the array entry `array` of a function whose direct
+/// entry is `direct`: it loads the arguments from memory and calls the direct entry.
+pub(crate) fn build_array_entry<M: Module>(
+    module: &mut M,
+    ctx: &mut cranelift_codegen::Context,
+    fctx: &mut FunctionBuilderContext,
+    array: ClFuncId,
+    direct: ClFuncId,
+    tagless: &[bool],
+) {
+    ctx.func.signature = array_signature(module);
+    ctx.func.name = UserFuncName::user(1, array.as_u32());
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (cx, args) = (params[0], params[1]);
+    let mut call_args = vec![cx];
+    for (i, no_tag) in tagless.iter().enumerate() {
+        let off = (i * 16) as i32;
+        if !no_tag {
+            call_args.push(b.ins().load(types::I64, MemFlagsData::trusted(), args, off));
+        }
+        call_args.push(
+            b.ins()
+                .load(types::I64, MemFlagsData::trusted(), args, off + 8),
+        );
+    }
+    let fref = module.declare_func_in_func(direct, b.func);
+    let call = b.ins().call(fref, &call_args);
+    let res = b.inst_results(call).to_vec();
+    b.ins().return_(&res);
+    b.finalize(module.target_config());
 }
 
 /// Defines a read-only data object holding `bytes` and returns its id.
@@ -297,7 +370,7 @@ pub(crate) fn tagged_signature<M: Module>(module: &M, n: usize) -> Signature {
 /// `(ctx, [tag,] bits, ...) -> (tag, bits)`: a tag per parameter unless it is `tagless`. Direct
 /// entries use Cranelift's `tail` calling convention, so that MIR tail calls become
 /// `return_call`s.
-fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
+pub(crate) fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signature {
     let mut sig = module.make_signature();
     sig.call_conv = CallConv::Tail;
     sig.params
@@ -342,6 +415,24 @@ mod tests {
             .unwrap();
         let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).unwrap();
         ObjectModule::new(ob)
+    }
+
+    #[test]
+    fn too_many_native_parameters_is_a_clear_error() {
+        // 40,000 parameters take 80,001 native parameters (context, tags, bits): more than a
+        // Cranelift block can have. The error names the function (not a verifier dump).
+        let n = 40_000;
+        let ps: Vec<String> = (0..n).map(|k| format!("%p{k}")).collect();
+        let src = format!("fn @f({}) {{\nbb0:\n  ret %p0\n}}\n", ps.join(", "));
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        let err = match translate_module(&mut object_module(), &mir, TranslateOptions::default()) {
+            Ok(_) => panic!("translated"),
+            Err(e) => format!("{e:?}"),
+        };
+        assert!(
+            err.contains("function @f has 40000 parameters") && err.contains("at most 65536"),
+            "{err}"
+        );
     }
 
     const SRC: &str = "fn @add(%a, %b) {\nbb0:\n  %c = binop add %a, %b\n  ret %c\n}\n\n\

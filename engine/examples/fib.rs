@@ -36,8 +36,13 @@ bb0:
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let program = Program::parse("fib.mir", SOURCE)?;
-    for backend in [Backend::Vm, Backend::Jit] {
-        let mut instance = Engine::new(backend).instantiate(&program)?;
+    for engine in [
+        Engine::default(),
+        Engine::new(Backend::Vm),
+        Engine::new(Backend::Jit),
+    ] {
+        let backend = engine.backend();
+        let mut instance = engine.instantiate(&program)?;
         let n = Value::int(30);
         let result = instance.call("fib", &[n])?;
         assert_eq!(result.as_int(), Some(832040));

@@ -3,16 +3,24 @@
 use mir14_jit::JitInstance;
 use mir14_mir::{FuncId, Module};
 use mir14_rt::{Config, Runtime, Trap, Val};
+use mir14_tier::{TierInstance, TierOptions};
 use std::fmt;
 use std::str::FromStr;
 
-/// What an [`Engine`](crate::Engine) runs modules on.
+/// What an [`Engine`](crate::Engine) runs modules on. The default is [`Backend::Tiered`] where
+/// Cranelift supports the host architecture (x86_64, aarch64, riscv64, s390x), else
+/// [`Backend::Vm`], as for `mir14 run`.
 ///
-/// A new backend (a tiered one, say) is a new variant here and an implementation of the
-/// crate's `Executor` trait made in `make`.
+/// A new backend is a new variant here and an implementation of the crate's `Executor` trait
+/// made in `make`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
+    /// Tiered execution (`mir14-tier`): the interpreter first; a function is compiled by
+    /// Cranelift once it is hot (see [`Engine::tier_threshold`](crate::Engine::tier_threshold)),
+    /// and a hot loop moves to compiled code at its header. What was compiled stays compiled
+    /// for later calls of the instance.
+    Tiered,
     /// The reference interpreter (`mir14-vm`).
     Vm,
     /// The Cranelift JIT (`mir14-jit`).
@@ -21,13 +29,30 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, the reference interpreter first.
-    pub const ALL: [Backend; 2] = [Backend::Vm, Backend::Jit];
+    pub const ALL: [Backend; 3] = [Backend::Vm, Backend::Jit, Backend::Tiered];
 
     /// The backend's name as `mir14 run --backend` spells it.
     pub fn name(self) -> &'static str {
         match self {
+            Backend::Tiered => "tiered",
             Backend::Vm => "vm",
             Backend::Jit => "jit",
+        }
+    }
+}
+
+impl Default for Backend {
+    /// [`Backend::Tiered`] where Cranelift supports the host, else [`Backend::Vm`].
+    fn default() -> Backend {
+        if cfg!(any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "s390x"
+        )) {
+            Backend::Tiered
+        } else {
+            Backend::Vm
         }
     }
 }
@@ -44,7 +69,11 @@ pub struct UnknownBackend(pub String);
 
 impl fmt::Display for UnknownBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown backend `{}` (expected vm or jit)", self.0)
+        write!(
+            f,
+            "unknown backend `{}` (expected tiered, vm or jit)",
+            self.0
+        )
     }
 }
 
@@ -76,6 +105,7 @@ pub(crate) fn make(
     module: &Module,
     config: Config,
     fuel: bool,
+    tier: TierOptions,
 ) -> Result<Box<dyn Executor>, String> {
     let io = crate::io::captured();
     match backend {
@@ -85,6 +115,7 @@ pub(crate) fn make(
             Ok(Box::new(Vm { loaded, rt }))
         }
         Backend::Jit => Ok(Box::new(JitInstance::new(module, config, io, fuel)?)),
+        Backend::Tiered => Ok(Box::new(TierInstance::new(module, config, io, fuel, tier)?)),
     }
 }
 
@@ -117,5 +148,17 @@ impl Executor for JitInstance {
     }
     fn call(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
         JitInstance::call(self, f, args)
+    }
+}
+
+impl Executor for TierInstance {
+    fn runtime(&mut self) -> &mut Runtime {
+        TierInstance::runtime(self)
+    }
+    fn set_max_depth(&mut self, max_depth: u64) {
+        TierInstance::set_max_depth(self, max_depth);
+    }
+    fn call(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        TierInstance::call(self, f, args)
     }
 }

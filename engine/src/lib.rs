@@ -3,8 +3,9 @@
 //! The shape follows wasmtime's `Engine`/`Module`/`Store`+`Instance`, fitted to MIR14, where a
 //! runtime (heap, method tables, streams) is made for one module:
 //!
-//! - an [`Engine`] says how modules run: the [`Backend`] (the reference interpreter or the
-//!   Cranelift JIT) and whether calls may be metered with fuel;
+//! - an [`Engine`] says how modules run: the [`Backend`] (tiered, the default: the interpreter
+//!   first and Cranelift for hot code; or only the reference interpreter; or only the Cranelift
+//!   JIT) and whether calls may be metered with fuel;
 //! - a [`Program`] is a module that has been verified once (from text, JSON or the builder API);
 //! - an [`Instance`] is a program made ready to run on an engine (decoded or compiled once) with
 //!   its own heap and streams: call any function by name with argument [`Value`]s and get the
@@ -44,7 +45,7 @@
 //! }
 //! "#,
 //! )?;
-//! for backend in [Backend::Vm, Backend::Jit] {
+//! for backend in [Backend::Tiered, Backend::Vm, Backend::Jit] {
 //!     let mut inst = Engine::new(backend).instantiate(&program)?;
 //!     let r = inst.call("fib", &[Value::int(20)])?;
 //!     assert_eq!(r.as_int(), Some(6765));
@@ -62,7 +63,15 @@
 //!
 //! [`Backend`] lists what an engine can run on; each is an implementation of the private
 //! `Executor` trait (decode or compile once, then `call(f, args)` on the instance's runtime), so
-//! a further backend (a tiered one) is one more variant and one more implementation.
+//! a further backend is one more variant and one more implementation.
+//!
+//! [`Backend::Tiered`] is the default ([`Engine::default`], as for `mir14 run`): an instance
+//! starts in the interpreter with nothing compiled, compiles a function with Cranelift once
+//! its calls plus taken loop back edges exceed [`Engine::tier_threshold`] and enters a hot
+//! loop's compiled code at its header; compiled and interpreted frames share one depth count,
+//! one fuel count and one heap, and what was compiled stays compiled for the instance's later
+//! calls. Results, output, traps and backtraces are the interpreter's, byte for byte.
+//! A function that makes a `tail call` stays in the interpreter.
 //!
 //! # Values and the collector
 //!
@@ -92,6 +101,15 @@ pub struct Engine {
     backend: Backend,
     consume_fuel: bool,
     debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
+    tier_threshold: u64,
+}
+
+impl Default for Engine {
+    /// An engine on the default backend ([`Backend::default`]: tiered where Cranelift supports
+    /// the host), without fuel metering.
+    fn default() -> Engine {
+        Engine::new(Backend::default())
+    }
 }
 
 impl Engine {
@@ -101,7 +119,17 @@ impl Engine {
             backend,
             consume_fuel: false,
             debug: None,
+            tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
         }
+    }
+
+    /// [`Backend::Tiered`]: a function is compiled once its calls plus taken loop back edges
+    /// in the interpreter exceed `threshold` (default [`mir14_tier::DEFAULT_THRESHOLD`]; 0
+    /// compiles every function at its first call, `u64::MAX` never compiles anything). Other
+    /// backends ignore it.
+    pub fn tier_threshold(mut self, threshold: u64) -> Engine {
+        self.tier_threshold = threshold;
+        self
     }
 
     /// Sets the source positions that the backtraces of traps show (spec §6); without them
@@ -124,7 +152,7 @@ impl Engine {
         self.backend
     }
 
-    /// Makes `program` ready to run: decodes it (vm) or compiles it (jit), with a fresh heap,
+    /// Makes `program` ready to run: decodes it (vm, tiered) or compiles it (jit), with a fresh heap,
     /// captured output, empty stdin, no program arguments, the default depth limit (100000) and,
     /// if metered, unlimited fuel.
     pub fn instantiate(&self, program: &Program) -> Result<Instance, Error> {
@@ -141,8 +169,17 @@ impl Engine {
             debug: self.debug.clone(),
             ..Config::default()
         };
-        let exec = exec::make(self.backend, &program.module, config, self.consume_fuel)
-            .map_err(Error::Backend)?;
+        let tier = mir14_tier::TierOptions {
+            threshold: self.tier_threshold,
+        };
+        let exec = exec::make(
+            self.backend,
+            &program.module,
+            config,
+            self.consume_fuel,
+            tier,
+        )
+        .map_err(Error::Backend)?;
         let mut inst = Instance {
             exec,
             id: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),

@@ -339,3 +339,34 @@ fn host_functions_are_imports() {
         ));
     });
 }
+
+#[test]
+fn tiered_is_the_default_and_agrees_with_the_interpreter_at_every_threshold() {
+    assert_eq!(Engine::default().backend(), Backend::Tiered);
+    assert_eq!("tiered".parse::<Backend>(), Ok(Backend::Tiered));
+    let p = program();
+    let mut vm = Engine::new(Backend::Vm).instantiate(&p).unwrap();
+    let want = vm.call("fib", &[Value::int(15)]).unwrap().as_int();
+    assert_eq!(want, Some(610));
+    let Err(CallError::Trap(want_trap)) = vm.call("div", &[Value::int(1), Value::int(0)]) else {
+        panic!("vm: expected DivisionByZero");
+    };
+    for threshold in [0, 1, 3, 50, u64::MAX] {
+        let engine = Engine::default().tier_threshold(threshold);
+        let mut i = engine.instantiate(&p).unwrap();
+        // Repeated calls: the first ones interpreted, later ones (past the threshold) compiled,
+        // with what was compiled kept between calls.
+        for _ in 0..4 {
+            let r = i.call("fib", &[Value::int(15)]).unwrap();
+            assert_eq!(r.as_int(), want, "threshold {threshold}");
+        }
+        let Err(CallError::Trap(t)) = i.call("div", &[Value::int(1), Value::int(0)]) else {
+            panic!("threshold {threshold}: expected DivisionByZero");
+        };
+        assert_eq!(t, want_trap, "threshold {threshold}");
+        // Boxes made in compiled code are read from Rust.
+        let xs = i.call("fill", &[]).unwrap();
+        let n = i.call("len", &[xs]).unwrap();
+        assert_eq!(n.as_int(), Some(2), "threshold {threshold}");
+    }
+}

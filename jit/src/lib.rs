@@ -69,8 +69,9 @@ impl Drop for Compiled {
     }
 }
 
-/// The host ISA with the given settings (`is_pic` must be false for the JIT).
-fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
+/// The host ISA for JIT code with Cranelift's `opt_level` (`none`, `speed`, ...); the IR
+/// verifier runs as [`mir14_codegen::verify_ir`] says.
+pub fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String> {
     let mut fb = settings::builder();
     let set = |fb: &mut settings::Builder, k: &str, v: &str| {
         fb.set(k, v)
@@ -79,13 +80,45 @@ fn isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, String
     set(&mut fb, "opt_level", opt_level)?;
     set(&mut fb, "is_pic", "false")?;
     set(&mut fb, "preserve_frame_pointers", "true")?;
-    // The IR verifier costs more than code generation itself; the translator is tested.
-    set(&mut fb, "enable_verifier", "false")?;
+    // The IR verifier costs more than code generation itself: debug builds (tests) only.
+    let verify = if mir14_codegen::verify_ir() {
+        "true"
+    } else {
+        "false"
+    };
+    set(&mut fb, "enable_verifier", verify)?;
     set(&mut fb, "use_colocated_libcalls", "false")?;
+    if let Ok(r) = std::env::var("MIR14_REGALLOC") {
+        set(&mut fb, "regalloc_algorithm", &r)?;
+    }
     let isa_builder = cranelift_native::builder().map_err(|e| format!("host ISA: {e}"))?;
     isa_builder
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("host ISA: {e}"))
+}
+
+/// An empty [`JITModule`] for `isa` with every runtime function of
+/// [`mir14_rt::abi::imports`] and every C import of `mir` (resolved to `targets` by
+/// [`mir14_rt::ffi::resolve_imports`]) bound to its address (the tiered engine, `mir14-tier`,
+/// defines functions into it one at a time).
+pub fn jit_module(
+    isa: cranelift_codegen::isa::OwnedTargetIsa,
+    mir: &MirModule,
+    targets: &[mir14_rt::ffi::ImportTarget],
+) -> Result<JITModule, String> {
+    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
+    for f in rtabi::imports() {
+        jb.symbol(f.name, f.addr());
+    }
+    for (d, t) in mir.imports.values().zip(targets) {
+        if let mir14_rt::ffi::ImportTarget::C(addr) = t {
+            jb.symbol(d.name.clone(), *addr as *const u8);
+        }
+    }
+    let arena =
+        ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
+    jb.memory_provider(Box::new(arena));
+    Ok(JITModule::new(jb))
 }
 
 /// Compiles a verified module. `fuel` must be true when the program will run with `--fuel`.
@@ -111,19 +144,7 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
     } else {
         "speed"
     })?;
-    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    for f in rtabi::imports() {
-        jb.symbol(f.name, f.addr());
-    }
-    for (d, t) in mir.imports.values().zip(&targets) {
-        if let mir14_rt::ffi::ImportTarget::C(addr) = t {
-            jb.symbol(d.name.clone(), *addr as *const u8);
-        }
-    }
-    let arena =
-        ArenaMemoryProvider::new_with_size(256 << 20).map_err(|e| format!("JIT memory: {e}"))?;
-    jb.memory_provider(Box::new(arena));
-    let mut module = JITModule::new(jb);
+    let mut module = jit_module(isa, mir, &targets)?;
     let t = translate_module(&mut module, mir, opts)
         .map_err(|e| format!("JIT compilation failed: {e:?}"))?;
     module
@@ -157,11 +178,22 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
             array_name(name),
         ));
     }
+    let compile_time = start.elapsed();
+    if std::env::var_os("MIR14_COMPILE_STATS").is_some() {
+        // For bench/compile_cost.py: the cost per 100 MIR instructions.
+        let insts: usize = mir.functions.values().map(|f| f.inst_count()).sum();
+        let ms = compile_time.as_secs_f64() * 1e3;
+        eprintln!(
+            "compile: {} functions, {insts} MIR instructions, {ms:.3} ms, {:.3} ms per 100 instructions",
+            mir.functions.len(),
+            ms * 100.0 / insts.max(1) as f64
+        );
+    }
     Ok(Compiled {
         module: Some(module),
         entries,
         symbols: t.symbols,
-        compile_time: start.elapsed(),
+        compile_time,
         code,
         stack_per_call: t.stack_per_call,
     })

@@ -33,7 +33,7 @@
 //!   ([`crate::analysis::loop_region`]: reachable from the header without entering the exit),
 //!   so `jump exit` breaks and `ret` inside the loop verify.
 
-use crate::analysis::{check_loopform_sites, Cfg, DomTree, LoopSite};
+use crate::analysis::{check_loopforms_sites, Cfg, DomTree, LoopSite};
 use crate::display::{block_name, box_name, class_name, function_name, type_name, value_name};
 use crate::ir::{
     Block, BoxClass, Callee, Constant, FfiType, FuncId, Function, ImportKind, Inst, Module,
@@ -442,9 +442,10 @@ impl<'a> Verifier<'a> {
                 // Each used value once per instruction (`add %x, %x` is one error).
                 // The first use of each value, with its operand index.
                 let mut uses: Vec<(usize, Value)> = Vec::new();
+                let mut seen: HashSet<Value> = HashSet::new();
                 let mut n = 0;
                 inst.for_each_use(|v| {
-                    if !uses.iter().any(|(_, u)| *u == v) {
+                    if seen.insert(v) {
                         uses.push((n, v));
                     }
                     n += 1;
@@ -679,7 +680,8 @@ impl<'a> Verifier<'a> {
             return;
         };
         // Inputs from non-predecessors are reported as such; dominance is then moot.
-        if !cx.cfg.is_reachable(p) || !cx.cfg.predecessors(b).contains(&p) {
+        // (`p`'s successor list is short; `b`'s predecessor list may be huge.)
+        if !cx.cfg.is_reachable(p) || !cx.cfg.successors(p).contains(&b) {
             return;
         }
         let ok = match def {
@@ -729,7 +731,7 @@ impl<'a> Verifier<'a> {
                 }
             } else {
                 seen.insert(p, k);
-                if !preds.contains(&p) {
+                if !cx.cfg.successors(p).contains(&b) {
                     self.err(
                         label(k),
                         format!(
@@ -754,6 +756,8 @@ impl<'a> Verifier<'a> {
     fn loops(&mut self, cx: &Ctx) {
         let f = cx.f;
         let mut headers: HashMap<Block, usize> = HashMap::new();
+        // All loops at once (near-linear when they are valid).
+        let mut all_sites = check_loopforms_sites(f, &cx.cfg, &cx.dom, &f.loops).into_iter();
         for (i, lf) in f.loops.iter().enumerate() {
             let declared = (
                 Location::Loop(cx.id, i),
@@ -776,7 +780,7 @@ impl<'a> Verifier<'a> {
                     headers.insert(lf.header, i);
                 }
             }
-            for (site, msg) in check_loopform_sites(f, &cx.cfg, &cx.dom, lf) {
+            for (site, msg) in all_sites.next().unwrap_or_default() {
                 // The terminator of `b`, if `b` has one.
                 let terminator = |b: Block| {
                     let n = f.blocks.get(b).map_or(0, |d| d.insts.len());

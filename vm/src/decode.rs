@@ -239,8 +239,11 @@ pub(crate) struct Edge {
 /// A decoded function.
 #[derive(Debug)]
 pub(crate) struct DFunc {
-    /// Registers: values, then phi temporaries, then one scratch slot for dropped results.
+    /// Registers: values (sharing registers, `slots`), then phi temporaries, then one scratch
+    /// slot for dropped results.
     pub nregs: u32,
+    /// The register of each value (by value index), from [`crate::slots::assign`].
+    pub slots: Vec<u32>,
     pub nparams: u32,
     pub code: Vec<Op>,
     /// The index in its block of the MIR instruction each op comes from (by pc), for backtraces.
@@ -270,15 +273,15 @@ impl DFunc {
     }
 }
 
-/// A decoded module.
+/// A decoded module: what an [`crate::Interp`] runs.
 #[derive(Debug)]
-pub(crate) struct Program {
-    pub funcs: Vec<DFunc>,
+pub struct Program {
+    pub(crate) funcs: Vec<DFunc>,
     /// Function names (without `@`), for messages.
-    pub names: Vec<String>,
-    pub main: Option<FuncId>,
+    pub(crate) names: Vec<String>,
+    pub(crate) main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
-    pub ffi: crate::ffi::Interfaces,
+    pub(crate) ffi: crate::ffi::Interfaces,
 }
 
 /// The tail form of a decoded call (other ops are returned unchanged).
@@ -326,6 +329,7 @@ fn decode_func(
         // A function without blocks: calling it falls off immediately.
         return Ok(DFunc {
             nregs: nvalues.max(f.params.len() as u32) + 1,
+            slots: (0..nvalues).collect(),
             nparams: f.params.len() as u32,
             code: vec![Op::FallOff],
             insts: vec![0],
@@ -337,9 +341,12 @@ fn decode_func(
             check_ret: false,
         });
     }
+    // Values live at different times share registers (`slots`): a frame needs registers for
+    // the values live at once, not for every value.
+    let (slots, nslots) = crate::slots::assign(f);
     let val = |v: mir14_mir::Value| -> Result<u32, String> {
         if v.0 < nvalues {
-            Ok(v.0)
+            Ok(slots[v.index()])
         } else {
             Err(format!("@{name}: value {} out of range", v.0))
         }
@@ -402,10 +409,10 @@ fn decode_func(
         if conflict {
             // Read every source into a temporary first, then write the destinations.
             for (i, (_, s)) in pcopy.iter().enumerate() {
-                moves.push((nvalues + i as u32, *s));
+                moves.push((nslots + i as u32, *s));
             }
             for (i, (d, _)) in pcopy.iter().enumerate() {
-                moves.push((*d, nvalues + i as u32));
+                moves.push((*d, nslots + i as u32));
             }
             *temps = (*temps).max(pcopy.len() as u32);
         } else {
@@ -432,7 +439,8 @@ fn decode_func(
                 value: Constant::Int(i),
             } = inst
             {
-                const_int[val(*dest)? as usize] = Some(*i);
+                val(*dest)?;
+                const_int[dest.index()] = Some(*i);
             }
             let mut bad = false;
             inst.for_each_use(|u| match uses.get_mut(u.index()) {
@@ -828,7 +836,7 @@ fn decode_func(
             _ => {}
         }
     }
-    let scratch = nvalues + temps;
+    let scratch = nslots + temps;
     for op in &mut code {
         match op {
             Op::CallGlobal { dst, .. }
@@ -847,6 +855,7 @@ fn decode_func(
     }
     Ok(DFunc {
         nregs: scratch + 1,
+        slots,
         nparams: f.params.len() as u32,
         code,
         insts,
@@ -879,18 +888,22 @@ mod tests {
              %c = const false\n  branch %c, head, out\nout:\n  ret %a\n}\n",
         );
         let f = &p.funcs[0];
-        // Values: a0=0 b0=1 a=2 b=3 c=4; temporaries 5, 6; scratch 7.
-        assert_eq!(f.nregs, 8);
+        // Values: a0=0 b0=1 a=2 b=3 c=4, in the registers `slots` gives them (values live at
+        // different times share one); then the temporaries t, t + 1 and the scratch register.
+        let nslots = f.slots.iter().max().unwrap() + 1;
+        assert_eq!(f.nregs, nslots + 3);
+        let (ra, rb, t) = (f.slots[2], f.slots[3], nslots);
+        assert_ne!(ra, rb);
         let back: Vec<&Edge> = f.edges.iter().filter(|e| e.back).collect();
         assert_eq!(back.len(), 1);
         let e = back[0];
         let mv = &f.moves[e.mv_start as usize..(e.mv_start + e.mv_len) as usize];
-        assert_eq!(mv, &[(5, 3), (6, 2), (2, 5), (3, 6)]);
+        assert_eq!(mv, &[(t, rb), (t + 1, ra), (ra, t), (rb, t + 1)]);
         // The entry edge needs no temporaries.
         let first = &f.edges[0];
         assert!(!first.back);
         let mv = &f.moves[first.mv_start as usize..(first.mv_start + first.mv_len) as usize];
-        assert_eq!(mv, &[(2, 0), (3, 1)]);
+        assert_eq!(mv, &[(ra, f.slots[0]), (rb, f.slots[1])]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::decode::{ArgList, DFunc, Op, Program, SIMPLE_EDGE};
 use crate::observe::{op_insts, Observer};
+use crate::tier::Tier;
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
     int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
@@ -20,13 +21,21 @@ struct Frame {
 }
 
 /// The interpreter state: the decoded program, the register file and the frame stack.
-pub(crate) struct Interp<'p> {
+pub struct Interp<'p> {
     prog: &'p Program,
     regs: Vec<Val>,
     frames: Vec<Frame>,
     fuel_on: bool,
     /// Below this native stack address a runtime-made call continues on a fresh thread.
     stack_low: usize,
+    /// Back edges take the slow path (fuel, tier counters).
+    slow_back: bool,
+    /// The tiered engine this interpreter runs under, if any (see [`crate::tier`]).
+    tier: Option<*mut (dyn Tier + 'p)>,
+    /// Per function: calls plus taken back edges while interpreted (tiered runs only).
+    heat: Vec<u64>,
+    /// The tier threshold: above it, calls and back edges go to the tier's hooks.
+    threshold: u64,
     /// Whether the run is observed (trace or profile): it then runs `run_loop::<true>`.
     observing: bool,
     /// The trace printer, when tracing.
@@ -81,13 +90,17 @@ impl<'p> Interp<'p> {
             frames: Vec::with_capacity(256),
             fuel_on: rt.fuel.is_some(),
             stack_low: stack_low_here(),
+            slow_back: rt.fuel.is_some(),
+            tier: None,
+            heat: Vec::new(),
+            threshold: u64::MAX,
             observing: rt.profile.is_some(),
             obs: None,
         }
     }
 
     /// Observes the run with `obs` (trace lines on stderr).
-    pub fn observe(&mut self, obs: Observer<'p>) {
+    pub(crate) fn observe(&mut self, obs: Observer<'p>) {
         self.observing = true;
         self.obs = Some(obs);
     }
@@ -103,7 +116,8 @@ impl<'p> Interp<'p> {
             p.count_insts(fi as u32, u64::from(to + 1 - from));
         }
         if let Some(o) = self.obs.as_mut() {
-            o.trace_insts(rt, &self.regs, fi as u32, base, b, from, to);
+            let slots = &self.prog.funcs[fi].slots;
+            o.trace_insts(rt, &self.regs, slots, fi as u32, base, b, from, to);
         }
     }
 
@@ -130,6 +144,93 @@ impl<'p> Interp<'p> {
         if let Some(o) = self.obs.as_mut() {
             o.call(rt, callee, &self.regs[base..base + n]);
         }
+    }
+
+    /// Runs under the tiered engine `tier`: a function whose calls plus taken back edges exceed
+    /// `threshold` has its calls offered to [`Tier::call`] and its back edges to
+    /// [`Tier::back_edge`]; collections go through [`Tier::collect`]. Runtime-made calls never
+    /// move to another thread (compiled frames may be below them on this native stack).
+    /// `heat` holds the counts so far (of earlier calls of the same program; empty: none),
+    /// [`Interp::take_heat`] takes them back.
+    ///
+    /// # Safety
+    /// `tier` must stay valid, and not be used otherwise while the interpreter runs.
+    pub unsafe fn set_tier(&mut self, tier: *mut (dyn Tier + 'p), threshold: u64, heat: Vec<u64>) {
+        self.tier = Some(tier);
+        self.threshold = threshold;
+        self.heat = heat;
+        self.heat.resize(self.prog.funcs.len(), 0);
+        self.slow_back = true;
+        self.stack_low = 0;
+    }
+
+    /// The per-function counts of a tiered run (see [`Interp::set_tier`]).
+    pub fn take_heat(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.heat)
+    }
+
+    /// The registers of every active frame (the collector's precise roots); the registers
+    /// above them are cleared, so no stale value outlives its object.
+    pub fn roots(&mut self) -> &[Val] {
+        let top = self.top().min(self.regs.len());
+        for r in &mut self.regs[top..] {
+            *r = Val::VOID;
+        }
+        &self.regs[..top]
+    }
+
+    /// Offers a call of `callee` (arguments in `regs[new_base..]`) to the tier once the callee
+    /// is hot; `Some` when the tier ran it.
+    #[inline(never)]
+    fn tier_call(
+        &mut self,
+        rt: &mut Runtime,
+        callee: u32,
+        new_base: usize,
+        n: usize,
+    ) -> Option<Result<Val, Trap>> {
+        let t = self.tier?;
+        let h = &mut self.heat[callee as usize];
+        *h = h.saturating_add(1);
+        if *h <= self.threshold {
+            return None;
+        }
+        // The arguments are copied by the callee's entry before anything else runs.
+        let args = self.regs[new_base..new_base + n].as_ptr();
+        // SAFETY: `set_tier`'s contract.
+        unsafe { (*t).call(self, rt, FuncId(callee), args, n) }
+    }
+
+    /// Counts a taken back edge to `header` of `func` (frame at `base`) and, once the function
+    /// is hot, offers the rest of the activation to the tier; `Some` when it ran it.
+    #[inline(never)]
+    fn tier_back_edge(
+        &mut self,
+        rt: &mut Runtime,
+        func: usize,
+        header: u32,
+        base: usize,
+    ) -> Option<Result<Val, Trap>> {
+        let t = self.tier?;
+        let h = &mut self.heat[func];
+        *h = h.saturating_add(1);
+        if *h <= self.threshold {
+            return None;
+        }
+        // The tier reads value `v` at `vals[v]`: values share registers (`slots`), so gather
+        // them by value.
+        let vals: Vec<Val> = self.prog.funcs[func]
+            .slots
+            .iter()
+            .map(|&r| {
+                self.regs
+                    .get(base + r as usize)
+                    .copied()
+                    .unwrap_or(Val::VOID)
+            })
+            .collect();
+        // SAFETY: `set_tier`'s contract.
+        unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals.as_ptr()) }
     }
 
     /// The first register above the innermost frame's window.
@@ -173,6 +274,15 @@ impl<'p> Interp<'p> {
     ) -> Result<(), Trap> {
         // SAFETY: callee ids were checked against the function table when decoding.
         let df = unsafe { self.prog.funcs.get_unchecked(callee as usize) };
+        if self.tier.is_some() {
+            // A compiled callee runs at once (no frame is pushed): its result goes to `ret`.
+            if let Some(r) = self.tier_call(rt, callee, new_base, df.nparams as usize) {
+                let v = r?;
+                self.ensure(ret + 1);
+                self.regs[ret] = v;
+                return Ok(());
+            }
+        }
         // Depth, then fuel (spec §5), inline for speed; same semantics as
         // `Runtime::enter_function`.
         // A trap here happens in the callee's frame, which is not pushed yet: its entry site
@@ -217,6 +327,7 @@ impl<'p> Interp<'p> {
     /// A trap comes with `false` while the caller's frame is still there (the arity check),
     /// `true` once it was replaced (the callee's entry checks; the trap has the callee's
     /// entry site): the replaced frame then has no place in the backtrace.
+    /// Returns the register that receives the result.
     #[allow(clippy::too_many_arguments)]
     fn tail_invoke(
         &mut self,
@@ -227,7 +338,7 @@ impl<'p> Interp<'p> {
         pre: Option<Val>,
         args: ArgList,
         global: bool,
-    ) -> Result<(), (Trap, bool)> {
+    ) -> Result<usize, (Trap, bool)> {
         let prog = self.prog;
         // SAFETY: callee ids were checked against the function table when decoding.
         let df = unsafe { prog.funcs.get_unchecked(callee as usize) };
@@ -258,7 +369,8 @@ impl<'p> Interp<'p> {
         let a = a.as_slice();
         self.regs[k..k + a.len()].copy_from_slice(a);
         self.enter(rt, callee, base, done.ret as usize)
-            .map_err(|t| (t, true))
+            .map_err(|t| (t, true))?;
+        Ok(done.ret as usize)
     }
 
     /// Calls `callee` from the frame running `caller` at `base`: `pre` (a receiver) then the
@@ -306,7 +418,7 @@ impl<'p> Interp<'p> {
 
     /// Runs until the frame stack is back to `stop` frames; returns the value returned by the
     /// frame that was on top when called.
-    pub fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
+    pub(crate) fn run(&mut self, rt: &mut Runtime, stop: usize) -> Result<Val, Trap> {
         if self.observing {
             self.run_loop::<true>(rt, stop)
         } else {
@@ -384,7 +496,10 @@ impl<'p> Interp<'p> {
         macro_rules! tail_to {
             ($g:expr, $pre:expr, $args:expr, $global:expr) => {{
                 match self.tail_invoke(rt, f, base, $g, $pre, $args, $global) {
-                    Ok(()) => switch_top!(),
+                    // A tiered run may have run the callee at once, compiled: with no frame
+                    // pushed, its result is already in the replaced frame's result register.
+                    Ok(ret) if self.frames.len() <= stop => return Ok(self.regs[ret]),
+                    Ok(_) => switch_top!(),
                     // Still in the calling frame (an arity error).
                     Err((t, false)) => {
                         return Err(self.unwind(t, f.site(fi as u32, pc - 1), stop));
@@ -417,10 +532,32 @@ impl<'p> Interp<'p> {
                     let (d, s) = unsafe { *f.moves.get_unchecked(k as usize) };
                     w!(d, r!(s));
                 }
-                if e.back && self.fuel_on {
-                    if let Err(t) = rt.spend_fuel() {
-                        let site = Site::new(FuncId(fi as u32), Block(e.block), Site::ARRIVE);
-                        return Err(self.unwind(t, site, stop));
+                if e.back && self.slow_back {
+                    if self.fuel_on {
+                        if let Err(t) = rt.spend_fuel() {
+                            let site = Site::new(FuncId(fi as u32), Block(e.block), Site::ARRIVE);
+                            return Err(self.unwind(t, site, stop));
+                        }
+                    }
+                    if self.tier.is_some() {
+                        // On-stack replacement: the rest of this activation ran compiled.
+                        if let Some(r) = self.tier_back_edge(rt, fi, e.block, base) {
+                            // The compiled code returned (its depth already given back) or
+                            // trapped (its frame already in the backtrace).
+                            // SAFETY: the running frame is on the stack.
+                            let done = unsafe { self.frames.pop().unwrap_unchecked() };
+                            let v = match r {
+                                Ok(v) => v,
+                                Err(t) => return Err(self.unwind_suspended(t, stop)),
+                            };
+                            if self.frames.len() <= stop {
+                                return Ok(v);
+                            }
+                            switch_top!();
+                            // SAFETY: `ret` is a register of the caller's window.
+                            unsafe { *self.regs.get_unchecked_mut(done.ret as usize) = v };
+                            continue;
+                        }
                     }
                 }
                 pc = e.pc as usize;
@@ -665,8 +802,9 @@ impl<'p> Interp<'p> {
                         }
                     }
                     save_pc!();
-                    if OBS || rt.depth >= max_depth || self.fuel_on || df.check_params {
+                    if OBS || rt.depth >= max_depth || self.slow_back || df.check_params {
                         tr!(self.enter(rt, func, new_base, base + dst as usize));
+                        switch_top!();
                     } else {
                         rt.depth += 1;
                         self.frames.push(Frame {
@@ -675,11 +813,11 @@ impl<'p> Interp<'p> {
                             base: new_base as u32,
                             ret: (base + dst as usize) as u32,
                         });
+                        fi = func as usize;
+                        f = df;
+                        pc = 0;
+                        base = new_base;
                     }
-                    fi = func as usize;
-                    f = df;
-                    pc = 0;
-                    base = new_base;
                 }
                 Op::CallGlobal { dst, func, args } => {
                     save_pc!();
@@ -870,6 +1008,11 @@ impl<'p> Interp<'p> {
     #[cold]
     #[inline(never)]
     fn collect_garbage(&mut self, rt: &mut Runtime, top: usize) {
+        if let Some(t) = self.tier {
+            // SAFETY: `set_tier`'s contract.
+            unsafe { (*t).collect(self, rt) };
+            return;
+        }
         let top = top.min(self.regs.len());
         // SAFETY: by the invariant above, every heap value below `top` is live.
         unsafe { rt.heap.collect(&self.regs[..top], None) };
@@ -928,6 +1071,10 @@ impl<'p> Interp<'p> {
         // The result register of an outermost call is unused: point it at the scratch slot.
         let ret = new_base + df.nregs as usize - 1;
         self.enter(rt, f.0, new_base, ret)?;
+        if self.frames.len() == stop {
+            // The tier ran the call.
+            return Ok(self.regs[ret]);
+        }
         self.run(rt, stop)
     }
 }

@@ -32,6 +32,9 @@
 //!   thread with a caller-made [`Runtime`]; the outer error is a module the interpreter cannot
 //!   run (no `@main`, or a malformed module that the verifier would reject).
 //!
+//! - [`tier`]: the hooks a tiered engine (`mir14-tier`) installs in an [`Interp`] over a
+//!   decoded [`tier::Program`].
+//!
 //! # Imported functions and host functions
 //!
 //! A module's `import c.NAME(...)` functions are resolved before anything runs (in
@@ -76,8 +79,12 @@
 mod decode;
 mod ffi;
 mod interp;
+pub mod tier;
+
+pub use interp::Interp;
 mod loaded;
 mod observe;
+mod slots;
 
 pub use loaded::Loaded;
 pub use observe::Observe;

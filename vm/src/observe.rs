@@ -88,19 +88,22 @@ impl<'p> Observer<'p> {
 
     /// The `Val` of `v` in the frame of `f` at `base`: its register, or its constant (`None`
     /// for String and function constants, which are shown from the constant itself).
-    fn val(&mut self, regs: &[Val], f: u32, base: usize, v: Value) -> Option<Val> {
+    fn val(&mut self, regs: Regs, f: u32, base: usize, v: Value) -> Option<Val> {
         match self.constant(f, v) {
             Some(Constant::Int(i)) => Some(Val::int(i)),
             Some(Constant::Float(x)) => Some(Val::float(x.get())),
             Some(Constant::Bool(b)) => Some(Val::bool(b)),
             Some(Constant::Void) => Some(Val::VOID),
             Some(_) => None,
-            None => regs.get(base + v.index()).copied(),
+            None => {
+                let slot = *regs.slots.get(v.index())? as usize;
+                regs.regs.get(base + slot).copied()
+            }
         }
     }
 
     /// The shown value of `v` in the frame of `f` at `base`.
-    fn value(&mut self, rt: &mut Runtime, regs: &[Val], f: u32, base: usize, v: Value) -> String {
+    fn value(&mut self, rt: &mut Runtime, regs: Regs, f: u32, base: usize, v: Value) -> String {
         match self.constant(f, v) {
             Some(Constant::Str(s)) => {
                 let mut q = String::new();
@@ -123,12 +126,15 @@ impl<'p> Observer<'p> {
         &mut self,
         rt: &mut Runtime,
         regs: &[Val],
+        slots: &[u32],
         f: u32,
         base: usize,
         block: Block,
         from: u32,
         to: u32,
     ) {
+        // Values share registers (`slots`): read each through its own.
+        let regs = Regs { regs, slots };
         if !self.mode.trace {
             return;
         }
@@ -171,7 +177,7 @@ impl<'p> Observer<'p> {
     fn line(
         &mut self,
         rt: &mut Runtime,
-        regs: &[Val],
+        regs: Regs,
         f: u32,
         base: usize,
         block: Block,
@@ -264,4 +270,11 @@ pub(crate) fn op_insts(prog: &Program, f: usize, pc: usize) -> (Block, u32, u32)
         _ => site.inst,
     };
     (site.block, from.min(site.inst), to)
+}
+
+/// A frame's registers and the register of each value of its function.
+#[derive(Copy, Clone)]
+struct Regs<'a> {
+    regs: &'a [Val],
+    slots: &'a [u32],
 }

@@ -94,14 +94,14 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 for (eb, needs, to) in [(t.0, t.1, *then_block), (e.0, e.1, *else_block)] {
                     if needs {
                         self.b.switch_to_block(eb);
-                        self.edge_inline(bid, to, dom);
-                        self.b.ins().jump(blocks[to.index()], &[]);
+                        let args = self.edge_inline(bid, to, dom);
+                        self.b.ins().jump(blocks[to.index()], &args);
                     }
                 }
             }
             Inst::Jump { target } => {
-                self.edge_inline(bid, *target, dom);
-                self.b.ins().jump(blocks[target.index()], &[]);
+                let args = self.edge_inline(bid, *target, dom);
+                self.b.ins().jump(blocks[target.index()], &args);
             }
             Inst::Return { value } => {
                 let p = match value {

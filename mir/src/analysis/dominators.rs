@@ -112,6 +112,12 @@ impl DomTree {
         self.pre[a] <= self.pre[b] && self.post[b] <= self.post[a]
     }
 
+    /// The preorder number of `b` in the dominator tree (`u32::MAX` for unreachable blocks and
+    /// blocks out of range): a block's dominators have smaller numbers.
+    pub fn preorder(&self, b: Block) -> u32 {
+        self.pre.get(b.index()).copied().unwrap_or(u32::MAX)
+    }
+
     /// True when `a` dominates `b` and `a != b`.
     pub fn strictly_dominates(&self, a: Block, b: Block) -> bool {
         a != b && self.dominates(a, b)

@@ -5,7 +5,7 @@ use super::*;
 use crate::display::block_name;
 use crate::ir::{Block, Function, Inst, LoopForm, Module};
 use crate::span::{Location, LoopPart};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Where a LoopForm violation is best shown (see [`check_loopform_sites`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -224,23 +224,27 @@ pub fn infer_loopforms(f: &Function) -> LoopInference {
     let back = BackEdges::new(&cfg, &dom);
     let mut out = LoopInference::default();
     let name = |b: Block| block_name(f, b);
-    for nl in natural_loops(&cfg, &back) {
-        if f.loops.iter().any(|l| l.header == nl.header) {
+    let declared: HashSet<Block> = f.loops.iter().map(|l| l.header).collect();
+    // Candidates (in header order) whose L1–L4 check is still to come, by index in `out`'s
+    // order: a candidate LoopForm, or an early warning.
+    enum Step {
+        Candidate(LoopForm),
+        Warning(Block, String),
+    }
+    let warn = |h: Block, reason: String| {
+        Step::Warning(
+            h,
+            format!("loop at {} is not in canonical form: {}", name(h), reason),
+        )
+    };
+    let mut steps = Vec::new();
+    for (header, latches, split) in natural_loop_splits(f, &cfg, &dom, &back) {
+        if declared.contains(&header) {
             continue;
         }
-        let warn = |reason: String| {
-            (
-                nl.header,
-                format!(
-                    "loop at {} is not in canonical form: {}",
-                    name(nl.header),
-                    reason
-                ),
-            )
-        };
         // Exactly one latch.
-        if nl.latches.len() != 1 {
-            let names: Vec<String> = nl.latches.iter().map(|&b| name(b)).collect();
+        if latches.len() != 1 {
+            let names: Vec<String> = latches.iter().map(|&b| name(b)).collect();
             let reason = match names.as_slice() {
                 [a, b] => format!("two latches {a} and {b}"),
                 [init @ .., last] => {
@@ -248,42 +252,48 @@ pub fn infer_loopforms(f: &Function) -> LoopInference {
                 }
                 [] => "no latch".to_string(),
             };
-            out.warnings.push(warn(reason));
+            steps.push(warn(header, reason));
             continue;
         }
-        let latch = nl.latches[0];
         // The header branches to one block inside the loop and one outside.
-        let targets = match f.blocks.get(nl.header).and_then(|d| d.insts.last()) {
-            Some(Inst::Branch {
-                then_block,
-                else_block,
-                ..
-            }) => Some((*then_block, *else_block)),
-            _ => None,
-        };
-        let split = targets.and_then(|(t, e)| match (nl.contains(t), nl.contains(e)) {
-            (true, false) => Some((t, e)),
-            (false, true) => Some((e, t)),
-            _ => None,
-        });
         let Some((body, exit)) = split else {
-            out.warnings.push(warn(format!(
-                "header {} does not end with a branch to one block inside the loop and one outside it",
-                name(nl.header)
-            )));
+            steps.push(warn(
+                header,
+                format!(
+                    "header {} does not end with a branch to one block inside the loop and one outside it",
+                    name(header)
+                ),
+            ));
             continue;
         };
-        let lf = LoopForm {
-            header: nl.header,
+        steps.push(Step::Candidate(LoopForm {
+            header,
             body,
-            latch,
+            latch: latches[0],
             exit,
-        };
-        // The rest (the region's dominance, the latch's other back edges) as the verifier
-        // checks it.
-        match check_loopform(f, &cfg, &dom, &lf).into_iter().next() {
-            Some(reason) => out.warnings.push(warn(reason)),
-            None => out.loops.push(lf),
+        }));
+    }
+    // The rest (the region's dominance, the latch's other back edges) as the verifier checks
+    // it, for all candidates at once.
+    let candidates: Vec<LoopForm> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Candidate(lf) => Some(*lf),
+            Step::Warning(..) => None,
+        })
+        .collect();
+    let mut verdicts = check_loopforms(f, &cfg, &dom, &candidates).into_iter();
+    for step in steps {
+        match step {
+            Step::Warning(h, msg) => out.warnings.push((h, msg)),
+            Step::Candidate(lf) => match verdicts.next().unwrap_or_default().into_iter().next() {
+                Some(reason) => {
+                    if let Step::Warning(h, msg) = warn(lf.header, reason) {
+                        out.warnings.push((h, msg));
+                    }
+                }
+                None => out.loops.push(lf),
+            },
         }
     }
     for (from, to) in irreducible_entries(&cfg, &dom) {
@@ -310,4 +320,93 @@ pub fn module_loop_warnings(m: &Module) -> Vec<(Location, String)> {
         }
     }
     out
+}
+
+/// For every natural loop of `f` (by header, in block order): its header, its latches (sorted)
+/// and, when the header ends in a `branch` with exactly one target inside the natural loop,
+/// `(that target, the other)`. Computed without building the loops' block sets: the loops are
+/// built innermost first (a nested header is dominated by its outer one) by backward walks
+/// that step over inner loops already collapsed into their header with a union-find (every
+/// edge into a natural loop enters at its header), and each header's branch targets are looked
+/// up right after its loop is built. Near-linear in the size of the function.
+#[allow(clippy::type_complexity)]
+pub(crate) fn natural_loop_splits(
+    f: &Function,
+    cfg: &Cfg,
+    dom: &DomTree,
+    back: &BackEdges,
+) -> Vec<(Block, Vec<Block>, Option<(Block, Block)>)> {
+    let n = cfg.num_blocks();
+    let mut pairs: Vec<(Block, Block)> = back.iter().map(|(s, h)| (h, s)).collect();
+    pairs.sort();
+    pairs.dedup();
+    // One entry per header, latches in block order.
+    let mut loops: Vec<(Block, Vec<Block>, Option<(Block, Block)>)> = Vec::new();
+    for (h, s) in pairs {
+        match loops.last_mut() {
+            Some((lh, latches, _)) if *lh == h => latches.push(s),
+            _ => loops.push((h, vec![s], None)),
+        }
+    }
+    let mut order: Vec<usize> = (0..loops.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(dom.preorder(loops[i].0)));
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let find = |parent: &mut Vec<u32>, b: Block| -> Block {
+        let mut x = b.index();
+        while parent[x] as usize != x {
+            let p = parent[x] as usize;
+            parent[x] = parent[p];
+            x = parent[x] as usize;
+        }
+        Block(x as u32)
+    };
+    let mut mark = vec![u32::MAX; n];
+    let mut stack = Vec::new();
+    let mut members = Vec::new();
+    for li in order {
+        let h = loops[li].0;
+        if h.index() >= n {
+            continue;
+        }
+        members.clear();
+        for &l in &loops[li].1 {
+            let r = find(&mut parent, l);
+            stack.push(r);
+        }
+        while let Some(x) = stack.pop() {
+            if x == h || mark[x.index()] == li as u32 {
+                continue;
+            }
+            mark[x.index()] = li as u32;
+            members.push(x);
+            // `x` is a block or the header of a collapsed inner loop: in both cases the loop
+            // is entered only through `x`'s own predecessors.
+            for &p in cfg.predecessors(x) {
+                if cfg.is_reachable(p) {
+                    let r = find(&mut parent, p);
+                    if r != h && mark[r.index()] != li as u32 {
+                        stack.push(r);
+                    }
+                }
+            }
+        }
+        for &x in &members {
+            parent[x.index()] = h.0;
+        }
+        let targets = match f.blocks.get(h).and_then(|d| d.insts.last()) {
+            Some(Inst::Branch {
+                then_block,
+                else_block,
+                ..
+            }) => Some((*then_block, *else_block)),
+            _ => None,
+        };
+        let mut inside = |b: Block| b == h || (b.index() < n && find(&mut parent, b) == h);
+        loops[li].2 = targets.and_then(|(t, e)| match (inside(t), inside(e)) {
+            (true, false) => Some((t, e)),
+            (false, true) => Some((e, t)),
+            _ => None,
+        });
+    }
+    loops
 }

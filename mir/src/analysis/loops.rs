@@ -114,27 +114,25 @@ pub fn loop_blocks(cfg: &Cfg, header: Block, sources: &[Block]) -> BTreeSet<Bloc
 
 /// The natural loops of a function, ordered by header block.
 pub fn natural_loops(cfg: &Cfg, back_edges: &BackEdges) -> Vec<NaturalLoop> {
-    let mut headers: Vec<Block> = back_edges.iter().map(|(_, h)| h).collect();
-    headers.sort();
-    headers.dedup();
-    headers
-        .into_iter()
-        .map(|header| {
-            let mut latches: Vec<Block> = back_edges
-                .iter()
-                .filter(|&(_, h)| h == header)
-                .map(|(s, _)| s)
-                .collect();
-            latches.sort();
-            latches.dedup();
-            let blocks = loop_blocks(cfg, header, &latches);
-            NaturalLoop {
+    // (header, latch) pairs grouped by header, latches in block order.
+    let mut pairs: Vec<(Block, Block)> = back_edges.iter().map(|(s, h)| (h, s)).collect();
+    pairs.sort();
+    pairs.dedup();
+    let mut out: Vec<NaturalLoop> = Vec::new();
+    for (header, latch) in pairs {
+        match out.last_mut() {
+            Some(l) if l.header == header => l.latches.push(latch),
+            _ => out.push(NaturalLoop {
                 header,
-                latches,
-                blocks,
-            }
-        })
-        .collect()
+                latches: vec![latch],
+                blocks: BTreeSet::new(),
+            }),
+        }
+    }
+    for l in &mut out {
+        l.blocks = loop_blocks(cfg, l.header, &l.latches);
+    }
+    out
 }
 
 /// The targets of retreating edges that are not back edges: entries of irreducible cycles (a

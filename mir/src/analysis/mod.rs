@@ -14,6 +14,7 @@ mod callgraph;
 mod cfg;
 mod defs;
 mod dominators;
+mod loopcheck;
 mod loopform;
 mod loops;
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub use callgraph::{CallEdge, CallGraph, CallKind};
 pub use cfg::Cfg;
 pub use defs::{def_sites, DefSite};
 pub use dominators::DomTree;
+pub use loopcheck::{check_loopforms, check_loopforms_sites, LoopForest};
 pub use loopform::{
     check_loopform, check_loopform_sites, infer_loopforms, loop_region, module_loop_warnings,
     LoopInference, LoopSite,

@@ -22,6 +22,28 @@ pub struct Ctx {
     /// The highest native stack address compiled code of this run can use (set by
     /// [`run_compiled`]; 0 until then, and then no collection runs).
     pub(super) stack_top: usize,
+    /// The hooks of a tiered engine (interpreter and compiled code in one run), if any.
+    pub tier: Option<TierHooks>,
+}
+
+/// How a tiered engine (`mir14-tier`) joins a compiled run: calls made by the runtime from
+/// compiled code go to [`TierHooks::call`] (which picks compiled code or the interpreter), and
+/// every collection adds the interpreter's registers from [`TierHooks::roots`].
+#[derive(Copy, Clone)]
+pub struct TierHooks {
+    /// The engine, passed back to both hooks.
+    pub data: *mut (),
+    /// Runs module function `f` with `args` as a MIR call (depth, fuel, annotations).
+    ///
+    /// # Safety
+    /// `data` must be the engine the hooks were made for, `ctx` its live context.
+    pub call: unsafe fn(data: *mut (), ctx: *mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap>,
+    /// The interpreter's live registers (precise roots) as `(pointer, count)`; the registers
+    /// above them are cleared.
+    ///
+    /// # Safety
+    /// `data` must be the engine the hooks were made for.
+    pub roots: unsafe fn(data: *mut ()) -> (*const Val, usize),
 }
 
 impl Ctx {
@@ -51,6 +73,24 @@ impl Ctx {
             fields,
             methods,
             stack_top: 0,
+            tier: None,
+        }
+    }
+
+    /// Sets the highest native stack address compiled code of this run can use (what
+    /// [`super::run_compiled`] does for its own frame); a tiered engine calls it before running
+    /// anything.
+    pub fn set_stack_top(&mut self, top: usize) {
+        self.stack_top = top;
+    }
+
+    /// Collects garbage now if a collection is due, with the runtime's roots, the tier's
+    /// interpreter registers and the native stack up to the stack top as roots (the safepoint
+    /// of an interpreter running inside a tiered run).
+    /// The caller checks [`Runtime::memory_trap`] afterwards.
+    pub fn poll_gc(&mut self) {
+        if self.rt.heap.should_collect() {
+            super::gc::collect_compiled(self, &[], &[]);
         }
     }
 }
@@ -67,6 +107,11 @@ pub(super) struct CompiledHost {
 
 impl Host for CompiledHost {
     fn call_function(&mut self, _rt: &mut Runtime, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+        // SAFETY: `ctx` is the live context of this run.
+        if let Some(t) = unsafe { (*self.ctx).tier } {
+            // SAFETY: the hooks were installed by the engine that owns this run.
+            return unsafe { (t.call)(t.data, self.ctx, f, args) };
+        }
         // SAFETY: `ctx` is the live context of this run; the entry table covers every function.
         let entry = unsafe { (&(*self.ctx).entries)[f.index()] };
         // SAFETY: compiled array entries read exactly `args.len()` values (arity was checked).

@@ -23,7 +23,7 @@ pub(super) fn poll(cx: &mut Ctx, a: &[Val], b: &[Val]) -> Result<(), crate::Trap
 /// runtime's roots and the native stack from here up to [`Ctx::stack_top`] as roots.
 #[inline(never)]
 #[cold]
-fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
+pub(super) fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
     if cx.stack_top == 0 {
         // Not inside `run_compiled`: the stack extent is unknown, so nothing may be freed.
         return;
@@ -35,6 +35,14 @@ fn collect_compiled(cx: &mut Ctx, a: &[Val], b: &[Val]) {
     let mut roots = Vec::with_capacity(a.len() + b.len());
     roots.extend_from_slice(a);
     roots.extend_from_slice(b);
+    if let Some(t) = cx.tier {
+        // SAFETY: the hooks were installed by the engine that owns this run.
+        let (p, n) = unsafe { (t.roots)(t.data) };
+        if n > 0 {
+            // SAFETY: the engine returns its interpreter's live registers.
+            roots.extend_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
+        }
+    }
     // SAFETY: the operands are values compiled code holds (live); `lo..hi` is this thread's
     // stack from this frame (which holds the spilled registers) up to `run_compiled`'s frame.
     unsafe { cx.rt.heap.collect(&roots, Some((lo, hi))) };

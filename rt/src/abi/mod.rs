@@ -45,7 +45,7 @@ pub mod values;
 
 use crate::Val;
 use ctx::CompiledHost;
-pub use ctx::{Ctx, CTX_DEPTH, CTX_MAX_DEPTH};
+pub use ctx::{Ctx, TierHooks, CTX_DEPTH, CTX_MAX_DEPTH};
 pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,
