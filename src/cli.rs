@@ -141,9 +141,13 @@ pub enum Command {
     /// Generates random verified programs (program k of a campaign with seed S is generated
     /// from seed S + k, so `--seed P --programs 1` regenerates the program a report names), runs
     /// each on every backend as a subprocess with empty stdin, the same limits and a timeout,
-    /// and compares stdout, stderr and exit status byte for byte. Unless `--fixed-limits`, one
-    /// program in four runs with a fuel of 1 to 400, one in four with a call depth limit of 2 to
-    /// 31, and one in four without `--fuel`. A divergent program is saved under `--out` in a
+    /// and compares stdout, stderr and exit status byte for byte. Programs run in batches of
+    /// `--batch N`: `aot` builds one executable per batch, which runs each program selected by
+    /// its key (the program's only argument, also given to the other backends). Unless
+    /// `--fixed-limits`, the programs of one batch in four run with a fuel of 1 to 400, one in
+    /// four with a call depth limit of 2 to 31, one in four without `--fuel`, one in eight with
+    /// the depth limit 100000 and one in eight with a `--max-heap` of 256 KiB to 8 MiB. A
+    /// divergent program is saved under `--out` in a
     /// directory named after its seed with every backend's outputs and, unless `--no-shrink`,
     /// shrunk to `shrunk.mir`. The last line printed is `fuzz: N programs, D divergences`; the
     /// exit status is 1 if D > 0, else 0 (2 for bad flags or a backend that cannot run
@@ -367,7 +371,7 @@ pub struct FuzzArgs {
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "vm,jit,tiered",
+        default_value = "vm,jit,tiered,aot",
         value_parser = fuzz::parse_backends,
         allow_hyphen_values = true
     )]
@@ -405,6 +409,13 @@ pub struct FuzzArgs {
     /// repeatable
     #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
     pub libs: Vec<String>,
+    /// Programs per batch (`aot` builds one executable per batch, and the programs of a batch
+    /// share their limits)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = positive, allow_hyphen_values = true)]
+    pub batch: u64,
+    /// Pass `--max-heap BYTES` to every run (unless varied)
+    #[arg(long, value_name = "BYTES", value_parser = positive, allow_hyphen_values = true)]
+    pub max_heap: Option<u64>,
 }
 
 impl FuzzArgs {
@@ -425,7 +436,17 @@ impl FuzzArgs {
             vary_limits: !self.fixed_limits,
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
             shrink_seconds: self.shrink_seconds,
-            libs: self.libs.clone(),
+            // Runs start in the program's directory: relative library paths are made absolute.
+            libs: self
+                .libs
+                .iter()
+                .map(|l| match std::path::absolute(l) {
+                    Ok(abs) if l.contains('/') => abs.to_string_lossy().into_owned(),
+                    _ => l.clone(),
+                })
+                .collect(),
+            batch: self.batch.min(10_000) as usize,
+            max_heap: self.max_heap,
         }
     }
 }
@@ -894,9 +915,11 @@ pub(crate) mod tests {
     fn fuzz_flags() {
         let o = fuzz_options(&["--seconds=7", "--no-shrink", "--seed", "5"]).unwrap();
         assert_eq!((o.seconds, o.shrink, o.seed), (7, false, 5));
-        assert_eq!(o.backends.len(), 3);
+        assert_eq!(o.backends.len(), 4);
         assert_eq!(o.backends[2].name, "tiered");
+        assert!(o.backends[3].is_standard_aot() && !o.backends[1].is_standard_aot());
         assert_eq!((o.fuel, o.max_depth, o.programs), (100_000, 200, None));
+        assert_eq!((o.batch, o.max_heap), (10, None));
         assert_eq!(o.timeout, Duration::from_secs(10));
         assert!(o.vary_limits && !o.stop_on_divergence && o.fuel_checks);
         let o = fuzz_options(&[

@@ -1,32 +1,41 @@
 //! `mir14 fuzz`: differential fuzzing of the backends with generated programs.
 //!
 //! ```text
-//! mir14 fuzz [--seconds N] [--seed S] [--programs N] [--backends vm,jit,aot]
-//!            [--fuel N] [--max-depth N] [--timeout-ms N] [--out DIR] [--no-shrink]
-//!            [--shrink-seconds N] [--stop-on-divergence] [--fixed-limits]
+//! mir14 fuzz [--seconds N] [--seed S] [--programs N] [--backends vm,jit,aot] [--batch N]
+//!            [--fuel N] [--max-depth N] [--max-heap BYTES] [--timeout-ms N] [--out DIR]
+//!            [--no-shrink] [--shrink-seconds N] [--stop-on-divergence] [--fixed-limits]
 //! ```
 //!
-//! Program `k` of a campaign with seed `S` is `mir14_gen::generate(S + k)` (wrapping), so
-//! `--seed P --programs 1` regenerates the program whose seed `P` a report names. Each program is
-//! written to a temporary file and run by every backend as a subprocess with empty stdin, the
-//! same `--fuel` and `--max-depth`, and a timeout; stdout, stderr and the exit status are compared
-//! byte for byte. Unless `--fixed-limits`, one program in four runs with a small fuel (1 to 400)
-//! one in four with a small call depth limit (2 to 31), so that `OutOfFuel` and
-//! `StackOverflow` are compared too, and one in four without `--fuel` at all, so that the compiled
-//! code users get by default (no fuel checks) is fuzzed too (see [`program_options`]). A crash, a signal or a timeout of one backend is an outcome like any other, so
-//! it shows up as a divergence. A backend is either a name `vm`, `jit` or `aot` (run as
-//! `mir14 run --backend NAME FILE --fuel F --max-depth D` with this executable), or
-//! `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE --fuel F --max-depth D`, then any
-//! `--lib L`), which lets the fuzzer compare any two runners (e.g. two builds of the JIT).
+//! Program `k` of a campaign with seed `S` is `mir14_gen::generate(S + k)` (wrapping), its
+//! function and box names prefixed by `pSEED_`. Programs run in batches of `--batch N`
+//! ([`batch`]): the batch module holds every program of the batch and a dispatcher `@main` that
+//! tail-calls the program whose key (`pSEED`) is its first argument. The standard `aot`
+//! backend builds the batch once (`mir14 build`) and runs `EXE pSEED` per program; every other
+//! backend runs the program's *single* text (the batch text with the other programs blanked
+//! out, so lines, columns, file name, arguments, fuel and depth are the same) as a subprocess:
+//! `mir14 run --backend NAME program.mir LIMITS -- pSEED`. Every run gets empty stdin, the same
+//! limits and a timeout; stdout, stderr and the exit status are compared byte for byte. Unless
+//! `--fixed-limits`, the limits of a batch come from its first seed (see [`program_options`]):
+//! small fuel, small depth limits, no fuel at all (the compiled code users get by default),
+//! the default depth limit and small heap limits, so that `OutOfFuel`, `StackOverflow` and
+//! `OutOfMemory` are compared too. A crash, a signal or a timeout of one backend is an outcome
+//! like any other, so it shows up as a divergence. A backend is either a name `vm`, `jit` or
+//! `aot` (run with this executable), or `NAME=COMMAND ARGS...` (run as `COMMAND ARGS... FILE
+//! LIMITS -- pSEED`), which lets the fuzzer compare any two runners (e.g. two builds of the
+//! JIT). A new kind of backend (say, a tiered runner) is one more arm of [`parse_backends`]:
+//! it runs single texts like every backend but the standard `aot`.
 //!
-//! On a divergence the program and every backend's outputs are saved under `--out` (default
-//! `fuzz-out/`) in a directory named after the program's seed; unless `--no-shrink`, the program
-//! is then shrunk ([`mir14_gen::shrink()`]) to a small module that still verifies and still
-//! diverges, saved there as `shrunk.mir` with its outputs. Candidates always run with fuel checks
-//! and a timeout ([`shrink_options`]), and a candidate on which any backend timed out is never
-//! kept ([`reproduces`]). The last line printed is exactly
-//! `fuzz: N programs, D divergences`; the exit status is 1 if D > 0, 0 otherwise, and 2 for bad
-//! flags.
+//! On a divergence the program (its single text), its flags, its arguments and every backend's
+//! outputs are saved under `--out` (default `fuzz-out/`) in a directory named after the
+//! program's seed; unless `--no-shrink`, the program is then shrunk ([`mir14_gen::shrink()`])
+//! to a small module that still verifies and still diverges, saved there as `shrunk.mir` with
+//! its outputs. Candidates always run with fuel checks and a timeout ([`shrink_options`]), and a
+//! candidate on which any backend timed out is never kept ([`reproduces`]). Every divergence
+//! found becomes a conformance test under `spec/tests/run/regress/` (see its README). The last
+//! line printed is exactly `fuzz: N programs, D divergences`; the exit status is 1 if D > 0, 0
+//! otherwise, and 2 for bad flags.
+
+pub mod batch;
 
 use mir14_gen::shrink;
 use mir14_harness::first_divergence;
@@ -81,6 +90,21 @@ pub struct Options {
     pub shrink_seconds: u64,
     /// `--lib LIB` passed to every run (libraries of imported C functions).
     pub libs: Vec<String>,
+    /// How many programs one batch holds (at least 1; see [`batch`]): the standard aot backend
+    /// builds one executable per batch.
+    pub batch: usize,
+    /// `--max-heap BYTES` passed to every run, if given.
+    pub max_heap: Option<u64>,
+}
+
+impl Backend {
+    /// True for the backend `aot` as `parse_backends` makes it (`mir14 run --backend aot`):
+    /// a campaign runs its programs from one executable built per batch.
+    pub fn is_standard_aot(&self) -> bool {
+        self.name == "aot"
+            && self.command.len() == 4
+            && self.command[1..] == ["run", "--backend", "aot"]
+    }
 }
 
 /// Runs the campaign `opts` (from `mir14 fuzz`'s flags, src/cli.rs); returns the exit status.
@@ -112,7 +136,14 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let b = match part.split_once('=') {
             Some((name, cmd)) => {
-                let command: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+                let mut command: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+                // Runs start in the program's directory: a relative program path is made
+                // absolute here.
+                if let Some(p) = command.first_mut().filter(|p| p.contains('/')) {
+                    if let Ok(abs) = std::path::absolute(&*p) {
+                        *p = abs.to_string_lossy().into_owned();
+                    }
+                }
                 if name.is_empty() || command.is_empty() {
                     return Err(format!("bad backend `{part}`, expected NAME=COMMAND"));
                 }
@@ -143,11 +174,15 @@ pub fn parse_backends(spec: &str) -> Result<Vec<Backend>, String> {
 }
 
 /// The options program `seed` runs with: `opts`, except that with `vary_limits` one program in
-/// four gets a fuel of 1..=400, one in four a call depth limit of 2..=31, and one in four runs
+/// four gets a fuel of 1..=400, one in four a call depth limit of 2..=31, one in four runs
 /// without `--fuel` (generated programs terminate by construction; this fuzzes the compiled code
-/// users get by default, which has no fuel checks). The choice comes from the seed, so a program
-/// always runs with the same limits. The `tiered` backend's threshold is always chosen from the
-/// seed: 0 (everything compiled), 1 to 20 (mixed frames, OSR), or never reached.
+/// users get by default, which has no fuel checks), one in eight gets the default depth limit
+/// 100000 (the generator's deep recursions go near it) and one in eight a small `--max-heap`
+/// of 256 KiB to 8 MiB (the generator's growing strings and arrays go near it). The choice
+/// comes from the seed, so a program always runs with the same limits; a campaign draws them
+/// for each batch from the seed of its first program. The `tiered` backend's threshold is
+/// chosen from the seed too: 0 (everything compiled), 1 to 20 (mixed frames, OSR), or never
+/// reached.
 pub fn program_options(opts: &Options, seed: u64) -> Options {
     let mut o = opts.clone();
     let t = mir14_gen::Rng::new(seed ^ 0x7135_ED00).next_u64();
@@ -158,11 +193,12 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
     };
     if opts.vary_limits {
         let h = mir14_gen::Rng::new(seed ^ 0x5EED_F0E1).next_u64();
-        match h % 4 {
-            0 => o.fuel = 1 + (h >> 8) % 400,
-            1 => o.max_depth = 2 + (h >> 8) % 30,
-            2 => o.fuel_checks = false,
-            _ => {}
+        match h % 8 {
+            0 | 1 => o.fuel = 1 + (h >> 8) % 400,
+            2 | 3 => o.max_depth = 2 + (h >> 8) % 30,
+            4 | 5 => o.fuel_checks = false,
+            6 => o.max_depth = 100_000,
+            _ => o.max_heap = Some((256 << 10) + (h >> 8) % (8 << 20)),
         }
     }
     o
@@ -195,16 +231,25 @@ pub fn reproduces(backends: &[Backend], outcomes: &[Outcome]) -> bool {
 /// The limit flags a program runs with, as `mir14 run` takes them (with the tiered backend's
 /// threshold when it is compared).
 fn limit_flags(opts: &Options) -> String {
-    let mut flags = if opts.fuel_checks {
-        format!("--fuel {} --max-depth {}", opts.fuel, opts.max_depth)
-    } else {
-        format!("--max-depth {}", opts.max_depth)
-    };
-    for l in &opts.libs {
-        flags.push_str(&format!(" --lib {l}"));
-    }
+    let mut flags = limit_list(opts).join(" ");
     if opts.backends.iter().any(is_tiered) {
         flags.push_str(&format!(" --tier-threshold {}", opts.tier_threshold));
+    }
+    flags
+}
+
+/// The limit flags a program runs with, one argument each.
+fn limit_list(opts: &Options) -> Vec<String> {
+    let mut flags = Vec::new();
+    if opts.fuel_checks {
+        flags.extend(["--fuel".to_string(), opts.fuel.to_string()]);
+    }
+    flags.extend(["--max-depth".to_string(), opts.max_depth.to_string()]);
+    if let Some(h) = opts.max_heap {
+        flags.extend(["--max-heap".to_string(), h.to_string()]);
+    }
+    for l in &opts.libs {
+        flags.extend(["--lib".to_string(), l.clone()]);
     }
     flags
 }
@@ -246,7 +291,7 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
         Ok((m, _)) => m,
         Err(e) => return Err((0, 0, format!("probe program: {e:?}"))),
     };
-    let outcomes = run_all(opts, &probe, &tmp.join("probe.mir"));
+    let outcomes = run_all(opts, &probe, &tmp.join("probe.mir"), &[]);
     for (b, o) in opts.backends.iter().zip(&outcomes) {
         if o.status != Status::Exit(7) || !o.stdout.is_empty() || !o.stderr.is_empty() {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -264,95 +309,122 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
     }
     let (mut n, mut d) = (0u64, 0u64);
     let mut last_report = Instant::now();
-    loop {
+    let (mut builds, mut build_time) = (0u32, Duration::ZERO);
+    let (single_dir, batch_dir) = (tmp.join("single"), tmp.join("batch"));
+    for dir in [&single_dir, &batch_dir] {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return Err((0, 0, format!("cannot create {}: {e}", dir.display())));
+        }
+    }
+    'campaign: loop {
         if Instant::now() >= deadline || opts.programs.is_some_and(|p| n >= p) {
             break;
         }
-        let seed = opts.seed.wrapping_add(n);
-        let module = mir14_gen::generate(seed);
-        n += 1;
-        let file = tmp.join(format!("{seed}.mir"));
-        let popts = program_options(opts, seed);
+        // The next batch: its programs share the limits drawn from its first seed.
+        let size = opts
+            .programs
+            .map_or(opts.batch, |p| (p - n).min(opts.batch as u64) as usize)
+            .max(1);
+        let first = opts.seed.wrapping_add(n);
+        let popts = program_options(opts, first);
         let opts = &popts;
-        let outcomes = run_all(opts, &module, &file);
-        if let Some((
-            b,
-            Outcome {
-                status: Status::SpawnError(e),
-                ..
-            },
-        )) = opts
-            .backends
-            .iter()
-            .zip(&outcomes)
-            .find(|(_, o)| matches!(o.status, Status::SpawnError(_)))
-        {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err((n, d, format!("cannot run backend {}: {e}", b.name)));
-        }
-        if let Some(diff) = divergence(&opts.backends, &outcomes) {
-            d += 1;
-            let _ = writeln!(
-                log,
-                "fuzz: divergence in program seed {seed} ({}): {diff}",
-                limit_flags(opts)
-            );
-            let dir = opts.out.join(seed.to_string());
-            save(&dir, "program", &module, opts, &outcomes);
-            if opts.shrink {
-                // Candidates run with a timeout scaled to the original program's run time (a
-                // shrunk loop may spin until its fuel runs out), within a time budget.
-                let slowest = outcomes.iter().map(|o| o.time).max().unwrap_or_default();
-                let sopts = shrink_options(opts, slowest);
-                let budget = Instant::now() + Duration::from_secs(opts.shrink_seconds);
-                let mut tests = 0u32;
-                let small = shrink(&module, 2000, &mut |m| {
-                    if Instant::now() >= budget {
-                        return false;
-                    }
-                    tests += 1;
-                    let o = run_all(&sopts, m, &tmp.join(format!("{seed}-shrink.mir")));
-                    reproduces(&sopts.backends, &o)
-                });
-                let o = run_all(opts, &small, &tmp.join(format!("{seed}-shrunk.mir")));
-                save(&dir, "shrunk", &small, opts, &o);
+        let programs: Vec<(u64, Module)> = (0..size as u64)
+            .map(|i| {
+                let s = first.wrapping_add(i);
+                (s, mir14_gen::generate(s))
+            })
+            .collect();
+        let b = batch::batch(&programs);
+        // One executable for the batch when a backend is the standard aot (else each program
+        // runs with `mir14 run --backend aot`, e.g. when the batch does not build).
+        let exe = if opts.backends.iter().any(Backend::is_standard_aot) {
+            let t = Instant::now();
+            let built = build_batch(opts, &b.text, &batch_dir);
+            builds += 1;
+            build_time += t.elapsed();
+            match built {
+                Ok(exe) => Some(exe),
+                Err(e) => {
+                    let _ = writeln!(
+                        log,
+                        "fuzz: batch from seed {first} does not build ({e}); running its programs one by one"
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        for (k, (seed, _)) in programs.iter().enumerate() {
+            if Instant::now() >= deadline {
+                break 'campaign;
+            }
+            let seed = *seed;
+            n += 1;
+            let file = single_dir.join(PROGRAM_FILE);
+            let args = [b.keys[k].clone()];
+            let outcomes = run_text(opts, &b.singles[k], &file, &args, exe.as_deref());
+            if let Some((
+                b,
+                Outcome {
+                    status: Status::SpawnError(e),
+                    ..
+                },
+            )) = opts
+                .backends
+                .iter()
+                .zip(&outcomes)
+                .find(|(_, o)| matches!(o.status, Status::SpawnError(_)))
+            {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err((n, d, format!("cannot run backend {}: {e}", b.name)));
+            }
+            if let Some(diff) = divergence(&opts.backends, &outcomes) {
+                d += 1;
                 let _ = writeln!(
                     log,
-                    "fuzz: shrunk to {} instructions in {tests} runs: {}",
-                    small
-                        .functions
-                        .values()
-                        .map(Function::inst_count)
-                        .sum::<usize>(),
-                    dir.join("shrunk.mir").display()
+                    "fuzz: divergence in program seed {seed} ({} -- {}): {diff}",
+                    limit_flags(opts),
+                    args[0]
+                );
+                let dir = opts.out.join(seed.to_string());
+                save(&dir, "program", &b.singles[k], opts, &args, &outcomes);
+                if opts.shrink {
+                    shrink_divergence(opts, &b.singles[k], &args, &outcomes, &dir, &tmp, log);
+                }
+                let _ = writeln!(
+                    log,
+                    "fuzz: saved to {} after {:.1} s",
+                    dir.display(),
+                    start.elapsed().as_secs_f64()
+                );
+                if opts.stop_on_divergence {
+                    break 'campaign;
+                }
+            }
+            if last_report.elapsed() >= Duration::from_secs(15) {
+                last_report = Instant::now();
+                let secs = start.elapsed().as_secs_f64();
+                let _ = writeln!(
+                    log,
+                    "fuzz: {n} programs, {d} divergences, {:.1} programs/s",
+                    n as f64 / secs.max(1e-9)
                 );
             }
-            let _ = writeln!(
-                log,
-                "fuzz: saved to {} after {:.1} s",
-                dir.display(),
-                start.elapsed().as_secs_f64()
-            );
-            if opts.stop_on_divergence {
-                let _ = std::fs::remove_file(&file);
-                break;
-            }
-        }
-        let _ = std::fs::remove_file(&file);
-        if last_report.elapsed() >= Duration::from_secs(15) {
-            last_report = Instant::now();
-            let secs = start.elapsed().as_secs_f64();
-            let _ = writeln!(
-                log,
-                "fuzz: {n} programs, {d} divergences, {:.1} programs/s",
-                n as f64 / secs.max(1e-9)
-            );
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let builds = if builds > 0 {
+        format!(
+            " ({builds} aot batch builds, {:.1} s)",
+            build_time.as_secs_f64()
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         log,
-        "fuzz: {:.1} s, {:.2} programs/s",
+        "fuzz: {:.1} s, {:.2} programs/s{builds}",
         secs,
         n as f64 / secs.max(1e-9)
     );
@@ -360,37 +432,153 @@ pub fn campaign(opts: &Options, log: &mut dyn Write) -> Result<(u64, u64), (u64,
     Ok((n, d))
 }
 
-/// Writes `module` to `file` and runs it on every backend (all at once, empty stdin, each
-/// killed with its process group after `opts.timeout`); the file is kept.
-pub fn run_all(opts: &Options, module: &Module, file: &Path) -> Vec<Outcome> {
-    if let Err(e) = std::fs::write(file, mir14_mir::print(module)) {
+/// The name of every program file a campaign runs (the same for a batch and the single text of
+/// each of its programs, since backtraces print it).
+const PROGRAM_FILE: &str = "program.mir";
+
+/// Shrinks the divergent program `text` (run with `args`; `outcomes` are the backends' results
+/// on it) and saves the result as `shrunk.*` in `dir`. Candidates run under
+/// [`shrink_options`] and only [`reproduces`] keeps one; the time budget is
+/// `opts.shrink_seconds`.
+fn shrink_divergence(
+    opts: &Options,
+    text: &str,
+    args: &[String],
+    outcomes: &[Outcome],
+    dir: &Path,
+    tmp: &Path,
+    log: &mut dyn Write,
+) {
+    let Ok((module, _)) = mir14_mir::parse(text) else {
+        return;
+    };
+    // Candidates run with a timeout scaled to the original program's run time (a shrunk loop
+    // may spin until its fuel runs out), within a time budget.
+    let slowest = outcomes.iter().map(|o| o.time).max().unwrap_or_default();
+    let sopts = shrink_options(opts, slowest);
+    let budget = Instant::now() + Duration::from_secs(opts.shrink_seconds);
+    let mut tests = 0u32;
+    let cand = tmp.join("shrink");
+    let _ = std::fs::create_dir_all(&cand);
+    let small = shrink(&module, 2000, &mut |m| {
+        if Instant::now() >= budget {
+            return false;
+        }
+        tests += 1;
+        let o = run_all(&sopts, m, &cand.join(PROGRAM_FILE), args);
+        reproduces(&sopts.backends, &o)
+    });
+    // The reproducer runs with the candidates' limits (fuel checks on), so it never hangs.
+    let small_text = mir14_mir::print(&small);
+    let o = run_text(&sopts, &small_text, &cand.join(PROGRAM_FILE), args, None);
+    save(dir, "shrunk", &small_text, &sopts, args, &o);
+    let _ = writeln!(
+        log,
+        "fuzz: shrunk to {} instructions in {tests} runs: {}",
+        small
+            .functions
+            .values()
+            .map(Function::inst_count)
+            .sum::<usize>(),
+        dir.join("shrunk.mir").display()
+    );
+}
+
+/// Builds the batch `text` with `mir14 build` (the standard aot backend's executable) and the
+/// limits of `opts` into `dir`; returns the executable.
+fn build_batch(opts: &Options, text: &str, dir: &Path) -> Result<PathBuf, String> {
+    let Some(aot) = opts.backends.iter().find(|b| b.is_standard_aot()) else {
+        return Err("no aot backend".into());
+    };
+    let file = dir.join(PROGRAM_FILE);
+    let exe = dir.join("program.exe");
+    let _ = std::fs::remove_file(&exe);
+    std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    let mut cmd = Command::new(&aot.command[0]);
+    in_dir_of(&mut cmd, &file);
+    cmd.arg("build").arg(PROGRAM_FILE).arg("-o").arg(&exe);
+    limit_args(&mut cmd, opts);
+    let o = mir14_harness::run(&mut cmd, None, opts.timeout.max(Duration::from_secs(120)));
+    if o.status == Status::Exit(0) && exe.exists() {
+        Ok(exe)
+    } else {
+        // The first lines of the reason (a Cranelift verifier dump can be very long).
+        let err = String::from_utf8_lossy(&o.stderr);
+        let head: Vec<&str> = err.lines().take(3).collect();
+        Err(format!("{}: {}", o.status, head.join(" / ")))
+    }
+}
+
+/// Writes `module` to `file` and runs it on every backend with program arguments `args` (see
+/// [`run_text`]); the file is kept.
+pub fn run_all(opts: &Options, module: &Module, file: &Path, args: &[String]) -> Vec<Outcome> {
+    run_text(opts, &mir14_mir::print(module), file, args, None)
+}
+
+/// Writes `text` to `file` and runs it on every backend with program arguments `args` (all at
+/// once, empty stdin, each killed with its process group after `opts.timeout`); the file is
+/// kept. With `exe` (a batch executable holding the program), the standard aot backend runs
+/// `exe ARGS` instead of compiling `file`.
+pub fn run_text(
+    opts: &Options,
+    text: &str,
+    file: &Path,
+    args: &[String],
+    exe: Option<&Path>,
+) -> Vec<Outcome> {
+    if let Err(e) = std::fs::write(file, text) {
         let o = Outcome::spawn_error(format!("cannot write {}: {e}", file.display()));
         return vec![o; opts.backends.len()];
     }
     let running: Vec<_> = opts
         .backends
         .iter()
-        .map(|b| mir14_harness::spawn(&mut command(b, opts, file), None))
+        .map(|b| {
+            let mut cmd = match exe {
+                Some(exe) if b.is_standard_aot() => {
+                    let mut c = Command::new(exe);
+                    in_dir_of(&mut c, file);
+                    c.args(args);
+                    c
+                }
+                _ => command(b, opts, file, args),
+            };
+            mir14_harness::spawn(&mut cmd, None)
+        })
         .collect();
     running.into_iter().map(|r| r.wait(opts.timeout)).collect()
 }
 
-/// The command that runs `file` on backend `b`: its command, the file, then the limit flags.
-fn command(b: &Backend, opts: &Options, file: &Path) -> Command {
+/// The command that runs `file` on backend `b`: its command, the file, the limit flags, then
+/// `-- ARGS` if there are program arguments.
+fn command(b: &Backend, opts: &Options, file: &Path, args: &[String]) -> Command {
     let mut cmd = Command::new(&b.command[0]);
-    cmd.args(&b.command[1..]).arg(file);
-    if opts.fuel_checks {
-        cmd.arg("--fuel").arg(opts.fuel.to_string());
-    }
-    cmd.arg("--max-depth").arg(opts.max_depth.to_string());
-    for l in &opts.libs {
-        cmd.arg("--lib").arg(l);
-    }
+    in_dir_of(&mut cmd, file);
+    cmd.args(&b.command[1..])
+        .arg(file.file_name().unwrap_or(file.as_os_str()));
+    limit_args(&mut cmd, opts);
     if is_tiered(b) {
         cmd.arg("--tier-threshold")
             .arg(opts.tier_threshold.to_string());
     }
+    if !args.is_empty() {
+        cmd.arg("--").args(args);
+    }
     cmd
+}
+
+/// Makes `cmd` run in the directory of `file`, so that it names the file by its base name:
+/// backtraces print the name a program was run with, and a batch and the single texts of its
+/// programs live in different directories under the same name.
+fn in_dir_of(cmd: &mut Command, file: &Path) {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        cmd.current_dir(dir);
+    }
+}
+
+/// Adds the limit flags of `opts` to `cmd` (as [`limit_flags`] prints them).
+fn limit_args(cmd: &mut Command, opts: &Options) {
+    cmd.args(limit_list(opts));
 }
 
 /// The first difference between the first backend's outcome and another's (see
@@ -400,15 +588,20 @@ pub fn divergence(backends: &[Backend], outcomes: &[Outcome]) -> Option<String> 
     first_divergence(&names, outcomes)
 }
 
-/// Saves `NAME.mir`, `NAME.flags` and `NAME.BACKEND.{out,err,status}` in `dir`.
-fn save(dir: &Path, name: &str, module: &Module, opts: &Options, outcomes: &[Outcome]) {
+/// Saves `NAME.mir` (`text`), `NAME.flags`, `NAME.args` and `NAME.BACKEND.{out,err,status}`
+/// in `dir`: the files of a conformance test (spec §8) but the expectations.
+fn save(dir: &Path, name: &str, text: &str, opts: &Options, args: &[String], outcomes: &[Outcome]) {
     let backends = &opts.backends;
     let _ = std::fs::create_dir_all(dir);
-    let _ = std::fs::write(dir.join(format!("{name}.mir")), mir14_mir::print(module));
+    let _ = std::fs::write(dir.join(format!("{name}.mir")), text);
     // The run flags, in the form of a conformance test's `.flags` file.
     let _ = std::fs::write(
         dir.join(format!("{name}.flags")),
         format!("{}\n", limit_flags(opts)),
+    );
+    let _ = std::fs::write(
+        dir.join(format!("{name}.args")),
+        args.iter().map(|a| format!("{a}\n")).collect::<String>(),
     );
     for (b, o) in backends.iter().zip(outcomes) {
         let base = format!("{name}.{}", b.name);
@@ -500,19 +693,19 @@ mod tests {
         let m = mir14_gen::generate(1);
         let dir = std::env::temp_dir().join(format!("mir14-fuzz-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let r = run_all(&o, &m, &dir.join("p.mir"));
+        let r = run_all(&o, &m, &dir.join("p.mir"), &[]);
         assert_eq!(r[0].status, Status::Exit(0));
-        assert!(r[0].stdout.starts_with(b"same /"));
+        assert!(r[0].stdout.starts_with(b"same p.mir"));
         assert!(r[0]
             .stdout
             .ends_with(b"p.mir --fuel 100000 --max-depth 200\n"));
         assert_eq!(divergence(&o.backends, &r), None);
         let o = opts("a=/bin/echo one,b=/bin/echo two");
-        let r = run_all(&o, &m, &dir.join("p.mir"));
+        let r = run_all(&o, &m, &dir.join("p.mir"), &[]);
         let d = divergence(&o.backends, &r).expect("differs");
         assert!(d.starts_with("stdout line 1:\n  a: \"one "), "{d}");
         let o = opts("a=/bin/true,b=/bin/false");
-        let r = run_all(&o, &m, &dir.join("p.mir"));
+        let r = run_all(&o, &m, &dir.join("p.mir"), &[]);
         assert_eq!(
             divergence(&o.backends, &r).unwrap(),
             "exit status: a exit 0, b exit 1"
@@ -531,7 +724,7 @@ mod tests {
         let mut o = opts(&format!("a={},b=/bin/true", script.display()));
         o.timeout = Duration::from_millis(300);
         let t = Instant::now();
-        let r = run_all(&o, &mir14_gen::generate(0), &dir.join("p.mir"));
+        let r = run_all(&o, &mir14_gen::generate(0), &dir.join("p.mir"), &[]);
         assert!(t.elapsed() < Duration::from_secs(4));
         assert_eq!(r[0].status, Status::Timeout);
         assert_eq!(r[1].status, Status::Exit(0));
@@ -555,7 +748,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mir14-fuzz-sh-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let m = mir14_gen::generate(0);
-        let r = run_all(&o, &m, &dir.join("p.mir"));
+        let r = run_all(&o, &m, &dir.join("p.mir"), &[]);
         assert!(reproduces(&o.backends, &r));
         let mut timed_out = r.clone();
         timed_out[0].status = Status::Timeout;

@@ -29,6 +29,12 @@
 //! sometimes deeper than the default depth limit, so that backends are compared on tail calls,
 //! on their depth and fuel accounting, and on the overflow of the same shape with plain calls.
 //!
+//! One module in four also gets a shape near the limits (`shapes`): a recursion whose frames
+//! hold hundreds of values, a big array literal and a long argument list, near the fuzzer's
+//! depth limits; a function of thousands of blocks; strings and arrays grown to megabytes (near
+//! the fuzzer's small `--max-heap` limits); or wide self tail recursion deeper than the default
+//! depth limit. `@main` calls the shape's `@shape_entry` first.
+//!
 //! [`mutate`] applies small random edits to a module (for fuzzing the verifier with modules that
 //! are almost valid); [`shrink()`] reduces a module to a small one that still verifies and still
 //! shows a property (a divergence between backends).
@@ -41,6 +47,7 @@
 mod body;
 mod mutate;
 mod plan;
+mod shapes;
 pub mod shrink;
 pub mod source;
 mod tail;
@@ -125,6 +132,7 @@ pub fn generate_with(src: &mut dyn Source, cfg: &Config) -> Module {
         g.module.functions[FuncId(i as u32)] = f;
     }
     tail::add_ring(&mut g.module, g.src);
+    shapes::add_shape(&mut g.module, g.src);
     g.module
 }
 

@@ -158,7 +158,7 @@ pub(crate) fn add_ring(m: &mut Module, src: &mut dyn Source) {
 }
 
 /// Moves the box and function ids of a ring instruction past the module's own.
-fn relocate(inst: &mut Inst, bo: u32, fo: u32) {
+pub(crate) fn relocate(inst: &mut Inst, bo: u32, fo: u32) {
     match inst {
         Inst::Const {
             value: Constant::Func(f),
