@@ -15,7 +15,7 @@
 //!   values) and the rest of the activation runs there, so a long loop is never stuck in the
 //!   interpreter, while activations that end soon are not worth an entry of their own.
 //! - **Mixed frames**: compiled code calls MIR functions through a table of direct entries
-//!   (one slot per function, empty until it is compiled); an empty slot calls [`tier_enter`],
+//!   (one slot per function, empty until it is compiled); an empty slot calls `tier_enter`,
 //!   which runs the callee in the interpreter (compiling it first once it is hot). Calls the
 //!   runtime makes from compiled code come through the context's [`TierHooks`]. One
 //!   [`Ctx`] (and so one runtime, heap, fuel count) serves both sides; the call depth lives in
