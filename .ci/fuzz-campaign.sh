@@ -41,10 +41,14 @@ else
 fi
 
 half=$(( total / 2 ))
+# The small-heap limit class is left out here while fuzz/open/heap_dead_values.mir is open
+# (the backends disagree on which dead values are still roots near `--max-heap`, about once in
+# 3,000 programs); `mir14 fuzz` draws it by default, so any other campaign still meets it.
+limits=--no-heap-limits
 status=0
 echo "fuzz-campaign: fixed seed $fixed_seed, random seed $random_seed, ${half}s each, backends $backends"
-"$MIR14_BIN" fuzz --seconds "$half" --seed "$fixed_seed" --backends "$backends" --out "$out" || status=1
-"$MIR14_BIN" fuzz --seconds "$half" --seed "$random_seed" --backends "$backends" --out "$out" || status=1
+"$MIR14_BIN" fuzz --seconds "$half" --seed "$fixed_seed" --backends "$backends" $limits --out "$out" || status=1
+"$MIR14_BIN" fuzz --seconds "$half" --seed "$random_seed" --backends "$backends" $limits --out "$out" || status=1
 if [[ $status -ne 0 ]]; then
   echo "fuzz-campaign: divergences found; programs and shrunk reproducers are in $out/"
 fi

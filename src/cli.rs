@@ -146,7 +146,8 @@ pub enum Command {
     /// its key (the program's only argument, also given to the other backends). Unless
     /// `--fixed-limits`, the programs of one batch in four run with a fuel of 1 to 400, one in
     /// four with a call depth limit of 2 to 31, one in four without `--fuel`, one in eight with
-    /// the depth limit 100000 and one in eight with a `--max-heap` of 256 KiB to 8 MiB. A
+    /// the depth limit 100000 and one in eight with a `--max-heap` of 256 KiB to 8 MiB (unless
+    /// `--no-heap-limits`). A
     /// divergent program is saved under `--out` in a
     /// directory named after its seed with every backend's outputs and, unless `--no-shrink`,
     /// shrunk to `shrunk.mir`. The last line printed is `fuzz: N programs, D divergences`; the
@@ -405,6 +406,11 @@ pub struct FuzzArgs {
     /// Run every program with `--fuel` and `--max-depth` exactly as given
     #[arg(long)]
     pub fixed_limits: bool,
+    /// Never draw the small `--max-heap` limit class (near the heap limit the point where
+    /// `OutOfMemory` traps depends on which dead values a backend still holds: an open
+    /// divergence, see fuzz/open/README.md)
+    #[arg(long)]
+    pub no_heap_limits: bool,
     /// Pass `--lib LIB` to every run (libraries of imported C functions; see `mir14 help run`);
     /// repeatable
     #[arg(long = "lib", value_name = "LIB", allow_hyphen_values = true)]
@@ -434,6 +440,7 @@ impl FuzzArgs {
             shrink: !self.no_shrink,
             stop_on_divergence: self.stop_on_divergence,
             vary_limits: !self.fixed_limits,
+            vary_heap: !self.no_heap_limits,
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
             shrink_seconds: self.shrink_seconds,
             // Runs start in the program's directory: relative library paths are made absolute.
@@ -921,7 +928,9 @@ pub(crate) mod tests {
         assert_eq!((o.fuel, o.max_depth, o.programs), (100_000, 200, None));
         assert_eq!((o.batch, o.max_heap), (10, None));
         assert_eq!(o.timeout, Duration::from_secs(10));
-        assert!(o.vary_limits && !o.stop_on_divergence && o.fuel_checks);
+        assert!(o.vary_limits && o.vary_heap && !o.stop_on_divergence && o.fuel_checks);
+        let o = fuzz_options(&["--no-heap-limits"]).unwrap();
+        assert!(o.vary_limits && !o.vary_heap);
         let o = fuzz_options(&[
             "--fixed-limits",
             "--stop-on-divergence",

@@ -83,6 +83,8 @@ pub struct Options {
     pub stop_on_divergence: bool,
     /// Give some programs small limits (see [`program_options`]).
     pub vary_limits: bool,
+    /// With `vary_limits`, include the small-`--max-heap` class (see [`program_options`]).
+    pub vary_heap: bool,
     /// `--tier-threshold` of the `tiered` backend's runs (chosen per program, see
     /// [`program_options`]).
     pub tier_threshold: u64,
@@ -198,7 +200,8 @@ pub fn program_options(opts: &Options, seed: u64) -> Options {
             2 | 3 => o.max_depth = 2 + (h >> 8) % 30,
             4 | 5 => o.fuel_checks = false,
             6 => o.max_depth = 100_000,
-            _ => o.max_heap = Some((256 << 10) + (h >> 8) % (8 << 20)),
+            _ if opts.vary_heap => o.max_heap = Some((256 << 10) + (h >> 8) % (8 << 20)),
+            _ => {}
         }
     }
     o
@@ -666,9 +669,16 @@ mod tests {
         assert!((60..140).contains(&small_fuel), "{small_fuel}");
         assert!((60..140).contains(&small_depth), "{small_depth}");
         assert!(all.iter().all(|p| p.fuel >= 1 && p.max_depth >= 2));
+        assert!(o.vary_heap && all.iter().any(|p| p.max_heap.is_some()));
+        let no_heap = Options {
+            vary_heap: false,
+            ..o.clone()
+        };
+        assert!((0..400).all(|s| program_options(&no_heap, s).max_heap.is_none()));
         assert_eq!(program_options(&o, 9), program_options(&o, 9));
         let fixed = Options {
             vary_limits: false,
+            vary_heap: false,
             tier_threshold: 0,
             ..o.clone()
         };
