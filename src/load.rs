@@ -14,6 +14,9 @@ pub struct Loaded {
     pub file: String,
     /// The source text, and where each entity was written when it was the text form.
     pub source: Source,
+    /// For a frontend program, the files it imported (their spans follow the main file's in
+    /// one span space, see [`mir14_ny::compile_file_with_map`]); empty otherwise.
+    pub imported: Vec<mir14_ny::SourceFile>,
 }
 
 /// The form an input file was written in, with where each entity was written.
@@ -71,6 +74,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 module,
                 file,
                 source: Source::Json(src, map),
+                imported: Vec::new(),
             }),
             Err(e) => {
                 let offset = offset_of(&src, e.line, e.column);
@@ -90,6 +94,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 module,
                 file,
                 source: Source::Text(src, map),
+                imported: Vec::new(),
             }),
             Err(mut diags) => {
                 // Source order (spec §7.4); the sort is stable for errors at one position.
@@ -161,10 +166,23 @@ impl Loaded {
     }
 
     /// Where each instruction was written, for the positions of backtraces (spec §6): in the
-    /// file's text, JSON or (for a frontend program) the frontend's source.
+    /// file's text, JSON or (for a frontend program) the frontend's sources, the files it
+    /// imported included.
     pub fn debug_info(&self) -> mir14_rt::DebugInfo {
         let (Source::Text(src, map) | Source::Json(src, map)) = &self.source;
-        mir14_rt::DebugInfo::from_source_map(&self.file, src, &self.module, map)
+        let main = mir14_rt::SourceFile {
+            name: &self.file,
+            text: src,
+            base: 0,
+        };
+        let files: Vec<mir14_rt::SourceFile> = std::iter::once(main)
+            .chain(self.imported.iter().map(|f| mir14_rt::SourceFile {
+                name: &f.name,
+                text: &f.text,
+                base: f.base,
+            }))
+            .collect();
+        mir14_rt::DebugInfo::from_sources(&files, &self.module, map)
     }
 
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).

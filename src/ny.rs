@@ -21,10 +21,11 @@ pub fn is_ny(path: &Path) -> bool {
 pub fn load_ny(file: String, src: String) -> Result<Loaded, String> {
     match mir14_ny::compile_file_with_map(Some(Path::new(&file)), &src) {
         // The source map holds the Nyash positions of the instructions (for backtraces).
-        Ok((module, map)) => Ok(Loaded {
+        Ok((module, map, imported)) => Ok(Loaded {
             module,
             file,
             source: Source::Text(src, map),
+            imported,
         }),
         Err(e) => Err(render_at(
             e.file.as_ref().map_or(&file, |f| &f.0),

@@ -86,15 +86,19 @@ pub fn compile(src: &str) -> Result<Module, Error> {
 /// `using "p"` imports are resolved against the importing file's directory, then each of its
 /// parent directories in turn; each file is read once.
 pub fn compile_file(path: Option<&Path>, src: &str) -> Result<Module, Error> {
-    compile_file_with_map(path, src).map(|(m, _)| m)
+    compile_file_with_map(path, src).map(|(m, _, _)| m)
 }
 
-/// [`compile_file`], with the source map of the module: for each instruction the span (bytes of
-/// `src`) of the source construct it was made for, and for each function its definition, from
-/// which backtraces print Nyash source positions. Only the main file's positions are kept: the
-/// instructions and functions compiled from a file imported with `using` have none (the empty
-/// span), so a backtrace names one file.
-pub fn compile_file_with_map(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
+/// [`compile_file`], with the source map of the module: for each instruction the span of the
+/// source construct it was made for, and for each function its definition, from which
+/// backtraces print Nyash source positions; and the files imported with `using`. Spans are
+/// offsets in one space shared by all files: the main file `src` starts at 0, each imported file
+/// at its [`SourceFile::base`] (in increasing order), so a span belongs to the last file whose
+/// base is not past it.
+pub fn compile_file_with_map(
+    path: Option<&Path>,
+    src: &str,
+) -> Result<(Module, SourceMap, Vec<SourceFile>), Error> {
     let path = path.map(Path::to_path_buf);
     let src = src.to_string();
     let run = move || compile_on_this_stack(path.as_deref(), &src);
@@ -113,21 +117,28 @@ pub fn compile_file_with_map(path: Option<&Path>, src: &str) -> Result<(Module, 
 }
 
 /// One source file of a program: its name, text and where its spans start.
-struct SourceFile {
-    name: String,
-    text: String,
-    base: usize,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The file's path as it is printed (the importing file's directory joined with the
+    /// `using` path).
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+    /// The offset of the file's first byte in the program's shared span space.
+    pub base: usize,
 }
 
-fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<(Module, SourceMap), Error> {
+fn compile_on_this_stack(
+    path: Option<&Path>,
+    src: &str,
+) -> Result<(Module, SourceMap, Vec<SourceFile>), Error> {
     let mut files = vec![SourceFile {
         name: String::new(),
         text: src.to_string(),
         base: 0,
     }];
     let result = load_program(path, &mut files).and_then(|prog| {
-        let (module, mut map) = compile::compile_program_with_map(&prog)?;
-        main_file_only(&mut map, src.len());
+        let (module, map) = compile::compile_program_with_map(&prog)?;
         if let Err(errors) = mir14_mir::verify(&module) {
             let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             return Err(Error::new(
@@ -141,30 +152,16 @@ fn compile_on_this_stack(path: Option<&Path>, src: &str) -> Result<(Module, Sour
         Ok((module, map))
     });
     // Map an error's span back to the file it is in.
-    result.map_err(|mut e| {
-        let at = e.span.start as usize;
-        if let Some(f) = files.iter().skip(1).rev().find(|f| f.base <= at) {
-            e.span = Span::new(at - f.base, e.span.end as usize - f.base);
-            e.file = Some((f.name.clone(), f.text.clone()));
+    match result {
+        Ok((module, map)) => Ok((module, map, files.split_off(1))),
+        Err(mut e) => {
+            let at = e.span.start as usize;
+            if let Some(f) = files.iter().skip(1).rev().find(|f| f.base <= at) {
+                e.span = Span::new(at - f.base, e.span.end as usize - f.base);
+                e.file = Some((f.name.clone(), f.text.clone()));
+            }
+            Err(e)
         }
-        e
-    })
-}
-
-/// Empties every span of `map` that is not in the main file (the first `len` bytes of the span
-/// space; imported files' spans start after it).
-fn main_file_only(map: &mut SourceMap, len: usize) {
-    let keep = |s: &mut Span| {
-        if s.start as usize > len {
-            *s = Span::default();
-        }
-    };
-    for f in &mut map.functions {
-        keep(&mut f.decl);
-        f.params.iter_mut().for_each(keep);
-        f.blocks.iter_mut().for_each(keep);
-        f.insts.iter_mut().flatten().for_each(keep);
-        f.loops.iter_mut().for_each(keep);
     }
 }
 

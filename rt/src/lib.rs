@@ -103,7 +103,7 @@ mod runtime;
 mod trap;
 mod value;
 
-pub use debug::{BlockPos, DebugInfo, FuncPos, Pos};
+pub use debug::{BlockPos, DebugInfo, FuncPos, Pos, SourceFile};
 pub use ffi::{HostFunction, HostFunctions, HostValue};
 pub use format::{fmt_float, quote_into};
 pub use heap::{

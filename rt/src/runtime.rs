@@ -721,7 +721,7 @@ impl Runtime {
         let mut s = format!("  at @{}, {}", self.func_name(site.func), label);
         if let Some(d) = &self.config.debug {
             if let Some(p) = d.position(site) {
-                s.push_str(&format!(" ({}:{}:{})", d.file, p.line, p.col));
+                s.push_str(&format!(" ({}:{}:{})", d.file_of(p), p.line, p.col));
             }
         }
         s
