@@ -707,6 +707,21 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     }
 }
 
+/// Whether an OSR entry of `f` at `header` can be translated: every block the header reaches
+/// is dominated by it. Then a value defined in a reached block dominates each of its uses in
+/// the entry's graph too (a path from the header to a use that skipped the definition would
+/// extend, through the header, to an original path that skipped it), and every other value is
+/// loaded from the frame before the header. A header whose region runs out into blocks it does
+/// not dominate (an inner loop whose outer loop's header it reaches) gets no OSR entry: its
+/// activation stays interpreted until the next call or an enclosing header.
+pub(crate) fn osr_supported(f: &Function, header: Block) -> bool {
+    let cfg = Cfg::new(f);
+    let dom = mir14_mir::analysis::DomTree::new(&cfg);
+    rpo_from(&cfg, header)
+        .into_iter()
+        .all(|b| dom.dominates(header, b))
+}
+
 /// The blocks reachable from `root`, in reverse postorder of a depth-first search from it.
 fn rpo_from(cfg: &Cfg, root: Block) -> Vec<Block> {
     let mut seen = vec![false; cfg.num_blocks()];

@@ -130,6 +130,15 @@ impl LazyModule {
         f: FuncId,
         header: Block,
     ) -> ModuleResult<ClFuncId> {
+        if !crate::function::osr_supported(&self.mir.functions[f], header) {
+            return Err(cranelift_module::ModuleError::Compilation(
+                cranelift_codegen::CodegenError::Unsupported(format!(
+                    "no OSR entry at {} of function {}: it reaches blocks it does not dominate",
+                    header.index(),
+                    f.index()
+                )),
+            ));
+        }
         let sig = osr_signature(module);
         let name = format!("mir14_o{}_{}", f.index(), header.index());
         let id = module.declare_function(&name, Linkage::Local, &sig)?;
