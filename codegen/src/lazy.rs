@@ -81,13 +81,22 @@ impl LazyModule {
     }
 
     /// Whether `f` can run as tiered code: it makes no tail call (spec §9: a function with a
-    /// `tail call` stays in the interpreter, whose tail calls run in constant space).
+    /// `tail call` stays in the interpreter, whose tail calls run in constant space), and its
+    /// entry and blocks fit Cranelift's limit on block parameters (a bigger one stays in the
+    /// interpreter rather than fail to compile).
     pub fn can_compile(&self, f: FuncId) -> bool {
         !self.mir.functions[f]
             .blocks
             .values()
             .flat_map(|b| b.insts.iter())
             .any(|i| i.is_tail_call())
+            && crate::module::check_function_param_limits(
+                &self.mir,
+                f,
+                &self.tagless,
+                self.types.as_ref(),
+            )
+            .is_ok()
     }
 
     /// The direct entry of `f` (defined once [`LazyModule::define`] ran for it).

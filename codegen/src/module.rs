@@ -47,6 +47,11 @@ fn stack_per_call(direct: u64, array: u64, runtime_callable: bool) -> u64 {
 /// The most parameters a Cranelift block can have (a parameter's index is 16 bits).
 const MAX_BLOCK_PARAMS: usize = 1 << 16;
 
+/// The most native parameters of a direct entry: with the `tail` calling convention the callee
+/// pops its stack arguments, and x86-64's `ret imm16` pops at most 65,535 bytes, 8 per
+/// argument (even with none in registers). Past it Cranelift panics while compiling.
+const MAX_ENTRY_PARAMS: usize = 65_535 / 8;
+
 /// Fails with a clear message when a function's entry (the context, then each parameter's tag
 /// unless it travels untagged, and bits) or one of its blocks (a tag unless the type fixes it,
 /// and bits, per phi) would need more Cranelift block parameters than Cranelift supports.
@@ -55,36 +60,54 @@ fn check_param_limits(
     tagless: &[Vec<bool>],
     types: Option<&ModuleTypes>,
 ) -> ModuleResult<()> {
-    let limit = |what: String, n: usize| {
+    for (id, _) in mir.functions.iter() {
+        check_function_param_limits(mir, id, tagless, types)?;
+    }
+    Ok(())
+}
+
+/// [`check_param_limits`] for one function `id` (the lazy translator checks each function it
+/// is asked to compile).
+pub(crate) fn check_function_param_limits(
+    mir: &MirModule,
+    id: mir14_mir::FuncId,
+    tagless: &[Vec<bool>],
+    types: Option<&ModuleTypes>,
+) -> ModuleResult<()> {
+    let limit = |what: String, max: usize, n: usize| {
         cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Unsupported(
             format!(
-                "{what}: the jit and aot backends support at most {MAX_BLOCK_PARAMS} native \
-                 parameters per block (a MIR parameter or phi takes one or two), this needs {n}"
+                "{what}: the jit and aot backends support at most {max} native parameters per \
+                 {} (a MIR parameter or phi takes one or two), this needs {n}",
+                if max == MAX_ENTRY_PARAMS {
+                    "function"
+                } else {
+                    "block"
+                }
             ),
         ))
     };
-    for (id, f) in mir.functions.iter() {
-        let entry = 1 + tagless[id.index()]
-            .iter()
-            .map(|&t| if t { 1 } else { 2 })
-            .sum::<usize>();
-        if entry > MAX_BLOCK_PARAMS {
-            let what = format!("function @{} has {} parameters", f.name, f.params.len());
-            return Err(limit(what, entry));
+    let f = &mir.functions[id];
+    let entry = 1 + tagless[id.index()]
+        .iter()
+        .map(|&t| if t { 1 } else { 2 })
+        .sum::<usize>();
+    if entry > MAX_ENTRY_PARAMS {
+        let what = format!("function @{} has {} parameters", f.name, f.params.len());
+        return Err(limit(what, MAX_ENTRY_PARAMS, entry));
+    }
+    for bd in f.blocks.values() {
+        let mut n = 0;
+        for inst in &bd.insts {
+            let mir14_mir::Inst::Phi { dest, .. } = inst else {
+                break;
+            };
+            let known = types.is_some_and(|t| tag_of(t.func(id).ty(*dest)).is_some());
+            n += if known { 1 } else { 2 };
         }
-        for bd in f.blocks.values() {
-            let mut n = 0;
-            for inst in &bd.insts {
-                let mir14_mir::Inst::Phi { dest, .. } = inst else {
-                    break;
-                };
-                let known = types.is_some_and(|t| tag_of(t.func(id).ty(*dest)).is_some());
-                n += if known { 1 } else { 2 };
-            }
-            if n > MAX_BLOCK_PARAMS {
-                let what = format!("block {} of @{} has too many phis", bd.label, f.name);
-                return Err(limit(what, n));
-            }
+        if n > MAX_BLOCK_PARAMS {
+            let what = format!("block {} of @{} has too many phis", bd.label, f.name);
+            return Err(limit(what, MAX_BLOCK_PARAMS, n));
         }
     }
     Ok(())
@@ -419,9 +442,10 @@ mod tests {
 
     #[test]
     fn too_many_native_parameters_is_a_clear_error() {
-        // 40,000 parameters take 80,001 native parameters (context, tags, bits): more than a
-        // Cranelift block can have. The error names the function (not a verifier dump).
-        let n = 40_000;
+        // 16,000 parameters take 32,001 native parameters (context, tags, bits): more stack
+        // arguments than a `tail` callee can pop (Cranelift panicked). The error names the
+        // function.
+        let n = 16_000;
         let ps: Vec<String> = (0..n).map(|k| format!("%p{k}")).collect();
         let src = format!("fn @f({}) {{\nbb0:\n  ret %p0\n}}\n", ps.join(", "));
         let (mir, _) = mir14_mir::parse(&src).unwrap();
@@ -430,7 +454,8 @@ mod tests {
             Err(e) => format!("{e:?}"),
         };
         assert!(
-            err.contains("function @f has 40000 parameters") && err.contains("at most 65536"),
+            err.contains("function @f has 16000 parameters")
+                && err.contains("at most 8191 native parameters per function"),
             "{err}"
         );
     }
