@@ -74,16 +74,11 @@ pub(crate) fn check_function_param_limits(
     tagless: &[Vec<bool>],
     types: Option<&ModuleTypes>,
 ) -> ModuleResult<()> {
-    let limit = |what: String, max: usize, n: usize| {
+    let limit = |what: String, max: usize, per: &str, n: usize| {
         cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Unsupported(
             format!(
                 "{what}: the jit and aot backends support at most {max} native parameters per \
-                 {} (a MIR parameter or phi takes one or two), this needs {n}",
-                if max == MAX_ENTRY_PARAMS {
-                    "function"
-                } else {
-                    "block"
-                }
+                 {per} (a MIR parameter or phi takes one or two), this needs {n}"
             ),
         ))
     };
@@ -94,7 +89,7 @@ pub(crate) fn check_function_param_limits(
         .sum::<usize>();
     if entry > MAX_ENTRY_PARAMS {
         let what = format!("function @{} has {} parameters", f.name, f.params.len());
-        return Err(limit(what, MAX_ENTRY_PARAMS, entry));
+        return Err(limit(what, MAX_ENTRY_PARAMS, "function", entry));
     }
     for bd in f.blocks.values() {
         let mut n = 0;
@@ -107,7 +102,7 @@ pub(crate) fn check_function_param_limits(
         }
         if n > MAX_BLOCK_PARAMS {
             let what = format!("block {} of @{} has too many phis", bd.label, f.name);
-            return Err(limit(what, MAX_BLOCK_PARAMS, n));
+            return Err(limit(what, MAX_BLOCK_PARAMS, "block", n));
         }
     }
     Ok(())
