@@ -185,8 +185,16 @@ impl Parser {
             (s, true)
         } else {
             let mut parts = vec![self.name("a file path or a module name")?.0];
+            // Components after the first may be keywords (`hako.using.resolve`).
             while self.eat_punct(".") {
-                parts.push(self.name("a module name")?.0);
+                match &self.peek().tok {
+                    Tok::Ident(s) => {
+                        let s = s.clone();
+                        self.next();
+                        parts.push(s);
+                    }
+                    _ => return Err(self.error_here("a module name")),
+                }
             }
             (parts.join("."), false)
         };
