@@ -353,7 +353,10 @@ fn nyash_using_workspaces_and_aliases() {
             "lib/src/loader.hako",
             "static box Loader { load() { return 1 } }\n",
         ),
-        ("lib/src/fmt.hako", "static box Fmt { width() { return 20 } }\n"),
+        (
+            "lib/src/fmt.hako",
+            "static box Fmt { width() { return 20 } }\n",
+        ),
         ("own/pick.hako", "static box Pick { n() { return 300 } }\n"),
         ("lib/wrong.hako", "static box Wrong { }\n"),
     ];
@@ -366,7 +369,8 @@ fn nyash_using_workspaces_and_aliases() {
     // An alias naming none of a file's several static boxes is not bound, and is an error only
     // where it is used. The imported file's own `Main` (its entry point) yields to the
     // program's.
-    let two = "static box A { f() { return 1 } }\nstatic box Main { main() { print(\"lib main\") } }\n";
+    let two =
+        "static box A { f() { return 1 } }\nstatic box Main { main() { print(\"lib main\") } }\n";
     let files = [("two.hako", two)];
     let unused = "using \"two.hako\" as Both\nstatic box Main { main() { print(A.f()) } }\n";
     let (code, out, err) = run_in_temp("alias", "p.hako", unused, &files, "vm");

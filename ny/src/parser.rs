@@ -915,7 +915,9 @@ mod tests {
                 format!("`{word}` is not supported by this frontend (see ny/README.md)"),
                 "{src}"
             );
-            let line_start = src[..e.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = src[..e.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
             assert_eq!(e.span.start as usize - line_start + 1, col, "{src}");
         }
         // As plain names they are variables.
