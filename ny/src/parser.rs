@@ -187,6 +187,7 @@ impl Parser {
         let word_or_literal = matches!(next.tok, Tok::Ident(_) | Tok::Int(_) | Tok::Str(_));
         match w {
             "try" => next.tok == Tok::Punct("{"),
+            "catch" => matches!(next.tok, Tok::Punct("{") | Tok::Punct("(")),
             "throw" | "match" => word_or_literal,
             "enum" | "weak" => matches!(next.tok, Tok::Ident(_)),
             _ => false,
@@ -878,6 +879,12 @@ impl Parser {
                     })
                 }
                 _ => {
+                    if w == "cleanup" && self.peek_at(1).tok == Tok::Punct("{") {
+                        return Err(Error::new(
+                            t.span,
+                            "`cleanup { ... }` must follow a block or a method body: `{ ... } cleanup { ... }`",
+                        ));
+                    }
                     if self.unsupported_form(w) {
                         return Err(Error::new(
                             t.span,
@@ -908,6 +915,7 @@ mod tests {
             ("print(match x { 1 => 2 })", "match", 7),
             ("enum Color { Red }", "enum", 1),
             ("local w = weak me", "weak", 11),
+            ("print(1)\ncatch (e) { }", "catch", 1),
         ] {
             let e = parse(src).unwrap_err();
             assert_eq!(
@@ -920,6 +928,14 @@ mod tests {
                 .map_or(0, |i| i + 1);
             assert_eq!(e.span.start as usize - line_start + 1, col, "{src}");
         }
+        let e = parse("print(1) cleanup { print(2) }").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.span.start),
+            (
+                "`cleanup { ... }` must follow a block or a method body: `{ ... } cleanup { ... }`",
+                9
+            )
+        );
         // As plain names they are variables.
         assert!(parse("local try = 1\nprint(try)\nlocal match = try + 1\nprint(match)").is_ok());
     }
