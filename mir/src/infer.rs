@@ -15,6 +15,14 @@
 //! - every method `@B.m` (dynamic dispatch `call %r.m(...)`, and the runtime's calls of `birth`,
 //!   `toString` and `apply`). Any function whose name contains a `.` counts as a method.
 //!
+//! The receiver of a method `@B.m` (its first parameter) is the exception: every call the IR
+//! does not show passes a `B` instance (dynamic dispatch picks `@B.m` only for a `B` receiver,
+//! a static `call %r.B::m` traps on any other, and the runtime calls `birth`, `toString` and
+//! `apply` on instances of their box; spec §4.5, §4.6). So the receiver starts as `B` and is
+//! joined with the first argument of every visible direct `call @B.m(...)`, like any parameter;
+//! it is `Unknown` when the method's FunctionBox escapes (`const @B.m`), which can be called
+//! with anything.
+//!
 //! A parameter annotation (`%n: Integer`) is checked at entry, so the parameter then has the
 //! annotated type; a return annotation likewise fixes the function's return type.
 
@@ -131,6 +139,8 @@ pub fn infer(m: &Module) -> ModuleTypes {
             open[id.index()] = true;
         }
     }
+    // Functions whose FunctionBox exists (`const @f`): callable with any arguments.
+    let mut escaped = vec![false; n];
     for f in m.functions.values() {
         for b in f.blocks.values() {
             for inst in &b.insts {
@@ -141,6 +151,7 @@ pub fn infer(m: &Module) -> ModuleTypes {
                 {
                     if g.index() < n {
                         open[g.index()] = true;
+                        escaped[g.index()] = true;
                     }
                 }
             }
@@ -154,8 +165,14 @@ pub fn infer(m: &Module) -> ModuleTypes {
             params: f
                 .params
                 .iter()
-                .map(|p| match p.ty {
+                .enumerate()
+                .map(|(i, p)| match p.ty {
                     Some(t) => Ty::of_name(t),
+                    None if i == 0 && !escaped[id.index()] => match method_box(m, f) {
+                        Some(b) => Ty::User(b),
+                        None if open[id.index()] => Ty::Unknown,
+                        None => Ty::Bottom,
+                    },
                     None if open[id.index()] => Ty::Unknown,
                     None => Ty::Bottom,
                 })
@@ -174,6 +191,12 @@ pub fn infer(m: &Module) -> ModuleTypes {
         }
     }
     ModuleTypes { funcs, open }
+}
+
+/// The box `B` of a method `@B.m` (a function named `B.m` where `B` is a declared box).
+fn method_box(m: &Module, f: &Function) -> Option<crate::BoxId> {
+    let (b, _) = f.name.split_once('.')?;
+    m.box_by_name(b)
 }
 
 /// One pass over function `id`: raises its value types, its return type and its callees'
@@ -470,7 +493,7 @@ bb0:
     }
 
     #[test]
-    fn methods_have_unknown_parameters_and_annotations_are_trusted() {
+    fn methods_have_a_typed_receiver_unknown_parameters_and_annotations_are_trusted() {
         let src = "box P { x }
 
 fn @P.get(%me, %k) {
@@ -495,7 +518,8 @@ bb0:
 }
 ";
         let (m, t) = types_of(src);
-        assert_eq!(ty(&m, &t, "P.get", "me"), Ty::Unknown);
+        // Dispatch only enters `@P.get` with a P instance.
+        assert_eq!(ty(&m, &t, "P.get", "me"), Ty::User(crate::BoxId(0)));
         assert_eq!(ty(&m, &t, "P.get", "k"), Ty::Unknown);
         assert_eq!(ty(&m, &t, "main", "p"), Ty::User(crate::BoxId(0)));
         assert_eq!(ty(&m, &t, "main", "b"), Ty::Unknown);
@@ -503,6 +527,59 @@ bb0:
         assert_eq!(ty(&m, &t, "sq", "n"), Ty::Integer);
         assert_eq!(ty(&m, &t, "sq", "r"), Ty::Integer);
         assert_eq!(ty(&m, &t, "main", "d"), Ty::Integer);
+    }
+
+    const RECEIVERS: &str = "box P { x }
+
+box Q { y }
+
+fn @P.get(%me) {
+bb0:
+  %v = load %me.x
+  ret %v
+}
+
+fn @P.direct(%me) {
+bb0:
+  ret %me
+}
+
+fn @P.wrong(%me) {
+bb0:
+  ret %me
+}
+
+fn @Q.escapes(%me) {
+bb0:
+  ret %me
+}
+
+fn @main() {
+bb0:
+  %p = new P()
+  %a = call %p.get()
+  %b = call @P.direct(%p)
+  %i = const 1
+  %c = call @P.wrong(%i)
+  %f = const @Q.escapes
+  ret
+}
+";
+
+    #[test]
+    fn receivers_join_direct_calls_and_escape_through_function_boxes() {
+        let (m, t) = types_of(RECEIVERS);
+        let p = Ty::User(crate::BoxId(0));
+        assert_eq!(ty(&m, &t, "P.get", "me"), p);
+        // A direct call with a P keeps the receiver typed.
+        assert_eq!(ty(&m, &t, "P.direct", "me"), p);
+        assert_eq!(ty(&m, &t, "main", "b"), p);
+        // A direct call with an Integer: the receiver is P or Integer.
+        assert_eq!(ty(&m, &t, "P.wrong", "me"), Ty::Unknown);
+        // A FunctionBox of the method can be called with anything.
+        assert_eq!(ty(&m, &t, "Q.escapes", "me"), Ty::Unknown);
+        // Methods stay open: their receivers keep their tags.
+        assert!(t.open[m.function_by_name("P.get").unwrap().index()]);
     }
 
     #[test]
