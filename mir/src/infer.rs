@@ -26,6 +26,8 @@
 //! A parameter annotation (`%n: Integer`) is checked at entry, so the parameter then has the
 //! annotated type; a return annotation likewise fixes the function's return type.
 
+use std::collections::HashMap;
+
 use crate::{
     BinOp, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind,
     UnaryOp, Value,
@@ -180,17 +182,41 @@ pub fn infer(m: &Module) -> ModuleTypes {
             ret: f.ret_type.map(Ty::of_name).unwrap_or(Ty::Bottom),
         })
         .collect();
+    let methods = Methods::collect(m);
     // Iterate to a fixpoint: every type only ever rises, and the lattice has height 3.
     loop {
         let mut changed = false;
         for (id, f) in m.functions.iter() {
-            changed |= analyse(m, f, id, &mut funcs);
+            changed |= analyse(m, &methods, f, id, &mut funcs);
         }
         if !changed {
             break;
         }
     }
     ModuleTypes { funcs, open }
+}
+
+/// The user methods of a module by method name (`m` of `@B.m`), for dynamic calls.
+struct Methods<'a> {
+    /// Method name to the boxes that define it and their functions.
+    by_name: HashMap<&'a str, Vec<(crate::BoxId, FuncId)>>,
+    /// The number of declared boxes.
+    boxes: usize,
+}
+
+impl<'a> Methods<'a> {
+    fn collect(m: &'a Module) -> Methods<'a> {
+        let mut by_name: HashMap<&str, Vec<(crate::BoxId, FuncId)>> = HashMap::new();
+        for (id, f) in m.functions.iter() {
+            if let (Some(b), Some((_, name))) = (method_box(m, f), f.name.split_once('.')) {
+                by_name.entry(name).or_default().push((b, id));
+            }
+        }
+        Methods {
+            by_name,
+            boxes: m.boxes.len(),
+        }
+    }
 }
 
 /// The box `B` of a method `@B.m` (a function named `B.m` where `B` is a declared box).
@@ -201,7 +227,13 @@ fn method_box(m: &Module, f: &Function) -> Option<crate::BoxId> {
 
 /// One pass over function `id`: raises its value types, its return type and its callees'
 /// parameter types. Returns whether anything changed.
-fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> bool {
+fn analyse(
+    m: &Module,
+    methods: &Methods,
+    f: &Function,
+    id: FuncId,
+    funcs: &mut [FuncTypes],
+) -> bool {
     let me = id.index();
     let mut changed = false;
     let mut vals = std::mem::take(&mut funcs[me].values);
@@ -294,6 +326,13 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
                             Some(g) if g.index() < funcs.len() => funcs[g.index()].ret,
                             _ => Ty::Unknown,
                         },
+                        // A dynamic method call: the user methods it can reach, else the
+                        // builtins of the receiver's possible types.
+                        Callee::Method {
+                            box_name: None,
+                            method,
+                            receiver,
+                        } => method_result(methods, funcs, ty(*receiver), method),
                         _ => Ty::Unknown,
                     };
                     // A tail call's result is the function's result (with or without `dest`);
@@ -329,6 +368,116 @@ fn analyse(m: &Module, f: &Function, id: FuncId, funcs: &mut [FuncTypes]) -> boo
     }
     funcs[me].values = vals;
     changed
+}
+
+/// The result type of a dynamic call `call %r.method(...)` on a receiver of type `recv` (spec
+/// §4.5): a user box's `@B.method` when it exists (its return type), else the builtin of that
+/// name on the receiver's type. A call that traps (unknown method, arity, argument types)
+/// defines no result, so only the non-trapping cases count.
+fn method_result(methods: &Methods, funcs: &[FuncTypes], recv: Ty, method: &str) -> Ty {
+    let defs = methods.by_name.get(method).map_or(&[][..], |v| &v[..]);
+    let user_ret = |b: crate::BoxId| {
+        defs.iter()
+            .find(|(x, _)| *x == b)
+            .map(|(_, f)| funcs[f.index()].ret)
+    };
+    match recv {
+        Ty::Bottom => Ty::Bottom,
+        Ty::User(b) => match user_ret(b) {
+            Some(t) => t,
+            None => builtin_result(recv, method).unwrap_or(Ty::Unknown),
+        },
+        Ty::Unknown => {
+            // Any receiver: every box's method of that name, and every builtin type's.
+            let mut t = Ty::Bottom;
+            for (_, f) in defs {
+                t = t.join(funcs[f.index()].ret);
+            }
+            let some_box_lacks = defs.len() < methods.boxes;
+            const BUILTIN_TYPES: [Ty; 9] = [
+                Ty::Integer,
+                Ty::Float,
+                Ty::Bool,
+                Ty::String,
+                Ty::Void,
+                Ty::Array,
+                Ty::Map,
+                Ty::Function,
+                Ty::Operator,
+            ];
+            let mut any = false;
+            for bt in BUILTIN_TYPES {
+                if let Some(r) = builtin_result(bt, method) {
+                    t = t.join(r);
+                    any = true;
+                }
+            }
+            if some_box_lacks {
+                if let Some(r) = universal_result(method) {
+                    t = t.join(r);
+                    any = true;
+                }
+            }
+            // No type has the method (every call traps): nothing is known to be gained.
+            if t == Ty::Bottom && !any {
+                Ty::Unknown
+            } else {
+                t
+            }
+        }
+        builtin => builtin_result(builtin, method).unwrap_or(Ty::Unknown),
+    }
+}
+
+/// The result type of the methods every value has (spec §4.7), `None` for other names.
+fn universal_result(method: &str) -> Option<Ty> {
+    match method {
+        "toString" | "typeName" => Some(Ty::String),
+        "equals" => Some(Ty::Bool),
+        _ => None,
+    }
+}
+
+/// The result type of builtin `method` on a receiver of builtin type `recv` (or the universal
+/// methods of a user box without a method of that name), `None` when that type has no such
+/// method (the call traps). Spec §4.7, including the conversions and Float math.
+fn builtin_result(recv: Ty, method: &str) -> Option<Ty> {
+    use Ty::*;
+    let specific = match (recv, method) {
+        (String, "length" | "indexOf" | "lastIndexOf" | "codePointAt") => Some(Integer),
+        (
+            String,
+            "substring" | "concat" | "replace" | "trim" | "toUpper" | "toLower" | "charAt",
+        ) => Some(String),
+        (String, "contains" | "startsWith" | "endsWith") => Some(Bool),
+        (String, "split") => Some(Array),
+        // `void` when the text does not parse.
+        (String, "toInteger" | "toFloat" | "toIntegerRadix") => Some(Unknown),
+        (Integer, "abs" | "min" | "max") => Some(Integer),
+        (Integer, "toFloat") => Some(Float),
+        (Integer, "toChar" | "toStringRadix") => Some(String),
+        (
+            Float,
+            "abs" | "floor" | "ceil" | "round" | "sqrt" | "pow" | "exp" | "log" | "log10" | "sin"
+            | "cos" | "tan" | "atan" | "atan2" | "trunc",
+        ) => Some(Float),
+        (Float, "toInteger") => Some(Integer),
+        (Float, "isNaN") => Some(Bool),
+        (Array, "length" | "size" | "indexOf") => Some(Integer),
+        (Array, "get" | "pop" | "remove") => Some(Unknown),
+        (Array, "set" | "push" | "insert" | "clear" | "sort" | "reverse") => Some(Void),
+        (Array, "contains") => Some(Bool),
+        (Array, "join") => Some(String),
+        (Array, "slice") => Some(Array),
+        (Map, "size") => Some(Integer),
+        (Map, "has" | "delete") => Some(Bool),
+        (Map, "get") => Some(Unknown),
+        (Map, "set" | "clear") => Some(Void),
+        (Map, "keys" | "values") => Some(Array),
+        (Operator, "apply") => Some(Unknown),
+        _ => None,
+    };
+    specific.or_else(|| universal_result(method))
 }
 
 /// Joins `t` into the type of `v`.
@@ -580,6 +729,57 @@ bb0:
         assert_eq!(ty(&m, &t, "Q.escapes", "me"), Ty::Unknown);
         // Methods stay open: their receivers keep their tags.
         assert!(t.open[m.function_by_name("P.get").unwrap().index()]);
+    }
+
+    #[test]
+    fn dynamic_method_results_follow_the_builtins_and_user_methods() {
+        let src = "box P { x }
+
+fn @P.size(%me) {
+bb0:
+  %s = const \"big\"
+  ret %s
+}
+
+fn @main() {
+bb0:
+  %h = extern env.args()
+  %s = const \"abc\"
+  %i = const 1
+  %c = call %s.charAt(%i)
+  %n = call %s.length()
+  %t = call %s.toInteger()
+  %u = call %h.charAt(%i)
+  %v = call %h.length()
+  %w = call %h.toString()
+  %a = new ArrayBox()
+  %j = call %a.join(%s)
+  %g = call %a.get(%i)
+  %p = new P()
+  %z = call %p.size()
+  %y = call %p.typeName()
+  %k = call %h.size()
+  %q = call %h.noSuchMethod()
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        assert_eq!(ty(&m, &t, "main", "c"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "n"), Ty::Integer);
+        // `void` when the text is not a number.
+        assert_eq!(ty(&m, &t, "main", "t"), Ty::Unknown);
+        // Only Strings have charAt; String and ArrayBox length are Integers.
+        assert_eq!(ty(&m, &t, "main", "u"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "v"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "w"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "j"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "g"), Ty::Unknown);
+        // The user method's result on a P; on anything, P.size's String joins the builtin
+        // sizes' Integer.
+        assert_eq!(ty(&m, &t, "main", "z"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "y"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "k"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "q"), Ty::Unknown);
     }
 
     #[test]
