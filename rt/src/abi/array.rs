@@ -20,6 +20,11 @@ rt_functions! {
             return ret(cx, Err(t));
         }
         let items = crate::array_mut(arr);
+        if items.len() < items.capacity() {
+            // Room left: nothing is allocated.
+            items.push(x);
+            return Val::VOID;
+        }
         let cap = items.capacity();
         items.push(x);
         let grown = items.capacity() - cap;
