@@ -7,21 +7,40 @@
 //! when the instruction did not trap).
 //!
 //! Parameter types come from every call site of a function, joined, and are iterated with
-//! return types to a fixpoint. A function's parameters are `Unknown` (callable with anything)
-//! when it can be called other than by a visible `call @f`/`call %r.B::m`:
+//! return types to a fixpoint. A method `@B.m` is entered by direct calls `call @B.m(...)`,
+//! static calls `call %r.B::m(...)`, dynamic calls `call %r.m(...)` whose receiver may be a `B`
+//! (its type is `B` or unknown), `new B(...)` (for `birth`) and value calls of a `B` (for
+//! `apply`); the arguments of each join into its parameters after the receiver. A function's
+//! parameters are `Unknown` (callable with anything) when it can be called other than by a
+//! visible call instruction:
 //! - `@main` (called by the tool),
 //! - a function whose FunctionBox escapes through `const @f` (called by `call %fv(...)`, by the
 //!   runtime, or by anything the box is passed to),
-//! - every method `@B.m` (dynamic dispatch `call %r.m(...)`, and the runtime's calls of `birth`,
-//!   `toString` and `apply`). Any function whose name contains a `.` counts as a method.
+//! - `@B.apply` (a builtin may call it).
 //!
-//! The receiver of a method `@B.m` (its first parameter) is the exception: every call the IR
-//! does not show passes a `B` instance (dynamic dispatch picks `@B.m` only for a `B` receiver,
+//! The runtime's string forms call `toString` with the receiver alone. Methods still count as
+//! *open* ([`ModuleTypes::open`]): the runtime enters them through their array entries, so
+//! their parameters keep their tags. Any function whose name contains a `.` counts as a method.
+//!
+//! The receiver of a method `@B.m` (its first parameter) is a `B` instance on every call the IR
+//! does not show as a direct call (dynamic dispatch picks `@B.m` only for a `B` receiver,
 //! a static `call %r.B::m` traps on any other, and the runtime calls `birth`, `toString` and
 //! `apply` on instances of their box; spec §4.5, §4.6). So the receiver starts as `B` and is
 //! joined with the first argument of every visible direct `call @B.m(...)`, like any parameter;
 //! it is `Unknown` when the method's FunctionBox escapes (`const @B.m`), which can be called
 //! with anything.
+//!
+//! The result of a dynamic call `call %r.m(...)` is the return type of each user method `m` it
+//! can reach joined with the result types of the builtin methods `m` of the receiver's possible
+//! types (spec §4.7; `charAt` is always a String, `length` an Integer).
+//!
+//! A field of a user box has one type for all its instances: the join of every value any
+//! `store` can put there (a `store` on a value of unknown type counts for every box with a
+//! field of that name) and of `void`, which every field holds when `new` makes the instance,
+//! unless `@B.birth` stores the field first: in its entry block, before it reads the field or
+//! lets the receiver go anywhere (any use of the receiver other than as the object of a
+//! `load`/`store`), since nothing else can see a new instance before that. Only `new` makes
+//! instances, and `birth` runs on the new instance before anything else.
 //!
 //! A parameter annotation (`%n: Integer`) is checked at entry, so the parameter then has the
 //! annotated type; a return annotation likewise fixes the function's return type.
@@ -122,6 +141,9 @@ pub struct ModuleTypes {
     /// Functions whose parameters are `Unknown` because they can be called from outside a
     /// visible direct call (main, escaping FunctionBoxes, methods).
     pub open: Vec<bool>,
+    /// Per user box (by `BoxId` index), per field (in declaration order): the type of every
+    /// value the field can hold.
+    pub fields: Vec<Vec<Ty>>,
 }
 
 impl ModuleTypes {
@@ -175,7 +197,7 @@ pub fn infer(m: &Module) -> ModuleTypes {
                         None if open[id.index()] => Ty::Unknown,
                         None => Ty::Bottom,
                     },
-                    None if open[id.index()] => Ty::Unknown,
+                    None if params_open(m, f, escaped[id.index()]) => Ty::Unknown,
                     None => Ty::Bottom,
                 })
                 .collect(),
@@ -183,25 +205,42 @@ pub fn infer(m: &Module) -> ModuleTypes {
         })
         .collect();
     let methods = Methods::collect(m);
+    // Fields start `void`, except those `birth` stores before anything can read them.
+    let born = born_fields(m);
+    let mut fields: Vec<Vec<Ty>> = born
+        .iter()
+        .map(|b| {
+            b.iter()
+                .map(|&init| if init { Ty::Bottom } else { Ty::Void })
+                .collect()
+        })
+        .collect();
     // Iterate to a fixpoint: every type only ever rises, and the lattice has height 3.
     loop {
         let mut changed = false;
         for (id, f) in m.functions.iter() {
-            changed |= analyse(m, &methods, f, id, &mut funcs);
+            changed |= analyse(m, &methods, f, id, &mut funcs, &mut fields);
         }
         if !changed {
             break;
         }
     }
-    ModuleTypes { funcs, open }
+    ModuleTypes {
+        funcs,
+        open,
+        fields,
+    }
 }
 
-/// The user methods of a module by method name (`m` of `@B.m`), for dynamic calls.
+/// The user methods of a module by method name (`m` of `@B.m`), for dynamic calls, and the
+/// boxes' fields by name, for `load` and `store`.
 struct Methods<'a> {
     /// Method name to the boxes that define it and their functions.
     by_name: HashMap<&'a str, Vec<(crate::BoxId, FuncId)>>,
     /// The number of declared boxes.
     boxes: usize,
+    /// Field name to the boxes that declare it and its slot there.
+    fields: HashMap<&'a str, Vec<(crate::BoxId, usize)>>,
 }
 
 impl<'a> Methods<'a> {
@@ -212,9 +251,121 @@ impl<'a> Methods<'a> {
                 by_name.entry(name).or_default().push((b, id));
             }
         }
+        let mut fields: HashMap<&str, Vec<(crate::BoxId, usize)>> = HashMap::new();
+        for (b, decl) in m.boxes.iter() {
+            for (k, name) in decl.fields.iter().enumerate() {
+                // A repeated field name resolves to its first slot (as the runtime does).
+                let v = fields.entry(name.as_str()).or_default();
+                if !v.iter().any(|(x, _)| *x == b) {
+                    v.push((b, k));
+                }
+            }
+        }
         Methods {
             by_name,
             boxes: m.boxes.len(),
+            fields,
+        }
+    }
+
+    /// The boxes with a field named `field`, and its slot in each.
+    fn fields_named(&self, field: &str) -> &[(crate::BoxId, usize)] {
+        self.fields.get(field).map_or(&[], |v| &v[..])
+    }
+
+    /// The slot of field `field` in box `b`.
+    fn field_slot(&self, b: crate::BoxId, field: &str) -> Option<usize> {
+        self.fields_named(field)
+            .iter()
+            .find(|(x, _)| *x == b)
+            .map(|(_, k)| *k)
+    }
+}
+
+/// Per box, per field: whether `@B.birth` stores the field in its entry block before reading
+/// it and before any other use of the receiver (a call argument, an operand, a stored value):
+/// until then nothing but `birth` can see the new instance, so the field is never seen `void`.
+fn born_fields(m: &Module) -> Vec<Vec<bool>> {
+    let slot_of = |b: crate::BoxId, field: &str| m.boxes[b].fields.iter().position(|f| f == field);
+    m.boxes
+        .iter()
+        .map(|(b, decl)| {
+            let mut init = vec![false; decl.fields.len()];
+            let Some(birth) = m.method(b, "birth") else {
+                return init;
+            };
+            let f = &m.functions[birth];
+            let (Some(me), Some(entry)) = (f.params.first().map(|p| p.value), f.entry()) else {
+                return init;
+            };
+            // Fields read (as `void`) before their first store.
+            let mut read = vec![false; decl.fields.len()];
+            for inst in &f.blocks[entry].insts {
+                match inst {
+                    Inst::Store { obj, field, value } if *obj == me && *value != me => {
+                        if let Some(k) = slot_of(b, field) {
+                            init[k] |= !read[k];
+                        }
+                    }
+                    Inst::Load { obj, field, .. } if *obj == me => {
+                        if let Some(k) = slot_of(b, field) {
+                            read[k] |= !init[k];
+                        }
+                    }
+                    other => {
+                        let mut escapes = false;
+                        other.for_each_use(|v| escapes |= v == me);
+                        if escapes {
+                            break;
+                        }
+                    }
+                }
+            }
+            init
+        })
+        .collect()
+}
+
+/// Whether the parameters after the receiver of `f` can receive values no visible call site
+/// shows: `@main`'s, an escaped function's (`const @f`), and `@B.apply`'s (a builtin may call
+/// it). Every other method is entered only by a `call` or `new` instruction (a direct, static,
+/// dynamic or value call, or `new B(...)` for `birth`), each joined into its parameters, or by
+/// the runtime's string forms, which call `toString` with the receiver alone.
+fn params_open(m: &Module, f: &Function, escaped: bool) -> bool {
+    escaped
+        || f.name == "main"
+        || match f.name.split_once('.') {
+            Some((_, name)) => name == "apply" || method_box(m, f).is_none(),
+            None => false,
+        }
+}
+
+/// Joins the types of `args` into the unannotated parameters of function `g` from parameter
+/// `first` on (1 for a method's arguments after the receiver). A call with the wrong count
+/// traps before the callee runs, so it joins nothing.
+fn join_args(
+    m: &Module,
+    funcs: &mut [FuncTypes],
+    g: FuncId,
+    first: usize,
+    args: &[Ty],
+    changed: &mut bool,
+) {
+    let gf = &m.functions[g];
+    if gf.params.len() != args.len() + first {
+        return;
+    }
+    for (i, p) in gf.params.iter().enumerate().skip(first) {
+        // An annotated parameter has its annotated type (checked).
+        if p.ty.is_some() {
+            continue;
+        }
+        let at = args[i - first];
+        let pt = &mut funcs[g.index()].params[i];
+        let j = pt.join(at);
+        if j != *pt {
+            *pt = j;
+            *changed = true;
         }
     }
 }
@@ -233,6 +384,7 @@ fn analyse(
     f: &Function,
     id: FuncId,
     funcs: &mut [FuncTypes],
+    fields: &mut [Vec<Ty>],
 ) -> bool {
     let me = id.index();
     let mut changed = false;
@@ -273,7 +425,50 @@ fn analyse(
                         TypeOpKind::Cast(t) => Ty::of_name(*t),
                     },
                 ),
-                Inst::Load { dest, .. } => (*dest, Ty::Unknown),
+                Inst::Load { dest, obj, field } => (
+                    *dest,
+                    match ty(*obj) {
+                        Ty::Bottom => Ty::Bottom,
+                        Ty::User(b) => methods
+                            .field_slot(b, field)
+                            .map_or(Ty::Unknown, |k| fields[b.index()][k]),
+                        // Any box with such a field (none: the load traps).
+                        Ty::Unknown => match methods.fields_named(field) {
+                            [] => Ty::Unknown,
+                            all => all
+                                .iter()
+                                .fold(Ty::Bottom, |t, &(b, k)| t.join(fields[b.index()][k])),
+                        },
+                        // Not a user box: the load traps.
+                        _ => Ty::Unknown,
+                    },
+                ),
+                Inst::Store { obj, field, value } => {
+                    let v = ty(*value);
+                    // The fields this store can write (none: it traps, or `%obj` is not
+                    // analysed yet).
+                    let one;
+                    let targets: &[(crate::BoxId, usize)] = match ty(*obj) {
+                        Ty::User(b) => match methods.field_slot(b, field) {
+                            Some(k) => {
+                                one = [(b, k)];
+                                &one
+                            }
+                            None => &[],
+                        },
+                        Ty::Unknown => methods.fields_named(field),
+                        _ => &[],
+                    };
+                    for &(b, k) in targets {
+                        let slot = &mut fields[b.index()][k];
+                        let j = slot.join(v);
+                        if j != *slot {
+                            *slot = j;
+                            changed = true;
+                        }
+                    }
+                    continue;
+                }
                 Inst::Phi { dest, inputs } => (
                     *dest,
                     inputs
@@ -281,14 +476,21 @@ fn analyse(
                         .fold(Ty::Bottom, |acc, (_, v)| acc.join(ty(*v))),
                 ),
                 // `birth` is a method, so its parameters are open already.
-                Inst::NewBox { dest, class, .. } => (
+                Inst::NewBox { dest, class, args } => (
                     *dest,
                     match class {
                         BoxClass::Array => Ty::Array,
                         BoxClass::Map => Ty::Map,
                         BoxClass::Operator(_) => Ty::Operator,
                         BoxClass::Primitive(t) => Ty::of_name(*t),
-                        BoxClass::User(b) => Ty::User(*b),
+                        BoxClass::User(b) => {
+                            // `new B(args)` calls `@B.birth(instance, args...)`.
+                            if let Some(g) = m.method(*b, "birth") {
+                                let at: Vec<Ty> = args.iter().map(|a| ty(*a)).collect();
+                                join_args(m, funcs, g, 1, &at, &mut changed);
+                            }
+                            Ty::User(*b)
+                        }
                     },
                 ),
                 Inst::Call {
@@ -323,7 +525,11 @@ fn analyse(
                             method,
                             ..
                         } => match m.method(*bx, method) {
-                            Some(g) if g.index() < funcs.len() => funcs[g.index()].ret,
+                            Some(g) if g.index() < funcs.len() => {
+                                let at: Vec<Ty> = args.iter().map(|a| ty(*a)).collect();
+                                join_args(m, funcs, g, 1, &at, &mut changed);
+                                funcs[g.index()].ret
+                            }
                             _ => Ty::Unknown,
                         },
                         // A dynamic method call: the user methods it can reach, else the
@@ -332,7 +538,17 @@ fn analyse(
                             box_name: None,
                             method,
                             receiver,
-                        } => method_result(methods, funcs, ty(*receiver), method),
+                        } => {
+                            let rt = ty(*receiver);
+                            let at: Vec<Ty> = args.iter().map(|a| ty(*a)).collect();
+                            let defs = methods.by_name.get(method.as_str());
+                            for &(b, g) in defs.map_or(&[][..], |v| &v[..]) {
+                                if matches!(rt, Ty::Unknown) || rt == Ty::User(b) {
+                                    join_args(m, funcs, g, 1, &at, &mut changed);
+                                }
+                            }
+                            method_result(methods, funcs, rt, method)
+                        }
                         _ => Ty::Unknown,
                     };
                     // A tail call's result is the function's result (with or without `dest`);
@@ -642,7 +858,7 @@ bb0:
     }
 
     #[test]
-    fn methods_have_a_typed_receiver_unknown_parameters_and_annotations_are_trusted() {
+    fn methods_take_their_parameter_types_from_call_sites_and_annotations_are_trusted() {
         let src = "box P { x }
 
 fn @P.get(%me, %k) {
@@ -667,12 +883,13 @@ bb0:
 }
 ";
         let (m, t) = types_of(src);
-        // Dispatch only enters `@P.get` with a P instance.
+        // Dispatch only enters `@P.get` with a P instance, and only the static and dynamic
+        // calls in @main enter it: `%k` is their Integer argument.
         assert_eq!(ty(&m, &t, "P.get", "me"), Ty::User(crate::BoxId(0)));
-        assert_eq!(ty(&m, &t, "P.get", "k"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "P.get", "k"), Ty::Integer);
         assert_eq!(ty(&m, &t, "main", "p"), Ty::User(crate::BoxId(0)));
-        assert_eq!(ty(&m, &t, "main", "b"), Ty::Unknown);
-        assert_eq!(ty(&m, &t, "main", "c"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "main", "b"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "main", "c"), Ty::Integer);
         assert_eq!(ty(&m, &t, "sq", "n"), Ty::Integer);
         assert_eq!(ty(&m, &t, "sq", "r"), Ty::Integer);
         assert_eq!(ty(&m, &t, "main", "d"), Ty::Integer);
@@ -780,6 +997,132 @@ bb0:
         assert_eq!(ty(&m, &t, "main", "y"), Ty::String);
         assert_eq!(ty(&m, &t, "main", "k"), Ty::Unknown);
         assert_eq!(ty(&m, &t, "main", "q"), Ty::Unknown);
+    }
+
+    const FIELDS: &str = "box P { src, pos, len, note }
+
+box Q { a, b, pos }
+
+fn @P.birth(%me, %s) {
+bb0:
+  store %me.src = %s
+  %z = const 0
+  store %me.pos = %z
+  %n = call %s.length()
+  store %me.len = %n
+  ret
+}
+
+fn @P.step(%me) {
+bb0:
+  %p = load %me.pos
+  %one = const 1
+  %p1 = binop add %p, %one
+  store %me.pos = %p1
+  %s = load %me.src
+  %c = call %s.charAt(%p)
+  %t = load %me.note
+  ret %c
+}
+
+fn @Q.birth(%me) {
+bb0:
+  %x = load %me.a
+  store %me.a = %x
+  %k = const 1
+  %d = call @keep(%me)
+  store %me.b = %k
+  ret
+}
+
+fn @keep(%q) {
+bb0:
+  ret %q
+}
+
+fn @main() {
+bb0:
+  %s = const \"text\"
+  %p = new P(%s)
+  %c = call %p.step()
+  %q = new Q()
+  %h = extern env.args()
+  %v = load %h.pos
+  ret
+}
+";
+
+    #[test]
+    fn fields_stored_by_birth_first_are_never_void() {
+        let (m, t) = types_of(FIELDS);
+        let (p, q) = (crate::BoxId(0), crate::BoxId(1));
+        // src, pos, len: stored by birth before anything can see them; note: never stored.
+        assert_eq!(
+            t.fields[p.index()],
+            vec![Ty::String, Ty::Integer, Ty::Integer, Ty::Void]
+        );
+        assert_eq!(ty(&m, &t, "P.step", "p"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "P.step", "p1"), Ty::Integer);
+        assert_eq!(ty(&m, &t, "P.step", "s"), Ty::String);
+        assert_eq!(ty(&m, &t, "P.step", "c"), Ty::String);
+        assert_eq!(ty(&m, &t, "P.step", "t"), Ty::Void);
+        // Q.a is read before it is stored; Q.b is stored after the receiver escaped; Q.pos is
+        // never stored.
+        assert_eq!(t.fields[q.index()], vec![Ty::Void, Ty::Unknown, Ty::Void]);
+        // A load of `pos` from anything: P's Integer or Q's void.
+        assert_eq!(ty(&m, &t, "main", "v"), Ty::Unknown);
+    }
+
+    #[test]
+    fn method_parameters_join_every_call_that_can_reach_them() {
+        let src = "box P { x }
+
+box Q { y }
+
+fn @P.put(%me, %v) {
+bb0:
+  ret %v
+}
+
+fn @Q.put(%me, %v) {
+bb0:
+  ret %v
+}
+
+fn @P.apply(%me, %v) {
+bb0:
+  ret %v
+}
+
+fn @P.birth(%me, %v) {
+bb0:
+  ret
+}
+
+fn @main() {
+bb0:
+  %i = const 1
+  %s = const \"s\"
+  %p = new P(%i)
+  %q = new Q()
+  %a = call %p.put(%i)
+  %h = extern env.args()
+  %b = call %h.put(%s)
+  %c = call %q.put(%i)
+  %d = call %p(%i)
+  ret
+}
+";
+        let (m, t) = types_of(src);
+        // P.put: an Integer from `%p.put`, a String from `%h.put` (anything may be a P).
+        assert_eq!(ty(&m, &t, "P.put", "v"), Ty::Unknown);
+        // Q.put: an Integer from `%q.put`, a String from `%h.put`.
+        assert_eq!(ty(&m, &t, "Q.put", "v"), Ty::Unknown);
+        // `new P(%i)` calls birth with an Integer.
+        assert_eq!(ty(&m, &t, "P.birth", "v"), Ty::Integer);
+        // apply stays open.
+        assert_eq!(ty(&m, &t, "P.apply", "v"), Ty::Unknown);
+        assert_eq!(ty(&m, &t, "P.apply", "me"), Ty::User(crate::BoxId(0)));
     }
 
     #[test]
