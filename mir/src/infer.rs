@@ -48,8 +48,8 @@
 use std::collections::HashMap;
 
 use crate::{
-    BinOp, BoxClass, Callee, Constant, FuncId, Function, Inst, Module, TypeName, TypeOpKind,
-    UnaryOp, Value,
+    BinOp, BoxClass, Callee, Constant, ExternFn, FuncId, Function, Inst, Module, TypeName,
+    TypeOpKind, UnaryOp, Value,
 };
 
 /// The inferred type of a value.
@@ -565,7 +565,18 @@ fn analyse(
                         None => continue,
                     }
                 }
-                Inst::ExternCall { dest: Some(d), .. } => (*d, Ty::Unknown),
+                Inst::ExternCall {
+                    dest: Some(d),
+                    callee,
+                    ..
+                } => (
+                    *d,
+                    match callee {
+                        Callee::Extern(e) => extern_result(*e),
+                        // C imports and host functions.
+                        _ => Ty::Unknown,
+                    },
+                ),
                 Inst::Return { value } => {
                     if !annotated_ret && !prev_tail {
                         let t = value.map(ty).unwrap_or(Ty::Void);
@@ -694,6 +705,21 @@ fn builtin_result(recv: Ty, method: &str) -> Option<Ty> {
         _ => None,
     };
     specific.or_else(|| universal_result(method))
+}
+
+/// The result type of an extern (spec §4.8).
+fn extern_result(e: ExternFn) -> Ty {
+    match e {
+        ExternFn::ConsoleLog
+        | ExternFn::ConsolePrint
+        | ExternFn::ConsoleError
+        | ExternFn::EnvSet => Ty::Void,
+        ExternFn::StdinReadAll | ExternFn::FsRead => Ty::String,
+        ExternFn::Args => Ty::Array,
+        ExternFn::TimeNowMs => Ty::Integer,
+        // String or void; `exit` never returns.
+        ExternFn::StdinReadLine | ExternFn::EnvGet | ExternFn::ProcessExit => Ty::Unknown,
+    }
 }
 
 /// Joins `t` into the type of `v`.
@@ -960,7 +986,7 @@ bb0:
 
 fn @main() {
 bb0:
-  %h = extern env.args()
+  %h = extern env.stdin.read_line()
   %s = const \"abc\"
   %i = const 1
   %c = call %s.charAt(%i)
@@ -977,6 +1003,8 @@ bb0:
   %y = call %p.typeName()
   %k = call %h.size()
   %q = call %h.noSuchMethod()
+  %args = extern env.args()
+  %all = extern env.stdin.read_all()
   ret
 }
 ";
@@ -997,6 +1025,10 @@ bb0:
         assert_eq!(ty(&m, &t, "main", "y"), Ty::String);
         assert_eq!(ty(&m, &t, "main", "k"), Ty::Unknown);
         assert_eq!(ty(&m, &t, "main", "q"), Ty::Unknown);
+        // Extern results (spec §4.8).
+        assert_eq!(ty(&m, &t, "main", "args"), Ty::Array);
+        assert_eq!(ty(&m, &t, "main", "all"), Ty::String);
+        assert_eq!(ty(&m, &t, "main", "h"), Ty::Unknown);
     }
 
     const FIELDS: &str = "box P { src, pos, len, note }
@@ -1046,7 +1078,7 @@ bb0:
   %p = new P(%s)
   %c = call %p.step()
   %q = new Q()
-  %h = extern env.args()
+  %h = extern env.stdin.read_line()
   %v = load %h.pos
   ret
 }
@@ -1106,7 +1138,7 @@ bb0:
   %p = new P(%i)
   %q = new Q()
   %a = call %p.put(%i)
-  %h = extern env.args()
+  %h = extern env.stdin.read_line()
   %b = call %h.put(%s)
   %c = call %q.put(%i)
   %d = call %p(%i)
@@ -1172,7 +1204,7 @@ bb0:
   %e = binop div %b, %b
   %f = typeop cast %b Float
   %g = typeop typeof %b
-  %h = extern env.args()
+  %h = extern env.stdin.read_line()
   %i = unary neg %h
   %j = binop sub %h, %b
   ret
