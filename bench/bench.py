@@ -14,6 +14,9 @@ usage:
   python3 bench/bench.py --runs 3 fib tarai   # some workloads
   python3 bench/bench.py json                 # only the JSON workload
   options: --profile release|debug  --no-build  --svg PATH  --impls vm,jit,aot,c,python3,lua5.4,luajit
+  python3 bench/bench.py --baseline OLD_MIR14 [--exe NEW_MIR14] [--runs N] [WORKLOAD...]
+                                              # regression check against an older binary
+                                              # (tarai, fib, intloop, arrays on vm, jit, aot)
 
 By default the script first builds mir14 and the compile-time example with cargo (use
 --no-build to skip). Times are whole-process wall times (start-up and, for jit, compilation
