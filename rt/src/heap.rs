@@ -1421,8 +1421,8 @@ mod tests {
         let o = str_obj(h.alloc_str(&text));
         // A forward scan (the cursor steps one scalar), a backward one (the cursor is past the
         // index: from the sample), a jumping one, and past the end.
-        for i in 0..chars.len() {
-            assert_eq!(o.char_at(i), Some(chars[i]), "forward {i}");
+        for (i, &c) in chars.iter().enumerate() {
+            assert_eq!(o.char_at(i), Some(c), "forward {i}");
         }
         for i in (0..chars.len()).rev() {
             assert_eq!(o.char_at(i), Some(chars[i]), "backward {i}");
