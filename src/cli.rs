@@ -231,6 +231,13 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub tier_threshold: u64,
+    /// Tiered backend: compile each hot function on the running thread, which waits for it
+    /// (by default a background thread compiles while the interpreter keeps running the
+    /// function, and the function switches to compiled code at a call or loop back edge after
+    /// its code is ready; the output is the same either way; threshold 0 always compiles on the
+    /// running thread)
+    #[arg(long)]
+    pub tier_sync: bool,
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
@@ -272,6 +279,7 @@ impl RunArgs {
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: self.tier_threshold,
+            tier_background: !self.tier_sync,
             debug: None,
             trace: self.trace,
             trace_calls: self.trace_calls,
@@ -340,6 +348,7 @@ impl ParityArgs {
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
+            tier_background: true,
             debug: None,
             trace: false,
             trace_calls: false,

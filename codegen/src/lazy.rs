@@ -3,11 +3,12 @@
 //! table of direct entries ([`TierLinks`]), and a loop header can get an on-stack-replacement
 //! entry that continues an interpreted activation in compiled code.
 
+use crate::compiled::FunctionIr;
 use crate::function::FnTranslator;
 use crate::imports::RuntimeImports;
 use crate::module::{array_signature, build_array_entry, direct_signature, tagless_params};
 use crate::{TierLinks, TranslateOptions};
-use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
+use cranelift_codegen::ir::{types, AbiParam, Function, Signature, UserFuncName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId as ClFuncId, Linkage, Module, ModuleResult};
 use mir14_mir::infer::{self, ModuleTypes};
@@ -99,23 +100,28 @@ impl LazyModule {
             .is_ok()
     }
 
-    /// The direct entry of `f` (defined once [`LazyModule::define`] ran for it).
+    /// The direct entry of `f` (defined once [`LazyModule::build`]'s code is).
     pub fn direct(&self, f: FuncId) -> ClFuncId {
         self.direct[f.index()]
     }
 
-    /// The array entry of `f` (defined once [`LazyModule::define`] ran for it).
+    /// The array entry of `f` (defined once [`LazyModule::build`]'s code is).
     pub fn array(&self, f: FuncId) -> ClFuncId {
         self.array[f.index()]
     }
 
-    /// Defines the direct and array entries of `f`; the caller finalizes the module.
-    pub fn define<M: Module>(&mut self, module: &mut M, f: FuncId) -> ModuleResult<()> {
+    /// Translates the direct and array entries of `f` (in that order) into Cranelift IR, to
+    /// be compiled with [`crate::compile_function`] (on any thread) and defined with
+    /// [`crate::define_compiled`]; the caller finalizes the module.
+    pub fn build<M: Module>(&mut self, module: &mut M, f: FuncId) -> ModuleResult<[FunctionIr; 2]> {
         let mut ctx = module.make_context();
         ctx.func.signature = direct_signature(module, &self.tagless[f.index()]);
         ctx.func.name = UserFuncName::user(0, self.direct[f.index()].as_u32());
         self.translate(module, &mut ctx, f, None)?;
-        module.define_function(self.direct[f.index()], &mut ctx)?;
+        let direct = FunctionIr {
+            id: self.direct[f.index()],
+            func: std::mem::replace(&mut ctx.func, Function::new()),
+        };
         module.clear_context(&mut ctx);
         build_array_entry(
             module,
@@ -125,20 +131,24 @@ impl LazyModule {
             self.direct[f.index()],
             &self.tagless[f.index()],
         );
-        module.define_function(self.array[f.index()], &mut ctx)?;
-        Ok(())
+        let array = FunctionIr {
+            id: self.array[f.index()],
+            func: ctx.func,
+        };
+        Ok([direct, array])
     }
 
-    /// Declares and defines an OSR entry of `f` at loop header `header`
-    /// ([`osr_signature`]): it reads every value of `f` from `vals[value index]` (an
-    /// interpreter's register window) and runs from the header to `f`'s return. The activation
-    /// is already counted (depth, fuel): the entry has no prologue.
-    pub fn define_osr<M: Module>(
+    /// Declares an OSR entry of `f` at loop header `header` ([`osr_signature`]) and translates
+    /// it into Cranelift IR (compiled and defined as for [`LazyModule::build`]): it reads
+    /// every value of `f` from `vals[value index]` (an interpreter's register window) and runs
+    /// from the header to `f`'s return. The activation is already counted (depth, fuel): the
+    /// entry has no prologue.
+    pub fn build_osr<M: Module>(
         &mut self,
         module: &mut M,
         f: FuncId,
         header: Block,
-    ) -> ModuleResult<ClFuncId> {
+    ) -> ModuleResult<FunctionIr> {
         if !crate::function::osr_supported(&self.mir.functions[f], header) {
             return Err(cranelift_module::ModuleError::Compilation(
                 cranelift_codegen::CodegenError::Unsupported(format!(
@@ -155,8 +165,7 @@ impl LazyModule {
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
-        module.define_function(id, &mut ctx)?;
-        Ok(id)
+        Ok(FunctionIr { id, func: ctx.func })
     }
 
     fn translate<M: Module>(
