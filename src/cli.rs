@@ -101,8 +101,11 @@ pub enum Command {
     /// Verifies FILE and runs its @main on one backend. The default, tiered, starts in the
     /// interpreter and compiles each function with Cranelift once it is hot (its calls plus
     /// taken loop back edges exceed --tier-threshold; a hot loop moves to compiled code at its
-    /// header), so short runs skip compilation and long ones run native code; --backend
-    /// vm|jit|aot forces one engine. All give the same output. ARGS become the program's
+    /// header), so short runs skip compilation and long ones run native code. A background
+    /// thread generates the code while the interpreter keeps running the function, which
+    /// switches to it at a call or loop back edge once it is ready (--tier-sync: the running
+    /// thread compiles and waits; threshold 0 always does). --backend vm|jit|aot forces one
+    /// engine. All give the same output, whenever code arrives. ARGS become the program's
     /// `env.args()`; standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.

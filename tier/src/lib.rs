@@ -110,6 +110,8 @@ struct Engine {
     osr_queued: HashSet<(u32, u32)>,
     /// Time the compile thread spent on the code taken from it, for `MIR14_COMPILE_STATS`.
     thread_time: std::time::Duration,
+    /// The part of `compile_time` spent making the JIT module and the translator.
+    setup_time: std::time::Duration,
     /// Jobs handed to the compile thread.
     thread_jobs: usize,
     /// Tests: a tier check waits for the code in flight, so code compiled in the background
@@ -148,10 +150,11 @@ impl Drop for Engine {
                 .map(|(_, f)| f.inst_count())
                 .sum();
             eprintln!(
-                "tier: compiled {n} of {} functions ({insts} MIR instructions) and {} OSR entries in {:.3} ms{}",
+                "tier: compiled {n} of {} functions ({insts} MIR instructions) and {} OSR entries in {:.3} ms (setup {:.3} ms){}",
                 self.array.len(),
                 self.osr.len(),
                 self.compile_time.as_secs_f64() * 1e3,
+                self.setup_time.as_secs_f64() * 1e3,
                 match &self.compiler {
                     Some(c) => format!(
                         " on the running thread and {:.3} ms on the compile thread ({} jobs, {} unfinished)",
@@ -175,6 +178,7 @@ impl Engine {
     /// mode) on first use; false if they cannot be made.
     fn translator(&mut self) -> bool {
         if self.jit.is_none() && !self.setup.failed {
+            let start = std::time::Instant::now();
             let s = &self.setup;
             let links = TierLinks {
                 table: self.table.as_ptr() as u64,
@@ -204,6 +208,7 @@ impl Engine {
                 }
                 Err(_) => self.setup.failed = true,
             }
+            self.setup_time = start.elapsed();
         }
         self.jit.is_some()
     }
@@ -610,6 +615,7 @@ impl TierInstance {
             osr_queued: HashSet::new(),
             thread_time: std::time::Duration::ZERO,
             thread_jobs: 0,
+            setup_time: std::time::Duration::ZERO,
             #[cfg(test)]
             wait_for_code: false,
             compile_time: std::time::Duration::ZERO,
