@@ -45,7 +45,10 @@ pub fn osr_signature<M: Module>(module: &M) -> Signature {
 
 impl LazyModule {
     /// Imports the runtime and declares every function's direct and array entries in `module`
-    /// (nothing is defined yet). Inference runs once, for the whole module.
+    /// (nothing is defined yet). Inference runs once, for the whole module. The declarations
+    /// are made in a fixed order, so two `LazyModule`s made from the same MIR in fresh modules
+    /// give every import and entry the same id: IR translated with one can be compiled and
+    /// defined in the other's module (a compile thread translates with its own copy).
     pub fn new<M: Module>(
         module: &mut M,
         mir: Arc<MirModule>,
@@ -138,17 +141,14 @@ impl LazyModule {
         Ok([direct, array])
     }
 
-    /// Declares an OSR entry of `f` at loop header `header` ([`osr_signature`]) and translates
-    /// it into Cranelift IR (compiled and defined as for [`LazyModule::build`]): it reads
-    /// every value of `f` from `vals[value index]` (an interpreter's register window) and runs
-    /// from the header to `f`'s return. The activation is already counted (depth, fuel): the
-    /// entry has no prologue.
-    pub fn build_osr<M: Module>(
-        &mut self,
+    /// Declares an OSR entry of `f` at loop header `header` ([`osr_signature`]); an error if
+    /// the header cannot have one.
+    pub fn declare_osr<M: Module>(
+        &self,
         module: &mut M,
         f: FuncId,
         header: Block,
-    ) -> ModuleResult<FunctionIr> {
+    ) -> ModuleResult<ClFuncId> {
         if !crate::function::osr_supported(&self.mir.functions[f], header) {
             return Err(cranelift_module::ModuleError::Compilation(
                 cranelift_codegen::CodegenError::Unsupported(format!(
@@ -160,9 +160,35 @@ impl LazyModule {
         }
         let sig = osr_signature(module);
         let name = format!("mir14_o{}_{}", f.index(), header.index());
-        let id = module.declare_function(&name, Linkage::Local, &sig)?;
+        module.declare_function(&name, Linkage::Local, &sig)
+    }
+
+    /// Declares an OSR entry of `f` at loop header `header` ([`LazyModule::declare_osr`]) and
+    /// translates it ([`LazyModule::build_osr_as`]).
+    pub fn build_osr<M: Module>(
+        &mut self,
+        module: &mut M,
+        f: FuncId,
+        header: Block,
+    ) -> ModuleResult<FunctionIr> {
+        let id = self.declare_osr(module, f, header)?;
+        self.build_osr_as(module, f, header, id)
+    }
+
+    /// Translates the OSR entry of `f` at loop header `header`, declared as `id` (in `module`,
+    /// or in the module the code will be defined in), into Cranelift IR (compiled and defined
+    /// as for [`LazyModule::build`]): it reads every value of `f` from `vals[value index]` (an
+    /// interpreter's register window) and runs from the header to `f`'s return. The activation
+    /// is already counted (depth, fuel): the entry has no prologue.
+    pub fn build_osr_as<M: Module>(
+        &mut self,
+        module: &mut M,
+        f: FuncId,
+        header: Block,
+        id: ClFuncId,
+    ) -> ModuleResult<FunctionIr> {
         let mut ctx = module.make_context();
-        ctx.func.signature = sig;
+        ctx.func.signature = osr_signature(module);
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
         Ok(FunctionIr { id, func: ctx.func })

@@ -1,18 +1,24 @@
 //! The compile thread of a tiered engine (background compilation).
 //!
-//! The engine's thread translates a hot function into Cranelift IR (translation needs the
-//! module's declarations) and hands it to a [`Compiler`], whose thread runs code generation
+//! When a function gets hot (or an OSR entry is due) the engine hands its id to a
+//! [`Compiler`], whose thread translates it into Cranelift IR and generates its machine code
 //! ([`mir14_codegen::compile_function`]: e-graph, register allocation, emission) while the
 //! interpreter keeps running; at its next tier check the engine takes the finished code
-//! ([`Compiler::try_finished`]) and defines it in its module. The thread touches nothing but
-//! the IR it is given and the ISA it owns, so it may outlive the engine: dropping the
-//! [`Compiler`] closes its queue and the thread ends after its current job, unjoined (a
-//! process that exits does not wait for it).
+//! ([`Compiler::try_finished`]) and defines it in its own module
+//! ([`mir14_codegen::define_compiled`]). Translation needs the module's declarations: the
+//! thread makes its own JIT module and translator from the same MIR, which declare every
+//! import and entry with the same ids as the engine's (see [`LazyModule::new`]), so the
+//! relocations of its code name the engine's functions; it never defines or runs anything in
+//! its module. The thread touches nothing but what it owns, so it may outlive the engine:
+//! dropping the [`Compiler`] closes its queue and the thread ends after its current job,
+//! unjoined (a process that exits does not wait for it).
 
 use cranelift_codegen::isa::OwnedTargetIsa;
-use mir14_codegen::{compile_function, CompiledFunction, FunctionIr};
-use mir14_mir::{Block, FuncId};
-use std::sync::mpsc;
+use cranelift_jit::JITModule;
+use cranelift_module::FuncId as ClFuncId;
+use mir14_codegen::{compile_function, CompiledFunction, LazyModule, TierLinks, TranslateOptions};
+use mir14_mir::{Block, FuncId, Module};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// What a compile job makes code for.
@@ -20,11 +26,12 @@ use std::time::{Duration, Instant};
 pub(crate) enum Unit {
     /// A function's direct and array entries.
     Func(FuncId),
-    /// A function's OSR entry at a loop header.
-    Osr(FuncId, Block),
+    /// A function's OSR entry at a loop header, with its id in the engine's module.
+    Osr(FuncId, Block, ClFuncId),
 }
 
-/// A finished job: its code (in the order of the job's IR), or Cranelift's error.
+/// A finished job: its code (a function's direct and array entries, or one OSR entry), or
+/// why there is none.
 pub(crate) struct Finished {
     /// What the job was for.
     pub unit: Unit,
@@ -34,8 +41,17 @@ pub(crate) struct Finished {
     pub time: Duration,
 }
 
-/// A job: the IR of one [`Unit`].
-type Job = (Unit, Vec<FunctionIr>);
+/// What the compile thread's translator is made from: the engine's.
+pub(crate) struct Setup {
+    /// The ISA of the engine's module.
+    pub isa: OwnedTargetIsa,
+    /// The program.
+    pub mir: Arc<Module>,
+    /// The engine's translation options.
+    pub opts: TranslateOptions,
+    /// The engine's table and entry function.
+    pub links: TierLinks,
+}
 
 /// The native stack of the compile thread: generous, as for the engine's own thread (Cranelift
 /// recurses on some shapes of code); only what is touched is ever committed.
@@ -43,31 +59,43 @@ const STACK: usize = 256 << 20;
 
 /// A compile thread and the queues to and from it.
 pub(crate) struct Compiler {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Unit>,
     done: mpsc::Receiver<Finished>,
     /// Jobs submitted and not yet taken back.
     in_flight: usize,
 }
 
 impl Compiler {
-    /// Starts a compile thread for `isa`; `None` if no thread can be made (the engine then
-    /// compiles on its own thread).
-    pub fn spawn(isa: OwnedTargetIsa) -> Option<Compiler> {
-        let (jobs, rx) = mpsc::channel::<Job>();
+    /// Starts a compile thread translating and compiling as the engine would; `None` if no
+    /// thread can be made (the engine then compiles on its own thread).
+    pub fn spawn(setup: Setup) -> Option<Compiler> {
+        let (jobs, rx) = mpsc::channel::<Unit>();
         let (tx, done) = mpsc::channel();
         std::thread::Builder::new()
             .name("mir14-compile".into())
             .stack_size(STACK)
             .spawn(move || {
+                // The translator's module declares what the engine's does; its imports are
+                // never resolved (nothing is finalized in it).
+                let mut tr = mir14_jit::jit_module(setup.isa.clone(), &setup.mir, &[]).and_then(
+                    |mut jit| {
+                        LazyModule::new(&mut jit, Arc::clone(&setup.mir), setup.opts, setup.links)
+                            .map(|lazy| (jit, lazy))
+                            .map_err(|e| format!("JIT setup failed: {e:?}"))
+                    },
+                );
                 // Ends when the engine drops its sender, or is gone when a job finishes.
-                for (unit, irs) in rx {
+                for unit in rx {
                     let start = Instant::now();
-                    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        irs.into_iter()
-                            .map(|ir| compile_function(&*isa, ir))
-                            .collect::<Result<Vec<_>, String>>()
-                    }))
-                    .unwrap_or_else(|_| Err("Cranelift panicked".into()));
+                    let code = match &mut tr {
+                        Ok((jit, lazy)) => {
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                make(&*setup.isa, jit, lazy, unit)
+                            }))
+                            .unwrap_or_else(|_| Err("Cranelift panicked".into()))
+                        }
+                        Err(e) => Err(e.clone()),
+                    };
                     let time = start.elapsed();
                     if tx.send(Finished { unit, code, time }).is_err() {
                         break;
@@ -82,16 +110,11 @@ impl Compiler {
         })
     }
 
-    /// Queues the IR of `unit`; gives it back if the thread is gone (the caller compiles it
-    /// itself).
-    pub fn submit(&mut self, unit: Unit, irs: Vec<FunctionIr>) -> Result<(), Vec<FunctionIr>> {
-        match self.jobs.send((unit, irs)) {
-            Ok(()) => {
-                self.in_flight += 1;
-                Ok(())
-            }
-            Err(mpsc::SendError((_, irs))) => Err(irs),
-        }
+    /// Queues `unit`; false if the thread is gone (the caller compiles it itself).
+    pub fn submit(&mut self, unit: Unit) -> bool {
+        let ok = self.jobs.send(unit).is_ok();
+        self.in_flight += usize::from(ok);
+        ok
     }
 
     /// A finished job, if one is waiting (never blocks; free when nothing is in flight).
@@ -119,4 +142,22 @@ impl Compiler {
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }
+}
+
+/// Translates and compiles `unit` with the thread's translator.
+fn make(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    jit: &mut JITModule,
+    lazy: &mut LazyModule,
+    unit: Unit,
+) -> Result<Vec<CompiledFunction>, String> {
+    let err = |e| format!("{e:?}");
+    let irs = match unit {
+        Unit::Func(f) => Vec::from(lazy.build(jit, f).map_err(err)?),
+        // Declared in the engine's module only (this one's ids stay the engine's).
+        Unit::Osr(f, header, id) => vec![lazy.build_osr_as(jit, f, header, id).map_err(err)?],
+    };
+    irs.into_iter()
+        .map(|ir| compile_function(isa, ir))
+        .collect()
 }

@@ -189,7 +189,13 @@ impl Engine {
                 ..TranslateOptions::from_env()
             };
             let mut thread_isa = None;
-            let made = mir14_jit::isa("speed")
+            // `MIR14_OPT_NONE=1` (as for the JIT): cheaper code generation, slower code.
+            let opt = if std::env::var_os("MIR14_OPT_NONE").is_some() {
+                "none"
+            } else {
+                "speed"
+            };
+            let made = mir14_jit::isa(opt)
                 .and_then(|isa| {
                     thread_isa = Some(isa.clone());
                     mir14_jit::jit_module(isa, &s.mir, &s.targets)
@@ -203,7 +209,14 @@ impl Engine {
                 Ok(j) => {
                     self.jit = Some(j);
                     if self.background {
-                        self.compiler = thread_isa.and_then(Compiler::spawn);
+                        self.compiler = thread_isa.and_then(|isa| {
+                            Compiler::spawn(background::Setup {
+                                isa,
+                                mir: Arc::clone(&self.setup.mir),
+                                opts: topts,
+                                links,
+                            })
+                        });
                     }
                 }
                 Err(_) => self.setup.failed = true,
@@ -239,25 +252,22 @@ impl Engine {
         let Some((jit, lazy)) = self.jit.as_mut() else {
             return false;
         };
-        let irs = match lazy.can_compile(f).then(|| lazy.build(jit, f)) {
-            Some(Ok(irs)) => Vec::from(irs),
-            _ => {
-                self.failed[i] = true;
+        if !lazy.can_compile(f) {
+            self.failed[i] = true;
+            return false;
+        }
+        // In the background, the compile thread translates and compiles it.
+        if let Some(c) = self.compiler.as_mut() {
+            if c.submit(Unit::Func(f)) {
+                self.queued[i] = true;
+                self.thread_jobs += 1;
                 return false;
             }
-        };
-        let irs = match self.compiler.as_mut() {
-            Some(c) => match c.submit(Unit::Func(f), irs) {
-                Ok(()) => {
-                    self.queued[i] = true;
-                    self.thread_jobs += 1;
-                    return false;
-                }
-                Err(irs) => irs,
-            },
-            None => irs,
-        };
-        let code = compile_all(jit.isa(), irs);
+        }
+        let code = lazy
+            .build(jit, f)
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|irs| compile_all(jit.isa(), Vec::from(irs)));
         self.install_function(f, code)
     }
 
@@ -269,7 +279,12 @@ impl Engine {
         let Some((jit, lazy)) = self.jit.as_mut() else {
             return false;
         };
-        if !define_all(jit, code) {
+        // The code must be for `f`'s entries (the compile thread's ids are the engine's).
+        let entries = [lazy.direct(f), lazy.array(f)];
+        let for_f = code
+            .as_ref()
+            .is_ok_and(|c| c.iter().map(|c| c.id).eq(entries));
+        if !for_f || !define_all(jit, code) {
             self.failed[i] = true;
             return false;
         }
@@ -300,22 +315,25 @@ impl Engine {
     /// [`Engine::osr_entry`] for an entry that is neither compiled nor queued.
     fn compile_osr(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
         let (jit, lazy) = self.jit.as_mut()?;
-        let Ok(ir) = lazy.build_osr(jit, f, header) else {
-            self.osr.insert((f.0, header.0), None);
-            return None;
+        let ir = if let Some(c) = self.compiler.as_mut() {
+            // In the background: declared here, translated and compiled there.
+            let Ok(id) = lazy.declare_osr(jit, f, header) else {
+                self.osr.insert((f.0, header.0), None);
+                return None;
+            };
+            if c.submit(Unit::Osr(f, header, id)) {
+                self.osr_queued.insert((f.0, header.0));
+                self.thread_jobs += 1;
+                return None;
+            }
+            // No compile thread after all: translate the declared entry here.
+            lazy.build_osr_as(jit, f, header, id)
+        } else {
+            lazy.build_osr(jit, f, header)
         };
-        let irs = match self.compiler.as_mut() {
-            Some(c) => match c.submit(Unit::Osr(f, header), vec![ir]) {
-                Ok(()) => {
-                    self.osr_queued.insert((f.0, header.0));
-                    self.thread_jobs += 1;
-                    return None;
-                }
-                Err(irs) => irs,
-            },
-            None => vec![ir],
-        };
-        let code = compile_all(jit.isa(), irs);
+        let code = ir
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|ir| compile_all(jit.isa(), vec![ir]));
         self.install_osr(f, header, code)
     }
 
@@ -367,7 +385,7 @@ impl Engine {
                 Unit::Func(f) => {
                     self.install_function(f, done.code);
                 }
-                Unit::Osr(f, header) => {
+                Unit::Osr(f, header, _) => {
                     self.install_osr(f, header, done.code);
                 }
             }
