@@ -14,6 +14,15 @@
 //!   header (the function's code entered at the header, with the frame's registers as its
 //!   values) and the rest of the activation runs there, so a long loop is never stuck in the
 //!   interpreter, while activations that end soon are not worth an entry of their own.
+//! - **Background compilation** ([`TierOptions::background`], the default above threshold
+//!   0): a hot function (or a due OSR entry) is handed to a compile thread (`background`),
+//!   which translates and compiles it while the interpreter keeps running it; the engine
+//!   installs the finished code at its next tier check (a call of a hot function, a hot back
+//!   edge), and the function's next call, or that back edge, switches to it. Only when code
+//!   arrives depends on timing, and the switch point is invisible to the program (one depth
+//!   count, one fuel count, one heap). At threshold 0, or with `background` off, the running
+//!   thread compiles and waits, so switch points are deterministic. The thread is never
+//!   joined: a run that ends while a compile is in flight does not wait for it.
 //! - **Mixed frames**: compiled code calls MIR functions through a table of direct entries
 //!   (one slot per function, empty until it is compiled); an empty slot calls `tier_enter`,
 //!   which runs the callee in the interpreter (compiling it first once it is hot). Calls the
@@ -463,19 +472,8 @@ impl Tier for Engine {
         vals: *const Val,
     ) -> Option<Result<Val, Trap>> {
         self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
-        self.install_finished();
-        // Later calls run compiled code.
-        if !self.ensure_compiled(f) {
-            return None;
-        }
-        // This activation moves to compiled code only if it keeps looping: activations that
-        // began before the function was compiled and end soon are not worth an OSR entry.
-        let n = &mut self.osr_heat[f.index()];
-        *n = n.saturating_add(1);
-        if *n <= self.osr_delay {
-            return None;
-        }
-        let entry = self.osr_entry(f, header)?;
+        // Made ready by `wants_back_edge` just before.
+        let entry = self.osr.get(&(f.0, header.0)).copied().flatten()?;
         let ctx = self.ctx;
         // SAFETY: as in `call`; the OSR entry reads every value of `f` from the frame's
         // registers before anything else runs.
@@ -485,6 +483,22 @@ impl Tier for Engine {
             (*ctx).rt.depth = (*ctx).depth;
             Some(self.result(v))
         }
+    }
+
+    fn wants_back_edge(&mut self, f: FuncId, header: Block) -> bool {
+        self.install_finished();
+        // Later calls run compiled code.
+        if !self.ensure_compiled(f) {
+            return false;
+        }
+        // This activation moves to compiled code only if it keeps looping: activations that
+        // began before the function was compiled and end soon are not worth an OSR entry.
+        let n = &mut self.osr_heat[f.index()];
+        *n = n.saturating_add(1);
+        if *n <= self.osr_delay {
+            return false;
+        }
+        self.osr_entry(f, header).is_some()
     }
 
     fn collect(&mut self, interp: &mut Interp<'_>, _rt: &mut Runtime) {
