@@ -233,3 +233,65 @@ impl LazyModule {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile_function, define_compiled};
+    use cranelift_codegen::settings::{self, Configurable};
+    use cranelift_object::{ObjectBuilder, ObjectModule};
+
+    fn object_module() -> ObjectModule {
+        let mut fb = settings::builder();
+        fb.set("is_pic", "true").expect("setting");
+        let isa = cranelift_native::builder()
+            .expect("host")
+            .finish(settings::Flags::new(fb))
+            .expect("isa");
+        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names())
+            .expect("builder");
+        ObjectModule::new(ob)
+    }
+
+    const SRC: &str = "import c.strlen(String) -> Integer\n\n\
+        fn @sq(%x) {\nbb0:\n  %y = binop mul %x, %x\n  ret %y\n}\n\n\
+        fn @main() {\nentry:\n  %zero = const 0\n  %one = const 1\n  %n = const 5\n  %s = const \"abc\"\n  jump head\n\
+        head:\n  %i = phi [entry: %zero], [body: %i1]\n  %c = compare lt %i, %n\n  branch %c, body, done\n\
+        body:\n  %q = call @sq(%i)\n  %l = extern c.strlen(%s)\n  %i1 = binop add %i, %one\n  jump head\n\
+        done:\n  ret %i\n}\n";
+
+    #[test]
+    fn code_translated_with_one_lazy_module_defines_in_another() {
+        let (mir, _) = mir14_mir::parse(SRC).expect("parses");
+        mir14_mir::verify(&mir).expect("verifies");
+        let mir = Arc::new(mir);
+        let links = TierLinks {
+            table: 0x1000,
+            enter: 0x2000,
+        };
+        let opts = TranslateOptions::default();
+        let (mut a, mut b) = (object_module(), object_module());
+        let mut la = LazyModule::new(&mut a, Arc::clone(&mir), opts, links).expect("a");
+        let lb = LazyModule::new(&mut b, Arc::clone(&mir), opts, links).expect("b");
+        // The same declarations, with the same ids.
+        for f in mir.functions.keys() {
+            assert_eq!(la.direct(f), lb.direct(f));
+            assert_eq!(la.array(f), lb.array(f));
+        }
+        // Translated and compiled with `a`, defined in `b`; an OSR entry declared in `b` only.
+        let main = mir.function_by_name("main").expect("main");
+        for f in mir.functions.keys() {
+            for ir in la.build(&mut a, f).expect("builds") {
+                let code = compile_function(b.isa(), ir).expect("compiles");
+                define_compiled(&mut b, &code).expect("defines");
+            }
+        }
+        let header = Block(1);
+        let id = lb.declare_osr(&mut b, main, header).expect("declares");
+        let ir = la.build_osr_as(&mut a, main, header, id).expect("builds");
+        let code = compile_function(b.isa(), ir).expect("compiles");
+        assert_eq!(code.id, id);
+        define_compiled(&mut b, &code).expect("defines");
+        assert!(!b.finish().emit().expect("emits").is_empty());
+    }
+}
