@@ -84,8 +84,11 @@ impl Compiler {
                             .map_err(|e| format!("JIT setup failed: {e:?}"))
                     },
                 );
+                // Functions before OSR entries: a function's code serves all its later calls,
+                // an OSR entry one activation that is looping.
+                let mut osr = std::collections::VecDeque::new();
                 // Ends when the engine drops its sender, or is gone when a job finishes.
-                for unit in rx {
+                while let Some(unit) = next_job(&rx, &mut osr) {
                     let start = Instant::now();
                     let code = match &mut tr {
                         Ok((jit, lazy)) => {
@@ -141,6 +144,25 @@ impl Compiler {
     /// Jobs submitted whose code was not taken yet.
     pub fn in_flight(&self) -> usize {
         self.in_flight
+    }
+}
+
+/// The compile thread's next job: the first function job waiting, else the oldest OSR job
+/// (waiting for one if there is none); `None` once the engine is gone and nothing is left.
+fn next_job(rx: &mpsc::Receiver<Unit>, osr: &mut std::collections::VecDeque<Unit>) -> Option<Unit> {
+    loop {
+        let unit = match rx.try_recv() {
+            Ok(u) => u,
+            Err(mpsc::TryRecvError::Empty) => match osr.pop_front() {
+                Some(u) => return Some(u),
+                None => rx.recv().ok()?,
+            },
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+        };
+        match unit {
+            Unit::Func(_) => return Some(unit),
+            Unit::Osr(..) => osr.push_back(unit),
+        }
     }
 }
 

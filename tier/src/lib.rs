@@ -115,6 +115,8 @@ struct Engine {
     compiler: Option<Compiler>,
     /// Per function: its code is being compiled in the background.
     queued: Vec<bool>,
+    /// Per function: it got hot at a back edge, and was queued there.
+    loop_hot: Vec<bool>,
     /// OSR entries being compiled in the background.
     osr_queued: HashSet<(u32, u32)>,
     /// Time the compile thread spent on the code taken from it, for `MIR14_COMPILE_STATS`.
@@ -487,13 +489,21 @@ impl Tier for Engine {
 
     fn wants_back_edge(&mut self, f: FuncId, header: Block) -> bool {
         self.install_finished();
+        let i = f.index();
+        let fresh = self.array[i].is_none() && !self.failed[i] && !self.queued[i];
         // Later calls run compiled code.
-        if !self.ensure_compiled(f) {
+        let compiled = self.ensure_compiled(f);
+        // In the background, a function that got hot in a loop (not by its calls: an activation
+        // is looping) need not wait for its code before its OSR entry is requested: the two
+        // compile independently.
+        self.loop_hot[i] |= fresh && self.queued[i];
+        if !compiled && !(self.queued[i] && self.loop_hot[i]) {
             return false;
         }
         // This activation moves to compiled code only if it keeps looping: activations that
-        // began before the function was compiled and end soon are not worth an OSR entry.
-        let n = &mut self.osr_heat[f.index()];
+        // began before the function was compiled (or queued) and end soon are not worth an
+        // OSR entry.
+        let n = &mut self.osr_heat[i];
         *n = n.saturating_add(1);
         if *n <= self.osr_delay {
             return false;
@@ -644,6 +654,7 @@ impl TierInstance {
             background: opts.background && opts.threshold > 0,
             compiler: None,
             queued: vec![false; n],
+            loop_hot: vec![false; n],
             osr_queued: HashSet::new(),
             thread_time: std::time::Duration::ZERO,
             thread_jobs: 0,
