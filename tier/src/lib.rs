@@ -497,7 +497,8 @@ impl Tier for Engine {
         // is looping) need not wait for its code before its OSR entry is requested: the two
         // compile independently.
         self.loop_hot[i] |= fresh && self.queued[i];
-        if !compiled && !(self.queued[i] && self.loop_hot[i]) {
+        let early_osr = self.queued[i] && self.loop_hot[i];
+        if !(compiled || early_osr) {
             return false;
         }
         // This activation moves to compiled code only if it keeps looping: activations that
