@@ -129,7 +129,8 @@ struct Engine {
     /// arrives at the first tier check after it was requested.
     #[cfg(test)]
     wait_for_code: bool,
-    /// Per function: hot back edges taken in interpreted activations once it was compiled.
+    /// Per function: hot back edges taken in interpreted activations once it was compiled
+    /// (or, if it got hot at a back edge, queued for the compile thread).
     osr_heat: Vec<u64>,
     /// How many of those before an activation moves to compiled code at a loop header.
     osr_delay: u64,
