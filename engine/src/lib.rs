@@ -90,6 +90,7 @@ pub use mir14_rt::{FfiType, HostFunctions, HostValue};
 pub use value::{Value, ValueRef};
 
 use exec::Executor;
+use mir14_mir::infer::Ty;
 use mir14_mir::{Diagnostic, FuncId, Module, SourceMap, Span, VerifyError};
 use mir14_rt::{Config, MapKey, Runtime, Trap, TrapKind, Val};
 use std::fmt;
@@ -199,6 +200,7 @@ impl Engine {
             consume_fuel: self.consume_fuel,
             module: program.module.clone(),
             base_roots: 0,
+            params: entry_types(&program.module),
         };
         inst.base_roots = inst.rt().heap.root_mark();
         Ok(inst)
@@ -455,6 +457,37 @@ pub enum CallError {
     ForeignValue,
     /// Fuel was set on an engine made without [`Engine::consume_fuel`].
     FuelNotEnabled,
+    /// An argument of a type that the parameter never receives from the module's own calls.
+    /// Whole-module type inference types an unannotated parameter from every call of the
+    /// function in the module (and compiled code relies on it), so the host may pass only
+    /// values of that type; a parameter the module never gives a value to, an annotated one,
+    /// and `@main`'s, methods' after the receiver only when the module calls them with any
+    /// type, accept anything. Checked before the call, the same way on every backend.
+    ArgumentType {
+        /// The function called (without `@`).
+        function: String,
+        /// The argument's position, from 1 (the receiver of a method is 1).
+        index: usize,
+        /// The type the parameter has.
+        expected: String,
+        /// The type of the argument given.
+        found: String,
+    },
+}
+
+/// The printed name of an inferred type that is not a user box or an operator box.
+fn inferred_name(t: Ty) -> &'static str {
+    match t {
+        Ty::Integer => "Integer",
+        Ty::Float => "Float",
+        Ty::Bool => "Bool",
+        Ty::String => "String",
+        Ty::Void => "Void",
+        Ty::Array => "ArrayBox",
+        Ty::Map => "MapBox",
+        Ty::Function => "FunctionBox",
+        Ty::Bottom | Ty::Unknown | Ty::Operator | Ty::User(_) => "?",
+    }
 }
 
 impl fmt::Display for CallError {
@@ -470,6 +503,16 @@ impl fmt::Display for CallError {
                 Ok(())
             }
             CallError::ForeignValue => f.write_str("a value of another instance was passed"),
+            CallError::ArgumentType {
+                function,
+                index,
+                expected,
+                found,
+            } => write!(
+                f,
+                "argument {index} of @{function} is a {found}, but the module's own calls give \
+                 that parameter only {expected} values"
+            ),
             CallError::FuelNotEnabled => {
                 f.write_str("fuel needs an engine made with consume_fuel(true)")
             }
@@ -498,6 +541,25 @@ pub struct Instance {
     consume_fuel: bool,
     module: Module,
     base_roots: usize,
+    /// Per function and parameter, what a host argument must be: the type whole-module
+    /// inference gives an unannotated parameter from the module's own calls (compiled code
+    /// relies on it), `Unknown` for annotated ones (checked at entry like any call).
+    params: Vec<Vec<Ty>>,
+}
+
+/// The types [`Instance::call`] checks host arguments against, per function and parameter.
+fn entry_types(m: &Module) -> Vec<Vec<Ty>> {
+    let types = mir14_mir::infer::infer(m);
+    m.functions
+        .iter()
+        .map(|(id, f)| {
+            f.params
+                .iter()
+                .zip(&types.func(id).params)
+                .map(|(p, &t)| if p.ty.is_some() { Ty::Unknown } else { t })
+                .collect()
+        })
+        .collect()
 }
 
 impl Instance {
@@ -530,8 +592,13 @@ impl Instance {
     }
 
     /// Calls the function named `name` with `args` and returns its result, or why there is none.
-    /// A wrong argument count is a `TypeError` trap, as for any MIR call. Output written by the
-    /// call stays in the instance's streams (see [`Instance::take_stdout`]).
+    /// A wrong argument count is a `TypeError` trap, as for any MIR call. An argument must have
+    /// the type the module's own calls give its parameter, when they all give one type
+    /// (whole-module type inference types the function's code from them, on every backend):
+    /// otherwise the call is refused with [`CallError::ArgumentType`] before it starts. `@main`,
+    /// annotated parameters, functions whose FunctionBox escapes and functions the module never
+    /// calls take anything. Output written by the call stays in the instance's streams (see
+    /// [`Instance::take_stdout`]).
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, CallError> {
         let f = self.func(name)?;
         self.call_func(f, args)
@@ -543,6 +610,7 @@ impl Instance {
             .iter()
             .map(|a| self.check(*a))
             .collect::<Result<Vec<Val>, CallError>>()?;
+        self.check_argument_types(f, &raw)?;
         let r = self.exec.call(f, &raw);
         self.rt().flush();
         match r {
@@ -552,6 +620,36 @@ impl Instance {
             }
             Err(t) => Err(self.trap_error(t)),
         }
+    }
+
+    /// Rejects an argument whose type the parameter never receives from the module's own
+    /// calls: type inference typed the function's code from those calls, on every backend.
+    fn check_argument_types(&mut self, f: FuncId, args: &[Val]) -> Result<(), CallError> {
+        let Some(params) = self.params.get(f.index()) else {
+            return Ok(());
+        };
+        if params.len() != args.len() {
+            // A wrong count traps `TypeError` in the call itself.
+            return Ok(());
+        }
+        let params = params.clone();
+        for (i, (&t, &v)) in params.iter().zip(args).enumerate() {
+            let rt = self.exec.runtime();
+            if !rt.fits_inferred(v, t) {
+                let expected = match t {
+                    Ty::User(b) => rt.type_name_of(mir14_mir::TypeName::User(b)).to_owned(),
+                    Ty::Operator => "an operator box".to_owned(),
+                    other => inferred_name(other).to_owned(),
+                };
+                return Err(CallError::ArgumentType {
+                    function: self.module.functions[f].name.clone(),
+                    index: i + 1,
+                    expected,
+                    found: rt.type_name(v).to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Runs `@main` as `mir14 run` does: flushes stdout, writes a trap line to stderr, and

@@ -378,3 +378,86 @@ fn tiered_is_the_default_and_agrees_with_the_interpreter_at_every_threshold() {
         assert_eq!(n.as_int(), Some(2), "threshold {threshold}");
     }
 }
+
+#[test]
+fn host_arguments_must_fit_the_types_the_module_gives_parameters() {
+    let src = r#"
+box Cell { v }
+
+fn @Cell.get(%me) {
+bb0:
+  %v = load %me.v
+  ret %v
+}
+
+fn @twice(%n) {
+bb0:
+  %r = binop add %n, %n
+  ret %r
+}
+
+fn @loner(%x) {
+bb0:
+  %one = const 1
+  %c = typeop check %x Integer
+  branch %c, int, other
+int:
+  %y = binop add %x, %one
+  jump out
+other:
+  jump out
+out:
+  %r = phi [int: %y], [other: %one]
+  ret %r
+}
+
+fn @main() {
+bb0:
+  %a = const 20
+  %b = call @twice(%a)
+  %c = new Cell()
+  store %c.v = %b
+  %d = call %c.get()
+  extern env.console.log(%d)
+  ret
+}
+"#;
+    let p = Program::parse("t.mir", src).expect("loads");
+    each(|b| {
+        let mut i = Engine::new(b).instantiate(&p).unwrap();
+        // The module calls @twice with Integers only: its code is typed from that.
+        assert_eq!(i.call("twice", &[21.into()]).unwrap().as_int(), Some(42));
+        let s = i.alloc_str("ab");
+        let e = i.call("twice", &[s]).unwrap_err();
+        assert_eq!(
+            e,
+            CallError::ArgumentType {
+                function: "twice".into(),
+                index: 1,
+                expected: "Integer".into(),
+                found: "String".into(),
+            },
+            "{b}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "argument 1 of @twice is a String, but the module's own calls give that parameter \
+             only Integer values"
+        );
+        // A method's receiver is an instance of its box.
+        let e = i.call("Cell.get", &[5.into()]).unwrap_err();
+        assert!(
+            matches!(&e, CallError::ArgumentType { expected, found, .. }
+                if expected == "Cell" && found == "Integer"),
+            "{b}: {e}"
+        );
+        // A function the module never calls takes anything.
+        assert_eq!(
+            i.call("loner", &[4.into()]).unwrap().as_int(),
+            Some(5),
+            "{b}"
+        );
+        let s = i.alloc_str("x");
+        assert_eq!(i.call("loner", &[s]).unwrap().as_int(), Some(1), "{b}");
+    });
+}

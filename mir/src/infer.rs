@@ -222,7 +222,22 @@ pub fn infer(m: &Module) -> ModuleTypes {
             changed |= analyse(m, &methods, f, id, &mut funcs, &mut fields);
         }
         if !changed {
-            break;
+            // A parameter no call of the module reaches (its function is never called, or
+            // only from unreachable code) can still be given anything by an embedder calling
+            // the function by name: it is `Unknown`, not `Bottom`, so no value derived from it
+            // is typed by the module's other values alone. Then iterate again.
+            for (id, f) in m.functions.iter() {
+                for (i, p) in f.params.iter().enumerate() {
+                    let t = &mut funcs[id.index()].params[i];
+                    if p.ty.is_none() && *t == Ty::Bottom {
+                        *t = Ty::Unknown;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
         }
     }
     ModuleTypes {

@@ -4,6 +4,7 @@ use crate::heap::{str_of, user_mut};
 use crate::runtime::{Host, Runtime};
 use crate::trap::{Trap, TrapKind};
 use crate::value::*;
+use mir14_mir::infer::Ty;
 use mir14_mir::{BinOp, BoxClass, BoxId, CmpOp, FuncId, Operator, TypeName, UnaryOp};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -145,6 +146,25 @@ impl Runtime {
         match t {
             TypeName::User(b) => self.box_name(b.0),
             other => other.builtin_name().unwrap_or("?"),
+        }
+    }
+
+    /// Whether `v` is a value of the inferred type `t` (whole-module type inference,
+    /// [`mir14_mir::infer`]): `Unknown` admits every value, `Bottom` none.
+    pub fn fits_inferred(&self, v: Val, t: Ty) -> bool {
+        match t {
+            Ty::Unknown => true,
+            Ty::Bottom => false,
+            Ty::Integer => v.tag == INT,
+            Ty::Float => v.tag == FLOAT,
+            Ty::Bool => v.tag == BOOL,
+            Ty::String => v.tag == STR,
+            Ty::Void => v.tag == VOID,
+            Ty::Array => v.tag == ARRAY,
+            Ty::Map => v.tag == MAP,
+            Ty::Function => v.tag == FUNC,
+            Ty::Operator => v.tag == OP,
+            Ty::User(b) => v.tag == USER && user_mut(v).box_id == b.0,
         }
     }
 
