@@ -256,6 +256,53 @@ pub(crate) struct DFunc {
     pub args: Vec<u32>,
     pub check_params: bool,
     pub check_ret: bool,
+    /// The collector's roots at each safepoint (spec §5), as registers.
+    pub roots: FrameRoots,
+}
+
+/// The registers that are the collector's roots while a frame stands at each safepoint (from
+/// [`mir14_mir::analysis::SafepointRoots`]; values defined by `const` are left out: they are
+/// never heap objects or are pinned, and folded Integer constants have no register).
+#[derive(Debug, Default)]
+pub(crate) struct FrameRoots {
+    /// The safepoints `(block, instruction index)`, sorted.
+    keys: Vec<(u32, u32)>,
+    /// Per safepoint, the end of its registers in `regs` (the start is the previous end).
+    ends: Vec<u32>,
+    regs: Vec<u32>,
+}
+
+impl FrameRoots {
+    fn new(f: &Function, slots: &[u32]) -> FrameRoots {
+        let mut is_const = vec![false; f.values.len()];
+        for b in f.blocks.values() {
+            for inst in &b.insts {
+                if let Inst::Const { dest, .. } = inst {
+                    if let Some(c) = is_const.get_mut(dest.index()) {
+                        *c = true;
+                    }
+                }
+            }
+        }
+        let mut r = FrameRoots::default();
+        for (b, i, vs) in mir14_mir::analysis::SafepointRoots::of(f).iter() {
+            r.keys.push((b.0, i as u32));
+            r.regs.extend(
+                vs.iter()
+                    .filter(|v| !is_const.get(v.index()).copied().unwrap_or(true))
+                    .filter_map(|v| slots.get(v.index()).copied()),
+            );
+            r.ends.push(r.regs.len() as u32);
+        }
+        r
+    }
+
+    /// The root registers at instruction `inst` of block `b`, if it is a safepoint.
+    pub(crate) fn at(&self, b: Block, inst: u32) -> Option<&[u32]> {
+        let k = self.keys.binary_search(&(b.0, inst)).ok()?;
+        let lo = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        Some(&self.regs[lo..self.ends[k] as usize])
+    }
 }
 
 impl DFunc {
@@ -339,6 +386,7 @@ fn decode_func(
             args: Vec::new(),
             check_params: false,
             check_ret: false,
+            roots: FrameRoots::default(),
         });
     }
     // Values live at different times share registers (`slots`): a frame needs registers for
@@ -853,8 +901,10 @@ fn decode_func(
             _ => {}
         }
     }
+    let roots = FrameRoots::new(f, &slots);
     Ok(DFunc {
         nregs: scratch + 1,
+        roots,
         slots,
         nparams: f.params.len() as u32,
         code,

@@ -40,7 +40,13 @@ pub struct Interp<'p> {
     observing: bool,
     /// The trace printer, when tracing.
     obs: Option<Observer<'p>>,
+    /// The collector's roots gathered from the frames (kept to reuse its memory).
+    root_buf: Vec<Val>,
 }
+
+/// The saved pc of a frame whose activation continues in compiled code (on-stack
+/// replacement): its registers are no longer roots.
+const PC_REPLACED: u32 = u32::MAX;
 
 /// The native stack of each interpreter thread (the first and every hop).
 pub(crate) const STACK_SIZE: usize = 256 << 20;
@@ -96,6 +102,7 @@ impl<'p> Interp<'p> {
             threshold: u64::MAX,
             observing: rt.profile.is_some(),
             obs: None,
+            root_buf: Vec::new(),
         }
     }
 
@@ -169,14 +176,37 @@ impl<'p> Interp<'p> {
         std::mem::take(&mut self.heat)
     }
 
-    /// The registers of every active frame (the collector's precise roots); the registers
-    /// above them are cleared, so no stale value outlives its object.
+    /// The collector's roots in every active frame (spec §5): the registers of the values live
+    /// at the safepoint where each frame stands ([`crate::decode::FrameRoots`]; a frame stands
+    /// at the instruction before its saved pc, which every safepoint and call saves).
     pub fn roots(&mut self) -> &[Val] {
-        let top = self.top().min(self.regs.len());
-        for r in &mut self.regs[top..] {
-            *r = Val::VOID;
+        let mut buf = std::mem::take(&mut self.root_buf);
+        buf.clear();
+        for fr in &self.frames {
+            let df = &self.prog.funcs[fr.func as usize];
+            let base = fr.base as usize;
+            let window = &self.regs[base.min(self.regs.len())..];
+            let reg = |r: u32| window.get(r as usize).copied().unwrap_or(Val::VOID);
+            match fr.pc {
+                PC_REPLACED => {}
+                // Not started: its parameters.
+                0 => buf.extend((0..df.nparams).map(reg)),
+                pc => {
+                    let at = pc as usize - 1;
+                    let inst = df.insts.get(at).copied().unwrap_or(0);
+                    match df.roots.at(df.block_of(at), inst) {
+                        Some(list) => buf.extend(list.iter().map(|&r| reg(r))),
+                        None => {
+                            // Every frame stands at a safepoint; stay sound otherwise.
+                            debug_assert!(false, "frame of {} at pc {at}: no safepoint", fr.func);
+                            buf.extend((0..df.nregs).map(reg));
+                        }
+                    }
+                }
+            }
         }
-        &self.regs[..top]
+        self.root_buf = buf;
+        &self.root_buf
     }
 
     /// Offers a call of `callee` (arguments in `regs[new_base..]`) to the tier once the callee
@@ -229,6 +259,12 @@ impl<'p> Interp<'p> {
                     .unwrap_or(Val::VOID)
             })
             .collect();
+        // The rest of the activation runs compiled, from `vals`: its registers are not roots.
+        // (Until the tier answers `None`: then the loop goes on from its local pc, and every
+        // later safepoint or call saves the pc again.)
+        if let Some(fr) = self.frames.last_mut() {
+            fr.pc = PC_REPLACED;
+        }
         // SAFETY: `set_tier`'s contract.
         unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals.as_ptr()) }
     }
@@ -563,10 +599,13 @@ impl<'p> Interp<'p> {
                 pc = e.pc as usize;
             }};
         }
-        // A safepoint before an operation that may allocate: collect if due, with the registers
-        // of every active frame as roots.
+        // A safepoint before an operation that may allocate: collect if due, with the live
+        // registers of every active frame as roots. The pc is saved first: the roots of this
+        // frame are those of the instruction before it, also while the operation calls back
+        // into MIR code.
         macro_rules! gc {
             () => {
+                save_pc!();
                 if rt.heap.should_collect() {
                     self.collect_garbage(rt, base + f.nregs as usize);
                     if let Some(t) = rt.memory_trap() {
@@ -910,6 +949,8 @@ impl<'p> Interp<'p> {
                     }
                 }
                 Op::New { dst, class, args } => {
+                    // The result is a root while `birth` runs: no stale value before that.
+                    w!(dst, Val::VOID);
                     gc!();
                     match class {
                         BoxClass::User(b) => {
@@ -999,12 +1040,12 @@ impl<'p> Interp<'p> {
         t
     }
 
-    /// Collects garbage with the registers below `top` (the windows of every active frame) as
-    /// roots, then clears the registers above it.
+    /// Collects garbage with the live registers of every active frame ([`Interp::roots`]) as
+    /// roots, after clearing the registers above `top` (the windows of ended activations).
     ///
-    /// Invariant: every heap value in `regs` points to a live object. Registers below `top`
-    /// are roots; those above are cleared here, so a stale value of an ended activation never
-    /// survives a collection that could free its object.
+    /// Invariant: every heap value in a root register points to a live object. Other registers
+    /// may hold values whose objects were freed; they are never read before being written
+    /// (a register is read only for a value live there, defined on every path to it).
     #[cold]
     #[inline(never)]
     fn collect_garbage(&mut self, rt: &mut Runtime, top: usize) {
@@ -1014,11 +1055,13 @@ impl<'p> Interp<'p> {
             return;
         }
         let top = top.min(self.regs.len());
-        // SAFETY: by the invariant above, every heap value below `top` is live.
-        unsafe { rt.heap.collect(&self.regs[..top], None) };
         for r in &mut self.regs[top..] {
             *r = Val::VOID;
         }
+        let roots = self.roots();
+        // SAFETY: the roots are registers of values live at the safepoint of their frame,
+        // which hold those values (SSA: each is defined on every path to it).
+        unsafe { rt.heap.collect(roots) };
     }
 
     /// Runs `f` with `args` as the outermost (or a runtime-nested) call. Runtime-made calls nest

@@ -162,11 +162,14 @@ impl SafepointRoots {
 
     /// Every safepoint: its block, its instruction index and its roots, in block order.
     pub fn iter(&self) -> impl Iterator<Item = (Block, usize, &[Value])> + '_ {
-        self.block_start.windows(2).enumerate().flat_map(move |(b, w)| {
-            self.points[w[0] as usize..w[1] as usize]
-                .iter()
-                .map(move |p| (Block(b as u32), p.inst as usize, self.list(*p)))
-        })
+        self.block_start
+            .windows(2)
+            .enumerate()
+            .flat_map(move |(b, w)| {
+                self.points[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .map(move |p| (Block(b as u32), p.inst as usize, self.list(*p)))
+            })
     }
 
     /// The number of safepoints.
@@ -368,7 +371,13 @@ mod tests {
                    extern env.console.log(%a)\n  ret\n}\n";
         assert_eq!(
             roots(src),
-            ["bb0:1 [s]", "bb0:2 [t]", "bb0:3 [n]", "bb0:4 [n a]", "bb0:5 [a]"]
+            [
+                "bb0:1 [s]",
+                "bb0:2 [t]",
+                "bb0:3 [n]",
+                "bb0:4 [n a]",
+                "bb0:5 [a]"
+            ]
         );
     }
 
@@ -381,10 +390,7 @@ mod tests {
                    branch %c, b, e\nb:\n  %x = binop add %i, %one\n  \
                    extern env.console.log(%i)\n  jump h\ne:\n  extern env.console.log(%s)\n  \
                    ret\n}\n";
-        assert_eq!(
-            roots(src),
-            ["b:0 [one s i]", "b:1 [one s i x]", "e:0 [s]"]
-        );
+        assert_eq!(roots(src), ["b:0 [one s i]", "b:1 [one s i x]", "e:0 [s]"]);
     }
 
     #[test]
