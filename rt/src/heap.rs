@@ -1360,7 +1360,7 @@ mod tests {
         let vv = h.substr(view, 1, 27);
         assert_eq!(str_obj(vv).base, long.bits as usize);
         // The view alone keeps the owner's text alive.
-        unsafe { h.collect(&[vv], None) };
+        unsafe { h.collect(&[vv]) };
         assert_eq!(h.len(), 2);
         assert_eq!(str_of(vv), "tring longer than the inli");
         // One-character ASCII Strings are shared.
@@ -1473,7 +1473,7 @@ mod tests {
         assert_eq!((b.bits, v.bits), (a.bits, u.bits));
         assert!(array_mut(b).is_empty());
         assert_eq!((user_mut(v).box_id, user_mut(v).fields.len()), (1, 1));
-        unsafe { h.collect(&[b], None) };
+        unsafe { h.collect(&[b]) };
         assert_eq!(h.len(), 1);
         assert!(array_mut(b).is_empty());
     }
