@@ -15,6 +15,7 @@ use mir14_mir::analysis::SafepointRoots;
 use mir14_mir::{Block, Inst, Value};
 use mir14_rt as tags;
 use mir14_rt::abi as rtabi;
+use std::collections::HashMap;
 
 /// The root area of the function being translated.
 #[derive(Default)]
@@ -25,8 +26,14 @@ pub(crate) struct GcRoots {
     points: SafepointRoots,
     /// Per value: whether it may be a heap object (and so is stored).
     heapish: Vec<bool>,
-    /// The number of values stored at the current safepoint.
-    count: u32,
+    /// What the area holds at this point of the block being translated: the value at each
+    /// index (`None`: unknown) and the count (`None`: unknown). Safepoints of one block run in
+    /// order and nothing else writes the area, so a value already at its index is not
+    /// stored again.
+    layout: Vec<Option<Value>>,
+    count: Option<usize>,
+    /// The MIR block `layout` describes.
+    block: Option<Block>,
 }
 
 impl<M: Module> FnTranslator<'_, '_, M> {
@@ -61,7 +68,9 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             slot: None,
             points,
             heapish,
-            count: 0,
+            layout: Vec::new(),
+            count: None,
+            block: None,
         };
         if most == 0 {
             return;
@@ -118,15 +127,58 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .copied()
             .filter(|v| self.roots.heapish[v.index()] && Some(*v) != dest)
             .collect();
-        for (k, v) in vals.iter().enumerate() {
-            let p = self.use_(*v);
-            self.store_root(slot, k, p);
+        // The area's contents are known from the block's earlier safepoints only.
+        if self.roots.block != Some(bid) {
+            self.roots.block = Some(bid);
+            self.roots.layout.clear();
+            self.roots.count = None;
         }
-        self.roots.count = vals.len() as u32;
-        let n = self.b.ins().iconst(types::I64, vals.len() as i64);
-        self.b
-            .ins()
-            .stack_store(self.ptr, n, slot, rtabi::ROOT_AREA_COUNT);
+        // A value already in the area below the new count stays where it is; the others
+        // fill the remaining indexes.
+        let n = vals.len();
+        let mut layout: Vec<Option<Value>> = vec![None; n];
+        let mut rest = Vec::new();
+        let at: HashMap<Value, usize> = (self.roots.layout.iter().enumerate())
+            .filter_map(|(i, x)| x.map(|x| (x, i)))
+            .collect();
+        for &v in &vals {
+            match at.get(&v).copied() {
+                Some(i) if i < n && layout[i].is_none() => layout[i] = Some(v),
+                _ => rest.push(v),
+            }
+        }
+        let mut free = (0..n).filter(|&i| layout[i].is_none());
+        let mut placed = Vec::new();
+        for v in rest {
+            if let Some(i) = free.next() {
+                placed.push((i, v));
+            }
+        }
+        for (i, v) in placed {
+            layout[i] = Some(v);
+        }
+        for (k, v) in layout.iter().enumerate() {
+            let known = self.roots.layout.get(k).copied().flatten();
+            if let Some(v) = *v {
+                if known != Some(v) {
+                    let p = self.use_(v);
+                    self.store_root(slot, k, p);
+                }
+            }
+        }
+        if self.roots.count != Some(n) {
+            let c = self.b.ins().iconst(types::I64, n as i64);
+            self.b
+                .ins()
+                .stack_store(self.ptr, c, slot, rtabi::ROOT_AREA_COUNT);
+        }
+        // Indexes past the count keep their values (not roots, but still there).
+        let old = std::mem::take(&mut self.roots.layout);
+        self.roots.layout = layout;
+        if old.len() > n {
+            self.roots.layout.extend_from_slice(&old[n..]);
+        }
+        self.roots.count = Some(n);
     }
 
     /// After `new` of a user box made `obj` (MIR value `dest`), before its `birth` runs: adds
@@ -141,9 +193,16 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         if !self.roots.heapish[dest.index()] || !list.contains(&dest) {
             return;
         }
-        let k = self.roots.count as usize;
+        let Some(k) = self.roots.count else {
+            return;
+        };
         self.store_root(slot, k, obj);
-        self.roots.count += 1;
+        // The object is not a MIR value yet: its index holds nothing known.
+        if self.roots.layout.len() <= k {
+            self.roots.layout.resize(k + 1, None);
+        }
+        self.roots.layout[k] = None;
+        self.roots.count = Some(k + 1);
         let n = self.b.ins().iconst(types::I64, (k + 1) as i64);
         self.b
             .ins()
