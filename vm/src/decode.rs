@@ -329,6 +329,26 @@ pub struct Program {
     pub(crate) main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
     pub(crate) ffi: crate::ffi::Interfaces,
+    /// The method ids of `length`, `charAt` and `get`: the builtin calls that are not
+    /// safepoints on some receivers ([`Program::polls`]).
+    pub(crate) no_poll_mids: [u32; 3],
+}
+
+impl Program {
+    /// Whether a builtin method call `mid` with `nargs` arguments on `recv` is a safepoint
+    /// (spec §5): every one except `length()` and `charAt(i)` of a String and `length()` and
+    /// `get(i)` of an ArrayBox, which allocate at most a shared one-character String (what
+    /// compiled code's fast paths for them do, without a collection).
+    #[inline]
+    pub(crate) fn polls(&self, recv: Val, mid: u32, nargs: u32) -> bool {
+        let [length, char_at, get] = self.no_poll_mids;
+        let quiet = match recv.tag {
+            mir14_rt::STR => (mid == length && nargs == 0) || (mid == char_at && nargs == 1),
+            mir14_rt::ARRAY => (mid == length && nargs == 0) || (mid == get && nargs == 1),
+            _ => false,
+        };
+        !quiet
+    }
 }
 
 /// The tail form of a decoded call (other ops are returned unchanged).
@@ -360,6 +380,11 @@ pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, Strin
         names: module.functions.values().map(|f| f.name.clone()).collect(),
         main: module.function_by_name("main"),
         ffi: crate::ffi::Interfaces::prepare(rt),
+        no_poll_mids: [
+            rt.method_id("length"),
+            rt.method_id("charAt"),
+            rt.method_id("get"),
+        ],
     })
 }
 

@@ -7,7 +7,7 @@ use crate::observe::{op_insts, Observer};
 use crate::tier::Tier;
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
-    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, STR, USER,
 };
 
 /// One activation: its function, where to resume, its register window, and the absolute
@@ -620,7 +620,10 @@ impl<'p> Interp<'p> {
                 if x.tag == INT && y.tag == INT {
                     w!($dst, Val::int(x.as_int().$wrap(y.as_int())));
                 } else {
-                    gc!();
+                    // Only `add` with a String operand allocates: the one binop safepoint.
+                    if $op == BinOp::Add && (x.tag == STR || y.tag == STR) {
+                        gc!();
+                    }
                     let v = tr!(rt.binop(self, $op, x, y));
                     w!($dst, v);
                 }
@@ -658,7 +661,9 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_add(imm)));
                     } else {
-                        gc!();
+                        if x.tag == STR {
+                            gc!();
+                        }
                         let v = tr!(rt.binop(self, BinOp::Add, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -668,7 +673,6 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_sub(imm)));
                     } else {
-                        gc!();
                         let v = tr!(rt.binop(self, BinOp::Sub, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -730,11 +734,9 @@ impl<'p> Interp<'p> {
                         .then(|| int_binop(op, x.as_int(), y.as_int()))
                         .flatten()
                     {
+                        // Not `add` (which has its own ops): never a safepoint.
                         Some(r) => Val::int(tr!(r)),
-                        None => {
-                            gc!();
-                            tr!(rt.binop(self, op, x, y))
-                        }
+                        None => tr!(rt.binop(self, op, x, y)),
                     };
                     w!(dst, v);
                 }
@@ -889,7 +891,12 @@ impl<'p> Interp<'p> {
                         ));
                         switch_top!();
                     } else {
-                        gc!();
+                        // Not every builtin call is a safepoint (spec §5).
+                        if prog.polls(rv, mid, args.len) {
+                            gc!();
+                        } else {
+                            save_pc!();
+                        }
                         let a = self.gather(f, base, args);
                         let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
                         w!(dst, v);
