@@ -36,6 +36,8 @@
 //! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
 //!   entry signatures, [`define_bytes`];
 //! - [`imports`]: runtime functions as Cranelift imports;
+//! - `compiled`: [`compile_function`] and [`define_compiled`], code generation apart from
+//!   the module (a background compile thread);
 //! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
 //!   table, OSR entries at loop headers);
 //! - `function`: the translator of one function (prologue, blocks, phis, traps), with
@@ -45,11 +47,13 @@
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
 
+mod compiled;
 mod function;
 pub mod imports;
 mod lazy;
 mod module;
 
+pub use compiled::{compile_function, define_compiled, CompiledFunction, FunctionIr};
 pub use lazy::{osr_signature, LazyModule};
 pub use module::{
     array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
