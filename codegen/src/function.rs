@@ -7,6 +7,7 @@ mod ffi;
 pub(crate) use ffi::c_signature;
 mod inst;
 mod ops;
+mod roots;
 mod tail;
 
 use crate::imports::RuntimeImports;
@@ -104,6 +105,8 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) tier: Option<crate::TierLinks>,
     /// An on-stack-replacement entry at this loop header instead of the function's entry.
     pub(crate) osr: Option<Block>,
+    /// The collector's roots of this frame (its root area), see `roots.rs`.
+    pub(crate) roots: roots::GcRoots,
 }
 
 impl<M: Module> FnTranslator<'_, '_, M> {
@@ -143,6 +146,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.switch_to_block(entry);
         let params = self.b.block_params(entry).to_vec();
         self.ctx_val = Some(params[0]);
+        // The root area is linked first: every way out, traps included, unlinks it.
+        self.link_roots();
         let max_args = f
             .blocks
             .values()
@@ -351,6 +356,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             self.b.switch_to_block(blocks[bid.index()]);
             for (i, inst) in bd.insts.iter().enumerate() {
                 self.cur_inst = i as u32;
+                self.publish_roots(bid, i, inst);
                 self.inst(bid, inst, blocks, dom)?;
                 // A tail call ends the block: the `ret` after it is never reached.
                 if inst.is_tail_call() {
@@ -359,6 +365,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
             if bd.insts.last().is_none_or(|i| !i.is_terminator()) {
                 // Verified modules always end blocks with a terminator; stay well-formed anyway.
+                self.unlink_roots();
                 let t = self.iconst(TRAP as i64);
                 let z = self.iconst(0);
                 self.b.ins().return_(&[t, z]);
@@ -382,6 +389,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.call_rt(control::TRAP_AT, &[fid, site[0], site[1]]);
         // A trap ends the run, so the profile needs no `leave` here: it charges the frames
         // still active at its end.
+        self.unlink_roots();
         let t = self.iconst(TRAP as i64);
         let z = self.iconst(0);
         self.b.ins().return_(&[t, z]);

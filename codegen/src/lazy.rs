@@ -227,6 +227,7 @@ impl LazyModule {
             ptr,
             tier: Some(self.links),
             osr,
+            roots: Default::default(),
         };
         t.translate()?;
         t.b.finalize(module.target_config());

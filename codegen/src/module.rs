@@ -229,6 +229,7 @@ pub fn translate_module<M: Module>(
                 ptr,
                 tier: None,
                 osr: None,
+                roots: Default::default(),
             };
             t.translate()?;
             t.b.finalize(module.target_config());

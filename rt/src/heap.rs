@@ -17,13 +17,11 @@
 //!
 //! Allocation only counts bytes; it never collects. A collection runs at a *safepoint*: a backend
 //! calls [`Heap::should_collect`] (a compare) before an operation that may allocate and, when it
-//! answers true, [`Heap::collect`] with its roots. Roots are:
-//! - the precise roots the caller passes (the interpreter's live registers, the operands of the
-//!   runtime call compiled code is making);
-//! - for compiled code, every aligned word of a native stack range (conservative: a word is a
-//!   pointer iff it is the address of an allocated slot: its page is found in a hash set of
-//!   page addresses, then the offset must be a multiple of the page's slot size and the slot
-//!   not free; callee-saved registers are spilled to the stack first, see [`crate::abi`]);
+//! answers true, [`Heap::collect`] with its roots. Roots are all precise:
+//! - the roots the caller passes: in every active frame the values live at its safepoint
+//!   (spec §5, `mir14_mir::analysis::SafepointRoots`): the interpreter's registers of those
+//!   values, compiled frames' root areas (see [`crate::abi::RootArea`]), and the operands of
+//!   the runtime call compiled code is making. Nothing on the native stack is scanned;
 //! - pinned values ([`Heap::pin`]: string constants, interned type names), forever;
 //! - the shadow root stack ([`Heap::push_root`] / [`Heap::pop_roots`]): values the runtime holds
 //!   in Rust memory across a callback into MIR code.
@@ -35,7 +33,9 @@
 //! The cost of a collection is linear in the heap (live objects and the free slots between
 //! them), with no sorting. The next collection is due after `max(MIN_THRESHOLD, live bytes)`
 //! more bytes were allocated, so it is amortized over the allocations that made it necessary.
-//! With `MIR14_GC_STRESS=1` in the environment every safepoint collects.
+//! With `MIR14_GC_STRESS=1` in the environment every safepoint collects, and freed slots are
+//! poisoned (filled with a byte pattern), so that a value that should have been a root fails
+//! loudly instead of reading stale memory.
 //!
 //! # Strings
 //!
@@ -416,6 +416,9 @@ pub const USER_BOX_OFFSET: i32 = std::mem::offset_of!(UserObj, box_id) as i32;
 /// Byte offset of a [`UserObj`]'s field-slot address.
 pub const USER_FIELDS_OFFSET: i32 = std::mem::offset_of!(UserObj, data) as i32;
 
+/// The byte stress mode fills freed slots with.
+const POISON: u8 = 0xa5;
+
 /// Slot states.
 const FREE: u8 = 0;
 const WHITE: u8 = 1;
@@ -506,9 +509,6 @@ pub struct Heap {
     spaces: [Space; 4],
     /// Every page's address and its space index.
     page_kind: FxHashMap<usize, u8>,
-    /// The lowest page address and the end of the highest page (a quick filter for stack words).
-    page_lo: usize,
-    page_hi: usize,
     /// The number of allocated objects.
     count: usize,
     /// The one-character ASCII Strings made so far, by byte (void: not made yet).
@@ -553,8 +553,6 @@ impl Heap {
         Heap {
             spaces: Default::default(),
             page_kind: FxHashMap::default(),
-            page_lo: usize::MAX,
-            page_hi: 0,
             count: 0,
             chars: Box::new([Val::VOID; 128]),
             wide_chars: FxHashMap::default(),
@@ -653,8 +651,6 @@ impl Heap {
         // SAFETY: the header lies in the fresh page. Every slot's state is FREE.
         unsafe { std::ptr::write_bytes(page as *mut u8, FREE, g.hdr) };
         self.page_kind.insert(page, k as u8);
-        self.page_lo = self.page_lo.min(page);
-        self.page_hi = self.page_hi.max(page + PAGE);
         self.spaces[k].pages.push(page);
         let mut next = self.spaces[k].free;
         for i in (0..g.n).rev() {
@@ -1043,55 +1039,20 @@ impl Heap {
         self.allocated >= self.threshold
     }
 
-    /// The object whose address is `w`, if `w` is the address of an allocated slot.
-    #[inline]
-    fn object_at(&self, w: usize) -> Option<Val> {
-        if w < self.page_lo || w >= self.page_hi {
-            return None;
-        }
-        let page = w & !(PAGE - 1);
-        let k = *self.page_kind.get(&page)? as usize;
-        let g = space_geometry(k);
-        let off = w - page;
-        if off < g.hdr || !(off - g.hdr).is_multiple_of(g.size) || (off - g.hdr) / g.size >= g.n {
-            return None;
-        }
-        // SAFETY: `w` is a slot of a page of space `k`.
-        if unsafe { state(k, w) }.get() == FREE {
-            return None;
-        }
-        Some(Val {
-            tag: KINDS[k],
-            bits: w as u64,
-        })
-    }
-
-    /// Collects garbage. Roots: `roots` (valid values), the pinned values, the shadow root stack
-    /// and, conservatively, every aligned word in the address range `stack` (`lo..hi`).
+    /// Collects garbage. Roots: `roots` (valid values), the pinned values and the shadow root
+    /// stack; everything else is garbage.
     ///
     /// # Safety
-    /// Every heap value in `roots` must point to a live object of this heap, `stack` must be
-    /// readable memory, and every value reachable from compiled code or the caller that is not
-    /// in `roots`, the stack range or the runtime's roots must be dead.
-    pub unsafe fn collect(&mut self, roots: &[Val], stack: Option<(usize, usize)>) {
+    /// Every heap value in `roots` must point to a live object of this heap, and every value
+    /// the program can still use that is not in `roots` or the runtime's roots must be dead
+    /// (spec §5: the backends pass the values live at each active frame's safepoint).
+    pub unsafe fn collect(&mut self, roots: &[Val]) {
         self.collections += 1;
         let mut work = std::mem::take(&mut self.work);
         // SAFETY (for every `mark` below): pinned values, shadow roots and the caller's roots
         // point to live objects (heap invariant; guaranteed by the caller).
         for &v in roots.iter().chain(&self.pinned).chain(&self.roots) {
             unsafe { mark(v, &mut work) };
-        }
-        if let Some((lo, hi)) = stack {
-            let mut p = (lo + 7) & !7;
-            while p + 8 <= hi {
-                // SAFETY: the caller guarantees the range is readable; `p` is aligned.
-                let w = unsafe { std::ptr::read_volatile(p as *const usize) };
-                if let Some(v) = self.object_at(w) {
-                    // SAFETY: `v` is an allocated object.
-                    unsafe { mark(v, &mut work) };
-                }
-                p += 8;
-            }
         }
         // Trace.
         while let Some(v) = work.pop() {
@@ -1142,6 +1103,12 @@ impl Heap {
                         }
                         WHITE => {
                             drop_payload(KINDS[k], p);
+                            if self.stress {
+                                // A missing root then fails loudly (a poisoned String's text
+                                // pointer, a container's storage) instead of reading stale
+                                // memory that happens to still look right.
+                                std::ptr::write_bytes(p as *mut u8, POISON, g.size);
+                            }
                             st.set(FREE);
                             freed += 1;
                         }
@@ -1405,7 +1372,7 @@ mod tests {
         assert_eq!(vo.char_len(), 800);
         assert_eq!(vo.byte_at(5), offsets[105] - offsets[100]);
         assert_eq!(vo.char_index(offsets[105] - offsets[100]), 5);
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert!(h.is_empty());
         // The layout the page sizes assume.
         assert_eq!(std::mem::size_of::<StrObj>(), 48);
@@ -1460,7 +1427,7 @@ mod tests {
         let vv = h.substr(view, 1, 27);
         assert_eq!(str_obj(vv).base, long.bits as usize);
         // The view alone keeps the owner's text alive.
-        unsafe { h.collect(&[vv], None) };
+        unsafe { h.collect(&[vv]) };
         assert_eq!(h.len(), 2);
         assert_eq!(str_of(vv), "tring longer than the inli");
         // One-character ASCII Strings are shared.
@@ -1544,7 +1511,7 @@ mod tests {
         let _garbage = h.alloc_str("garbage");
         assert_eq!(h.len(), 8);
         // SAFETY: `keep` is live.
-        unsafe { h.collect(&[keep], None) };
+        unsafe { h.collect(&[keep]) };
         // keep, keep_s, m, k, val survive.
         assert_eq!(h.len(), 5);
         assert_eq!(str_of(array_mut(keep)[0]), "kept");
@@ -1552,37 +1519,12 @@ mod tests {
         let t = h.alloc_str("tt");
         let mark = h.root_mark();
         h.push_root(t);
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert_eq!(h.len(), 4);
         assert_eq!(str_of(t), "tt");
         h.pop_roots(mark);
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert_eq!(h.len(), 3);
-    }
-
-    #[test]
-    fn conservative_words_keep_objects() {
-        let mut h = Heap::with_stress(false);
-        let xs: Vec<Val> = (0..50).map(|i| h.alloc_str(&format!("s{i}"))).collect();
-        // A fake "stack": the address of one object, an interior pointer and junk.
-        let words: Vec<usize> = vec![xs[7].bits as usize, xs[9].bits as usize + 8, 12345];
-        let lo = words.as_ptr() as usize;
-        let hi = lo + words.len() * 8;
-        // SAFETY: the range is the vector's memory.
-        unsafe { h.collect(&[], Some((lo, hi))) };
-        assert_eq!(h.len(), 1);
-        assert_eq!(str_of(xs[7]), "s7");
-        // A word naming a freed slot keeps nothing; new objects are found.
-        let more: Vec<Val> = (0..20).map(|i| h.alloc_str(&format!("m{i}"))).collect();
-        let words: Vec<usize> = vec![xs[7].bits as usize, more[3].bits as usize];
-        let lo = words.as_ptr() as usize;
-        unsafe { h.collect(&[], Some((lo, lo + 16))) };
-        assert_eq!(h.len(), 2);
-        assert_eq!(str_of(more[3]), "m3");
-        let words: Vec<usize> = vec![more[4].bits as usize];
-        let lo = words.as_ptr() as usize;
-        unsafe { h.collect(&[xs[7], more[3]], Some((lo, lo + 8))) };
-        assert_eq!(h.len(), 2);
     }
 
     #[test]
@@ -1590,7 +1532,7 @@ mod tests {
         let mut h = Heap::with_stress(false);
         let a = h.alloc_array(vec![Val::int(1)]);
         let u = h.alloc_user(3, 2);
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert!(h.is_empty());
         // The next objects of each kind take the swept slots, freshly initialized.
         let b = h.alloc_array(vec![]);
@@ -1598,7 +1540,7 @@ mod tests {
         assert_eq!((b.bits, v.bits), (a.bits, u.bits));
         assert!(array_mut(b).is_empty());
         assert_eq!((user_mut(v).box_id, user_mut(v).fields.len()), (1, 1));
-        unsafe { h.collect(&[b], None) };
+        unsafe { h.collect(&[b]) };
         assert_eq!(h.len(), 1);
         assert!(array_mut(b).is_empty());
     }
@@ -1611,7 +1553,7 @@ mod tests {
             h.alloc_str(&format!("s{i}"));
         }
         assert!(h.spaces[0].pages.len() >= SPARE_PAGES + 40);
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert!(h.is_empty());
         assert_eq!(h.spaces[0].pages.len(), SPARE_PAGES);
         assert_eq!(h.page_kind.len(), SPARE_PAGES);
@@ -1627,7 +1569,7 @@ mod tests {
             h.alloc_str("xy");
         }
         assert!(h.should_collect());
-        unsafe { h.collect(&[], None) };
+        unsafe { h.collect(&[]) };
         assert!(!h.should_collect());
         assert!(h.is_empty());
         assert!(Heap::with_stress(true).should_collect());

@@ -48,9 +48,10 @@
 //!
 //! A tracing, non-moving mark-sweep collector. Allocation never collects; a backend calls
 //! [`Heap::should_collect`] before an instruction that may allocate (a *safepoint*) and, when it
-//! is due, [`Heap::collect`]`(roots, stack_range)` with its own roots: the vm passes the
-//! registers of its active frames; compiled code reaches the safepoints inside the C ABI
-//! ([`abi`]), which scans the native stack conservatively. Runtime code that keeps a `Val` in
+//! is due, [`Heap::collect`]`(roots)` with its own roots, all precise: in every active frame
+//! the values live at its safepoint (spec §5, `mir14_mir::analysis::SafepointRoots`). The vm
+//! passes the registers of those values; compiled code reaches the safepoints inside the C ABI
+//! ([`abi`]), which walks the compiled frames' root areas ([`abi::RootArea`]). Runtime code that keeps a `Val` in
 //! Rust memory across a [`Host::call_function`] pushes it with [`Heap::push_root`] and pops it
 //! with [`Heap::pop_roots`]; constants that live as long as the code are [`Heap::pin`]ned.
 //! `MIR14_GC_STRESS=1` (or [`Heap::set_stress`]) collects at every safepoint.

@@ -30,9 +30,9 @@
 //!   [`Ctx`] (and so one runtime, heap, fuel count) serves both sides; the call depth lives in
 //!   the runtime on the interpreter's side and in the context on the compiled side, and is
 //!   handed over at every switch, so it is one count.
-//! - **Collection**: every collection, wherever it starts, takes the interpreter's registers
-//!   as precise roots and the native stack (where compiled frames live) conservatively, up to
-//!   the frame of the run.
+//! - **Collection**: every collection, wherever it starts, takes as roots the interpreter's
+//!   registers of the values live in each interpreted frame and the root areas of the
+//!   compiled frames (spec §5; both precise, see `mir14_rt::abi::RootArea`).
 //!
 //! # API
 //!
@@ -743,8 +743,7 @@ impl TierInstance {
                 roots: hook_roots,
             });
         }
-        // Compiled code runs in frames below this one: the top of the conservatively scanned
-        // stack.
+        // Compiled code runs in frames below this one: collections may free objects meanwhile.
         let marker = 0usize;
         // SAFETY: as above; the runtime is reached through the context from here on.
         let r = unsafe {

@@ -256,6 +256,53 @@ pub(crate) struct DFunc {
     pub args: Vec<u32>,
     pub check_params: bool,
     pub check_ret: bool,
+    /// The collector's roots at each safepoint (spec §5), as registers.
+    pub roots: FrameRoots,
+}
+
+/// The registers that are the collector's roots while a frame stands at each safepoint (from
+/// [`mir14_mir::analysis::SafepointRoots`]; values defined by `const` are left out: they are
+/// never heap objects or are pinned, and folded Integer constants have no register).
+#[derive(Debug, Default)]
+pub(crate) struct FrameRoots {
+    /// The safepoints `(block, instruction index)`, sorted.
+    keys: Vec<(u32, u32)>,
+    /// Per safepoint, the end of its registers in `regs` (the start is the previous end).
+    ends: Vec<u32>,
+    regs: Vec<u32>,
+}
+
+impl FrameRoots {
+    fn new(f: &Function, slots: &[u32]) -> FrameRoots {
+        let mut is_const = vec![false; f.values.len()];
+        for b in f.blocks.values() {
+            for inst in &b.insts {
+                if let Inst::Const { dest, .. } = inst {
+                    if let Some(c) = is_const.get_mut(dest.index()) {
+                        *c = true;
+                    }
+                }
+            }
+        }
+        let mut r = FrameRoots::default();
+        for (b, i, vs) in mir14_mir::analysis::SafepointRoots::of(f).iter() {
+            r.keys.push((b.0, i as u32));
+            r.regs.extend(
+                vs.iter()
+                    .filter(|v| !is_const.get(v.index()).copied().unwrap_or(true))
+                    .filter_map(|v| slots.get(v.index()).copied()),
+            );
+            r.ends.push(r.regs.len() as u32);
+        }
+        r
+    }
+
+    /// The root registers at instruction `inst` of block `b`, if it is a safepoint.
+    pub(crate) fn at(&self, b: Block, inst: u32) -> Option<&[u32]> {
+        let k = self.keys.binary_search(&(b.0, inst)).ok()?;
+        let lo = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        Some(&self.regs[lo..self.ends[k] as usize])
+    }
 }
 
 impl DFunc {
@@ -282,6 +329,26 @@ pub struct Program {
     pub(crate) main: Option<FuncId>,
     /// The prepared call interfaces of the imports.
     pub(crate) ffi: crate::ffi::Interfaces,
+    /// The method ids of `length`, `charAt` and `get`: the builtin calls that are not
+    /// safepoints on some receivers ([`Program::polls`]).
+    pub(crate) no_poll_mids: [u32; 3],
+}
+
+impl Program {
+    /// Whether a builtin method call `mid` with `nargs` arguments on `recv` is a safepoint
+    /// (spec §5): every one except `length()` and `charAt(i)` of a String and `length()` and
+    /// `get(i)` of an ArrayBox, which allocate at most a shared one-character String (what
+    /// compiled code's fast paths for them do, without a collection).
+    #[inline]
+    pub(crate) fn polls(&self, recv: Val, mid: u32, nargs: u32) -> bool {
+        let [length, char_at, get] = self.no_poll_mids;
+        let quiet = match recv.tag {
+            mir14_rt::STR => (mid == length && nargs == 0) || (mid == char_at && nargs == 1),
+            mir14_rt::ARRAY => (mid == length && nargs == 0) || (mid == get && nargs == 1),
+            _ => false,
+        };
+        !quiet
+    }
 }
 
 /// The tail form of a decoded call (other ops are returned unchanged).
@@ -313,6 +380,11 @@ pub(crate) fn decode(module: &Module, rt: &mut Runtime) -> Result<Program, Strin
         names: module.functions.values().map(|f| f.name.clone()).collect(),
         main: module.function_by_name("main"),
         ffi: crate::ffi::Interfaces::prepare(rt),
+        no_poll_mids: [
+            rt.method_id("length"),
+            rt.method_id("charAt"),
+            rt.method_id("get"),
+        ],
     })
 }
 
@@ -339,6 +411,7 @@ fn decode_func(
             args: Vec::new(),
             check_params: false,
             check_ret: false,
+            roots: FrameRoots::default(),
         });
     }
     // Values live at different times share registers (`slots`): a frame needs registers for
@@ -853,8 +926,10 @@ fn decode_func(
             _ => {}
         }
     }
+    let roots = FrameRoots::new(f, &slots);
     Ok(DFunc {
         nregs: scratch + 1,
+        roots,
         slots,
         nparams: f.params.len() as u32,
         code,

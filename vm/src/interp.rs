@@ -7,7 +7,7 @@ use crate::observe::{op_insts, Observer};
 use crate::tier::Tier;
 use mir14_mir::{BinOp, Block, BoxClass, CmpOp, FuncId};
 use mir14_rt::{
-    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, USER,
+    int_binop, values_equal, Host, Runtime, Site, Trap, Val, ValueCall, BOOL, FLOAT, INT, STR, USER,
 };
 
 /// One activation: its function, where to resume, its register window, and the absolute
@@ -40,7 +40,13 @@ pub struct Interp<'p> {
     observing: bool,
     /// The trace printer, when tracing.
     obs: Option<Observer<'p>>,
+    /// The collector's roots gathered from the frames (kept to reuse its memory).
+    root_buf: Vec<Val>,
 }
+
+/// The saved pc of a frame whose activation continues in compiled code (on-stack
+/// replacement): its registers are no longer roots.
+const PC_REPLACED: u32 = u32::MAX;
 
 /// The native stack of each interpreter thread (the first and every hop).
 pub(crate) const STACK_SIZE: usize = 256 << 20;
@@ -96,6 +102,7 @@ impl<'p> Interp<'p> {
             threshold: u64::MAX,
             observing: rt.profile.is_some(),
             obs: None,
+            root_buf: Vec::new(),
         }
     }
 
@@ -169,14 +176,37 @@ impl<'p> Interp<'p> {
         std::mem::take(&mut self.heat)
     }
 
-    /// The registers of every active frame (the collector's precise roots); the registers
-    /// above them are cleared, so no stale value outlives its object.
+    /// The collector's roots in every active frame (spec §5): the registers of the values live
+    /// at the safepoint where each frame stands ([`crate::decode::FrameRoots`]; a frame stands
+    /// at the instruction before its saved pc, which every safepoint and call saves).
     pub fn roots(&mut self) -> &[Val] {
-        let top = self.top().min(self.regs.len());
-        for r in &mut self.regs[top..] {
-            *r = Val::VOID;
+        let mut buf = std::mem::take(&mut self.root_buf);
+        buf.clear();
+        for fr in &self.frames {
+            let df = &self.prog.funcs[fr.func as usize];
+            let base = fr.base as usize;
+            let window = &self.regs[base.min(self.regs.len())..];
+            let reg = |r: u32| window.get(r as usize).copied().unwrap_or(Val::VOID);
+            match fr.pc {
+                PC_REPLACED => {}
+                // Not started: its parameters.
+                0 => buf.extend((0..df.nparams).map(reg)),
+                pc => {
+                    let at = pc as usize - 1;
+                    let inst = df.insts.get(at).copied().unwrap_or(0);
+                    match df.roots.at(df.block_of(at), inst) {
+                        Some(list) => buf.extend(list.iter().map(|&r| reg(r))),
+                        None => {
+                            // Every frame stands at a safepoint; stay sound otherwise.
+                            debug_assert!(false, "frame of {} at pc {at}: no safepoint", fr.func);
+                            buf.extend((0..df.nregs).map(reg));
+                        }
+                    }
+                }
+            }
         }
-        &self.regs[..top]
+        self.root_buf = buf;
+        &self.root_buf
     }
 
     /// Offers a call of `callee` (arguments in `regs[new_base..]`) to the tier once the callee
@@ -233,6 +263,12 @@ impl<'p> Interp<'p> {
                     .unwrap_or(Val::VOID)
             })
             .collect();
+        // The rest of the activation runs compiled, from `vals`: its registers are not roots.
+        // (Until the tier answers `None`: then the loop goes on from its local pc, and every
+        // later safepoint or call saves the pc again.)
+        if let Some(fr) = self.frames.last_mut() {
+            fr.pc = PC_REPLACED;
+        }
         // SAFETY: `set_tier`'s contract.
         unsafe { (*t).back_edge(self, rt, FuncId(func as u32), Block(header), vals.as_ptr()) }
     }
@@ -567,10 +603,13 @@ impl<'p> Interp<'p> {
                 pc = e.pc as usize;
             }};
         }
-        // A safepoint before an operation that may allocate: collect if due, with the registers
-        // of every active frame as roots.
+        // A safepoint before an operation that may allocate: collect if due, with the live
+        // registers of every active frame as roots. The pc is saved first: the roots of this
+        // frame are those of the instruction before it, also while the operation calls back
+        // into MIR code.
         macro_rules! gc {
             () => {
+                save_pc!();
                 if rt.heap.should_collect() {
                     self.collect_garbage(rt, base + f.nregs as usize);
                     if let Some(t) = rt.memory_trap() {
@@ -585,7 +624,10 @@ impl<'p> Interp<'p> {
                 if x.tag == INT && y.tag == INT {
                     w!($dst, Val::int(x.as_int().$wrap(y.as_int())));
                 } else {
-                    gc!();
+                    // Only `add` with a String operand allocates: the one binop safepoint.
+                    if $op == BinOp::Add && (x.tag == STR || y.tag == STR) {
+                        gc!();
+                    }
                     let v = tr!(rt.binop(self, $op, x, y));
                     w!($dst, v);
                 }
@@ -623,7 +665,9 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_add(imm)));
                     } else {
-                        gc!();
+                        if x.tag == STR {
+                            gc!();
+                        }
                         let v = tr!(rt.binop(self, BinOp::Add, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -633,7 +677,6 @@ impl<'p> Interp<'p> {
                     if x.tag == INT {
                         w!(dst, Val::int(x.as_int().wrapping_sub(imm)));
                     } else {
-                        gc!();
                         let v = tr!(rt.binop(self, BinOp::Sub, x, Val::int(imm)));
                         w!(dst, v);
                     }
@@ -695,11 +738,9 @@ impl<'p> Interp<'p> {
                         .then(|| int_binop(op, x.as_int(), y.as_int()))
                         .flatten()
                     {
+                        // Not `add` (which has its own ops): never a safepoint.
                         Some(r) => Val::int(tr!(r)),
-                        None => {
-                            gc!();
-                            tr!(rt.binop(self, op, x, y))
-                        }
+                        None => tr!(rt.binop(self, op, x, y)),
                     };
                     w!(dst, v);
                 }
@@ -854,7 +895,12 @@ impl<'p> Interp<'p> {
                         ));
                         switch_top!();
                     } else {
-                        gc!();
+                        // Not every builtin call is a safepoint (spec §5).
+                        if prog.polls(rv, mid, args.len) {
+                            gc!();
+                        } else {
+                            save_pc!();
+                        }
                         let a = self.gather(f, base, args);
                         let v = tr!(rt.call_builtin_method(self, rv, mid, a.as_slice()));
                         w!(dst, v);
@@ -914,6 +960,8 @@ impl<'p> Interp<'p> {
                     }
                 }
                 Op::New { dst, class, args } => {
+                    // The result is a root while `birth` runs: no stale value before that.
+                    w!(dst, Val::VOID);
                     gc!();
                     match class {
                         BoxClass::User(b) => {
@@ -1003,12 +1051,12 @@ impl<'p> Interp<'p> {
         t
     }
 
-    /// Collects garbage with the registers below `top` (the windows of every active frame) as
-    /// roots, then clears the registers above it.
+    /// Collects garbage with the live registers of every active frame ([`Interp::roots`]) as
+    /// roots, after clearing the registers above `top` (the windows of ended activations).
     ///
-    /// Invariant: every heap value in `regs` points to a live object. Registers below `top`
-    /// are roots; those above are cleared here, so a stale value of an ended activation never
-    /// survives a collection that could free its object.
+    /// Invariant: every heap value in a root register points to a live object. Other registers
+    /// may hold values whose objects were freed; they are never read before being written
+    /// (a register is read only for a value live there, defined on every path to it).
     #[cold]
     #[inline(never)]
     fn collect_garbage(&mut self, rt: &mut Runtime, top: usize) {
@@ -1018,11 +1066,13 @@ impl<'p> Interp<'p> {
             return;
         }
         let top = top.min(self.regs.len());
-        // SAFETY: by the invariant above, every heap value below `top` is live.
-        unsafe { rt.heap.collect(&self.regs[..top], None) };
         for r in &mut self.regs[top..] {
             *r = Val::VOID;
         }
+        let roots = self.roots();
+        // SAFETY: the roots are registers of values live at the safepoint of their frame,
+        // which hold those values (SSA: each is defined on every path to it).
+        unsafe { rt.heap.collect(roots) };
     }
 
     /// Runs `f` with `args` as the outermost (or a runtime-nested) call. Runtime-made calls nest

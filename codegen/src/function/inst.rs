@@ -166,6 +166,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                         let bx = self.iconst(b.index() as i64);
                         let inst = self.call_rt_val(values::NEW_USER, &[bx], bid);
                         if let Some(birth) = self.mir.method(*b, "birth") {
+                            self.publish_new_box(bid, self.cur_inst as usize, *dest, inst);
                             let mut all = vec![inst];
                             all.extend(vals);
                             self.call_direct(birth, &all, bid);

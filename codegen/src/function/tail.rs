@@ -18,6 +18,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     /// Ends the activation: the depth counter goes down by one, and a profiled run leaves the
     /// function (before a return or a tail call).
     pub(super) fn leave(&mut self) {
+        self.unlink_roots();
         let cx = self.ctx();
         let d = self
             .b
@@ -73,6 +74,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
             // The verifier rejects externs and imports in calls; stay well-formed anyway.
             Callee::Extern(_) | Callee::Import(_) => {
+                self.unlink_roots();
                 let t = self.iconst(rtabi::TRAP as i64);
                 let z = self.iconst(0);
                 self.b.ins().return_(&[t, z]);

@@ -1,7 +1,8 @@
 //! Analyses: predecessors/successors ([`Cfg`]), the dominator tree ([`DomTree`]), back edges
 //! ([`BackEdges`]), natural loops ([`NaturalLoop`]), LoopForm checking and inference
 //! ([`check_loopform`], [`infer_loopforms`]), definition sites ([`def_sites`]) and the call graph
-//! ([`CallGraph`]).
+//! ([`CallGraph`]), and the collector's roots at each safepoint by SSA liveness
+//! ([`SafepointRoots`]).
 //!
 //! Every analysis accepts any function, however broken: a block with no terminator has no
 //! successors, branch targets out of range are ignored (the verifier reports them), unreachable
@@ -14,6 +15,7 @@ mod callgraph;
 mod cfg;
 mod defs;
 mod dominators;
+mod liveness;
 mod loopcheck;
 mod loopform;
 mod loops;
@@ -25,6 +27,7 @@ pub use callgraph::{CallEdge, CallGraph, CallKind};
 pub use cfg::Cfg;
 pub use defs::{def_sites, DefSite};
 pub use dominators::DomTree;
+pub use liveness::{is_safepoint, SafepointRoots};
 pub use loopcheck::{check_loopforms, check_loopforms_sites, LoopForest};
 pub use loopform::{
     check_loopform, check_loopform_sites, infer_loopforms, loop_region, module_loop_warnings,

@@ -25,8 +25,11 @@ rt_functions! {
         let args = unsafe { slice(args, n) };
         let mid = cx.methods.get(sym as usize).copied().unwrap_or(u32::MAX);
         let recv = v(t, b);
-        if let Err(t) = poll(cx, &[recv], args) {
-            return ret(cx, Err(t));
+        // A call of a user method is not a safepoint (spec §5); a builtin one is.
+        if cx.rt.find_user_method(recv, mid).is_none() {
+            if let Err(t) = poll(cx, &[recv], args) {
+                return ret(cx, Err(t));
+            }
         }
         let r = cx.rt.call_method(&mut host, recv, mid, args);
         ret(cx, r)
@@ -37,8 +40,11 @@ rt_functions! {
         let (cx, mut host) = unsafe { cx(ctx) };
         let args = unsafe { slice(args, n) };
         let f = v(t, b);
-        if let Err(t) = poll(cx, &[f], args) {
-            return ret(cx, Err(t));
+        // Only the call of an operator box is a safepoint (spec §5), not that of a function.
+        if let Ok(ValueCall::Operator(_)) = cx.rt.resolve_value_call(f, args.len()) {
+            if let Err(t) = poll(cx, &[f], args) {
+                return ret(cx, Err(t));
+            }
         }
         let r = cx.rt.call_value(&mut host, f, args);
         ret(cx, r)

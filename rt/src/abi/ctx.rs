@@ -28,7 +28,31 @@ pub struct Ctx {
     pub(super) stack_top: usize,
     /// The hooks of a tiered engine (interpreter and compiled code in one run), if any.
     pub tier: Option<TierHooks>,
+    /// The root area of the innermost compiled frame that has one (0: none), read and written
+    /// inline by compiled code at [`CTX_ROOTS`]: see [`RootArea`].
+    pub(super) roots: usize,
 }
+
+/// The layout of a compiled frame's *root area* (a stack slot; spec §5 "Roots"): the address of
+/// the previous frame's area (the chain's next link, 0 at its end), the number of values `n`,
+/// then `n` values (tag, bits). A compiled function whose possibly-heap values are live across
+/// a safepoint links its area into [`Ctx`] on entry and unlinks it on every way out (return,
+/// tail call, trap); before each safepoint it stores the values live there. The collector
+/// walks the chain: these are the compiled frames' roots, precisely.
+#[repr(C)]
+pub struct RootArea {
+    /// The previous area (0: none).
+    pub prev: usize,
+    /// The number of values stored after this header.
+    pub count: u64,
+}
+
+/// Byte offset of [`RootArea::prev`].
+pub const ROOT_AREA_PREV: i32 = std::mem::offset_of!(RootArea, prev) as i32;
+/// Byte offset of [`RootArea::count`].
+pub const ROOT_AREA_COUNT: i32 = std::mem::offset_of!(RootArea, count) as i32;
+/// Byte offset of the first value of a root area (values of 16 bytes follow).
+pub const ROOT_AREA_VALUES: i32 = std::mem::size_of::<RootArea>() as i32;
 
 /// How a tiered engine (`mir14-tier`) joins a compiled run: calls made by the runtime from
 /// compiled code go to [`TierHooks::call`] (which picks compiled code or the interpreter), and
@@ -80,6 +104,7 @@ impl Ctx {
             methods,
             stack_top: 0,
             tier: None,
+            roots: 0,
         }
     }
 
@@ -91,8 +116,8 @@ impl Ctx {
     }
 
     /// Collects garbage now if a collection is due, with the runtime's roots, the tier's
-    /// interpreter registers and the native stack up to the stack top as roots (the safepoint
-    /// of an interpreter running inside a tiered run).
+    /// interpreter roots and the compiled frames' root areas (the safepoint of an interpreter
+    /// running inside a tiered run).
     /// The caller checks [`Runtime::memory_trap`] afterwards.
     pub fn poll_gc(&mut self) {
         if self.rt.heap.should_collect() {
@@ -105,6 +130,8 @@ impl Ctx {
 pub const CTX_DEPTH: i32 = 0;
 /// Byte offset of [`Ctx::max_depth`].
 pub const CTX_MAX_DEPTH: i32 = 8;
+/// Byte offset of the address of the innermost compiled frame's [`RootArea`] (0: none).
+pub const CTX_ROOTS: i32 = std::mem::offset_of!(Ctx, roots) as i32;
 /// Byte offset of the address of the string constants (`Val`s of 16 bytes, by symbol index):
 /// compiled code reads a `const "..."` from there.
 pub const CTX_STRINGS: i32 = std::mem::offset_of!(Ctx, strings_ptr) as i32;

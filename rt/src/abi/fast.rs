@@ -109,12 +109,12 @@ rt_functions! {
         // SAFETY: `ctx` is the live context of this run.
         let (cx, _) = unsafe { cx(ctx) };
         let (a, b) = (v(STR, a), v(STR, b));
-        // Room in the buffer: no allocation, so no safepoint.
-        if a.bits != init && cx.rt.heap.append_fits(a, b) {
-            return a;
-        }
+        // A safepoint like every `add` of Strings (spec §5), even when the bytes fit in place.
         if let Err(t) = poll(cx, &[a, b], &[v(STR, init)]) {
             return ret(cx, Err(t));
+        }
+        if a.bits != init && cx.rt.heap.append_fits(a, b) {
+            return a;
         }
         cx.rt.heap.append_in_place(a, b, v(STR, init))
     }

@@ -41,7 +41,7 @@ pub fn run_compiled(
 /// fuel like any other. The argument count must match `f`'s parameters (the runtime does not
 /// check it here), and every heap value in `args` must belong to `ctx`'s heap.
 pub fn call_compiled(ctx: &mut Ctx, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
-    // Compiled code runs in frames below this one: the top of the conservatively scanned stack.
+    // Compiled code runs in frames below this one: collections may free objects meanwhile.
     let marker = 0usize;
     let saved = ctx.stack_top;
     ctx.stack_top = std::hint::black_box(&marker) as *const usize as usize;

@@ -12,12 +12,11 @@
 //! # Garbage collection
 //!
 //! Runtime functions that may allocate are safepoints: on entry they ask the heap whether a
-//! collection is due and, if so, collect with these roots: their own operands (precise), the
-//! runtime's roots (pinned constants, the shadow root stack), and the native stack between the
-//! collection point and the frame of [`run_compiled`], scanned conservatively after the
-//! callee-saved registers are spilled into it (x86-64: rbx, rbp, r12–r15, rdi, rsi; aarch64:
-//! x19–x29). Compiled code keeps every value live across a call in a stack slot or a
-//! callee-saved register, so this finds all of them.
+//! collection is due and, if so, collect with these roots, all precise: their own operands, the
+//! runtime's roots (pinned constants, the shadow root stack), the root area of every active
+//! compiled frame ([`RootArea`], chained from [`Ctx`]: before each safepoint compiled code
+//! stores there the values live at it, spec §5), and in a tiered run the interpreter's live
+//! registers. Nothing on the native stack is scanned.
 //!
 //! # Layout
 //!
@@ -28,7 +27,7 @@
 //! - [`control`], [`values`], [`calls`], [`array`](mod@array), [`fast`]: the functions compiled
 //!   code imports, by concept; [`main`]: [`run_compiled`] and the AOT start-up entry [`mir14_rt_main`].
 //! - [`symbols`] (names by index), [`encode`] (operand encodings), `ctx` (the run's
-//!   [`Ctx`]), `gc` (safepoints and the conservative stack scan).
+//!   [`Ctx`] and the [`RootArea`] chain), `gc` (safepoints and collections from compiled code).
 
 #[macro_use]
 pub mod table;
@@ -46,7 +45,10 @@ pub mod values;
 
 use crate::Val;
 use ctx::CompiledHost;
-pub use ctx::{Ctx, TierHooks, CTX_CHARS, CTX_DEPTH, CTX_MAX_DEPTH, CTX_STRINGS};
+pub use ctx::{
+    Ctx, RootArea, TierHooks, CTX_CHARS, CTX_DEPTH, CTX_MAX_DEPTH, CTX_ROOTS, CTX_STRINGS,
+    ROOT_AREA_COUNT, ROOT_AREA_PREV, ROOT_AREA_VALUES,
+};
 pub use encode::{
     decode_class, decode_type, encode_binop, encode_class, encode_cmp, encode_extern, encode_type,
     encode_unary,

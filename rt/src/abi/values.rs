@@ -26,10 +26,14 @@ rt_functions! {
     BINOP = fn mir14_rt_binop(ctx: *mut Ctx, op: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
         let (cx, mut host) = unsafe { cx(ctx) };
         let (a, b) = (v(at, ab), v(bt, bb));
-        if let Err(t) = poll(cx, &[a, b], &[]) {
-            return ret(cx, Err(t));
+        let op = decode_binop(op);
+        // Only `add` with a String operand allocates: the one binop safepoint (spec §5).
+        if op == mir14_mir::BinOp::Add && (at == crate::STR || bt == crate::STR) {
+            if let Err(t) = poll(cx, &[a, b], &[]) {
+                return ret(cx, Err(t));
+            }
         }
-        let r = cx.rt.binop(&mut host, decode_binop(op), a, b);
+        let r = cx.rt.binop(&mut host, op, a, b);
         ret(cx, r)
     }
 
@@ -44,8 +48,11 @@ rt_functions! {
     TYPEOP = fn mir14_rt_typeop(ctx: *mut Ctx, kind: u64, ty: u64, t: u64, b: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
         let x = v(t, b);
-        if let Err(t) = poll(cx, &[x], &[]) {
-            return ret(cx, Err(t));
+        // Only `cast` is a safepoint (spec §5).
+        if kind == 1 {
+            if let Err(t) = poll(cx, &[x], &[]) {
+                return ret(cx, Err(t));
+            }
         }
         let r = match (kind, decode_type(ty as i64)) {
             (0, Some(ty)) => Ok(Val::bool(cx.rt.has_type(x, ty))),
