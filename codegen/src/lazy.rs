@@ -29,6 +29,8 @@ pub struct LazyModule {
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
     fctx: FunctionBuilderContext,
+    /// The ISA for big functions, made on the first one (see `compile::define_function_sized`).
+    cheap: Option<cranelift_codegen::isa::OwnedTargetIsa>,
 }
 
 /// `(ctx, vals: *const Val) -> (tag, bits)`: the signature of an OSR entry.
@@ -77,6 +79,7 @@ impl LazyModule {
             array,
             symbols,
             fctx: FunctionBuilderContext::new(),
+            cheap: None,
         })
     }
 
@@ -115,7 +118,12 @@ impl LazyModule {
         ctx.func.signature = direct_signature(module, &self.tagless[f.index()]);
         ctx.func.name = UserFuncName::user(0, self.direct[f.index()].as_u32());
         self.translate(module, &mut ctx, f, None)?;
-        module.define_function(self.direct[f.index()], &mut ctx)?;
+        crate::compile::define_function_sized(
+            module,
+            self.direct[f.index()],
+            &mut ctx,
+            &mut self.cheap,
+        )?;
         module.clear_context(&mut ctx);
         build_array_entry(
             module,
@@ -155,7 +163,7 @@ impl LazyModule {
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
-        module.define_function(id, &mut ctx)?;
+        crate::compile::define_function_sized(module, id, &mut ctx, &mut self.cheap)?;
         Ok(id)
     }
 

@@ -35,6 +35,10 @@
 //!
 //! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
 //!   entry signatures, [`define_bytes`];
+//! - [`compile`]: compiling one function with a chosen ISA into bytes and defining them
+//!   ([`compile::compile_to_bytes`], [`compile::define_compiled`]); functions of more than
+//!   [`compile::BIG_FUNCTION_BLOCKS`] Cranelift blocks are compiled with the cheap settings
+//!   (`opt_level=none`, single-pass register allocation), whose compile time is linear;
 //! - [`imports`]: runtime functions as Cranelift imports;
 //! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
 //!   table, OSR entries at loop headers);
@@ -45,6 +49,7 @@
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
 
+pub mod compile;
 mod function;
 pub mod imports;
 mod lazy;

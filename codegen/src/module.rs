@@ -30,6 +30,9 @@ pub struct Translated {
     /// sizes of the compiled code (the largest frame of a MIR call, plus the runtime's re-entry
     /// allowance for functions the runtime can call).
     pub stack_per_call: u64,
+    /// How many functions were big enough to be compiled with the cheap settings
+    /// ([`crate::compile::BIG_FUNCTION_BLOCKS`]).
+    pub cheap_functions: usize,
 }
 
 /// The native stack one MIR call into `f` can take: the real size of its direct entry's frame
@@ -198,6 +201,9 @@ pub fn translate_module<M: Module>(
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = module.make_context();
     let mut sizes = Vec::new();
+    // The ISA for big functions (made on the first one, see `compile::define_function_sized`).
+    let mut cheap = None;
+    let mut cheap_functions = 0;
     let code_size = |ctx: &cranelift_codegen::Context| {
         ctx.compiled_code().map_or(0, |c| c.code_info().total_size)
     };
@@ -235,7 +241,10 @@ pub fn translate_module<M: Module>(
         }
         let dump = opts.dump;
         ctx.set_disasm(dump);
-        module.define_function(direct[id.index()], &mut ctx)?;
+        if crate::compile::define_function_sized(module, direct[id.index()], &mut ctx, &mut cheap)?
+        {
+            cheap_functions += 1;
+        }
         let direct_size = code_size(&ctx);
         if dump {
             if let Some(c) = ctx.compiled_code() {
@@ -270,6 +279,7 @@ pub fn translate_module<M: Module>(
         symbols,
         sizes,
         stack_per_call: per_call,
+        cheap_functions,
     })
 }
 
