@@ -87,7 +87,7 @@ pub fn define_function_with_isa<M: Module>(
 /// nothing measurable (a 5,000-block chain: 60 ms against 20 ms, the whole run) and their code
 /// is slower, so ordinary functions keep the optimizing pipeline. (Measured with
 /// `bench/scaling.py`'s shapes on a release build, see bench/README.md.)
-pub const BIG_FUNCTION_BLOCKS: usize = 4096;
+pub const BIG_FUNCTION_BLOCKS: usize = 1024;
 
 /// Whether the function in `ctx` is big enough for [`cheap_isa`] ([`BIG_FUNCTION_BLOCKS`]).
 pub fn is_big(ctx: &Context) -> bool {
