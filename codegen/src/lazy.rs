@@ -118,11 +118,13 @@ impl LazyModule {
         ctx.func.signature = direct_signature(module, &self.tagless[f.index()]);
         ctx.func.name = UserFuncName::user(0, self.direct[f.index()].as_u32());
         self.translate(module, &mut ctx, f, None)?;
+        let mir = Arc::clone(&self.mir);
         crate::compile::define_function_sized(
             module,
             self.direct[f.index()],
             &mut ctx,
             &mut self.cheap,
+            || crate::compile::cheap_suits(&mir.functions[f]),
         )?;
         module.clear_context(&mut ctx);
         build_array_entry(
@@ -163,7 +165,10 @@ impl LazyModule {
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
-        crate::compile::define_function_sized(module, id, &mut ctx, &mut self.cheap)?;
+        let mir = Arc::clone(&self.mir);
+        crate::compile::define_function_sized(module, id, &mut ctx, &mut self.cheap, || {
+            crate::compile::cheap_suits(&mir.functions[f])
+        })?;
         Ok(id)
     }
 

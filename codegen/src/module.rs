@@ -341,8 +341,13 @@ pub fn translate_module<M: Module>(
         }
         let dump = opts.dump;
         ctx.set_disasm(dump);
-        if crate::compile::define_function_sized(module, direct[id.index()], &mut ctx, &mut cheap)?
-        {
+        if crate::compile::define_function_sized(
+            module,
+            direct[id.index()],
+            &mut ctx,
+            &mut cheap,
+            || crate::compile::cheap_suits(f),
+        )? {
             cheap_functions += 1;
         }
         let direct_size = code_size(&ctx);
@@ -688,6 +693,35 @@ mod tests {
         mir14_mir::verify(&mir).unwrap();
         let t = translate_module(&mut object_module(), &mir, TranslateOptions::default()).unwrap();
         assert_eq!(t.cheap_functions, 1);
+    }
+
+    #[test]
+    fn big_irreducible_functions_keep_the_default_settings() {
+        // 400 irreducible two-block cycles in a row (1,200 blocks): the cheap settings are
+        // quadratic on irreducible control flow, the default pipeline is not.
+        let n = 400;
+        let mut src = String::from(
+            "fn @main() {\nentry:\n  %zero = const 0\n  %one = const 1\n  %two = const 2\n  \
+             %t = const true\n  jump e0\n",
+        );
+        for k in 0..n {
+            src += &format!(
+                "e{k}:\n  branch %t, a{k}, b{k}\na{k}:\n  %a{k} = phi [e{k}: %zero], [b{k}: %b1_{k}]\n  \
+                 %a1_{k} = binop add %a{k}, %one\n  %ca{k} = compare lt %a1_{k}, %two\n  \
+                 branch %ca{k}, b{k}, e{n1}\nb{k}:\n  %b{k} = phi [e{k}: %zero], [a{k}: %a1_{k}]\n  \
+                 %b1_{k} = binop add %b{k}, %one\n  %cb{k} = compare lt %b1_{k}, %two\n  \
+                 branch %cb{k}, a{k}, e{n1}\n",
+                n1 = k + 1
+            );
+        }
+        src += &format!("e{n}:\n  ret %one\n}}\n");
+        let (mir, _) = mir14_mir::parse(&src).unwrap();
+        mir14_mir::verify(&mir).unwrap();
+        assert!(!crate::compile::cheap_suits(
+            &mir.functions.values().next().unwrap()
+        ));
+        let t = translate_module(&mut object_module(), &mir, TranslateOptions::default()).unwrap();
+        assert_eq!(t.cheap_functions, 0);
     }
 
     #[test]
