@@ -78,18 +78,22 @@ pub fn define_function_with_isa<M: Module>(
     define_compiled(module, id, &code)
 }
 
-/// The number of Cranelift blocks from which a function is compiled with [`cheap_isa`]: on
-/// bigger ones two passes of Cranelift's default pipeline are quadratic (Cranelift's e-graph
-/// optimizer scans the dominator-tree stack per value, ~3.3× per doubling of a chain of
-/// blocks; regalloc2's backtracking allocator with n values live across n nested loops took
-/// 100 s for 4,000 loops), while `opt_level=none` with the single-pass allocator compiled
-/// 80,000 blocks in 0.8 s and 20,000 nested loops in 1 s. Below it the cheap settings save
-/// nothing measurable (a 5,000-block chain: 60 ms against 20 ms, the whole run) and their code
-/// is slower, so ordinary functions keep the optimizing pipeline. (Measured with
-/// `bench/scaling.py`'s shapes on a release build, see bench/README.md.)
+/// The number of Cranelift blocks from which a function is compiled with cheap settings
+/// ([`Settings`]): on bigger ones two passes of Cranelift's default pipeline are quadratic
+/// (Cranelift's e-graph optimizer scans the dominator-tree stack per value, ~3.3× per doubling
+/// of a chain of blocks; regalloc2's backtracking allocator with n values live across n nested
+/// loops took 100 s for 4,000 loops), while `opt_level=none` compiled an 80,000-block chain in
+/// 0.8 s and, with the single-pass allocator, 20,000 nested loops in 1 s. Below it the cheap
+/// settings save nothing measurable (a 5,000-block chain: 60 ms against 20 ms, the whole run)
+/// and their code is slower, so ordinary functions keep the optimizing pipeline. (Measured
+/// with `bench/scaling.py`'s shapes on a release build, see bench/README.md.)
 pub const BIG_FUNCTION_BLOCKS: usize = 1024;
 
-/// Whether the function in `ctx` is big enough for [`cheap_isa`] ([`BIG_FUNCTION_BLOCKS`]).
+/// The number of loops (back edges) from which a big function also gets the single-pass
+/// register allocator ([`Settings::NoOptSinglePass`]).
+pub const MANY_LOOPS: usize = 64;
+
+/// Whether the function in `ctx` is big enough for cheap settings ([`BIG_FUNCTION_BLOCKS`]).
 pub fn is_big(ctx: &Context) -> bool {
     ctx.func
         .layout
@@ -98,10 +102,48 @@ pub fn is_big(ctx: &Context) -> bool {
         .is_some()
 }
 
-/// A copy of `isa` (same target, same shared and ISA-specific flags) with the settings whose
-/// compile time is linear in the function's size: `opt_level=none` (no e-graph pass) and
-/// `regalloc_algorithm=single_pass`. The code it makes has the same semantics, only slower.
-pub fn cheap_isa(isa: &dyn TargetIsa) -> ModuleResult<OwnedTargetIsa> {
+/// The Cranelift settings a function is compiled with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Settings {
+    /// The module's ISA (the optimizing pipeline): small functions, and big ones with
+    /// irreducible control flow.
+    Default,
+    /// `opt_level=none` (no e-graph pass): big functions with reducible control flow and few
+    /// loops.
+    NoOpt,
+    /// `opt_level=none` and `regalloc_algorithm=single_pass`: big functions with reducible
+    /// control flow and at least [`MANY_LOOPS`] loops.
+    NoOptSinglePass,
+}
+
+/// The settings for big MIR function `f` (see [`BIG_FUNCTION_BLOCKS`]), from measurements of
+/// `bench/scaling.py`'s shapes:
+/// - irreducible control flow: [`Settings::Default`]: both cheap settings are quadratic there
+///   (10,000 irreducible two-block cycles in a row: 1.3 s by default, 6 s with `opt_level=none`
+///   or with the single-pass allocator, 3.8× per doubling), the default pipeline is not;
+/// - at least [`MANY_LOOPS`] loops: [`Settings::NoOptSinglePass`] (the backtracking allocator
+///   is quadratic on deep loop nests with either optimization level);
+/// - otherwise [`Settings::NoOpt`]: the single-pass allocator brings nothing on loop-free code
+///   and is quadratic on a block with thousands of predecessors (a 10,000-input phi: 1.2 s, and
+///   4.8 s at 20,000, against 0.5 s and 1.8 s without it).
+pub fn settings_for(f: &mir14_mir::Function) -> Settings {
+    use mir14_mir::analysis::{irreducible_entries, BackEdges, Cfg, DomTree};
+    let cfg = Cfg::new(f);
+    let dom = DomTree::new(&cfg);
+    if !irreducible_entries(&cfg, &dom).is_empty() {
+        Settings::Default
+    } else if BackEdges::new(&cfg, &dom).len() >= MANY_LOOPS {
+        Settings::NoOptSinglePass
+    } else {
+        Settings::NoOpt
+    }
+}
+
+/// A copy of `isa` (same target, same shared and ISA-specific flags) with `opt_level=none`
+/// (no e-graph pass), and with `single_pass` also `regalloc_algorithm=single_pass`: settings
+/// whose compile time is linear in the function's size on the shapes [`settings_for`] picks
+/// them for. The code has the same semantics, only slower.
+pub fn cheap_isa(isa: &dyn TargetIsa, single_pass: bool) -> ModuleResult<OwnedTargetIsa> {
     let err = |what: String| ModuleError::Compilation(CodegenError::Unsupported(what));
     let mut shared = settings::builder();
     for v in isa.flags().iter() {
@@ -109,7 +151,11 @@ pub fn cheap_isa(isa: &dyn TargetIsa) -> ModuleResult<OwnedTargetIsa> {
             .set(v.name, &v.value_string())
             .map_err(|e| err(format!("cranelift setting {}: {e}", v.name)))?;
     }
-    for (k, v) in [("opt_level", "none"), ("regalloc_algorithm", "single_pass")] {
+    let mut cheap = vec![("opt_level", "none")];
+    if single_pass {
+        cheap.push(("regalloc_algorithm", "single_pass"));
+    }
+    for (k, v) in cheap {
         shared
             .set(k, v)
             .map_err(|e| err(format!("cranelift setting {k}={v}: {e}")))?;
@@ -124,41 +170,45 @@ pub fn cheap_isa(isa: &dyn TargetIsa) -> ModuleResult<OwnedTargetIsa> {
         .map_err(|e| err(format!("the cheap ISA: {e}")))
 }
 
-/// Whether the cheap settings suit MIR function `f`: its control flow is reducible. On
-/// irreducible control flow both cheap settings are quadratic themselves (10,000 irreducible
-/// two-block cycles in a row: 1.3 s with the default pipeline, 6 s with `opt_level=none` or
-/// with the single-pass allocator, 3.8x per doubling; the single-pass allocator keeps a value
-/// used around an irreducible cycle live for the rest of its backward walk, and without the
-/// e-graph pass constants are live across the whole function), while the default pipeline
-/// stays near-linear there.
-pub fn cheap_suits(f: &mir14_mir::Function) -> bool {
-    use mir14_mir::analysis::{irreducible_entries, Cfg, DomTree};
-    let cfg = Cfg::new(f);
-    let dom = DomTree::new(&cfg);
-    irreducible_entries(&cfg, &dom).is_empty()
+/// The cheap ISAs of a module, each made on first use ([`cheap_isa`]).
+#[derive(Default)]
+pub struct CheapIsas {
+    no_opt: Option<OwnedTargetIsa>,
+    single_pass: Option<OwnedTargetIsa>,
 }
 
 /// Defines the function in `ctx` as `id`: with the module's ISA, or, when it is big
-/// ([`is_big`]) and `suits()` (asked only then; [`cheap_suits`] of its MIR function), with
-/// [`cheap_isa`] (made once, on the first such function, and kept in `cheap`). Returns
-/// whether the cheap ISA compiled it.
+/// ([`is_big`]), with the ISA of `settings()` (asked only then: [`settings_for`] of its MIR
+/// function), made once per module and kept in `cheap`. Returns the settings used.
 pub fn define_function_sized<M: Module>(
     module: &mut M,
     id: ClFuncId,
     ctx: &mut Context,
-    cheap: &mut Option<OwnedTargetIsa>,
-    suits: impl FnOnce() -> bool,
-) -> ModuleResult<bool> {
-    if !is_big(ctx) || !suits() {
-        module.define_function(id, ctx)?;
-        return Ok(false);
+    cheap: &mut CheapIsas,
+    settings: impl FnOnce() -> Settings,
+) -> ModuleResult<Settings> {
+    let chosen = if is_big(ctx) {
+        settings()
+    } else {
+        Settings::Default
+    };
+    let slot = match chosen {
+        Settings::Default => {
+            module.define_function(id, ctx)?;
+            return Ok(chosen);
+        }
+        Settings::NoOpt => &mut cheap.no_opt,
+        Settings::NoOptSinglePass => &mut cheap.single_pass,
+    };
+    if slot.is_none() {
+        *slot = Some(cheap_isa(
+            module.isa(),
+            chosen == Settings::NoOptSinglePass,
+        )?);
     }
-    if cheap.is_none() {
-        *cheap = Some(cheap_isa(module.isa())?);
-    }
-    let isa = cheap.as_ref().expect("made above");
+    let isa = slot.as_ref().expect("made above");
     define_function_with_isa(module, &**isa, id, ctx)?;
-    Ok(true)
+    Ok(chosen)
 }
 
 #[cfg(test)]
@@ -213,7 +263,7 @@ mod tests {
     #[test]
     fn cheap_isa_keeps_the_target_and_flags_but_not_the_optimizer() {
         let m = object_module();
-        let cheap = cheap_isa(m.isa()).unwrap();
+        let cheap = cheap_isa(m.isa(), true).unwrap();
         assert_eq!(cheap.triple(), m.isa().triple());
         assert!(cheap.flags().is_pic() && cheap.flags().preserve_frame_pointers());
         assert_eq!(cheap.flags().opt_level(), settings::OptLevel::None);
@@ -228,6 +278,12 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(flags(&*cheap), flags(m.isa()));
+        let no_opt = cheap_isa(m.isa(), false).unwrap();
+        assert_eq!(no_opt.flags().opt_level(), settings::OptLevel::None);
+        assert_eq!(
+            no_opt.flags().regalloc_algorithm(),
+            m.isa().flags().regalloc_algorithm()
+        );
     }
 
     extern "C" fn triple(x: i64) -> i64 {
@@ -254,17 +310,20 @@ mod tests {
         let callee = m.declare_function("triple", Linkage::Import, &sig).unwrap();
         let small = m.declare_function("small", Linkage::Local, &sig).unwrap();
         let big = m.declare_function("big", Linkage::Local, &sig).unwrap();
-        let mut cheap = None;
+        let mut cheap = CheapIsas::default();
         let mut ctx = m.make_context();
         chain(&mut m, &mut ctx, small, callee, 10);
         assert!(!is_big(&ctx));
-        assert!(!define_function_sized(&mut m, small, &mut ctx, &mut cheap, || true).unwrap());
-        assert!(cheap.is_none());
+        let pick = || Settings::NoOptSinglePass;
+        let used = define_function_sized(&mut m, small, &mut ctx, &mut cheap, pick).unwrap();
+        assert_eq!(used, Settings::Default);
+        assert!(cheap.single_pass.is_none());
         m.clear_context(&mut ctx);
         chain(&mut m, &mut ctx, big, callee, BIG_FUNCTION_BLOCKS);
         assert!(is_big(&ctx));
-        assert!(define_function_sized(&mut m, big, &mut ctx, &mut cheap, || true).unwrap());
-        assert!(cheap.is_some());
+        let used = define_function_sized(&mut m, big, &mut ctx, &mut cheap, pick).unwrap();
+        assert_eq!(used, Settings::NoOptSinglePass);
+        assert!(cheap.single_pass.is_some() && cheap.no_opt.is_none());
         m.finalize_definitions().unwrap();
         // Both call `triple` through their relocation and compute the same chain.
         for (id, n) in [(small, 10), (big, BIG_FUNCTION_BLOCKS as i64)] {

@@ -29,8 +29,8 @@ pub struct LazyModule {
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
     fctx: FunctionBuilderContext,
-    /// The ISA for big functions, made on the first one (see `compile::define_function_sized`).
-    cheap: Option<cranelift_codegen::isa::OwnedTargetIsa>,
+    /// The ISAs for big functions, made on first use (see `compile::define_function_sized`).
+    cheap: crate::compile::CheapIsas,
 }
 
 /// `(ctx, vals: *const Val) -> (tag, bits)`: the signature of an OSR entry.
@@ -79,7 +79,7 @@ impl LazyModule {
             array,
             symbols,
             fctx: FunctionBuilderContext::new(),
-            cheap: None,
+            cheap: crate::compile::CheapIsas::default(),
         })
     }
 
@@ -124,7 +124,7 @@ impl LazyModule {
             self.direct[f.index()],
             &mut ctx,
             &mut self.cheap,
-            || crate::compile::cheap_suits(&mir.functions[f]),
+            || crate::compile::settings_for(&mir.functions[f]),
         )?;
         module.clear_context(&mut ctx);
         build_array_entry(
@@ -167,7 +167,7 @@ impl LazyModule {
         self.translate(module, &mut ctx, f, Some(header))?;
         let mir = Arc::clone(&self.mir);
         crate::compile::define_function_sized(module, id, &mut ctx, &mut self.cheap, || {
-            crate::compile::cheap_suits(&mir.functions[f])
+            crate::compile::settings_for(&mir.functions[f])
         })?;
         Ok(id)
     }
