@@ -14,6 +14,9 @@ usage:
   python3 bench/bench.py --runs 3 fib tarai   # some workloads
   python3 bench/bench.py json                 # only the JSON workload
   options: --profile release|debug  --no-build  --svg PATH  --impls vm,jit,aot,c,python3,lua5.4,luajit
+  python3 bench/bench.py --baseline OLD_MIR14 [--exe NEW_MIR14] [--runs N] [WORKLOAD...]
+                                              # regression check against an older binary
+                                              # (tarai, fib, intloop, arrays on vm, jit, aot)
 
 By default the script first builds mir14 and the compile-time example with cargo (use
 --no-build to skip). Times are whole-process wall times (start-up and, for jit, compilation
@@ -555,6 +558,67 @@ def tiers(mir14, runs, ci, use_cpu=False):
               f"json_1mb, json_5mb goal: < 1.00")
 
 
+# ----- regression check (issue 14): this build against an older mir14 binary -----
+
+BASELINE_WORKLOADS = ["tarai", "fib", "intloop", "arrays"]
+# A row slower than the baseline by more than this factor is flagged.
+BASELINE_LIMIT = 1.05
+
+
+def baseline(mir14, base, workloads, runs):
+    """Runs `workloads` (default: tarai, fib, intloop, arrays, full sizes) on vm, jit and aot
+    with this build (`mir14`) and with an older mir14 binary (`base`, e.g. the build of the
+    commit an issue was filed against), alternating the two binaries run by run so that load
+    on a shared machine falls on both alike. Each cell is the median CPU time (user + system
+    of the whole process, every thread: jit compilation included; for aot only the built
+    executable's run). Checks that both print the same output and prints the ratios new / base;
+    a ratio over 1.05 is marked REGRESSION. Returns the number of regressions."""
+    bins = [("new", mir14), ("base", base)]
+    with tempfile.TemporaryDirectory(prefix="mir14-baseline-") as tmp:
+        cmds = {}
+        for label, exe in bins:
+            for w in workloads:
+                mir = os.path.join(HERE, w + ".mir")
+                for impl in ("vm", "jit"):
+                    cmds[label, w, impl] = [exe, "run", "--backend", impl, mir, "--"]
+                out = os.path.join(tmp, f"{w}.{label}.aot")
+                r = subprocess.run([exe, "build", mir, "-o", out], capture_output=True,
+                                   check=False)
+                if r.returncode != 0:
+                    sys.exit(f"FAILED: {exe} build {mir}:\n{r.stderr.decode(errors='replace')}")
+                cmds[label, w, "aot"] = [out]
+        print(f"regression check: CPU seconds (user+sys), median of {runs} runs, new = {mir14}, "
+              f"base = {base}")
+        print(f"{'workload':10}{'backend':>8}{'new':>9}{'base':>9}{'new/base':>10}")
+        bad = 0
+        for w in workloads:
+            args = WORKLOADS[w][0]
+            for impl in MIR14:
+                times = {label: [] for label, _ in bins}
+                outs = set()
+                for _ in range(runs):
+                    for label, _ in bins:
+                        cmd = cmds[label, w, impl] + args
+                        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           check=False, timeout=TIMEOUT * 4)
+                        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        if r.returncode != 0:
+                            sys.exit(f"FAILED: {' '.join(cmd)}: status {r.returncode}")
+                        outs.add(r.stdout)
+                        times[label].append((c1.ru_utime - c0.ru_utime)
+                                            + (c1.ru_stime - c0.ru_stime))
+                if len(outs) != 1:
+                    sys.exit(f"FAILED: {w} on {impl}: the two binaries print different output")
+                new, old = (statistics.median(times[label]) for label, _ in bins)
+                ratio = new / old
+                flag = "  REGRESSION" if ratio > BASELINE_LIMIT else ""
+                bad += bool(flag)
+                print(f"{w:10}{impl:>8}{new:9.3f}{old:9.3f}{ratio:10.2f}{flag}", flush=True)
+        print(f"new/base above {BASELINE_LIMIT} (more than 5% slower): {bad} row(s)")
+        return bad
+
+
 if __name__ == "__main__":
     if "--tiers" in sys.argv[1:]:
         # `bench.py --tiers [--ci] [--runs N] [--cpu]`: only the tiered comparison, on a release
@@ -564,5 +628,29 @@ if __name__ == "__main__":
         n = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else (1 if ci else 5)
         prof = "debug" if ci else "release"
         tiers(os.path.join(ROOT, "target", prof, "mir14"), n, ci, "--cpu" in argv)
+    elif "--baseline" in sys.argv[1:]:
+        # `bench.py --baseline PATH [--exe NEW] [--runs N] [WORKLOAD...]`: this release build
+        # (or the binary NEW) against the mir14 binary at PATH on tarai, fib, intloop and arrays
+        # (or the workloads named). No cargo build: build both binaries first.
+        argv = sys.argv[1:]
+        i = argv.index("--baseline")
+        if i + 1 >= len(argv):
+            sys.exit("--baseline needs the path of the older mir14 binary")
+        base_exe = os.path.abspath(argv[i + 1])
+        rest = argv[:i] + argv[i + 2:]
+        n, new_exe = 5, os.path.join(ROOT, "target", "release", "mir14")
+        if "--runs" in rest:
+            j = rest.index("--runs")
+            n = int(rest[j + 1])
+            rest = rest[:j] + rest[j + 2:]
+        if "--exe" in rest:
+            j = rest.index("--exe")
+            new_exe = os.path.abspath(rest[j + 1])
+            rest = rest[:j] + rest[j + 2:]
+        ws = rest or BASELINE_WORKLOADS
+        for w in ws:
+            if w not in WORKLOADS:
+                sys.exit(f"unknown workload {w}; known: {', '.join(WORKLOADS)}")
+        sys.exit(1 if baseline(new_exe, base_exe, ws, n) else 0)
     else:
         main()

@@ -336,3 +336,52 @@ fn nyash_entry_points_and_using() {
         "{err}"
     );
 }
+
+#[test]
+fn nyash_using_workspaces_and_aliases() {
+    // `[modules.workspace]` members export modules named `<module name>.<export key>` (an
+    // `[exports.x]` table prefixes `x.`), files relative to the member; a `[modules]` entry of
+    // the same name wins. Components of a module name after the first may be keywords.
+    let toml = "[modules.workspace]\nmembers = [\n  \"lib/hako_module.toml\", # the library\n]\n\
+                [modules]\n\"acme.util.pick\" = \"own/pick.hako\"\n";
+    let member = "[module]\nname = \"acme\"\n[exports]\nutil.pick = \"wrong.hako\"\n\
+                  using.loader = \"src/loader.hako\"\n[exports.text]\nfmt = \"src/fmt.hako\"\n";
+    let files = [
+        ("hako.toml", toml),
+        ("lib/hako_module.toml", member),
+        (
+            "lib/src/loader.hako",
+            "static box Loader { load() { return 1 } }\n",
+        ),
+        (
+            "lib/src/fmt.hako",
+            "static box Fmt { width() { return 20 } }\n",
+        ),
+        ("own/pick.hako", "static box Pick { n() { return 300 } }\n"),
+        ("lib/wrong.hako", "static box Wrong { }\n"),
+    ];
+    let src = "using acme.using.loader as L\nusing acme.text.fmt\nusing acme.util.pick as P\n\
+               static box Main { main() { print(L.load() + Fmt.width() + P.n()) } }\n";
+    for backend in BACKENDS {
+        let (code, out, err) = run_in_temp("workspace", "app/p.hako", src, &files, backend);
+        assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "321\n", ""));
+    }
+    // An alias naming none of a file's several static boxes is not bound, and is an error only
+    // where it is used. The imported file's own `Main` (its entry point) yields to the
+    // program's.
+    let two =
+        "static box A { f() { return 1 } }\nstatic box Main { main() { print(\"lib main\") } }\n";
+    let files = [("two.hako", two)];
+    let unused = "using \"two.hako\" as Both\nstatic box Main { main() { print(A.f()) } }\n";
+    let (code, out, err) = run_in_temp("alias", "p.hako", unused, &files, "vm");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "1\n", ""));
+    let used = "using \"two.hako\" as Both\nstatic box Main { main() { print(Both.f()) } }\n";
+    let (code, _, err) = run_in_temp("alias2", "p.hako", used, &files, "vm");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(
+            "p.hako:2:34: error: Both: \"two.hako\" has 2 static boxes and none is named Both\n"
+        ),
+        "{err}"
+    );
+}

@@ -18,6 +18,10 @@ pub struct Program {
     pub stmts_span: Option<Span>,
     /// `using ... as Alias` names of static boxes whose name differs: alias to box name.
     pub aliases: std::collections::HashMap<String, String>,
+    /// `using ... as Alias` names that name no static box (the file has several and none is
+    /// called `Alias`): alias to the error reported where the alias is used, as upstream
+    /// binds such an alias only if it is unambiguous.
+    pub unbound_aliases: std::collections::HashMap<String, String>,
 }
 
 /// `using "path" [as Alias]` (a file) or `using a.b.c [as Alias]` (a module by name).

@@ -49,6 +49,8 @@ struct Globals {
     statics: HashSet<BoxId>,
     /// `using ... as Alias` names of static boxes: alias to box name.
     aliases: HashMap<String, String>,
+    /// `Program::unbound_aliases`.
+    unbound_aliases: HashMap<String, String>,
     /// The truthiness helper, when some condition needs it.
     truthy: Option<FuncId>,
     /// Each lambda by its span's start: its box, its `apply` and the names its body uses.
@@ -106,6 +108,7 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
         box_names: HashMap::new(),
         statics: HashSet::new(),
         aliases: prog.aliases.clone(),
+        unbound_aliases: prog.unbound_aliases.clone(),
         truthy: None,
         lambdas: HashMap::new(),
         captures: RefCell::new(HashMap::new()),
@@ -158,6 +161,21 @@ pub fn compile_program_with_map(prog: &Program) -> Result<(Module, SourceMap), E
             })?;
             g.method_ids.insert((id, m.name.clone()), fid);
             methods.push((fid, id, m));
+            // A user `substring` answers the dynamic calls too, which are named
+            // `substringClamped` (see `dynamic_method_name`): the same body under that name.
+            let alias = dynamic_method_name(&m.name);
+            if alias != m.name {
+                let fid = mb.declare_method(id, alias).map_err(|_| {
+                    Error::new(
+                        m.span,
+                        format!(
+                            "box {} defines both {} and {alias} (the name its dynamic calls use)",
+                            b.name, m.name
+                        ),
+                    )
+                })?;
+                methods.push((fid, id, m));
+            }
         }
     }
     let mut funcs = Vec::new();
@@ -396,6 +414,17 @@ fn find_entry<'p>(prog: &'p Program, g: &Globals) -> Result<Entry<'p>, Error> {
 
 /// Emits the "zero" a type's truthiness compares against.
 type ZeroOf = fn(&mut FunctionBuilder) -> Result<Value, BuildError>;
+
+/// The MIR14 method name of a dynamically dispatched call of Nyash method `m`. Nyash's
+/// `substring(start[, end])` clamps both ends to the String (upstream's strings reference), so it
+/// is the runtime's `substringClamped`, not MIR14's range-checked `substring`; a user box's
+/// `substring` method is also compiled under that name. Every other name is itself.
+fn dynamic_method_name(m: &str) -> &str {
+    match m {
+        "substring" => "substringClamped",
+        _ => m,
+    }
+}
 
 /// `@__ny_truthy(%x)`: Bool as is, Integer and Float `!= 0`, String `!= ""`; anything else is
 /// returned unchanged, so that the `branch` using it traps with `TypeError` (Void and boxes have
@@ -897,10 +926,11 @@ impl FnCompiler<'_> {
     ) -> Result<Option<(FuncId, Vec<Value>)>, Error> {
         let b = match &recv.kind {
             ExprKind::Var(name) if self.lookup(name).is_none() => self.g.static_box(name),
-            ExprKind::Me => self
-                .me
-                .map(|(_, b)| b)
-                .filter(|b| self.g.statics.contains(b)),
+            // `me.m()` of a method the static box does not define is bound at run time, like
+            // `me.m()` in an instance box (see `method_callee`).
+            ExprKind::Me => self.me.map(|(_, b)| b).filter(|b| {
+                self.g.statics.contains(b) && self.g.method_ids.contains_key(&(*b, m.to_string()))
+            }),
             _ => None,
         };
         let Some(b) = b else {
@@ -939,7 +969,9 @@ impl FnCompiler<'_> {
     /// The callee of `recv.m(...)` with `argc` arguments. On `me`, a method of the enclosing
     /// box is called statically (`call %me.B::m(...)`: `me` is always a `B`, and the call needs
     /// no lookup by name at run time), its arity checked here; anything else dispatches
-    /// dynamically on the receiver.
+    /// dynamically on the receiver. In a static box (whose `me` is `void`) a method it does not
+    /// define dispatches on a new instance of the box, so the call traps `UnknownMethod` `S has
+    /// no method m` when it runs, as upstream binds such calls at run time.
     fn method_callee(
         &mut self,
         recv: &Expr,
@@ -957,11 +989,19 @@ impl FnCompiler<'_> {
                     receiver: me,
                 });
             }
+            if self.g.statics.contains(&b) {
+                let r = at(span, self.fb.new_box(BoxClass::User(b), &[]))?;
+                return Ok(Callee::Method {
+                    box_name: None,
+                    method: dynamic_method_name(m).to_string(),
+                    receiver: r,
+                });
+            }
         }
         let r = self.expr(recv)?;
         Ok(Callee::Method {
             box_name: None,
-            method: m.to_string(),
+            method: dynamic_method_name(m).to_string(),
             receiver: r,
         })
     }
@@ -1052,6 +1092,8 @@ impl FnCompiler<'_> {
                     at(sp, self.fb.use_var(var))
                 } else if let Some(&(f, _)) = self.g.functions.get(name) {
                     at(sp, self.fb.func_ref(f))
+                } else if let Some(msg) = self.g.unbound_aliases.get(name) {
+                    Err(Error::new(sp, msg.clone()))
                 } else {
                     Err(Error::new(sp, format!("unknown variable {name}")))
                 }

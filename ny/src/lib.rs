@@ -233,6 +233,11 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
             for v in sub.usings.drain(..).rev() {
                 todo.push((Some(found.clone()), v));
             }
+            // An imported file's `Main` is its own entry point: dropped when the program
+            // already has one (the importing file's own, or an earlier import's).
+            if prog.boxes.iter().any(|b| b.name == "Main") {
+                sub.boxes.retain(|b| b.name != "Main");
+            }
             prog.boxes.append(&mut sub.boxes);
             prog.functions.append(&mut sub.functions);
             seen.insert(key, statics.clone());
@@ -246,14 +251,14 @@ fn load_program(path: Option<&Path>, files: &mut Vec<SourceFile>) -> Result<ast:
                         prog.aliases.insert(alias.clone(), only.clone());
                     }
                     _ => {
-                        return Err(Error::new(
-                            u.span,
+                        prog.unbound_aliases.insert(
+                            alias.clone(),
                             format!(
                                 "{alias}: {:?} has {} static boxes and none is named {alias}",
                                 u.target,
                                 boxes.len()
                             ),
-                        ))
+                        );
                     }
                 }
             }

@@ -7,6 +7,11 @@
 //! `src/a/b/c.hako` (the longest matching prefix decides). Paths are relative to the
 //! manifest's directory. Only these two tables are read, and only their `"key" = "value"`
 //! lines (keys quoted or bare, values quoted strings); everything else in the file is ignored.
+//!
+//! `[modules.workspace]`'s `members = ["dir/hako_module.toml", ...]` adds upstream's workspace
+//! modules: each member file's `[module] name = "n"` and its `[exports]` (and `[exports.x.y]`)
+//! entries `a.b = "file.hako"` give the module `n.a.b` (`n.x.y.a.b`), the file relative to the
+//! member's directory. An entry of `[modules]` itself wins over an export of the same name.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +43,18 @@ pub fn find_manifest(from: &Path) -> Result<Option<Manifest>, String> {
                 let text = std::fs::read_to_string(&p)
                     .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
                 let mut m = parse_manifest(&text);
+                for member in workspace_members(&text) {
+                    let mp = d.join(&member);
+                    let text = std::fs::read_to_string(&mp)
+                        .map_err(|e| format!("cannot read {}: {e}", mp.display()))?;
+                    let base = mp.parent().unwrap_or(d);
+                    for (name, file) in parse_exports(&text) {
+                        let file = base.join(file);
+                        let file = file.strip_prefix(d).unwrap_or(&file);
+                        let file = file.to_string_lossy().into_owned();
+                        m.modules.entry(name).or_insert(file);
+                    }
+                }
                 m.path = p;
                 return Ok(Some(m));
             }
@@ -78,6 +95,90 @@ pub fn parse_manifest(text: &str) -> Manifest {
         map.insert(k, v);
     }
     m
+}
+
+/// The `members` of a manifest's `[modules.workspace]` table: the quoted strings of its
+/// array, which may span several lines.
+pub fn workspace_members(text: &str) -> Vec<String> {
+    let mut table = "";
+    let mut in_members = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if !in_members && line.starts_with('[') {
+            table = line;
+            continue;
+        }
+        if table != "[modules.workspace]" || line.starts_with('#') {
+            continue;
+        }
+        let rest = if in_members {
+            line
+        } else if let Some(r) = line.strip_prefix("members") {
+            match r.trim_start().strip_prefix('=') {
+                Some(r) => {
+                    in_members = true;
+                    r
+                }
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        // The quoted strings up to a comment; `]` ends the array.
+        let code = rest.split('#').next().unwrap_or("");
+        let mut parts = code.split('"');
+        parts.next();
+        while let (Some(s), after) = (parts.next(), parts.next()) {
+            out.push(s.to_string());
+            if after.is_none() {
+                break;
+            }
+        }
+        if code.contains(']') {
+            in_members = false;
+        }
+    }
+    out
+}
+
+/// The modules a workspace member (`hako_module.toml`) exports: (full name, file relative to
+/// the member's directory), from `[module] name` and the `[exports]` tables.
+pub fn parse_exports(text: &str) -> Vec<(String, String)> {
+    let mut name = String::new();
+    let mut table = String::new();
+    let mut exports = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(t) = line.strip_prefix('[') {
+            table = t.split(']').next().unwrap_or("").trim().to_string();
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim().trim_matches('"');
+        let Some(v) = unquote(v.trim(), false) else {
+            continue;
+        };
+        if table == "module" && k == "name" {
+            name = v;
+        } else if table == "exports" {
+            exports.push((k.to_string(), v));
+        } else if let Some(sub) = table.strip_prefix("exports.") {
+            exports.push((format!("{sub}.{k}"), v));
+        }
+    }
+    if name.is_empty() {
+        return Vec::new();
+    }
+    exports
+        .into_iter()
+        .map(|(k, v)| (format!("{name}.{k}"), v))
+        .collect()
 }
 
 /// A TOML string (`"..."`, no escapes) followed by nothing but a comment; a bare key when
@@ -145,5 +246,29 @@ mod tests {
         assert_eq!(m.resolve("a"), None);
         assert_eq!(m.resolve("ab.c"), None);
         assert_eq!(m.resolve("zz.c"), None);
+    }
+
+    #[test]
+    fn workspace_members_and_exports() {
+        let text = "[modules.workspace]\nmembers = [\n  \"a/hako_module.toml\", # first\n  \"b/hako_module.toml\"\n]\n[modules]\nx = \"y\"\n";
+        assert_eq!(
+            workspace_members(text),
+            vec!["a/hako_module.toml", "b/hako_module.toml"]
+        );
+        assert_eq!(
+            workspace_members("[modules.workspace]\nmembers = [\"m.toml\"]\n"),
+            vec!["m.toml"]
+        );
+        assert!(workspace_members("[other]\nmembers = [\"m.toml\"]\n").is_empty());
+        let member = "[module]\nname = \"lang.c\"\nversion = \"1\"\n[exports]\n# c\nparser.box = \"p/box.hako\"\n\
+                      [dependencies]\nx = \"z\"\n[exports.emit.common]\nj = \"e/j.hako\"\n";
+        assert_eq!(
+            parse_exports(member),
+            vec![
+                ("lang.c.parser.box".to_string(), "p/box.hako".to_string()),
+                ("lang.c.emit.common.j".to_string(), "e/j.hako".to_string())
+            ]
+        );
+        assert!(parse_exports("[exports]\na = \"b\"\n").is_empty());
     }
 }

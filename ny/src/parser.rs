@@ -176,6 +176,24 @@ impl Parser {
         }
     }
 
+    /// True if the word `w` at the current token starts one of upstream's forms this frontend
+    /// does not parse (`try {`, `throw e`, `match x {`, `enum E`, `weak x`) rather than naming
+    /// a variable: the next token, on the same line, could not follow a variable.
+    fn unsupported_form(&self, w: &str) -> bool {
+        let next = self.peek_at(1);
+        if next.newline {
+            return false;
+        }
+        let word_or_literal = matches!(next.tok, Tok::Ident(_) | Tok::Int(_) | Tok::Str(_));
+        match w {
+            "try" => next.tok == Tok::Punct("{"),
+            "catch" => matches!(next.tok, Tok::Punct("{") | Tok::Punct("(")),
+            "throw" | "match" => word_or_literal,
+            "enum" | "weak" => matches!(next.tok, Tok::Ident(_)),
+            _ => false,
+        }
+    }
+
     /// `using "path" [as Name]` or `using a.b.c [as Name]`.
     fn using(&mut self) -> Result<Using, Error> {
         let start = self.next().span;
@@ -185,8 +203,16 @@ impl Parser {
             (s, true)
         } else {
             let mut parts = vec![self.name("a file path or a module name")?.0];
+            // Components after the first may be keywords (`hako.using.resolve`).
             while self.eat_punct(".") {
-                parts.push(self.name("a module name")?.0);
+                match &self.peek().tok {
+                    Tok::Ident(s) => {
+                        let s = s.clone();
+                        self.next();
+                        parts.push(s);
+                    }
+                    _ => return Err(self.error_here("a module name")),
+                }
             }
             (parts.join("."), false)
         };
@@ -853,6 +879,18 @@ impl Parser {
                     })
                 }
                 _ => {
+                    if w == "cleanup" && self.peek_at(1).tok == Tok::Punct("{") {
+                        return Err(Error::new(
+                            t.span,
+                            "`cleanup { ... }` must follow a block or a method body: `{ ... } cleanup { ... }`",
+                        ));
+                    }
+                    if self.unsupported_form(w) {
+                        return Err(Error::new(
+                            t.span,
+                            format!("`{w}` is not supported by this frontend (see ny/README.md)"),
+                        ));
+                    }
                     let (name, span) = self.name("an expression")?;
                     Ok(Expr {
                         kind: ExprKind::Var(name),
@@ -868,6 +906,39 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_upstream_forms_are_named() {
+        for (src, word, col) in [
+            ("try { x() } catch (e) { }", "try", 1),
+            ("local a = 1\nthrow a", "throw", 1),
+            ("print(match x { 1 => 2 })", "match", 7),
+            ("enum Color { Red }", "enum", 1),
+            ("local w = weak me", "weak", 11),
+            ("print(1)\ncatch (e) { }", "catch", 1),
+        ] {
+            let e = parse(src).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!("`{word}` is not supported by this frontend (see ny/README.md)"),
+                "{src}"
+            );
+            let line_start = src[..e.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            assert_eq!(e.span.start as usize - line_start + 1, col, "{src}");
+        }
+        let e = parse("print(1) cleanup { print(2) }").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.span.start),
+            (
+                "`cleanup { ... }` must follow a block or a method body: `{ ... } cleanup { ... }`",
+                9
+            )
+        );
+        // As plain names they are variables.
+        assert!(parse("local try = 1\nprint(try)\nlocal match = try + 1\nprint(match)").is_ok());
+    }
 
     fn expr_of(src: &str) -> Expr {
         let prog = parse(&format!("function main() {{ return {src} }}")).unwrap();

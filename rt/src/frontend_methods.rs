@@ -18,6 +18,7 @@ const METHODS: &[(u64, &str, usize)] = &[
     (INT, "toStringRadix", 1),
     (STR, "codePointAt", 1),
     (STR, "toIntegerRadix", 1),
+    (STR, "substringClamped", 2),
     (FLOAT, "pow", 1),
     (FLOAT, "exp", 0),
     (FLOAT, "log", 0),
@@ -74,7 +75,9 @@ impl Runtime {
         args: &[Val],
     ) -> Result<Val, Trap> {
         let ty = self.type_name(recv).to_string();
-        if args.len() != arity {
+        // `substringClamped(start)`: the one method here whose last argument is optional.
+        let optional = name == "substringClamped" && args.len() + 1 == arity;
+        if args.len() != arity && !optional {
             let what = format!("{ty}.{name}");
             return Err(Trap::wrong_arity(&what, arity, args.len()));
         }
@@ -138,6 +141,27 @@ impl Runtime {
                 let c = str_of(recv)[b..].chars().next().unwrap_or('\0');
                 Ok(Val::int(c as i64))
             }
+            (STR, "substringClamped") => {
+                // Both ends clamped to `0..=length` (the end defaults to the length); an
+                // end before the start gives the empty String.
+                let len = str_obj(recv).char_len() as i64;
+                let mut ends = [0, len];
+                for (n, a) in args.iter().enumerate() {
+                    if a.tag != INT {
+                        return Err(Trap::type_error(format!(
+                            "argument {} of {ty}.{name} must be Integer, got {}",
+                            n + 1,
+                            self.type_name(*a)
+                        )));
+                    }
+                    ends[n] = a.as_int().clamp(0, len);
+                }
+                let [a, b] = ends;
+                let b = b.max(a);
+                let s = str_obj(recv);
+                let (x, y) = (s.byte_at(a as usize), s.byte_at(b as usize));
+                Ok(self.heap.substr(recv, x, y))
+            }
             (STR, "toIntegerRadix") => {
                 let r = radix_arg(self)?;
                 Ok(match i64::from_str_radix(str_of(recv), r) {
@@ -170,6 +194,31 @@ impl Runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::testutil::*;
+
+    #[test]
+    fn substring_clamped() {
+        let mut r = rt();
+        let h = r.heap.alloc_str("héllo");
+        let sub = |r: &mut Runtime, args: &[Val]| {
+            let v = r.call_frontend_method(h, "substringClamped", args).unwrap();
+            v.map(|v| str_of(v).to_string())
+        };
+        let i = Val::int;
+        assert_eq!(sub(&mut r, &[i(1), i(3)]).unwrap(), "él");
+        assert_eq!(sub(&mut r, &[i(-4), i(2)]).unwrap(), "hé");
+        assert_eq!(sub(&mut r, &[i(3), i(99)]).unwrap(), "lo");
+        assert_eq!(sub(&mut r, &[i(4), i(2)]).unwrap(), "");
+        assert_eq!(sub(&mut r, &[i(7), i(9)]).unwrap(), "");
+        assert_eq!(sub(&mut r, &[i(2)]).unwrap(), "llo");
+        let e = sub(&mut r, &[i(0), Val::VOID]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "argument 2 of String.substringClamped must be Integer, got Void"
+        );
+        let e = sub(&mut r, &[]).unwrap_err();
+        assert_eq!(e.kind, TrapKind::TypeError);
+    }
 
     #[test]
     fn radix_digits() {

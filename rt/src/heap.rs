@@ -124,6 +124,9 @@ struct CharIndex {
     /// `samples.len()`.
     count: usize,
     samples: Box<[usize]>,
+    /// The last scalar index looked up in a sample interval that is not ASCII, and its byte
+    /// offset: a scan loop asks for the next scalar, one step from there.
+    cursor: Cell<(usize, usize)>,
 }
 
 /// Byte offset of a scalar-value index's number of scalar values.
@@ -216,6 +219,7 @@ impl StrObj {
                 first: samples.as_ptr(),
                 count: samples.len(),
                 samples,
+                cursor: Cell::new((0, 0)),
             }));
             slot.write_unaligned(x as usize);
             &*x
@@ -250,17 +254,7 @@ impl StrObj {
         if i >= x.chars {
             return self.len;
         }
-        let bytes = self.as_str().as_bytes();
-        let k = i / SAMPLE;
-        let mut b = x.samples[k];
-        // A sample interval of SAMPLE bytes is ASCII: the offset is direct.
-        if x.samples.get(k + 1).is_some_and(|&e| e - b == SAMPLE) {
-            return b + i % SAMPLE;
-        }
-        for _ in 0..i % SAMPLE {
-            b += utf8_width(bytes[b]);
-        }
-        b
+        indexed_offset(x, self.as_str().as_bytes(), i)
     }
 
     /// The scalar value at scalar index `i`, `None` past the end: one index lookup (what
@@ -272,22 +266,23 @@ impl StrObj {
             return bytes.get(i).map(|&b| b as char);
         }
         if self.base == 0 {
-            return self.as_str().chars().nth(i);
+            // Inline: at most INLINE bytes; step over `i` scalars.
+            let (mut b, mut at) = (0, 0);
+            while b < bytes.len() {
+                if at == i {
+                    return Some(decode_at(bytes, b));
+                }
+                b += utf8_width(bytes[b]);
+                at += 1;
+            }
+            return None;
         }
         let x = self.char_idx();
         if i >= x.chars {
             return None;
         }
-        let k = i / SAMPLE;
-        let mut b = x.samples[k];
-        // A sample interval of SAMPLE bytes is ASCII: the character is the byte.
-        if x.samples.get(k + 1).is_some_and(|&e| e - b == SAMPLE) {
-            return Some(bytes[b + i % SAMPLE] as char);
-        }
-        for _ in 0..i % SAMPLE {
-            b += utf8_width(bytes[b]);
-        }
-        self.as_str()[b..].chars().next()
+        let b = indexed_offset(x, bytes, i);
+        Some(decode_at(bytes, b))
     }
 
     /// The scalar index of byte offset `b` (a char boundary).
@@ -309,6 +304,47 @@ impl StrObj {
 #[inline]
 fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
+/// The byte offset of scalar index `i < x.chars` in `bytes` (the text `x` indexes): direct in an
+/// ASCII sample interval; else stepped from the interval's sample, or from the cursor when it
+/// lies in the same interval at or before `i` (then the cursor moves to `i`).
+#[inline]
+fn indexed_offset(x: &CharIndex, bytes: &[u8], i: usize) -> usize {
+    let k = i / SAMPLE;
+    let start = x.samples[k];
+    // A sample interval of SAMPLE bytes is ASCII: the offset is direct.
+    if x.samples.get(k + 1).is_some_and(|&e| e - start == SAMPLE) {
+        return start + i % SAMPLE;
+    }
+    let (ci, cb) = x.cursor.get();
+    let (mut at, mut b) = if ci <= i && ci / SAMPLE == k {
+        (ci, cb)
+    } else {
+        (k * SAMPLE, start)
+    };
+    while at < i {
+        b += utf8_width(bytes[b]);
+        at += 1;
+    }
+    x.cursor.set((i, b));
+    b
+}
+
+/// The scalar value whose UTF-8 sequence starts at byte `b` of `bytes` (valid UTF-8, `b` a
+/// char boundary before the end).
+#[inline]
+fn decode_at(bytes: &[u8], b: usize) -> char {
+    let b0 = bytes[b] as u32;
+    let cont = |k: usize| (bytes[b + k] & 0x3f) as u32;
+    let c = match utf8_width(bytes[b]) {
+        1 => b0,
+        2 => ((b0 & 0x1f) << 6) | cont(1),
+        3 => ((b0 & 0x0f) << 12) | (cont(1) << 6) | cont(2),
+        _ => ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+    };
+    // SAFETY: valid UTF-8 decodes to a scalar value.
+    unsafe { char::from_u32_unchecked(c) }
 }
 
 /// The byte length of the UTF-8 sequence starting with `b`.
@@ -1373,6 +1409,37 @@ mod tests {
         assert!(h.is_empty());
         // The layout the page sizes assume.
         assert_eq!(std::mem::size_of::<StrObj>(), 48);
+    }
+
+    #[test]
+    fn char_at_forwards_backwards_and_inline() {
+        let mut h = Heap::with_stress(false);
+        let text: String = (0..300)
+            .map(|i| ['a', 'é', '日', '😀', 'z'][(i * 5 + i / 7) % 5])
+            .collect();
+        let chars: Vec<char> = text.chars().collect();
+        let o = str_obj(h.alloc_str(&text));
+        // A forward scan (the cursor steps one scalar), a backward one (the cursor is past the
+        // index: from the sample), a jumping one, and past the end.
+        for (i, &c) in chars.iter().enumerate() {
+            assert_eq!(o.char_at(i), Some(c), "forward {i}");
+        }
+        for i in (0..chars.len()).rev() {
+            assert_eq!(o.char_at(i), Some(chars[i]), "backward {i}");
+            assert_eq!(o.byte_at(i), text.char_indices().nth(i).unwrap().0);
+        }
+        for i in (0..chars.len()).step_by(7).chain([3, 2, 250, 249, 251]) {
+            assert_eq!(o.char_at(i), Some(chars[i]), "jump {i}");
+        }
+        assert_eq!(o.char_at(chars.len()), None);
+        // Inline non-ASCII text.
+        let short = str_obj(h.alloc_str("aé日😀b"));
+        assert_eq!(short.base, 0);
+        let want = ['a', 'é', '日', '😀', 'b'];
+        for (i, c) in want.iter().enumerate() {
+            assert_eq!(short.char_at(i), Some(*c));
+        }
+        assert_eq!(short.char_at(5), None);
     }
 
     #[test]

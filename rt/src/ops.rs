@@ -9,7 +9,9 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 /// Integer `div`/`mod`/arith on two Integers (spec §4.1). `And`/`Or` are not Integer ops.
-#[inline]
+/// Always inlined: the interpreter's loop calls it for every Integer `binop` it has no special
+/// operation for (`mod`, `div`, bit operations), where a call costs as much as the operation.
+#[inline(always)]
 pub fn int_binop(op: BinOp, a: i64, b: i64) -> Option<Result<i64, Trap>> {
     Some(Ok(match op {
         BinOp::Add => a.wrapping_add(b),

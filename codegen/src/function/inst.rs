@@ -432,7 +432,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     /// String and ArrayBox fast paths after a tag test, else the generic call.
     fn builtin_method(&mut self, r: Pair, method: &str, vals: &[Pair], at: Block) -> Pair {
         let kind = match (method, vals.len()) {
-            ("charAt", 1) | ("length", 0) | ("substring", 2) => tags::STR,
+            ("charAt", 1) | ("length", 0) | ("substring", 2) | ("substringClamped", 2) => tags::STR,
             ("push", 1) | ("get", 1) => tags::ARRAY,
             _ => 0,
         };
@@ -480,6 +480,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 "charAt" => s.char_at(r, vals[0], at),
                 "substring" => s.call_rt_val(
                     fast::STR_SUBSTRING,
+                    &[r.bits, vals[0].tag, vals[0].bits, vals[1].tag, vals[1].bits],
+                    at,
+                ),
+                "substringClamped" => s.call_rt_val(
+                    fast::STR_SUBSTRING_CLAMPED,
                     &[r.bits, vals[0].tag, vals[0].bits, vals[1].tag, vals[1].bits],
                     at,
                 ),

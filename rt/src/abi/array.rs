@@ -15,16 +15,13 @@ rt_functions! {
     /// memory limit it traps `OutOfMemory` exactly where the generic call would.
     ARRAY_PUSH = fn mir14_rt_array_push(ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
-        let (arr, x) = (v(crate::ARRAY, a), v(vt, vb));
-        if let Err(t) = poll(cx, &[arr, x], &[]) {
-            return ret(cx, Err(t));
+        let items = crate::array_mut(v(crate::ARRAY, a));
+        // The common case: no collection due and room left (nothing is allocated).
+        if !cx.rt.heap.should_collect() && items.len() < items.capacity() {
+            items.push(v(vt, vb));
+            return Val::VOID;
         }
-        let items = crate::array_mut(arr);
-        let cap = items.capacity();
-        items.push(x);
-        let grown = items.capacity() - cap;
-        cx.rt.heap.note_growth(grown * 16);
-        Val::VOID
+        unsafe { push_slow(ctx, a, vt, vb) }
     }
 
     /// `call %a.get(%i)` on a receiver known to be an ArrayBox: the element when `%i` is an
@@ -46,4 +43,26 @@ rt_functions! {
     ARRAY_LENGTH = fn mir14_rt_array_length(_ctx: *mut Ctx, a: u64) -> Val {
         Val::int(crate::array_mut(v(crate::ARRAY, a)).len() as i64)
     }
+}
+
+/// `push` when a collection is due or the array must grow: the safepoint (which may collect
+/// or trap past the memory limit), then the push with its growth counted as allocation.
+///
+/// # Safety
+/// `ctx` is the live context of this run and `a` the bits of an ArrayBox.
+#[cold]
+#[inline(never)]
+unsafe fn push_slow(ctx: *mut Ctx, a: u64, vt: u64, vb: u64) -> Val {
+    // SAFETY: the caller's contract.
+    let (cx, _) = unsafe { cx(ctx) };
+    let (arr, x) = (v(crate::ARRAY, a), v(vt, vb));
+    if let Err(t) = poll(cx, &[arr, x], &[]) {
+        return ret(cx, Err(t));
+    }
+    let items = crate::array_mut(arr);
+    let cap = items.capacity();
+    items.push(x);
+    let grown = items.capacity() - cap;
+    cx.rt.heap.note_growth(grown * 16);
+    Val::VOID
 }

@@ -81,6 +81,27 @@ rt_functions! {
         generic(ctx, "substring", s, &[a, b])
     }
 
+    /// `call %s.substringClamped(%a, %b)` on a String (the Nyash frontend's `substring`): a
+    /// safepoint like the generic call; with two Integers, both clamped to `0..=length` and
+    /// the end raised to the start, the substring; else the generic call (its `TypeError`).
+    STR_SUBSTRING_CLAMPED = fn mir14_rt_str_substring_clamped(ctx: *mut Ctx, s: u64, at: u64, ab: u64, bt: u64, bb: u64) -> Val {
+        // SAFETY: `ctx` is the live context of this run.
+        let (cx, _) = unsafe { cx(ctx) };
+        let (a, b) = (v(at, ab), v(bt, bb));
+        if let Err(t) = poll(cx, &[v(STR, s), a], &[b]) {
+            return ret(cx, Err(t));
+        }
+        if at == crate::INT && bt == crate::INT {
+            let o = str_obj(v(STR, s));
+            let len = o.char_len() as i64;
+            let i = (ab as i64).clamp(0, len);
+            let j = (bb as i64).clamp(0, len).max(i);
+            let (x, y) = (o.byte_at(i as usize), o.byte_at(j as usize));
+            return cx.rt.heap.substr(v(STR, s), x, y);
+        }
+        generic(ctx, "substringClamped", s, &[a, b])
+    }
+
     /// `binop add %a, %b` on two Strings at an append site that owns its accumulator (see
     /// [`crate::Heap::append_in_place`]; `init` is the bits of the loop's starting constant). A
     /// safepoint like the generic operation.
