@@ -594,7 +594,7 @@ mod tests {
             2
         );
         assert_eq!(
-            direct_signature(&object_module(), &vec![false; BY_POINTER_PARAMS])
+            direct_signature(&object_module(), &[false; BY_POINTER_PARAMS])
                 .params
                 .len(),
             1 + 2 * BY_POINTER_PARAMS
