@@ -101,8 +101,11 @@ pub enum Command {
     /// Verifies FILE and runs its @main on one backend. The default, tiered, starts in the
     /// interpreter and compiles each function with Cranelift once it is hot (its calls plus
     /// taken loop back edges exceed --tier-threshold; a hot loop moves to compiled code at its
-    /// header), so short runs skip compilation and long ones run native code; --backend
-    /// vm|jit|aot forces one engine. All give the same output. ARGS become the program's
+    /// header), so short runs skip compilation and long ones run native code. A background
+    /// thread generates the code while the interpreter keeps running the function, which
+    /// switches to it at a call or loop back edge once it is ready (--tier-sync: the running
+    /// thread compiles and waits; threshold 0 always does). --backend vm|jit|aot forces one
+    /// engine. All give the same output, whenever code arrives. ARGS become the program's
     /// `env.args()`; standard input is the program's. The exit status is @main's Integer result & 255 (0 for
     /// any other result), 101 after a trap (which prints `error: KIND: MESSAGE (in @f, bbN)`),
     /// 2 for bad input.
@@ -231,6 +234,13 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub tier_threshold: u64,
+    /// Tiered backend: compile each hot function on the running thread, which waits for it
+    /// (by default a background thread compiles while the interpreter keeps running the
+    /// function, and the function switches to compiled code at a call or loop back edge after
+    /// its code is ready; the output is the same either way; threshold 0 always compiles on the
+    /// running thread)
+    #[arg(long)]
+    pub tier_sync: bool,
     /// The limits.
     #[command(flatten)]
     pub limits: Limits,
@@ -272,6 +282,7 @@ impl RunArgs {
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: self.tier_threshold,
+            tier_background: !self.tier_sync,
             debug: None,
             trace: self.trace,
             trace_calls: self.trace_calls,
@@ -340,6 +351,7 @@ impl ParityArgs {
             max_heap: self.limits.max_heap,
             args: self.args.clone(),
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
+            tier_background: true,
             debug: None,
             trace: false,
             trace_calls: false,

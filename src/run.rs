@@ -66,6 +66,8 @@ pub struct RunOptions {
     /// `--tier-threshold N`: calls plus taken back edges before a function is compiled
     /// (tiered backend only).
     pub tier_threshold: u64,
+    /// `--tier-sync` unset: the tiered backend compiles in a background thread.
+    pub tier_background: bool,
     /// The source positions of backtraces.
     pub debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
     /// `--trace`: each executed instruction (interpreter only).
@@ -182,7 +184,8 @@ fn execute_engine(
     let engine = mir14_engine::Engine::new(backend)
         .consume_fuel(config.fuel.is_some())
         .debug_info(config.debug.clone())
-        .tier_threshold(opts.tier_threshold);
+        .tier_threshold(opts.tier_threshold)
+        .tier_background(opts.tier_background);
     let imports = mir14_engine::Imports {
         libs: config.libs.clone(),
         host: mir14_rt::HostFunctions::new(),

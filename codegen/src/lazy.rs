@@ -3,11 +3,12 @@
 //! table of direct entries ([`TierLinks`]), and a loop header can get an on-stack-replacement
 //! entry that continues an interpreted activation in compiled code.
 
+use crate::compiled::FunctionIr;
 use crate::function::FnTranslator;
 use crate::imports::RuntimeImports;
 use crate::module::{array_signature, build_array_entry, direct_signature, tagless_params};
 use crate::{TierLinks, TranslateOptions};
-use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
+use cranelift_codegen::ir::{types, AbiParam, Function, Signature, UserFuncName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId as ClFuncId, Linkage, Module, ModuleResult};
 use mir14_mir::infer::{self, ModuleTypes};
@@ -29,8 +30,6 @@ pub struct LazyModule {
     /// The symbol tables shared with the runtime (string constants, field and method names).
     pub symbols: Symbols,
     fctx: FunctionBuilderContext,
-    /// The ISAs for big functions, made on first use (see `compile::define_function_sized`).
-    cheap: crate::compile::CheapIsas,
 }
 
 /// `(ctx, vals: *const Val) -> (tag, bits)`: the signature of an OSR entry.
@@ -46,7 +45,10 @@ pub fn osr_signature<M: Module>(module: &M) -> Signature {
 
 impl LazyModule {
     /// Imports the runtime and declares every function's direct and array entries in `module`
-    /// (nothing is defined yet). Inference runs once, for the whole module.
+    /// (nothing is defined yet). Inference runs once, for the whole module. The declarations
+    /// are made in a fixed order, so two `LazyModule`s made from the same MIR in fresh modules
+    /// give every import and entry the same id: IR translated with one can be compiled and
+    /// defined in the other's module (a compile thread translates with its own copy).
     pub fn new<M: Module>(
         module: &mut M,
         mir: Arc<MirModule>,
@@ -79,7 +81,6 @@ impl LazyModule {
             array,
             symbols,
             fctx: FunctionBuilderContext::new(),
-            cheap: crate::compile::CheapIsas::default(),
         })
     }
 
@@ -102,30 +103,28 @@ impl LazyModule {
             .is_ok()
     }
 
-    /// The direct entry of `f` (defined once [`LazyModule::define`] ran for it).
+    /// The direct entry of `f` (defined once [`LazyModule::build`]'s code is).
     pub fn direct(&self, f: FuncId) -> ClFuncId {
         self.direct[f.index()]
     }
 
-    /// The array entry of `f` (defined once [`LazyModule::define`] ran for it).
+    /// The array entry of `f` (defined once [`LazyModule::build`]'s code is).
     pub fn array(&self, f: FuncId) -> ClFuncId {
         self.array[f.index()]
     }
 
-    /// Defines the direct and array entries of `f`; the caller finalizes the module.
-    pub fn define<M: Module>(&mut self, module: &mut M, f: FuncId) -> ModuleResult<()> {
+    /// Translates the direct and array entries of `f` (in that order) into Cranelift IR, to
+    /// be compiled with [`crate::compile_function`] (on any thread) and defined with
+    /// [`crate::define_compiled`]; the caller finalizes the module.
+    pub fn build<M: Module>(&mut self, module: &mut M, f: FuncId) -> ModuleResult<[FunctionIr; 2]> {
         let mut ctx = module.make_context();
         ctx.func.signature = direct_signature(module, &self.tagless[f.index()]);
         ctx.func.name = UserFuncName::user(0, self.direct[f.index()].as_u32());
         self.translate(module, &mut ctx, f, None)?;
-        let mir = Arc::clone(&self.mir);
-        crate::compile::define_function_sized(
-            module,
-            self.direct[f.index()],
-            &mut ctx,
-            &mut self.cheap,
-            || crate::compile::settings_for(&mir.functions[f]),
-        )?;
+        let direct = FunctionIr {
+            id: self.direct[f.index()],
+            func: std::mem::replace(&mut ctx.func, Function::new()),
+        };
         module.clear_context(&mut ctx);
         build_array_entry(
             module,
@@ -135,16 +134,17 @@ impl LazyModule {
             self.direct[f.index()],
             &self.tagless[f.index()],
         );
-        module.define_function(self.array[f.index()], &mut ctx)?;
-        Ok(())
+        let array = FunctionIr {
+            id: self.array[f.index()],
+            func: ctx.func,
+        };
+        Ok([direct, array])
     }
 
-    /// Declares and defines an OSR entry of `f` at loop header `header`
-    /// ([`osr_signature`]): it reads every value of `f` from `vals[value index]` (an
-    /// interpreter's register window) and runs from the header to `f`'s return. The activation
-    /// is already counted (depth, fuel): the entry has no prologue.
-    pub fn define_osr<M: Module>(
-        &mut self,
+    /// Declares an OSR entry of `f` at loop header `header` ([`osr_signature`]); an error if
+    /// the header cannot have one.
+    pub fn declare_osr<M: Module>(
+        &self,
         module: &mut M,
         f: FuncId,
         header: Block,
@@ -160,16 +160,38 @@ impl LazyModule {
         }
         let sig = osr_signature(module);
         let name = format!("mir14_o{}_{}", f.index(), header.index());
-        let id = module.declare_function(&name, Linkage::Local, &sig)?;
+        module.declare_function(&name, Linkage::Local, &sig)
+    }
+
+    /// Declares an OSR entry of `f` at loop header `header` ([`LazyModule::declare_osr`]) and
+    /// translates it ([`LazyModule::build_osr_as`]).
+    pub fn build_osr<M: Module>(
+        &mut self,
+        module: &mut M,
+        f: FuncId,
+        header: Block,
+    ) -> ModuleResult<FunctionIr> {
+        let id = self.declare_osr(module, f, header)?;
+        self.build_osr_as(module, f, header, id)
+    }
+
+    /// Translates the OSR entry of `f` at loop header `header`, declared as `id` (in `module`,
+    /// or in the module the code will be defined in), into Cranelift IR (compiled and defined
+    /// as for [`LazyModule::build`]): it reads every value of `f` from `vals[value index]` (an
+    /// interpreter's register window) and runs from the header to `f`'s return. The activation
+    /// is already counted (depth, fuel): the entry has no prologue.
+    pub fn build_osr_as<M: Module>(
+        &mut self,
+        module: &mut M,
+        f: FuncId,
+        header: Block,
+        id: ClFuncId,
+    ) -> ModuleResult<FunctionIr> {
         let mut ctx = module.make_context();
-        ctx.func.signature = sig;
+        ctx.func.signature = osr_signature(module);
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
-        let mir = Arc::clone(&self.mir);
-        crate::compile::define_function_sized(module, id, &mut ctx, &mut self.cheap, || {
-            crate::compile::settings_for(&mir.functions[f])
-        })?;
-        Ok(id)
+        Ok(FunctionIr { id, func: ctx.func })
     }
 
     fn translate<M: Module>(
@@ -209,5 +231,67 @@ impl LazyModule {
         t.translate()?;
         t.b.finalize(module.target_config());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile_function, define_compiled};
+    use cranelift_codegen::settings::{self, Configurable};
+    use cranelift_object::{ObjectBuilder, ObjectModule};
+
+    fn object_module() -> ObjectModule {
+        let mut fb = settings::builder();
+        fb.set("is_pic", "true").expect("setting");
+        let isa = cranelift_native::builder()
+            .expect("host")
+            .finish(settings::Flags::new(fb))
+            .expect("isa");
+        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names())
+            .expect("builder");
+        ObjectModule::new(ob)
+    }
+
+    const SRC: &str = "import c.strlen(String) -> Integer\n\n\
+        fn @sq(%x) {\nbb0:\n  %y = binop mul %x, %x\n  ret %y\n}\n\n\
+        fn @main() {\nentry:\n  %zero = const 0\n  %one = const 1\n  %n = const 5\n  %s = const \"abc\"\n  jump head\n\
+        head:\n  %i = phi [entry: %zero], [body: %i1]\n  %c = compare lt %i, %n\n  branch %c, body, done\n\
+        body:\n  %q = call @sq(%i)\n  %l = extern c.strlen(%s)\n  %i1 = binop add %i, %one\n  jump head\n\
+        done:\n  ret %i\n}\n";
+
+    #[test]
+    fn code_translated_with_one_lazy_module_defines_in_another() {
+        let (mir, _) = mir14_mir::parse(SRC).expect("parses");
+        mir14_mir::verify(&mir).expect("verifies");
+        let mir = Arc::new(mir);
+        let links = TierLinks {
+            table: 0x1000,
+            enter: 0x2000,
+        };
+        let opts = TranslateOptions::default();
+        let (mut a, mut b) = (object_module(), object_module());
+        let mut la = LazyModule::new(&mut a, Arc::clone(&mir), opts, links).expect("a");
+        let lb = LazyModule::new(&mut b, Arc::clone(&mir), opts, links).expect("b");
+        // The same declarations, with the same ids.
+        for f in mir.functions.keys() {
+            assert_eq!(la.direct(f), lb.direct(f));
+            assert_eq!(la.array(f), lb.array(f));
+        }
+        // Translated and compiled with `a`, defined in `b`; an OSR entry declared in `b` only.
+        let main = mir.function_by_name("main").expect("main");
+        for f in mir.functions.keys() {
+            for ir in la.build(&mut a, f).expect("builds") {
+                let code = compile_function(b.isa(), ir).expect("compiles");
+                define_compiled(&mut b, &code).expect("defines");
+            }
+        }
+        let header = Block(1);
+        let id = lb.declare_osr(&mut b, main, header).expect("declares");
+        let ir = la.build_osr_as(&mut a, main, header, id).expect("builds");
+        let code = compile_function(b.isa(), ir).expect("compiles");
+        assert_eq!(code.id, id);
+        define_compiled(&mut b, &code).expect("defines");
+        assert!(!b.finish().emit().expect("emits").is_empty());
     }
 }

@@ -102,6 +102,7 @@ pub struct Engine {
     consume_fuel: bool,
     debug: Option<std::sync::Arc<mir14_rt::DebugInfo>>,
     tier_threshold: u64,
+    tier_background: bool,
 }
 
 impl Default for Engine {
@@ -120,6 +121,7 @@ impl Engine {
             consume_fuel: false,
             debug: None,
             tier_threshold: mir14_tier::DEFAULT_THRESHOLD,
+            tier_background: true,
         }
     }
 
@@ -129,6 +131,16 @@ impl Engine {
     /// backends ignore it.
     pub fn tier_threshold(mut self, threshold: u64) -> Engine {
         self.tier_threshold = threshold;
+        self
+    }
+
+    /// [`Backend::Tiered`]: compile hot functions on a background thread while the
+    /// interpreter keeps running them (the default; a function switches to compiled code at a
+    /// call or loop back edge after its code is ready), or, with `false`, on the calling
+    /// thread, which waits for each compile. Results are the same either way; threshold 0
+    /// always compiles on the calling thread. Other backends ignore it.
+    pub fn tier_background(mut self, on: bool) -> Engine {
+        self.tier_background = on;
         self
     }
 
@@ -171,6 +183,7 @@ impl Engine {
         };
         let tier = mir14_tier::TierOptions {
             threshold: self.tier_threshold,
+            background: self.tier_background,
         };
         let exec = exec::make(
             self.backend,

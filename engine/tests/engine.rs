@@ -351,10 +351,18 @@ fn tiered_is_the_default_and_agrees_with_the_interpreter_at_every_threshold() {
     let Err(CallError::Trap(want_trap)) = vm.call("div", &[Value::int(1), Value::int(0)]) else {
         panic!("vm: expected DivisionByZero");
     };
-    for threshold in [0, 1, 3, 50, u64::MAX] {
-        let engine = Engine::default().tier_threshold(threshold);
+    for (threshold, background) in [0, 1, 3, 50, u64::MAX]
+        .into_iter()
+        .flat_map(|t| [(t, true), (t, false)])
+    {
+        let engine = Engine::default()
+            .tier_threshold(threshold)
+            .tier_background(background);
+        // Failure messages name the mode too.
+        let threshold = format!("{threshold}, background {background}");
         let mut i = engine.instantiate(&p).unwrap();
-        // Repeated calls: the first ones interpreted, later ones (past the threshold) compiled,
+        // Repeated calls: the first ones interpreted, later ones (past the threshold, once the
+        // code is ready) compiled,
         // with what was compiled kept between calls.
         for _ in 0..4 {
             let r = i.call("fib", &[Value::int(15)]).unwrap();

@@ -14,6 +14,15 @@
 //!   header (the function's code entered at the header, with the frame's registers as its
 //!   values) and the rest of the activation runs there, so a long loop is never stuck in the
 //!   interpreter, while activations that end soon are not worth an entry of their own.
+//! - **Background compilation** ([`TierOptions::background`], the default above threshold
+//!   0): a hot function (or a due OSR entry) is handed to a compile thread (`background`),
+//!   which translates and compiles it while the interpreter keeps running it; the engine
+//!   installs the finished code at its next tier check (a call of a hot function, a hot back
+//!   edge), and the function's next call, or that back edge, switches to it. Only when code
+//!   arrives depends on timing, and the switch point is invisible to the program (one depth
+//!   count, one fuel count, one heap). At threshold 0, or with `background` off, the running
+//!   thread compiles and waits, so switch points are deterministic. The thread is never
+//!   joined: a run that ends while a compile is in flight does not wait for it.
 //! - **Mixed frames**: compiled code calls MIR functions through a table of direct entries
 //!   (one slot per function, empty until it is compiled); an empty slot calls `tier_enter`,
 //!   which runs the callee in the interpreter (compiling it first once it is hot). Calls the
@@ -33,14 +42,21 @@
 //! mirror `mir14_vm`'s and `mir14_jit`'s.
 
 use cranelift_jit::JITModule;
-use mir14_codegen::{LazyModule, TierLinks, TranslateOptions};
+use cranelift_module::Module as _;
+use mir14_codegen::{
+    compile_function, define_compiled, CompiledFunction, FunctionIr, LazyModule, TierLinks,
+    TranslateOptions,
+};
 use mir14_mir::{Block, FuncId, Module};
 use mir14_rt::abi::{self as rtabi, ArrayEntry, Ctx, TierHooks, TRAP};
 use mir14_rt::{Config, Io, Runtime, Trap, TrapKind, Val};
 use mir14_vm::tier::{Program, Tier};
 use mir14_vm::{Captured, Interp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+mod background;
+use background::{Compiler, Unit};
 
 /// The threshold when none is given: a function is compiled after this many calls plus taken
 /// back edges in the interpreter.
@@ -52,13 +68,19 @@ pub struct TierOptions {
     /// Calls plus taken back edges a function may spend in the interpreter before it is
     /// compiled (0: every function is compiled at its first call; `u64::MAX`: never).
     pub threshold: u64,
+    /// Compile hot functions on a background thread while the interpreter keeps running
+    /// them, switching to their code at a later tier check (see the crate docs); `false`
+    /// compiles on the running thread, which waits. Threshold 0 always compiles on the running
+    /// thread, at each function's first call.
+    pub background: bool,
 }
 
 impl Default for TierOptions {
-    /// [`DEFAULT_THRESHOLD`].
+    /// [`DEFAULT_THRESHOLD`], compiling in the background.
     fn default() -> TierOptions {
         TierOptions {
             threshold: DEFAULT_THRESHOLD,
+            background: true,
         }
     }
 }
@@ -87,11 +109,33 @@ struct Engine {
     failed: Vec<bool>,
     /// OSR entries by (function, loop header).
     osr: HashMap<(u32, u32), Option<OsrEntry>>,
-    /// Per function: hot back edges taken in interpreted activations once it was compiled.
+    /// Compile in the background (the compile thread starts with the translator).
+    background: bool,
+    /// The compile thread, if compiling in the background.
+    compiler: Option<Compiler>,
+    /// Per function: its code is being compiled in the background.
+    queued: Vec<bool>,
+    /// Per function: it got hot at a back edge, and was queued there.
+    loop_hot: Vec<bool>,
+    /// OSR entries being compiled in the background.
+    osr_queued: HashSet<(u32, u32)>,
+    /// Time the compile thread spent on the code taken from it, for `MIR14_COMPILE_STATS`.
+    thread_time: std::time::Duration,
+    /// The part of `compile_time` spent making the JIT module and the translator.
+    setup_time: std::time::Duration,
+    /// Jobs handed to the compile thread.
+    thread_jobs: usize,
+    /// Tests: a tier check waits for the code in flight, so code compiled in the background
+    /// arrives at the first tier check after it was requested.
+    #[cfg(test)]
+    wait_for_code: bool,
+    /// Per function: hot back edges taken in interpreted activations once it was compiled
+    /// (or, if it got hot at a back edge, queued for the compile thread).
     osr_heat: Vec<u64>,
     /// How many of those before an activation moves to compiled code at a loop header.
     osr_delay: u64,
-    /// Time spent compiling (setup, functions, OSR entries), for `MIR14_COMPILE_STATS`.
+    /// Time the engine's thread spent compiling (setup, translation, code generation unless
+    /// in the background, installing), for `MIR14_COMPILE_STATS`.
     compile_time: std::time::Duration,
 }
 
@@ -118,10 +162,20 @@ impl Drop for Engine {
                 .map(|(_, f)| f.inst_count())
                 .sum();
             eprintln!(
-                "tier: compiled {n} of {} functions ({insts} MIR instructions) and {} OSR entries in {:.3} ms",
+                "tier: compiled {n} of {} functions ({insts} MIR instructions) and {} OSR entries in {:.3} ms (setup {:.3} ms){}",
                 self.array.len(),
                 self.osr.len(),
-                self.compile_time.as_secs_f64() * 1e3
+                self.compile_time.as_secs_f64() * 1e3,
+                self.setup_time.as_secs_f64() * 1e3,
+                match &self.compiler {
+                    Some(c) => format!(
+                        " on the running thread and {:.3} ms on the compile thread ({} jobs, {} unfinished)",
+                        self.thread_time.as_secs_f64() * 1e3,
+                        self.thread_jobs,
+                        c.in_flight()
+                    ),
+                    None => String::new(),
+                }
             );
         }
         if let Some((jit, _)) = self.jit.take() {
@@ -132,9 +186,11 @@ impl Drop for Engine {
 }
 
 impl Engine {
-    /// The JIT module and the translator, made on first use; `None` if they cannot be made.
-    fn translator(&mut self) -> Option<(&mut JITModule, &mut LazyModule)> {
+    /// Makes the JIT module and the translator (and the compile thread, in the background
+    /// mode) on first use; false if they cannot be made.
+    fn translator(&mut self) -> bool {
         if self.jit.is_none() && !self.setup.failed {
+            let start = std::time::Instant::now();
             let s = &self.setup;
             let links = TierLinks {
                 table: self.table.as_ptr() as u64,
@@ -144,28 +200,52 @@ impl Engine {
                 fuel: s.fuel,
                 ..TranslateOptions::from_env()
             };
-            let made = mir14_jit::isa("speed")
-                .and_then(|isa| mir14_jit::jit_module(isa, &s.mir, &s.targets))
+            let mut thread_isa = None;
+            // `MIR14_OPT_NONE=1` (as for the JIT): cheaper code generation, slower code.
+            let opt = if std::env::var_os("MIR14_OPT_NONE").is_some() {
+                "none"
+            } else {
+                "speed"
+            };
+            let made = mir14_jit::isa(opt)
+                .and_then(|isa| {
+                    thread_isa = Some(isa.clone());
+                    mir14_jit::jit_module(isa, &s.mir, &s.targets)
+                })
                 .and_then(|mut jit| {
                     LazyModule::new(&mut jit, Arc::clone(&s.mir), topts, links)
                         .map(|lazy| (jit, lazy))
                         .map_err(|e| format!("JIT setup failed: {e:?}"))
                 });
             match made {
-                Ok(j) => self.jit = Some(j),
+                Ok(j) => {
+                    self.jit = Some(j);
+                    if self.background {
+                        self.compiler = thread_isa.and_then(|isa| {
+                            Compiler::spawn(background::Setup {
+                                isa,
+                                mir: Arc::clone(&self.setup.mir),
+                                opts: topts,
+                                links,
+                            })
+                        });
+                    }
+                }
                 Err(_) => self.setup.failed = true,
             }
+            self.setup_time = start.elapsed();
         }
-        self.jit.as_mut().map(|(j, l)| (j, l))
+        self.jit.is_some()
     }
 
-    /// Compiles `f` if it is not compiled yet; false if it cannot be.
+    /// Whether `f` runs compiled now: compiles it if it is not compiled yet (in the background
+    /// mode: starts compiling it, false until its code is installed); false if it cannot be.
     fn ensure_compiled(&mut self, f: FuncId) -> bool {
         let i = f.index();
         if self.array[i].is_some() {
             return true;
         }
-        if self.failed[i] {
+        if self.failed[i] || self.queued[i] {
             return false;
         }
         let start = std::time::Instant::now();
@@ -174,17 +254,49 @@ impl Engine {
         ok
     }
 
-    /// [`Engine::ensure_compiled`] for a function that is not compiled yet.
+    /// [`Engine::ensure_compiled`] for a function that is neither compiled nor queued.
     fn compile(&mut self, f: FuncId) -> bool {
         let i = f.index();
-        let Some((jit, lazy)) = self.translator() else {
+        if !self.translator() {
             self.failed[i] = true;
             return false;
+        }
+        let Some((jit, lazy)) = self.jit.as_mut() else {
+            return false;
         };
-        let ok = lazy.can_compile(f)
-            && lazy.define(jit, f).is_ok()
-            && jit.finalize_definitions().is_ok();
-        if !ok {
+        if !lazy.can_compile(f) {
+            self.failed[i] = true;
+            return false;
+        }
+        // In the background, the compile thread translates and compiles it.
+        if let Some(c) = self.compiler.as_mut() {
+            if c.submit(Unit::Func(f)) {
+                self.queued[i] = true;
+                self.thread_jobs += 1;
+                return false;
+            }
+        }
+        let code = lazy
+            .build(jit, f)
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|irs| compile_all(jit.isa(), Vec::from(irs)));
+        self.install_function(f, code)
+    }
+
+    /// Defines `f`'s compiled direct and array entries and makes later calls use them; false
+    /// (and `f` stays interpreted) if there is no code or it cannot be defined.
+    fn install_function(&mut self, f: FuncId, code: Result<Vec<CompiledFunction>, String>) -> bool {
+        let i = f.index();
+        self.queued[i] = false;
+        let Some((jit, lazy)) = self.jit.as_mut() else {
+            return false;
+        };
+        // The code must be for `f`'s entries (the compile thread's ids are the engine's).
+        let entries = [lazy.direct(f), lazy.array(f)];
+        let for_f = code
+            .as_ref()
+            .is_ok_and(|c| c.iter().map(|c| c.id).eq(entries));
+        if !for_f || !define_all(jit, code) {
             self.failed[i] = true;
             return false;
         }
@@ -196,29 +308,100 @@ impl Engine {
         true
     }
 
-    /// The OSR entry of `f` at `header`, compiled on first use.
+    /// The OSR entry of `f` at `header`, compiled on first use (in the background mode: `None`
+    /// until its code is installed).
     fn osr_entry(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
         let key = (f.0, header.0);
         if let Some(e) = self.osr.get(&key) {
             return *e;
         }
+        if self.osr_queued.contains(&key) {
+            return None;
+        }
         let start = std::time::Instant::now();
         let e = self.compile_osr(f, header);
         self.compile_time += start.elapsed();
-        self.osr.insert(key, e);
         e
     }
 
-    /// [`Engine::osr_entry`] for an entry that is not compiled yet.
+    /// [`Engine::osr_entry`] for an entry that is neither compiled nor queued.
     fn compile_osr(&mut self, f: FuncId, header: Block) -> Option<OsrEntry> {
-        let (jit, lazy) = self.translator()?;
-        match lazy.define_osr(jit, f, header) {
-            Ok(id) if jit.finalize_definitions().is_ok() => {
+        let (jit, lazy) = self.jit.as_mut()?;
+        let ir = if let Some(c) = self.compiler.as_mut() {
+            // In the background: declared here, translated and compiled there.
+            let Ok(id) = lazy.declare_osr(jit, f, header) else {
+                self.osr.insert((f.0, header.0), None);
+                return None;
+            };
+            if c.submit(Unit::Osr(f, header, id)) {
+                self.osr_queued.insert((f.0, header.0));
+                self.thread_jobs += 1;
+                return None;
+            }
+            // No compile thread after all: translate the declared entry here.
+            lazy.build_osr_as(jit, f, header, id)
+        } else {
+            lazy.build_osr(jit, f, header)
+        };
+        let code = ir
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|ir| compile_all(jit.isa(), vec![ir]));
+        self.install_osr(f, header, code)
+    }
+
+    /// Defines the compiled OSR entry of `f` at `header` and records it (`None`: there is no
+    /// code, or it cannot be defined; the loop stays interpreted).
+    fn install_osr(
+        &mut self,
+        f: FuncId,
+        header: Block,
+        code: Result<Vec<CompiledFunction>, String>,
+    ) -> Option<OsrEntry> {
+        let key = (f.0, header.0);
+        self.osr_queued.remove(&key);
+        let (jit, _) = self.jit.as_mut()?;
+        let id = code.as_ref().ok().and_then(|c| c.first()).map(|c| c.id);
+        let e = match id {
+            Some(id) if define_all(jit, code) => {
                 let p = jit.get_finalized_function(id);
                 // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
                 Some(unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) })
             }
             _ => None,
+        };
+        self.osr.insert(key, e);
+        e
+    }
+
+    /// Installs the code the compile thread has finished, if any (a tier check: the
+    /// interpreter switches to it at the next call or back edge).
+    fn install_finished(&mut self) {
+        loop {
+            let Some(c) = self.compiler.as_mut() else {
+                return;
+            };
+            #[cfg(test)]
+            let next = if self.wait_for_code {
+                c.wait_finished()
+            } else {
+                c.try_finished()
+            };
+            #[cfg(not(test))]
+            let next = c.try_finished();
+            let Some(done) = next else {
+                return;
+            };
+            let start = std::time::Instant::now();
+            self.thread_time += done.time;
+            match done.unit {
+                Unit::Func(f) => {
+                    self.install_function(f, done.code);
+                }
+                Unit::Osr(f, header, _) => {
+                    self.install_osr(f, header, done.code);
+                }
+            }
+            self.compile_time += start.elapsed();
         }
     }
 
@@ -267,6 +450,7 @@ impl Tier for Engine {
         n: usize,
     ) -> Option<Result<Val, Trap>> {
         self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
+        self.install_finished();
         if !self.ensure_compiled(f) {
             return None;
         }
@@ -291,18 +475,8 @@ impl Tier for Engine {
         vals: *const Val,
     ) -> Option<Result<Val, Trap>> {
         self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
-        // Later calls run compiled code.
-        if !self.ensure_compiled(f) {
-            return None;
-        }
-        // This activation moves to compiled code only if it keeps looping: activations that
-        // began before the function was compiled and end soon are not worth an OSR entry.
-        let n = &mut self.osr_heat[f.index()];
-        *n = n.saturating_add(1);
-        if *n <= self.osr_delay {
-            return None;
-        }
-        let entry = self.osr_entry(f, header)?;
+        // Made ready by `wants_back_edge` just before.
+        let entry = self.osr.get(&(f.0, header.0)).copied().flatten()?;
         let ctx = self.ctx;
         // SAFETY: as in `call`; the OSR entry reads every value of `f` from the frame's
         // registers before anything else runs.
@@ -314,11 +488,53 @@ impl Tier for Engine {
         }
     }
 
+    fn wants_back_edge(&mut self, f: FuncId, header: Block) -> bool {
+        self.install_finished();
+        let i = f.index();
+        let fresh = self.array[i].is_none() && !self.failed[i] && !self.queued[i];
+        // Later calls run compiled code.
+        let compiled = self.ensure_compiled(f);
+        // In the background, a function that got hot in a loop (not by its calls: an activation
+        // is looping) need not wait for its code before its OSR entry is requested: the two
+        // compile independently.
+        self.loop_hot[i] |= fresh && self.queued[i];
+        let early_osr = self.queued[i] && self.loop_hot[i];
+        if !(compiled || early_osr) {
+            return false;
+        }
+        // This activation moves to compiled code only if it keeps looping: activations that
+        // began before the function was compiled (or queued) and end soon are not worth an
+        // OSR entry.
+        let n = &mut self.osr_heat[i];
+        *n = n.saturating_add(1);
+        if *n <= self.osr_delay {
+            return false;
+        }
+        self.osr_entry(f, header).is_some()
+    }
+
     fn collect(&mut self, interp: &mut Interp<'_>, _rt: &mut Runtime) {
         self.interp = (interp as *mut Interp<'_>).cast::<Interp<'static>>();
         // SAFETY: the context is live for the call.
         unsafe { (*self.ctx).poll_gc() };
     }
+}
+
+/// Compiles `irs` for `isa` on this thread.
+fn compile_all(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    irs: Vec<FunctionIr>,
+) -> Result<Vec<CompiledFunction>, String> {
+    irs.into_iter()
+        .map(|ir| compile_function(isa, ir))
+        .collect()
+}
+
+/// Defines every function of `code` in `jit` and finalizes it; false if there is no code or
+/// some of it cannot be defined.
+fn define_all(jit: &mut JITModule, code: Result<Vec<CompiledFunction>, String>) -> bool {
+    code.is_ok_and(|code| code.iter().all(|c| define_compiled(jit, c).is_ok()))
+        && jit.finalize_definitions().is_ok()
 }
 
 /// The engine's entry for compiled code calling a function that is not compiled
@@ -436,6 +652,17 @@ impl TierInstance {
             array: vec![None; n],
             failed: vec![false; n],
             osr: HashMap::new(),
+            // Threshold 0 compiles each function before its first call runs: deterministic.
+            background: opts.background && opts.threshold > 0,
+            compiler: None,
+            queued: vec![false; n],
+            loop_hot: vec![false; n],
+            osr_queued: HashSet::new(),
+            thread_time: std::time::Duration::ZERO,
+            thread_jobs: 0,
+            setup_time: std::time::Duration::ZERO,
+            #[cfg(test)]
+            wait_for_code: false,
             compile_time: std::time::Duration::ZERO,
             osr_heat: vec![0; n],
             osr_delay: opts.threshold / 8,
@@ -611,8 +838,14 @@ mod tests {
         let m = module(src);
         let want = mir14_vm::run_captured(&m, config, b"");
         for threshold in [0, 1, 2, 3, 7, 100, u64::MAX] {
-            let got = run_captured(&m, config, TierOptions { threshold }, b"");
-            assert_eq!(got, want, "threshold {threshold}");
+            for background in [false, true] {
+                let opts = TierOptions {
+                    threshold,
+                    background,
+                };
+                let got = run_captured(&m, config, opts, b"");
+                assert_eq!(got, want, "threshold {threshold}, background {background}");
+            }
         }
         want
     }
@@ -660,6 +893,91 @@ mod tests {
         cfg.max_depth = 25;
         let c = agree(src, &cfg);
         assert!(String::from_utf8_lossy(&c.stderr).contains("StackOverflow"));
+    }
+
+    /// Runs `@main` of `src` on a tiered instance at `threshold` compiling in the background;
+    /// `wait`: each tier check waits for the code in flight. Returns the output and the
+    /// instance.
+    fn run_background(src: &str, threshold: u64, wait: bool) -> (Captured, TierInstance) {
+        let m = module(src);
+        let opts = TierOptions {
+            threshold,
+            background: true,
+        };
+        let mut inst = TierInstance::new(&m, config(), Io::captured(Vec::new()), false, opts)
+            .expect("instance");
+        inst.engine.wait_for_code = wait;
+        let main = inst.main().expect("main");
+        let r = inst.call(main, &[]);
+        let rt = inst.runtime();
+        let status = rt.finish(r);
+        let c = Captured {
+            stdout: rt.captured_stdout().to_vec(),
+            stderr: rt.captured_stderr().to_vec(),
+            status,
+        };
+        (c, inst)
+    }
+
+    #[test]
+    fn code_compiled_in_the_background_is_installed_at_a_tier_check() {
+        let want = mir14_vm::run_captured(&module(LOOP_AND_CALLS), &config(), b"");
+        let (got, inst) = run_background(LOOP_AND_CALLS, 2, true);
+        assert_eq!(got, want);
+        let e = &inst.engine;
+        // `@sq` and `@main` went through the compile thread, and so did the OSR entry of
+        // `@main`'s loop, whose activation moved to it at the next back edge.
+        assert!(e.compiler.is_some());
+        assert_eq!(inst.compiled_functions(), 2);
+        assert_eq!(e.thread_jobs, 3);
+        assert_eq!(e.osr.len(), 1);
+        assert!(e.osr.values().all(|o| o.is_some()));
+        assert!(e.queued.iter().all(|q| !q) && e.osr_queued.is_empty());
+    }
+
+    #[test]
+    fn threshold_zero_compiles_on_the_running_thread() {
+        let (got, inst) = run_background(LOOP_AND_CALLS, 0, false);
+        assert!(got.stdout.starts_with(b"40425\n"));
+        assert!(inst.engine.compiler.is_none());
+        assert_eq!(inst.engine.thread_jobs, 0);
+        assert_eq!(inst.compiled_functions(), 2);
+    }
+
+    #[test]
+    fn an_instance_installs_code_that_arrives_after_its_call() {
+        let want = mir14_vm::run_captured(&module(LOOP_AND_CALLS), &config(), b"");
+        let (got, mut inst) = run_background(LOOP_AND_CALLS, 2, false);
+        assert_eq!(got, want);
+        assert!(inst.engine.thread_jobs >= 1);
+        // Whatever was in flight when the call ended is installed at the next call's first
+        // tier check, which then runs compiled code with the same result.
+        inst.engine.wait_for_code = true;
+        let main = inst.main().expect("main");
+        let r = inst.call(main, &[]).expect("runs");
+        assert_eq!(r.bits, 40425);
+        assert_eq!(inst.compiled_functions(), 2);
+        assert!(inst.engine.queued.iter().all(|q| !q));
+        let out = inst.runtime().captured_stdout().to_vec();
+        assert_eq!(out[..want.stdout.len()], want.stdout[..]);
+        assert_eq!(out[want.stdout.len()..], want.stdout[..]);
+    }
+
+    #[test]
+    fn a_long_loop_gives_the_same_output_whenever_its_code_arrives() {
+        // About a million back edges and half a million calls: the code arrives during the run.
+        let src = LOOP_AND_CALLS
+            .replace("%n = const 50", "%n = const 500000")
+            .replace(
+                "%str1 = binop add %str, %i",
+                "%str1 = binop add %str, %zero",
+            );
+        let want = mir14_vm::run_captured(&module(&src), &config(), b"");
+        for wait in [false, true] {
+            let (got, inst) = run_background(&src, 10, wait);
+            assert_eq!(got, want, "wait {wait}");
+            assert!(inst.engine.thread_jobs >= 2, "wait {wait}");
+        }
     }
 
     #[test]

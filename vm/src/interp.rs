@@ -217,6 +217,10 @@ impl<'p> Interp<'p> {
         if *h <= self.threshold {
             return None;
         }
+        // SAFETY: `set_tier`'s contract.
+        if !unsafe { (*t).wants_back_edge(FuncId(func as u32), Block(header)) } {
+            return None;
+        }
         // The tier reads value `v` at `vals[v]`: values share registers (`slots`), so gather
         // them by value.
         let vals: Vec<Val> = self.prog.funcs[func]

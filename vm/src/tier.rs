@@ -42,6 +42,14 @@ pub trait Tier {
         vals: *const Val,
     ) -> Option<Result<Val, Trap>>;
 
+    /// Called on a taken back edge to `header` of hot function `f` before [`Tier::back_edge`]
+    /// (and before the registers are gathered for it): false declines the edge at once, and
+    /// the activation stays interpreted. The default accepts every edge.
+    fn wants_back_edge(&mut self, f: FuncId, header: Block) -> bool {
+        let _ = (f, header);
+        true
+    }
+
     /// A collection is due at an interpreter safepoint: collect with [`Interp::roots`] and
     /// whatever else the engine knows to be live.
     fn collect(&mut self, interp: &mut Interp<'_>, rt: &mut Runtime);
