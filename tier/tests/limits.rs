@@ -38,7 +38,10 @@ fn run_tiered(n: usize) -> (Vec<u8>, usize) {
         Config::default(),
         Io::captured(Vec::new()),
         false,
-        TierOptions { threshold: 0 },
+        TierOptions {
+            threshold: 0,
+            background: false,
+        },
     )
     .expect("loads");
     let main = inst.main().expect("has main");
