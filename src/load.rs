@@ -185,6 +185,13 @@ impl Loaded {
         mir14_rt::DebugInfo::from_sources(&files, &self.module, map)
     }
 
+    /// Runs `f` with a line index of the source text ([`mir14_mir::with_line_index`]), so that
+    /// rendering many diagnostics locates each in O(log n) rather than by a scan of the text.
+    pub fn with_line_index<R>(&self, f: impl FnOnce() -> R) -> R {
+        let (Source::Text(src, _) | Source::Json(src, _)) = &self.source;
+        mir14_mir::with_line_index(src, f)
+    }
+
     /// The source position of an entity, for sorting diagnostics (`None` sorts first).
     pub fn position(&self, loc: Location) -> Option<u32> {
         match &self.source {
@@ -200,15 +207,19 @@ impl Loaded {
         };
         errors.sort_by_key(|e| self.position(e.location));
         let mut out = String::new();
-        for e in &errors {
-            out += &match &self.source {
-                Source::Text(src, map) => match map.span(e.location) {
-                    Some(span) => diag::render(&self.file, src, &diag::verify_report(map, e, span)),
-                    None => self.render(e.location, Severity::Error, &e.message),
-                },
-                Source::Json(..) => self.render(e.location, Severity::Error, &e.message),
-            };
-        }
+        self.with_line_index(|| {
+            for e in &errors {
+                out += &match &self.source {
+                    Source::Text(src, map) => match map.span(e.location) {
+                        Some(span) => {
+                            diag::render(&self.file, src, &diag::verify_report(map, e, span))
+                        }
+                        None => self.render(e.location, Severity::Error, &e.message),
+                    },
+                    Source::Json(..) => self.render(e.location, Severity::Error, &e.message),
+                };
+            }
+        });
         if errors.is_empty() {
             out += &render_plain(&self.file, Severity::Error, "the module does not verify");
         }

@@ -200,9 +200,11 @@ fn check(path: &Path, err: &mut dyn Write) -> i32 {
         // Source order (spec §7.4).
         warnings.sort_by_key(|(loc, _)| l.position(*loc));
         let mut text = String::new();
-        for (loc, message) in warnings {
-            text += &l.render(loc, diag::Severity::Warning, &message);
-        }
+        l.with_line_index(|| {
+            for (loc, message) in warnings {
+                text += &l.render(loc, diag::Severity::Warning, &message);
+            }
+        });
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();
         0

@@ -228,7 +228,10 @@ pub fn compile_object(module: &MirModule, opts: &AotOptions) -> Result<Vec<u8>, 
         let depth = b.ins().iconst(types::I64, opts.max_depth as i64);
         let fuel_on = b.ins().iconst(types::I64, opts.fuel.is_some() as i64);
         let fuel = b.ins().iconst(types::I64, opts.fuel.unwrap_or(0) as i64);
-        let per_call = b.ins().iconst(types::I64, t.stack_per_call as i64);
+        // The depth limit is fixed when the executable is built, so the stack of the functions
+        // active at most once (`stack_once`) is spread over the depth limit's calls.
+        let per_call = t.stack_per_call + t.stack_once.div_ceil(opts.max_depth.max(1));
+        let per_call = b.ins().iconst(types::I64, per_call as i64);
         let max_heap = b
             .ins()
             .iconst(types::I64, opts.max_heap.unwrap_or(0) as i64);

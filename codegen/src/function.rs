@@ -259,6 +259,20 @@ impl<M: Module> FnTranslator<'_, '_, M> {
     fn prologue(&mut self, params: &[ir::Value], blocks: &[ir::Block], trap_block: ir::Block) {
         let f = self.func;
         let mir_entry = Block(0);
+        // Arguments passed by pointer are in the runtime's argument buffer, which the next call
+        // reuses: load them before anything else.
+        let by_pointer: Option<Vec<Pair>> = crate::module::by_pointer(f.params.len()).then(|| {
+            (0..f.params.len())
+                .map(|i| {
+                    let off = (i * 16) as i32;
+                    let flags = MemFlagsData::trusted();
+                    Pair {
+                        tag: self.b.ins().load(types::I64, flags, params[1], off),
+                        bits: self.b.ins().load(types::I64, flags, params[1], off + 8),
+                    }
+                })
+                .collect()
+        });
         // Prologue (spec §5): the depth check and increment, inline; then fuel; then the
         // parameter annotations.
         let cx = self.ctx();
@@ -304,6 +318,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let mut pairs = Vec::new();
         let mut k = 1;
         for (i, p) in f.params.iter().enumerate() {
+            if let Some(loaded) = &by_pointer {
+                self.def(p.value, loaded[i]);
+                pairs.push(loaded[i]);
+                continue;
+            }
             let tag = if self.tagless[self.func_id.index()][i] {
                 let t = self.known_tag(p.value).unwrap_or(tags::VOID);
                 self.iconst(t as i64)
@@ -547,14 +566,38 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let fref = self
             .module
             .declare_func_in_func(self.direct[f.index()], self.b.func);
+        let tagless = self.tagless[f.index()].clone();
+        let all = self.native_args(&tagless, args);
+        (fref, all)
+    }
+
+    /// The native arguments of a direct entry taking `args` whose parameters are `tagless`
+    /// (or, with `tagless` empty, all tagged): the context, then each argument's tag (unless
+    /// its parameter is tagless) and bits; for a function that takes its arguments by pointer
+    /// ([`crate::module::BY_POINTER_PARAMS`]), the context and the runtime's argument buffer
+    /// holding them.
+    fn native_args(&mut self, tagless: &[bool], args: &[Pair]) -> Vec<ir::Value> {
         let mut all = vec![self.ctx()];
+        if crate::module::by_pointer(args.len()) {
+            let n = self.iconst(args.len() as i64);
+            let buf = self.call_rt(control::ARG_BUFFER, &[n])[0];
+            for (i, p) in args.iter().enumerate() {
+                let off = (i * 16) as i32;
+                self.b.ins().store(MemFlagsData::trusted(), p.tag, buf, off);
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), p.bits, buf, off + 8);
+            }
+            all.push(buf);
+            return all;
+        }
         for (i, p) in args.iter().enumerate() {
-            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
+            if !tagless.get(i).copied().unwrap_or(false) {
                 all.push(p.tag);
             }
             all.push(p.bits);
         }
-        (fref, all)
+        all
     }
 
     /// The static method `b::method` for a call with receiver `r` and `nargs` arguments, after
@@ -617,13 +660,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         self.b.ins().brif(code, fast, &[], slow, &[]);
         // Compiled: the direct entry, with the callee's signature.
         self.b.switch_to_block(fast);
-        let mut all = vec![self.ctx()];
-        for (i, p) in args.iter().enumerate() {
-            if !self.tagless[f.index()].get(i).copied().unwrap_or(false) {
-                all.push(p.tag);
-            }
-            all.push(p.bits);
-        }
+        let tagless = self.tagless[f.index()].clone();
+        let all = self.native_args(&tagless, args);
         let sig = crate::module::direct_signature(&*self.module, &self.tagless[f.index()]);
         let sigref = self.b.import_signature(sig);
         let call = self.b.ins().call_indirect(sigref, code, &all);

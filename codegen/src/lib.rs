@@ -35,6 +35,11 @@
 //!
 //! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
 //!   entry signatures, [`define_bytes`];
+//! - [`compile`]: compiling one function with a chosen ISA into bytes and defining them
+//!   ([`compile::compile_to_bytes`], [`compile::define_compiled`]); functions of more than
+//!   [`compile::BIG_FUNCTION_BLOCKS`] Cranelift blocks are compiled by the whole-module
+//!   translator with cheap settings (`opt_level=none`, and single-pass register allocation on
+//!   many loops; [`compile::settings_for`]), whose compile time is linear;
 //! - [`imports`]: runtime functions as Cranelift imports;
 //! - `compiled`: [`compile_function`] and [`define_compiled`], code generation apart from
 //!   the module (a background compile thread);
@@ -47,6 +52,7 @@
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
 
+pub mod compile;
 mod compiled;
 mod function;
 pub mod imports;

@@ -63,7 +63,7 @@ impl JitInstance {
         rt.check_arity_named(&format!("@{}", rt.func_name(f)), f, 0, args.len())?;
         self.ctx.depth = 0;
         self.ctx.rt.depth = 0;
-        let stack = rtabi::stack_size_for(self.ctx.max_depth, self.compiled.stack_per_call);
+        let stack = self.compiled.stack_size(self.ctx.max_depth);
         let ctx = SendPtr(&mut *self.ctx as *mut Ctx);
         let args = args.to_vec();
         let res = std::thread::scope(|s| {

@@ -31,8 +31,20 @@ pub struct Compiled {
     /// Each function entry's code: (address, size in bytes, symbol name), the direct and the
     /// array entry of every function.
     pub code: Vec<(usize, u32, String)>,
-    /// The most native stack one MIR call takes (from the real frame sizes).
+    /// The most native stack one MIR call of a function that can be active more than once at
+    /// a time takes (from the real frame sizes).
     pub stack_per_call: u64,
+    /// The native stack of the functions active at most once at a time (the sum of their
+    /// frames; see `mir14_codegen::Translated::stack_once`).
+    pub stack_once: u64,
+}
+
+impl Compiled {
+    /// The native stack a run of this code with depth limit `max_depth` needs.
+    pub fn stack_size(&self, max_depth: u64) -> usize {
+        rtabi::stack_size_for(max_depth, self.stack_per_call)
+            .saturating_add(self.stack_once as usize)
+    }
 }
 
 impl Compiled {
@@ -196,6 +208,7 @@ pub fn compile_with(mir: &MirModule, fuel: bool, config: &Config) -> Result<Comp
         compile_time,
         code,
         stack_per_call: t.stack_per_call,
+        stack_once: t.stack_once,
     })
 }
 
@@ -230,7 +243,7 @@ pub fn run_with(
     let main = mir
         .function_by_name("main")
         .ok_or("the module has no @main function")?;
-    let stack = rtabi::stack_size_for(config.max_depth, compiled.stack_per_call);
+    let stack = compiled.stack_size(config.max_depth);
     let status = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("mir14-jit".into())

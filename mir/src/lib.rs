@@ -22,7 +22,8 @@ pub mod verify;
 
 pub use ir::*;
 pub use span::{
-    line_col, Diagnostic, FunctionSpans, Location, LoopPart, Part, SourceMap, Span, VerifyError,
+    line_col, with_line_index, Diagnostic, FunctionSpans, LineIndex, Location, LoopPart, Part,
+    SourceMap, Span, VerifyError,
 };
 pub use text::{parse, print};
 pub use verify::verify;

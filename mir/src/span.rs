@@ -5,7 +5,9 @@
 //! turns them into spans with [`SourceMap::span`] and into `line:col` with [`line_col`].
 
 use crate::ir::{Block, BoxId, FuncId, ImportId};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A half-open byte range `start..end` of the source text.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -219,8 +221,21 @@ impl SourceMap {
     }
 }
 
-/// The 1-based line and column (in characters) of byte `offset` in `src`.
+/// The 1-based line and column (in characters) of byte `offset` in `src`. Inside
+/// [`with_line_index`] for `src` it takes O(log n + length of the line) through the
+/// [`LineIndex`] made once for the text; elsewhere it scans the text up to `offset`.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let indexed = CURRENT_INDEX.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(ptr, len, _)| *ptr == src.as_ptr() as usize && *len == src.len())
+            .map(|(_, _, index)| Rc::clone(index))
+    });
+    if let Some(index) = indexed {
+        return index.line_col(src, offset);
+    }
+    #[cfg(test)]
+    SCANS.with(|c| c.set(c.get() + 1));
     let offset = offset.min(src.len());
     // A byte scan (a `\n` byte is always the character `\n` in UTF-8), which the compiler
     // vectorizes: callers locate one diagnostic at a time.
@@ -230,10 +245,82 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    let col = src
-        .get(line_start..offset)
-        .map_or(1, |s| s.chars().count() + 1);
-    (line, col)
+    (line, column(src, line_start, offset))
+}
+
+/// The 1-based column of byte `offset` on the line starting at byte `line_start`: the
+/// characters before it, plus one (1 when `offset` is not on a character boundary).
+fn column(src: &str, line_start: usize, offset: usize) -> usize {
+    src.get(line_start..offset)
+        .map_or(1, |s| s.chars().count() + 1)
+}
+
+/// The start of every line of a text, computed once (one scan), so that locating a byte offset
+/// is a binary search: what [`line_col`] uses inside [`with_line_index`], for callers that
+/// locate many diagnostics in one text (`check` on a program with one warning per loop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineIndex {
+    /// The byte offset of the start of each line: 0, then one past every `\n`.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of `src`'s lines.
+    pub fn new(src: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(
+                src.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// [`line_col`] of `offset` in `src`, the text this index was made from.
+    pub fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(src.len());
+        // The number of lines starting at or before `offset` is the 1-based line.
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        (line, column(src, self.starts[line - 1], offset))
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`line_col`] scanned a text on this thread (tests check the index is used).
+    static SCANS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+thread_local! {
+    /// The text [`with_line_index`] runs for on this thread (its address and length) and its
+    /// index.
+    static CURRENT_INDEX: RefCell<Option<(usize, usize, Rc<LineIndex>)>> =
+        const { RefCell::new(None) };
+}
+
+/// Runs `f` with a [`LineIndex`] of `src` made once, which every [`line_col`] of `src` (the
+/// same text: address and length) on this thread uses until `f` returns: the diagnostics
+/// renderers locate each diagnostic in O(log n) instead of scanning the text. The borrow of
+/// `src` lasts as long as `f` runs, so the text cannot change or move meanwhile. Calls nest.
+pub fn with_line_index<R>(src: &str, f: impl FnOnce() -> R) -> R {
+    let entry = (
+        src.as_ptr() as usize,
+        src.len(),
+        Rc::new(LineIndex::new(src)),
+    );
+    let saved = CURRENT_INDEX.with(|c| c.borrow_mut().replace(entry));
+    // Restores the previous index even if `f` panics.
+    struct Restore(Option<(usize, usize, Rc<LineIndex>)>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let saved = self.0.take();
+            CURRENT_INDEX.with(|c| *c.borrow_mut() = saved);
+        }
+    }
+    let _restore = Restore(saved);
+    f()
 }
 
 impl std::fmt::Display for Span {
@@ -317,5 +404,74 @@ mod display_tests {
             "function #1, block #0, instruction 2: use of undefined value %x"
         );
         assert_eq!(Location::Module.to_string(), "the module");
+    }
+}
+
+#[cfg(test)]
+mod line_index_tests {
+    use super::*;
+
+    /// Every offset of `src`, by the scan and by the index, gives the same position.
+    fn agree(src: &str) {
+        let index = LineIndex::new(src);
+        for offset in 0..=src.len() + 2 {
+            let scanned = line_col(src, offset);
+            assert_eq!(index.line_col(src, offset), scanned, "{src:?} at {offset}");
+            assert_eq!(
+                with_line_index(src, || line_col(src, offset)),
+                scanned,
+                "{src:?} at {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_scan() {
+        for src in [
+            "",
+            "a",
+            "\n",
+            "ab\ncd",
+            "ab\n\ncd\n",
+            "é\nxé y\r\nz",
+            "\n\n\n",
+        ] {
+            agree(src);
+        }
+        assert_eq!(LineIndex::new("ab\ncd").line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn the_index_is_used_only_for_its_own_text_and_restored_after() {
+        let a = "x\ny\nz".to_string();
+        let b = a.clone();
+        with_line_index(&a, || {
+            assert!(CURRENT_INDEX.with(|c| c.borrow().is_some()));
+            // Another text with the same content and length: located by a scan, same answer.
+            assert_eq!(line_col(&b, 4), (3, 1));
+            assert_eq!(line_col(&a, 4), (3, 1));
+            // A prefix of the text (same address, shorter) is not the indexed text.
+            assert_eq!(line_col(&a[..3], 9), (2, 2));
+            with_line_index(&b, || assert_eq!(line_col(&a, 2), (2, 1)));
+            assert!(CURRENT_INDEX.with(|c| c.borrow().as_ref().unwrap().0 == a.as_ptr() as usize));
+        });
+        assert!(CURRENT_INDEX.with(|c| c.borrow().is_none()));
+    }
+
+    #[test]
+    fn locating_many_diagnostics_inside_the_index_does_not_scan() {
+        // 20,000 lines, a diagnostic on every 10th: with the index, no scan of the text.
+        let src = "%x = const 1\n".repeat(20_000);
+        let before = SCANS.with(|c| c.get());
+        let total: usize = with_line_index(&src, || {
+            (0..src.len())
+                .step_by(130)
+                .map(|o| line_col(&src, o).0)
+                .sum()
+        });
+        assert_eq!(total, (0..20_000).step_by(10).map(|l| l + 1).sum::<usize>());
+        assert_eq!(SCANS.with(|c| c.get()), before);
+        line_col(&src, 5);
+        assert_eq!(SCANS.with(|c| c.get()), before + 1);
     }
 }

@@ -145,11 +145,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let n = vals.len() + pre.is_some() as usize;
         let sig = tagged_signature(&*self.module, n);
         let sig_ref = self.b.import_signature(sig);
-        let mut all = vec![self.ctx()];
-        for p in pre.iter().chain(vals) {
-            all.push(p.tag);
-            all.push(p.bits);
-        }
+        let args: Vec<Pair> = pre.iter().chain(vals).copied().collect();
+        let all = self.native_args(&[], &args);
         self.leave();
         self.b.ins().return_call_indirect(sig_ref, target, &all);
     }

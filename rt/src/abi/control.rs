@@ -6,7 +6,27 @@ use super::Ctx;
 use crate::{Site, Trap, Val};
 use mir14_mir::{Block, FuncId};
 
+thread_local! {
+    /// The buffer of [`ARG_BUFFER`] (grown to the longest argument list, never shrunk).
+    static ARGS: std::cell::RefCell<Vec<Val>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 rt_functions! {
+    /// The memory for the `n` arguments (16 bytes each: tag, bits) of a call of a MIR function
+    /// that takes its arguments by pointer (more than `mir14_codegen`'s `BY_POINTER_PARAMS`):
+    /// the caller stores them there and the callee loads them first thing, before anything
+    /// else runs, so one buffer per thread serves every such call and no native frame holds a
+    /// long argument list. Valid until the next call of this function on the thread.
+    ARG_BUFFER = fn mir14_rt_arg_buffer(_ctx: *mut Ctx, n: u64) -> u64 {
+        ARGS.with(|a| {
+            let mut a = a.borrow_mut();
+            if a.len() < n as usize {
+                a.resize(n as usize, Val::VOID);
+            }
+            a.as_mut_ptr() as u64
+        })
+    }
+
     /// Entering function `f` at the depth limit: always traps `StackOverflow` at `f`'s entry.
     STACK_OVERFLOW = fn mir14_rt_stack_overflow(ctx: *mut Ctx, f: u64) -> Val {
         let (cx, _) = unsafe { cx(ctx) };
