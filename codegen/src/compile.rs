@@ -7,17 +7,29 @@
 //! which applies the relocations as `define_function` would have.
 
 use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context};
 use cranelift_module::{FuncId as ClFuncId, Module, ModuleError, ModuleReloc, ModuleResult};
 
+/// A translated function (Cranelift IR, not yet compiled) and the module function it defines.
+/// `Send`: it can be compiled on another thread ([`compile_function`]).
+pub struct FunctionIr {
+    /// The module function this IR defines.
+    pub id: ClFuncId,
+    /// The IR.
+    pub func: Function,
+}
+
 /// Machine code of one function, compiled but not yet defined in a module.
 #[derive(Clone)]
-pub struct CompiledCode {
+pub struct CompiledFunction {
+    /// The module function it defines.
+    pub id: ClFuncId,
     /// The alignment the code needs, in bytes.
-    pub alignment: u64,
-    /// The machine code.
+    pub align: u64,
+    /// The machine code and its constants.
     pub bytes: Vec<u8>,
     /// Its relocations, in the module's terms (functions by their Cranelift `FuncId`).
     pub relocs: Vec<ModuleReloc>,
@@ -32,8 +44,8 @@ pub fn compile_to_bytes(
     isa: &dyn TargetIsa,
     ctx: &mut Context,
     id: ClFuncId,
-) -> ModuleResult<CompiledCode> {
-    let alignment = ctx
+) -> ModuleResult<CompiledFunction> {
+    let align = ctx
         .compile(isa, &mut ControlPlane::default())
         .map_err(ModuleError::from)?
         .buffer
@@ -50,20 +62,25 @@ pub fn compile_to_bytes(
         .iter()
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
-    Ok(CompiledCode {
-        alignment,
+    Ok(CompiledFunction {
+        id,
+        align,
         bytes: code.buffer.data().to_vec(),
         relocs,
     })
 }
 
-/// Defines function `id` of `module` with code from [`compile_to_bytes`].
-pub fn define_compiled<M: Module>(
-    module: &mut M,
-    id: ClFuncId,
-    code: &CompiledCode,
-) -> ModuleResult<()> {
-    module.define_function_bytes(id, code.alignment, &code.bytes, &code.relocs)
+/// Compiles `ir` with `isa` (the module's own, or a cheaper one with the same target flags):
+/// [`compile_to_bytes`] on a fresh context. Touches nothing but its arguments, so it can run on
+/// another thread (background compilation); the error is Cranelift's message.
+pub fn compile_function(isa: &dyn TargetIsa, ir: FunctionIr) -> Result<CompiledFunction, String> {
+    let mut ctx = Context::for_function(ir.func);
+    compile_to_bytes(isa, &mut ctx, ir.id).map_err(|e| e.to_string())
+}
+
+/// Defines `code` in `module` (the module it was translated for); the caller finalizes.
+pub fn define_compiled<M: Module>(module: &mut M, code: &CompiledFunction) -> ModuleResult<()> {
+    module.define_function_bytes(code.id, code.align, &code.bytes, &code.relocs)
 }
 
 /// Compiles the function in `ctx` with `isa` (instead of the module's own) and defines it as
@@ -75,7 +92,7 @@ pub fn define_function_with_isa<M: Module>(
     ctx: &mut Context,
 ) -> ModuleResult<()> {
     let code = compile_to_bytes(isa, ctx, id)?;
-    define_compiled(module, id, &code)
+    define_compiled(module, &code)
 }
 
 /// The number of Cranelift blocks from which a function is compiled with cheap settings
@@ -334,5 +351,76 @@ mod tests {
         }
         // SAFETY: no code of the module runs any more.
         unsafe { m.free_memory() };
+    }
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder, UserFuncName};
+    use cranelift_codegen::settings::{self, Configurable};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use cranelift_module::{Linkage, Module};
+    use cranelift_object::{ObjectBuilder, ObjectModule};
+
+    /// `g(x) = f(x) + 1`, `f` an import: one call relocation.
+    fn build(module: &mut ObjectModule) -> (FunctionIr, ClFuncId) {
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
+        let f = module
+            .declare_function("f", Linkage::Import, &sig)
+            .expect("declares f");
+        let g = module
+            .declare_function("g", Linkage::Export, &sig)
+            .expect("declares g");
+        let mut func = Function::with_name_signature(UserFuncName::user(0, g.as_u32()), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let x = b.block_params(entry)[0];
+        let fref = module.declare_func_in_func(f, b.func);
+        let call = b.ins().call(fref, &[x]);
+        let r = b.inst_results(call)[0];
+        let one = b.ins().iconst(types::I64, 1);
+        let s = b.ins().iadd(r, one);
+        b.ins().return_(&[s]);
+        b.finalize(module.target_config());
+        (FunctionIr { id: g, func }, f)
+    }
+
+    #[test]
+    fn compiles_on_another_thread_and_defines_with_the_relocations() {
+        let mut fb = settings::builder();
+        fb.set("is_pic", "true").expect("setting");
+        let isa = cranelift_native::builder()
+            .expect("host")
+            .finish(settings::Flags::new(fb))
+            .expect("isa");
+        let ob = ObjectBuilder::new(isa.clone(), "t", cranelift_module::default_libcall_names())
+            .expect("builder");
+        let mut module = ObjectModule::new(ob);
+        let (ir, f) = build(&mut module);
+        let g = ir.id;
+        let code = std::thread::spawn(move || compile_function(&*isa, ir))
+            .join()
+            .expect("thread")
+            .expect("compiles");
+        assert_eq!(code.id, g);
+        assert!(!code.bytes.is_empty() && code.align >= 1);
+        // The one relocation is the call of `f`, named as the module names it.
+        assert_eq!(code.relocs.len(), 1);
+        assert!(matches!(
+            code.relocs[0].name,
+            cranelift_module::ModuleRelocTarget::User { namespace: 0, index } if index == f.as_u32()
+        ));
+        define_compiled(&mut module, &code).expect("defines");
+        // Defining twice is the module's error, not a panic.
+        assert!(define_compiled(&mut module, &code).is_err());
+        let obj = module.finish().emit().expect("emits");
+        assert!(!obj.is_empty());
     }
 }

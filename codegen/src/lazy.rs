@@ -3,7 +3,7 @@
 //! table of direct entries ([`TierLinks`]), and a loop header can get an on-stack-replacement
 //! entry that continues an interpreted activation in compiled code.
 
-use crate::compiled::FunctionIr;
+use crate::compile::FunctionIr;
 use crate::function::FnTranslator;
 use crate::imports::RuntimeImports;
 use crate::module::{array_signature, build_array_entry, direct_signature, tagless_params};

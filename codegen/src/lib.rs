@@ -36,13 +36,12 @@
 //! - `module`: [`translate_module`] (declares every function's two entries, defines them), the
 //!   entry signatures, [`define_bytes`];
 //! - [`compile`]: compiling one function with a chosen ISA into bytes and defining them
-//!   ([`compile::compile_to_bytes`], [`compile::define_compiled`]); functions of more than
+//!   ([`compile::compile_to_bytes`], [`compile_function`] for IR handed to another thread
+//!   (background compilation), [`define_compiled`]); functions of more than
 //!   [`compile::BIG_FUNCTION_BLOCKS`] Cranelift blocks are compiled by the whole-module
 //!   translator with cheap settings (`opt_level=none`, and single-pass register allocation on
 //!   many loops; [`compile::settings_for`]), whose compile time is linear;
 //! - [`imports`]: runtime functions as Cranelift imports;
-//! - `compiled`: [`compile_function`] and [`define_compiled`], code generation apart from
-//!   the module (a background compile thread);
 //! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
 //!   table, OSR entries at loop headers);
 //! - `function`: the translator of one function (prologue, blocks, phis, traps), with
@@ -53,13 +52,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod compile;
-mod compiled;
 mod function;
 pub mod imports;
 mod lazy;
 mod module;
 
-pub use compiled::{compile_function, define_compiled, CompiledFunction, FunctionIr};
+pub use compile::{compile_function, define_compiled, CompiledFunction, FunctionIr};
 pub use lazy::{osr_signature, LazyModule};
 pub use module::{
     array_name, array_signature, define_bytes, direct_name, translate_module, Translated,
