@@ -177,7 +177,7 @@ impl<'p> Interp<'p> {
     }
 
     /// The collector's roots in every active frame (spec §5): the registers of the values live
-    /// at the safepoint where each frame stands ([`crate::decode::FrameRoots`]; a frame stands
+    /// at the safepoint where each frame stands (`decode::FrameRoots`; a frame stands
     /// at the instruction before its saved pc, which every safepoint and call saves).
     pub fn roots(&mut self) -> &[Val] {
         let mut buf = std::mem::take(&mut self.root_buf);
