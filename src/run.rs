@@ -38,12 +38,7 @@ impl Backend {
 /// The backend used when `--backend` is not given: `tiered` where Cranelift supports the
 /// host architecture (x86_64, aarch64, riscv64, s390x), else `vm` (spec §9).
 pub fn default_backend() -> Backend {
-    if cfg!(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )) {
+    if mir14_tier::HOST_SUPPORTED {
         Backend::Tiered
     } else {
         Backend::Vm

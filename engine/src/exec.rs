@@ -44,12 +44,7 @@ impl Backend {
 impl Default for Backend {
     /// [`Backend::Tiered`] where Cranelift supports the host, else [`Backend::Vm`].
     fn default() -> Backend {
-        if cfg!(any(
-            target_arch = "x86_64",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "s390x"
-        )) {
+        if mir14_tier::HOST_SUPPORTED {
             Backend::Tiered
         } else {
             Backend::Vm

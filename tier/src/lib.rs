@@ -41,6 +41,16 @@
 //! compiled for later calls. [`run`], [`run_with_io`] and [`run_captured`] run `@main` once and
 //! mirror `mir14_vm`'s and `mir14_jit`'s.
 
+/// Whether Cranelift generates code for the host architecture (x86_64, aarch64, riscv64,
+/// s390x): where it does, tiered execution is the default backend of the CLI and the engine;
+/// elsewhere the interpreter is.
+pub const HOST_SUPPORTED: bool = cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+));
+
 use cranelift_jit::JITModule;
 use cranelift_module::Module as _;
 use mir14_codegen::{
