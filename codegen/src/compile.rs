@@ -110,13 +110,21 @@ pub const BIG_FUNCTION_BLOCKS: usize = 1024;
 /// register allocator ([`Settings::NoOptSinglePass`]).
 pub const MANY_LOOPS: usize = 64;
 
-/// Whether the function in `ctx` is big enough for cheap settings ([`BIG_FUNCTION_BLOCKS`]).
+/// The number of phis in one block from which a function gets cheap settings and the
+/// single-pass register allocator ([`Settings::NoOptSinglePass`]): regalloc2's backtracking
+/// allocator is quadratic in the values a loop carries at once (a loop header with 10,000 phis
+/// took 0.7 s, 20,000 took 2.8 s; single-pass: 0.04 s and 0.10 s), while below it the cost is
+/// a few milliseconds (2,048 phis: 40 ms against 10 ms).
+pub const MANY_PHIS: usize = 1024;
+
+/// Whether the function in `ctx` is big enough for cheap settings: [`BIG_FUNCTION_BLOCKS`]
+/// blocks, or a block with at least [`MANY_PHIS`] parameters.
 pub fn is_big(ctx: &Context) -> bool {
-    ctx.func
-        .layout
-        .blocks()
-        .nth(BIG_FUNCTION_BLOCKS - 1)
-        .is_some()
+    let f = &ctx.func;
+    f.layout.blocks().nth(BIG_FUNCTION_BLOCKS - 1).is_some()
+        || f.layout
+            .blocks()
+            .any(|b| f.dfg.block_params(b).len() >= MANY_PHIS)
 }
 
 /// The Cranelift settings a function is compiled with.
@@ -129,7 +137,8 @@ pub enum Settings {
     /// loops.
     NoOpt,
     /// `opt_level=none` and `regalloc_algorithm=single_pass`: big functions with reducible
-    /// control flow and at least [`MANY_LOOPS`] loops.
+    /// control flow and at least [`MANY_LOOPS`] loops or a block of at least [`MANY_PHIS`]
+    /// phis.
     NoOptSinglePass,
 }
 
@@ -138,8 +147,9 @@ pub enum Settings {
 /// - irreducible control flow: [`Settings::Default`]: both cheap settings are quadratic there
 ///   (10,000 irreducible two-block cycles in a row: 1.3 s by default, 6 s with `opt_level=none`
 ///   or with the single-pass allocator, 3.8× per doubling), the default pipeline is not;
-/// - at least [`MANY_LOOPS`] loops: [`Settings::NoOptSinglePass`] (the backtracking allocator
-///   is quadratic on deep loop nests with either optimization level);
+/// - at least [`MANY_LOOPS`] loops or a block of at least [`MANY_PHIS`] phis:
+///   [`Settings::NoOptSinglePass`] (the backtracking allocator is quadratic on deep loop nests
+///   and on loops carrying thousands of values, with either optimization level);
 /// - otherwise [`Settings::NoOpt`]: the single-pass allocator brings nothing on loop-free code
 ///   and is quadratic on a block with thousands of predecessors (a 10,000-input phi: 1.2 s, and
 ///   4.8 s at 20,000, against 0.5 s and 1.8 s without it).
@@ -149,7 +159,15 @@ pub fn settings_for(f: &mir14_mir::Function) -> Settings {
     let dom = DomTree::new(&cfg);
     if !irreducible_entries(&cfg, &dom).is_empty() {
         Settings::Default
-    } else if BackEdges::new(&cfg, &dom).len() >= MANY_LOOPS {
+    } else if BackEdges::new(&cfg, &dom).len() >= MANY_LOOPS
+        || f.blocks.values().any(|b| {
+            b.insts
+                .iter()
+                .take_while(|i| matches!(i, mir14_mir::Inst::Phi { .. }))
+                .nth(MANY_PHIS - 1)
+                .is_some()
+        })
+    {
         Settings::NoOptSinglePass
     } else {
         Settings::NoOpt

@@ -38,9 +38,10 @@
 //! - [`compile`]: compiling one function with a chosen ISA into bytes and defining them
 //!   ([`compile::compile_to_bytes`], [`compile_function`] for IR handed to another thread
 //!   (background compilation), [`define_compiled`]); functions of more than
-//!   [`compile::BIG_FUNCTION_BLOCKS`] Cranelift blocks are compiled by the whole-module
-//!   translator with cheap settings (`opt_level=none`, and single-pass register allocation on
-//!   many loops; [`compile::settings_for`]), whose compile time is linear;
+//!   [`compile::BIG_FUNCTION_BLOCKS`] Cranelift blocks, or with a block of
+//!   [`compile::MANY_PHIS`] parameters, are compiled by the whole-module translator with cheap
+//!   settings (`opt_level=none`, and single-pass register allocation on many loops or phis;
+//!   [`compile::settings_for`]), whose compile time is linear;
 //! - [`imports`]: runtime functions as Cranelift imports;
 //! - `lazy`: [`LazyModule`], per-function translation for tiered execution (calls through a
 //!   table, OSR entries at loop headers);

@@ -6,6 +6,7 @@ use mir14_mir::{
     Module, TypeName, TypeOpKind, UnaryOp,
 };
 use mir14_rt::{Runtime, Site, Val};
+use std::collections::{HashMap, HashSet};
 
 /// A decoded instruction. Register operands are indexes into the frame's register window.
 #[derive(Clone, Debug)]
@@ -458,26 +459,45 @@ fn decode_func(
     // Edge targets are patched once every block start is known.
     let scratch_placeholder = u32::MAX;
 
+    // The parallel copy of each edge (from, to): `to`'s phis in order, each with its first input
+    // from `from`, as (dest, source) slots (copies of a slot to itself left out). Built once, in
+    // time linear in the phis' inputs: a block may have thousands of predecessors and phis.
+    let mut pcopies: HashMap<(usize, usize), Vec<(u32, u32)>> = HashMap::new();
+    for (to, data) in f.blocks.iter() {
+        for inst in &data.insts {
+            let Inst::Phi { dest, inputs } = inst else {
+                break;
+            };
+            let d = val(*dest)?;
+            // The predecessors seen in this phi (only the first input from each counts).
+            let mut seen: HashSet<usize> = HashSet::new();
+            for &(p, v) in inputs {
+                if !seen.insert(p.index()) {
+                    continue;
+                }
+                let s = val(v)?;
+                let copy = pcopies.entry((p.index(), to.index())).or_default();
+                if d != s {
+                    copy.push((d, s));
+                }
+            }
+        }
+    }
+    let no_copy: Vec<(u32, u32)> = Vec::new();
     let make_edge = |from: usize,
                      to: usize,
                      edges: &mut Vec<Edge>,
                      moves: &mut Vec<(u32, u32)>,
                      temps: &mut u32|
      -> Result<u32, String> {
-        // The parallel copy of `to`'s phis for predecessor `from`.
-        let mut pcopy: Vec<(u32, u32)> = Vec::new();
-        for inst in &f.blocks[Block(to as u32)].insts {
-            let Inst::Phi { dest, inputs } = inst else {
-                break;
-            };
-            if let Some((_, v)) = inputs.iter().find(|(p, _)| p.0 as usize == from) {
-                let (d, s) = (val(*dest)?, val(*v)?);
-                if d != s {
-                    pcopy.push((d, s));
-                }
-            }
-        }
-        let conflict = pcopy.iter().any(|(d, _)| pcopy.iter().any(|(_, s)| s == d));
+        let pcopy = pcopies.get(&(from, to)).unwrap_or(&no_copy);
+        // A conflict: some destination is also read by the copy (a set past a few copies).
+        let conflict = if pcopy.len() <= 8 {
+            pcopy.iter().any(|(d, _)| pcopy.iter().any(|(_, s)| s == d))
+        } else {
+            let dests: HashSet<u32> = pcopy.iter().map(|&(d, _)| d).collect();
+            pcopy.iter().any(|(_, s)| dests.contains(s))
+        };
         let mv_start = moves.len() as u32;
         if conflict {
             // Read every source into a temporary first, then write the destinations.
@@ -489,7 +509,7 @@ fn decode_func(
             }
             *temps = (*temps).max(pcopy.len() as u32);
         } else {
-            moves.extend_from_slice(&pcopy);
+            moves.extend_from_slice(pcopy);
         }
         edges.push(Edge {
             pc: scratch_placeholder,

@@ -196,13 +196,12 @@ impl<'p> Observer<'p> {
             if !matches!(inst, Inst::Phi { .. }) {
                 let mut uses = Vec::new();
                 inst.for_each_use(|v| uses.push(v));
-                let mut seen = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 let mut parts = Vec::new();
                 for v in uses {
-                    if seen.contains(&v) {
+                    if !seen.insert(v) {
                         continue;
                     }
-                    seen.push(v);
                     let shown = match &known {
                         Some((k, text)) if *k == v => text.clone(),
                         _ => self.value(rt, regs, f, base, v),

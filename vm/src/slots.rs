@@ -119,7 +119,8 @@ fn assign_with_budget(f: &Function, walk_budget: Option<u64>) -> (Vec<u32>, u32)
         }
         if let Some(last) = data.insts.last().filter(|i| i.is_terminator()) {
             for t in last.successors() {
-                if t.index() < nb && !preds[t.index()].contains(&b) {
+                // A block's edges are added together: a repeated one is the last entry.
+                if t.index() < nb && preds[t.index()].last() != Some(&b) {
                     preds[t.index()].push(b);
                 }
             }

@@ -190,7 +190,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let Some(list) = self.roots.points.at(bid, i) else {
             return;
         };
-        if !self.roots.heapish[dest.index()] || !list.contains(&dest) {
+        if !self.roots.heapish[dest.index()] || list.binary_search(&dest).is_err() {
             return;
         }
         let Some(k) = self.roots.count else {

@@ -46,6 +46,8 @@ impl CallGraph {
     pub fn new(m: &Module) -> CallGraph {
         let n = m.functions.len();
         let mut edges: Vec<CallEdge> = Vec::new();
+        // The edges already in `edges` (a hash set: a module may hold many thousands of calls).
+        let mut seen_edges: std::collections::HashSet<CallEdge> = Default::default();
         let mut dynamic = vec![false; n];
         // Names to ids; the first declaration of a name wins, as in the parser.
         let mut by_name: std::collections::HashMap<&str, FuncId> = Default::default();
@@ -61,7 +63,7 @@ impl CallGraph {
                         callee,
                         kind,
                     };
-                    if !edges.contains(&e) {
+                    if seen_edges.insert(e) {
                         edges.push(e);
                     }
                 }
@@ -113,16 +115,16 @@ impl CallGraph {
         }
         let mut callees = vec![Vec::new(); n];
         let mut callers = vec![Vec::new(); n];
+        // Caller-callee pairs already listed (edges of different kinds share a pair).
+        let mut pairs: std::collections::HashSet<(FuncId, FuncId)> = Default::default();
         for e in &edges {
             graph.add_edge(
                 NodeIndex::new(e.caller.index()),
                 NodeIndex::new(e.callee.index()),
                 e.kind,
             );
-            if !callees[e.caller.index()].contains(&e.callee) {
+            if pairs.insert((e.caller, e.callee)) {
                 callees[e.caller.index()].push(e.callee);
-            }
-            if !callers[e.callee.index()].contains(&e.caller) {
                 callers[e.callee.index()].push(e.caller);
             }
         }

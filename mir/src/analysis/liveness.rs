@@ -160,7 +160,8 @@ impl SafepointRoots {
         out
     }
 
-    /// The roots at instruction `inst` (its index in block `b`), if it is a reachable safepoint.
+    /// The roots at instruction `inst` (its index in block `b`), if it is a reachable safepoint,
+    /// sorted by value.
     pub fn at(&self, b: Block, inst: usize) -> Option<&[Value]> {
         let lo = *self.block_start.get(b.index())? as usize;
         let hi = *self.block_start.get(b.index() + 1)? as usize;

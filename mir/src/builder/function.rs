@@ -312,7 +312,8 @@ impl FunctionBuilder {
         if inst.is_terminator() {
             for s in inst.successors() {
                 let preds = &mut self.blocks[s.index()].preds;
-                if !preds.contains(&b) {
+                // A block's edges are added together: a repeated one is the last entry.
+                if preds.last() != Some(&b) {
                     preds.push(b);
                 }
             }

@@ -32,6 +32,7 @@ pub fn parse(src: &str) -> Result<(Module, SourceMap), Vec<Diagnostic>> {
         pos: 0,
         map: SourceMap::default(),
         parts: Vec::new(),
+        numbered_counts: [0; 2],
     };
     let doc = p.module().map_err(|d| vec![d])?;
     match lower(&doc) {
@@ -65,6 +66,9 @@ struct Parser<'a> {
     map: SourceMap,
     /// The parts of the instruction being parsed (see [`Part`]), in the order written.
     parts: Vec<(Part, Span)>,
+    /// How many [`Part::Use`]s and [`Part::Label`]s `parts` holds (kept so that numbering the
+    /// next one is O(1), not a scan: a phi or a call may have many thousands).
+    numbered_counts: [usize; 2],
 }
 
 impl Parser<'_> {
@@ -225,13 +229,10 @@ impl Parser<'_> {
         what: &str,
         part: fn(usize) -> Part,
     ) -> PResult<String> {
-        let same = std::mem::discriminant(&part(0));
-        let n = self
-            .parts
-            .iter()
-            .filter(|(p, _)| std::mem::discriminant(p) == same)
-            .count();
+        let slot = usize::from(matches!(part(0), Part::Label(_)));
+        let n = self.numbered_counts[slot];
         let t = self.expect(kind, what)?;
+        self.numbered_counts[slot] += 1;
         self.part(part(n), t.span);
         Ok(t.text(self.src).to_string())
     }
@@ -427,6 +428,7 @@ impl Parser<'_> {
             while *self.kind() != TokenKind::RBrace && !self.at_label() {
                 let istart = self.tok().span.start;
                 self.parts.clear();
+                self.numbered_counts = [0; 2];
                 insts.push(self.inst()?);
                 let key = (spans.insts.len() as u32, inst_spans.len());
                 for (part, span) in self.parts.drain(..) {
