@@ -117,6 +117,14 @@ pub const MANY_LOOPS: usize = 64;
 /// a few milliseconds (2,048 phis: 40 ms against 10 ms).
 pub const MANY_PHIS: usize = 1024;
 
+/// The number of predecessors from which a MIR block is a *wide join*: its phis travel
+/// through a stack slot instead of block parameters and its incoming edges enter through a
+/// tree of forwarding blocks of fan-in 16 (see `function/wide.rs`). regalloc2's dominator tree
+/// and its block-parameter move insertion are quadratic on a join of n predecessors under an
+/// n-deep dominator chain (a 10,000-input phi: 0.6 s, 20,000: 2.0 s, 40,000: 7.8 s); below it
+/// block parameters cost nothing measurable and keep the phis in registers.
+pub const WIDE_JOIN_PREDS: usize = 256;
+
 /// Whether the function in `ctx` is big enough for cheap settings: [`BIG_FUNCTION_BLOCKS`]
 /// blocks, or a block with at least [`MANY_PHIS`] parameters.
 pub fn is_big(ctx: &Context) -> bool {

@@ -9,6 +9,7 @@ mod inst;
 mod ops;
 mod roots;
 mod tail;
+mod wide;
 
 use crate::imports::RuntimeImports;
 use crate::TranslateOptions;
@@ -107,6 +108,9 @@ pub(crate) struct FnTranslator<'a, 'b, M: Module> {
     pub(crate) osr: Option<Block>,
     /// The collector's roots of this frame (its root area), see `roots.rs`.
     pub(crate) roots: roots::GcRoots,
+    /// The blocks with very many predecessors, whose phis travel through memory, see
+    /// `wide.rs`.
+    pub(crate) wide: wide::WideJoins,
 }
 
 impl<M: Module> FnTranslator<'_, '_, M> {
@@ -115,12 +119,18 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let f = self.func;
         let dom = BackEdges::fuel_edges(f);
         let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
-        // Phis are parameters of their block: a tag (unless the type fixes it) and bits.
+        self.plan_wide_joins(&Cfg::new(f), &blocks);
+        // Phis are parameters of their block: a tag (unless the type fixes it) and bits (the
+        // phis of a wide join are loaded at its start instead).
         for (bid, bd) in f.blocks.iter() {
+            let wide = self.is_wide(bid);
             for inst in &bd.insts {
                 let Inst::Phi { dest, .. } = inst else {
                     break;
                 };
+                if wide {
+                    break;
+                }
                 let tag = match self.known_tag(*dest) {
                     Some(_) => None,
                     None => Some(self.b.append_block_param(blocks[bid.index()], types::I64)),
@@ -240,12 +250,18 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 }
             }
             let mut args = Vec::new();
+            let mut pairs = Vec::new();
             for d in header_phis {
                 let p = loaded.get(&d).copied().unwrap_or_else(|| self.use_(d));
+                pairs.push(p);
                 if self.known_tag(d).is_none() {
                     args.push(BlockArg::Value(p.tag));
                 }
                 args.push(BlockArg::Value(p.bits));
+            }
+            if self.is_wide(header) {
+                self.store_wide_phis(header, &pairs);
+                args.clear();
             }
             self.b.ins().jump(blocks[header.index()], &args);
         } else {
@@ -373,6 +389,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         for bid in order {
             let bd = &f.blocks[bid];
             self.b.switch_to_block(blocks[bid.index()]);
+            self.load_wide_phis(bid);
             for (i, inst) in bd.insts.iter().enumerate() {
                 self.cur_inst = i as u32;
                 self.publish_roots(bid, i, inst);
@@ -391,6 +408,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             }
         }
 
+        self.fill_wide_joins();
         let mut landings: Vec<((Block, u32), ir::Block)> =
             self.trap_landings.iter().map(|(a, b)| (*a, *b)).collect();
         landings.sort_by_key(|((a, i), _)| (a.index(), *i));
@@ -704,10 +722,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 
     /// The arguments of `to`'s phi parameters for the edge `from → to` (a parallel copy: every
     /// input is read before the jump), then the edge's fuel check, emitted at the current
-    /// position. Returns the arguments of the jump to `to`.
+    /// position. Returns the arguments of the jump to `to` (none for a wide join, whose inputs
+    /// are stored into its slot; the jump goes to [`FnTranslator::edge_dest`]).
     fn edge_inline(&mut self, from: Block, to: Block, dom: &BackEdges) -> Vec<BlockArg> {
         let f = self.func;
         let mut args = Vec::new();
+        let mut pairs = Vec::new();
         // (`branch %c, b, b` emits the edge twice.)
         let inputs = self.phi_args.get(&(from, to)).cloned().unwrap_or_default();
         for (k, inst) in f.blocks[to].insts.iter().enumerate() {
@@ -721,6 +741,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     Pair { tag: z, bits: z }
                 }
             };
+            pairs.push(p);
             if self.known_tag(*dest).is_none() {
                 args.push(BlockArg::Value(p.tag));
             }
@@ -731,6 +752,12 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             let inst = std::mem::replace(&mut self.cur_inst, Site::ARRIVE);
             self.trap_if_nonzero(r[0], to);
             self.cur_inst = inst;
+        }
+        if self.is_wide(to) {
+            // Through the join's slot, after the fuel check: nothing but jumps runs between
+            // these stores and the join's loads.
+            self.store_wide_phis(to, &pairs);
+            args.clear();
         }
         args
     }
@@ -747,7 +774,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let has_phis = matches!(self.func.blocks[to].insts.first(), Some(Inst::Phi { .. }));
         let back = self.opts.fuel && dom.contains(from, to);
         if !has_phis && !back {
-            return (blocks[to.index()], false);
+            return (self.edge_dest(from, to, blocks), false);
         }
         (self.b.create_block(), true)
     }

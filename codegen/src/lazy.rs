@@ -228,6 +228,7 @@ impl LazyModule {
             tier: Some(self.links),
             osr,
             roots: Default::default(),
+            wide: Default::default(),
         };
         t.translate()?;
         t.b.finalize(module.target_config());

@@ -336,6 +336,7 @@ pub fn translate_module<M: Module>(
                 tier: None,
                 osr: None,
                 roots: Default::default(),
+                wide: Default::default(),
             };
             t.translate()?;
             t.b.finalize(module.target_config());

@@ -133,13 +133,15 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                     if needs {
                         self.b.switch_to_block(eb);
                         let args = self.edge_inline(bid, to, dom);
-                        self.b.ins().jump(blocks[to.index()], &args);
+                        let dest = self.edge_dest(bid, to, blocks);
+                        self.b.ins().jump(dest, &args);
                     }
                 }
             }
             Inst::Jump { target } => {
                 let args = self.edge_inline(bid, *target, dom);
-                self.b.ins().jump(blocks[target.index()], &args);
+                let dest = self.edge_dest(bid, *target, blocks);
+                self.b.ins().jump(dest, &args);
             }
             Inst::Return { value } => {
                 let p = match value {
