@@ -173,3 +173,164 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{translate_module, TranslateOptions};
+    use cranelift_codegen::settings::{self, Configurable};
+    use cranelift_jit::{JITBuilder, JITModule};
+    use mir14_rt::abi::{self as rtabi, ArrayEntry, Ctx};
+    use mir14_rt::{Config, Io, Val};
+
+    /// The number of dispatcher arms below (an even number: the last arm is odd, so the join
+    /// has N + 1 predecessors), past the threshold.
+    const N: usize = WIDE_JOIN_PREDS + 44;
+
+    /// The MIR text of `@pick(%i, %w)` and `@swap(%i)`. Both start with a dispatcher chain:
+    /// `d_k` enters the join when `%i == k`, straight from its `branch` when k is even, through
+    /// `j_k` (which jumps) when k is odd; the last one's fall-through enters too, with the last
+    /// arm's inputs.
+    /// - `@pick`: the join's `%p` is an Integer (7k, k % 3 == 0), a Float (k.5) or a Bool, so
+    ///   its tag travels too; `%q` = 10k is an Integer (only its bits travel). It returns `%p`
+    ///   when `%w` is true, else `%q`.
+    /// - `@swap`: the join is also a loop header, entered with `%a = k`, `%b = 0 - k`; its back
+    ///   edge swaps them three times (a parallel copy through the slot), then it returns
+    ///   `%a - %b`, which is -2k.
+    fn source() -> String {
+        let via = |k: usize| {
+            if k % 2 == 0 {
+                format!("d{k}")
+            } else {
+                format!("j{k}")
+            }
+        };
+        let mut preds: Vec<(String, usize)> = (0..N).map(|k| (via(k), k)).collect();
+        preds.push((format!("d{}", N - 1), N - 1));
+        let phi = |val: &dyn Fn(usize) -> String| {
+            preds
+                .iter()
+                .map(|(b, k)| format!("[{b}: {}]", val(*k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut s = String::new();
+        for (name, params) in [("pick", "%i, %w"), ("swap", "%i")] {
+            s += &format!("fn @{name}({params}) {{\nentry:\n  %zero = const 0\n  jump d0\n");
+            for k in 0..N {
+                let p = match k % 3 {
+                    0 => format!("{}", 7 * k),
+                    1 => format!("{k}.5"),
+                    _ => (k % 4 == 2).to_string(),
+                };
+                s += &format!(
+                    "d{k}:\n  %k{k} = const {k}\n  %p{k} = const {p}\n  %q{k} = const {}\n  \
+                     %m{k} = binop sub %zero, %k{k}\n  %c{k} = compare eq %i, %k{k}\n",
+                    10 * k
+                );
+                let next = if k + 1 < N {
+                    format!("d{}", k + 1)
+                } else {
+                    "join".to_string()
+                };
+                if k % 2 == 0 {
+                    s += &format!("  branch %c{k}, join, {next}\n");
+                } else {
+                    s += &format!("  branch %c{k}, j{k}, {next}\nj{k}:\n  jump join\n");
+                }
+            }
+            if name == "pick" {
+                s += &format!(
+                    "join:\n  %p = phi {}\n  %q = phi {}\n  branch %w, pp, qq\n\
+                     pp:\n  ret %p\nqq:\n  ret %q\n}}\n\n",
+                    phi(&|k| format!("%p{k}")),
+                    phi(&|k| format!("%q{k}"))
+                );
+            } else {
+                s += &format!(
+                    "join:\n  %a = phi {}, [back: %b]\n  %b = phi {}, [back: %a]\n  \
+                     %n = phi {}, [back: %n1]\n  %one = const 1\n  %three = const 3\n  \
+                     %go = compare lt %n, %three\n  branch %go, back, out\n\
+                     back:\n  %n1 = binop add %n, %one\n  jump join\n\
+                     out:\n  %r = binop sub %a, %b\n  ret %r\n}}\n",
+                    phi(&|k| format!("%k{k}")),
+                    phi(&|k| format!("%m{k}")),
+                    phi(&|_| "%zero".to_string())
+                );
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn wide_joins_receive_the_inputs_of_each_predecessor() {
+        assert!(N % 2 == 0);
+        let (mir, _) = mir14_mir::parse(&source()).expect("parses");
+        mir14_mir::verify(&mir).expect("verifies");
+        // Each join has N + 1 predecessors (@swap's one more): both are wide.
+        for f in mir.functions.values() {
+            let cfg = Cfg::new(f);
+            let join = f.blocks.keys().find(|b| f.blocks[*b].label == "join");
+            let preds = cfg.predecessors(join.expect("a join")).len();
+            assert!(preds > N && N >= WIDE_JOIN_PREDS, "{preds}");
+        }
+        for fuel in [false, true] {
+            let mut fb = settings::builder();
+            fb.set("preserve_frame_pointers", "true").expect("setting");
+            fb.set("use_colocated_libcalls", "false").expect("setting");
+            fb.set("enable_verifier", "true").expect("setting");
+            let isa = cranelift_native::builder()
+                .expect("host")
+                .finish(settings::Flags::new(fb))
+                .expect("isa");
+            let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+            for f in rtabi::imports() {
+                jb.symbol(f.name, f.addr());
+            }
+            let mut module = JITModule::new(jb);
+            let opts = TranslateOptions {
+                fuel,
+                ..TranslateOptions::default()
+            };
+            let t = translate_module(&mut module, &mir, opts).expect("translates");
+            module.finalize_definitions().expect("finalizes");
+            let entries: Vec<ArrayEntry> = t
+                .array
+                .iter()
+                .map(|id| {
+                    let p = module.get_finalized_function(*id);
+                    // SAFETY: every array entry has the `ArrayEntry` signature.
+                    unsafe { std::mem::transmute::<*const u8, ArrayEntry>(p) }
+                })
+                .collect();
+            let mut ctx = Ctx::new(
+                &mir,
+                Config::default(),
+                Io::captured(Vec::new()),
+                &entries,
+                &t.symbols,
+            );
+            let pick = mir.function_by_name("pick").expect("@pick");
+            let swap = mir.function_by_name("swap").expect("@swap");
+            // Every arm, and no arm (the last dispatcher's fall-through).
+            for i in 0..=N {
+                let k = i.min(N - 1);
+                let p = match k % 3 {
+                    0 => Val::int(7 * k as i64),
+                    1 => Val::float(k as f64 + 0.5),
+                    _ => Val::bool(k % 4 == 2),
+                };
+                let arg = Val::int(i as i64);
+                let got = rtabi::call_compiled(&mut ctx, pick, &[arg, Val::TRUE]).expect("runs");
+                assert_eq!((got.tag, got.bits), (p.tag, p.bits), "%p of arm {i}");
+                let got = rtabi::call_compiled(&mut ctx, pick, &[arg, Val::FALSE]).expect("runs");
+                assert_eq!(got.as_int(), 10 * k as i64, "%q of arm {i}");
+                let got = rtabi::call_compiled(&mut ctx, swap, &[arg]).expect("runs");
+                assert_eq!(got.as_int(), -2 * k as i64, "@swap of arm {i}");
+            }
+            drop(ctx);
+            // SAFETY: no code of the module runs any more.
+            unsafe { module.free_memory() };
+        }
+    }
+}
