@@ -26,14 +26,16 @@ Shapes (n is the shape's size parameter):
 Commands: check, cfg, run on vm, jit and aot, and build (an executable, then not run).
 
 Known limits outside mir14's own code (KNOWN below: `irreducible` on jit, aot and build, where
-regalloc2 grows about 2.7x per doubling, and `wide_phi` there, where regalloc2's own dominator
-tree and block-parameter moves are quadratic) are printed with `(known: ...)` and do not fail
-the run. The earlier ones are gone: functions of more than
+regalloc2 grows about 2.7x per doubling) are printed with `(known: ...)` and do not fail the
+run. The earlier ones are gone: functions of more than
 1,024 Cranelift blocks compile with Cranelift's cheap settings (`blocks`, `nested*`), long
 argument lists travel by pointer and functions that cannot recurse count once in the native
 stack (`params`), diagnostics are located through a line index (`irreducible` check), the
-dominator tree is Lengauer-Tarjan (`ring`, `wide_phi`), and a loop carrying 1,024 values or
-more gets the single-pass allocator (`many_phis`).
+dominator tree is Lengauer-Tarjan (`ring`, `wide_phi`), a loop carrying 1,024 values or
+more gets the single-pass allocator (`many_phis`), and a block of 256 predecessors or more
+takes its phis through memory and its edges through a tree of forwarding blocks (`wide_phi`
+on jit, aot and build: regalloc2's own dominator tree and block-parameter moves were
+quadratic there).
 
 usage:
   python3 bench/scaling.py                 # the full sizes, release build
@@ -230,10 +232,6 @@ KNOWN = {
     **{("irreducible", c): "regalloc2's backtracking allocator on n irreducible cycles in one "
        "function (~2.6-2.8x per doubling; `perf`: `regalloc2::ion::Env::run` is the top "
        "symbol); Cranelift's cheap settings are worse there (quadratic), so none apply"
-       for c in ("jit", "aot", "build")},
-    **{("wide_phi", c): "regalloc2's own dominator tree (Cooper-Harvey-Kennedy, "
-       "`regalloc2::domtree::merge_sets`) and its block-parameter move insertion are quadratic on "
-       "a join of n predecessors under an n-deep dominator chain (~3.0-3.4x per doubling)"
        for c in ("jit", "aot", "build")},
 }
 

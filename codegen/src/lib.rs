@@ -47,7 +47,10 @@
 //!   table, OSR entries at loop headers);
 //! - `function`: the translator of one function (prologue, blocks, phis, traps), with
 //!   `function/inst.rs` (one MIR instruction), `function/ops.rs` (operators: inline fast
-//!   paths on known or tested tags, the runtime otherwise) and `function/tail.rs` (tail calls).
+//!   paths on known or tested tags, the runtime otherwise), `function/tail.rs` (tail calls)
+//!   and `function/wide.rs` (blocks of [`compile::WIDE_JOIN_PREDS`] predecessors or more: their
+//!   phis travel through a stack slot and their edges through a tree of forwarding blocks,
+//!   where block parameters made regalloc2 quadratic).
 
 // `ModuleError` is Cranelift's own (large) error type, returned at most once per compilation.
 #![allow(clippy::result_large_err)]
