@@ -199,7 +199,7 @@ mod tests {
     ///   `%a - %b`, which is -2k.
     fn source() -> String {
         let via = |k: usize| {
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 format!("d{k}")
             } else {
                 format!("j{k}")
@@ -233,7 +233,7 @@ mod tests {
                 } else {
                     "join".to_string()
                 };
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     s += &format!("  branch %c{k}, join, {next}\n");
                 } else {
                     s += &format!("  branch %c{k}, j{k}, {next}\nj{k}:\n  jump join\n");
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn wide_joins_receive_the_inputs_of_each_predecessor() {
-        assert!(N % 2 == 0);
+        const { assert!(N.is_multiple_of(2)) };
         let (mir, _) = mir14_mir::parse(&source()).expect("parses");
         mir14_mir::verify(&mir).expect("verifies");
         // Each join has N + 1 predecessors (@swap's one more): both are wide.
