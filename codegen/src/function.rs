@@ -119,7 +119,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         let f = self.func;
         let dom = BackEdges::fuel_edges(f);
         let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| self.b.create_block()).collect();
-        self.plan_wide_joins(&Cfg::new(f), &blocks);
+        let cfg = Cfg::new(f);
+        self.plan_wide_joins(&cfg, &blocks);
         // Phis are parameters of their block: a tag (unless the type fixes it) and bits (the
         // phis of a wide join are loaded at its start instead).
         for (bid, bd) in f.blocks.iter() {
@@ -215,7 +216,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
                 .collect();
             // Phis of blocks the header reaches are block parameters; the others (before the
             // loop) take the loaded value like any value.
-            let live = rpo_from(&Cfg::new(f), header);
+            let live = rpo_from(&cfg, header);
             let is_phi: std::collections::HashSet<Value> = live
                 .iter()
                 .flat_map(|&b| f.blocks[b].insts.iter())
@@ -267,7 +268,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         } else {
             self.prologue(&params, &blocks, trap_block);
         }
-        self.body(&blocks, &dom, trap_block)
+        self.body(&blocks, &dom, &cfg, trap_block)
     }
 
     /// The prologue (spec §5): the depth check and increment, inline; then fuel; then the
@@ -369,6 +370,7 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         &mut self,
         blocks: &[ir::Block],
         dom: &BackEdges,
+        cfg: &Cfg,
         trap_block: ir::Block,
     ) -> ModuleResult<()> {
         let f = self.func;
@@ -376,9 +378,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
         // block after its dominators, so definitions are translated before their uses. Then
         // the other blocks (unreachable, or before the OSR header: values defined there were
         // loaded by the OSR entry, and their definitions come after every live use).
-        let cfg = Cfg::new(f);
         let mut order: Vec<Block> = match self.osr {
-            Some(h) => rpo_from(&cfg, h),
+            Some(h) => rpo_from(cfg, h),
             None => cfg.reverse_postorder().to_vec(),
         };
         let mut placed = vec![false; f.blocks.len()];

@@ -333,4 +333,69 @@ mod tests {
             unsafe { module.free_memory() };
         }
     }
+
+    #[test]
+    fn an_osr_entry_at_a_wide_join_enters_through_its_slot() {
+        let (mir, _) = mir14_mir::parse(&source()).expect("parses");
+        mir14_mir::verify(&mir).expect("verifies");
+        let mir = std::sync::Arc::new(mir);
+        let mut fb = settings::builder();
+        fb.set("use_colocated_libcalls", "false").expect("setting");
+        fb.set("enable_verifier", "true").expect("setting");
+        let isa = cranelift_native::builder()
+            .expect("host")
+            .finish(settings::Flags::new(fb))
+            .expect("isa");
+        let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+        for f in rtabi::imports() {
+            jb.symbol(f.name, f.addr());
+        }
+        let mut module = JITModule::new(jb);
+        let links = crate::TierLinks { table: 0, enter: 0 };
+        let opts = TranslateOptions::default();
+        let mut lazy =
+            crate::LazyModule::new(&mut module, std::sync::Arc::clone(&mir), opts, links)
+                .expect("declares");
+        // @swap's loop header is the wide join: the entry stores the header's phis (read from
+        // the frame) into the join's slot, the join loads them.
+        let swap = mir.function_by_name("swap").expect("@swap");
+        let f = &mir.functions[swap];
+        let join = f.blocks.keys().find(|b| f.blocks[*b].label == "join");
+        let join = join.expect("a join");
+        let ir = lazy.build_osr(&mut module, swap, join).expect("translates");
+        let code = crate::compile_function(module.isa(), ir).expect("compiles");
+        crate::define_compiled(&mut module, &code).expect("defines");
+        module.finalize_definitions().expect("finalizes");
+        type OsrEntry = unsafe extern "C" fn(*mut Ctx, *const Val) -> Val;
+        let p = module.get_finalized_function(code.id);
+        // SAFETY: the entry was declared with `osr_signature`.
+        let entry = unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) };
+        let mut ctx = Ctx::new(
+            &mir,
+            Config::default(),
+            Io::captured(Vec::new()),
+            &[],
+            &lazy.symbols,
+        );
+        let [a, b, n]: [Value; 3] = phis(f, join)
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("3 phis");
+        // With %a = 5, %b = -5 and %n swaps done, 3 - %n are left: the result is %a - %b
+        // after them.
+        for (done, want) in [(0, -10), (1, 10), (2, -10), (3, 10)] {
+            let mut vals = vec![Val::VOID; f.values.len()];
+            vals[a.index()] = Val::int(5);
+            vals[b.index()] = Val::int(-5);
+            vals[n.index()] = Val::int(done);
+            // The activation is counted by the interpreter that enters here.
+            ctx.depth = 1;
+            // SAFETY: `vals` holds one value per value of @swap, `ctx` is this module's.
+            let got = unsafe { entry(&mut ctx, vals.as_ptr()) };
+            assert_eq!((got.tag, got.as_int()), (Val::int(0).tag, want), "{done}");
+        }
+        drop(ctx);
+        // SAFETY: no code of the module runs any more.
+        unsafe { module.free_memory() };
+    }
 }
