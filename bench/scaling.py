@@ -23,7 +23,9 @@ Shapes (n is the shape's size parameter):
   params      a function with n parameters, called once
   deep        a function with n values (a chain) recursing 10,000 deep (the vm's frame size)
 
-Commands: check, cfg, run on vm, jit and aot, and build (an executable, then not run).
+Commands: check, cfg, run on vm, jit, tiered (at --tier-threshold 0: every function compiled at
+its first call, through the per-function path of background compilation) and aot, and build (an
+executable, then not run).
 
 Known limits outside mir14's own code (KNOWN below: `irreducible` on jit, aot and build, where
 regalloc2 grows about 2.7x per doubling, and `wide_phi` there, where regalloc2's own dominator
@@ -40,7 +42,7 @@ usage:
   python3 bench/scaling.py --ci            # small sizes (under a minute): only crashes and
                                            # gross blow-ups fail
   python3 bench/scaling.py nested blocks   # some shapes
-  options: --bound R  --commands check,cfg,vm,jit,aot,build  --profile release|debug
+  options: --bound R  --commands check,cfg,vm,jit,tiered,aot,build  --profile release|debug
            --no-build  --exe PATH  --timeout S  --mem-limit MB  --scale F (multiply every
            size by F)
 """
@@ -56,7 +58,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-COMMANDS = ["check", "cfg", "vm", "jit", "aot", "build"]
+COMMANDS = ["check", "cfg", "vm", "jit", "tiered", "aot", "build"]
 
 
 def chain(n):
@@ -221,7 +223,7 @@ SHAPES = {
     "wide_phi": (wide_phi, 10000, 500, COMMANDS),
     "many_phis": (many_phis, 10000, 500, COMMANDS),
     "params": (params, 16000, 250, COMMANDS),
-    "deep": (deep, 6000, 300, ["vm", "jit"]),
+    "deep": (deep, 6000, 300, ["vm", "jit", "tiered"]),
 }
 
 # Known limits outside mir14's own code, reported but not failing the run: (shape, command)
@@ -230,11 +232,11 @@ KNOWN = {
     **{("irreducible", c): "regalloc2's backtracking allocator on n irreducible cycles in one "
        "function (~2.6-2.8x per doubling; `perf`: `regalloc2::ion::Env::run` is the top "
        "symbol); Cranelift's cheap settings are worse there (quadratic), so none apply"
-       for c in ("jit", "aot", "build")},
+       for c in ("jit", "tiered", "aot", "build")},
     **{("wide_phi", c): "regalloc2's own dominator tree (Cooper-Harvey-Kennedy, "
        "`regalloc2::domtree::merge_sets`) and its block-parameter move insertion are quadratic on "
        "a join of n predecessors under an n-deep dominator chain (~3.0-3.4x per doubling)"
-       for c in ("jit", "aot", "build")},
+       for c in ("jit", "tiered", "aot", "build")},
 }
 
 
@@ -244,6 +246,8 @@ def argv_of(exe, command, path, tmp):
         return [exe, command, path]
     if command == "build":
         return [exe, "build", path, "-o", os.path.join(tmp, "a.out")]
+    if command == "tiered":
+        return [exe, "run", "--backend", "tiered", "--tier-threshold", "0", path]
     return [exe, "run", "--backend", command, path]
 
 
@@ -290,7 +294,7 @@ def main():
     ap.add_argument("--ci", action="store_true", help="small sizes, generous limits")
     ap.add_argument("--bound", type=float, default=2.6, help="the largest ratio 2n/n allowed")
     ap.add_argument("--commands", default=None,
-                    help="comma-separated (default: all; with --ci: check,cfg,vm,jit)")
+                    help="comma-separated (default: all; with --ci: check,cfg,vm,jit,tiered)")
     ap.add_argument("--profile", default=None, help="cargo profile (release; debug with --ci)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--exe", default=None, help="the mir14 executable to measure (implies --no-build)")
@@ -308,7 +312,7 @@ def main():
     mem_mb = args.mem_limit or 4096
     min_time = args.min_time if args.min_time is not None else (0.5 if args.ci else 0.2)
     min_rss = args.min_rss if args.min_rss is not None else (40.0 if args.ci else 20.0)
-    default_cmds = "check,cfg,vm,jit" if args.ci else ",".join(COMMANDS)
+    default_cmds = "check,cfg,vm,jit,tiered" if args.ci else ",".join(COMMANDS)
     commands = [c for c in (args.commands or default_cmds).split(",") if c]
     for c in commands:
         if c not in COMMANDS:
