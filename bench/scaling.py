@@ -9,7 +9,8 @@ algorithm by 4) or a run that fails (crash, trap, timeout, memory limit) makes t
 It is a benchmark, not a timed test: the bound is on ratios of CPU times (user + system, of
 mir14 and what it waits for), which a slow or busy machine disturbs much less than wall times,
 and tiny times (under --min-time seconds, where start-up noise dominates) and tiny memory growth
-(under --min-rss MB) are not judged.
+(under --min-rss MB) are not judged. A time ratio over the bound is measured again (--retries,
+default 2), keeping each size's best time: noise slows one run, a quadratic algorithm every run.
 
 Shapes (n is the shape's size parameter):
   chain       one block of n instructions, each using the previous one
@@ -301,6 +302,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run")
     ap.add_argument("--mem-limit", type=int, default=None, help="address space per run, MB")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every size by this")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="times a time ratio over the bound is measured again (best times kept)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="time ratios of runs faster than this (seconds, at 2n) are not judged")
     ap.add_argument("--min-rss", type=float, default=None,
@@ -352,6 +355,17 @@ def main():
                 res = [run_measured(argv_of(exe, command, p, tmp), timeout, mem_mb)
                        for p in paths]
                 (ok1, t1, r1, e1), (ok2, t2, r2, e2) = res
+                # A time ratio over the bound is measured again (up to --retries times), keeping
+                # each size's smallest CPU time: a busy machine slows one run, not every run,
+                # while a real blow-up stays over the bound every time.
+                for _ in range(args.retries):
+                    if not (ok1 and ok2) or t2 < min_time or t1 <= 0 or t2 / t1 <= args.bound:
+                        break
+                    again = [run_measured(argv_of(exe, command, p, tmp), timeout, mem_mb)
+                             for p in paths]
+                    if not (again[0][0] and again[1][0]):
+                        break
+                    t1, t2 = min(t1, again[0][1]), min(t2, again[1][1])
                 known = KNOWN.get((shape, command))
                 if not (ok1 and ok2):
                     note = e1 if not ok1 else e2
