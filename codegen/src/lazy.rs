@@ -8,7 +8,7 @@ use crate::function::FnTranslator;
 use crate::imports::RuntimeImports;
 use crate::module::{array_signature, build_array_entry, direct_signature, tagless_params};
 use crate::{TierLinks, TranslateOptions};
-use cranelift_codegen::ir::{types, AbiParam, Function, Signature, UserFuncName};
+use cranelift_codegen::ir::{Function, Signature, UserFuncName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId as ClFuncId, Linkage, Module, ModuleResult};
 use mir14_mir::infer::{self, ModuleTypes};
@@ -34,13 +34,7 @@ pub struct LazyModule {
 
 /// `(ctx, vals: *const Val) -> (tag, bits)`: the signature of an OSR entry.
 pub fn osr_signature<M: Module>(module: &M) -> Signature {
-    let ptr = module.target_config().pointer_type();
-    let mut sig = module.make_signature();
-    sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(ptr));
-    sig.returns.push(AbiParam::new(types::I64));
-    sig.returns.push(AbiParam::new(types::I64));
-    sig
+    crate::module::in_memory_signature(module, false)
 }
 
 impl LazyModule {

@@ -540,11 +540,19 @@ pub(crate) fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signa
 
 /// `(ctx, args: *const Val, nargs) -> (tag, bits)`.
 pub fn array_signature<M: Module>(module: &M) -> Signature {
+    in_memory_signature(module, true)
+}
+
+/// `(ctx, vals: *const Val[, count]) -> (tag, bits)`: the signature of an entry that reads its
+/// values from memory, with their count (an array entry) or without (an OSR entry).
+pub(crate) fn in_memory_signature<M: Module>(module: &M, counted: bool) -> Signature {
     let ptr = module.target_config().pointer_type();
     let mut sig = module.make_signature();
     sig.params.push(AbiParam::new(ptr));
     sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(types::I64));
+    if counted {
+        sig.params.push(AbiParam::new(types::I64));
+    }
     sig.returns.push(AbiParam::new(types::I64));
     sig.returns.push(AbiParam::new(types::I64));
     sig
