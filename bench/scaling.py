@@ -9,7 +9,8 @@ algorithm by 4) or a run that fails (crash, trap, timeout, memory limit) makes t
 It is a benchmark, not a timed test: the bound is on ratios of CPU times (user + system, of
 mir14 and what it waits for), which a slow or busy machine disturbs much less than wall times,
 and tiny times (under --min-time seconds, where start-up noise dominates) and tiny memory growth
-(under --min-rss MB) are not judged.
+(under --min-rss MB) are not judged. A time ratio over the bound is measured again (--retries,
+default 2), keeping each size's best time: noise slows one run, a quadratic algorithm every run.
 
 Shapes (n is the shape's size parameter):
   chain       one block of n instructions, each using the previous one
@@ -23,9 +24,11 @@ Shapes (n is the shape's size parameter):
   params      a function with n parameters, called once
   deep        a function with n values (a chain) recursing 10,000 deep (the vm's frame size)
 
-Commands: check, cfg, run on vm, jit and aot, and build (an executable, then not run).
+Commands: check, cfg, run on vm, jit, tiered (at --tier-threshold 0: every function compiled at
+its first call, through the per-function path of background compilation) and aot, and build (an
+executable, then not run).
 
-Known limits outside mir14's own code (KNOWN below: `irreducible` on jit, aot and build, where
+Known limits outside mir14's own code (KNOWN below: `irreducible` on jit, tiered, aot and build, where
 regalloc2 grows about 2.7x per doubling) are printed with `(known: ...)` and do not fail the
 run. The earlier ones are gone: functions of more than
 1,024 Cranelift blocks compile with Cranelift's cheap settings (`blocks`, `nested*`), long
@@ -34,7 +37,7 @@ stack (`params`), diagnostics are located through a line index (`irreducible` ch
 dominator tree is Lengauer-Tarjan (`ring`, `wide_phi`), a loop carrying 1,024 values or
 more gets the single-pass allocator (`many_phis`), and a block of 256 predecessors or more
 takes its phis through memory and its edges through a tree of forwarding blocks (`wide_phi`
-on jit, aot and build: regalloc2's own dominator tree and block-parameter moves were
+on jit, tiered, aot and build: regalloc2's own dominator tree and block-parameter moves were
 quadratic there).
 
 usage:
@@ -42,7 +45,7 @@ usage:
   python3 bench/scaling.py --ci            # small sizes (under a minute): only crashes and
                                            # gross blow-ups fail
   python3 bench/scaling.py nested blocks   # some shapes
-  options: --bound R  --commands check,cfg,vm,jit,aot,build  --profile release|debug
+  options: --bound R  --commands check,cfg,vm,jit,tiered,aot,build  --profile release|debug
            --no-build  --exe PATH  --timeout S  --mem-limit MB  --scale F (multiply every
            size by F)
 """
@@ -58,7 +61,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-COMMANDS = ["check", "cfg", "vm", "jit", "aot", "build"]
+COMMANDS = ["check", "cfg", "vm", "jit", "tiered", "aot", "build"]
 
 
 def chain(n):
@@ -223,7 +226,7 @@ SHAPES = {
     "wide_phi": (wide_phi, 10000, 500, COMMANDS),
     "many_phis": (many_phis, 10000, 500, COMMANDS),
     "params": (params, 16000, 250, COMMANDS),
-    "deep": (deep, 6000, 300, ["vm", "jit"]),
+    "deep": (deep, 6000, 300, ["vm", "jit", "tiered"]),
 }
 
 # Known limits outside mir14's own code, reported but not failing the run: (shape, command)
@@ -232,7 +235,7 @@ KNOWN = {
     **{("irreducible", c): "regalloc2's backtracking allocator on n irreducible cycles in one "
        "function (~2.6-2.8x per doubling; `perf`: `regalloc2::ion::Env::run` is the top "
        "symbol); Cranelift's cheap settings are worse there (quadratic), so none apply"
-       for c in ("jit", "aot", "build")},
+       for c in ("jit", "tiered", "aot", "build")},
 }
 
 
@@ -242,6 +245,8 @@ def argv_of(exe, command, path, tmp):
         return [exe, command, path]
     if command == "build":
         return [exe, "build", path, "-o", os.path.join(tmp, "a.out")]
+    if command == "tiered":
+        return [exe, "run", "--backend", "tiered", "--tier-threshold", "0", path]
     return [exe, "run", "--backend", command, path]
 
 
@@ -288,13 +293,15 @@ def main():
     ap.add_argument("--ci", action="store_true", help="small sizes, generous limits")
     ap.add_argument("--bound", type=float, default=2.6, help="the largest ratio 2n/n allowed")
     ap.add_argument("--commands", default=None,
-                    help="comma-separated (default: all; with --ci: check,cfg,vm,jit)")
+                    help="comma-separated (default: all; with --ci: check,cfg,vm,jit,tiered)")
     ap.add_argument("--profile", default=None, help="cargo profile (release; debug with --ci)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--exe", default=None, help="the mir14 executable to measure (implies --no-build)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run")
     ap.add_argument("--mem-limit", type=int, default=None, help="address space per run, MB")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every size by this")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="times a time ratio over the bound is measured again (best times kept)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="time ratios of runs faster than this (seconds, at 2n) are not judged")
     ap.add_argument("--min-rss", type=float, default=None,
@@ -306,7 +313,7 @@ def main():
     mem_mb = args.mem_limit or 4096
     min_time = args.min_time if args.min_time is not None else (0.5 if args.ci else 0.2)
     min_rss = args.min_rss if args.min_rss is not None else (40.0 if args.ci else 20.0)
-    default_cmds = "check,cfg,vm,jit" if args.ci else ",".join(COMMANDS)
+    default_cmds = "check,cfg,vm,jit,tiered" if args.ci else ",".join(COMMANDS)
     commands = [c for c in (args.commands or default_cmds).split(",") if c]
     for c in commands:
         if c not in COMMANDS:
@@ -346,6 +353,17 @@ def main():
                 res = [run_measured(argv_of(exe, command, p, tmp), timeout, mem_mb)
                        for p in paths]
                 (ok1, t1, r1, e1), (ok2, t2, r2, e2) = res
+                # A time ratio over the bound is measured again (up to --retries times), keeping
+                # each size's smallest CPU time: a busy machine slows one run, not every run,
+                # while a real blow-up stays over the bound every time.
+                for _ in range(args.retries):
+                    if not (ok1 and ok2) or t2 < min_time or t1 <= 0 or t2 / t1 <= args.bound:
+                        break
+                    again = [run_measured(argv_of(exe, command, p, tmp), timeout, mem_mb)
+                             for p in paths]
+                    if not (again[0][0] and again[1][0]):
+                        break
+                    t1, t2 = min(t1, again[0][1]), min(t2, again[1][1])
                 known = KNOWN.get((shape, command))
                 if not (ok1 and ok2):
                     note = e1 if not ok1 else e2

@@ -20,6 +20,8 @@ pub struct FunctionIr {
     pub id: ClFuncId,
     /// The IR.
     pub func: Function,
+    /// The settings to compile it with ([`settings_of`]).
+    pub settings: Settings,
 }
 
 /// Machine code of one function, compiled but not yet defined in a module.
@@ -70,10 +72,19 @@ pub fn compile_to_bytes(
     })
 }
 
-/// Compiles `ir` with `isa` (the module's own, or a cheaper one with the same target flags):
-/// [`compile_to_bytes`] on a fresh context. Touches nothing but its arguments, so it can run on
-/// another thread (background compilation); the error is Cranelift's message.
+/// Compiles `ir` with `isa`, the module's own ISA, or with a cheaper one of the same target
+/// flags ([`cheap_isa`]) when `ir.settings` asks for it: [`compile_to_bytes`] on a fresh
+/// context. Touches nothing but its arguments, so it can run on another thread (background
+/// compilation); the error is Cranelift's message.
 pub fn compile_function(isa: &dyn TargetIsa, ir: FunctionIr) -> Result<CompiledFunction, String> {
+    let cheap;
+    let isa = match ir.settings {
+        Settings::Default => isa,
+        s => {
+            cheap = cheap_isa(isa, s == Settings::NoOptSinglePass).map_err(|e| e.to_string())?;
+            &*cheap
+        }
+    };
     let mut ctx = Context::for_function(ir.func);
     compile_to_bytes(isa, &mut ctx, ir.id).map_err(|e| e.to_string())
 }
@@ -182,6 +193,16 @@ pub fn settings_for(f: &mir14_mir::Function) -> Settings {
     }
 }
 
+/// The settings for `ctx`'s function, translated from MIR function `f`: [`settings_for`] `f`
+/// when it is big ([`is_big`]), otherwise [`Settings::Default`].
+pub fn settings_of(ctx: &Context, f: &mir14_mir::Function) -> Settings {
+    if is_big(ctx) {
+        settings_for(f)
+    } else {
+        Settings::Default
+    }
+}
+
 /// A copy of `isa` (same target, same shared and ISA-specific flags) with `opt_level=none`
 /// (no e-graph pass), and with `single_pass` also `regalloc_algorithm=single_pass`: settings
 /// whose compile time is linear in the function's size on the shapes [`settings_for`] picks
@@ -257,23 +278,10 @@ pub fn define_function_sized<M: Module>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::object_module;
     use cranelift_codegen::ir::{types, AbiParam, InstBuilder, UserFuncName};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
     use cranelift_module::Linkage;
-    use cranelift_object::{ObjectBuilder, ObjectModule};
-
-    fn object_module() -> ObjectModule {
-        let mut fb = settings::builder();
-        fb.set("is_pic", "true").unwrap();
-        fb.set("opt_level", "speed").unwrap();
-        fb.set("preserve_frame_pointers", "true").unwrap();
-        let isa = cranelift_native::builder()
-            .unwrap()
-            .finish(settings::Flags::new(fb))
-            .unwrap();
-        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).unwrap();
-        ObjectModule::new(ob)
-    }
 
     /// Builds into `ctx` a function `id` of `blocks` blocks in a chain, each adding one, that
     /// calls `callee` at the end (a relocation).
@@ -415,7 +423,14 @@ mod thread_tests {
         let s = b.ins().iadd(r, one);
         b.ins().return_(&[s]);
         b.finalize(module.target_config());
-        (FunctionIr { id: g, func }, f)
+        (
+            FunctionIr {
+                id: g,
+                func,
+                settings: Settings::Default,
+            },
+            f,
+        )
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! table of direct entries ([`TierLinks`]), and a loop header can get an on-stack-replacement
 //! entry that continues an interpreted activation in compiled code.
 
-use crate::compile::FunctionIr;
+use crate::compile::{settings_of, FunctionIr, Settings};
 use crate::function::FnTranslator;
 use crate::imports::RuntimeImports;
 use crate::module::{array_signature, build_array_entry, direct_signature, tagless_params};
 use crate::{TierLinks, TranslateOptions};
-use cranelift_codegen::ir::{types, AbiParam, Function, Signature, UserFuncName};
+use cranelift_codegen::ir::{Function, Signature, UserFuncName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId as ClFuncId, Linkage, Module, ModuleResult};
 use mir14_mir::infer::{self, ModuleTypes};
@@ -34,13 +34,7 @@ pub struct LazyModule {
 
 /// `(ctx, vals: *const Val) -> (tag, bits)`: the signature of an OSR entry.
 pub fn osr_signature<M: Module>(module: &M) -> Signature {
-    let ptr = module.target_config().pointer_type();
-    let mut sig = module.make_signature();
-    sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(ptr));
-    sig.returns.push(AbiParam::new(types::I64));
-    sig.returns.push(AbiParam::new(types::I64));
-    sig
+    crate::module::in_memory_signature(module, false)
 }
 
 impl LazyModule {
@@ -123,6 +117,7 @@ impl LazyModule {
         self.translate(module, &mut ctx, f, None)?;
         let direct = FunctionIr {
             id: self.direct[f.index()],
+            settings: settings_of(&ctx, &self.mir.functions[f]),
             func: std::mem::replace(&mut ctx.func, Function::new()),
         };
         module.clear_context(&mut ctx);
@@ -137,6 +132,7 @@ impl LazyModule {
         let array = FunctionIr {
             id: self.array[f.index()],
             func: ctx.func,
+            settings: Settings::Default,
         };
         Ok([direct, array])
     }
@@ -191,7 +187,11 @@ impl LazyModule {
         ctx.func.signature = osr_signature(module);
         ctx.func.name = UserFuncName::user(2, id.as_u32());
         self.translate(module, &mut ctx, f, Some(header))?;
-        Ok(FunctionIr { id, func: ctx.func })
+        Ok(FunctionIr {
+            id,
+            settings: settings_of(&ctx, &self.mir.functions[f]),
+            func: ctx.func,
+        })
     }
 
     fn translate<M: Module>(
@@ -239,21 +239,8 @@ impl LazyModule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::object_module;
     use crate::{compile_function, define_compiled};
-    use cranelift_codegen::settings::{self, Configurable};
-    use cranelift_object::{ObjectBuilder, ObjectModule};
-
-    fn object_module() -> ObjectModule {
-        let mut fb = settings::builder();
-        fb.set("is_pic", "true").expect("setting");
-        let isa = cranelift_native::builder()
-            .expect("host")
-            .finish(settings::Flags::new(fb))
-            .expect("isa");
-        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names())
-            .expect("builder");
-        ObjectModule::new(ob)
-    }
 
     const SRC: &str = "import c.strlen(String) -> Integer\n\n\
         fn @sq(%x) {\nbb0:\n  %y = binop mul %x, %x\n  ret %y\n}\n\n\
@@ -295,5 +282,36 @@ mod tests {
         assert_eq!(code.id, id);
         define_compiled(&mut b, &code).expect("defines");
         assert!(!b.finish().emit().expect("emits").is_empty());
+    }
+
+    #[test]
+    fn big_functions_keep_their_cheap_settings_in_tiered_code() {
+        // 400 nested loops: more than 1,024 Cranelift blocks and 64 loops, so the direct entry
+        // and an OSR entry compile with the single-pass allocator (the default one took 110 s
+        // on 4,000 such loops at tier threshold 0); the array entry is small.
+        let (mir, _) = mir14_mir::parse(&crate::testing::nested_loops(400)).expect("parses");
+        mir14_mir::verify(&mir).expect("verifies");
+        let mir = Arc::new(mir);
+        let links = TierLinks {
+            table: 0x1000,
+            enter: 0x2000,
+        };
+        let mut m = object_module();
+        let opts = TranslateOptions::default();
+        let mut lazy = LazyModule::new(&mut m, Arc::clone(&mir), opts, links).expect("lazy");
+        let main = mir.function_by_name("main").expect("main");
+        let [direct, array] = lazy.build(&mut m, main).expect("builds");
+        assert_eq!(direct.settings, Settings::NoOptSinglePass);
+        assert_eq!(array.settings, Settings::Default);
+        let header = mir.functions[main]
+            .block_by_label("h0")
+            .expect("the outermost header");
+        let osr = lazy.build_osr(&mut m, main, header).expect("builds");
+        assert_eq!(osr.settings, Settings::NoOptSinglePass);
+        for ir in [direct, array, osr] {
+            let code = compile_function(m.isa(), ir).expect("compiles");
+            define_compiled(&mut m, &code).expect("defines");
+        }
+        assert!(!m.finish().emit().expect("emits").is_empty());
     }
 }

@@ -60,6 +60,8 @@ mod function;
 pub mod imports;
 mod lazy;
 mod module;
+#[cfg(test)]
+mod testing;
 
 pub use compile::{compile_function, define_compiled, CompiledFunction, FunctionIr};
 pub use lazy::{osr_signature, LazyModule};

@@ -541,11 +541,19 @@ pub(crate) fn direct_signature<M: Module>(module: &M, tagless: &[bool]) -> Signa
 
 /// `(ctx, args: *const Val, nargs) -> (tag, bits)`.
 pub fn array_signature<M: Module>(module: &M) -> Signature {
+    in_memory_signature(module, true)
+}
+
+/// `(ctx, vals: *const Val[, count]) -> (tag, bits)`: the signature of an entry that reads its
+/// values from memory, with their count (an array entry) or without (an OSR entry).
+pub(crate) fn in_memory_signature<M: Module>(module: &M, counted: bool) -> Signature {
     let ptr = module.target_config().pointer_type();
     let mut sig = module.make_signature();
     sig.params.push(AbiParam::new(ptr));
     sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(types::I64));
+    if counted {
+        sig.params.push(AbiParam::new(types::I64));
+    }
     sig.returns.push(AbiParam::new(types::I64));
     sig.returns.push(AbiParam::new(types::I64));
     sig
@@ -554,21 +562,7 @@ pub fn array_signature<M: Module>(module: &M) -> Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::settings::{self, Configurable};
-    use cranelift_object::{ObjectBuilder, ObjectModule};
-
-    fn object_module() -> ObjectModule {
-        let mut fb = settings::builder();
-        fb.set("is_pic", "true").unwrap();
-        // As the backends do: Cranelift's x86-64 `return_call` needs frame pointers.
-        fb.set("preserve_frame_pointers", "true").unwrap();
-        let isa = cranelift_native::builder()
-            .unwrap()
-            .finish(settings::Flags::new(fb))
-            .unwrap();
-        let ob = ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).unwrap();
-        ObjectModule::new(ob)
-    }
+    use crate::testing::object_module;
 
     #[test]
     fn long_parameter_lists_travel_by_pointer_without_a_limit() {
@@ -668,30 +662,8 @@ mod tests {
     fn big_functions_are_compiled_with_the_cheap_settings() {
         // 400 nested loops (n values live across n loops: quadratic in regalloc2's default
         // allocator) make more than 1,024 Cranelift blocks; the small function does not.
-        let n = 400;
-        let mut src =
-            String::from("fn @main() {\nentry:\n  %zero = const 0\n  %one = const 1\n  jump h0\n");
-        for k in 0..n {
-            let pre = if k == 0 {
-                "entry".to_string()
-            } else {
-                format!("b{}", k - 1)
-            };
-            let next = if k + 1 < n {
-                format!("h{}", k + 1)
-            } else {
-                format!("l{k}")
-            };
-            src += &format!(
-                "h{k}:\n  %i{k} = phi [{pre}: %zero], [l{k}: %j{k}]\n  %c{k} = compare lt %i{k}, %one\n  \
-                 branch %c{k}, b{k}, x{k}\nb{k}:\n  jump {next}\nl{k}:\n  %j{k} = binop add %i{k}, %one\n  \
-                 jump h{k}\n"
-            );
-        }
-        for k in (1..n).rev() {
-            src += &format!("x{k}:\n  jump l{}\n", k - 1);
-        }
-        src += "x0:\n  ret %one\n}\n\nfn @small() {\nbb0:\n  %r = const 1\n  ret %r\n}\n";
+        let mut src = crate::testing::nested_loops(400);
+        src += "\nfn @small() {\nbb0:\n  %r = const 1\n  ret %r\n}\n";
         let (mir, _) = mir14_mir::parse(&src).unwrap();
         mir14_mir::verify(&mir).unwrap();
         let t = translate_module(&mut object_module(), &mir, TranslateOptions::default()).unwrap();
