@@ -12,8 +12,9 @@
 //!   read before the first store, so the edge is still a parallel copy;
 //! - its incoming edges enter through a tree of forwarding blocks (fan-in at most
 //!   [`FAN_IN`], consecutive predecessors share a leaf): each block of the tree has a short
-//!   dominator walk, `n log n` in all. The forwarding blocks hold only a jump, which Cranelift's
-//!   code emission folds away (a branch to them goes straight to the join).
+//!   dominator walk, `n log n` in all. The forwarding blocks hold only a jump (and whatever
+//!   moves the register allocator puts on their edges): at run time an entry into the join
+//!   takes `log16 n` jumps more.
 
 use super::{FnTranslator, Pair};
 use cranelift_codegen::ir::{self, types, InstBuilder, StackSlotData, StackSlotKind};
