@@ -272,7 +272,9 @@ fn hello_runs_in_one_gigabyte_of_address_space() {
         "hello.mir",
         b"fn @main() {\nbb0:\n  %s = const \"hi\"\n  extern env.console.log(%s)\n  ret\n}\n",
     );
-    for backend in ["vm", "jit"] {
+    // Tiered (the default) cannot reserve compiled code's stack for 100,000 calls in 1 GiB: it
+    // runs the program in the interpreter alone.
+    for backend in ["vm", "jit", "tiered"] {
         let out = Command::new("sh")
             .arg("-c")
             .arg(format!(

@@ -35,7 +35,20 @@ pub struct CompiledFunction {
     pub bytes: Vec<u8>,
     /// Its relocations, in the module's terms (functions by their Cranelift `FuncId`).
     pub relocs: Vec<ModuleReloc>,
+    /// The native stack one activation takes ([`frame_size`]).
+    pub frame: u64,
 }
+
+/// The native stack one activation of the function compiled in `ctx` takes: its frame, the
+/// saved frame pointer and the return address.
+pub fn frame_size(ctx: &Context) -> u64 {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(FRAME_FALLBACK, |l| u64::from(l.frame_to_fp_offset) + 16)
+}
+
+/// The frame size assumed when Cranelift does not report one (never, in practice).
+const FRAME_FALLBACK: u64 = 64 << 10;
 
 /// Compiles the function in `ctx` (its name must be `UserFuncName::user(_, id)` and every
 /// function it calls declared in the module it will be defined in) with `isa`, and returns its
@@ -64,11 +77,13 @@ pub fn compile_to_bytes(
         .iter()
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
+    let bytes = code.buffer.data().to_vec();
     Ok(CompiledFunction {
         id,
         align,
-        bytes: code.buffer.data().to_vec(),
+        bytes,
         relocs,
+        frame: frame_size(ctx),
     })
 }
 

@@ -303,10 +303,11 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             cx,
             rtabi::CTX_MAX_DEPTH,
         );
-        let over = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max);
+        // The activation counts the function's depth units (spec §5): it traps when the depth
+        // would pass the limit.
+        let units = self.func.depth_units() as i64;
+        let depth1 = self.b.ins().iadd_imm_s(depth, units);
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, depth1, max);
         let overflow = self.b.create_block();
         let go = self.b.create_block();
         self.b.ins().brif(over, overflow, &[], go, &[]);
@@ -320,7 +321,6 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .ins()
             .jump(trap_block, &[BlockArg::Value(blk), BlockArg::Value(at)]);
         self.b.switch_to_block(go);
-        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
         self.b
             .ins()
             .store(MemFlagsData::trusted(), depth1, cx, rtabi::CTX_DEPTH);

@@ -26,10 +26,11 @@ pub struct Translated {
     /// The machine code size in bytes of each function's (direct, array) entry, by `FuncId`
     /// index (for perf maps).
     pub sizes: Vec<(u32, u32)>,
-    /// The most native stack one MIR call of a function that can be active more than once at a
-    /// time (see [`Translated::stack_once`]) can take, in bytes, measured from the real frame
-    /// sizes of the compiled code (the largest such frame, plus the runtime's re-entry
-    /// allowance for functions the runtime can call).
+    /// The most native stack one unit of call depth can take in a function that can be active
+    /// more than once at a time (see [`Translated::stack_once`]), in bytes, measured from the
+    /// real frame sizes of the compiled code: the largest such frame (plus the runtime's
+    /// re-entry allowance for functions the runtime can call) divided by its function's depth
+    /// units ([`mir14_mir::Function::depth_units`]), since the limit counts units.
     pub stack_per_call: u64,
     /// The native stack of the functions that are active at most once at a time (not on a
     /// cycle of the call graph, where the runtime may call every method and every function
@@ -120,17 +121,6 @@ pub(crate) fn check_function_param_limits(
     }
     Ok(())
 }
-
-/// The real native frame size of the function just compiled in `ctx`: the frame below the
-/// frame pointer plus the saved frame pointer and return address.
-fn frame_size(ctx: &cranelift_codegen::Context) -> u64 {
-    ctx.compiled_code()
-        .and_then(|c| c.buffer.frame_layout())
-        .map_or(FRAME_FALLBACK, |l| u64::from(l.frame_to_fp_offset) + 16)
-}
-
-/// The frame size assumed when Cranelift does not report one (never, in practice).
-const FRAME_FALLBACK: u64 = 64 << 10;
 
 /// Which functions the runtime can call (through their array entries): methods, whose name
 /// contains `.`, and functions whose address is taken (`const @f`).
@@ -359,7 +349,7 @@ pub fn translate_module<M: Module>(
                 eprintln!("{}", c.vcode.clone().unwrap_or_default());
             }
         }
-        let direct_frame = frame_size(&ctx);
+        let direct_frame = crate::compile::frame_size(&ctx);
         module.clear_context(&mut ctx);
 
         // The array entry: load the arguments and call the direct entry.
@@ -373,14 +363,14 @@ pub fn translate_module<M: Module>(
         );
         module.define_function(array[id.index()], &mut ctx)?;
         sizes.push((direct_size, code_size(&ctx)));
-        let array_frame = frame_size(&ctx);
+        let array_frame = crate::compile::frame_size(&ctx);
         module.clear_context(&mut ctx);
         if repeatable[id.index()] {
-            per_call = per_call.max(stack_per_call(
-                direct_frame,
-                array_frame,
-                callable[id.index()],
-            ));
+            // Per unit of depth: an activation of `f` counts `depth_units` of the limit.
+            per_call = per_call.max(
+                stack_per_call(direct_frame, array_frame, callable[id.index()])
+                    .div_ceil(f.depth_units()),
+            );
         } else {
             // Entered once at most: directly, or (`main`) by the runtime through its array entry.
             once = once.saturating_add(direct_frame + array_frame);

@@ -1059,6 +1059,10 @@ impl Module {
     }
 }
 
+/// The values of a function that one unit of call depth covers ([`Function::depth_units`]):
+/// a function of at most this many values counts 1 per activation.
+pub const VALUES_PER_DEPTH_UNIT: usize = 1024;
+
 impl Function {
     /// A function with no parameters, values or blocks.
     pub fn new(name: impl Into<String>) -> Self {
@@ -1089,6 +1093,14 @@ impl Function {
     /// The label of a block.
     pub fn block_label(&self, b: Block) -> &str {
         &self.blocks[b].label
+    }
+
+    /// The units of call depth one activation of this function counts (spec §5, "Limits"): one
+    /// per [`VALUES_PER_DEPTH_UNIT`] values or part of it (its value table: parameters and
+    /// instruction results), at least 1. The depth limit bounds what the frames of a run hold,
+    /// whatever its functions hold.
+    pub fn depth_units(&self) -> u64 {
+        (self.values.len().max(1) as u64).div_ceil(VALUES_PER_DEPTH_UNIT as u64)
     }
 
     /// The block labelled `label`.

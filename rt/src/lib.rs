@@ -34,7 +34,7 @@
 //!   [`Runtime::call_static_method`]; value calls [`Runtime::resolve_value_call`] /
 //!   [`Runtime::call_value`]; operator boxes [`Runtime::apply_operator`]; externs
 //!   [`Runtime::call_extern`]`(host, ExternFn, args)`.
-//! - Functions: [`Runtime::enter_function`]`(f)` (depth check, then fuel; located at `f`'s entry),
+//! - Functions: [`Runtime::enter_function`]`(f, units)` (depth check, then fuel; located at `f`'s entry),
 //!   [`Runtime::check_params`], [`Runtime::leave_function`], [`Runtime::spend_fuel`] (taken back
 //!   edges; the caller locates the trap at the target block), [`Runtime::check_return`].
 //! - Strings: [`Runtime::to_string_form`] / [`Runtime::to_string_val`] / [`Runtime::fmt_into`],

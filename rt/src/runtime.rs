@@ -205,7 +205,7 @@ pub struct Runtime {
     pub io: Io,
     /// The limits and arguments of this run.
     pub config: Config,
-    /// The current call depth (active MIR activations).
+    /// The current call depth: the depth units of the active MIR activations (spec §5).
     pub depth: u64,
     /// The remaining fuel, if fuel is counted.
     pub fuel: Option<u64>,
@@ -511,29 +511,31 @@ impl Runtime {
 
     // ----- depth, fuel, annotations -----
 
-    /// Function entry bookkeeping, in spec §5 order: the depth check (trap `StackOverflow`), then
-    /// one unit of fuel (trap `OutOfFuel`). Traps are located at `f`'s entry block. On success
-    /// the depth is incremented; call [`Runtime::leave_function`] when the activation ends.
+    /// Function entry bookkeeping, in spec §5 order: the depth check (trap `StackOverflow` when
+    /// the depth plus `units`, the callee's [`mir14_mir::Function::depth_units`], would exceed
+    /// the limit), then one unit of fuel (trap `OutOfFuel`). Traps are located at `f`'s entry
+    /// block. On success the depth grows by `units`; call [`Runtime::leave_function`] with the
+    /// same `units` when the activation ends.
     #[inline]
-    pub fn enter_function(&mut self, f: FuncId) -> Result<(), Trap> {
-        if self.depth >= self.config.max_depth {
+    pub fn enter_function(&mut self, f: FuncId, units: u64) -> Result<(), Trap> {
+        if self.depth.saturating_add(units) > self.config.max_depth {
             return Err(Trap::new(
                 TrapKind::StackOverflow,
                 format!("call depth exceeded {}", self.config.max_depth),
             )
             .at(f, Block(0)));
         }
-        self.depth += 1;
+        self.depth += units;
         if self.fuel.is_some() {
             self.spend_fuel().map_err(|t| t.at(f, Block(0)))?;
         }
         Ok(())
     }
 
-    /// Ends an activation started by [`Runtime::enter_function`].
+    /// Ends an activation of `units` depth units started by [`Runtime::enter_function`].
     #[inline]
-    pub fn leave_function(&mut self) {
-        self.depth = self.depth.saturating_sub(1);
+    pub fn leave_function(&mut self, units: u64) {
+        self.depth = self.depth.saturating_sub(units);
     }
 
     /// Spends one unit of fuel (function entry or taken back edge), if fuel is counted.
@@ -833,19 +835,23 @@ mod tests {
             ..Config::default()
         };
         let mut rt = Runtime::new(&m, cfg, Io::captured(vec![]));
-        rt.enter_function(FuncId(0)).unwrap();
-        rt.enter_function(FuncId(0)).unwrap();
-        let t = rt.enter_function(FuncId(0)).unwrap_err();
+        rt.enter_function(FuncId(0), 1).unwrap();
+        rt.enter_function(FuncId(0), 1).unwrap();
+        let t = rt.enter_function(FuncId(0), 1).unwrap_err();
         assert_eq!(t.kind, TrapKind::StackOverflow);
         assert_eq!(
             rt.trap_line(&t).unwrap(),
             "error: StackOverflow: call depth exceeded 2 (in @main, entry)"
         );
-        rt.leave_function();
+        rt.leave_function(1);
         // Fuel: 2 units were spent by the two entries.
-        let t = rt.enter_function(FuncId(0)).unwrap_err();
+        let t = rt.enter_function(FuncId(0), 1).unwrap_err();
         assert_eq!(t.kind, TrapKind::OutOfFuel);
         assert_eq!(t.message, "fuel exhausted");
+        // A heavier activation needs room for all its units: at depth 0 of 2, 3 units trap.
+        rt.depth = 0;
+        let t = rt.enter_function(FuncId(0), 3).unwrap_err();
+        assert_eq!(t.kind, TrapKind::StackOverflow);
     }
 
     #[test]

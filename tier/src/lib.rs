@@ -306,7 +306,8 @@ impl Engine {
         let for_f = code
             .as_ref()
             .is_ok_and(|c| c.iter().map(|c| c.id).eq(entries));
-        if !for_f || !define_all(jit, code) {
+        let units = self.setup.mir.functions[f].depth_units();
+        if !for_f || !fits_stack(&code, units) || !define_all(jit, code) {
             self.failed[i] = true;
             return false;
         }
@@ -369,10 +370,11 @@ impl Engine {
     ) -> Option<OsrEntry> {
         let key = (f.0, header.0);
         self.osr_queued.remove(&key);
+        let units = self.setup.mir.functions[f].depth_units();
         let (jit, _) = self.jit.as_mut()?;
         let id = code.as_ref().ok().and_then(|c| c.first()).map(|c| c.id);
         let e = match id {
-            Some(id) if define_all(jit, code) => {
+            Some(id) if fits_stack(&code, units) && define_all(jit, code) => {
                 let p = jit.get_finalized_function(id);
                 // SAFETY: OSR entries are defined with `osr_signature`, i.e. `OsrEntry`.
                 Some(unsafe { std::mem::transmute::<*const u8, OsrEntry>(p) })
@@ -599,9 +601,25 @@ unsafe fn hook_roots(data: *mut ()) -> (*const Val, usize) {
     }
 }
 
-/// The native stack one MIR activation of a tiered run may take: a compiled frame, or an
+/// The native stack compiled code may take per unit of call depth (spec §5): a function whose
+/// compiled frames (direct and array entry, or an OSR entry) take more per depth unit stays
+/// interpreted, so the stack below holds every run within the depth limit.
+const FRAME_PER_UNIT: u64 = 32 << 10;
+
+/// The native stack one unit of call depth of a tiered run may take: compiled frames, or an
 /// interpreter re-entered from compiled code, with the runtime functions between them.
-const STACK_PER_CALL: u64 = rtabi::RUNTIME_REENTRY_STACK + (4 << 10);
+const STACK_PER_CALL: u64 = rtabi::RUNTIME_REENTRY_STACK + FRAME_PER_UNIT;
+
+/// Whether `code`, compiled for function `f` of `units` depth units, fits the native stack a
+/// tiered run reserves per unit ([`FRAME_PER_UNIT`]).
+fn fits_stack(code: &Result<Vec<CompiledFunction>, String>, units: u64) -> bool {
+    code.as_ref()
+        .is_ok_and(|c| c.iter().map(|c| c.frame).sum::<u64>() <= FRAME_PER_UNIT * units)
+}
+
+/// The native stack of a call run by the interpreter alone (its frames are on the heap; this is
+/// the interpreter's own thread stack).
+const INTERPRETER_STACK: usize = 256 << 20;
 
 /// The native stack of a tiered call: enough for `max_depth` activations (the interpreter
 /// never moves to another thread in a tiered run).
@@ -713,21 +731,30 @@ impl TierInstance {
     pub fn call(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
         self.ctx.depth = 0;
         self.ctx.rt.depth = 0;
-        let stack = stack_size(self.ctx.max_depth);
-        let me = SendPtr(self as *mut TierInstance);
-        let args = args.to_vec();
-        let res = std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .name("mir14-tier".into())
-                .stack_size(stack)
-                .spawn_scoped(s, move || {
-                    let me = me;
-                    // SAFETY: this thread has exclusive use of the instance while the caller
-                    // waits.
-                    unsafe { (*me.0).call_here(f, &args) }
-                })
-                .map(|h| h.join())
-        });
+        let this = self as *mut TierInstance;
+        let run = |stack: usize, tiered: bool| {
+            let me = SendPtr(this);
+            let args = args.to_vec();
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("mir14-tier".into())
+                    .stack_size(stack)
+                    .spawn_scoped(s, move || {
+                        let me = me;
+                        // SAFETY: this thread has exclusive use of the instance while the
+                        // caller waits.
+                        unsafe { (*me.0).call_here(f, &args, tiered) }
+                    })
+                    .map(|h| h.join())
+            })
+        };
+        // The native stack compiled code may need; when the address space cannot hold it (a
+        // `ulimit -v`), the call runs in the interpreter alone, whose frames are on the heap:
+        // the same results, without compiled code.
+        let res = match run(stack_size(self.ctx.max_depth), true) {
+            Err(_) => run(INTERPRETER_STACK, false),
+            ok => ok,
+        };
         match res {
             Ok(Ok(r)) => r,
             Ok(Err(p)) => std::panic::resume_unwind(p),
@@ -735,8 +762,9 @@ impl TierInstance {
         }
     }
 
-    /// [`TierInstance::call`] on the current thread.
-    fn call_here(&mut self, f: FuncId, args: &[Val]) -> Result<Val, Trap> {
+    /// [`TierInstance::call`] on the current thread; `tiered` false runs the interpreter alone
+    /// (no compiled code is entered or made).
+    fn call_here(&mut self, f: FuncId, args: &[Val], tiered: bool) -> Result<Val, Trap> {
         let ctxp: *mut Ctx = &mut *self.ctx;
         let ep: *mut Engine = &mut *self.engine;
         // SAFETY: the program is owned by `self` and outlives the interpreter below.
@@ -744,14 +772,16 @@ impl TierInstance {
         let mut interp = Interp::new(prog, &self.ctx.rt);
         // SAFETY: the engine outlives the interpreter's run below and is used only through it
         // and the context's hooks, which are removed before it returns.
-        unsafe {
-            (*ep).interp = &mut interp;
-            interp.set_tier(ep, self.threshold, std::mem::take(&mut self.heat));
-            (*ctxp).tier = Some(TierHooks {
-                data: ep as *mut (),
-                call: hook_call,
-                roots: hook_roots,
-            });
+        if tiered {
+            unsafe {
+                (*ep).interp = &mut interp;
+                interp.set_tier(ep, self.threshold, std::mem::take(&mut self.heat));
+                (*ctxp).tier = Some(TierHooks {
+                    data: ep as *mut (),
+                    call: hook_call,
+                    roots: hook_roots,
+                });
+            }
         }
         // Compiled code runs in frames below this one: collections may free objects meanwhile.
         let marker = 0usize;
@@ -760,7 +790,9 @@ impl TierInstance {
             (*ctxp).set_stack_top(std::hint::black_box(&marker) as *const usize as usize);
             interp.call(&mut (*ctxp).rt, f, args)
         };
-        self.heat = interp.take_heat();
+        if tiered {
+            self.heat = interp.take_heat();
+        }
         // SAFETY: as above.
         unsafe {
             (*ctxp).tier = None;

@@ -257,6 +257,8 @@ pub(crate) struct DFunc {
     pub args: Vec<u32>,
     pub check_params: bool,
     pub check_ret: bool,
+    /// The depth units of one activation ([`mir14_mir::Function::depth_units`]).
+    pub units: u64,
     /// The collector's roots at each safepoint (spec §5), as registers.
     pub roots: FrameRoots,
 }
@@ -412,6 +414,7 @@ fn decode_func(
             args: Vec::new(),
             check_params: false,
             check_ret: false,
+            units: f.depth_units(),
             roots: FrameRoots::default(),
         });
     }
@@ -960,6 +963,7 @@ fn decode_func(
         args: args_pool,
         check_params: f.params.iter().any(|p| p.ty.is_some()),
         check_ret: f.ret_type.is_some(),
+        units: f.depth_units(),
     })
 }
 

@@ -328,10 +328,11 @@ impl<'p> Interp<'p> {
         // A trap here happens in the callee's frame, which is not pushed yet: its entry site
         // starts the backtrace.
         let at_entry = |t: Trap| t.frame(Site::entry(FuncId(callee)));
-        if rt.depth >= rt.config.max_depth || self.fuel_on {
-            rt.enter_function(FuncId(callee)).map_err(at_entry)?;
+        if rt.depth + df.units > rt.config.max_depth || self.fuel_on {
+            rt.enter_function(FuncId(callee), df.units)
+                .map_err(at_entry)?;
         } else {
-            rt.depth += 1;
+            rt.depth += df.units;
         }
         if df.check_params {
             let n = df.nparams as usize;
@@ -390,7 +391,7 @@ impl<'p> Interp<'p> {
         }
         // Read every argument before the window is overwritten.
         let a = self.gather(caller, base, args);
-        rt.depth -= 1;
+        rt.depth -= caller.units;
         // SAFETY: the running frame is on the stack.
         let done = unsafe { self.frames.pop().unwrap_unchecked() };
         // The replaced activation ends here for the profile (compiled code leaves it before
@@ -521,7 +522,7 @@ impl<'p> Interp<'p> {
                 if OBS {
                     self.observe_ret(rt, fi, v);
                 }
-                rt.depth -= 1;
+                rt.depth -= f.units;
                 // SAFETY: the running frame is on the stack.
                 let done = unsafe { self.frames.pop().unwrap_unchecked() };
                 if self.frames.len() <= stop {
@@ -847,11 +848,11 @@ impl<'p> Interp<'p> {
                         }
                     }
                     save_pc!();
-                    if OBS || rt.depth >= max_depth || self.slow_back || df.check_params {
+                    if OBS || rt.depth + df.units > max_depth || self.slow_back || df.check_params {
                         tr!(self.enter(rt, func, new_base, base + dst as usize));
                         switch_top!();
                     } else {
-                        rt.depth += 1;
+                        rt.depth += df.units;
                         self.frames.push(Frame {
                             func,
                             pc: 0,

@@ -15,8 +15,8 @@ use mir14_mir::{Block, Callee, FuncId};
 use mir14_rt::abi::{self as rtabi, calls, control, TAIL_CALL, TAIL_RECEIVER};
 
 impl<M: Module> FnTranslator<'_, '_, M> {
-    /// Ends the activation: the depth counter goes down by one, and a profiled run leaves the
-    /// function (before a return or a tail call).
+    /// Ends the activation: the depth counter goes down by the function's depth units, and a
+    /// profiled run leaves the function (before a return or a tail call).
     pub(super) fn leave(&mut self) {
         self.unlink_roots();
         let cx = self.ctx();
@@ -24,7 +24,10 @@ impl<M: Module> FnTranslator<'_, '_, M> {
             .b
             .ins()
             .load(types::I64, MemFlagsData::trusted(), cx, rtabi::CTX_DEPTH);
-        let d1 = self.b.ins().iadd_imm_s(d, -1);
+        let d1 = self
+            .b
+            .ins()
+            .iadd_imm_s(d, -(self.func.depth_units() as i64));
         self.b
             .ins()
             .store(MemFlagsData::trusted(), d1, cx, rtabi::CTX_DEPTH);
