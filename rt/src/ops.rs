@@ -205,6 +205,19 @@ impl Runtime {
         }
     }
 
+    /// The String of a `const` of text `s`: one per distinct text, made on first use and pinned
+    /// (constants live as long as the code), the same on every backend, so that the heap's
+    /// live size does not depend on how often a text is written (spec §5).
+    pub fn constant_str(&mut self, s: &str) -> Val {
+        if let Some(&v) = self.const_strs.get(s) {
+            return v;
+        }
+        let v = self.heap.alloc_str(s);
+        self.heap.pin(v);
+        self.const_strs.insert(s.to_owned(), v);
+        v
+    }
+
     /// `typeop typeof v`: the type name as a String (interned: no allocation after the first).
     pub fn type_of(&mut self, v: Val) -> Val {
         let name = self.type_name(v);

@@ -228,6 +228,9 @@ pub struct Runtime {
     pub(crate) field_slots: Vec<Vec<u32>>,
     /// Interned type-name Strings for `typeof`: builtin names first, then box names.
     pub(crate) type_strs: FxHashMap<String, Val>,
+    /// The module's String constants, one pinned String per distinct text
+    /// ([`Runtime::constant_str`]).
+    pub(crate) const_strs: FxHashMap<String, Val>,
     /// Containers whose string form is being built (cycle detection), by address: in order,
     /// and as a set.
     pub(crate) printing: Vec<u64>,
@@ -293,12 +296,17 @@ impl Runtime {
             field_ids: FxHashMap::default(),
             field_slots: Vec::new(),
             type_strs: FxHashMap::default(),
+            const_strs: FxHashMap::default(),
             printing: Vec::new(),
             printing_set: Default::default(),
             stdin_eof: false,
             stdout_error: None,
         };
         rt.heap.set_limit(rt.config.max_heap);
+        // The one-character ASCII Strings exist from the start on every backend (compiled
+        // code's inline `charAt` reads their table), so every backend counts them as live alike
+        // (spec §5).
+        rt.heap.ascii_chars();
         // Intern every builtin method name first.
         for b in Builtin::ALL {
             rt.method_id(b.name());

@@ -704,12 +704,7 @@ fn decode_func(
                         Constant::Int(i) => Val::int(*i),
                         Constant::Float(x) => Val::float(x.get()),
                         Constant::Bool(b) => Val::bool(*b),
-                        Constant::Str(s) => {
-                            // Constants live as long as the code: a root forever.
-                            let v = rt.heap.alloc_str(s);
-                            rt.heap.pin(v);
-                            v
-                        }
+                        Constant::Str(s) => rt.constant_str(s),
                         Constant::Void => Val::VOID,
                         Constant::Func(g) => {
                             if g.index() >= module.functions.len() {

@@ -84,11 +84,8 @@ impl Ctx {
         syms: &Symbols,
     ) -> Ctx {
         let mut rt = Runtime::new(module, config, io);
-        let strings: Vec<Val> = syms.strings.iter().map(|s| rt.heap.alloc_str(s)).collect();
-        // String constants live as long as the code that refers to them.
-        for &s in &strings {
-            rt.heap.pin(s);
-        }
+        // String constants live as long as the code that refers to them (pinned).
+        let strings: Vec<Val> = syms.strings.iter().map(|s| rt.constant_str(s)).collect();
         let fields = syms.fields.iter().map(|s| rt.field_id(s)).collect();
         let methods = syms.methods.iter().map(|s| rt.method_id(s)).collect();
         let max_depth = rt.config.max_depth;
