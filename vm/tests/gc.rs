@@ -83,7 +83,8 @@ fn stress_mode_collects_at_every_safepoint() {
     assert_eq!(out, "item 49\n");
     // Each iteration passes several allocating instructions, each a collection.
     assert!(collections >= 250, "{collections} collections");
-    assert!(left < 20, "{left} objects left");
+    // Besides the 128 one-character ASCII Strings, which exist from the start (spec §5).
+    assert!(left < 128 + 20, "{left} objects left");
 }
 
 /// `birth` and `toString` allocate while the runtime is in the middle of formatting a map, an
