@@ -256,21 +256,17 @@ pub struct CheapIsas {
     single_pass: Option<OwnedTargetIsa>,
 }
 
-/// Defines the function in `ctx` as `id`: with the module's ISA, or, when it is big
-/// ([`is_big`]), with the ISA of `settings()` (asked only then: [`settings_for`] of its MIR
-/// function), made once per module and kept in `cheap`. Returns the settings used.
+/// Defines the function in `ctx`, translated from MIR function `f`, as `id`: with the ISA of
+/// [`settings_of`] (the module's own unless it is big), the cheap ones made once per module and
+/// kept in `cheap`. Returns the settings used.
 pub fn define_function_sized<M: Module>(
     module: &mut M,
     id: ClFuncId,
     ctx: &mut Context,
     cheap: &mut CheapIsas,
-    settings: impl FnOnce() -> Settings,
+    f: &mir14_mir::Function,
 ) -> ModuleResult<Settings> {
-    let chosen = if is_big(ctx) {
-        settings()
-    } else {
-        Settings::Default
-    };
+    let chosen = settings_of(ctx, f);
     let slot = match chosen {
         Settings::Default => {
             module.define_function(id, ctx)?;
@@ -380,7 +376,11 @@ mod tests {
         let mut ctx = m.make_context();
         chain(&mut m, &mut ctx, small, callee, 10);
         assert!(!is_big(&ctx));
-        let pick = || Settings::NoOptSinglePass;
+        // The MIR function the settings are chosen from: 64 loops want the single-pass
+        // allocator once the Cranelift function is big.
+        let (loops, _) = mir14_mir::parse(&crate::testing::nested_loops(MANY_LOOPS)).unwrap();
+        let pick = loops.functions.values().next().unwrap();
+        assert_eq!(settings_for(pick), Settings::NoOptSinglePass);
         let used = define_function_sized(&mut m, small, &mut ctx, &mut cheap, pick).unwrap();
         assert_eq!(used, Settings::Default);
         assert!(cheap.single_pass.is_none());

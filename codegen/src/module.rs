@@ -338,7 +338,7 @@ pub fn translate_module<M: Module>(
             direct[id.index()],
             &mut ctx,
             &mut cheap,
-            || crate::compile::settings_for(f),
+            f,
         )? != crate::compile::Settings::Default
         {
             cheap_functions += 1;

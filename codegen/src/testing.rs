@@ -2,6 +2,7 @@
 //! programs of the shapes that stress compile settings.
 
 use cranelift_codegen::settings::{self, Configurable};
+use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 
 /// An object module for the host with the backends' flags: PIC, `opt_level=speed` and frame
@@ -18,6 +19,24 @@ pub(crate) fn object_module() -> ObjectModule {
     let ob =
         ObjectBuilder::new(isa, "t", cranelift_module::default_libcall_names()).expect("builder");
     ObjectModule::new(ob)
+}
+
+/// A JIT module for the host that links the runtime's functions, with frame pointers and
+/// Cranelift's verifier on, to run translated code in a unit test.
+pub(crate) fn jit_module() -> JITModule {
+    let mut fb = settings::builder();
+    fb.set("preserve_frame_pointers", "true").expect("setting");
+    fb.set("use_colocated_libcalls", "false").expect("setting");
+    fb.set("enable_verifier", "true").expect("setting");
+    let isa = cranelift_native::builder()
+        .expect("host")
+        .finish(settings::Flags::new(fb))
+        .expect("isa");
+    let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    for f in mir14_rt::abi::imports() {
+        jb.symbol(f.name, f.addr());
+    }
+    JITModule::new(jb)
 }
 
 /// `@main` of `n` nested loops, each running once, loop k's exit jumping to loop k-1's latch

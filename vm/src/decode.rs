@@ -462,9 +462,10 @@ fn decode_func(
     // Edge targets are patched once every block start is known.
     let scratch_placeholder = u32::MAX;
 
-    // The parallel copy of each edge (from, to): `to`'s phis in order, each with its first input
-    // from `from`, as (dest, source) slots (copies of a slot to itself left out). Built once, in
-    // time linear in the phis' inputs: a block may have thousands of predecessors and phis.
+    // The parallel copy of each edge (from, to): `to`'s phis in order, each with its input from
+    // `from` (the verifier allows one per predecessor), as (dest, source) slots (copies of a
+    // slot to itself left out). Built once, in time linear in the phis' inputs: a block may
+    // have thousands of predecessors and phis.
     let mut pcopies: HashMap<(usize, usize), Vec<(u32, u32)>> = HashMap::new();
     for (to, data) in f.blocks.iter() {
         for inst in &data.insts {
@@ -472,12 +473,7 @@ fn decode_func(
                 break;
             };
             let d = val(*dest)?;
-            // The predecessors seen in this phi (only the first input from each counts).
-            let mut seen: HashSet<usize> = HashSet::new();
             for &(p, v) in inputs {
-                if !seen.insert(p.index()) {
-                    continue;
-                }
                 let s = val(v)?;
                 let copy = pcopies.entry((p.index(), to.index())).or_default();
                 if d != s {

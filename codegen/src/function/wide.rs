@@ -178,9 +178,8 @@ impl<M: Module> FnTranslator<'_, '_, M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::jit_module;
     use crate::{translate_module, TranslateOptions};
-    use cranelift_codegen::settings::{self, Configurable};
-    use cranelift_jit::{JITBuilder, JITModule};
     use mir14_rt::abi::{self as rtabi, ArrayEntry, Ctx};
     use mir14_rt::{Config, Io, Val};
 
@@ -276,19 +275,7 @@ mod tests {
             assert!(preds > N && N >= WIDE_JOIN_PREDS, "{preds}");
         }
         for fuel in [false, true] {
-            let mut fb = settings::builder();
-            fb.set("preserve_frame_pointers", "true").expect("setting");
-            fb.set("use_colocated_libcalls", "false").expect("setting");
-            fb.set("enable_verifier", "true").expect("setting");
-            let isa = cranelift_native::builder()
-                .expect("host")
-                .finish(settings::Flags::new(fb))
-                .expect("isa");
-            let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-            for f in rtabi::imports() {
-                jb.symbol(f.name, f.addr());
-            }
-            let mut module = JITModule::new(jb);
+            let mut module = jit_module();
             let opts = TranslateOptions {
                 fuel,
                 ..TranslateOptions::default()
@@ -340,18 +327,7 @@ mod tests {
         let (mir, _) = mir14_mir::parse(&source()).expect("parses");
         mir14_mir::verify(&mir).expect("verifies");
         let mir = std::sync::Arc::new(mir);
-        let mut fb = settings::builder();
-        fb.set("use_colocated_libcalls", "false").expect("setting");
-        fb.set("enable_verifier", "true").expect("setting");
-        let isa = cranelift_native::builder()
-            .expect("host")
-            .finish(settings::Flags::new(fb))
-            .expect("isa");
-        let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        for f in rtabi::imports() {
-            jb.symbol(f.name, f.addr());
-        }
-        let mut module = JITModule::new(jb);
+        let mut module = jit_module();
         let links = crate::TierLinks { table: 0, enter: 0 };
         let opts = TranslateOptions::default();
         let mut lazy =
